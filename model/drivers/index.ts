@@ -1,0 +1,26 @@
+/**
+ * Driver presets by name (DESIGN.md §3.4). Each preset cites its DOMAIN.md §6 section.
+ */
+import type { DriverDef, GenericKnobs, NotifierSpec } from '../types.ts';
+import { DEFAULT_GENERIC_KNOBS, genericDriver } from './generic.ts';
+import { i915_419 } from './i915.ts';
+import { kvm } from './kvm.ts';
+import { odp420 } from './odp.ts';
+
+export const presets: Readonly<Record<string, DriverDef>> = {
+  kvm,
+  'odp-4.20': odp420,
+  'i915-4.19': i915_419,
+};
+
+export const DRIVER_NAMES: readonly string[] = [...Object.keys(presets), 'generic'];
+
+export const GENERIC_KNOB_NAMES = Object.keys(DEFAULT_GENERIC_KNOBS) as (keyof GenericKnobs)[];
+
+/** The definition a notifier runs: its preset, or the generic driver built from its knobs. */
+export const driverFor = (spec: NotifierSpec): DriverDef | undefined => {
+  if (spec.driver !== 'generic') return presets[spec.driver];
+  const knobs = { ...DEFAULT_GENERIC_KNOBS };
+  for (const k of GENERIC_KNOB_NAMES) if (spec[k] !== undefined) (knobs as Record<string, unknown>)[k] = spec[k];
+  return genericDriver(knobs);
+};

@@ -1,0 +1,29 @@
+/**
+ * Effects as data (DESIGN.md §3.2): what one step did. `events` are the printable kernel-level
+ * log lines; `facts` are the structured observations the invariants judge; `diagnostics` are
+ * the kernel's own WARN_ON / BUG_ON / might_sleep reports.
+ */
+import type { Invalidation, StartResult, ThreadId } from './types.ts';
+
+export type Fact =
+  | { readonly fact: 'start_returned'; readonly sub: string; readonly inv: number; readonly value: number; readonly blockable: boolean; readonly hasEnd: boolean; readonly form: 'hlist' | 'interval' }
+  | { readonly fact: 'end_called'; readonly sub: string; readonly inv: number; readonly startResult: StartResult; readonly inUndo: boolean }
+  | { readonly fact: 'inv_closed'; readonly inv: Invalidation; readonly thread: ThreadId; readonly registered: readonly string[]; readonly hasEnd: readonly string[] }
+  | { readonly fact: 'underflow'; readonly what: string; readonly value: number }
+  | { readonly fact: 'sleep_in_nonblock'; readonly thread: ThreadId; readonly what: string; readonly nonBlockCount: number }
+  | { readonly fact: 'fault_gave_up'; readonly thread: ThreadId; readonly sub: string; readonly retries: number };
+
+export type DiagnosticKind = 'WARN_ON' | 'BUG_ON' | 'BUG' | 'lockdep';
+
+export interface Diagnostic {
+  readonly kind: DiagnosticKind;
+  readonly text: string;
+}
+
+export interface Effects {
+  readonly events: string[];
+  readonly facts: Fact[];
+  readonly diagnostics: Diagnostic[];
+}
+
+export const noEffects = (): Effects => ({ events: [], facts: [], diagnostics: [] });

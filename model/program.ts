@@ -1,0 +1,105 @@
+/**
+ * The driver micro-language: a driver callback is a small program, one instruction per atomic
+ * step, so that every lock acquire, wait and counter update is an interleaving point
+ * (DOMAIN.md §9 "Atomicity granularity"; DESIGN.md §3.2). Presets and the generic driver are
+ * written in it; `step.ts` interprets it.
+ *
+ * Abstracts: a driver's interval tree of objects is one object covering the notifier's
+ * `interval`; "intersects" asks whether the invalidated range meets it.
+ */
+
+/** Conditions a driver branches on; all read the current thread's call frame and driver state. */
+export type Cond =
+  | { readonly is: 'nonblockable' } // !mmu_notifier_range_blockable(range)
+  | { readonly is: 'intersects' } // the range meets the driver's object (umem, BO, userptr)
+  | { readonly is: 'nonzero'; readonly counter: string } // e.g. kvm->mmu_notifier_count != 0
+  | { readonly is: 'changed'; readonly counter: string; readonly since: string } // seq != snapshot
+  | { readonly is: 'not'; readonly cond: Cond }
+  | { readonly is: 'any'; readonly conds: readonly Cond[] };
+
+export type LockMode = 'read' | 'write';
+
+/**
+ * `how`: `lock` waits (spins on a spinlock, sleeps on a mutex/rwsem); `trylock` never waits and
+ * jumps to `else` on contention; `nbTrylock` is the kernel idiom
+ * `if (blockable) lock(); else if (!trylock()) return -EAGAIN;` (DOMAIN.md §6.2, L-2018).
+ */
+export type Instr =
+  | { readonly op: 'lock'; readonly lock: string; readonly mode: LockMode; readonly how: 'lock' | 'trylock' | 'nbTrylock'; readonly else?: string }
+  | { readonly op: 'unlock'; readonly lock: string; readonly mode: LockMode }
+  | { readonly op: 'add'; readonly counter: string; readonly delta: number }
+  | { readonly op: 'zap' } // tear down the secondary mappings in the range (DOMAIN.md §2.4)
+  | { readonly op: 'snapshot'; readonly counter: string; readonly into: string } // fault: snap = seq
+  | { readonly op: 'gup' } // get_user_pages / hmm_range_fault: resolve the faulting page's frame
+  | { readonly op: 'install' } // make the secondary mapping visible (SPTE, MTT, GPU PTE)
+  | { readonly op: 'setSeq' } // mmu_interval_set_seq(sub, cur_seq) (DOMAIN.md §5.3)
+  | { readonly op: 'readBegin'; readonly into: string } // mmu_interval_read_begin: sleeps while invalidating
+  | { readonly op: 'readRetry'; readonly since: string; readonly then: string } // mmu_interval_read_retry
+  | { readonly op: 'alloc' } // GFP_KERNEL allocation: may enter reclaim, waits for memory under OOM (§3.1)
+  | { readonly op: 'waitFence' } // wait for hardware (dma_fence_wait, flush_workqueue); sleeps
+  | { readonly op: 'jump'; readonly to: string; readonly if?: Cond }
+  | { readonly op: 'retry'; readonly to: string } // fault collided: retries++, go again (bounded)
+  | { readonly op: 'ret'; readonly value: number }; // 0 / -EAGAIN; interval invalidate: 0 = true
+
+/** A compiled program: instructions plus label → index. */
+export interface Program {
+  readonly code: readonly Instr[];
+  readonly labels: Readonly<Record<string, number>>;
+}
+
+/** Source form: instructions interleaved with `':label'` strings. */
+export type ProgramSource = readonly (Instr | `:${string}`)[];
+
+export const EAGAIN = -11;
+
+export const program = (src: ProgramSource): Program => {
+  const code: Instr[] = [];
+  const labels: Record<string, number> = {};
+  for (const item of src) {
+    if (typeof item === 'string') labels[item.slice(1)] = code.length;
+    else code.push(item);
+  }
+  for (const i of code) {
+    for (const target of [jumpTarget(i)]) {
+      if (target !== undefined && !(target in labels)) throw new Error(`program: unknown label ${target}`);
+    }
+  }
+  return { code, labels };
+};
+
+const jumpTarget = (i: Instr): string | undefined =>
+  i.op === 'jump' || i.op === 'retry' ? i.to : i.op === 'readRetry' ? i.then : i.op === 'lock' ? i.else : undefined;
+
+/** Whether a program can return -EAGAIN / false (a "type B" callback, DOMAIN.md §5). */
+export const canFail = (p: Program | null): boolean => p !== null && p.code.some((i) => i.op === 'ret' && i.value !== 0);
+
+// Instruction constructors, so presets read like the kernel code they stand for.
+export const I = {
+  lock: (lock: string, mode: LockMode = 'write'): Instr => ({ op: 'lock', lock, mode, how: 'lock' }),
+  trylock: (lock: string, mode: LockMode, orElse: string): Instr => ({ op: 'lock', lock, mode, how: 'trylock', else: orElse }),
+  nbTrylock: (lock: string, mode: LockMode, orElse: string): Instr => ({ op: 'lock', lock, mode, how: 'nbTrylock', else: orElse }),
+  unlock: (lock: string, mode: LockMode = 'write'): Instr => ({ op: 'unlock', lock, mode }),
+  inc: (counter: string): Instr => ({ op: 'add', counter, delta: 1 }),
+  dec: (counter: string): Instr => ({ op: 'add', counter, delta: -1 }),
+  zap: { op: 'zap' } as Instr,
+  snapshot: (counter: string, into: string): Instr => ({ op: 'snapshot', counter, into }),
+  gup: { op: 'gup' } as Instr,
+  install: { op: 'install' } as Instr,
+  setSeq: { op: 'setSeq' } as Instr,
+  readBegin: (into: string): Instr => ({ op: 'readBegin', into }),
+  readRetry: (since: string, then: string): Instr => ({ op: 'readRetry', since, then }),
+  alloc: { op: 'alloc' } as Instr,
+  waitFence: { op: 'waitFence' } as Instr,
+  jump: (to: string, cond?: Cond): Instr => (cond ? { op: 'jump', to, if: cond } : { op: 'jump', to }),
+  retry: (to: string): Instr => ({ op: 'retry', to }),
+  ret: (value: number): Instr => ({ op: 'ret', value }),
+} as const;
+
+export const C = {
+  nonblockable: { is: 'nonblockable' } as Cond,
+  intersects: { is: 'intersects' } as Cond,
+  nonzero: (counter: string): Cond => ({ is: 'nonzero', counter }),
+  changed: (counter: string, since: string): Cond => ({ is: 'changed', counter, since }),
+  not: (cond: Cond): Cond => ({ is: 'not', cond }),
+  any: (...conds: Cond[]): Cond => ({ is: 'any', conds }),
+} as const;

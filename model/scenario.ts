@@ -1,0 +1,153 @@
+/**
+ * From a scenario to the static World and the initial state (xstate's `initialTransition`).
+ * Invalid scenarios are returned as an error value naming the field, never thrown.
+ */
+import { DRIVER_NAMES, driverFor } from './drivers/index.ts';
+import { STRATEGY_NAMES, strategies } from './strategies/index.ts';
+import {
+  DEFAULT_KNOBS,
+  REAPER_ERAS,
+  type DriverDef,
+  type DriverState,
+  type Lock,
+  type ModelState,
+  type Scenario,
+  type ResolvedOps,
+  type Subscription,
+  type ThreadKind,
+  type ThreadState,
+  type World,
+} from './types.ts';
+
+export type Resolved = { readonly ok: true; readonly world: World; readonly state: ModelState } | { readonly ok: false; readonly error: string };
+
+export const FREE: Lock = { writer: null, readers: [] };
+
+/** Which form a notifier runs in: the interval core under core-counter, else its classic form. */
+export const formFor = (def: DriverDef, coreCounter: boolean): 'hlist' | 'interval' | null =>
+  coreCounter ? (def.interval ? 'interval' : null) : def.hlist ? 'hlist' : def.interval ? 'interval' : null;
+
+export const threadKind = (id: string): { kind: ThreadKind; target: string | null } | null => {
+  if (id === 'oom_reaper' || id === 'munmap') return { kind: id, target: null };
+  const m = /^(fault|ioctl):(.+)$/.exec(id);
+  return m ? { kind: m[1] as ThreadKind, target: m[2] } : null;
+};
+
+/** The threads that make sense for these notifiers (DESIGN.md §6: explored when --threads is absent). */
+export const candidateThreads = (world: Pick<World, 'defs' | 'strategy'>, names: readonly string[]): string[] => {
+  const out = ['oom_reaper', 'munmap'];
+  for (const n of names) {
+    const def = world.defs[n];
+    const form = formFor(def, world.strategy.coreCounter);
+    const fault = form === 'interval' ? def.interval?.fault : def.hlist?.fault;
+    if (fault) out.push(`fault:${n}`);
+    if (def.ioctl) out.push(`ioctl:${n}`);
+  }
+  return out;
+};
+
+export const resolve = (scenario: Scenario): Resolved => {
+  const strategy = strategies[scenario.strategy];
+  if (!strategy) return err(`strategy: unknown '${scenario.strategy}' (valid: ${STRATEGY_NAMES.join(', ')})`);
+  if (!REAPER_ERAS.includes(scenario.reaper)) return err(`reaper: unknown era '${scenario.reaper}' (valid: ${REAPER_ERAS.join(', ')})`);
+  if (scenario.vmas.length === 0) return err('vmas: at least one VMA is needed');
+  for (const [i, v] of scenario.vmas.entries()) {
+    if (!Number.isInteger(v.start) || !Number.isInteger(v.end) || v.start < 0 || v.end <= v.start || v.end > 64)
+      return err(`vmas[${i}]: need integers 0 <= start < end <= 64`);
+  }
+  const knobs = { ...DEFAULT_KNOBS, ...(scenario.knobs ?? {}) };
+  const pages = Math.max(...scenario.vmas.map((v) => v.end));
+  const defs: Record<string, DriverDef> = {};
+  const names = new Set<string>();
+  const addrs = new Set<number>();
+  for (const [i, n] of scenario.notifiers.entries()) {
+    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(n.name)) return err(`notifiers[${i}].name: '${n.name}' is not a simple identifier`);
+    if (names.has(n.name)) return err(`notifiers[${i}].name: duplicate '${n.name}'`);
+    if (!Number.isInteger(n.address) || addrs.has(n.address)) return err(`notifiers[${i}].address: need a distinct integer`);
+    names.add(n.name);
+    addrs.add(n.address);
+    const def = driverFor(n);
+    if (!def) return err(`notifiers[${i}].driver: unknown '${n.driver}' (valid: ${DRIVER_NAMES.join(', ')})`);
+    if (!formFor(def, strategy.coreCounter))
+      return err(`notifiers[${i}].driver: '${n.driver}' has no interval-notifier form, so it cannot run under ${strategy.name}`);
+    defs[n.name] = def;
+  }
+  const world0 = { defs, strategy };
+  const valid = candidateThreads(world0, [...names]);
+  const threads: ThreadState[] = [];
+  for (const id of scenario.threads) {
+    const tk = threadKind(id);
+    if (!tk || !valid.includes(id)) return err(`threads: '${id}' is not a thread of this scenario (valid: ${valid.join(', ')})`);
+    if (threads.some((t) => t.id === id)) return err(`threads: duplicate '${id}'`);
+    threads.push(initialThread(id, tk.kind, tk.target));
+  }
+  const lockKinds: Record<string, 'spinlock' | 'mutex' | 'rwsem'> = { mmap_lock: 'rwsem' };
+  const locks: Record<string, Lock> = { mmap_lock: FREE };
+  const drivers: Record<string, DriverState> = {};
+  const pte = Array.from({ length: pages }, (_, p) => (scenario.vmas.some((v) => p >= v.start && p < v.end) ? p : null));
+  const subs: Subscription[] = [];
+  for (const n of scenario.notifiers) {
+    const def = defs[n.name];
+    for (const [l, kind] of Object.entries(def.locks)) {
+      lockKinds[`${n.name}.${l}`] = kind;
+      locks[`${n.name}.${l}`] = FREE;
+    }
+    const interval = n.interval ?? { start: 0, end: pages };
+    if (interval.start < 0 || interval.end <= interval.start) return err(`notifiers.${n.name}.interval: need 0 <= start < end`);
+    const sptes: Record<number, number> = {};
+    // The device already mirrors its pages when the OOM killer strikes.
+    for (let p = interval.start; p < Math.min(interval.end, pages); p++) if (pte[p] !== null) sptes[p] = pte[p] as number;
+    drivers[n.name] = { counters: Object.fromEntries(Object.keys(def.counters).map((c) => [c, 0])), sptes };
+    const form = formFor(def, strategy.coreCounter) as 'hlist' | 'interval';
+    // Interval subs inserted while idle get seq - 1 (odd, != mm seq) (DOMAIN.md §1.5).
+    const sub: Subscription = { name: n.name, driver: n.driver, address: n.address, form, interval, registered: true, invalidateSeq: 1 };
+    // hlist_add_head_rcu: the newest registration is walked first (DOMAIN.md §1.4).
+    if (strategy.insertion === 'head') subs.unshift(sub);
+    else subs.push(sub);
+  }
+  if (strategy.insertion === 'sorted-by-address') subs.sort((a, b) => a.address - b.address);
+  const ops: Record<string, ResolvedOps> = {};
+  for (const [name, def] of Object.entries(defs)) {
+    const form = formFor(def, strategy.coreCounter) as 'hlist' | 'interval';
+    ops[name] = {
+      form,
+      invalidateRangeStart: form === 'hlist' ? def.hlist!.invalidateRangeStart : null,
+      invalidateRangeEnd: form === 'hlist' ? def.hlist!.invalidateRangeEnd : null,
+      invalidate: form === 'interval' ? def.interval!.invalidate : null,
+      fault: form === 'hlist' ? def.hlist!.fault : def.interval!.fault,
+      ioctl: def.ioctl,
+    };
+  }
+  const world: World = { scenario, knobs, strategy, defs, lockKinds, ops };
+  const state: ModelState = {
+    mm: {
+      vmas: scenario.vmas.map((v) => ({ start: v.start, end: v.end, unmapped: false })),
+      pte,
+      freedFrames: [],
+      nextFrame: pages,
+      MMF_OOM_SKIP: false,
+      MMF_UNSTABLE: false,
+      memoryShort: scenario.threads.includes('oom_reaper'),
+    },
+    subs,
+    core: { invalidateSeq: 2, activeInvalidateRanges: 0, hasItree: subs.some((s) => s.form === 'interval') },
+    locks,
+    drivers,
+    threads,
+    nextInvId: 1,
+  };
+  return { ok: true, world, state };
+};
+
+const err = (error: string): Resolved => ({ ok: false, error });
+
+const initialThread = (id: string, kind: ThreadKind, target: string | null): ThreadState => {
+  const base: ThreadState = {
+    id, kind, target, pc: kind === 'oom_reaper' ? 'trylock' : kind === 'munmap' ? 'lock' : 'call',
+    vma: 0, attempts: 0, attemptOk: true, inv: null, call: null, nonBlockCount: 0, retries: 0, done: false, outcome: 'running',
+  };
+  if (kind === 'fault' || kind === 'ioctl') {
+    return { ...base, call: { sub: target as string, op: kind, pc: 0, blockable: true, locals: {} } };
+  }
+  return base;
+};

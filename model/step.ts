@@ -1,0 +1,613 @@
+/**
+ * One atomic step of one thread: `step(world, state, threadId)`, pure and total (DESIGN.md §3.2).
+ *
+ * A thread is either running core code (the OOM reaper loop, munmap, the core's walks over the
+ * subscriptions) or a driver program (a callback, a fault handler, an ioctl). `nextAction`
+ * reads what the thread does next off its program counters; `step` dispatches on it with one
+ * exhaustive ts-pattern match, and driver instructions with a second one.
+ *
+ * Abstracts: SRCU (a walk snapshots the registered list when it begins and skips entries
+ * unlinked since); rwsem writer-preference (a waiting writer does not stop new readers);
+ * TLB gathering; the reaper's sleep between attempts (any interleaving may happen there).
+ */
+import { match } from 'ts-pattern';
+import { EAGAIN, type Cond, type Instr, type Program } from './program.ts';
+import { noEffects, type Diagnostic, type Effects, type Fact } from './facts.ts';
+import type { LockMode } from './program.ts';
+import type { Call, CallOp, Invalidation, Lock, ModelState, Range, StartResult, Subscription, ThreadState, World } from './types.ts';
+
+export const MAX_OOM_REAP_RETRIES = 10; // mm/oom_kill.c
+
+export type Action =
+  | { readonly type: 'driver_instr'; readonly call: Call; readonly instr: Instr }
+  | { readonly type: 'mmap_read_trylock' }
+  | { readonly type: 'mmap_write_lock' }
+  | { readonly type: 'mmap_unlock' }
+  | { readonly type: 'invalidate_range_start'; readonly blockable: boolean; readonly vma: number }
+  | { readonly type: 'unmap_page_range'; readonly vma: number }
+  | { readonly type: 'invalidate_range_end' }
+  | { readonly type: 'oom_reaper_skip' }
+  | { readonly type: 'exited' };
+
+/** What a blocked thread waits for (edges of the waits-for graph, INV-10). */
+export type Blocker =
+  | { readonly on: 'lock'; readonly lock: string; readonly mode: LockMode }
+  | { readonly on: 'memory' } // reclaim under OOM: waits for the victim to be reaped or skipped
+  | { readonly on: 'invalidation'; readonly sub: string }; // mmu_interval_read_begin: waits for seq to move
+
+export interface StepResult extends Effects {
+  readonly state: ModelState;
+  readonly thread: string;
+  readonly label: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading the state
+
+export const programOf = (world: World, call: Call): Program => {
+  const ops = world.ops[call.sub];
+  const p = match(call.op)
+    .with('invalidate_range_start', () => ops.invalidateRangeStart)
+    .with('invalidate_range_end', () => ops.invalidateRangeEnd)
+    .with('invalidate', () => ops.invalidate)
+    .with('fault', () => ops.fault)
+    .with('ioctl', () => ops.ioctl)
+    .exhaustive();
+  return p as Program; // a call is only ever pushed for an op the notifier has
+};
+
+export const nextAction = (world: World, s: ModelState, t: ThreadState): Action => {
+  if (t.done) return { type: 'exited' };
+  if (t.call) return { type: 'driver_instr', call: t.call, instr: programOf(world, t.call).code[t.call.pc] };
+  if (t.kind === 'oom_reaper') {
+    const era = world.scenario.reaper;
+    return match(t.pc)
+      .with('trylock', (): Action =>
+        era === 'skip-if-notifiers' && world.knobs.reaperChecksNotifiersBeforeLock && s.subs.length > 0
+          ? { type: 'oom_reaper_skip' }
+          : { type: 'mmap_read_trylock' })
+      .with('skip', (): Action => ({ type: 'oom_reaper_skip' }))
+      .with('vma', (): Action =>
+        era === 'no-notify' ? { type: 'unmap_page_range', vma: t.vma } : { type: 'invalidate_range_start', blockable: false, vma: t.vma })
+      .with('unmap', (): Action => ({ type: 'unmap_page_range', vma: t.vma }))
+      .with('end', (): Action => ({ type: 'invalidate_range_end' }))
+      .otherwise((): Action => ({ type: 'mmap_unlock' })); // 'unlock'
+  }
+  // munmap: a blocking invalidation of VMA 0 under mmap_write_lock.
+  return match(t.pc)
+    .with('lock', (): Action => ({ type: 'mmap_write_lock' }))
+    .with('start', (): Action => ({ type: 'invalidate_range_start', blockable: true, vma: 0 }))
+    .with('unmap', (): Action => ({ type: 'unmap_page_range', vma: 0 }))
+    .with('end', (): Action => ({ type: 'invalidate_range_end' }))
+    .otherwise((): Action => ({ type: 'mmap_unlock' }));
+};
+
+const lockBusy = (l: Lock, mode: LockMode): boolean => l.writer !== null || (mode === 'write' && l.readers.length > 0);
+
+export const lockId = (sub: string, lock: string): string => `${sub}.${lock}`;
+
+/** Why a thread cannot step now, or null when it can. */
+export const blocker = (world: World, s: ModelState, t: ThreadState): Blocker | null => {
+  if (t.done) return null;
+  const a = nextAction(world, s, t);
+  if (a.type === 'mmap_write_lock') return lockBusy(s.locks.mmap_lock, 'write') ? { on: 'lock', lock: 'mmap_lock', mode: 'write' } : null;
+  if (a.type !== 'driver_instr') return null;
+  const i = a.instr;
+  if (i.op === 'lock' && (i.how === 'lock' || (i.how === 'nbTrylock' && a.call.blockable))) {
+    const id = lockId(a.call.sub, i.lock);
+    return lockBusy(s.locks[id], i.mode) ? { on: 'lock', lock: id, mode: i.mode } : null;
+  }
+  if (i.op === 'alloc') return s.mm.memoryShort ? { on: 'memory' } : null;
+  if (i.op === 'readBegin') {
+    const sub = subOf(s, a.call.sub);
+    return isInvalidating(s, sub) ? { on: 'invalidation', sub: sub.name } : null;
+  }
+  return null;
+};
+
+export const isEnabled = (world: World, s: ModelState, t: ThreadState): boolean => !t.done && blocker(world, s, t) === null;
+
+export const enabledThreads = (world: World, s: ModelState): string[] =>
+  s.threads.filter((t) => isEnabled(world, s, t)).map((t) => t.id);
+
+/** mn_itree_is_invalidating for one sub: its seq equals the mm's odd seq (DOMAIN.md §5.3). */
+const isInvalidating = (s: ModelState, sub: Subscription): boolean =>
+  (s.core.invalidateSeq & 1) === 1 && sub.invalidateSeq === s.core.invalidateSeq;
+
+const subOf = (s: ModelState, name: string): Subscription => s.subs.find((x) => x.name === name) as Subscription;
+
+const intersects = (a: Range, b: Range): boolean => a.start < b.end && b.start < a.end;
+
+/** Whether the thread is inside a non-blockable invalidation (the reaper's). */
+const inNonblock = (t: ThreadState): boolean => t.inv !== null && !t.inv.blockable;
+
+export const threadById = (s: ModelState, id: string): ThreadState | undefined => s.threads.find((t) => t.id === id);
+
+// ---------------------------------------------------------------------------------------------
+// The step
+
+/** Step one thread; null when it is not enabled (done or blocked). */
+export const step = (world: World, s: ModelState, threadId: string): StepResult | null => {
+  const t = threadById(s, threadId);
+  if (!t || !isEnabled(world, s, t)) return null;
+  const fx = noEffects();
+  const a = nextAction(world, s, t);
+  const next = match(a)
+    .with({ type: 'driver_instr' }, (a) => driverInstr(world, s, t, a.call, a.instr, fx))
+    .with({ type: 'mmap_read_trylock' }, () => mmapReadTrylock(world, s, t, fx))
+    .with({ type: 'mmap_write_lock' }, () => {
+      fx.events.push('mmap_write_lock(mm)');
+      return put(setLock(s, 'mmap_lock', { writer: t.id, readers: [] }), { ...t, pc: 'start' });
+    })
+    .with({ type: 'mmap_unlock' }, () => mmapUnlock(s, t, fx))
+    .with({ type: 'invalidate_range_start' }, (a) => invalidateRangeStart(world, s, t, a.blockable, a.vma, fx))
+    .with({ type: 'unmap_page_range' }, (a) => unmapPageRange(world, s, t, a.vma, fx))
+    .with({ type: 'invalidate_range_end' }, () => invalidateRangeEnd(world, s, t, fx))
+    .with({ type: 'oom_reaper_skip' }, () => oomReaperSkip(s, t, fx))
+    .with({ type: 'exited' }, () => s)
+    .exhaustive();
+  return { state: next, thread: threadId, label: describe(world, t, a), ...fx };
+};
+
+export const describe = (world: World, t: ThreadState, a: Action): string =>
+  match(a)
+    .with({ type: 'driver_instr' }, (a) => `${a.call.sub}.${a.call.op}: ${describeInstr(a.call, a.instr)}`)
+    .with({ type: 'mmap_read_trylock' }, () => 'mmap_read_trylock')
+    .with({ type: 'mmap_write_lock' }, () => 'mmap_write_lock')
+    .with({ type: 'mmap_unlock' }, () => (t.kind === 'oom_reaper' ? 'mmap_read_unlock' : 'mmap_write_unlock'))
+    .with({ type: 'invalidate_range_start' }, (a) => {
+      const v = world.scenario.vmas[a.vma];
+      return `invalidate_range_start${a.blockable ? '' : '_nonblock'} [${v.start},${v.end})`;
+    })
+    .with({ type: 'unmap_page_range' }, (a) => `unmap_page_range vma ${a.vma}`)
+    .with({ type: 'invalidate_range_end' }, () => 'invalidate_range_end')
+    .with({ type: 'oom_reaper_skip' }, () => 'oom_reaper: skip mm with notifiers')
+    .with({ type: 'exited' }, () => 'exited')
+    .exhaustive();
+
+const describeInstr = (c: Call, i: Instr): string =>
+  match(i)
+    .with({ op: 'lock' }, (i) => `${lockVerb(i.mode, i.how === 'trylock' || (i.how === 'nbTrylock' && !c.blockable))}(${i.lock})`)
+    .with({ op: 'unlock' }, (i) => `${i.mode === 'read' ? 'up_read' : 'unlock'}(${i.lock})`)
+    .with({ op: 'add' }, (i) => `${i.counter}${i.delta > 0 ? '++' : '--'}`)
+    .with({ op: 'zap' }, () => 'zap secondary mappings')
+    .with({ op: 'snapshot' }, (i) => `${i.into} = ${i.counter}`)
+    .with({ op: 'gup' }, () => 'get_user_pages')
+    .with({ op: 'install' }, () => 'install secondary mapping')
+    .with({ op: 'setSeq' }, () => 'mmu_interval_set_seq')
+    .with({ op: 'readBegin' }, () => 'mmu_interval_read_begin')
+    .with({ op: 'readRetry' }, () => 'mmu_interval_read_retry')
+    .with({ op: 'alloc' }, () => 'kmalloc(GFP_KERNEL)')
+    .with({ op: 'waitFence' }, () => 'dma_fence_wait')
+    .with({ op: 'jump' }, (i) => (i.if ? `if (${describeCond(i.if)})` : `goto ${i.to}`))
+    .with({ op: 'retry' }, () => 'retry')
+    .with({ op: 'ret' }, (i) => `return ${retText(c.op, i.value)}`)
+    .exhaustive();
+
+const lockVerb = (mode: LockMode, tryOnly: boolean): string =>
+  tryOnly ? (mode === 'read' ? 'down_read_trylock' : 'trylock') : mode === 'read' ? 'down_read' : 'lock';
+
+const describeCond = (c: Cond): string =>
+  match(c)
+    .with({ is: 'nonblockable' }, () => '!blockable')
+    .with({ is: 'intersects' }, () => 'range intersects')
+    .with({ is: 'nonzero' }, (c) => `${c.counter} != 0`)
+    .with({ is: 'changed' }, (c) => `${c.counter} != ${c.since}`)
+    .with({ is: 'not' }, (c) => `!(${describeCond(c.cond)})`)
+    .with({ is: 'any' }, (c) => c.conds.map(describeCond).join(' || '))
+    .exhaustive();
+
+export const retText = (op: CallOp, v: number): string =>
+  op === 'invalidate' ? (v === 0 ? 'true' : 'false') : v === EAGAIN ? '-EAGAIN' : String(v);
+
+// ---------------------------------------------------------------------------------------------
+// State helpers (spread-copy stands in for TLA+'s UNCHANGED)
+
+const put = (s: ModelState, t: ThreadState): ModelState => ({ ...s, threads: s.threads.map((x) => (x.id === t.id ? t : x)) });
+
+const setLock = (s: ModelState, id: string, l: Lock): ModelState => ({ ...s, locks: { ...s.locks, [id]: l } });
+
+const setCounter = (s: ModelState, sub: string, counter: string, v: number): ModelState => {
+  const d = s.drivers[sub];
+  return { ...s, drivers: { ...s.drivers, [sub]: { ...d, counters: { ...d.counters, [counter]: v } } } };
+};
+
+const setSub = (s: ModelState, sub: Subscription): ModelState => ({ ...s, subs: s.subs.map((x) => (x.name === sub.name ? sub : x)) });
+
+const setSkip = (s: ModelState): ModelState => ({ ...s, mm: { ...s.mm, MMF_OOM_SKIP: true, memoryShort: false } });
+
+// ---------------------------------------------------------------------------------------------
+// Driver instructions
+
+const driverInstr = (world: World, s: ModelState, t: ThreadState, c: Call, i: Instr, fx: Effects): ModelState => {
+  const goto = (label: string | undefined, s2: ModelState = s, c2: Call = c): ModelState => {
+    const pc = label === undefined ? c2.pc + 1 : programOf(world, c2).labels[label];
+    const t2 = threadById(s2, t.id) as ThreadState;
+    return put(s2, { ...t2, call: { ...c2, pc } });
+  };
+  const nextPc = (s2: ModelState, c2: Call = c) => goto(undefined, s2, c2);
+  const range = (): Range => (t.inv ? t.inv.range : faultPage(s, c));
+  return match(i)
+    .with({ op: 'lock' }, (i) => {
+      const id = lockId(c.sub, i.lock);
+      const l = s.locks[id];
+      const tryOnly = i.how === 'trylock' || (i.how === 'nbTrylock' && !c.blockable);
+      if (tryOnly && lockBusy(l, i.mode)) {
+        fx.events.push(`${lockVerb(i.mode, true)}(${id}) failed`);
+        return goto(i.else);
+      }
+      if (!tryOnly && world.lockKinds[id] !== 'spinlock') sleepAttempt(t, `${lockVerb(i.mode, false)}(${id})`, fx);
+      fx.events.push(`${lockVerb(i.mode, tryOnly)}(${id})${tryOnly ? ' ok' : ''}`);
+      const held: Lock = i.mode === 'write' ? { writer: t.id, readers: l.readers } : { writer: l.writer, readers: [...l.readers, t.id] };
+      return nextPc(setLock(s, id, held));
+    })
+    .with({ op: 'unlock' }, (i) => {
+      const id = lockId(c.sub, i.lock);
+      const l = s.locks[id];
+      if (i.mode === 'write') {
+        if (l.writer !== t.id) {
+          fx.facts.push({ fact: 'underflow', what: `unlock of ${id}, which ${t.id} does not hold`, value: -1 });
+          fx.diagnostics.push({ kind: 'WARN_ON', text: `DEBUG_LOCKS_WARN_ON: unlock of unheld ${id}` });
+          return nextPc(s);
+        }
+        fx.events.push(`unlock(${id})`);
+        return nextPc(setLock(s, id, { writer: null, readers: l.readers }));
+      }
+      const at = l.readers.includes(t.id) ? l.readers.indexOf(t.id) : l.readers.length - 1;
+      if (at < 0) {
+        fx.facts.push({ fact: 'underflow', what: `up_read(${id}) with no reader: rwsem count -1`, value: -1 });
+        fx.diagnostics.push({ kind: 'WARN_ON', text: `DEBUG_RWSEMS_WARN_ON: up_read of unheld ${id}` });
+        return nextPc(s);
+      }
+      fx.events.push(`up_read(${id})`);
+      return nextPc(setLock(s, id, { writer: l.writer, readers: l.readers.filter((_, k) => k !== at) }));
+    })
+    .with({ op: 'add' }, (i) => {
+      const from = s.drivers[c.sub].counters[i.counter];
+      const to = from + i.delta;
+      fx.events.push(`${c.sub}.${i.counter} ${from} -> ${to}`);
+      if (to < 0) {
+        fx.facts.push({ fact: 'underflow', what: `${c.sub}.${i.counter}`, value: to });
+        fx.diagnostics.push({ kind: 'BUG_ON', text: `BUG_ON(${c.sub}.${i.counter} < 0)` });
+      }
+      return nextPc(setCounter(s, c.sub, i.counter, to));
+    })
+    .with({ op: 'zap' }, () => {
+      const r = range();
+      const d = s.drivers[c.sub];
+      const gone = Object.keys(d.sptes).map(Number).filter((p) => p >= r.start && p < r.end);
+      if (gone.length === 0) return nextPc(s);
+      fx.events.push(`${c.sub}: zap secondary mappings of pages ${gone.join(',')}`);
+      const sptes = { ...d.sptes };
+      for (const p of gone) delete sptes[p];
+      return nextPc({ ...s, drivers: { ...s.drivers, [c.sub]: { ...d, sptes } } });
+    })
+    .with({ op: 'snapshot' }, (i) => nextPc(s, { ...c, locals: { ...c.locals, ...witnessLocals(s), [i.into]: s.drivers[c.sub].counters[i.counter] } }))
+    .with({ op: 'gup' }, () => {
+      const page = faultPage(s, c).start;
+      const live = s.mm.vmas.some((v) => !v.unmapped && page >= v.start && page < v.end);
+      if (!live) {
+        fx.events.push(`get_user_pages(page ${page}) -> -EFAULT`);
+        return put(s, { ...t, call: null, done: true, outcome: 'finished' });
+      }
+      const have = s.mm.pte[page];
+      if (have !== null && have !== undefined) return nextPc(s, { ...c, locals: { ...c.locals, frame: have } });
+      // Fault the page back in: a fresh frame (the allocation is not subject to the OOM wait).
+      const frame = s.mm.nextFrame;
+      fx.events.push(`get_user_pages(page ${page}) faults in frame ${frame}`);
+      const pte = s.mm.pte.map((f, p) => (p === page ? frame : f));
+      return nextPc({ ...s, mm: { ...s.mm, pte, nextFrame: frame + 1 } }, { ...c, locals: { ...c.locals, frame } });
+    })
+    .with({ op: 'install' }, () => {
+      const page = faultPage(s, c).start;
+      const frame = c.locals.frame;
+      const d = s.drivers[c.sub];
+      fx.events.push(`${c.sub}: map page ${page} -> frame ${frame}`);
+      return nextPc({ ...s, drivers: { ...s.drivers, [c.sub]: { ...d, sptes: { ...d.sptes, [page]: frame } } } });
+    })
+    .with({ op: 'setSeq' }, () => {
+      const sub = subOf(s, c.sub);
+      const cur = t.inv ? t.inv.curSeq : s.core.invalidateSeq;
+      fx.events.push(`${c.sub}.invalidate_seq ${sub.invalidateSeq} -> ${cur}`);
+      return nextPc(setSub(s, { ...sub, invalidateSeq: cur }));
+    })
+    .with({ op: 'readBegin' }, (i) => {
+      const seq = subOf(s, c.sub).invalidateSeq;
+      sleepAttempt(t, 'mmu_interval_read_begin', fx);
+      return nextPc(s, { ...c, locals: { ...c.locals, ...witnessLocals(s), [i.into]: seq } });
+    })
+    .with({ op: 'readRetry' }, (i) => {
+      const retry = subOf(s, c.sub).invalidateSeq !== c.locals[i.since];
+      if (retry) fx.events.push(`mmu_interval_read_retry -> true`);
+      return retry ? goto(i.then) : nextPc(s);
+    })
+    .with({ op: 'alloc' }, () => {
+      sleepAttempt(t, 'kmalloc(GFP_KERNEL)', fx);
+      fx.events.push('kmalloc(GFP_KERNEL)');
+      return nextPc(s);
+    })
+    .with({ op: 'waitFence' }, () => {
+      sleepAttempt(t, 'dma_fence_wait', fx);
+      fx.events.push('dma_fence_wait (hardware done)');
+      return nextPc(s);
+    })
+    .with({ op: 'jump' }, (i) => (i.if === undefined || evalCond(s, t, c, i.if) ? goto(i.to) : nextPc(s)))
+    .with({ op: 'retry' }, (i) => {
+      // A collision explained by an invalidation (active at the snapshot, started since, or
+      // active now) is the protocol working; an unexplained one is a stuck collision marker
+      // and repeats forever, so only those count towards the bound (INV-14).
+      const explained = c.locals.invActive === 1 || c.locals.invStarted !== s.nextInvId || invalidationActive(s);
+      const retries = explained ? t.retries : t.retries + 1;
+      if (retries >= world.knobs.faultRetryBound) {
+        fx.events.push(`fault on ${c.sub} collided ${retries} times with no invalidation to explain it: give up`);
+        fx.facts.push({ fact: 'fault_gave_up', thread: t.id, sub: c.sub, retries });
+        return put(s, { ...t, call: null, retries, done: true, outcome: 'gave_up' });
+      }
+      fx.events.push(explained ? 'fault collided with an invalidation: retry' : `fault collided with no invalidation in progress: retry (${retries})`);
+      return put(s, { ...t, retries, call: { ...c, pc: programOf(world, c).labels[i.to] } });
+    })
+    .with({ op: 'ret' }, (i) => returnFromCall(world, s, t, c, i.value, fx))
+    .exhaustive();
+};
+
+const invalidationActive = (s: ModelState): boolean => s.core.activeInvalidateRanges > 0 || s.threads.some((t) => t.inv !== null);
+
+/** Remembered at the snapshot, to tell an explained collision from a stuck marker. */
+const witnessLocals = (s: ModelState) => ({ invStarted: s.nextInvId, invActive: invalidationActive(s) ? 1 : 0 });
+
+const faultPage = (s: ModelState, c: Call): Range => {
+  const iv = subOf(s, c.sub).interval;
+  return { start: iv.start, end: iv.start + 1 };
+};
+
+const evalCond = (s: ModelState, t: ThreadState, c: Call, cond: Cond): boolean =>
+  match(cond)
+    .with({ is: 'nonblockable' }, () => !c.blockable)
+    .with({ is: 'intersects' }, () => intersects(t.inv ? t.inv.range : faultPage(s, c), subOf(s, c.sub).interval))
+    .with({ is: 'nonzero' }, (k) => s.drivers[c.sub].counters[k.counter] !== 0)
+    .with({ is: 'changed' }, (k) => s.drivers[c.sub].counters[k.counter] !== c.locals[k.since])
+    .with({ is: 'not' }, (k) => !evalCond(s, t, c, k.cond))
+    .with({ is: 'any' }, (k) => k.conds.some((x) => evalCond(s, t, c, x)))
+    .exhaustive();
+
+/** A sleeping operation inside a non-blockable invalidation (INV-5; DOMAIN.md §2.3). */
+const sleepAttempt = (t: ThreadState, what: string, fx: Effects): void => {
+  if (!inNonblock(t)) return;
+  fx.facts.push({ fact: 'sleep_in_nonblock', thread: t.id, what, nonBlockCount: t.nonBlockCount });
+  if (t.nonBlockCount > 0)
+    fx.diagnostics.push({ kind: 'BUG', text: `BUG: sleeping function called from invalid context (${what}), non_block: ${t.nonBlockCount}` });
+};
+
+// ---------------------------------------------------------------------------------------------
+// The core's walks (DOMAIN.md §2.2) and the strategies' hooks (§5)
+
+const returnFromCall = (world: World, s: ModelState, t: ThreadState, c: Call, value: number, fx: Effects): ModelState => {
+  if (c.op === 'fault' || c.op === 'ioctl') return put(s, { ...t, call: null, done: true, outcome: 'finished' });
+  const inv = t.inv as Invalidation;
+  const nb = inv.blockable ? 0 : 1; // non_block_end()
+  const t1: ThreadState = { ...t, call: null, nonBlockCount: t.nonBlockCount - (c.op === 'invalidate_range_end' && inv.phase === 'undo' ? 0 : nb) };
+  fx.events.push(`${c.sub}.${c.op} -> ${retText(c.op, value)}`);
+  if (c.op === 'invalidate_range_end') {
+    const ends = { ...inv.ends, [c.sub]: (inv.ends[c.sub] ?? 0) + 1 };
+    return advance(world, s, { ...t1, inv: { ...inv, ends } }, fx);
+  }
+  const hasEnd = world.ops[c.sub].invalidateRangeEnd !== null;
+  fx.facts.push({ fact: 'start_returned', sub: c.sub, inv: inv.id, value, blockable: inv.blockable, hasEnd, form: c.op === 'invalidate' ? 'interval' : 'hlist' });
+  const result: StartResult = value === 0 ? 'ok' : 'fail';
+  const results = { ...inv.results, [c.sub]: result };
+  if (c.op === 'invalidate') {
+    if (result === 'fail' && inv.blockable) fx.diagnostics.push({ kind: 'WARN_ON', text: `WARN_ON: ${c.sub}.invalidate returned false in blockable mode` });
+    if (result === 'fail' && !inv.blockable) {
+      // out_would_block: mn_itree_inv_end, then -EAGAIN without visiting the hlist.
+      const s2 = itreeInvEnd(s, fx);
+      return finishStart(world, s2, { ...t1, inv: { ...inv, results, failedAt: c.sub } }, EAGAIN, fx);
+    }
+    return advance(world, s, { ...t1, inv: { ...inv, results } }, fx);
+  }
+  let failedAt = inv.failedAt;
+  if (result === 'fail') {
+    if (inv.blockable || value !== EAGAIN) fx.diagnostics.push({ kind: 'WARN_ON', text: `WARN_ON(blockable || ret != -EAGAIN): ${c.sub} returned ${value}` });
+    if (world.strategy.warnIfFailingHasEnd && hasEnd) fx.diagnostics.push({ kind: 'WARN_ON', text: `WARN_ON(ops->invalidate_range_end): ${c.sub} failed start but has an end` });
+    failedAt ??= c.sub;
+  }
+  return advance(world, s, { ...t1, inv: { ...inv, results, failedAt } }, fx);
+};
+
+/** Push the next callback of the current walk, or move to the next phase. */
+const advance = (world: World, s: ModelState, t: ThreadState, fx: Effects): ModelState => {
+  let inv = t.inv as Invalidation;
+  for (;;) {
+    if (inv.cursor < inv.walk.length) {
+      const name = inv.walk[inv.cursor];
+      inv = { ...inv, cursor: inv.cursor + 1 };
+      const sub = subOf(s, name);
+      if (!sub.registered) continue; // unlinked under SRCU since the walk began
+      const call = pushFor(world, s, inv, sub, fx);
+      if (call === 'stop') {
+        inv = { ...inv, cursor: inv.walk.length };
+        continue;
+      }
+      if (call === null) continue;
+      const wrap = inv.blockable || inv.phase === 'undo' ? 0 : 1; // non_block_start(); the error-path end walk is not wrapped [A]
+      return put(s, { ...t, inv, call, nonBlockCount: t.nonBlockCount + wrap });
+    }
+    // The walk is exhausted: next phase.
+    if (inv.phase === 'itree_start') {
+      inv = { ...inv, phase: 'hlist_start', walk: hlistNames(s), cursor: 0 };
+      continue;
+    }
+    if (inv.phase === 'hlist_start') {
+      const failed = Object.values(inv.results).includes('fail');
+      if (failed && world.strategy.undo !== null) {
+        inv = { ...inv, phase: 'undo', walk: hlistNames(s), cursor: 0 };
+        continue;
+      }
+      return finishStart(world, s, { ...t, inv }, failed ? EAGAIN : 0, fx);
+    }
+    if (inv.phase === 'undo') return finishStart(world, s, { ...t, inv }, EAGAIN, fx);
+    // hlist_end (itree_end is done inside invalidate_range_end): the instance is over.
+    return closeInvalidation(world, s, { ...t, inv }, fx);
+  }
+};
+
+const hlistNames = (s: ModelState): string[] => s.subs.filter((x) => x.registered && x.form === 'hlist').map((x) => x.name);
+
+/** The call to make on `sub` in the current phase; null to pass it by; 'stop' to end the walk. */
+const pushFor = (world: World, s: ModelState, inv: Invalidation, sub: Subscription, fx: Effects): Call | null | 'stop' => {
+  const ops = world.ops[sub.name];
+  const mk = (op: CallOp): Call => ({ sub: sub.name, op, pc: 0, blockable: inv.blockable, locals: {} });
+  if (inv.phase === 'itree_start') return mk('invalidate');
+  if (inv.phase === 'hlist_start') {
+    if (inv.failedAt !== null && !world.strategy.continueAfterFailure) return 'stop';
+    return mk('invalidate_range_start');
+  }
+  const startResult: StartResult = inv.results[sub.name] ?? 'notCalled';
+  const hasEnd = ops.invalidateRangeEnd !== null;
+  if (inv.phase === 'undo') {
+    const failedAt = inv.failedAt === null ? null : subOf(s, inv.failedAt);
+    const d = (world.strategy.undo as NonNullable<typeof world.strategy.undo>)({ failedAt, sub, startResult, hasEnd });
+    if (d !== 'end') return d === 'stop' ? 'stop' : null;
+    fx.facts.push({ fact: 'end_called', sub: sub.name, inv: inv.id, startResult, inUndo: true });
+    return mk('invalidate_range_end');
+  }
+  if (!hasEnd) return null;
+  fx.facts.push({ fact: 'end_called', sub: sub.name, inv: inv.id, startResult, inUndo: false });
+  return mk('invalidate_range_end');
+};
+
+/** __mmu_notifier_invalidate_range_start returns to its caller. */
+const finishStart = (world: World, s: ModelState, t: ThreadState, ret: number, fx: Effects): ModelState => {
+  const inv: Invalidation = { ...(t.inv as Invalidation), phase: 'returned', ret };
+  fx.events.push(`invalidate_range_start${inv.blockable ? '' : '_nonblock'} -> ${retText('invalidate_range_start', ret)}`);
+  if (t.kind === 'munmap') return put(s, { ...t, inv, pc: 'unmap' }); // blocking callers ignore the result
+  if (ret === 0) return put(s, { ...t, inv, pc: 'unmap' });
+  // __oom_reap_task_mm: skip this VMA, ret = false, no end (unless the strategy says otherwise).
+  if (world.strategy.reaperCallsEndAfterFailure) return put(s, { ...t, inv, pc: 'end', attemptOk: false });
+  return closeInvalidation(world, s, { ...t, inv, attemptOk: false }, fx);
+};
+
+/** The instance is over: judge pairing (INV-1) and return to the caller's next step. */
+const closeInvalidation = (world: World, s: ModelState, t: ThreadState, fx: Effects): ModelState => {
+  const inv = t.inv as Invalidation;
+  const live = s.subs.filter((x) => x.registered && x.form === 'hlist');
+  fx.facts.push({
+    fact: 'inv_closed',
+    inv,
+    thread: t.id,
+    registered: live.map((x) => x.name),
+    hasEnd: live.filter((x) => world.ops[x.name].invalidateRangeEnd !== null).map((x) => x.name),
+  });
+  const t2: ThreadState = { ...t, inv: null };
+  if (t.kind === 'munmap') return put(s, { ...t2, pc: 'unlock' });
+  return put(s, nextVma(s, t2, t.vma + 1));
+};
+
+const nextVma = (s: ModelState, t: ThreadState, from: number): ThreadState => {
+  const i = s.mm.vmas.findIndex((v, k) => k >= from && !v.unmapped);
+  return i < 0 ? { ...t, pc: 'unlock' } : { ...t, pc: 'vma', vma: i };
+};
+
+/** mn_itree_inv_end: active--, and at 0 with seq odd: seq++ (DOMAIN.md §2.2). */
+const itreeInvEnd = (s: ModelState, fx: Effects): ModelState => {
+  const active = s.core.activeInvalidateRanges - 1;
+  if (active < 0) fx.facts.push({ fact: 'underflow', what: 'active_invalidate_ranges', value: active });
+  let seq = s.core.invalidateSeq;
+  if (active === 0 && (seq & 1) === 1) seq++;
+  fx.events.push(`active_invalidate_ranges ${active + 1} -> ${active}${seq !== s.core.invalidateSeq ? `, invalidate_seq -> ${seq}` : ''}`);
+  return { ...s, core: { ...s.core, activeInvalidateRanges: active, invalidateSeq: seq } };
+};
+
+const invalidateRangeStart = (world: World, s: ModelState, t: ThreadState, blockable: boolean, vma: number, fx: Effects): ModelState => {
+  const v = s.mm.vmas[vma];
+  const range: Range = { start: v.start, end: v.end };
+  let s2 = s;
+  let curSeq = s.core.invalidateSeq;
+  let walk: string[] = [];
+  let phase: Invalidation['phase'] = 'hlist_start';
+  if (s.core.hasItree) {
+    // inv_start_range: active++; if any sub intersects, seq |= 1 (the tree is "fully excluded").
+    walk = s.subs.filter((x) => x.registered && x.form === 'interval' && intersects(x.interval, range)).sort((a, b) => a.interval.start - b.interval.start).map((x) => x.name);
+    curSeq = walk.length > 0 ? s.core.invalidateSeq | 1 : s.core.invalidateSeq;
+    s2 = { ...s, core: { ...s.core, activeInvalidateRanges: s.core.activeInvalidateRanges + 1, invalidateSeq: curSeq } };
+    fx.events.push(`active_invalidate_ranges -> ${s2.core.activeInvalidateRanges}, invalidate_seq ${curSeq}`);
+    phase = 'itree_start';
+  } else walk = hlistNames(s);
+  const inv: Invalidation = { id: s.nextInvId, blockable, range, phase, curSeq, walk, cursor: 0, results: {}, ends: {}, failedAt: null, ret: 0 };
+  return advance(world, { ...s2, nextInvId: s.nextInvId + 1 }, { ...t, inv }, fx);
+};
+
+const invalidateRangeEnd = (world: World, s: ModelState, t: ThreadState, fx: Effects): ModelState => {
+  const inv = t.inv as Invalidation;
+  const s2 = s.core.hasItree ? itreeInvEnd(s, fx) : s;
+  return advance(world, s2, { ...t, inv: { ...inv, phase: 'hlist_end', walk: hlistNames(s), cursor: 0 } }, fx);
+};
+
+const unmapPageRange = (world: World, s: ModelState, t: ThreadState, vma: number, fx: Effects): ModelState => {
+  const v = s.mm.vmas[vma];
+  const freed: number[] = [];
+  const pte = s.mm.pte.map((f, p) => {
+    if (p >= v.start && p < v.end && f !== null) {
+      freed.push(f);
+      return null;
+    }
+    return f;
+  });
+  fx.events.push(`unmap_page_range [${v.start},${v.end}): free frames ${freed.length ? freed.join(',') : '(none)'}`);
+  const vmas = t.kind === 'munmap' ? s.mm.vmas.map((x, k) => (k === vma ? { ...x, unmapped: true } : x)) : s.mm.vmas;
+  const s2: ModelState = { ...s, mm: { ...s.mm, pte, vmas, freedFrames: [...s.mm.freedFrames, ...freed] } };
+  if (world.scenario.reaper === 'no-notify' && t.kind === 'oom_reaper') return put(s2, nextVma(s2, t, vma + 1));
+  return put(s2, { ...t, pc: 'end' });
+};
+
+const mmapReadTrylock = (world: World, s: ModelState, t: ThreadState, fx: Effects): ModelState => {
+  if (lockBusy(s.locks.mmap_lock, 'read')) {
+    fx.events.push('mmap_read_trylock failed');
+    return failedAttempt(s, t, fx);
+  }
+  const s2 = setLock(s, 'mmap_lock', { writer: null, readers: [...s.locks.mmap_lock.readers, t.id] });
+  if (s.mm.MMF_OOM_SKIP) {
+    fx.events.push('mmap_read_trylock ok; MMF_OOM_SKIP already set');
+    return put(s2, { ...t, pc: 'unlock' });
+  }
+  fx.events.push('mmap_read_trylock ok; set MMF_UNSTABLE');
+  const s3: ModelState = { ...s2, mm: { ...s2.mm, MMF_UNSTABLE: true } };
+  // v4.14: mm_has_notifiers() once mmap_lock is read-held (Andrea's placement, Seed2).
+  if (world.scenario.reaper === 'skip-if-notifiers' && s.subs.length > 0) return put(s3, { ...t, pc: 'skip' });
+  return put(s3, nextVma(s3, { ...t, attemptOk: true }, 0));
+};
+
+/** oom_reap_task: one attempt failed; retry up to MAX_OOM_REAP_RETRIES, then MMF_OOM_SKIP. */
+const failedAttempt = (s: ModelState, t: ThreadState, fx: Effects): ModelState => {
+  const attempts = t.attempts + 1;
+  if (attempts >= MAX_OOM_REAP_RETRIES) {
+    fx.events.push(`oom_reaper: unable to reap after ${attempts} attempts; set MMF_OOM_SKIP`);
+    return put(setSkip(s), { ...t, attempts, pc: 'done', done: true, outcome: 'unable_to_reap' });
+  }
+  return put(s, { ...t, attempts, pc: 'trylock', attemptOk: true });
+};
+
+const mmapUnlock = (s: ModelState, t: ThreadState, fx: Effects): ModelState => {
+  const l = s.locks.mmap_lock;
+  if (t.kind === 'munmap') {
+    fx.events.push('mmap_write_unlock');
+    return put(setLock(s, 'mmap_lock', { writer: null, readers: l.readers }), { ...t, pc: 'done', done: true, outcome: 'finished' });
+  }
+  const at = l.readers.indexOf(t.id);
+  const s2 = setLock(s, 'mmap_lock', { writer: l.writer, readers: l.readers.filter((_, k) => k !== at) });
+  if (t.attemptOk) {
+    fx.events.push(s.mm.MMF_OOM_SKIP ? 'mmap_read_unlock' : 'mmap_read_unlock; reaped; set MMF_OOM_SKIP');
+    return put(setSkip(s2), { ...t, pc: 'done', done: true, outcome: s.mm.MMF_OOM_SKIP ? 'finished' : 'reaped' });
+  }
+  fx.events.push('mmap_read_unlock; attempt failed');
+  return failedAttempt(s2, t, fx);
+};
+
+/** v4.14 (4d4bbd8526a8): an mm with notifiers is skipped and declared done (DOMAIN.md §3.3). */
+const oomReaperSkip = (s: ModelState, t: ThreadState, fx: Effects): ModelState => {
+  const l = s.locks.mmap_lock;
+  fx.events.push('mm_has_notifiers: skip; schedule_timeout_idle(HZ); set MMF_OOM_SKIP');
+  const s2 = l.readers.includes(t.id) ? setLock(s, 'mmap_lock', { writer: l.writer, readers: l.readers.filter((r) => r !== t.id) }) : s;
+  return put(setSkip(s2), { ...t, pc: 'done', done: true, outcome: 'reaped' });
+};
+
+export type { Diagnostic, Fact };

@@ -1,0 +1,20 @@
+import type { RollbackStrategy } from '../types.ts';
+
+/**
+ * Mainline since v5.12 (c2655835fd8c): in the same SRCU section, if any start failed, call end
+ * on every notifier that has one, and WARN_ON(ops->invalidate_range_end) for a failing
+ * notifier. The error-path end walk is not wrapped in non_block_start/end [A].
+ * DOMAIN.md §5.1c, §2.2.
+ */
+export const callAllEnd2021: RollbackStrategy = {
+  name: 'call-all-end-2021',
+  title: 'call all ends + WARN (mainline v5.12+)',
+  domainRef: 'DOMAIN.md §5.1c',
+  insertion: 'head',
+  coreCounter: false,
+  continueAfterFailure: true,
+  warnIfFailingHasEnd: true,
+  undo: ({ hasEnd }) => (hasEnd ? 'end' : 'skip'),
+  failingNotifierExpectsEnd: false,
+  reaperCallsEndAfterFailure: false,
+};

@@ -1,0 +1,21 @@
+import type { RollbackStrategy } from '../types.ts';
+
+/**
+ * Jason's sorted-address undo (2019, never merged): the hlist is kept sorted by address; the
+ * start walk stops at the first failing notifier F; the undo walk ends every notifier with an
+ * end and address < F, stopping at the first address ≥ F. F must undo itself.
+ * DOMAIN.md §5.2 [A: semantics derived from the proposal].
+ */
+export const sortedUndo: RollbackStrategy = {
+  name: 'sorted-undo',
+  title: 'sorted-address undo (2019 proposal)',
+  domainRef: 'DOMAIN.md §5.2',
+  insertion: 'sorted-by-address',
+  coreCounter: false,
+  continueAfterFailure: false,
+  warnIfFailingHasEnd: false,
+  undo: ({ failedAt, sub, hasEnd }) =>
+    failedAt === null || sub.address >= failedAt.address ? 'stop' : hasEnd ? 'end' : 'skip',
+  failingNotifierExpectsEnd: false,
+  reaperCallsEndAfterFailure: false,
+};

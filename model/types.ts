@@ -1,0 +1,263 @@
+/**
+ * Scenario (input) and state types (DESIGN.md §3.1). Everything is plain, JSON-able and
+ * readonly: a step returns a new state and never mutates the old one.
+ */
+import type { Program } from './program.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Scenario
+
+export type ReaperEra = 'no-notify' | 'skip-if-notifiers' | 'nonblock-per-vma';
+export const REAPER_ERAS: readonly ReaperEra[] = ['no-notify', 'skip-if-notifiers', 'nonblock-per-vma'];
+
+export interface Range {
+  readonly start: number; // first page
+  readonly end: number; // exclusive, as in struct mmu_notifier_range
+}
+
+/** Knobs of the generic driver (DESIGN.md §3.4). */
+export interface GenericKnobs {
+  readonly hasEnd: boolean;
+  readonly nonblockStart: 'trylock' | 'always-eagain' | 'never-fails' | 'sleeps';
+  readonly onFailedStart: 'self-undo' | 'leave';
+  readonly countsInStart: boolean;
+  readonly holdsLockAcrossWindow: boolean;
+  readonly allocatesUnderLock: boolean;
+  readonly faultPath: 'seq-retry' | 'none';
+}
+
+export interface NotifierSpec extends Partial<GenericKnobs> {
+  readonly name: string;
+  readonly driver: string;
+  readonly address: number;
+  /** Pages the driver mirrors (its umem / BO / userptr object). Default: every VMA. */
+  readonly interval?: Range;
+}
+
+export interface Knobs {
+  /** mmu_notifier_register takes mm_take_all_locks (DOMAIN.md §1.4). */
+  readonly registrationTakesAllLocks: boolean;
+  /** The 2017 RFC placed the mm_has_notifiers check before the trylock (DOMAIN.md §3.3). */
+  readonly reaperChecksNotifiersBeforeLock: boolean;
+  /** A fault gives up (INV-14 witness) after this many collisions no invalidation explains. */
+  readonly faultRetryBound: number;
+}
+
+export const DEFAULT_KNOBS: Knobs = {
+  registrationTakesAllLocks: true,
+  reaperChecksNotifiersBeforeLock: false,
+  faultRetryBound: 2,
+};
+
+export type ThreadKind = 'oom_reaper' | 'munmap' | 'fault' | 'ioctl';
+/** `oom_reaper`, `munmap`, `fault:<notifier>`, `ioctl:<notifier>`. */
+export type ThreadId = string;
+
+export interface Scenario {
+  readonly strategy: string;
+  readonly reaper: ReaperEra;
+  readonly vmas: readonly Range[];
+  /** In registration order; the hlist walk order follows the strategy's insertion rule. */
+  readonly notifiers: readonly NotifierSpec[];
+  readonly threads: readonly ThreadId[];
+  readonly knobs?: Partial<Knobs>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Drivers and strategies (static, built once per scenario)
+
+export type LockKind = 'spinlock' | 'mutex' | 'rwsem';
+
+/** DOMAIN.md §5 vocabulary: A has an end that undoes start state, B may fail, S has no end. */
+export type NotifierType = 'A' | 'B' | 'AB' | 'S';
+
+export interface HlistOps {
+  readonly invalidateRangeStart: Program;
+  readonly invalidateRangeEnd: Program | null;
+  readonly fault: Program | null;
+}
+
+export interface IntervalOps {
+  readonly invalidate: Program;
+  readonly fault: Program | null;
+}
+
+export interface DriverDef {
+  readonly driver: string;
+  readonly era: string;
+  readonly domainRef: string;
+  readonly summary: string;
+  readonly locks: Readonly<Record<string, LockKind>>;
+  /** Counters of the driver; `balanced` ones must be 0 at quiescence (INV-3). */
+  readonly counters: Readonly<Record<string, { readonly balanced: boolean }>>;
+  readonly hlist: HlistOps | null;
+  readonly interval: IntervalOps | null;
+  /** Driver thread that takes the driver's lock (command submission, MR registration). */
+  readonly ioctl: Program | null;
+}
+
+export interface UndoContext {
+  /** The first subscription whose start failed, if any. */
+  readonly failedAt: Subscription | null;
+  readonly sub: Subscription;
+  readonly startResult: StartResult;
+  readonly hasEnd: boolean;
+}
+
+/** A rollback strategy (DESIGN.md §3.3, DOMAIN.md §5). One file each under strategies/. */
+export interface RollbackStrategy {
+  readonly name: string;
+  readonly title: string;
+  readonly domainRef: string;
+  /** hlist insertion: kernel head insertion, or sorted by address (§5.2). */
+  readonly insertion: 'head' | 'sorted-by-address';
+  /** Whether classic notifiers are adapted to the interval core (§5.3, Christoph's proposal). */
+  readonly coreCounter: boolean;
+  /** Whether the start walk keeps calling starts after a failure (mainline does, §2.2). */
+  readonly continueAfterFailure: boolean;
+  /** v5.12: WARN_ON(ops->invalidate_range_end) for a failing notifier (§2.3). */
+  readonly warnIfFailingHasEnd: boolean;
+  /** The in-core rollback walk after a failed non-blocking start, or null for none. */
+  readonly undo: ((c: UndoContext) => 'end' | 'skip' | 'stop') | null;
+  /** §5.1a: a failing notifier is promised an end and must not undo its own start. */
+  readonly failingNotifierExpectsEnd: boolean;
+  /** Sean's 2021 v1: the OOM reaper calls _end even after a failed start (§5.1b). */
+  readonly reaperCallsEndAfterFailure: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// State
+
+export interface Lock {
+  readonly writer: ThreadId | null;
+  readonly readers: readonly ThreadId[];
+}
+
+export interface Vma extends Range {
+  readonly unmapped: boolean;
+}
+
+export interface Mm {
+  readonly vmas: readonly Vma[];
+  /** Primary page table: page → frame, or null when not present. */
+  readonly pte: readonly (number | null)[];
+  readonly freedFrames: readonly number[];
+  readonly nextFrame: number;
+  readonly MMF_OOM_SKIP: boolean;
+  readonly MMF_UNSTABLE: boolean;
+  /** The victim is this mm; memory stays short until it is reaped or skipped (DOMAIN.md §9). */
+  readonly memoryShort: boolean;
+}
+
+export interface Subscription {
+  readonly name: string;
+  readonly driver: string;
+  readonly address: number;
+  /** Classic hlist notifier, or interval notifier (mmu_interval_notifier). */
+  readonly form: 'hlist' | 'interval';
+  readonly interval: Range;
+  readonly registered: boolean;
+  /** mmu_interval_notifier.invalidate_seq (interval form only). */
+  readonly invalidateSeq: number;
+}
+
+/** mmu_notifier_subscriptions' interval-tree part (DOMAIN.md §1.2). */
+export interface Core {
+  readonly invalidateSeq: number;
+  readonly activeInvalidateRanges: number;
+  readonly hasItree: boolean;
+}
+
+export interface DriverState {
+  readonly counters: Readonly<Record<string, number>>;
+  /** Secondary mappings: page → frame. */
+  readonly sptes: Readonly<Record<number, number>>;
+}
+
+export type StartResult = 'ok' | 'fail' | 'notCalled';
+
+export type InvPhase =
+  | 'itree_start' // mn_itree_invalidate: inv_start_range, then each intersecting sub
+  | 'hlist_start' // mn_hlist_invalidate_range_start walk
+  | 'undo' // strategy's rollback walk after a failure
+  | 'returned' // start returned to the caller (ret holds 0 / -EAGAIN)
+  | 'itree_end' // mn_itree_inv_end
+  | 'hlist_end'; // mn_hlist_invalidate_end walk
+
+/** One invalidation instance (DOMAIN.md §5 vocabulary: i). */
+export interface Invalidation {
+  readonly id: number;
+  readonly blockable: boolean;
+  readonly range: Range;
+  readonly phase: InvPhase;
+  readonly curSeq: number;
+  /** Names this walk visits: snapshot of the list when the walk began (SRCU read side). */
+  readonly walk: readonly string[];
+  readonly cursor: number;
+  readonly results: Readonly<Record<string, StartResult>>;
+  readonly ends: Readonly<Record<string, number>>;
+  readonly failedAt: string | null;
+  readonly ret: number;
+}
+
+export type CallOp = 'invalidate_range_start' | 'invalidate_range_end' | 'invalidate' | 'fault' | 'ioctl';
+
+/** A driver program in execution. */
+export interface Call {
+  readonly sub: string;
+  readonly op: CallOp;
+  readonly pc: number;
+  readonly blockable: boolean;
+  readonly locals: Readonly<Record<string, number>>;
+}
+
+export interface ThreadState {
+  readonly id: ThreadId;
+  readonly kind: ThreadKind;
+  readonly target: string | null;
+  /** Caller-level program counter (reaper loop, munmap sequence). */
+  readonly pc: string;
+  readonly vma: number;
+  readonly attempts: number;
+  readonly attemptOk: boolean;
+  readonly inv: Invalidation | null;
+  readonly call: Call | null;
+  /** current->non_block_count (DOMAIN.md §2.3). */
+  readonly nonBlockCount: number;
+  readonly retries: number;
+  readonly done: boolean;
+  readonly outcome: 'running' | 'finished' | 'gave_up' | 'reaped' | 'unable_to_reap';
+}
+
+export interface ModelState {
+  readonly mm: Mm;
+  /** The hlist and the interval subscriptions, in walk order. */
+  readonly subs: readonly Subscription[];
+  readonly core: Core;
+  /** Every lock by id: 'mmap_lock', '<notifier>.<lock>'. */
+  readonly locks: Readonly<Record<string, Lock>>;
+  readonly drivers: Readonly<Record<string, DriverState>>;
+  readonly threads: readonly ThreadState[];
+  readonly nextInvId: number;
+}
+
+/** The static half of a run: scenario plus resolved strategy and drivers. */
+export interface World {
+  readonly scenario: Scenario;
+  readonly knobs: Knobs;
+  readonly strategy: RollbackStrategy;
+  /** Driver definition per notifier name. */
+  readonly defs: Readonly<Record<string, DriverDef>>;
+  readonly lockKinds: Readonly<Record<string, LockKind>>;
+  /** The programs each notifier runs, in the form the strategy gives it. */
+  readonly ops: Readonly<Record<string, ResolvedOps>>;
+}
+
+export interface ResolvedOps {
+  readonly form: 'hlist' | 'interval';
+  readonly invalidateRangeStart: Program | null;
+  readonly invalidateRangeEnd: Program | null;
+  readonly invalidate: Program | null;
+  readonly fault: Program | null;
+  readonly ioctl: Program | null;
+}
