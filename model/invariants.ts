@@ -105,7 +105,8 @@ export const NonBlockingNeverSleeps: Invariant = {
     if (!t || t.done || !t.inv || t.inv.blockable) return null;
     const b = blocker(c.world, c.after, t);
     if (b === null || (b.on === 'lock' && c.world.lockKinds[b.lock] === 'spinlock')) return null;
-    return `${t.id} would sleep in a non-blockable invalidation waiting for ${b.on === 'lock' ? b.lock : b.on === 'memory' ? 'free memory' : `${b.sub}'s invalidation to end`}`;
+    const what = b.on === 'lock' ? b.lock : b.on === 'memory' ? 'free memory' : b.on === 'counter' ? `${b.sub}.${b.counter} to reach 0` : `${b.sub}'s invalidation to end`;
+    return `${t.id} would sleep in a non-blockable invalidation waiting for ${what}`;
   },
 };
 
@@ -182,11 +183,17 @@ export const waitsFor = (world: World, s: ModelState): string => {
     if (b.on === 'lock') {
       const l = s.locks[b.lock];
       const holder = l.writer ?? l.readers.find((r) => r !== id) ?? l.readers[0] ?? null;
-      return { text: `${id} waits for ${b.lock}${holder ? ` held${l.writer ? '' : ' for read'} by` : ''}`, next: holder };
+      return { text: `${id} waits for ${b.lock}${holder ? ` (held${l.writer ? '' : ' for read'} by ${holder})` : ''}`, next: holder };
     }
     if (b.on === 'memory') {
       const reaper = s.threads.find((x) => x.kind === 'oom_reaper');
       return { text: `${id} waits for free memory ← victim reaped ← oom_reaper${reaper ? '' : ' (absent)'}`, next: null };
+    }
+    if (b.on === 'counter') {
+      // The counter drops in invalidate_range_end: some open invalidation must still run it.
+      const ender = s.threads.find((x) => x.inv !== null)?.id ?? null;
+      const v = s.drivers[b.sub].counters[b.counter];
+      return { text: `${id} waits for ${b.sub}.${b.counter} = ${v} to reach 0${ender ? ' ← its invalidate_range_end in' : ' (no invalidation open: its end was lost)'}`, next: ender };
     }
     return { text: `${id} waits for the invalidation of ${b.sub} to end`, next: s.threads.find((x) => x.inv !== null)?.id ?? null };
   };

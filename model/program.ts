@@ -37,6 +37,7 @@ export type Instr =
   | { readonly op: 'readRetry'; readonly since: string; readonly then: string } // mmu_interval_read_retry
   | { readonly op: 'alloc' } // GFP_KERNEL allocation: may enter reclaim, waits for memory under OOM (§3.1)
   | { readonly op: 'waitFence' } // wait for hardware (dma_fence_wait, flush_workqueue); sleeps
+  | { readonly op: 'waitZero'; readonly counter: string } // wait_event(wq, counter == 0): sleeps while the driver's counter is nonzero (GRU, HMM)
   | { readonly op: 'jump'; readonly to: string; readonly if?: Cond }
   | { readonly op: 'retry'; readonly to: string } // fault collided: retries++, go again (bounded)
   | { readonly op: 'ret'; readonly value: number }; // 0 / -EAGAIN; interval invalidate: 0 = true
@@ -90,6 +91,7 @@ export const I = {
   readRetry: (since: string, then: string): Instr => ({ op: 'readRetry', since, then }),
   alloc: { op: 'alloc' } as Instr,
   waitFence: { op: 'waitFence' } as Instr,
+  waitZero: (counter: string): Instr => ({ op: 'waitZero', counter }),
   jump: (to: string, cond?: Cond): Instr => (cond ? { op: 'jump', to, if: cond } : { op: 'jump', to }),
   retry: (to: string): Instr => ({ op: 'retry', to }),
   ret: (value: number): Instr => ({ op: 'ret', value }),

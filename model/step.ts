@@ -33,7 +33,8 @@ export type Action =
 export type Blocker =
   | { readonly on: 'lock'; readonly lock: string; readonly mode: LockMode }
   | { readonly on: 'memory' } // reclaim under OOM: waits for the victim to be reaped or skipped
-  | { readonly on: 'invalidation'; readonly sub: string }; // mmu_interval_read_begin: waits for seq to move
+  | { readonly on: 'invalidation'; readonly sub: string } // mmu_interval_read_begin: waits for seq to move
+  | { readonly on: 'counter'; readonly sub: string; readonly counter: string }; // wait_event(wq, counter == 0): waits for the ends
 
 export interface StepResult extends Effects {
   readonly state: ModelState;
@@ -98,6 +99,7 @@ export const blocker = (world: World, s: ModelState, t: ThreadState): Blocker | 
     return lockBusy(s.locks[id], i.mode) ? { on: 'lock', lock: id, mode: i.mode } : null;
   }
   if (i.op === 'alloc') return s.mm.memoryShort ? { on: 'memory' } : null;
+  if (i.op === 'waitZero') return s.drivers[a.call.sub].counters[i.counter] !== 0 ? { on: 'counter', sub: a.call.sub, counter: i.counter } : null;
   if (i.op === 'readBegin') {
     const sub = subOf(s, a.call.sub);
     return isInvalidating(s, sub) ? { on: 'invalidation', sub: sub.name } : null;
@@ -179,6 +181,7 @@ const describeInstr = (c: Call, i: Instr): string =>
     .with({ op: 'readRetry' }, () => 'mmu_interval_read_retry')
     .with({ op: 'alloc' }, () => 'kmalloc(GFP_KERNEL)')
     .with({ op: 'waitFence' }, () => 'dma_fence_wait')
+    .with({ op: 'waitZero' }, (i) => `wait_event(${i.counter} == 0)`)
     .with({ op: 'jump' }, (i) => (i.if ? `if (${describeCond(i.if)})` : `goto ${i.to}`))
     .with({ op: 'retry' }, () => 'retry')
     .with({ op: 'ret' }, (i) => `return ${retText(c.op, i.value)}`)
@@ -330,6 +333,11 @@ const driverInstr = (world: World, s: ModelState, t: ThreadState, c: Call, i: In
       sleepAttempt(t, 'dma_fence_wait', fx);
       fx.events.push('dma_fence_wait (hardware done)');
       return nextPc(s);
+    })
+    .with({ op: 'waitZero' }, (i) => {
+      // Enabled only once the counter is 0 (blocker); remembers the witness like a snapshot does.
+      sleepAttempt(t, `wait_event(${i.counter} == 0)`, fx);
+      return nextPc(s, { ...c, locals: { ...c.locals, ...witnessLocals(s) } });
     })
     .with({ op: 'jump' }, (i) => (i.if === undefined || evalCond(s, t, c, i.if) ? goto(i.to) : nextPc(s)))
     .with({ op: 'retry' }, (i) => {
