@@ -1,6 +1,8 @@
 /**
  * HMM (mm/hmm.c), v5.2–v5.4: the one classic mmu_notifier behind every `hmm_mirror` user
- * (amdgpu, nouveau). DOMAIN.md §6.3 [V:L-2019-HMMW, L-2019-HMMF].
+ * (amdgpu, nouveau). DOMAIN.md §6.3 [V:L-2019-HMMW, L-2019-HMMF]. Release boundaries are [U]
+ * in DOMAIN.md (§4, §6.4); decision: hmm-5.2 is the a3e0d41c2b1f code before L-2019-HMMF,
+ * hmm-5.3 the code after it, whatever release each first shipped in.
  *
  * Abstracts: one mirror is registered; its `sync_cpu_device_pagetables` is written after
  * amdgpu's 5.1/5.2 `amdgpu_mn_sync_pagetables_gfx` (DOMAIN.md §6.4 ≈5.1–5.4): take the driver's

@@ -3,13 +3,18 @@
  */
 import type { DriverDef, GenericKnobs, NotifierSpec } from '../types.ts';
 import { DEFAULT_GENERIC_KNOBS, genericDriver } from './generic.ts';
+import { hmm52, hmm53 } from './hmm.ts';
 import { i915_419 } from './i915.ts';
 import { kvm } from './kvm.ts';
-import { odp420 } from './odp.ts';
+import { odp419, odp420, odp55 } from './odp.ts';
 
 export const presets: Readonly<Record<string, DriverDef>> = {
   kvm,
+  'odp-4.19': odp419,
   'odp-4.20': odp420,
+  'odp-5.5': odp55,
+  'hmm-5.2': hmm52,
+  'hmm-5.3': hmm53,
   'i915-4.19': i915_419,
 };
 
