@@ -2,6 +2,7 @@
  * Driver presets by name (DESIGN.md §3.4). Each preset cites its DOMAIN.md §6 section.
  */
 import type { DriverDef, GenericKnobs, NotifierSpec } from '../types.ts';
+import { amdgpu419, amdgpu55 } from './amdgpu.ts';
 import { DEFAULT_GENERIC_KNOBS, genericDriver } from './generic.ts';
 import { hmm52, hmm53 } from './hmm.ts';
 import { i915_419 } from './i915.ts';
@@ -15,6 +16,8 @@ export const presets: Readonly<Record<string, DriverDef>> = {
   'odp-5.5': odp55,
   'hmm-5.2': hmm52,
   'hmm-5.3': hmm53,
+  'amdgpu-4.19': amdgpu419,
+  'amdgpu-5.5': amdgpu55,
   'i915-4.19': i915_419,
 };
 
