@@ -64,3 +64,50 @@ export const i915_419: DriverDef = {
   },
   ioctl: null,
 };
+
+/**
+ * i915 v5.13+ — interval notifier, type S [V: i915_gem_userptr.c texts]. DOMAIN.md §6.5 (5.13+).
+ * i915_gem_userptr_invalidate: nb ⇒ false; write_lock(&i915->mm.notifier_lock) (an rwlock:
+ * spins); mmu_interval_set_seq; unlock; unless PF_EXITING, wait for the object's fences
+ * (MAX_SCHEDULE_TIMEOUT); true. Execbuf gets the pages after mmu_interval_read_begin and
+ * re-checks with mmu_interval_read_retry under read_lock(notifier_lock).
+ * Abstracts: the invalidating thread is never PF_EXITING (the munmap thread is not exiting); the
+ * kernel keeps the pages pinned and unbinds "on next submission", modelled as the mapping gone
+ * once the fences have signalled (`zap`). No ioctl thread: execbuf is the fault path.
+ */
+export const i915_513: DriverDef = {
+  driver: 'i915-5.13',
+  era: 'v5.13+',
+  domainRef: 'DOMAIN.md §6.5 (5.13+)',
+  summary: 'interval: nb ⇒ false; blk ⇒ write_lock(notifier_lock), set_seq, unlock, wait for fences; execbuf: read_begin, GUP, read_lock, read_retry',
+  locks: { notifier_lock: 'spinlock' },
+  counters: {},
+  hlist: null,
+  interval: {
+    invalidate: program([
+      I.jump('fail', C.nonblockable), // if (!mmu_notifier_range_blockable(range)) return false;
+      I.lock('notifier_lock', 'write'), // write_lock(&i915->mm.notifier_lock)
+      I.setSeq, // mmu_interval_set_seq(mni, cur_seq)
+      I.unlock('notifier_lock', 'write'),
+      I.waitFence, // dma_resv_wait_timeout(obj->base.resv, ..., MAX_SCHEDULE_TIMEOUT)
+      I.zap,
+      I.ret(0), // true
+      ':fail',
+      I.ret(EAGAIN), // false
+    ]),
+    fault: program([
+      ':retry',
+      I.readBegin('snap'), // i915_gem_object_userptr_submit_init: mmu_interval_read_begin
+      I.gup, // pin_user_pages_fast
+      I.lock('notifier_lock', 'read'), // read_lock(&i915->mm.notifier_lock)
+      I.readRetry('snap', 'busy'), // i915_gem_object_userptr_submit_done: read_retry ⇒ -EAGAIN
+      I.install,
+      I.unlock('notifier_lock', 'read'),
+      I.ret(0),
+      ':busy',
+      I.unlock('notifier_lock', 'read'),
+      I.retry('retry'),
+    ]),
+  },
+  ioctl: null,
+};

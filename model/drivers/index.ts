@@ -5,8 +5,9 @@ import type { DriverDef, GenericKnobs, NotifierSpec } from '../types.ts';
 import { amdgpu419, amdgpu55 } from './amdgpu.ts';
 import { DEFAULT_GENERIC_KNOBS, genericDriver } from './generic.ts';
 import { hmm52, hmm53 } from './hmm.ts';
-import { i915_419 } from './i915.ts';
+import { i915_419, i915_513 } from './i915.ts';
 import { kvm } from './kvm.ts';
+import { nouveau55 } from './nouveau.ts';
 import { odp419, odp420, odp55 } from './odp.ts';
 
 export const presets: Readonly<Record<string, DriverDef>> = {
@@ -19,6 +20,8 @@ export const presets: Readonly<Record<string, DriverDef>> = {
   'amdgpu-4.19': amdgpu419,
   'amdgpu-5.5': amdgpu55,
   'i915-4.19': i915_419,
+  'i915-5.13': i915_513,
+  'nouveau-5.5': nouveau55,
 };
 
 export const DRIVER_NAMES: readonly string[] = [...Object.keys(presets), 'generic'];
