@@ -4,6 +4,8 @@
 import type { DriverDef, GenericKnobs, NotifierSpec } from '../types.ts';
 import { amdgpu419, amdgpu55 } from './amdgpu.ts';
 import { DEFAULT_GENERIC_KNOBS, genericDriver } from './generic.ts';
+import { gntdev } from './gntdev.ts';
+import { gru } from './gru.ts';
 import { hmm52, hmm53 } from './hmm.ts';
 import { i915_419, i915_513 } from './i915.ts';
 import { kvm } from './kvm.ts';
@@ -22,6 +24,8 @@ export const presets: Readonly<Record<string, DriverDef>> = {
   'i915-4.19': i915_419,
   'i915-5.13': i915_513,
   'nouveau-5.5': nouveau55,
+  gru,
+  gntdev,
 };
 
 export const DRIVER_NAMES: readonly string[] = [...Object.keys(presets), 'generic'];

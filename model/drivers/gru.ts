@@ -1,0 +1,67 @@
+/**
+ * SGI GRU (drivers/misc/sgi-gru/grutlbpurge.c, grufault.c) — type A, never fails.
+ * DOMAIN.md §6.7, §2.4 [V:L-2021, L-2018-REV].
+ * start: `atomic_inc(&gms->ms_range_active)`, gru_flush_tlb_range, return 0 (blk and nb alike;
+ * it had MMU_INVALIDATE_DOES_NOT_BLOCK). end: `atomic_dec_and_test(&ms_range_active)`,
+ * `wake_up_all(&gms->ms_wait_queue)`. fault (gru_user_dropin): loop { wait_event(ms_wait_queue,
+ * ms_range_active == 0); gru_try_dropin }, and gru_try_dropin fails ("failactive", return 1: loop
+ * again) if ms_range_active is nonzero, before gru_vtop and the TLB dropin. A lost end leaves
+ * ms_range_active > 0 and every fault handler sleeps forever ("fatally broken", Sean, L-2021).
+ * Abstracts [A]: GRU takes no lock around check-then-dropin; its hardware drops a TLB dropin
+ * that races with a TLB invalidate (grufault.c comment), which the model does not have, so the
+ * step between the check and `install` is an unprotected window here.
+ */
+import { C, I, program } from '../program.ts';
+import type { DriverDef } from '../types.ts';
+
+export const gru: DriverDef = {
+  driver: 'gru',
+  era: 'start/end counter form, as still in 2021 (L-2021)',
+  domainRef: 'DOMAIN.md §6.7 (SGI GRU)',
+  summary: 'start: ms_range_active++ and TLB flush, never fails; end: ms_range_active--, wake; fault sleeps until ms_range_active == 0',
+  locks: {},
+  counters: { ms_range_active: { balanced: true } },
+  hlist: {
+    invalidateRangeStart: program([
+      I.inc('ms_range_active'), // atomic_inc(&gms->ms_range_active)
+      I.zap, // gru_flush_tlb_range(gms, start, end - start)
+      I.ret(0),
+    ]),
+    invalidateRangeEnd: program([
+      I.dec('ms_range_active'), // (void)atomic_dec_and_test(&gms->ms_range_active); wake_up_all
+      I.ret(0),
+    ]),
+    fault: program([
+      ':retry',
+      I.waitZero('ms_range_active'), // wait_event(gms->ms_wait_queue, atomic_read(&ms_range_active) == 0)
+      I.jump('busy', C.nonzero('ms_range_active')), // gru_try_dropin: if (atomic_read(...)) goto failactive;
+      I.gup, // gru_vtop: atomic_pte_lookup / non_atomic_pte_lookup
+      I.install, // tfh_write_restart: the TLB dropin
+      I.ret(0),
+      ':busy',
+      I.retry('retry'), // failactive: return 1, gru_user_dropin loops
+    ]),
+  },
+  // core-counter adaptation (DESIGN.md §3.3, Christoph's proposal): the core owns the counter,
+  // there is no end; read_begin sleeps while an invalidation is in progress, which is what
+  // wait_event(ms_range_active == 0) did. Still no driver lock: read_retry sits where the
+  // failactive check was, just before the dropin.
+  interval: {
+    invalidate: program([
+      I.setSeq, // mmu_interval_set_seq
+      I.zap, // gru_flush_tlb_range
+      I.ret(0), // true, also when !blockable
+    ]),
+    fault: program([
+      ':retry',
+      I.readBegin('snap'),
+      I.gup,
+      I.readRetry('snap', 'busy'),
+      I.install,
+      I.ret(0),
+      ':busy',
+      I.retry('retry'),
+    ]),
+  },
+  ioctl: null,
+};
