@@ -1,0 +1,91 @@
+/**
+ * The CLI contract (DESIGN.md §6): exit codes 0/1/2/3, the JSON object, determinism under a
+ * seed, and one-line errors for bad input. Each case spawns `tsx` (~1 s).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const tsx = join('node_modules', '.bin', 'tsx');
+const cli = (script: string, ...args: string[]) => {
+  const r = spawnSync(tsx, [join('scripts', `${script}.ts`), ...args], { encoding: 'utf8', env: { ...process.env, FC_SEED: '' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+
+describe('npm run check', () => {
+  it('skip-all-end with kvm,odp-4.20 exits 1 and --json gives the counterexample', () => {
+    const r = cli('check', '--strategy', 'skip-all-end', '--notifiers', 'kvm,odp-4.20', '--invariant', 'StartEndPaired', '--runs', '100', '--json');
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.out);
+    expect(j.results).toHaveLength(1);
+    expect(j.results[0]).toMatchObject({ strategy: 'skip-all-end', invariant: 'StartEndPaired', verdict: 'violated', engine: 'random' });
+    expect(j.results[0].counterexample.steps).toBe(10);
+    expect(j.results[0].counterexample.trace).toHaveLength(10);
+  });
+  it('the same seed gives the same counterexample', () => {
+    const a = JSON.parse(cli('check', '--strategy', 'skip-all-end', '--notifiers', 'kvm,odp-4.20', '--invariant', 'QuiescentBalanced', '--runs', '50', '--seed', '7', '--json').out);
+    const b = JSON.parse(cli('check', '--strategy', 'skip-all-end', '--notifiers', 'kvm,odp-4.20', '--invariant', 'QuiescentBalanced', '--runs', '50', '--seed', '7', '--json').out);
+    expect(a.results[0].counterexample.schedule).toEqual(b.results[0].counterexample.schedule);
+    expect(a.results[0].counterexample.trace).toEqual(b.results[0].counterexample.trace);
+  });
+  it('call-all-end-2021 with kvm,i915-4.19 exits 0', () => {
+    const r = cli('check', '--strategy', 'call-all-end-2021', '--notifiers', 'kvm,i915-4.19', '--runs', '150');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('holds');
+    expect(r.out).not.toContain('violated');
+  });
+  it.each([
+    [['--strategy', 'nope'], /^error: unknown strategy 'nope' \(valid: skip-all-end, .*core-counter\)$/],
+    [['--invariant', 'Nope'], /^error: unknown invariant 'Nope' \(valid: StartEndPaired, /],
+    [['--notifiers', 'kvm,floppy'], /^error: unknown driver 'floppy'/],
+    [['--bogus'], /^error: Unknown option '--bogus'/],
+    [['--runs', 'many'], /^error: --runs: expected an integer/],
+    [['--strategy', 'core-counter', '--notifiers', 'odp-4.20'], /no interval-notifier form/],
+    [['--threads', 'fault:Z'], /^error: threads: 'fault:Z' is not a thread of this scenario/],
+    [['--scenario', 'shrunk-cases'], /^error: shrunk-cases: is a directory, not a file$/],
+  ])('bad input %j exits 2 with one line', (args, msg) => {
+    const r = cli('check', ...args);
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err.trim()).toMatch(msg);
+  });
+  it('--scenario reads a file with knobs; a malformed one is a one-line error', () => {
+    const d = mkdtempSync(join(tmpdir(), 'mnc-'));
+    const good = join(d, 'ab.json');
+    writeFileSync(good, JSON.stringify({ strategy: 'skip-all-end', reaper: 'nonblock-per-vma', vmas: [{ start: 0, end: 4 }], notifiers: [{ name: 'A', driver: 'kvm', address: 1 }, { name: 'B', driver: 'odp-4.20', address: 2 }], threads: ['oom_reaper'], knobs: { faultRetryBound: 2 } }));
+    expect(cli('check', '--scenario', good, '--invariant', 'StartEndPaired', '--runs', '20').code).toBe(1);
+    const bad = join(d, 'bad.json');
+    writeFileSync(bad, '{"strategy": "skip-all-end", "vmas": [');
+    const r = cli('check', '--scenario', bad);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^error: .*bad\.json: not valid JSON/);
+  });
+});
+
+describe('npm run replay', () => {
+  const file = join('shrunk-cases', 'skip-all-end__StartEndPaired__kvm_odp-4.20_ioctl-B.json');
+  it('reproduces a saved case (exit 0) and prints its timeline', () => {
+    const r = cli('replay', file);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('violated StartEndPaired at step 10');
+  });
+  it('an edited schedule is drift: exit 3 naming the first differing step', () => {
+    const d = mkdtempSync(join(tmpdir(), 'mnc-'));
+    const c = JSON.parse(readFileSync(file, 'utf8'));
+    c.schedule = ['oom_reaper'];
+    const edited = join(d, 'edited.json');
+    writeFileSync(edited, JSON.stringify(c));
+    const r = cli('replay', edited);
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(/^drift: .* at step 1: recorded 'ioctl:B: B.ioctl: lock\(umem_rwsem\)', now 'oom_reaper: mmap_read_trylock'/);
+  });
+  it('--mermaid prints only a sequence diagram on stdout', () => {
+    const r = cli('replay', file, '--mermaid');
+    expect(r.code).toBe(0);
+    const lines = r.out.trim().split('\n');
+    expect(lines[0]).toBe('sequenceDiagram');
+    for (const l of lines.slice(1)) expect(l).toMatch(/^  (participant \S+ as .+|\S+->>\S+: .+|Note over \S+: .+)$/);
+  });
+});

@@ -1,0 +1,9 @@
+// Compiled by `tsc --noEmit` only: proves that a match over Action without every branch fails.
+import { match } from 'ts-pattern';
+import type { Action } from '../model/step.ts';
+
+export const missingBranch = (a: Action) =>
+  match(a)
+    .with({ type: 'invalidate_range_end' }, () => 0)
+    // @ts-expect-error: the other Action variants are not handled
+    .exhaustive();

@@ -1,0 +1,76 @@
+/**
+ * npm run bench: the performance figures of DESIGN.md §8, as a table and as JSON (--json).
+ * Measured, never asserted. --quick uses fewer seeds and runs.
+ */
+import { exhaustive } from '../engine/exhaustive.ts';
+import { families } from '../engine/families.ts';
+import { candidateArb, search } from '../engine/random.ts';
+import { runWorld } from '../model/run.ts';
+import { resolve } from '../model/scenario.ts';
+import { STRATEGY_NAMES } from '../model/strategies/index.ts';
+import fc from 'fast-check';
+import { main, parse } from './cli.ts';
+import { matrix } from '../properties/matrix.ts';
+
+main(() => {
+  const { values: v } = parse({ json: { type: 'boolean' }, quick: { type: 'boolean' } });
+  const seeds = v.quick ? 5 : 20;
+  const out: Record<string, unknown[]> = { runsPerSecond: [], timeToFirstCounterexample: [], shrunkVsExhaustive: [], exhaustive: [] };
+
+  // 1. random runs per second per strategy and family (generation + run + judging every invariant)
+  for (const fam of families) {
+    for (const strategy of STRATEGY_NAMES) {
+      const t = { ...fam.template, strategy };
+      if (!resolve({ ...t, threads: [] }).ok) continue;
+      const samples = fc.sample(candidateArb(t, 40), { seed: 1, numRuns: v.quick ? 200 : 1000 });
+      const t0 = performance.now();
+      for (const c of samples) {
+        const r = resolve({ ...t, threads: c.threads });
+        if (r.ok) runWorld(r.world, r.state, c.schedule);
+      }
+      const s = (performance.now() - t0) / 1000;
+      out.runsPerSecond.push({ family: fam.id, strategy, runsPerSecond: Math.round(samples.length / s) });
+    }
+  }
+  // 2. time to first counterexample, median over seeds, for each violated matrix cell
+  for (const row of matrix) {
+    const fam = families.find((f) => f.id === row.family)!;
+    for (const [inv, want] of Object.entries(row.cells)) {
+      if (want === 'holds') continue;
+      const ms: number[] = [];
+      const steps: number[] = [];
+      for (let k = 0; k < seeds; k++) {
+        const r = search({ ...fam.template, strategy: row.strategy }, inv, { seed: 1000 + k, numRuns: 1000 });
+        if (r.counterexample) {
+          ms.push(r.ms);
+          steps.push(r.counterexample.steps);
+        }
+      }
+      ms.sort((a, b) => a - b);
+      out.timeToFirstCounterexample.push({ strategy: row.strategy, family: row.family, invariant: inv, found: `${ms.length}/${seeds}`, medianMs: Math.round(ms[ms.length >> 1] ?? -1), maxSteps: Math.max(...steps) });
+    }
+  }
+  // 3. shrunk length vs exhaustive shortest
+  const ab = families[0].template;
+  for (const threads of [['oom_reaper'], ['oom_reaper', 'ioctl:B']]) {
+    const sc = { ...ab, strategy: 'skip-all-end', threads };
+    const e = exhaustive(sc, 'StartEndPaired', 40);
+    const r = search(sc, 'StartEndPaired', { seed: 1, numRuns: 200 });
+    out.shrunkVsExhaustive.push({ threads: threads.join(','), exhaustive: e.counterexample?.trace.length, random: r.counterexample?.steps });
+  }
+  // 4. exhaustive states per second as notifiers and threads grow
+  for (const n of [2, 3, 4]) {
+    for (const nt of [2, 3]) {
+      const notifiers = Array.from({ length: n }, (_, i) => ({ name: String.fromCharCode(65 + i), driver: i === n - 1 ? 'i915-4.19' : 'kvm', address: 256 * (i + 1) }));
+      const threads = ['oom_reaper', ...notifiers.slice(0, nt - 1).map((x) => `fault:${x.name}`)];
+      const e = exhaustive({ strategy: 'call-all-end-2021', reaper: 'nonblock-per-vma', vmas: [{ start: 0, end: 4 }], notifiers, threads }, 'StartEndPaired', 400, v.quick ? 20_000 : 200_000);
+      out.exhaustive.push({ notifiers: n, threads: nt, states: e.states, verdict: e.verdict, ms: Math.round(e.ms), statesPerSecond: Math.round(e.states / (e.ms / 1000)) });
+    }
+  }
+  if (v.json) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  else for (const [k, rows] of Object.entries(out)) {
+    process.stdout.write(`\n${k}\n`);
+    console.table(rows);
+  }
+  return 0;
+});
