@@ -105,3 +105,23 @@ export const C = {
   not: (cond: Cond): Cond => ({ is: 'not', cond }),
   any: (...conds: Cond[]): Cond => ({ is: 'any', conds }),
 } as const;
+
+/**
+ * The collision-retry fault of an interval subscription (DOMAIN.md §2.5, §5.3): read_begin,
+ * resolve the page, take the driver lock, read_retry under it, install or retry. Used by the
+ * core-counter adaptations of classic drivers.
+ */
+export const intervalFault = (lock: string): Program =>
+  program([
+    ':retry',
+    I.readBegin('snap'),
+    I.gup,
+    I.lock(lock),
+    I.readRetry('snap', 'busy'),
+    I.install,
+    I.unlock(lock),
+    I.ret(0),
+    ':busy',
+    I.unlock(lock),
+    I.retry('retry'),
+  ]);

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 
 const tsx = join('node_modules', '.bin', 'tsx');
 const cli = (script: string, ...args: string[]) => {
-  const r = spawnSync(tsx, [join('scripts', `${script}.ts`), ...args], { encoding: 'utf8', env: { ...process.env, FC_SEED: '' } });
+  const r = spawnSync(tsx, [join('scripts', `${script}.ts`), ...args], { encoding: 'utf8', env: { ...process.env, FC_SEED: '', NO_COLOR: '1' } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
 

@@ -2,12 +2,12 @@
  * npm run check -- [flags]: explore one scenario (or template) per strategy and print a verdict
  * per invariant; each violation with its shrunk per-thread timeline (DESIGN.md §6).
  */
-import pc from 'picocolors';
 import { saveCase, scenarioSchema, describeZodError, toCase } from '../engine/cases.ts';
 import { exhaustive } from '../engine/exhaustive.ts';
-import { searchAll, threadsFor, type ScenarioTemplate, type SearchResult } from '../engine/random.ts';
+import { contextSwitches, searchAll, threadsFor, type ScenarioTemplate, type SearchResult } from '../engine/random.ts';
 import { resolve } from '../model/scenario.ts';
 import { fail, intArg, invariantsArg, list, main, notifiersArg, parse, reaperArg, readJson, seedArg, strategiesArg, timeline } from './cli.ts';
+import { pc } from './cli.ts';
 
 const HELP = `usage: npm run check -- [flags]
 
@@ -109,7 +109,7 @@ main(async () => {
       const c = isEx
         ? toCase({
             invariant: r.invariant, witness: cx.witness, scenario: { ...template, threads: template.threads ?? [] }, schedule: cx.schedule, trace: cx.trace,
-            steps: cx.trace.length, contextSwitches: switches(cx.trace), fromSteps: cx.trace.length, fromSwitches: switches(cx.trace), seed, path: '', runs: 0,
+            steps: cx.trace.length, contextSwitches: contextSwitches(cx.trace), fromSteps: cx.trace.length, fromSwitches: contextSwitches(cx.trace), seed, path: '', runs: 0,
           })
         : toCase(cx as NonNullable<SearchResult['counterexample']>);
       if (isEx) c.provenance = { foundWith: 'exhaustive' };
@@ -126,7 +126,7 @@ main(async () => {
       counterexample: cx
         ? {
             steps: cx.trace.length,
-            contextSwitches: switches(cx.trace),
+            contextSwitches: contextSwitches(cx.trace),
             witness: cx.witness,
             threads: 'scenario' in cx ? cx.scenario.threads : template.threads,
             schedule: cx.schedule,
@@ -164,7 +164,3 @@ main(async () => {
   }
   return out.some((o) => o.verdict === 'violated') ? 1 : 0;
 });
-
-function switches(trace: readonly { thread: string }[]): number {
-  return trace.reduce((n, s, i) => (i > 0 && trace[i - 1].thread !== s.thread ? n + 1 : n), 0);
-}

@@ -3,11 +3,11 @@
  * families (engine/families.ts): verdict, runs, time to first counterexample, shrunk length.
  * A cell is "violated" if any family breaks it; the family is named.
  */
-import pc from 'picocolors';
 import { families } from '../engine/families.ts';
 import { searchAll, type SearchResult } from '../engine/random.ts';
 import { resolve } from '../model/scenario.ts';
 import { fail, intArg, invariantsArg, list, main, parse, seedArg, strategiesArg } from './cli.ts';
+import { pc } from './cli.ts';
 
 const HELP = `usage: npm run compare -- [flags]
 

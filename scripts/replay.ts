@@ -3,10 +3,11 @@
  * Exit 0 when the recorded outcome is reproduced, 1 when the verdict changed (or, under
  * --strategy, the invariant holds there is reported with exit 0), 3 on drift, 2 on bad input.
  */
-import pc from 'picocolors';
 import { parseCase, replayCase } from '../engine/cases.ts';
+import { contextSwitches } from '../engine/random.ts';
 import type { TraceStep } from '../model/run.ts';
 import { fail, main, parse, readJson, strategiesArg, timeline } from './cli.ts';
+import { pc } from './cli.ts';
 
 const HELP = `usage: npm run replay -- FILE [--strategy NAME] [--mermaid]
 
@@ -44,7 +45,7 @@ main(() => {
     case 'reproduced':
       info(head);
       info(`  ${pc.red('violated')} ${c.expect.invariant} at step ${out.step}: ${out.witness}\n`);
-      info(`  ${out.trace.length} steps, ${switches(out.trace)} context switches\n\n`);
+      info(`  ${out.trace.length} steps, ${contextSwitches(out.trace)} context switches\n\n`);
       process.stdout.write(`${v.mermaid ? mermaid(out.trace) : timeline(out.trace, { color })}\n`);
       return 0;
     case 'verdict-changed':
@@ -54,10 +55,6 @@ main(() => {
       return other ? 0 : 1;
   }
 });
-
-function switches(trace: readonly TraceStep[]): number {
-  return trace.reduce((n, s, i) => (i > 0 && trace[i - 1].thread !== s.thread ? n + 1 : n), 0);
-}
 
 /** Threads and notifiers as participants; a driver step is an arrow from its thread to its notifier. */
 function mermaid(trace: readonly TraceStep[]): string {

@@ -3,7 +3,7 @@
  * It follows the shapes of DOMAIN.md §2.4–§2.5: a counter of open sections, an optional lock
  * held across the window, a non-blocking policy, and a seq-retry fault path.
  */
-import { C, EAGAIN, I, program, type ProgramSource } from '../program.ts';
+import { C, EAGAIN, I, intervalFault, program, type ProgramSource } from '../program.ts';
 import type { DriverDef, GenericKnobs } from '../types.ts';
 
 export const DEFAULT_GENERIC_KNOBS: GenericKnobs = {
@@ -80,19 +80,7 @@ export const genericDriver = (k: GenericKnobs): DriverDef => {
       fault:
         k.faultPath === 'none'
           ? null
-          : program([
-              ':retry',
-              I.readBegin('snap'),
-              I.gup,
-              I.lock('lock'),
-              I.readRetry('snap', 'busy'),
-              I.install,
-              I.unlock('lock'),
-              I.ret(0),
-              ':busy',
-              I.unlock('lock'),
-              I.retry('retry'),
-            ]),
+          : intervalFault('lock'),
     },
     ioctl: program([
       I.lock('lock', 'write'),

@@ -1,7 +1,7 @@
 /**
  * i915 userptr (drivers/gpu/drm/i915/gem/i915_gem_userptr.c). DOMAIN.md §6.5.
  */
-import { C, EAGAIN, I, program } from '../program.ts';
+import { C, EAGAIN, I, intervalFault, program } from '../program.ts';
 import type { DriverDef } from '../types.ts';
 
 /**
@@ -48,19 +48,7 @@ export const i915_419: DriverDef = {
       ':fail',
       I.ret(EAGAIN),
     ]),
-    fault: program([
-      ':retry',
-      I.readBegin('snap'),
-      I.gup,
-      I.lock('mn_lock'),
-      I.readRetry('snap', 'busy'), // execbuf re-checks with read_retry under the notifier lock
-      I.install,
-      I.unlock('mn_lock'),
-      I.ret(0),
-      ':busy',
-      I.unlock('mn_lock'),
-      I.retry('retry'),
-    ]),
+    fault: intervalFault('mn_lock'),
   },
   ioctl: null,
 };

@@ -5,7 +5,7 @@
  * Abstracts: SPTEs are one mapping per page; the 2021 hva-range tracking (4a42d848db95) is not
  * modeled: every open section makes every fault retry.
  */
-import { C, I, program } from '../program.ts';
+import { C, I, intervalFault, program } from '../program.ts';
 import type { DriverDef } from '../types.ts';
 
 
@@ -49,19 +49,7 @@ export const kvm: DriverDef = {
   // there is no end, and the fault checks the core's sequence.
   interval: {
     invalidate: program([I.lock('mmu_lock'), I.setSeq, I.zap, I.unlock('mmu_lock'), I.ret(0)]),
-    fault: program([
-      ':retry',
-      I.readBegin('snap'),
-      I.gup,
-      I.lock('mmu_lock'),
-      I.readRetry('snap', 'busy'),
-      I.install,
-      I.unlock('mmu_lock'),
-      I.ret(0),
-      ':busy',
-      I.unlock('mmu_lock'),
-      I.retry('retry'),
-    ]),
+    fault: intervalFault('mmu_lock'),
   },
   ioctl: null,
 };
