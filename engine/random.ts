@@ -72,11 +72,16 @@ export interface Judged {
   readonly steps: number;
 }
 
-/** Run one candidate and judge one invariant; stops as soon as it is decided. */
-export const judge = (t: ScenarioTemplate, inv: Invariant, c: Candidate): Judged => {
+/** Run one candidate, judging these invariants and stopping as soon as all are decided. */
+const runCandidate = (t: ScenarioTemplate, invariants: readonly Invariant[], c: Candidate): RunReport => {
   const r = resolve({ ...t, threads: c.threads });
-  if (!r.ok) throw new Error(r.error);
-  const report = runWorld(r.world, r.state, c.schedule, { invariants: [inv], stopWhenDecided: true });
+  if (!r.ok) throw new Error(r.error); // candidates only name threads the template allows
+  return runWorld(r.world, r.state, c.schedule, { invariants, stopWhenDecided: true });
+};
+
+/** Run one candidate and judge one invariant. */
+export const judge = (t: ScenarioTemplate, inv: Invariant, c: Candidate): Judged => {
+  const report = runCandidate(t, [inv], c);
   const v = report.verdicts[inv.name];
   return { report, violated: v.status === 'violated', steps: v.status === 'violated' ? v.step : report.trace.length };
 };
@@ -206,10 +211,8 @@ export const searchAll = (t: ScenarioTemplate, names: readonly string[], o: Sear
   let runs = 0;
   const prop = fc.property(candidateArb(t, o.maxSchedule), (c) => {
     runs++;
-    const r = resolve({ ...t, threads: c.threads });
-    if (!r.ok) throw new Error(r.error);
     const pending = invs.filter((i) => !firstAt[i.name]);
-    const report = runWorld(r.world, r.state, c.schedule, { invariants: pending, stopWhenDecided: true });
+    const report = runCandidate(t, pending, c);
     for (const i of pending) if (report.verdicts[i.name].status === 'violated') firstAt[i.name] = { run: runs, ms: performance.now() - t0 };
     return true;
   });

@@ -23,9 +23,18 @@ export type Resolved = { readonly ok: true; readonly world: World; readonly stat
 
 export const FREE: Lock = { writer: null, readers: [] };
 
-/** Which form a notifier runs in: the interval core under core-counter, else its classic form. */
-export const formFor = (def: DriverDef, coreCounter: boolean): 'hlist' | 'interval' | null =>
-  coreCounter ? (def.interval ? 'interval' : null) : def.hlist ? 'hlist' : def.interval ? 'interval' : null;
+/**
+ * The programs a notifier runs: the interval core under core-counter (DESIGN.md §3.3), else its
+ * classic hlist form, else its interval form; null when the strategy cannot run it.
+ */
+export const opsFor = (def: DriverDef, coreCounter: boolean): ResolvedOps | null => {
+  const { hlist, interval } = def;
+  if (hlist && !coreCounter)
+    return { form: 'hlist', invalidate_range_start: hlist.invalidateRangeStart, invalidate_range_end: hlist.invalidateRangeEnd, invalidate: null, fault: hlist.fault, ioctl: def.ioctl };
+  if (interval)
+    return { form: 'interval', invalidate_range_start: null, invalidate_range_end: null, invalidate: interval.invalidate, fault: interval.fault, ioctl: def.ioctl };
+  return null;
+};
 
 export const threadKind = (id: string): { kind: ThreadKind; target: string | null } | null => {
   if (id === 'oom_reaper' || id === 'munmap') return { kind: id, target: null };
@@ -34,14 +43,11 @@ export const threadKind = (id: string): { kind: ThreadKind; target: string | nul
 };
 
 /** The threads that make sense for these notifiers (DESIGN.md §6: explored when --threads is absent). */
-export const candidateThreads = (world: Pick<World, 'defs' | 'strategy'>, names: readonly string[]): string[] => {
+export const candidateThreads = (world: Pick<World, 'ops'>, names: readonly string[]): string[] => {
   const out = ['oom_reaper', 'munmap'];
   for (const n of names) {
-    const def = world.defs[n];
-    const form = formFor(def, world.strategy.coreCounter);
-    const fault = form === 'interval' ? def.interval?.fault : def.hlist?.fault;
-    if (fault) out.push(`fault:${n}`);
-    if (def.ioctl) out.push(`ioctl:${n}`);
+    if (world.ops[n].fault) out.push(`fault:${n}`);
+    if (world.ops[n].ioctl) out.push(`ioctl:${n}`);
   }
   return out;
 };
@@ -58,6 +64,7 @@ export const resolve = (scenario: Scenario): Resolved => {
   const knobs = { ...DEFAULT_KNOBS, ...(scenario.knobs ?? {}) };
   const pages = Math.max(...scenario.vmas.map((v) => v.end));
   const defs: Record<string, DriverDef> = {};
+  const ops: Record<string, ResolvedOps> = {};
   const names = new Set<string>();
   const addrs = new Set<number>();
   for (const [i, n] of scenario.notifiers.entries()) {
@@ -68,12 +75,12 @@ export const resolve = (scenario: Scenario): Resolved => {
     addrs.add(n.address);
     const def = driverFor(n);
     if (!def) return err(`notifiers[${i}].driver: unknown '${n.driver}' (valid: ${DRIVER_NAMES.join(', ')})`);
-    if (!formFor(def, strategy.coreCounter))
-      return err(`notifiers[${i}].driver: '${n.driver}' has no interval-notifier form, so it cannot run under ${strategy.name}`);
+    const o = opsFor(def, strategy.coreCounter);
+    if (!o) return err(`notifiers[${i}].driver: '${n.driver}' has no interval-notifier form, so it cannot run under ${strategy.name}`);
     defs[n.name] = def;
+    ops[n.name] = o;
   }
-  const world0 = { defs, strategy };
-  const valid = candidateThreads(world0, [...names]);
+  const valid = candidateThreads({ ops }, [...names]);
   const threads: ThreadState[] = [];
   for (const id of scenario.threads) {
     const tk = threadKind(id);
@@ -98,27 +105,15 @@ export const resolve = (scenario: Scenario): Resolved => {
     // The device already mirrors its pages when the OOM killer strikes.
     for (let p = interval.start; p < Math.min(interval.end, pages); p++) if (pte[p] !== null) sptes[p] = pte[p] as number;
     drivers[n.name] = { counters: Object.fromEntries(Object.keys(def.counters).map((c) => [c, 0])), sptes };
-    const form = formFor(def, strategy.coreCounter) as 'hlist' | 'interval';
     // Interval subs inserted while idle get seq - 1 (odd, != mm seq) (DOMAIN.md §1.5).
-    const sub: Subscription = { name: n.name, driver: n.driver, address: n.address, form, interval, registered: true, invalidateSeq: 1 };
+    const sub: Subscription = { name: n.name, driver: n.driver, address: n.address, form: ops[n.name].form, interval, registered: true, invalidateSeq: 1 };
     // hlist_add_head_rcu: the newest registration is walked first (DOMAIN.md §1.4).
     if (strategy.insertion === 'head') subs.unshift(sub);
     else subs.push(sub);
   }
   if (strategy.insertion === 'sorted-by-address') subs.sort((a, b) => a.address - b.address);
-  const ops: Record<string, ResolvedOps> = {};
-  for (const [name, def] of Object.entries(defs)) {
-    const form = formFor(def, strategy.coreCounter) as 'hlist' | 'interval';
-    ops[name] = {
-      form,
-      invalidateRangeStart: form === 'hlist' ? def.hlist!.invalidateRangeStart : null,
-      invalidateRangeEnd: form === 'hlist' ? def.hlist!.invalidateRangeEnd : null,
-      invalidate: form === 'interval' ? def.interval!.invalidate : null,
-      fault: form === 'hlist' ? def.hlist!.fault : def.interval!.fault,
-      ioctl: def.ioctl,
-    };
-  }
-  const world: World = { scenario, knobs, strategy, defs, lockKinds, ops };
+  const underOom = scenario.threads.includes('oom_reaper');
+  const world: World = { scenario, knobs, strategy, defs, lockKinds, underOom, ops };
   const state: ModelState = {
     mm: {
       vmas: scenario.vmas.map((v) => ({ start: v.start, end: v.end, unmapped: false })),
@@ -127,7 +122,6 @@ export const resolve = (scenario: Scenario): Resolved => {
       nextFrame: pages,
       MMF_OOM_SKIP: false,
       MMF_UNSTABLE: false,
-      memoryShort: scenario.threads.includes('oom_reaper'),
     },
     subs,
     core: { invalidateSeq: 2, activeInvalidateRanges: 0, hasItree: subs.some((s) => s.form === 'interval') },
@@ -147,7 +141,7 @@ const initialThread = (id: string, kind: ThreadKind, target: string | null): Thr
     vma: 0, attempts: 0, attemptOk: true, inv: null, call: null, nonBlockCount: 0, retries: 0, done: false, outcome: 'running',
   };
   if (kind === 'fault' || kind === 'ioctl') {
-    return { ...base, call: { sub: target as string, op: kind, pc: 0, blockable: true, locals: {} } };
+    return { ...base, call: { sub: target as string, op: kind, pc: 0, blockable: true, nonBlock: false, locals: {} } };
   }
   return base;
 };

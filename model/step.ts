@@ -45,42 +45,39 @@ export interface StepResult extends Effects {
 // ---------------------------------------------------------------------------------------------
 // Reading the state
 
-export const programOf = (world: World, call: Call): Program => {
-  const ops = world.ops[call.sub];
-  const p = match(call.op)
-    .with('invalidate_range_start', () => ops.invalidateRangeStart)
-    .with('invalidate_range_end', () => ops.invalidateRangeEnd)
-    .with('invalidate', () => ops.invalidate)
-    .with('fault', () => ops.fault)
-    .with('ioctl', () => ops.ioctl)
-    .exhaustive();
-  return p as Program; // a call is only ever pushed for an op the notifier has
-};
+// A call is only ever pushed for an op the notifier has.
+export const programOf = (world: World, call: Call): Program => world.ops[call.sub][call.op] as Program;
 
 export const nextAction = (world: World, s: ModelState, t: ThreadState): Action => {
   if (t.done) return { type: 'exited' };
   if (t.call) return { type: 'driver_instr', call: t.call, instr: programOf(world, t.call).code[t.call.pc] };
-  if (t.kind === 'oom_reaper') {
-    const era = world.scenario.reaper;
-    return match(t.pc)
-      .with('trylock', (): Action =>
-        era === 'skip-if-notifiers' && world.knobs.reaperChecksNotifiersBeforeLock && s.subs.length > 0
-          ? { type: 'oom_reaper_skip' }
-          : { type: 'mmap_read_trylock' })
-      .with('skip', (): Action => ({ type: 'oom_reaper_skip' }))
-      .with('vma', (): Action =>
-        era === 'no-notify' ? { type: 'unmap_page_range', vma: t.vma } : { type: 'invalidate_range_start', blockable: false, vma: t.vma })
-      .with('unmap', (): Action => ({ type: 'unmap_page_range', vma: t.vma }))
-      .with('end', (): Action => ({ type: 'invalidate_range_end' }))
-      .otherwise((): Action => ({ type: 'mmap_unlock' })); // 'unlock'
+  // The reaper: trylock → (skip) → per VMA: vma → unmap → end → … → unlock.
+  // munmap, a blocking invalidation of VMA 0: lock → start → unmap → end → unlock.
+  switch (t.pc) {
+    case 'trylock':
+      return world.scenario.reaper === 'skip-if-notifiers' && world.knobs.reaperChecksNotifiersBeforeLock && s.subs.length > 0
+        ? { type: 'oom_reaper_skip' }
+        : { type: 'mmap_read_trylock' };
+    case 'skip':
+      return { type: 'oom_reaper_skip' };
+    case 'vma':
+      return world.scenario.reaper === 'no-notify' ? { type: 'unmap_page_range', vma: t.vma } : { type: 'invalidate_range_start', blockable: false, vma: t.vma };
+    case 'lock':
+      return { type: 'mmap_write_lock' };
+    case 'start':
+      return { type: 'invalidate_range_start', blockable: true, vma: t.vma };
+    case 'unmap':
+      return { type: 'unmap_page_range', vma: t.vma };
+    case 'end':
+      return { type: 'invalidate_range_end' };
+    case 'unlock':
+      return { type: 'mmap_unlock' };
+    case 'call': // a driver thread whose call is over is done
+    case 'done':
+      return { type: 'exited' };
+    default:
+      return t.pc satisfies never;
   }
-  // munmap: a blocking invalidation of VMA 0 under mmap_write_lock.
-  return match(t.pc)
-    .with('lock', (): Action => ({ type: 'mmap_write_lock' }))
-    .with('start', (): Action => ({ type: 'invalidate_range_start', blockable: true, vma: 0 }))
-    .with('unmap', (): Action => ({ type: 'unmap_page_range', vma: 0 }))
-    .with('end', (): Action => ({ type: 'invalidate_range_end' }))
-    .otherwise((): Action => ({ type: 'mmap_unlock' }));
 };
 
 const lockBusy = (l: Lock, mode: LockMode): boolean => l.writer !== null || (mode === 'write' && l.readers.length > 0);
@@ -88,9 +85,13 @@ const lockBusy = (l: Lock, mode: LockMode): boolean => l.writer !== null || (mod
 export const lockId = (sub: string, lock: string): string => `${sub}.${lock}`;
 
 /** Why a thread cannot step now, or null when it can. */
-export const blocker = (world: World, s: ModelState, t: ThreadState): Blocker | null => {
-  if (t.done) return null;
-  const a = nextAction(world, s, t);
+export const blocker = (world: World, s: ModelState, t: ThreadState): Blocker | null =>
+  t.done ? null : blockerOf(world, s, nextAction(world, s, t));
+
+/** Whether memory is short: the victim is this mm until it is reaped or skipped (DOMAIN.md §3.1, §9). */
+const memoryShort = (world: World, s: ModelState): boolean => world.underOom && !s.mm.MMF_OOM_SKIP;
+
+const blockerOf = (world: World, s: ModelState, a: Action): Blocker | null => {
   if (a.type === 'mmap_write_lock') return lockBusy(s.locks.mmap_lock, 'write') ? { on: 'lock', lock: 'mmap_lock', mode: 'write' } : null;
   if (a.type !== 'driver_instr') return null;
   const i = a.instr;
@@ -98,7 +99,7 @@ export const blocker = (world: World, s: ModelState, t: ThreadState): Blocker | 
     const id = lockId(a.call.sub, i.lock);
     return lockBusy(s.locks[id], i.mode) ? { on: 'lock', lock: id, mode: i.mode } : null;
   }
-  if (i.op === 'alloc') return s.mm.memoryShort ? { on: 'memory' } : null;
+  if (i.op === 'alloc') return memoryShort(world, s) ? { on: 'memory' } : null;
   if (i.op === 'waitZero') return s.drivers[a.call.sub].counters[i.counter] !== 0 ? { on: 'counter', sub: a.call.sub, counter: i.counter } : null;
   if (i.op === 'readBegin') {
     const sub = subOf(s, a.call.sub);
@@ -131,9 +132,10 @@ export const threadById = (s: ModelState, id: string): ThreadState | undefined =
 /** Step one thread; null when it is not enabled (done or blocked). */
 export const step = (world: World, s: ModelState, threadId: string): StepResult | null => {
   const t = threadById(s, threadId);
-  if (!t || !isEnabled(world, s, t)) return null;
-  const fx = noEffects();
+  if (!t || t.done) return null;
   const a = nextAction(world, s, t);
+  if (blockerOf(world, s, a) !== null) return null;
+  const fx = noEffects();
   const next = match(a)
     .with({ type: 'driver_instr' }, (a) => driverInstr(world, s, t, a.call, a.instr, fx))
     .with({ type: 'mmap_read_trylock' }, () => mmapReadTrylock(world, s, t, fx))
@@ -217,7 +219,7 @@ const setCounter = (s: ModelState, sub: string, counter: string, v: number): Mod
 
 const setSub = (s: ModelState, sub: Subscription): ModelState => ({ ...s, subs: s.subs.map((x) => (x.name === sub.name ? sub : x)) });
 
-const setSkip = (s: ModelState): ModelState => ({ ...s, mm: { ...s.mm, MMF_OOM_SKIP: true, memoryShort: false } });
+const setSkip = (s: ModelState): ModelState => ({ ...s, mm: { ...s.mm, MMF_OOM_SKIP: true } });
 
 // ---------------------------------------------------------------------------------------------
 // Driver instructions
@@ -389,17 +391,17 @@ const sleepAttempt = (t: ThreadState, what: string, fx: Effects): void => {
 // ---------------------------------------------------------------------------------------------
 // The core's walks (DOMAIN.md §2.2) and the strategies' hooks (§5)
 
+/** A callback returned: record its result, apply the core's WARNs (DOMAIN.md §2.2, §2.3), go on walking. */
 const returnFromCall = (world: World, s: ModelState, t: ThreadState, c: Call, value: number, fx: Effects): ModelState => {
   if (c.op === 'fault' || c.op === 'ioctl') return put(s, { ...t, call: null, done: true, outcome: 'finished' });
   const inv = t.inv as Invalidation;
-  const nb = inv.blockable ? 0 : 1; // non_block_end()
-  const t1: ThreadState = { ...t, call: null, nonBlockCount: t.nonBlockCount - (c.op === 'invalidate_range_end' && inv.phase === 'undo' ? 0 : nb) };
+  const t1: ThreadState = { ...t, call: null, nonBlockCount: t.nonBlockCount - (c.nonBlock ? 1 : 0) }; // non_block_end()
   fx.events.push(`${c.sub}.${c.op} -> ${retText(c.op, value)}`);
   if (c.op === 'invalidate_range_end') {
     const ends = { ...inv.ends, [c.sub]: (inv.ends[c.sub] ?? 0) + 1 };
     return advance(world, s, { ...t1, inv: { ...inv, ends } }, fx);
   }
-  const hasEnd = world.ops[c.sub].invalidateRangeEnd !== null;
+  const hasEnd = world.ops[c.sub].invalidate_range_end !== null;
   fx.facts.push({ fact: 'start_returned', sub: c.sub, inv: inv.id, value, blockable: inv.blockable, hasEnd, form: c.op === 'invalidate' ? 'interval' : 'hlist' });
   const result: StartResult = value === 0 ? 'ok' : 'fail';
   const results = { ...inv.results, [c.sub]: result };
@@ -421,7 +423,7 @@ const returnFromCall = (world: World, s: ModelState, t: ThreadState, c: Call, va
   return advance(world, s, { ...t1, inv: { ...inv, results, failedAt } }, fx);
 };
 
-/** Push the next callback of the current walk, or move to the next phase. */
+/** Push the next callback of the current walk, or move to the next phase (DOMAIN.md §2.2; the strategy's hooks, §5). */
 const advance = (world: World, s: ModelState, t: ThreadState, fx: Effects): ModelState => {
   let inv = t.inv as Invalidation;
   for (;;) {
@@ -436,8 +438,7 @@ const advance = (world: World, s: ModelState, t: ThreadState, fx: Effects): Mode
         continue;
       }
       if (call === null) continue;
-      const wrap = inv.blockable || inv.phase === 'undo' ? 0 : 1; // non_block_start(); the error-path end walk is not wrapped [A]
-      return put(s, { ...t, inv, call, nonBlockCount: t.nonBlockCount + wrap });
+      return put(s, { ...t, inv, call, nonBlockCount: t.nonBlockCount + (call.nonBlock ? 1 : 0) }); // non_block_start()
     }
     // The walk is exhausted: next phase.
     if (inv.phase === 'itree_start') {
@@ -463,14 +464,16 @@ const hlistNames = (s: ModelState): string[] => s.subs.filter((x) => x.registere
 /** The call to make on `sub` in the current phase; null to pass it by; 'stop' to end the walk. */
 const pushFor = (world: World, s: ModelState, inv: Invalidation, sub: Subscription, fx: Effects): Call | null | 'stop' => {
   const ops = world.ops[sub.name];
-  const mk = (op: CallOp): Call => ({ sub: sub.name, op, pc: 0, blockable: inv.blockable, locals: {} });
+  // Non-blockable callbacks run inside non_block_start/end, except on the v5.12 error-path end
+  // walk, which is not wrapped (DOMAIN.md §2.2 [A]).
+  const mk = (op: CallOp): Call => ({ sub: sub.name, op, pc: 0, blockable: inv.blockable, nonBlock: !inv.blockable && inv.phase !== 'undo', locals: {} });
   if (inv.phase === 'itree_start') return mk('invalidate');
   if (inv.phase === 'hlist_start') {
     if (inv.failedAt !== null && !world.strategy.continueAfterFailure) return 'stop';
     return mk('invalidate_range_start');
   }
   const startResult: StartResult = inv.results[sub.name] ?? 'notCalled';
-  const hasEnd = ops.invalidateRangeEnd !== null;
+  const hasEnd = ops.invalidate_range_end !== null;
   if (inv.phase === 'undo') {
     const failedAt = inv.failedAt === null ? null : subOf(s, inv.failedAt);
     const d = (world.strategy.undo as NonNullable<typeof world.strategy.undo>)({ failedAt, sub, startResult, hasEnd });
@@ -485,7 +488,7 @@ const pushFor = (world: World, s: ModelState, inv: Invalidation, sub: Subscripti
 
 /** __mmu_notifier_invalidate_range_start returns to its caller. */
 const finishStart = (world: World, s: ModelState, t: ThreadState, ret: number, fx: Effects): ModelState => {
-  const inv: Invalidation = { ...(t.inv as Invalidation), phase: 'returned', ret };
+  const inv: Invalidation = { ...(t.inv as Invalidation), phase: 'returned' };
   fx.events.push(`invalidate_range_start${inv.blockable ? '' : '_nonblock'} -> ${retText('invalidate_range_start', ret)}`);
   if (t.kind === 'munmap') return put(s, { ...t, inv, pc: 'unmap' }); // blocking callers ignore the result
   if (ret === 0) return put(s, { ...t, inv, pc: 'unmap' });
@@ -503,13 +506,14 @@ const closeInvalidation = (world: World, s: ModelState, t: ThreadState, fx: Effe
     inv,
     thread: t.id,
     registered: live.map((x) => x.name),
-    hasEnd: live.filter((x) => world.ops[x.name].invalidateRangeEnd !== null).map((x) => x.name),
+    hasEnd: live.filter((x) => world.ops[x.name].invalidate_range_end !== null).map((x) => x.name),
   });
   const t2: ThreadState = { ...t, inv: null };
   if (t.kind === 'munmap') return put(s, { ...t2, pc: 'unlock' });
   return put(s, nextVma(s, t2, t.vma + 1));
 };
 
+/** __oom_reap_task_mm's VMA loop: the next VMA still mapped, else unlock (DOMAIN.md §3.2). */
 const nextVma = (s: ModelState, t: ThreadState, from: number): ThreadState => {
   const i = s.mm.vmas.findIndex((v, k) => k >= from && !v.unmapped);
   return i < 0 ? { ...t, pc: 'unlock' } : { ...t, pc: 'vma', vma: i };
@@ -525,6 +529,7 @@ const itreeInvEnd = (s: ModelState, fx: Effects): ModelState => {
   return { ...s, core: { ...s.core, activeInvalidateRanges: active, invalidateSeq: seq } };
 };
 
+/** __mmu_notifier_invalidate_range_start: itree part first, then the hlist walk (DOMAIN.md §2.2). */
 const invalidateRangeStart = (world: World, s: ModelState, t: ThreadState, blockable: boolean, vma: number, fx: Effects): ModelState => {
   const v = s.mm.vmas[vma];
   const range: Range = { start: v.start, end: v.end };
@@ -540,16 +545,18 @@ const invalidateRangeStart = (world: World, s: ModelState, t: ThreadState, block
     fx.events.push(`active_invalidate_ranges -> ${s2.core.activeInvalidateRanges}, invalidate_seq ${curSeq}`);
     phase = 'itree_start';
   } else walk = hlistNames(s);
-  const inv: Invalidation = { id: s.nextInvId, blockable, range, phase, curSeq, walk, cursor: 0, results: {}, ends: {}, failedAt: null, ret: 0 };
+  const inv: Invalidation = { id: s.nextInvId, blockable, range, phase, curSeq, walk, cursor: 0, results: {}, ends: {}, failedAt: null };
   return advance(world, { ...s2, nextInvId: s.nextInvId + 1 }, { ...t, inv }, fx);
 };
 
+/** __mmu_notifier_invalidate_range_end: mn_itree_inv_end, then every hlist end (DOMAIN.md §2.2). */
 const invalidateRangeEnd = (world: World, s: ModelState, t: ThreadState, fx: Effects): ModelState => {
   const inv = t.inv as Invalidation;
   const s2 = s.core.hasItree ? itreeInvEnd(s, fx) : s;
   return advance(world, s2, { ...t, inv: { ...inv, phase: 'hlist_end', walk: hlistNames(s), cursor: 0 } }, fx);
 };
 
+/** unmap_page_range: clear the PTEs and free the frames (DOMAIN.md §3.2; munmap also drops the VMA). */
 const unmapPageRange = (world: World, s: ModelState, t: ThreadState, vma: number, fx: Effects): ModelState => {
   const v = s.mm.vmas[vma];
   const freed: number[] = [];
@@ -567,6 +574,7 @@ const unmapPageRange = (world: World, s: ModelState, t: ThreadState, vma: number
   return put(s2, { ...t, pc: 'end' });
 };
 
+/** oom_reap_task_mm: mmap_read_trylock, MMF_OOM_SKIP check, MMF_UNSTABLE (DOMAIN.md §3.2, §3.3). */
 const mmapReadTrylock = (world: World, s: ModelState, t: ThreadState, fx: Effects): ModelState => {
   if (lockBusy(s.locks.mmap_lock, 'read')) {
     fx.events.push('mmap_read_trylock failed');
@@ -594,6 +602,7 @@ const failedAttempt = (s: ModelState, t: ThreadState, fx: Effects): ModelState =
   return put(s, { ...t, attempts, pc: 'trylock', attemptOk: true });
 };
 
+/** mmap_read_unlock at the end of an attempt (DOMAIN.md §3.2), or munmap's mmap_write_unlock. */
 const mmapUnlock = (s: ModelState, t: ThreadState, fx: Effects): ModelState => {
   const l = s.locks.mmap_lock;
   if (t.kind === 'munmap') {

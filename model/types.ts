@@ -145,8 +145,6 @@ export interface Mm {
   readonly nextFrame: number;
   readonly MMF_OOM_SKIP: boolean;
   readonly MMF_UNSTABLE: boolean;
-  /** The victim is this mm; memory stays short until it is reaped or skipped (DOMAIN.md §9). */
-  readonly memoryShort: boolean;
 }
 
 export interface Subscription {
@@ -180,7 +178,7 @@ export type InvPhase =
   | 'itree_start' // mn_itree_invalidate: inv_start_range, then each intersecting sub
   | 'hlist_start' // mn_hlist_invalidate_range_start walk
   | 'undo' // strategy's rollback walk after a failure
-  | 'returned' // start returned to the caller (ret holds 0 / -EAGAIN)
+  | 'returned' // start returned to the caller
   | 'itree_end' // mn_itree_inv_end
   | 'hlist_end'; // mn_hlist_invalidate_end walk
 
@@ -197,7 +195,6 @@ export interface Invalidation {
   readonly results: Readonly<Record<string, StartResult>>;
   readonly ends: Readonly<Record<string, number>>;
   readonly failedAt: string | null;
-  readonly ret: number;
 }
 
 export type CallOp = 'invalidate_range_start' | 'invalidate_range_end' | 'invalidate' | 'fault' | 'ioctl';
@@ -208,15 +205,19 @@ export interface Call {
   readonly op: CallOp;
   readonly pc: number;
   readonly blockable: boolean;
+  /** Called inside non_block_start/end (current->non_block_count was raised for it). */
+  readonly nonBlock: boolean;
   readonly locals: Readonly<Record<string, number>>;
 }
+
+export type ThreadPc = 'trylock' | 'skip' | 'vma' | 'lock' | 'start' | 'unmap' | 'end' | 'unlock' | 'call' | 'done';
 
 export interface ThreadState {
   readonly id: ThreadId;
   readonly kind: ThreadKind;
   readonly target: string | null;
-  /** Caller-level program counter (reaper loop, munmap sequence). */
-  readonly pc: string;
+  /** Caller-level program counter (reaper loop, munmap sequence; 'call' for driver threads). */
+  readonly pc: ThreadPc;
   readonly vma: number;
   readonly attempts: number;
   readonly attemptOk: boolean;
@@ -249,15 +250,13 @@ export interface World {
   /** Driver definition per notifier name. */
   readonly defs: Readonly<Record<string, DriverDef>>;
   readonly lockKinds: Readonly<Record<string, LockKind>>;
+  /** An oom_reaper thread runs: this mm is the OOM victim, so memory is short until it is reaped. */
+  readonly underOom: boolean;
   /** The programs each notifier runs, in the form the strategy gives it. */
   readonly ops: Readonly<Record<string, ResolvedOps>>;
 }
 
-export interface ResolvedOps {
+/** Programs by the op a Call names, so the interpreter looks them up directly. */
+export interface ResolvedOps extends Readonly<Record<CallOp, Program | null>> {
   readonly form: 'hlist' | 'interval';
-  readonly invalidateRangeStart: Program | null;
-  readonly invalidateRangeEnd: Program | null;
-  readonly invalidate: Program | null;
-  readonly fault: Program | null;
-  readonly ioctl: Program | null;
 }
