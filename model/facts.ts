@@ -11,7 +11,13 @@ export type Fact =
   | { readonly fact: 'inv_closed'; readonly inv: Invalidation; readonly thread: ThreadId; readonly registered: readonly string[]; readonly hasEnd: readonly string[] }
   | { readonly fact: 'underflow'; readonly what: string; readonly value: number }
   | { readonly fact: 'sleep_in_nonblock'; readonly thread: ThreadId; readonly what: string; readonly nonBlockCount: number }
-  | { readonly fact: 'fault_gave_up'; readonly thread: ThreadId; readonly sub: string; readonly retries: number };
+  | { readonly fact: 'fault_gave_up'; readonly thread: ThreadId; readonly sub: string; readonly retries: number }
+  /** unmap_page_range cleared these PTEs; `afterFailedStart`: the thread's own start had failed (INV-8). */
+  | { readonly fact: 'pte_cleared'; readonly thread: ThreadId; readonly start: number; readonly end: number; readonly afterFailedStart: boolean }
+  /** A frame went back to the allocator; `mappedBy`: notifiers whose secondary mappings still point at it (INV-13). */
+  | { readonly fact: 'frame_freed'; readonly thread: ThreadId; readonly page: number; readonly frame: number; readonly mappedBy: readonly string[] }
+  /** lockdep learned a new dependency between lock classes (INV-11). */
+  | { readonly fact: 'lockdep_edge'; readonly thread: ThreadId; readonly from: string; readonly to: string; readonly why: string };
 
 export type DiagnosticKind = 'WARN_ON' | 'BUG_ON' | 'BUG' | 'lockdep';
 

@@ -23,6 +23,9 @@ export type Resolved = { readonly ok: true; readonly world: World; readonly stat
 
 export const FREE: Lock = { writer: null, readers: [] };
 
+/** Reclaim can invalidate: fs_reclaim → notifier map (66204f1d2d1b "prime lockdep", DOMAIN.md §1.4, INV-11). */
+export const LOCKDEP_PRIMING = 'fs_reclaim→notifier_map';
+
 /**
  * The programs a notifier runs: the interval core under core-counter (DESIGN.md §3.3), else its
  * classic hlist form, else its interval form; null when the strategy cannot run it.
@@ -129,6 +132,7 @@ export const resolve = (scenario: Scenario): Resolved => {
     drivers,
     threads,
     nextInvId: 1,
+    lockdep: [LOCKDEP_PRIMING],
   };
   return { ok: true, world, state };
 };

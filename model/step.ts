@@ -100,6 +100,8 @@ const blockerOf = (world: World, s: ModelState, a: Action): Blocker | null => {
     return lockBusy(s.locks[id], i.mode) ? { on: 'lock', lock: id, mode: i.mode } : null;
   }
   if (i.op === 'alloc') return memoryShort(world, s) ? { on: 'memory' } : null;
+  // get_user_pages / hmm_range_fault run under mmap_read_lock (DOMAIN.md §2.5 step 2, §6.6).
+  if (i.op === 'gup') return lockBusy(s.locks.mmap_lock, 'read') ? { on: 'lock', lock: 'mmap_lock', mode: 'read' } : null;
   if (i.op === 'waitZero') return s.drivers[a.call.sub].counters[i.counter] !== 0 ? { on: 'counter', sub: a.call.sub, counter: i.counter } : null;
   if (i.op === 'readBegin') {
     const sub = subOf(s, a.call.sub);
@@ -244,7 +246,9 @@ const driverInstr = (world: World, s: ModelState, t: ThreadState, c: Call, i: In
       if (!tryOnly && world.lockKinds[id] !== 'spinlock') sleepAttempt(t, `${lockVerb(i.mode, false)}(${id})`, fx);
       fx.events.push(`${lockVerb(i.mode, tryOnly)}(${id})${tryOnly ? ' ok' : ''}`);
       const held: Lock = i.mode === 'write' ? { writer: t.id, readers: l.readers } : { writer: l.writer, readers: [...l.readers, t.id] };
-      return nextPc(setLock(s, id, held));
+      // lockdep adds no dependency for a trylock; inside a callback the notifier map is held.
+      const s2 = tryOnly ? s : lockdepAcquire(world, s, t, lockClass(world, c.sub, i.lock), isCallback(c) ? ['notifier_map'] : [], fx);
+      return nextPc(setLock(s2, id, held));
     })
     .with({ op: 'unlock' }, (i) => {
       const id = lockId(c.sub, i.lock);
@@ -289,19 +293,21 @@ const driverInstr = (world: World, s: ModelState, t: ThreadState, c: Call, i: In
     })
     .with({ op: 'snapshot' }, (i) => nextPc(s, { ...c, locals: { ...c.locals, ...witnessLocals(s), [i.into]: s.drivers[c.sub].counters[i.counter] } }))
     .with({ op: 'gup' }, () => {
+      // mmap_read_lock; resolve; mmap_read_unlock: one step, so only its lockdep edges remain.
+      const s1 = lockdepAcquire(world, s, t, 'mmap_lock', [], fx);
       const page = faultPage(s, c).start;
-      const live = s.mm.vmas.some((v) => !v.unmapped && page >= v.start && page < v.end);
+      const live = s1.mm.vmas.some((v) => !v.unmapped && page >= v.start && page < v.end);
       if (!live) {
         fx.events.push(`get_user_pages(page ${page}) -> -EFAULT`);
-        return put(s, { ...t, call: null, done: true, outcome: 'finished' });
+        return put(s1, { ...t, call: null, done: true, outcome: 'finished' });
       }
-      const have = s.mm.pte[page];
-      if (have !== null && have !== undefined) return nextPc(s, { ...c, locals: { ...c.locals, frame: have } });
+      const have = s1.mm.pte[page];
+      if (have !== null && have !== undefined) return nextPc(s1, { ...c, locals: { ...c.locals, frame: have } });
       // Fault the page back in: a fresh frame (the allocation is not subject to the OOM wait).
-      const frame = s.mm.nextFrame;
+      const frame = s1.mm.nextFrame;
       fx.events.push(`get_user_pages(page ${page}) faults in frame ${frame}`);
-      const pte = s.mm.pte.map((f, p) => (p === page ? frame : f));
-      return nextPc({ ...s, mm: { ...s.mm, pte, nextFrame: frame + 1 } }, { ...c, locals: { ...c.locals, frame } });
+      const pte = s1.mm.pte.map((f, p) => (p === page ? frame : f));
+      return nextPc({ ...s1, mm: { ...s1.mm, pte, nextFrame: frame + 1 } }, { ...c, locals: { ...c.locals, frame } });
     })
     .with({ op: 'install' }, () => {
       const page = faultPage(s, c).start;
@@ -319,7 +325,8 @@ const driverInstr = (world: World, s: ModelState, t: ThreadState, c: Call, i: In
     .with({ op: 'readBegin' }, (i) => {
       const seq = subOf(s, c.sub).invalidateSeq;
       sleepAttempt(t, 'mmu_interval_read_begin', fx);
-      return nextPc(s, { ...c, locals: { ...c.locals, ...witnessLocals(s), [i.into]: seq } });
+      // lock_map_acquire/release of the notifier map: the caller must not hold a lock invalidate takes (§5.3 P3).
+      return nextPc(lockdepAcquire(world, s, t, 'notifier_map', [], fx), { ...c, locals: { ...c.locals, ...witnessLocals(s), [i.into]: seq } });
     })
     .with({ op: 'readRetry' }, (i) => {
       const retry = subOf(s, c.sub).invalidateSeq !== c.locals[i.since];
@@ -329,7 +336,8 @@ const driverInstr = (world: World, s: ModelState, t: ThreadState, c: Call, i: In
     .with({ op: 'alloc' }, () => {
       sleepAttempt(t, 'kmalloc(GFP_KERNEL)', fx);
       fx.events.push('kmalloc(GFP_KERNEL)');
-      return nextPc(s);
+      // might_alloc → fs_reclaim_acquire (f920e413ff9c, v5.11): every held lock → fs_reclaim.
+      return nextPc(lockdepAcquire(world, s, t, 'fs_reclaim', [], fx));
     })
     .with({ op: 'waitFence' }, () => {
       sleepAttempt(t, 'dma_fence_wait', fx);
@@ -364,6 +372,38 @@ const invalidationActive = (s: ModelState): boolean => s.core.activeInvalidateRa
 
 /** Remembered at the snapshot, to tell an explained collision from a stuck marker. */
 const witnessLocals = (s: ModelState) => ({ invStarted: s.nextInvId, invActive: invalidationActive(s) ? 1 : 0 });
+
+const isCallback = (c: Call): boolean => c.op === 'invalidate_range_start' || c.op === 'invalidate_range_end' || c.op === 'invalidate';
+
+/** The lockdep class of a driver lock: one class per driver and lock name, whatever the instance. */
+const lockClass = (world: World, sub: string, lock: string): string => `${world.defs[sub].driver}:${lock}`;
+
+/** The lock classes a thread holds now. */
+const heldClasses = (world: World, s: ModelState, t: ThreadState): string[] => {
+  const out: string[] = [];
+  for (const [id, l] of Object.entries(s.locks)) {
+    if (l.writer !== t.id && !l.readers.includes(t.id)) continue;
+    const dot = id.indexOf('.');
+    out.push(dot < 0 ? id : lockClass(world, id.slice(0, dot), id.slice(dot + 1)));
+  }
+  return out;
+};
+
+/**
+ * lockdep's check_prevs_add: acquiring `to` while holding locks adds held → to for each
+ * (DOMAIN.md §8 INV-11). `implicit` are pseudo-locks held by context (the notifier map in a callback).
+ */
+const lockdepAcquire = (world: World, s: ModelState, t: ThreadState, to: string, implicit: readonly string[], fx: Effects): ModelState => {
+  const from = [...implicit, ...heldClasses(world, s, t)];
+  let lockdep = s.lockdep;
+  for (const f of from) {
+    const e = `${f}→${to}`;
+    if (f === to || lockdep.includes(e)) continue;
+    lockdep = [...lockdep, e];
+    fx.facts.push({ fact: 'lockdep_edge', thread: t.id, from: f, to, why: implicit.includes(f) ? 'taken inside a notifier callback' : `taken while holding ${f}` });
+  }
+  return lockdep === s.lockdep ? s : { ...s, lockdep };
+};
 
 const faultPage = (s: ModelState, c: Call): Range => {
   const iv = subOf(s, c.sub).interval;
@@ -546,7 +586,9 @@ const invalidateRangeStart = (world: World, s: ModelState, t: ThreadState, block
     phase = 'itree_start';
   } else walk = hlistNames(s);
   const inv: Invalidation = { id: s.nextInvId, blockable, range, phase, curSeq, walk, cursor: 0, results: {}, ends: {}, failedAt: null };
-  return advance(world, { ...s2, nextInvId: s.nextInvId + 1 }, { ...t, inv }, fx);
+  // lock_map_acquire(&__mmu_notifier_invalidate_range_start_map) under mmap_lock (23b68395c7c7).
+  const s3 = lockdepAcquire(world, s2, t, 'notifier_map', [], fx);
+  return advance(world, { ...s3, nextInvId: s.nextInvId + 1 }, { ...t, inv }, fx);
 };
 
 /** __mmu_notifier_invalidate_range_end: mn_itree_inv_end, then every hlist end (DOMAIN.md §2.2). */
@@ -560,9 +602,13 @@ const invalidateRangeEnd = (world: World, s: ModelState, t: ThreadState, fx: Eff
 const unmapPageRange = (world: World, s: ModelState, t: ThreadState, vma: number, fx: Effects): ModelState => {
   const v = s.mm.vmas[vma];
   const freed: number[] = [];
+  const afterFailedStart = t.inv !== null && Object.values(t.inv.results).includes('fail');
+  fx.facts.push({ fact: 'pte_cleared', thread: t.id, start: v.start, end: v.end, afterFailedStart });
   const pte = s.mm.pte.map((f, p) => {
     if (p >= v.start && p < v.end && f !== null) {
       freed.push(f);
+      const mappedBy = Object.keys(s.drivers).filter((n) => s.drivers[n].sptes[p] === f);
+      fx.facts.push({ fact: 'frame_freed', thread: t.id, page: p, frame: f, mappedBy });
       return null;
     }
     return f;

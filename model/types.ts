@@ -240,6 +240,12 @@ export interface ModelState {
   readonly drivers: Readonly<Record<string, DriverState>>;
   readonly threads: readonly ThreadState[];
   readonly nextInvId: number;
+  /**
+   * lockdep's dependency graph over lock classes, as "from→to" edges (DOMAIN.md §8 INV-11):
+   * driver locks as '<driver>:<lock>', plus 'mmap_lock' and the pseudo-locks 'fs_reclaim' and
+   * 'notifier_map' (__mmu_notifier_invalidate_range_start_map).
+   */
+  readonly lockdep: readonly string[];
 }
 
 /** The static half of a run: scenario plus resolved strategy and drivers. */
