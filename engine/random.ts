@@ -57,11 +57,28 @@ export const threadsFor = (t: ScenarioTemplate): string[] => {
   return candidateThreads(r.world, t.notifiers.map((n) => n.name));
 };
 
+/**
+ * Thread combinations a real system cannot produce: a notifier is registered or unregistered,
+ * not both; a driver ioctl (MR registration, command submission) holds a reference on its
+ * mirror, so the mirror is not unregistered under it; and it runs in a task of this mm, so the
+ * mm does not reach exit_mmap while it runs.
+ */
+const sensibleWith = (x: string, ts: readonly string[]): boolean => {
+  const [kind, n] = x.split(':');
+  if (kind === 'register') return !ts.includes(`unregister:${n}`);
+  if (kind === 'ioctl') return !ts.includes(`unregister:${n}`) && !ts.includes('exit_mmap'); // an ioctl's task holds mm_users
+  return true;
+};
+
+const sensible = (ts: readonly string[]): boolean => ts.every((x) => sensibleWith(x, ts));
+
 export const candidateArb = (t: ScenarioTemplate, maxSchedule = 40): fc.Arbitrary<Candidate> => {
   const all = t.threads ?? threadsFor(t);
   const threads = t.threads
     ? fc.constant(t.threads)
-    : fc.subarray([...all], { minLength: 1 }).filter((ts) => ts.includes('oom_reaper') || ts.includes('munmap'));
+    : fc
+        .subarray([...all], { minLength: 1 })
+        .filter((ts) => (ts.includes('oom_reaper') || ts.includes('munmap') || ts.includes('exit_mmap')) && sensible(ts));
   return fc.record({ threads, schedule: fc.array(fc.constantFrom(...all), { maxLength: maxSchedule }) });
 };
 
@@ -119,10 +136,12 @@ export const minimize = (t: ScenarioTemplate, inv: Invariant, starts: readonly C
       if (best.threads.length > 1) tryC({ threads: best.threads.filter((x) => x !== th), schedule: best.schedule.filter((x) => x !== th) });
     }
   }
-  // Insert one choice where it shortens the counterexample (fast-check only ever deletes).
-  const threads = best.threads;
-  for (let i = 0; i <= Math.min(best.schedule.length, 24); i++) {
-    for (const th of threads) tryC({ threads, schedule: [...best.schedule.slice(0, i), th, ...best.schedule.slice(i)] });
+  // Insert one choice where it shortens the counterexample (fast-check only ever deletes),
+  // including one of a thread the candidate lacks when the thread set is generated.
+  for (const th of [...best.threads, ...(t.threads ? [] : threadsFor(t).filter((x) => !best.threads.includes(x)))]) {
+    const threads = best.threads.includes(th) ? best.threads : [...best.threads, th];
+    if (!sensible(threads)) continue;
+    for (let i = 0; i <= Math.min(best.schedule.length, 24); i++) tryC({ threads, schedule: [...best.schedule.slice(0, i), th, ...best.schedule.slice(i)] });
   }
   for (let changed = true; changed; ) {
     changed = false;
@@ -217,6 +236,7 @@ export const searchAll = (t: ScenarioTemplate, names: readonly string[], o: Sear
     return true;
   });
   const done = fc.check(prop, { seed: o.seed, numRuns: o.numRuns, ...(o.timeLimitMs ? { interruptAfterTimeLimit: o.timeLimitMs } : {}) });
+  if (done.failed) throw new Error(`model error while searching: ${String(done.errorInstance)}`); // the property itself never fails
   const phase1 = performance.now() - t0;
   return invs.map((inv) => {
     const f = firstAt[inv.name];

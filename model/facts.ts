@@ -17,6 +17,10 @@ export type Fact =
   /** A frame went back to the allocator; `mappedBy`: notifiers whose secondary mappings still point at it (INV-13). */
   | { readonly fact: 'frame_freed'; readonly thread: ThreadId; readonly page: number; readonly frame: number; readonly mappedBy: readonly string[] }
   /** lockdep learned a new dependency between lock classes (INV-11). */
+  /** A classic notifier joined the hlist while these threads had an invalidation open (INV-17). */
+  | { readonly fact: 'hlist_added'; readonly sub: string; readonly thread: ThreadId; readonly openInvalidations: readonly ThreadId[] }
+  /** mmu_notifier_unregister / mmu_interval_notifier_remove returned (INV-15). */
+  | { readonly fact: 'unregistered'; readonly sub: string; readonly thread: ThreadId }
   | { readonly fact: 'lockdep_edge'; readonly thread: ThreadId; readonly from: string; readonly to: string; readonly why: string };
 
 export type DiagnosticKind = 'WARN_ON' | 'BUG_ON' | 'BUG' | 'lockdep';

@@ -105,7 +105,13 @@ export const NonBlockingNeverSleeps: Invariant = {
     if (!t || t.done || !t.inv || t.inv.blockable) return null;
     const b = blocker(c.world, c.after, t);
     if (b === null || (b.on === 'lock' && c.world.lockKinds[b.lock] === 'spinlock')) return null;
-    const what = b.on === 'lock' ? b.lock : b.on === 'memory' ? 'free memory' : b.on === 'counter' ? `${b.sub}.${b.counter} to reach 0` : `${b.sub}'s invalidation to end`;
+    const what =
+      b.on === 'lock' ? b.lock
+      : b.on === 'memory' ? 'free memory'
+      : b.on === 'counter' ? `${b.sub}.${b.counter} to reach 0`
+      : b.on === 'srcu' ? 'synchronize_srcu'
+      : b.on === 'registration' ? `${b.sub} to be registered`
+      : `${b.sub}'s invalidation to end`;
     return `${t.id} would sleep in a non-blockable invalidation waiting for ${what}`;
   },
 };
@@ -143,6 +149,8 @@ export const QuiescentBalanced: Invariant = {
   atEnd: ({ world, state }) => {
     if (state.threads.some((t) => t.inv !== null)) return null; // not quiescent: NoDeadlock speaks
     for (const [sub, d] of Object.entries(state.drivers)) {
+      // An unregistered notifier may have seen a start without an end; its state is being freed (§1.4).
+      if (!state.subs.find((x) => x.name === sub)?.registered) continue;
       for (const [counter, v] of Object.entries(d.counters)) {
         if (world.defs[sub].counters[counter]?.balanced && v !== 0) return `${sub}.${counter} = ${v} at quiescence (expected 0)`;
       }
@@ -195,6 +203,8 @@ export const waitsFor = (world: World, s: ModelState): string => {
       const v = s.drivers[b.sub].counters[b.counter];
       return { text: `${id} waits for ${b.sub}.${b.counter} = ${v} to reach 0${ender ? ' ← its invalidate_range_end in' : ' (no invalidation open: its end was lost)'}`, next: ender };
     }
+    if (b.on === 'srcu') return { text: `${id} waits in synchronize_srcu for ${b.readers.join(', ')}`, next: b.readers[0].split('#')[0] };
+    if (b.on === 'registration') return { text: `${id} waits for ${b.sub} to be registered`, next: `register:${b.sub}` };
     return { text: `${id} waits for the invalidation of ${b.sub} to end`, next: s.threads.find((x) => x.inv !== null)?.id ?? null };
   };
   const first = s.threads.find((t) => !t.done);

@@ -15,6 +15,7 @@ import {
   type ResolvedOps,
   type Subscription,
   type ThreadKind,
+  type ThreadPc,
   type ThreadState,
   type World,
 } from './types.ts';
@@ -40,17 +41,18 @@ export const opsFor = (def: DriverDef, coreCounter: boolean): ResolvedOps | null
 };
 
 export const threadKind = (id: string): { kind: ThreadKind; target: string | null } | null => {
-  if (id === 'oom_reaper' || id === 'munmap') return { kind: id, target: null };
-  const m = /^(fault|ioctl):(.+)$/.exec(id);
+  if (id === 'oom_reaper' || id === 'munmap' || id === 'exit_mmap') return { kind: id, target: null };
+  const m = /^(fault|ioctl|register|unregister):(.+)$/.exec(id);
   return m ? { kind: m[1] as ThreadKind, target: m[2] } : null;
 };
 
 /** The threads that make sense for these notifiers (DESIGN.md §6: explored when --threads is absent). */
 export const candidateThreads = (world: Pick<World, 'ops'>, names: readonly string[]): string[] => {
-  const out = ['oom_reaper', 'munmap'];
+  const out = ['oom_reaper', 'munmap', 'exit_mmap'];
   for (const n of names) {
     if (world.ops[n].fault) out.push(`fault:${n}`);
     if (world.ops[n].ioctl) out.push(`ioctl:${n}`);
+    out.push(`register:${n}`, `unregister:${n}`);
   }
   return out;
 };
@@ -91,6 +93,11 @@ export const resolve = (scenario: Scenario): Resolved => {
     if (threads.some((t) => t.id === id)) return err(`threads: duplicate '${id}'`);
     threads.push(initialThread(id, tk.kind, tk.target));
   }
+  // A notifier with a register thread starts unregistered; one thread per notifier changes it.
+  for (const n of names)
+    if (scenario.threads.includes(`register:${n}`) && scenario.threads.includes(`unregister:${n}`))
+      return err(`threads: register:${n} and unregister:${n} together (pick one; a notifier is registered once)`);
+  const registering = (n: string) => scenario.threads.includes(`register:${n}`);
   const lockKinds: Record<string, 'spinlock' | 'mutex' | 'rwsem'> = { mmap_lock: 'rwsem' };
   const locks: Record<string, Lock> = { mmap_lock: FREE };
   const drivers: Record<string, DriverState> = {};
@@ -105,11 +112,11 @@ export const resolve = (scenario: Scenario): Resolved => {
     const interval = n.interval ?? { start: 0, end: pages };
     if (interval.start < 0 || interval.end <= interval.start) return err(`notifiers.${n.name}.interval: need 0 <= start < end`);
     const sptes: Record<number, number> = {};
-    // The device already mirrors its pages when the OOM killer strikes.
-    for (let p = interval.start; p < Math.min(interval.end, pages); p++) if (pte[p] !== null) sptes[p] = pte[p] as number;
+    // The device already mirrors its pages when the OOM killer strikes (unless not registered yet).
+    if (!registering(n.name)) for (let p = interval.start; p < Math.min(interval.end, pages); p++) if (pte[p] !== null) sptes[p] = pte[p] as number;
     drivers[n.name] = { counters: Object.fromEntries(Object.keys(def.counters).map((c) => [c, 0])), sptes };
     // Interval subs inserted while idle get seq - 1 (odd, != mm seq) (DOMAIN.md §1.5).
-    const sub: Subscription = { name: n.name, driver: n.driver, address: n.address, form: ops[n.name].form, interval, registered: true, invalidateSeq: 1 };
+    const sub: Subscription = { name: n.name, driver: n.driver, address: n.address, form: ops[n.name].form, interval, registered: !registering(n.name), invalidateSeq: 1 };
     // hlist_add_head_rcu: the newest registration is walked first (DOMAIN.md §1.4).
     if (strategy.insertion === 'head') subs.unshift(sub);
     else subs.push(sub);
@@ -127,7 +134,7 @@ export const resolve = (scenario: Scenario): Resolved => {
       MMF_UNSTABLE: false,
     },
     subs,
-    core: { invalidateSeq: 2, activeInvalidateRanges: 0, hasItree: subs.some((s) => s.form === 'interval') },
+    core: { invalidateSeq: 2, activeInvalidateRanges: 0, hasItree: subs.some((s) => s.form === 'interval' && s.registered), deferred: [], hasSubscriptions: subs.some((s) => s.registered) },
     locks,
     drivers,
     threads,
@@ -139,10 +146,21 @@ export const resolve = (scenario: Scenario): Resolved => {
 
 const err = (error: string): Resolved => ({ ok: false, error });
 
+const FIRST_PC: Readonly<Record<ThreadKind, ThreadPc>> = {
+  oom_reaper: 'trylock',
+  munmap: 'lock',
+  exit_mmap: 'exit_release',
+  fault: 'call',
+  ioctl: 'call',
+  register: 'reg_lock',
+  unregister: 'unreg_release',
+};
+
 const initialThread = (id: string, kind: ThreadKind, target: string | null): ThreadState => {
   const base: ThreadState = {
-    id, kind, target, pc: kind === 'oom_reaper' ? 'trylock' : kind === 'munmap' ? 'lock' : 'call',
+    id, kind, target, pc: FIRST_PC[kind],
     vma: 0, attempts: 0, attemptOk: true, inv: null, call: null, nonBlockCount: 0, retries: 0, done: false, outcome: 'running',
+    srcuReaders: [], waitSeq: -1,
   };
   if (kind === 'fault' || kind === 'ioctl') {
     return { ...base, call: { sub: target as string, op: kind, pc: 0, blockable: true, nonBlock: false, locals: {} } };

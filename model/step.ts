@@ -13,6 +13,7 @@
 import { match } from 'ts-pattern';
 import { EAGAIN, type Cond, type Instr, type Program } from './program.ts';
 import { noEffects, type Diagnostic, type Effects, type Fact } from './facts.ts';
+import { FREE } from './scenario.ts';
 import type { LockMode } from './program.ts';
 import type { Call, CallOp, Invalidation, Lock, ModelState, Range, StartResult, Subscription, ThreadState, World } from './types.ts';
 
@@ -23,10 +24,13 @@ export type Action =
   | { readonly type: 'mmap_read_trylock' }
   | { readonly type: 'mmap_write_lock' }
   | { readonly type: 'mmap_unlock' }
-  | { readonly type: 'invalidate_range_start'; readonly blockable: boolean; readonly vma: number }
+  | { readonly type: 'invalidate_range_start'; readonly blockable: boolean; readonly range: Range; readonly release: boolean }
   | { readonly type: 'unmap_page_range'; readonly vma: number }
   | { readonly type: 'invalidate_range_end' }
   | { readonly type: 'oom_reaper_skip' }
+  | { readonly type: 'mmu_notifier_register'; readonly phase: 'reg_lock' | 'reg_insert' | 'reg_unlock' }
+  | { readonly type: 'mmu_notifier_unregister'; readonly phase: 'unreg_release' | 'unreg_unlink' | 'srcu_wait' | 'seq_wait' }
+  | { readonly type: 'exit_mmap'; readonly phase: 'exit_hlist' | 'exit_srcu' | 'exit_oom' | 'exit_lock' | 'exit_unmap' }
   | { readonly type: 'exited' };
 
 /** What a blocked thread waits for (edges of the waits-for graph, INV-10). */
@@ -34,7 +38,9 @@ export type Blocker =
   | { readonly on: 'lock'; readonly lock: string; readonly mode: LockMode }
   | { readonly on: 'memory' } // reclaim under OOM: waits for the victim to be reaped or skipped
   | { readonly on: 'invalidation'; readonly sub: string } // mmu_interval_read_begin: waits for seq to move
-  | { readonly on: 'counter'; readonly sub: string; readonly counter: string }; // wait_event(wq, counter == 0): waits for the ends
+  | { readonly on: 'counter'; readonly sub: string; readonly counter: string } // wait_event(wq, counter == 0): waits for the ends
+  | { readonly on: 'srcu'; readonly readers: readonly string[] } // synchronize_srcu: waits for these walks to finish
+  | { readonly on: 'registration'; readonly sub: string }; // a device faults only once its notifier is registered
 
 export interface StepResult extends Effects {
   readonly state: ModelState;
@@ -55,23 +61,43 @@ export const nextAction = (world: World, s: ModelState, t: ThreadState): Action 
   // munmap, a blocking invalidation of VMA 0: lock → start → unmap → end → unlock.
   switch (t.pc) {
     case 'trylock':
-      return world.scenario.reaper === 'skip-if-notifiers' && world.knobs.reaperChecksNotifiersBeforeLock && s.subs.length > 0
+      return world.scenario.reaper === 'skip-if-notifiers' && world.knobs.reaperChecksNotifiersBeforeLock && s.core.hasSubscriptions
         ? { type: 'oom_reaper_skip' }
         : { type: 'mmap_read_trylock' };
     case 'skip':
       return { type: 'oom_reaper_skip' };
     case 'vma':
-      return world.scenario.reaper === 'no-notify' ? { type: 'unmap_page_range', vma: t.vma } : { type: 'invalidate_range_start', blockable: false, vma: t.vma };
+      return world.scenario.reaper === 'no-notify' ? { type: 'unmap_page_range', vma: t.vma } : { type: 'invalidate_range_start', blockable: false, range: vmaRange(s, t.vma), release: false };
     case 'lock':
       return { type: 'mmap_write_lock' };
     case 'start':
-      return { type: 'invalidate_range_start', blockable: true, vma: t.vma };
+      return { type: 'invalidate_range_start', blockable: true, range: vmaRange(s, t.vma), release: false };
     case 'unmap':
       return { type: 'unmap_page_range', vma: t.vma };
     case 'end':
       return { type: 'invalidate_range_end' };
     case 'unlock':
       return { type: 'mmap_unlock' };
+    case 'reg_lock': // only a classic notifier takes mmap_write_lock + mm_take_all_locks (§1.4)
+      return { type: 'mmu_notifier_register', phase: world.ops[t.target as string].form === 'hlist' && world.knobs.registrationTakesAllLocks ? 'reg_lock' : 'reg_insert' };
+    case 'reg_insert':
+    case 'reg_unlock':
+      return { type: 'mmu_notifier_register', phase: t.pc };
+    case 'unreg_release':
+    case 'unreg_unlink':
+    case 'srcu_wait':
+    case 'seq_wait':
+      return { type: 'mmu_notifier_unregister', phase: t.pc };
+    case 'exit_release': // mn_itree_release only when some interval notifier was ever inserted
+      return s.core.hasItree
+        ? { type: 'invalidate_range_start', blockable: true, range: { start: 0, end: s.mm.pte.length }, release: true }
+        : { type: 'exit_mmap', phase: 'exit_hlist' };
+    case 'exit_hlist':
+    case 'exit_srcu':
+    case 'exit_oom':
+    case 'exit_lock':
+    case 'exit_unmap':
+      return { type: 'exit_mmap', phase: t.pc };
     case 'call': // a driver thread whose call is over is done
     case 'done':
       return { type: 'exited' };
@@ -86,15 +112,25 @@ export const lockId = (sub: string, lock: string): string => `${sub}.${lock}`;
 
 /** Why a thread cannot step now, or null when it can. */
 export const blocker = (world: World, s: ModelState, t: ThreadState): Blocker | null =>
-  t.done ? null : blockerOf(world, s, nextAction(world, s, t));
+  t.done ? null : blockerOf(world, s, t, nextAction(world, s, t));
 
 /** Whether memory is short: the victim is this mm until it is reaped or skipped (DOMAIN.md §3.1, §9). */
 const memoryShort = (world: World, s: ModelState): boolean => world.underOom && !s.mm.MMF_OOM_SKIP;
 
-const blockerOf = (world: World, s: ModelState, a: Action): Blocker | null => {
+const blockerOf = (world: World, s: ModelState, t: ThreadState, a: Action): Blocker | null => {
+  if ((a.type === 'mmu_notifier_register' && a.phase === 'reg_lock') || (a.type === 'exit_mmap' && a.phase === 'exit_lock'))
+    return lockBusy(s.locks.mmap_lock, 'write') ? { on: 'lock', lock: 'mmap_lock', mode: 'write' } : null;
+  if ((a.type === 'mmu_notifier_unregister' && a.phase === 'srcu_wait') || (a.type === 'exit_mmap' && a.phase === 'exit_srcu')) {
+    const readers = srcuPending(s, t);
+    return readers.length ? { on: 'srcu', readers } : null;
+  }
+  if (a.type === 'mmu_notifier_unregister' && a.phase === 'seq_wait')
+    return s.core.invalidateSeq === t.waitSeq ? { on: 'invalidation', sub: t.target as string } : null;
   if (a.type === 'mmap_write_lock') return lockBusy(s.locks.mmap_lock, 'write') ? { on: 'lock', lock: 'mmap_lock', mode: 'write' } : null;
   if (a.type !== 'driver_instr') return null;
   const i = a.instr;
+  if (a.call.op === 'fault' && a.call.pc === 0 && !subOf(s, a.call.sub).registered && registerPending(s, a.call.sub))
+    return { on: 'registration', sub: a.call.sub };
   if (i.op === 'lock' && (i.how === 'lock' || (i.how === 'nbTrylock' && a.call.blockable))) {
     const id = lockId(a.call.sub, i.lock);
     return lockBusy(s.locks[id], i.mode) ? { on: 'lock', lock: id, mode: i.mode } : null;
@@ -114,6 +150,22 @@ export const isEnabled = (world: World, s: ModelState, t: ThreadState): boolean 
 
 export const enabledThreads = (world: World, s: ModelState): string[] =>
   s.threads.filter((t) => isEnabled(world, s, t)).map((t) => t.id);
+
+/** The walks recorded by synchronize_srcu that are still traversing the list. */
+const srcuPending = (s: ModelState, t: ThreadState): string[] =>
+  t.srcuReaders.filter((r) => {
+    const [tid, inv] = r.split('#');
+    const w = threadById(s, tid)?.inv;
+    return w !== null && w !== undefined && String(w.id) === inv && w.phase !== 'returned';
+  });
+
+/** Walks in flight now: every thread inside a start, undo or end walk (an SRCU read section). */
+const srcuReadersNow = (s: ModelState): string[] =>
+  s.threads.filter((x) => x.inv !== null && x.inv.phase !== 'returned').map((x) => `${x.id}#${(x.inv as Invalidation).id}`);
+
+const registerPending = (s: ModelState, sub: string): boolean => s.threads.some((x) => x.id === `register:${sub}` && !x.done);
+
+const vmaRange = (s: ModelState, vma: number): Range => ({ start: s.mm.vmas[vma].start, end: s.mm.vmas[vma].end });
 
 /** mn_itree_is_invalidating for one sub: its seq equals the mm's odd seq (DOMAIN.md §5.3). */
 const isInvalidating = (s: ModelState, sub: Subscription): boolean =>
@@ -136,7 +188,7 @@ export const step = (world: World, s: ModelState, threadId: string): StepResult 
   const t = threadById(s, threadId);
   if (!t || t.done) return null;
   const a = nextAction(world, s, t);
-  if (blockerOf(world, s, a) !== null) return null;
+  if (blockerOf(world, s, t, a) !== null) return null;
   const fx = noEffects();
   const next = match(a)
     .with({ type: 'driver_instr' }, (a) => driverInstr(world, s, t, a.call, a.instr, fx))
@@ -146,10 +198,13 @@ export const step = (world: World, s: ModelState, threadId: string): StepResult 
       return put(setLock(s, 'mmap_lock', { writer: t.id, readers: [] }), { ...t, pc: 'start' });
     })
     .with({ type: 'mmap_unlock' }, () => mmapUnlock(s, t, fx))
-    .with({ type: 'invalidate_range_start' }, (a) => invalidateRangeStart(world, s, t, a.blockable, a.vma, fx))
+    .with({ type: 'invalidate_range_start' }, (a) => invalidateRangeStart(world, s, t, a.blockable, a.range, a.release, fx))
     .with({ type: 'unmap_page_range' }, (a) => unmapPageRange(world, s, t, a.vma, fx))
     .with({ type: 'invalidate_range_end' }, () => invalidateRangeEnd(world, s, t, fx))
     .with({ type: 'oom_reaper_skip' }, () => oomReaperSkip(s, t, fx))
+    .with({ type: 'mmu_notifier_register' }, (a) => register(world, s, t, a.phase, fx))
+    .with({ type: 'mmu_notifier_unregister' }, (a) => unregister(world, s, t, a.phase, fx))
+    .with({ type: 'exit_mmap' }, (a) => exitMmap(world, s, t, a.phase, fx))
     .with({ type: 'exited' }, () => s)
     .exhaustive();
   return { state: next, thread: threadId, label: describe(world, t, a), ...fx };
@@ -161,13 +216,24 @@ export const describe = (world: World, t: ThreadState, a: Action): string =>
     .with({ type: 'mmap_read_trylock' }, () => 'mmap_read_trylock')
     .with({ type: 'mmap_write_lock' }, () => 'mmap_write_lock')
     .with({ type: 'mmap_unlock' }, () => (t.kind === 'oom_reaper' ? 'mmap_read_unlock' : 'mmap_write_unlock'))
-    .with({ type: 'invalidate_range_start' }, (a) => {
-      const v = world.scenario.vmas[a.vma];
-      return `invalidate_range_start${a.blockable ? '' : '_nonblock'} [${v.start},${v.end})`;
-    })
+    .with({ type: 'invalidate_range_start' }, (a) =>
+      a.release ? 'mmu_notifier_release: mn_itree_release' : `invalidate_range_start${a.blockable ? '' : '_nonblock'} [${a.range.start},${a.range.end})`)
     .with({ type: 'unmap_page_range' }, (a) => `unmap_page_range vma ${a.vma}`)
     .with({ type: 'invalidate_range_end' }, () => 'invalidate_range_end')
     .with({ type: 'oom_reaper_skip' }, () => 'oom_reaper: skip mm with notifiers')
+    .with({ type: 'mmu_notifier_register' }, (a) =>
+      a.phase === 'reg_lock' ? 'mmap_write_lock; mm_take_all_locks'
+      : a.phase === 'reg_unlock' ? 'mm_drop_all_locks; mmap_write_unlock'
+      : world.ops[t.target as string].form === 'hlist' ? `mmu_notifier_register(${t.target})` : `mmu_interval_notifier_insert(${t.target})`)
+    .with({ type: 'mmu_notifier_unregister' }, (a) =>
+      a.phase === 'unreg_release' ? `${t.target}->release: shut down secondary mappings`
+      : a.phase === 'unreg_unlink' ? (world.ops[t.target as string].form === 'hlist' ? `hlist_del_init_rcu(${t.target})` : `mmu_interval_notifier_remove(${t.target})`)
+      : a.phase === 'srcu_wait' ? 'synchronize_srcu; mmdrop' : 'wait for invalidate_seq to move; mmdrop')
+    .with({ type: 'exit_mmap' }, (a) =>
+      a.phase === 'exit_hlist' ? 'mmu_notifier_release: ->release, unhash all'
+      : a.phase === 'exit_srcu' ? 'synchronize_srcu'
+      : a.phase === 'exit_oom' ? '__oom_reap_task_mm; set MMF_OOM_SKIP'
+      : a.phase === 'exit_lock' ? 'mmap_write_lock; mmap_write_unlock' : 'unmap_vmas; free_pgtables')
     .with({ type: 'exited' }, () => 'exited')
     .exhaustive();
 
@@ -311,6 +377,11 @@ const driverInstr = (world: World, s: ModelState, t: ThreadState, c: Call, i: In
     })
     .with({ op: 'install' }, () => {
       const page = faultPage(s, c).start;
+      if (!subOf(s, c.sub).registered) {
+        // ->release shut the mirror down (DOMAIN.md §1.3): nothing is mapped any more.
+        fx.events.push(`${c.sub}: mirror released, page ${page} not mapped`);
+        return nextPc(s);
+      }
       const frame = c.locals.frame;
       const d = s.drivers[c.sub];
       fx.events.push(`${c.sub}: map page ${page} -> frame ${frame}`);
@@ -351,6 +422,10 @@ const driverInstr = (world: World, s: ModelState, t: ThreadState, c: Call, i: In
     })
     .with({ op: 'jump' }, (i) => (i.if === undefined || evalCond(s, t, c, i.if) ? goto(i.to) : nextPc(s)))
     .with({ op: 'retry' }, (i) => {
+      if (!subOf(s, c.sub).registered && !registerPending(s, c.sub)) {
+        fx.events.push(`${c.sub}: mirror released, the fault is abandoned`);
+        return put(s, { ...t, call: null, done: true, outcome: 'finished' });
+      }
       // A collision explained by an invalidation (active at the snapshot, started since, or
       // active now) is the protocol working; an unexplained one is a stuck collision marker
       // and repeats forever, so only those count towards the bound (INV-14).
@@ -482,7 +557,7 @@ const advance = (world: World, s: ModelState, t: ThreadState, fx: Effects): Mode
     }
     // The walk is exhausted: next phase.
     if (inv.phase === 'itree_start') {
-      inv = { ...inv, phase: 'hlist_start', walk: hlistNames(s), cursor: 0 };
+      inv = { ...inv, phase: 'hlist_start', walk: inv.release ? [] : hlistNames(s), cursor: 0 };
       continue;
     }
     if (inv.phase === 'hlist_start') {
@@ -531,6 +606,7 @@ const finishStart = (world: World, s: ModelState, t: ThreadState, ret: number, f
   const inv: Invalidation = { ...(t.inv as Invalidation), phase: 'returned' };
   fx.events.push(`invalidate_range_start${inv.blockable ? '' : '_nonblock'} -> ${retText('invalidate_range_start', ret)}`);
   if (t.kind === 'munmap') return put(s, { ...t, inv, pc: 'unmap' }); // blocking callers ignore the result
+  if (t.kind === 'exit_mmap') return put(s, { ...t, inv, pc: 'end' }); // mn_itree_release: invalidate, then inv_end
   if (ret === 0) return put(s, { ...t, inv, pc: 'unmap' });
   // __oom_reap_task_mm: skip this VMA, ret = false, no end (unless the strategy says otherwise).
   if (world.strategy.reaperCallsEndAfterFailure) return put(s, { ...t, inv, pc: 'end', attemptOk: false });
@@ -550,6 +626,7 @@ const closeInvalidation = (world: World, s: ModelState, t: ThreadState, fx: Effe
   });
   const t2: ThreadState = { ...t, inv: null };
   if (t.kind === 'munmap') return put(s, { ...t2, pc: 'unlock' });
+  if (t.kind === 'exit_mmap') return put(s, { ...t2, pc: 'exit_hlist' });
   return put(s, nextVma(s, t2, t.vma + 1));
 };
 
@@ -570,9 +647,7 @@ const itreeInvEnd = (s: ModelState, fx: Effects): ModelState => {
 };
 
 /** __mmu_notifier_invalidate_range_start: itree part first, then the hlist walk (DOMAIN.md §2.2). */
-const invalidateRangeStart = (world: World, s: ModelState, t: ThreadState, blockable: boolean, vma: number, fx: Effects): ModelState => {
-  const v = s.mm.vmas[vma];
-  const range: Range = { start: v.start, end: v.end };
+const invalidateRangeStart = (world: World, s: ModelState, t: ThreadState, blockable: boolean, range: Range, release: boolean, fx: Effects): ModelState => {
   let s2 = s;
   let curSeq = s.core.invalidateSeq;
   let walk: string[] = [];
@@ -585,7 +660,7 @@ const invalidateRangeStart = (world: World, s: ModelState, t: ThreadState, block
     fx.events.push(`active_invalidate_ranges -> ${s2.core.activeInvalidateRanges}, invalidate_seq ${curSeq}`);
     phase = 'itree_start';
   } else walk = hlistNames(s);
-  const inv: Invalidation = { id: s.nextInvId, blockable, range, phase, curSeq, walk, cursor: 0, results: {}, ends: {}, failedAt: null };
+  const inv: Invalidation = { id: s.nextInvId, blockable, release, range, phase, curSeq, walk, cursor: 0, results: {}, ends: {}, failedAt: null };
   // lock_map_acquire(&__mmu_notifier_invalidate_range_start_map) under mmap_lock (23b68395c7c7).
   const s3 = lockdepAcquire(world, s2, t, 'notifier_map', [], fx);
   return advance(world, { ...s3, nextInvId: s.nextInvId + 1 }, { ...t, inv }, fx);
@@ -595,27 +670,31 @@ const invalidateRangeStart = (world: World, s: ModelState, t: ThreadState, block
 const invalidateRangeEnd = (world: World, s: ModelState, t: ThreadState, fx: Effects): ModelState => {
   const inv = t.inv as Invalidation;
   const s2 = s.core.hasItree ? itreeInvEnd(s, fx) : s;
-  return advance(world, s2, { ...t, inv: { ...inv, phase: 'hlist_end', walk: hlistNames(s), cursor: 0 } }, fx);
+  return advance(world, s2, { ...t, inv: { ...inv, phase: 'hlist_end', walk: inv.release ? [] : hlistNames(s), cursor: 0 } }, fx);
+};
+
+/** Clear the PTEs of a range and free their frames, noting any a device still maps (INV-8, INV-13). */
+const clearPtes = (s: ModelState, t: ThreadState, r: Range, what: string, fx: Effects): ModelState => {
+  const freed: number[] = [];
+  const afterFailedStart = t.inv !== null && Object.values(t.inv.results).includes('fail');
+  fx.facts.push({ fact: 'pte_cleared', thread: t.id, start: r.start, end: r.end, afterFailedStart });
+  const pte = s.mm.pte.map((f, p) => {
+    if (p < r.start || p >= r.end || f === null) return f;
+    freed.push(f);
+    const mappedBy = Object.keys(s.drivers).filter((n) => s.drivers[n].sptes[p] === f);
+    fx.facts.push({ fact: 'frame_freed', thread: t.id, page: p, frame: f, mappedBy });
+    return null;
+  });
+  fx.events.push(`${what} [${r.start},${r.end}): free frames ${freed.length ? freed.join(',') : '(none)'}`);
+  return { ...s, mm: { ...s.mm, pte, freedFrames: [...s.mm.freedFrames, ...freed] } };
 };
 
 /** unmap_page_range: clear the PTEs and free the frames (DOMAIN.md §3.2; munmap also drops the VMA). */
 const unmapPageRange = (world: World, s: ModelState, t: ThreadState, vma: number, fx: Effects): ModelState => {
   const v = s.mm.vmas[vma];
-  const freed: number[] = [];
-  const afterFailedStart = t.inv !== null && Object.values(t.inv.results).includes('fail');
-  fx.facts.push({ fact: 'pte_cleared', thread: t.id, start: v.start, end: v.end, afterFailedStart });
-  const pte = s.mm.pte.map((f, p) => {
-    if (p >= v.start && p < v.end && f !== null) {
-      freed.push(f);
-      const mappedBy = Object.keys(s.drivers).filter((n) => s.drivers[n].sptes[p] === f);
-      fx.facts.push({ fact: 'frame_freed', thread: t.id, page: p, frame: f, mappedBy });
-      return null;
-    }
-    return f;
-  });
-  fx.events.push(`unmap_page_range [${v.start},${v.end}): free frames ${freed.length ? freed.join(',') : '(none)'}`);
-  const vmas = t.kind === 'munmap' ? s.mm.vmas.map((x, k) => (k === vma ? { ...x, unmapped: true } : x)) : s.mm.vmas;
-  const s2: ModelState = { ...s, mm: { ...s.mm, pte, vmas, freedFrames: [...s.mm.freedFrames, ...freed] } };
+  const s1 = clearPtes(s, t, v, 'unmap_page_range', fx);
+  const vmas = t.kind === 'munmap' ? s1.mm.vmas.map((x, k) => (k === vma ? { ...x, unmapped: true } : x)) : s1.mm.vmas;
+  const s2: ModelState = { ...s1, mm: { ...s1.mm, vmas } };
   if (world.scenario.reaper === 'no-notify' && t.kind === 'oom_reaper') return put(s2, nextVma(s2, t, vma + 1));
   return put(s2, { ...t, pc: 'end' });
 };
@@ -634,7 +713,7 @@ const mmapReadTrylock = (world: World, s: ModelState, t: ThreadState, fx: Effect
   fx.events.push('mmap_read_trylock ok; set MMF_UNSTABLE');
   const s3: ModelState = { ...s2, mm: { ...s2.mm, MMF_UNSTABLE: true } };
   // v4.14: mm_has_notifiers() once mmap_lock is read-held (Andrea's placement, Seed2).
-  if (world.scenario.reaper === 'skip-if-notifiers' && s.subs.length > 0) return put(s3, { ...t, pc: 'skip' });
+  if (world.scenario.reaper === 'skip-if-notifiers' && s.core.hasSubscriptions) return put(s3, { ...t, pc: 'skip' });
   return put(s3, nextVma(s3, { ...t, attemptOk: true }, 0));
 };
 
@@ -674,3 +753,134 @@ const oomReaperSkip = (s: ModelState, t: ThreadState, fx: Effects): ModelState =
 };
 
 export type { Diagnostic, Fact };
+
+// ---------------------------------------------------------------------------------------------
+// Registration, unregistration and exit (DOMAIN.md §1.4, §1.5, §3.2)
+
+const finished = (t: ThreadState): ThreadState => ({ ...t, pc: 'done', done: true, outcome: 'finished' });
+
+/** A driver's teardown of every secondary mapping (->release, or before an interval remove). */
+const releaseMirror = (s: ModelState, name: string, fx: Effects): ModelState => {
+  const d = s.drivers[name];
+  const pages = Object.keys(d.sptes);
+  if (pages.length) fx.events.push(`${name}: zap secondary mappings of pages ${pages.join(',')}`);
+  return pages.length ? { ...s, drivers: { ...s.drivers, [name]: { ...d, sptes: {} } } } : s;
+};
+
+/**
+ * mmu_notifier_register: mmap_write_lock + mm_take_all_locks (knob registrationTakesAllLocks),
+ * hlist_add_head_rcu (or the sorted insert of §5.2), unlock. mmu_interval_notifier_insert takes
+ * no mmap lock and defers the insert while the tree is frozen (DOMAIN.md §1.4, §1.5).
+ * Abstracts: the GFP_KERNEL allocation of the subscriptions struct (it exists already).
+ */
+const register = (world: World, s: ModelState, t: ThreadState, phase: 'reg_lock' | 'reg_insert' | 'reg_unlock', fx: Effects): ModelState => {
+  const name = t.target as string;
+  const sub = subOf(s, name);
+  switch (phase) {
+    case 'reg_lock': {
+      fx.events.push('mmap_write_lock; mm_take_all_locks');
+      const s1 = lockdepAcquire(world, s, t, 'mmap_lock', [], fx);
+      return put(setLock(s1, 'mmap_lock', { writer: t.id, readers: [] }), { ...t, pc: 'reg_insert' });
+    }
+    case 'reg_unlock': {
+      fx.events.push('mm_drop_all_locks; mmap_write_unlock');
+      return put(setLock(s, 'mmap_lock', FREE), finished(t));
+    }
+    case 'reg_insert': {
+      if (sub.form === 'hlist') {
+        // INV-17: every open start…end window on this mm should have excluded this.
+        const open = s.threads.filter((x) => x.inv !== null).map((x) => x.id);
+        fx.facts.push({ fact: 'hlist_added', sub: name, thread: t.id, openInvalidations: open });
+        const added: Subscription = { ...sub, registered: true };
+        const rest = s.subs.filter((x) => x.name !== name);
+        const head = world.strategy.insertion === 'head';
+        const subs = head ? [added, ...rest] : [...rest, added].sort((a, b) => a.address - b.address);
+        fx.events.push(`${name}: ${head ? 'hlist_add_head_rcu' : 'insert sorted by address'}`);
+        const s1: ModelState = { ...s, subs, core: { ...s.core, hasSubscriptions: true } };
+        return put(s1, s.locks.mmap_lock.writer === t.id ? { ...t, pc: 'reg_unlock' } : finished(t));
+      }
+      const { activeInvalidateRanges: active, invalidateSeq: seq } = s.core;
+      const core = { ...s.core, hasItree: true, hasSubscriptions: true };
+      if (active > 0 && (seq & 1) === 1) {
+        fx.events.push(`${name}: tree frozen (invalidate_seq ${seq}): deferred insert`);
+        const s1: ModelState = { ...setSub(s, { ...sub, invalidateSeq: seq }), core: { ...core, deferred: [...core.deferred, { sub: name, op: 'insert' }] } };
+        return put(s1, finished(t));
+      }
+      // Active but not frozen: freeze (seq |= 1) so a reader waits for this wave; idle: seq - 1.
+      const cur = active > 0 ? seq | 1 : seq;
+      fx.events.push(`${name}: interval_tree_insert, invalidate_seq ${active > 0 ? cur : seq - 1}`);
+      const s1: ModelState = { ...setSub(s, { ...sub, registered: true, invalidateSeq: active > 0 ? cur : seq - 1 }), core: { ...core, invalidateSeq: cur } };
+      return put(s1, finished(t));
+    }
+  }
+};
+
+/**
+ * mmu_notifier_unregister: ->release in an SRCU section, hlist_del_init_rcu, synchronize_srcu,
+ * mmdrop; it takes no mmap lock, so it can land between a start and its end (DOMAIN.md §1.4).
+ * mmu_interval_notifier_remove: deferred while the tree is frozen, then wait for seq to move (§1.5).
+ */
+const unregister = (world: World, s: ModelState, t: ThreadState, phase: 'unreg_release' | 'unreg_unlink' | 'srcu_wait' | 'seq_wait', fx: Effects): ModelState => {
+  const name = t.target as string;
+  const sub = subOf(s, name);
+  switch (phase) {
+    case 'unreg_release':
+      return put(releaseMirror(s, name, fx), { ...t, pc: 'unreg_unlink' });
+    case 'unreg_unlink': {
+      if (sub.form === 'hlist') {
+        fx.events.push(`hlist_del_init_rcu(${name})`);
+        return put(setSub(s, { ...sub, registered: false }), { ...t, pc: 'srcu_wait', srcuReaders: srcuReadersNow(s) });
+      }
+      const s1 = lockdepAcquire(world, s, t, 'notifier_map', [], fx); // lock_map_acquire before the wait
+      const seq = s1.core.invalidateSeq;
+      if ((seq & 1) === 1) {
+        const pendingInsert = s1.core.deferred.some((d) => d.sub === name && d.op === 'insert');
+        if (pendingInsert) {
+          fx.events.push(`${name}: never inserted: drop the deferred insert`);
+          return put({ ...s1, core: { ...s1.core, deferred: s1.core.deferred.filter((d) => d.sub !== name) } }, finished(t));
+        }
+        fx.events.push(`${name}: tree frozen (invalidate_seq ${seq}): deferred remove`);
+        return put({ ...s1, core: { ...s1.core, deferred: [...s1.core.deferred, { sub: name, op: 'remove' }] } }, { ...t, pc: 'seq_wait', waitSeq: seq });
+      }
+      fx.events.push(`${name}: interval_tree_remove`);
+      return put(setSub(s1, { ...sub, registered: false }), finished(t));
+    }
+    case 'srcu_wait':
+    case 'seq_wait':
+      fx.facts.push({ fact: 'unregistered', sub: name, thread: t.id });
+      return put(s, finished(t));
+  }
+};
+
+/**
+ * exit_mmap of the victim (≈v4.19–v5.x): mmu_notifier_release (mn_itree_release, then ->release
+ * on every hlist notifier, unhash, synchronize_srcu); for an OOM victim __oom_reap_task_mm and
+ * MMF_OOM_SKIP; mmap_write_lock/unlock so the reaper is out; unmap_vmas (DOMAIN.md §1.4, §3.2).
+ * Abstracts: exit's own __oom_reap_task_mm notifies no interval notifier (mn_itree_release has
+ * just invalidated them all).
+ */
+const exitMmap = (world: World, s: ModelState, t: ThreadState, phase: 'exit_hlist' | 'exit_srcu' | 'exit_oom' | 'exit_lock' | 'exit_unmap', fx: Effects): ModelState => {
+  const all: Range = { start: 0, end: s.mm.pte.length };
+  switch (phase) {
+    case 'exit_hlist': {
+      let s1 = s;
+      for (const x of s.subs.filter((x) => x.registered && x.form === 'hlist')) {
+        fx.events.push(`${x.name}->release`);
+        s1 = setSub(releaseMirror(s1, x.name, fx), { ...x, registered: false });
+      }
+      return put(s1, { ...t, pc: 'exit_srcu', srcuReaders: srcuReadersNow(s) });
+    }
+    case 'exit_srcu':
+      fx.events.push('synchronize_srcu');
+      return put(s, { ...t, pc: world.underOom ? 'exit_oom' : 'exit_lock' });
+    case 'exit_oom':
+      return put(setSkip(clearPtes(s, t, all, '__oom_reap_task_mm', fx)), { ...t, pc: 'exit_lock' });
+    case 'exit_lock':
+      fx.events.push('mmap_write_lock; mmap_write_unlock (the reaper is out)');
+      return put(lockdepAcquire(world, s, t, 'mmap_lock', [], fx), { ...t, pc: 'exit_unmap' });
+    case 'exit_unmap': {
+      const s1 = clearPtes(s, t, all, 'unmap_vmas', fx);
+      return put({ ...s1, mm: { ...s1.mm, vmas: s1.mm.vmas.map((v) => ({ ...v, unmapped: true })) } }, finished(t));
+    }
+  }
+};

@@ -49,8 +49,8 @@ export const DEFAULT_KNOBS: Knobs = {
   faultRetryBound: 2,
 };
 
-export type ThreadKind = 'oom_reaper' | 'munmap' | 'fault' | 'ioctl';
-/** `oom_reaper`, `munmap`, `fault:<notifier>`, `ioctl:<notifier>`. */
+export type ThreadKind = 'oom_reaper' | 'munmap' | 'exit_mmap' | 'fault' | 'ioctl' | 'register' | 'unregister';
+/** `oom_reaper`, `munmap`, `exit_mmap`, `fault:<n>`, `ioctl:<n>`, `register:<n>`, `unregister:<n>`. */
 export type ThreadId = string;
 
 export interface Scenario {
@@ -164,6 +164,10 @@ export interface Core {
   readonly invalidateSeq: number;
   readonly activeInvalidateRanges: number;
   readonly hasItree: boolean;
+  /** mm->notifier_subscriptions != NULL: mm_has_notifiers(); set once, never cleared (§1.2). */
+  readonly hasSubscriptions: boolean;
+  /** Inserts and removes queued while the tree is frozen (seq odd), applied at the last inv_end (§1.5). */
+  readonly deferred: readonly { readonly sub: string; readonly op: 'insert' | 'remove' }[];
 }
 
 export interface DriverState {
@@ -186,6 +190,8 @@ export type InvPhase =
 export interface Invalidation {
   readonly id: number;
   readonly blockable: boolean;
+  /** mn_itree_release at exit_mmap: the interval part only; the hlist gets ->release instead. */
+  readonly release: boolean;
   readonly range: Range;
   readonly phase: InvPhase;
   readonly curSeq: number;
@@ -210,7 +216,14 @@ export interface Call {
   readonly locals: Readonly<Record<string, number>>;
 }
 
-export type ThreadPc = 'trylock' | 'skip' | 'vma' | 'lock' | 'start' | 'unmap' | 'end' | 'unlock' | 'call' | 'done';
+export type ThreadPc =
+  | 'trylock' | 'skip' | 'vma' | 'lock' | 'start' | 'unmap' | 'end' | 'unlock' | 'call' | 'done'
+  // mmu_notifier_register / mmu_interval_notifier_insert (DOMAIN.md §1.4, §1.5)
+  | 'reg_lock' | 'reg_insert' | 'reg_unlock'
+  // mmu_notifier_unregister / mmu_interval_notifier_remove
+  | 'unreg_release' | 'unreg_unlink' | 'srcu_wait' | 'seq_wait'
+  // exit_mmap: mmu_notifier_release, then the OOM interplay, then unmap_vmas (§1.4, §3.2)
+  | 'exit_release' | 'exit_hlist' | 'exit_srcu' | 'exit_oom' | 'exit_lock' | 'exit_unmap';
 
 export interface ThreadState {
   readonly id: ThreadId;
@@ -228,6 +241,10 @@ export interface ThreadState {
   readonly retries: number;
   readonly done: boolean;
   readonly outcome: 'running' | 'finished' | 'gave_up' | 'reaped' | 'unable_to_reap';
+  /** synchronize_srcu: the walks ('<thread>#<invalidation>') in flight when it was called. */
+  readonly srcuReaders: readonly string[];
+  /** mmu_interval_notifier_remove: the seq to wait past, or -1. */
+  readonly waitSeq: number;
 }
 
 export interface ModelState {
