@@ -640,10 +640,21 @@ const nextVma = (s: ModelState, t: ThreadState, from: number): ThreadState => {
 const itreeInvEnd = (s: ModelState, fx: Effects): ModelState => {
   const active = s.core.activeInvalidateRanges - 1;
   if (active < 0) fx.facts.push({ fact: 'underflow', what: 'active_invalidate_ranges', value: active });
-  let seq = s.core.invalidateSeq;
-  if (active === 0 && (seq & 1) === 1) seq++;
-  fx.events.push(`active_invalidate_ranges ${active + 1} -> ${active}${seq !== s.core.invalidateSeq ? `, invalidate_seq -> ${seq}` : ''}`);
-  return { ...s, core: { ...s.core, activeInvalidateRanges: active, invalidateSeq: seq } };
+  const seq = s.core.invalidateSeq;
+  if (active !== 0 || (seq & 1) === 0) {
+    fx.events.push(`active_invalidate_ranges ${active + 1} -> ${active}`);
+    return { ...s, core: { ...s.core, activeInvalidateRanges: active } };
+  }
+  // The last end of a wave: seq++ (even), then apply the deferred inserts and removes (§1.5).
+  const { deferred } = s.core;
+  fx.events.push(`active_invalidate_ranges 1 -> 0, invalidate_seq -> ${seq + 1}${deferred.length ? `; deferred ${deferred.map((d) => `${d.op} ${d.sub}`).join(', ')}` : ''}`);
+  const subs = deferred.length
+    ? s.subs.map((x) => {
+        const d = deferred.filter((e) => e.sub === x.name).at(-1);
+        return d ? { ...x, registered: d.op === 'insert' } : x;
+      })
+    : s.subs;
+  return { ...s, subs, core: { ...s.core, activeInvalidateRanges: 0, invalidateSeq: seq + 1, deferred: [] } };
 };
 
 /** __mmu_notifier_invalidate_range_start: itree part first, then the hlist walk (DOMAIN.md §2.2). */

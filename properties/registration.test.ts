@@ -1,0 +1,132 @@
+/**
+ * Registration, unregistration and exit_mmap (DOMAIN.md §1.4, §1.5, §3.2, §5.2): behaviour
+ * checked step by step and, where an interleaving is needed, by the exhaustive search.
+ */
+import { describe, expect, it } from 'vitest';
+import { exhaustive } from '../engine/exhaustive.ts';
+import { run } from '../model/run.ts';
+import type { Scenario } from '../model/types.ts';
+
+const base = { reaper: 'nonblock-per-vma', vmas: [{ start: 0, end: 4 }] } as const;
+const events = (r: ReturnType<typeof run>) => r.trace.flatMap((s) => s.events);
+const times = <T,>(x: T, n: number): T[] => Array.from({ length: n }, () => x);
+
+describe('mmu_notifier_register (DOMAIN.md §1.4)', () => {
+  it('head insertion: a newly registered notifier is walked first', () => {
+    const r = run({ ...base, strategy: 'skip-all-end', notifiers: [{ name: 'A', driver: 'kvm', address: 256 }, { name: 'C', driver: 'kvm', address: 128 }], threads: ['register:C'] }, []);
+    expect(r.final.subs.map((s) => [s.name, s.registered])).toEqual([['C', true], ['A', true]]);
+    expect(r.trace.map((s) => s.action)).toEqual(['mmap_write_lock; mm_take_all_locks', 'mmu_notifier_register(C)', 'mm_drop_all_locks; mmap_write_unlock']);
+  });
+
+  it('sorted-undo keeps the list sorted by address', () => {
+    const r = run({ ...base, strategy: 'sorted-undo', notifiers: [{ name: 'A', driver: 'kvm', address: 100 }, { name: 'B', driver: 'kvm', address: 300 }, { name: 'C', driver: 'kvm', address: 200 }], threads: ['register:C'] }, []);
+    expect(r.final.subs.map((s) => s.name)).toEqual(['A', 'C', 'B']);
+  });
+
+  it('with mm_take_all_locks a registration cannot land inside an open window (every interleaving)', () => {
+    // A@256 (kvm), F@512 fails its non-blocking start (i915), C@128 (kvm) registers concurrently.
+    const sc: Scenario = {
+      ...base, strategy: 'sorted-undo',
+      notifiers: [{ name: 'A', driver: 'kvm', address: 256 }, { name: 'F', driver: 'i915-4.19', address: 512 }, { name: 'C', driver: 'kvm', address: 128 }],
+      threads: ['oom_reaper', 'register:C'],
+    };
+    const ex = exhaustive(sc, 'NoEndWithoutStart', 1000);
+    expect(ex.verdict).toBe('holds');
+    expect(ex.states).toBeGreaterThan(100);
+  });
+
+  it('without it, sorted-undo ends a notifier inserted below the failing one during the window: its precondition 1 (§5.2) [A confirmed]', () => {
+    const sc: Scenario = {
+      ...base, strategy: 'sorted-undo',
+      notifiers: [{ name: 'A', driver: 'kvm', address: 256 }, { name: 'F', driver: 'i915-4.19', address: 512 }, { name: 'C', driver: 'kvm', address: 128 }],
+      threads: ['oom_reaper', 'register:C'],
+      knobs: { registrationTakesAllLocks: false },
+    };
+    const ex = exhaustive(sc, 'NoEndWithoutStart', 200);
+    expect(ex.verdict).toBe('violated');
+    expect(ex.counterexample?.witness).toBe('C.invalidate_range_end called in invalidation #1 but its start was never called');
+  });
+
+  it('a device faults only once its notifier is registered', () => {
+    const r = run({ ...base, strategy: 'call-all-end-2021', notifiers: [{ name: 'A', driver: 'kvm', address: 256 }], threads: ['fault:A', 'register:A'] }, ['fault:A', 'fault:A']);
+    expect(r.executed).toEqual([]); // both choices skipped: fault:A waits for the registration
+    expect(r.final.drivers.A.sptes).toEqual({ 0: 0 });
+  });
+});
+
+describe('mmu_notifier_unregister (DOMAIN.md §1.4)', () => {
+  it('->release zaps, hlist_del_init_rcu, synchronize_srcu', () => {
+    const r = run({ ...base, strategy: 'call-all-end-2021', notifiers: [{ name: 'A', driver: 'kvm', address: 256 }], threads: ['unregister:A'] }, []);
+    expect(r.trace.map((s) => s.action)).toEqual(['A->release: shut down secondary mappings', 'hlist_del_init_rcu(A)', 'synchronize_srcu; mmdrop']);
+    expect(r.final.drivers.A.sptes).toEqual({});
+    expect(r.final.subs[0].registered).toBe(false);
+  });
+
+  it('landing between a start and its end leaves a start without an end, which is tolerated (ODP-4.20 comment)', () => {
+    // munmap opens the window on A (start returns 0), then A is unregistered, then munmap ends.
+    const sc: Scenario = { ...base, strategy: 'call-all-end-2021', notifiers: [{ name: 'A', driver: 'kvm', address: 256 }], threads: ['munmap', 'unregister:A'] };
+    const r = run(sc, [...times('munmap', 8), ...times('unregister:A', 3)]);
+    expect(events(r)).toContain('A.invalidate_range_start -> 0');
+    expect(events(r)).not.toContain('A.invalidate_range_end -> 0');
+    expect(r.verdicts.StartEndPaired.status).toBe('holds');
+    expect(r.verdicts.NoEndWithoutStart.status).toBe('holds');
+    expect(r.verdicts.QuiescentBalanced.status).toBe('holds');
+  });
+
+  it('synchronize_srcu waits for a walk in flight', () => {
+    const sc: Scenario = { ...base, strategy: 'call-all-end-2021', notifiers: [{ name: 'A', driver: 'kvm', address: 256 }], threads: ['munmap', 'unregister:A'] };
+    // munmap: lock, start (pushes A's start), A: lock(mmu_lock); then unregister unlinks A mid-walk.
+    const r = run(sc, ['munmap', 'munmap', 'munmap', 'unregister:A', 'unregister:A', 'unregister:A', 'unregister:A']);
+    const synced = r.trace.findIndex((s) => s.action === 'synchronize_srcu; mmdrop');
+    const walkDone = r.trace.findIndex((s) => s.events.includes('A.invalidate_range_start -> 0'));
+    expect(r.executed.filter((x) => x === 'unregister:A')).toHaveLength(2); // the wait was skipped
+    expect(synced).toBeGreaterThan(walkDone);
+  });
+});
+
+describe('interval notifiers: insert and remove with the deferred list (DOMAIN.md §1.5)', () => {
+  const sc = (threads: string[]): Scenario => ({
+    ...base, strategy: 'core-counter',
+    notifiers: [{ name: 'A', driver: 'kvm', address: 256 }, { name: 'N', driver: 'odp-5.5', address: 512 }],
+    threads,
+  });
+  it('an insert while the tree is frozen is deferred to the last inv_end', () => {
+    // munmap: lock, start (itree: seq odd, A.invalidate pushed) … then N inserts.
+    const r = run(sc(['munmap', 'register:N']), ['munmap', 'munmap', 'register:N']);
+    expect(events(r)).toContain('N: tree frozen (invalidate_seq 3): deferred insert');
+    expect(events(r).some((e) => e.includes('deferred insert N'))).toBe(true);
+    expect(r.final.subs.find((s) => s.name === 'N')?.registered).toBe(true);
+    expect(r.final.core).toMatchObject({ invalidateSeq: 4, activeInvalidateRanges: 0, deferred: [] });
+  });
+  it('a remove while frozen waits until invalidate_seq moves', () => {
+    const r = run(sc(['munmap', 'unregister:N']), ['munmap', 'munmap', 'unregister:N', 'unregister:N', 'unregister:N']);
+    expect(events(r)).toContain('N: tree frozen (invalidate_seq 3): deferred remove');
+    expect(r.executed.filter((x) => x === 'unregister:N')).toHaveLength(2); // the third waits
+    expect(r.final.subs.find((s) => s.name === 'N')?.registered).toBe(false);
+    expect(r.final.threads.find((t) => t.id === 'unregister:N')?.done).toBe(true);
+  });
+});
+
+describe('exit_mmap (DOMAIN.md §1.4 release, §3.2 interplay)', () => {
+  it('releases every hlist notifier, sets MMF_OOM_SKIP for an OOM victim, and unmaps everything', () => {
+    const r = run({ ...base, strategy: 'call-all-end-2021', notifiers: [{ name: 'A', driver: 'kvm', address: 256 }, { name: 'B', driver: 'i915-4.19', address: 512 }], threads: ['oom_reaper', 'exit_mmap'] }, times('exit_mmap', 6));
+    expect(r.trace.slice(0, 6).map((s) => s.action)).toEqual([
+      'mmu_notifier_release: ->release, unhash all',
+      'synchronize_srcu',
+      '__oom_reap_task_mm; set MMF_OOM_SKIP',
+      'mmap_write_lock; mmap_write_unlock',
+      'unmap_vmas; free_pgtables',
+      'mmap_read_trylock',
+    ]);
+    expect(r.final.subs.every((s) => !s.registered)).toBe(true);
+    expect(r.final.threads.find((t) => t.id === 'oom_reaper')?.outcome).toBe('finished'); // saw MMF_OOM_SKIP
+    expect(r.final.mm.pte.every((f) => f === null)).toBe(true);
+    for (const v of Object.values(r.verdicts)) expect(v.status).toBe('holds');
+  });
+  it('with an interval notifier, mn_itree_release invalidates it blockably first', () => {
+    const r = run({ ...base, strategy: 'core-counter', notifiers: [{ name: 'A', driver: 'kvm', address: 256 }], threads: ['exit_mmap'] }, []);
+    expect(r.trace[0].action).toBe('mmu_notifier_release: mn_itree_release');
+    expect(events(r)).toContain('A.invalidate -> true');
+    expect(r.final.drivers.A.sptes).toEqual({});
+  });
+});
