@@ -60,13 +60,15 @@ export const threadsFor = (t: ScenarioTemplate): string[] => {
 /**
  * Thread combinations a real system cannot produce: a notifier is registered or unregistered,
  * not both; a driver ioctl (MR registration, command submission) holds a reference on its
- * mirror, so the mirror is not unregistered under it; and it runs in a task of this mm, so the
- * mm does not reach exit_mmap while it runs.
+ * mirror, so the mirror is not unregistered under it; and ioctls and munmap run in tasks of
+ * this mm, so the mm does not reach exit_mmap while they run.
  */
 const sensibleWith = (x: string, ts: readonly string[]): boolean => {
   const [kind, n] = x.split(':');
   if (kind === 'register') return !ts.includes(`unregister:${n}`);
-  if (kind === 'ioctl') return !ts.includes(`unregister:${n}`) && !ts.includes('exit_mmap'); // an ioctl's task holds mm_users
+  // An ioctl's task, like munmap's, holds mm_users: the mm cannot reach exit_mmap meanwhile.
+  if (kind === 'ioctl') return !ts.includes(`unregister:${n}`) && !ts.includes('exit_mmap');
+  if (kind === 'munmap') return !ts.includes('exit_mmap');
   return true;
 };
 

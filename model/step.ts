@@ -237,38 +237,66 @@ export const describe = (world: World, t: ThreadState, a: Action): string =>
     .with({ type: 'exited' }, () => 'exited')
     .exhaustive();
 
-const describeInstr = (c: Call, i: Instr): string =>
-  match(i)
-    .with({ op: 'lock' }, (i) => `${lockVerb(i.mode, i.how === 'trylock' || (i.how === 'nbTrylock' && !c.blockable))}(${i.lock})`)
-    .with({ op: 'unlock' }, (i) => `${i.mode === 'read' ? 'up_read' : 'unlock'}(${i.lock})`)
-    .with({ op: 'add' }, (i) => `${i.counter}${i.delta > 0 ? '++' : '--'}`)
-    .with({ op: 'zap' }, () => 'zap secondary mappings')
-    .with({ op: 'snapshot' }, (i) => `${i.into} = ${i.counter}`)
-    .with({ op: 'gup' }, () => 'get_user_pages')
-    .with({ op: 'install' }, () => 'install secondary mapping')
-    .with({ op: 'setSeq' }, () => 'mmu_interval_set_seq')
-    .with({ op: 'readBegin' }, () => 'mmu_interval_read_begin')
-    .with({ op: 'readRetry' }, () => 'mmu_interval_read_retry')
-    .with({ op: 'alloc' }, () => 'kmalloc(GFP_KERNEL)')
-    .with({ op: 'waitFence' }, () => 'dma_fence_wait')
-    .with({ op: 'waitZero' }, (i) => `wait_event(${i.counter} == 0)`)
-    .with({ op: 'jump' }, (i) => (i.if ? `if (${describeCond(i.if)})` : `goto ${i.to}`))
-    .with({ op: 'retry' }, () => 'retry')
-    .with({ op: 'ret' }, (i) => `return ${retText(c.op, i.value)}`)
-    .exhaustive();
+const describeInstr = (c: Call, i: Instr): string => {
+  switch (i.op) {
+    case 'lock':
+      return `${lockVerb(i.mode, i.how === 'trylock' || (i.how === 'nbTrylock' && !c.blockable))}(${i.lock})`;
+    case 'unlock':
+      return `${i.mode === 'read' ? 'up_read' : 'unlock'}(${i.lock})`;
+    case 'add':
+      return `${i.counter}${i.delta > 0 ? '++' : '--'}`;
+    case 'zap':
+      return 'zap secondary mappings';
+    case 'snapshot':
+      return `${i.into} = ${i.counter}`;
+    case 'gup':
+      return 'get_user_pages';
+    case 'install':
+      return 'install secondary mapping';
+    case 'setSeq':
+      return 'mmu_interval_set_seq';
+    case 'readBegin':
+      return 'mmu_interval_read_begin';
+    case 'readRetry':
+      return 'mmu_interval_read_retry';
+    case 'alloc':
+      return 'kmalloc(GFP_KERNEL)';
+    case 'waitFence':
+      return 'dma_fence_wait';
+    case 'waitZero':
+      return `wait_event(${i.counter} == 0)`;
+    case 'jump':
+      return (i.if ? `if (${describeCond(i.if)})` : `goto ${i.to}`);
+    case 'retry':
+      return 'retry';
+    case 'ret':
+      return `return ${retText(c.op, i.value)}`;
+    default:
+      return i satisfies never;
+  }
+};
 
 const lockVerb = (mode: LockMode, tryOnly: boolean): string =>
   tryOnly ? (mode === 'read' ? 'down_read_trylock' : 'trylock') : mode === 'read' ? 'down_read' : 'lock';
 
-const describeCond = (c: Cond): string =>
-  match(c)
-    .with({ is: 'nonblockable' }, () => '!blockable')
-    .with({ is: 'intersects' }, () => 'range intersects')
-    .with({ is: 'nonzero' }, (c) => `${c.counter} != 0`)
-    .with({ is: 'changed' }, (c) => `${c.counter} != ${c.since}`)
-    .with({ is: 'not' }, (c) => `!(${describeCond(c.cond)})`)
-    .with({ is: 'any' }, (c) => c.conds.map(describeCond).join(' || '))
-    .exhaustive();
+const describeCond = (c: Cond): string => {
+  switch (c.is) {
+    case 'nonblockable':
+      return '!blockable';
+    case 'intersects':
+      return 'range intersects';
+    case 'nonzero':
+      return `${c.counter} != 0`;
+    case 'changed':
+      return `${c.counter} != ${c.since}`;
+    case 'not':
+      return `!(${describeCond(c.cond)})`;
+    case 'any':
+      return c.conds.map(describeCond).join(' || ');
+    default:
+      return c satisfies never;
+  }
+};
 
 export const retText = (op: CallOp, v: number): string =>
   op === 'invalidate' ? (v === 0 ? 'true' : 'false') : v === EAGAIN ? '-EAGAIN' : String(v);
@@ -300,8 +328,8 @@ const driverInstr = (world: World, s: ModelState, t: ThreadState, c: Call, i: In
   };
   const nextPc = (s2: ModelState, c2: Call = c) => goto(undefined, s2, c2);
   const range = (): Range => (t.inv ? t.inv.range : faultPage(s, c));
-  return match(i)
-    .with({ op: 'lock' }, (i) => {
+  switch (i.op) {
+    case 'lock': {
       const id = lockId(c.sub, i.lock);
       const l = s.locks[id];
       const tryOnly = i.how === 'trylock' || (i.how === 'nbTrylock' && !c.blockable);
@@ -315,8 +343,8 @@ const driverInstr = (world: World, s: ModelState, t: ThreadState, c: Call, i: In
       // lockdep adds no dependency for a trylock; inside a callback the notifier map is held.
       const s2 = tryOnly ? s : lockdepAcquire(world, s, t, lockClass(world, c.sub, i.lock), isCallback(c) ? ['notifier_map'] : [], fx);
       return nextPc(setLock(s2, id, held));
-    })
-    .with({ op: 'unlock' }, (i) => {
+    }
+    case 'unlock': {
       const id = lockId(c.sub, i.lock);
       const l = s.locks[id];
       if (i.mode === 'write') {
@@ -336,8 +364,8 @@ const driverInstr = (world: World, s: ModelState, t: ThreadState, c: Call, i: In
       }
       fx.events.push(`up_read(${id})`);
       return nextPc(setLock(s, id, { writer: l.writer, readers: l.readers.filter((_, k) => k !== at) }));
-    })
-    .with({ op: 'add' }, (i) => {
+    }
+    case 'add': {
       const from = s.drivers[c.sub].counters[i.counter];
       const to = from + i.delta;
       fx.events.push(`${c.sub}.${i.counter} ${from} -> ${to}`);
@@ -346,8 +374,8 @@ const driverInstr = (world: World, s: ModelState, t: ThreadState, c: Call, i: In
         fx.diagnostics.push({ kind: 'BUG_ON', text: `BUG_ON(${c.sub}.${i.counter} < 0)` });
       }
       return nextPc(setCounter(s, c.sub, i.counter, to));
-    })
-    .with({ op: 'zap' }, () => {
+    }
+    case 'zap': {
       const r = range();
       const d = s.drivers[c.sub];
       const gone = Object.keys(d.sptes).map(Number).filter((p) => p >= r.start && p < r.end);
@@ -356,9 +384,10 @@ const driverInstr = (world: World, s: ModelState, t: ThreadState, c: Call, i: In
       const sptes = { ...d.sptes };
       for (const p of gone) delete sptes[p];
       return nextPc({ ...s, drivers: { ...s.drivers, [c.sub]: { ...d, sptes } } });
-    })
-    .with({ op: 'snapshot' }, (i) => nextPc(s, { ...c, locals: { ...c.locals, ...witnessLocals(s), [i.into]: s.drivers[c.sub].counters[i.counter] } }))
-    .with({ op: 'gup' }, () => {
+    }
+    case 'snapshot':
+      return nextPc(s, { ...c, locals: { ...c.locals, ...witnessLocals(s), [i.into]: s.drivers[c.sub].counters[i.counter] } });
+    case 'gup': {
       // mmap_read_lock; resolve; mmap_read_unlock: one step, so only its lockdep edges remain.
       const s1 = lockdepAcquire(world, s, t, 'mmap_lock', [], fx);
       const page = faultPage(s, c).start;
@@ -374,8 +403,8 @@ const driverInstr = (world: World, s: ModelState, t: ThreadState, c: Call, i: In
       fx.events.push(`get_user_pages(page ${page}) faults in frame ${frame}`);
       const pte = s1.mm.pte.map((f, p) => (p === page ? frame : f));
       return nextPc({ ...s1, mm: { ...s1.mm, pte, nextFrame: frame + 1 } }, { ...c, locals: { ...c.locals, frame } });
-    })
-    .with({ op: 'install' }, () => {
+    }
+    case 'install': {
       const page = faultPage(s, c).start;
       if (!subOf(s, c.sub).registered) {
         // ->release shut the mirror down (DOMAIN.md §1.3): nothing is mapped any more.
@@ -386,42 +415,43 @@ const driverInstr = (world: World, s: ModelState, t: ThreadState, c: Call, i: In
       const d = s.drivers[c.sub];
       fx.events.push(`${c.sub}: map page ${page} -> frame ${frame}`);
       return nextPc({ ...s, drivers: { ...s.drivers, [c.sub]: { ...d, sptes: { ...d.sptes, [page]: frame } } } });
-    })
-    .with({ op: 'setSeq' }, () => {
+    }
+    case 'setSeq': {
       const sub = subOf(s, c.sub);
       const cur = t.inv ? t.inv.curSeq : s.core.invalidateSeq;
       fx.events.push(`${c.sub}.invalidate_seq ${sub.invalidateSeq} -> ${cur}`);
       return nextPc(setSub(s, { ...sub, invalidateSeq: cur }));
-    })
-    .with({ op: 'readBegin' }, (i) => {
+    }
+    case 'readBegin': {
       const seq = subOf(s, c.sub).invalidateSeq;
       sleepAttempt(t, 'mmu_interval_read_begin', fx);
       // lock_map_acquire/release of the notifier map: the caller must not hold a lock invalidate takes (§5.3 P3).
       return nextPc(lockdepAcquire(world, s, t, 'notifier_map', [], fx), { ...c, locals: { ...c.locals, ...witnessLocals(s), [i.into]: seq } });
-    })
-    .with({ op: 'readRetry' }, (i) => {
+    }
+    case 'readRetry': {
       const retry = subOf(s, c.sub).invalidateSeq !== c.locals[i.since];
       if (retry) fx.events.push(`mmu_interval_read_retry -> true`);
       return retry ? goto(i.then) : nextPc(s);
-    })
-    .with({ op: 'alloc' }, () => {
+    }
+    case 'alloc': {
       sleepAttempt(t, 'kmalloc(GFP_KERNEL)', fx);
       fx.events.push('kmalloc(GFP_KERNEL)');
       // might_alloc → fs_reclaim_acquire (f920e413ff9c, v5.11): every held lock → fs_reclaim.
       return nextPc(lockdepAcquire(world, s, t, 'fs_reclaim', [], fx));
-    })
-    .with({ op: 'waitFence' }, () => {
+    }
+    case 'waitFence': {
       sleepAttempt(t, 'dma_fence_wait', fx);
       fx.events.push('dma_fence_wait (hardware done)');
       return nextPc(s);
-    })
-    .with({ op: 'waitZero' }, (i) => {
+    }
+    case 'waitZero': {
       // Enabled only once the counter is 0 (blocker); remembers the witness like a snapshot does.
       sleepAttempt(t, `wait_event(${i.counter} == 0)`, fx);
       return nextPc(s, { ...c, locals: { ...c.locals, ...witnessLocals(s) } });
-    })
-    .with({ op: 'jump' }, (i) => (i.if === undefined || evalCond(s, t, c, i.if) ? goto(i.to) : nextPc(s)))
-    .with({ op: 'retry' }, (i) => {
+    }
+    case 'jump':
+      return (i.if === undefined || evalCond(s, t, c, i.if) ? goto(i.to) : nextPc(s));
+    case 'retry': {
       if (!subOf(s, c.sub).registered && !registerPending(s, c.sub)) {
         fx.events.push(`${c.sub}: mirror released, the fault is abandoned`);
         return put(s, { ...t, call: null, done: true, outcome: 'finished' });
@@ -438,9 +468,12 @@ const driverInstr = (world: World, s: ModelState, t: ThreadState, c: Call, i: In
       }
       fx.events.push(explained ? 'fault collided with an invalidation: retry' : `fault collided with no invalidation in progress: retry (${retries})`);
       return put(s, { ...t, retries, call: { ...c, pc: programOf(world, c).labels[i.to] } });
-    })
-    .with({ op: 'ret' }, (i) => returnFromCall(world, s, t, c, i.value, fx))
-    .exhaustive();
+    }
+    case 'ret':
+      return returnFromCall(world, s, t, c, i.value, fx);
+    default:
+      return i satisfies never;
+  }
 };
 
 const invalidationActive = (s: ModelState): boolean => s.core.activeInvalidateRanges > 0 || s.threads.some((t) => t.inv !== null);
@@ -485,15 +518,24 @@ const faultPage = (s: ModelState, c: Call): Range => {
   return { start: iv.start, end: iv.start + 1 };
 };
 
-const evalCond = (s: ModelState, t: ThreadState, c: Call, cond: Cond): boolean =>
-  match(cond)
-    .with({ is: 'nonblockable' }, () => !c.blockable)
-    .with({ is: 'intersects' }, () => intersects(t.inv ? t.inv.range : faultPage(s, c), subOf(s, c.sub).interval))
-    .with({ is: 'nonzero' }, (k) => s.drivers[c.sub].counters[k.counter] !== 0)
-    .with({ is: 'changed' }, (k) => s.drivers[c.sub].counters[k.counter] !== c.locals[k.since])
-    .with({ is: 'not' }, (k) => !evalCond(s, t, c, k.cond))
-    .with({ is: 'any' }, (k) => k.conds.some((x) => evalCond(s, t, c, x)))
-    .exhaustive();
+const evalCond = (s: ModelState, t: ThreadState, c: Call, cond: Cond): boolean => {
+  switch (cond.is) {
+    case 'nonblockable':
+      return !c.blockable;
+    case 'intersects':
+      return intersects(t.inv ? t.inv.range : faultPage(s, c), subOf(s, c.sub).interval);
+    case 'nonzero':
+      return s.drivers[c.sub].counters[cond.counter] !== 0;
+    case 'changed':
+      return s.drivers[c.sub].counters[cond.counter] !== c.locals[cond.since];
+    case 'not':
+      return !evalCond(s, t, c, cond.cond);
+    case 'any':
+      return cond.conds.some((x) => evalCond(s, t, c, x));
+    default:
+      return cond satisfies never;
+  }
+};
 
 /** A sleeping operation inside a non-blockable invalidation (INV-5; DOMAIN.md §2.3). */
 const sleepAttempt = (t: ThreadState, what: string, fx: Effects): void => {
@@ -717,14 +759,18 @@ const mmapReadTrylock = (world: World, s: ModelState, t: ThreadState, fx: Effect
     return failedAttempt(s, t, fx);
   }
   const s2 = setLock(s, 'mmap_lock', { writer: null, readers: [...s.locks.mmap_lock.readers, t.id] });
+  // v4.14: mm_has_notifiers() once mmap_lock is read-held (Andrea's placement, Seed2), before
+  // the MMF_OOM_SKIP test and before MMF_UNSTABLE is set.
+  if (world.scenario.reaper === 'skip-if-notifiers' && s.core.hasSubscriptions) {
+    fx.events.push('mmap_read_trylock ok');
+    return put(s2, { ...t, pc: 'skip' });
+  }
   if (s.mm.MMF_OOM_SKIP) {
     fx.events.push('mmap_read_trylock ok; MMF_OOM_SKIP already set');
     return put(s2, { ...t, pc: 'unlock' });
   }
   fx.events.push('mmap_read_trylock ok; set MMF_UNSTABLE');
   const s3: ModelState = { ...s2, mm: { ...s2.mm, MMF_UNSTABLE: true } };
-  // v4.14: mm_has_notifiers() once mmap_lock is read-held (Andrea's placement, Seed2).
-  if (world.scenario.reaper === 'skip-if-notifiers' && s.core.hasSubscriptions) return put(s3, { ...t, pc: 'skip' });
   return put(s3, nextVma(s3, { ...t, attemptOk: true }, 0));
 };
 
