@@ -92,15 +92,15 @@ export interface Judged {
 }
 
 /** Run one candidate, judging these invariants and stopping as soon as all are decided. */
-const runCandidate = (t: ScenarioTemplate, invariants: readonly Invariant[], c: Candidate): RunReport => {
+const runCandidate = (t: ScenarioTemplate, invariants: readonly Invariant[], c: Candidate, record = false): RunReport => {
   const r = resolve({ ...t, threads: c.threads });
   if (!r.ok) throw new Error(r.error); // candidates only name threads the template allows
-  return runWorld(r.world, r.state, c.schedule, { invariants, stopWhenDecided: true });
+  return runWorld(r.world, r.state, c.schedule, { invariants, stopWhenDecided: true, record });
 };
 
 /** Run one candidate and judge one invariant. */
-export const judge = (t: ScenarioTemplate, inv: Invariant, c: Candidate): Judged => {
-  const report = runCandidate(t, [inv], c);
+export const judge = (t: ScenarioTemplate, inv: Invariant, c: Candidate, record = false): Judged => {
+  const report = runCandidate(t, [inv], c, record);
   const v = report.verdicts[inv.name];
   return { report, violated: v.status === 'violated', steps: v.status === 'violated' ? v.step : report.trace.length };
 };
@@ -190,7 +190,8 @@ export const search = (t: ScenarioTemplate, invariantName: string, o: SearchOpti
   const firstFailRuns = details.numRuns;
   const [shrunk] = details.counterexample as [Candidate];
   const before = (first ?? judge(t, inv, shrunk)) as Judged;
-  const { candidate, judged } = minimize(t, inv, firstC ? [shrunk, firstC] : [shrunk]);
+  const { candidate } = minimize(t, inv, firstC ? [shrunk, firstC] : [shrunk]);
+  const judged = judge(t, inv, candidate, true); // once more, recording the trace to print
   const trace = judged.report.trace.slice(0, judged.steps);
   const v = judged.report.verdicts[inv.name];
   const ms = performance.now() - t0;

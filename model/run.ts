@@ -35,9 +35,12 @@ export interface RunOptions {
   /** Stop as soon as every judged invariant is decided (saves the drain when shrinking). */
   readonly stopWhenDecided?: boolean;
   readonly drainBound?: number;
+  /** Record action labels, events and diagnostics in the trace (default true); a search turns it off. */
+  readonly record?: boolean;
 }
 
 export const DRAIN_BOUND = 4000;
+const NO_EVENTS: readonly string[] = [];
 export const DRAIN_QUANTUM = 8;
 
 export const runWorld = (world: World, initial: ModelState, schedule: readonly string[], opts: RunOptions = {}): RunReport => {
@@ -47,18 +50,23 @@ export const runWorld = (world: World, initial: ModelState, schedule: readonly s
   const trace: TraceStep[] = [];
   const executed: string[] = [];
   let s = initial;
+  const record = opts.record ?? true;
   const decided = () => judged.every((i) => verdicts[i.name] !== undefined && !i.atEnd);
   const take = (thread: string, drain: boolean): boolean => {
     const r = step(world, s, thread);
     if (r === null) return false;
     s = r.state;
-    trace.push({
-      thread,
-      action: r.label,
-      events: r.events,
-      ...(r.diagnostics.length ? { diagnostics: r.diagnostics.map((d) => `${d.kind}: ${d.text}`) } : {}),
-      ...(drain ? { drain: true } : {}),
-    });
+    trace.push(
+      record
+        ? {
+            thread,
+            action: r.label,
+            events: r.events,
+            ...(r.diagnostics.length ? { diagnostics: r.diagnostics.map((d) => `${d.kind}: ${d.text}`) } : {}),
+            ...(drain ? { drain: true } : {}),
+          }
+        : { thread, action: '', events: NO_EVENTS },
+    );
     for (const inv of stepJudged) {
       if (verdicts[inv.name]) continue;
       const w = (inv.onStep as NonNullable<Invariant['onStep']>)({ world, after: s, step: r });

@@ -207,7 +207,15 @@ export const step = (world: World, s: ModelState, threadId: string): StepResult 
     .with({ type: 'exit_mmap' }, (a) => exitMmap(world, s, t, a.phase, fx))
     .with({ type: 'exited' }, () => s)
     .exhaustive();
-  return { state: next, thread: threadId, label: describe(world, t, a), ...fx };
+  // The label is formatted only when asked for: searching runs never print it.
+  return {
+    state: next,
+    thread: threadId,
+    get label() {
+      return describe(world, t, a);
+    },
+    ...fx,
+  };
 };
 
 export const describe = (world: World, t: ThreadState, a: Action): string =>
