@@ -116,7 +116,7 @@ export const resolve = (scenario: Scenario): Resolved => {
     if (!registering(n.name)) for (let p = interval.start; p < Math.min(interval.end, pages); p++) if (pte[p] !== null) sptes[p] = pte[p] as number;
     drivers[n.name] = { counters: Object.fromEntries(Object.keys(def.counters).map((c) => [c, 0])), sptes };
     // Interval subs inserted while idle get seq - 1 (odd, != mm seq) (DOMAIN.md §1.5).
-    const sub: Subscription = { name: n.name, driver: n.driver, address: n.address, form: ops[n.name].form, interval, registered: !registering(n.name), invalidateSeq: 1 };
+    const sub: Subscription = { name: n.name, driver: n.driver, address: n.address, form: ops[n.name].form, interval, registered: !registering(n.name), released: false, invalidateSeq: 1 };
     // hlist_add_head_rcu: the newest registration is walked first (DOMAIN.md §1.4).
     if (strategy.insertion === 'head') subs.unshift(sub);
     else subs.push(sub);

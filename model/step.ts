@@ -78,8 +78,12 @@ export const nextAction = (world: World, s: ModelState, t: ThreadState): Action 
       return { type: 'invalidate_range_end' };
     case 'unlock':
       return { type: 'mmap_unlock' };
-    case 'reg_lock': // only a classic notifier takes mmap_write_lock + mm_take_all_locks (§1.4)
-      return { type: 'mmu_notifier_register', phase: world.ops[t.target as string].form === 'hlist' && world.knobs.registrationTakesAllLocks ? 'reg_lock' : 'reg_insert' };
+    case 'reg_lock': // mmap_write_lock + mm_take_all_locks: a classic notifier, or the first
+      // interval insert, which registers the NULL notifier to set has_itree (§1.4, §1.5)
+      return {
+        type: 'mmu_notifier_register',
+        phase: world.knobs.registrationTakesAllLocks && (world.ops[t.target as string].form === 'hlist' || !s.core.hasItree) ? 'reg_lock' : 'reg_insert',
+      };
     case 'reg_insert':
     case 'reg_unlock':
       return { type: 'mmu_notifier_register', phase: t.pc };
@@ -164,6 +168,15 @@ const srcuReadersNow = (s: ModelState): string[] =>
   s.threads.filter((x) => x.inv !== null && x.inv.phase !== 'returned').map((x) => `${x.id}#${(x.inv as Invalidation).id}`);
 
 const registerPending = (s: ModelState, sub: string): boolean => s.threads.some((x) => x.id === `register:${sub}` && !x.done);
+
+/** exit_mmap has begun: mm_users reached 0. */
+const mmExiting = (s: ModelState): boolean => s.threads.some((x) => x.kind === 'exit_mmap' && (x.pc !== 'exit_release' || x.inv !== null));
+
+/** The device's mirror is shut down (released), or unregistered for good. */
+const mirrorGone = (s: ModelState, name: string): boolean => {
+  const sub = subOf(s, name);
+  return sub.released || (!sub.registered && !registerPending(s, name));
+};
 
 const vmaRange = (s: ModelState, vma: number): Range => ({ start: s.mm.vmas[vma].start, end: s.mm.vmas[vma].end });
 
@@ -399,7 +412,8 @@ const driverInstr = (world: World, s: ModelState, t: ThreadState, c: Call, i: In
       // mmap_read_lock; resolve; mmap_read_unlock: one step, so only its lockdep edges remain.
       const s1 = lockdepAcquire(world, s, t, 'mmap_lock', [], fx);
       const page = faultPage(s, c).start;
-      const live = s1.mm.vmas.some((v) => !v.unmapped && page >= v.start && page < v.end);
+      // mmget_not_zero fails once the mm is exiting (mm_users is 0 by exit_mmap).
+      const live = !mmExiting(s1) && s1.mm.vmas.some((v) => !v.unmapped && page >= v.start && page < v.end);
       if (!live) {
         fx.events.push(`get_user_pages(page ${page}) -> -EFAULT`);
         return put(s1, { ...t, call: null, done: true, outcome: 'finished' });
@@ -414,7 +428,7 @@ const driverInstr = (world: World, s: ModelState, t: ThreadState, c: Call, i: In
     }
     case 'install': {
       const page = faultPage(s, c).start;
-      if (!subOf(s, c.sub).registered) {
+      if (mirrorGone(s, c.sub)) {
         // ->release shut the mirror down (DOMAIN.md §1.3): nothing is mapped any more.
         fx.events.push(`${c.sub}: mirror released, page ${page} not mapped`);
         return nextPc(s);
@@ -460,7 +474,7 @@ const driverInstr = (world: World, s: ModelState, t: ThreadState, c: Call, i: In
     case 'jump':
       return (i.if === undefined || evalCond(s, t, c, i.if) ? goto(i.to) : nextPc(s));
     case 'retry': {
-      if (!subOf(s, c.sub).registered && !registerPending(s, c.sub)) {
+      if (mirrorGone(s, c.sub)) {
         fx.events.push(`${c.sub}: mirror released, the fault is abandoned`);
         return put(s, { ...t, call: null, done: true, outcome: 'finished' });
       }
@@ -829,7 +843,8 @@ const releaseMirror = (s: ModelState, name: string, fx: Effects): ModelState => 
   const d = s.drivers[name];
   const pages = Object.keys(d.sptes);
   if (pages.length) fx.events.push(`${name}: zap secondary mappings of pages ${pages.join(',')}`);
-  return pages.length ? { ...s, drivers: { ...s.drivers, [name]: { ...d, sptes: {} } } } : s;
+  const s1 = setSub(s, { ...subOf(s, name), released: true });
+  return pages.length ? { ...s1, drivers: { ...s1.drivers, [name]: { ...d, sptes: {} } } } : s1;
 };
 
 /**
@@ -852,6 +867,7 @@ const register = (world: World, s: ModelState, t: ThreadState, phase: 'reg_lock'
       return put(setLock(s, 'mmap_lock', FREE), finished(t));
     }
     case 'reg_insert': {
+      const afterInsert = s.locks.mmap_lock.writer === t.id ? { ...t, pc: 'reg_unlock' as const } : finished(t);
       if (sub.form === 'hlist') {
         // INV-17: every open start…end window on this mm should have excluded this.
         const open = s.threads.filter((x) => x.inv !== null).map((x) => x.id);
@@ -862,20 +878,20 @@ const register = (world: World, s: ModelState, t: ThreadState, phase: 'reg_lock'
         const subs = head ? [added, ...rest] : [...rest, added].sort((a, b) => a.address - b.address);
         fx.events.push(`${name}: ${head ? 'hlist_add_head_rcu' : 'insert sorted by address'}`);
         const s1: ModelState = { ...s, subs, core: { ...s.core, hasSubscriptions: true } };
-        return put(s1, s.locks.mmap_lock.writer === t.id ? { ...t, pc: 'reg_unlock' } : finished(t));
+        return put(s1, afterInsert);
       }
       const { activeInvalidateRanges: active, invalidateSeq: seq } = s.core;
       const core = { ...s.core, hasItree: true, hasSubscriptions: true };
       if (active > 0 && (seq & 1) === 1) {
         fx.events.push(`${name}: tree frozen (invalidate_seq ${seq}): deferred insert`);
         const s1: ModelState = { ...setSub(s, { ...sub, invalidateSeq: seq }), core: { ...core, deferred: [...core.deferred, { sub: name, op: 'insert' }] } };
-        return put(s1, finished(t));
+        return put(s1, afterInsert);
       }
       // Active but not frozen: freeze (seq |= 1) so a reader waits for this wave; idle: seq - 1.
       const cur = active > 0 ? seq | 1 : seq;
       fx.events.push(`${name}: interval_tree_insert, invalidate_seq ${active > 0 ? cur : seq - 1}`);
       const s1: ModelState = { ...setSub(s, { ...sub, registered: true, invalidateSeq: active > 0 ? cur : seq - 1 }), core: { ...core, invalidateSeq: cur } };
-      return put(s1, finished(t));
+      return put(s1, afterInsert);
     }
   }
 };
@@ -931,7 +947,8 @@ const exitMmap = (world: World, s: ModelState, t: ThreadState, phase: 'exit_hlis
       let s1 = s;
       for (const x of s.subs.filter((x) => x.registered && x.form === 'hlist')) {
         fx.events.push(`${x.name}->release`);
-        s1 = setSub(releaseMirror(s1, x.name, fx), { ...x, registered: false });
+        const r = releaseMirror(s1, x.name, fx);
+        s1 = setSub(r, { ...subOf(r, x.name), registered: false });
       }
       return put(s1, { ...t, pc: 'exit_srcu', srcuReaders: srcuReadersNow(s) });
     }

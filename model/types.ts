@@ -155,6 +155,8 @@ export interface Subscription {
   readonly form: 'hlist' | 'interval';
   readonly interval: Range;
   readonly registered: boolean;
+  /** ->release (or the driver's teardown before an interval remove) ran: the mirror is shut down. */
+  readonly released: boolean;
   /** mmu_interval_notifier.invalidate_seq (interval form only). */
   readonly invalidateSeq: number;
 }

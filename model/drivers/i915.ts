@@ -7,8 +7,11 @@ import type { DriverDef } from '../types.ts';
 /**
  * i915 v4.19–v5.12 — type S (no end), hlist [V:Seed4, L-2018]. Start: no intersecting object ⇒ 0;
  * spin_lock(mn->lock); nb ⇒ unlock, -EAGAIN; blk ⇒ cancel/unbind, which waits for the GPU.
- * Decision [A]: the get-pages path is modeled without a collision check (the object is made
- * active under mn->lock after get_user_pages), which is what the 5.13 rewrite replaced.
+ * Decision [A]: the get-pages worker's check `obj->userptr.work == &work->work` (a start cancels
+ * in-flight get_pages by resetting userptr.work under the locks) is modeled as a cancellation
+ * counter the start bumps under mn->lock and the fault re-checks under it before installing.
+ * Pinning of the pages is not modeled. An earlier revision of this preset had no check at all:
+ * then a fault that resolved its page before a munmap installed it after the zap (INV-12/13).
  */
 export const i915_419: DriverDef = {
   driver: 'i915-4.19',
@@ -16,12 +19,13 @@ export const i915_419: DriverDef = {
   domainRef: 'DOMAIN.md §6.5 (≈4.19–5.12)',
   summary: 'start: nb ⇒ -EAGAIN on an intersecting userptr; blk ⇒ unbind and wait for the GPU; no end',
   locks: { mn_lock: 'spinlock' },
-  counters: {},
+  counters: { userptr_cancels: { balanced: false } },
   hlist: {
     invalidateRangeStart: program([
       I.jump('out', C.not(C.intersects)), // RB_EMPTY_ROOT / no intersecting object
       I.lock('mn_lock'),
       I.jump('eagain', C.nonblockable), // "not do anything here if !blockable" (Chris Wilson, Seed4)
+      I.inc('userptr_cancels'), // cancel_userptr: obj->userptr.work = NULL, in-flight get_pages lose
       I.unlock('mn_lock'),
       I.waitFence, // cancel_userptr / i915_gem_object_unbind waits for the HW
       I.zap,
@@ -32,7 +36,19 @@ export const i915_419: DriverDef = {
       I.ret(EAGAIN),
     ]),
     invalidateRangeEnd: null,
-    fault: program([I.gup, I.lock('mn_lock'), I.install, I.unlock('mn_lock'), I.ret(0)]),
+    fault: program([
+      ':retry',
+      I.snapshot('userptr_cancels', 'snap'), // __i915_gem_userptr_get_pages_schedule: userptr.work = work
+      I.gup,
+      I.lock('mn_lock'),
+      I.jump('busy', C.changed('userptr_cancels', 'snap')), // obj->userptr.work != &work->work: cancelled
+      I.install,
+      I.unlock('mn_lock'),
+      I.ret(0),
+      ':busy',
+      I.unlock('mn_lock'),
+      I.retry('retry'), // execbuf gets -EAGAIN and the get_pages is scheduled again
+    ]),
   },
   // Interval form, as i915-5.13 (DOMAIN.md §6.5 5.13+): nb ⇒ false; write_lock(notifier_lock);
   // set_seq; unlock; wait for the object's fences. Used when the strategy is core-counter.
