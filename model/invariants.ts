@@ -473,6 +473,32 @@ export const IntervalSeqProtocol: Invariant = {
   },
 };
 
+export const UnregisterQuiesces: Invariant = {
+  name: 'UnregisterQuiesces',
+  kind: 'safety',
+  inv: 'INV-15',
+  domainRef: 'DOMAIN.md §8 INV-15; §1.4 (synchronize_srcu in mmu_notifier_unregister)',
+  summary: 'after mmu_notifier_unregister / mmu_interval_notifier_remove returns, no callback of that notifier runs',
+  onStep: (c) => {
+    const t = threadById(c.after, c.step.thread);
+    const call = t?.call;
+    if (!call || call.op === 'fault' || call.op === 'ioctl') return null;
+    const unreg = threadById(c.after, `unregister:${call.sub}`);
+    return unreg?.done ? `${call.sub}.${call.op} runs in ${t.id} after ${unreg.id} returned` : null;
+  },
+};
+
+export const RegistrationExclusion: Invariant = {
+  name: 'RegistrationExclusion',
+  kind: 'safety',
+  inv: 'INV-17',
+  domainRef: 'DOMAIN.md §8 INV-17; §1.4 (mm_take_all_locks), §5.2 precondition 1',
+  summary: 'no notifier joins the hlist while an invalidation on the mm is between its start and its end',
+  onStep: (c) =>
+    firstFact(c, 'hlist_added', (f) =>
+      f.openInvalidations.length ? `${f.sub} joined the hlist while ${f.openInvalidations.join(', ')} had an invalidation open (registration did not exclude it)` : null),
+};
+
 export const invariants: readonly Invariant[] = [
   StartEndPaired,
   NoEndWithoutStart,
@@ -489,7 +515,9 @@ export const invariants: readonly Invariant[] = [
   NoStaleSecondaryMapping,
   NoUseAfterFree,
   FaultLiveness,
+  UnregisterQuiesces,
   IntervalSeqProtocol,
+  RegistrationExclusion,
 ];
 
 export const INVARIANT_NAMES: readonly string[] = invariants.map((i) => i.name);
