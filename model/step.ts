@@ -135,6 +135,7 @@ const blockerOf = (world: World, s: ModelState, t: ThreadState, a: Action): Bloc
   const i = a.instr;
   if (a.call.op === 'fault' && a.call.pc === 0 && !subOf(s, a.call.sub).registered && registerPending(s, a.call.sub))
     return { on: 'registration', sub: a.call.sub };
+  if (a.call.op === 'fault' && abandons(s, t, a.call)) return null; // it steps only to give up
   if (i.op === 'lock' && (i.how === 'lock' || (i.how === 'nbTrylock' && a.call.blockable))) {
     const id = lockId(a.call.sub, i.lock);
     return lockBusy(s.locks[id], i.mode) ? { on: 'lock', lock: id, mode: i.mode } : null;
@@ -168,6 +169,10 @@ const srcuReadersNow = (s: ModelState): string[] =>
   s.threads.filter((x) => x.inv !== null && x.inv.phase !== 'returned').map((x) => `${x.id}#${(x.inv as Invalidation).id}`);
 
 const registerPending = (s: ModelState, sub: string): boolean => s.threads.some((x) => x.id === `register:${sub}` && !x.done);
+
+/** A fault of a released mirror gives up, once it holds none of the driver's locks. */
+const abandons = (s: ModelState, t: ThreadState, c: Call): boolean =>
+  mirrorGone(s, c.sub) && !Object.entries(s.locks).some(([id, l]) => id.startsWith(`${c.sub}.`) && (l.writer === t.id || l.readers.includes(t.id)));
 
 /** exit_mmap has begun: mm_users reached 0. */
 const mmExiting = (s: ModelState): boolean => s.threads.some((x) => x.kind === 'exit_mmap' && (x.pc !== 'exit_release' || x.inv !== null));
@@ -349,6 +354,11 @@ const driverInstr = (world: World, s: ModelState, t: ThreadState, c: Call, i: In
   };
   const nextPc = (s2: ModelState, c2: Call = c) => goto(undefined, s2, c2);
   const range = (): Range => (t.inv ? t.inv.range : faultPage(s, c));
+  if (c.op === 'fault' && abandons(s, t, c)) {
+    // ->release shut the mirror down (DOMAIN.md §1.3): the device faults no more.
+    fx.events.push(`${c.sub}: mirror released, the fault is abandoned`);
+    return put(s, { ...t, call: null, done: true, outcome: 'finished' });
+  }
   switch (i.op) {
     case 'lock': {
       const id = lockId(c.sub, i.lock);
@@ -429,7 +439,6 @@ const driverInstr = (world: World, s: ModelState, t: ThreadState, c: Call, i: In
     case 'install': {
       const page = faultPage(s, c).start;
       if (mirrorGone(s, c.sub)) {
-        // ->release shut the mirror down (DOMAIN.md §1.3): nothing is mapped any more.
         fx.events.push(`${c.sub}: mirror released, page ${page} not mapped`);
         return nextPc(s);
       }
@@ -474,10 +483,6 @@ const driverInstr = (world: World, s: ModelState, t: ThreadState, c: Call, i: In
     case 'jump':
       return (i.if === undefined || evalCond(s, t, c, i.if) ? goto(i.to) : nextPc(s));
     case 'retry': {
-      if (mirrorGone(s, c.sub)) {
-        fx.events.push(`${c.sub}: mirror released, the fault is abandoned`);
-        return put(s, { ...t, call: null, done: true, outcome: 'finished' });
-      }
       // A collision explained by an invalidation (active at the snapshot, started since, or
       // active now) is the protocol working; an unexplained one is a stuck collision marker
       // and repeats forever, so only those count towards the bound (INV-14).
