@@ -31,9 +31,11 @@ export interface Diagnostic {
 }
 
 export interface Effects {
+  /** Whether events are wanted (a searching run judges facts only). */
+  readonly record: boolean;
   readonly events: string[];
   readonly facts: Fact[];
   readonly diagnostics: Diagnostic[];
 }
 
-export const noEffects = (): Effects => ({ events: [], facts: [], diagnostics: [] });
+export const noEffects = (record = true): Effects => ({ record, events: [], facts: [], diagnostics: [] });

@@ -53,7 +53,7 @@ export const runWorld = (world: World, initial: ModelState, schedule: readonly s
   const record = opts.record ?? true;
   const decided = () => judged.every((i) => verdicts[i.name] !== undefined && !i.atEnd);
   const take = (thread: string, drain: boolean): boolean => {
-    const r = step(world, s, thread);
+    const r = step(world, s, thread, record);
     if (r === null) return false;
     s = r.state;
     trace.push(

@@ -170,6 +170,13 @@ const srcuReadersNow = (s: ModelState): string[] =>
 
 const registerPending = (s: ModelState, sub: string): boolean => s.threads.some((x) => x.id === `register:${sub}` && !x.done);
 
+/** The thread's call moves to the next instruction, or to a label. */
+const advancePc = (world: World, s: ModelState, t: ThreadState, c: Call, label?: string): ModelState =>
+  put(s, { ...t, call: { ...c, pc: label === undefined ? c.pc + 1 : programOf(world, c).labels[label] } });
+
+/** The range a callback works on: its invalidation's, or the faulting page. */
+const invRange = (s: ModelState, t: ThreadState, c: Call): Range => (t.inv ? t.inv.range : faultPage(s, c));
+
 /** A fault of a released mirror gives up, once it holds none of the driver's locks. */
 const abandons = (s: ModelState, t: ThreadState, c: Call): boolean =>
   mirrorGone(s, c.sub) && !Object.entries(s.locks).some(([id, l]) => id.startsWith(`${c.sub}.`) && (l.writer === t.id || l.readers.includes(t.id)));
@@ -202,17 +209,18 @@ export const threadById = (s: ModelState, id: string): ThreadState | undefined =
 // The step
 
 /** Step one thread; null when it is not enabled (done or blocked). */
-export const step = (world: World, s: ModelState, threadId: string): StepResult | null => {
+/** `record`: build the printable events (the facts the invariants judge are always built). */
+export const step = (world: World, s: ModelState, threadId: string, record = true): StepResult | null => {
   const t = threadById(s, threadId);
   if (!t || t.done) return null;
   const a = nextAction(world, s, t);
   if (blockerOf(world, s, t, a) !== null) return null;
-  const fx = noEffects();
+  const fx = noEffects(record);
   const next = match(a)
     .with({ type: 'driver_instr' }, (a) => driverInstr(world, s, t, a.call, a.instr, fx))
     .with({ type: 'mmap_read_trylock' }, () => mmapReadTrylock(world, s, t, fx))
     .with({ type: 'mmap_write_lock' }, () => {
-      fx.events.push('mmap_write_lock(mm)');
+      if (fx.record) fx.events.push('mmap_write_lock(mm)');
       return put(setLock(s, 'mmap_lock', { writer: t.id, readers: [] }), { ...t, pc: 'start' });
     })
     .with({ type: 'mmap_unlock' }, () => mmapUnlock(s, t, fx))
@@ -347,16 +355,9 @@ const setSkip = (s: ModelState): ModelState => ({ ...s, mm: { ...s.mm, MMF_OOM_S
 // Driver instructions
 
 const driverInstr = (world: World, s: ModelState, t: ThreadState, c: Call, i: Instr, fx: Effects): ModelState => {
-  const goto = (label: string | undefined, s2: ModelState = s, c2: Call = c): ModelState => {
-    const pc = label === undefined ? c2.pc + 1 : programOf(world, c2).labels[label];
-    const t2 = threadById(s2, t.id) as ThreadState;
-    return put(s2, { ...t2, call: { ...c2, pc } });
-  };
-  const nextPc = (s2: ModelState, c2: Call = c) => goto(undefined, s2, c2);
-  const range = (): Range => (t.inv ? t.inv.range : faultPage(s, c));
   if (c.op === 'fault' && abandons(s, t, c)) {
     // ->release shut the mirror down (DOMAIN.md §1.3): the device faults no more.
-    fx.events.push(`${c.sub}: mirror released, the fault is abandoned`);
+    if (fx.record) fx.events.push(`${c.sub}: mirror released, the fault is abandoned`);
     return put(s, { ...t, call: null, done: true, outcome: 'finished' });
   }
   switch (i.op) {
@@ -365,15 +366,15 @@ const driverInstr = (world: World, s: ModelState, t: ThreadState, c: Call, i: In
       const l = s.locks[id];
       const tryOnly = i.how === 'trylock' || (i.how === 'nbTrylock' && !c.blockable);
       if (tryOnly && lockBusy(l, i.mode)) {
-        fx.events.push(`${lockVerb(i.mode, true)}(${id}) failed`);
-        return goto(i.else);
+        if (fx.record) fx.events.push(`${lockVerb(i.mode, true)}(${id}) failed`);
+        return advancePc(world, s, t, c, i.else);
       }
       if (!tryOnly && world.lockKinds[id] !== 'spinlock') sleepAttempt(t, `${lockVerb(i.mode, false)}(${id})`, fx);
-      fx.events.push(`${lockVerb(i.mode, tryOnly)}(${id})${tryOnly ? ' ok' : ''}`);
+      if (fx.record) fx.events.push(`${lockVerb(i.mode, tryOnly)}(${id})${tryOnly ? ' ok' : ''}`);
       const held: Lock = i.mode === 'write' ? { writer: t.id, readers: l.readers } : { writer: l.writer, readers: [...l.readers, t.id] };
       // lockdep adds no dependency for a trylock; inside a callback the notifier map is held.
       const s2 = tryOnly ? s : lockdepAcquire(world, s, t, lockClass(world, c.sub, i.lock), isCallback(c) ? ['notifier_map'] : [], fx);
-      return nextPc(setLock(s2, id, held));
+      return advancePc(world, setLock(s2, id, held), t, c);
     }
     case 'unlock': {
       const id = lockId(c.sub, i.lock);
@@ -382,42 +383,42 @@ const driverInstr = (world: World, s: ModelState, t: ThreadState, c: Call, i: In
         if (l.writer !== t.id) {
           fx.facts.push({ fact: 'underflow', what: `unlock of ${id}, which ${t.id} does not hold`, value: -1 });
           fx.diagnostics.push({ kind: 'WARN_ON', text: `DEBUG_LOCKS_WARN_ON: unlock of unheld ${id}` });
-          return nextPc(s);
+          return advancePc(world, s, t, c);
         }
-        fx.events.push(`unlock(${id})`);
-        return nextPc(setLock(s, id, { writer: null, readers: l.readers }));
+        if (fx.record) fx.events.push(`unlock(${id})`);
+        return advancePc(world, setLock(s, id, { writer: null, readers: l.readers }), t, c);
       }
       const at = l.readers.includes(t.id) ? l.readers.indexOf(t.id) : l.readers.length - 1;
       if (at < 0) {
         fx.facts.push({ fact: 'underflow', what: `up_read(${id}) with no reader: rwsem count -1`, value: -1 });
         fx.diagnostics.push({ kind: 'WARN_ON', text: `DEBUG_RWSEMS_WARN_ON: up_read of unheld ${id}` });
-        return nextPc(s);
+        return advancePc(world, s, t, c);
       }
-      fx.events.push(`up_read(${id})`);
-      return nextPc(setLock(s, id, { writer: l.writer, readers: l.readers.filter((_, k) => k !== at) }));
+      if (fx.record) fx.events.push(`up_read(${id})`);
+      return advancePc(world, setLock(s, id, { writer: l.writer, readers: l.readers.filter((_, k) => k !== at) }), t, c);
     }
     case 'add': {
       const from = s.drivers[c.sub].counters[i.counter];
       const to = from + i.delta;
-      fx.events.push(`${c.sub}.${i.counter} ${from} -> ${to}`);
+      if (fx.record) fx.events.push(`${c.sub}.${i.counter} ${from} -> ${to}`);
       if (to < 0) {
         fx.facts.push({ fact: 'underflow', what: `${c.sub}.${i.counter}`, value: to });
         fx.diagnostics.push({ kind: 'BUG_ON', text: `BUG_ON(${c.sub}.${i.counter} < 0)` });
       }
-      return nextPc(setCounter(s, c.sub, i.counter, to));
+      return advancePc(world, setCounter(s, c.sub, i.counter, to), t, c);
     }
     case 'zap': {
-      const r = range();
+      const r = invRange(s, t, c);
       const d = s.drivers[c.sub];
       const gone = Object.keys(d.sptes).map(Number).filter((p) => p >= r.start && p < r.end);
-      if (gone.length === 0) return nextPc(s);
-      fx.events.push(`${c.sub}: zap secondary mappings of pages ${gone.join(',')}`);
+      if (gone.length === 0) return advancePc(world, s, t, c);
+      if (fx.record) fx.events.push(`${c.sub}: zap secondary mappings of pages ${gone.join(',')}`);
       const sptes = { ...d.sptes };
       for (const p of gone) delete sptes[p];
-      return nextPc({ ...s, drivers: { ...s.drivers, [c.sub]: { ...d, sptes } } });
+      return advancePc(world, { ...s, drivers: { ...s.drivers, [c.sub]: { ...d, sptes } } }, t, c);
     }
     case 'snapshot':
-      return nextPc(s, { ...c, locals: { ...c.locals, ...witnessLocals(s), [i.into]: s.drivers[c.sub].counters[i.counter] } });
+      return advancePc(world, s, t, { ...c, locals: { ...c.locals, ...witnessLocals(s), [i.into]: s.drivers[c.sub].counters[i.counter] } });
     case 'gup': {
       // mmap_read_lock; resolve; mmap_read_unlock: one step, so only its lockdep edges remain.
       const s1 = lockdepAcquire(world, s, t, 'mmap_lock', [], fx);
@@ -425,63 +426,63 @@ const driverInstr = (world: World, s: ModelState, t: ThreadState, c: Call, i: In
       // mmget_not_zero fails once the mm is exiting (mm_users is 0 by exit_mmap).
       const live = !mmExiting(s1) && s1.mm.vmas.some((v) => !v.unmapped && page >= v.start && page < v.end);
       if (!live) {
-        fx.events.push(`get_user_pages(page ${page}) -> -EFAULT`);
+        if (fx.record) fx.events.push(`get_user_pages(page ${page}) -> -EFAULT`);
         return put(s1, { ...t, call: null, done: true, outcome: 'finished' });
       }
       const have = s1.mm.pte[page];
-      if (have !== null && have !== undefined) return nextPc(s1, { ...c, locals: { ...c.locals, frame: have } });
+      if (have !== null && have !== undefined) return advancePc(world, s1, t, { ...c, locals: { ...c.locals, frame: have } });
       // Fault the page back in: a fresh frame (the allocation is not subject to the OOM wait).
       const frame = s1.mm.nextFrame;
-      fx.events.push(`get_user_pages(page ${page}) faults in frame ${frame}`);
+      if (fx.record) fx.events.push(`get_user_pages(page ${page}) faults in frame ${frame}`);
       const pte = s1.mm.pte.map((f, p) => (p === page ? frame : f));
-      return nextPc({ ...s1, mm: { ...s1.mm, pte, nextFrame: frame + 1 } }, { ...c, locals: { ...c.locals, frame } });
+      return advancePc(world, { ...s1, mm: { ...s1.mm, pte, nextFrame: frame + 1 } }, t, { ...c, locals: { ...c.locals, frame } });
     }
     case 'install': {
       const page = faultPage(s, c).start;
       if (mirrorGone(s, c.sub)) {
-        fx.events.push(`${c.sub}: mirror released, page ${page} not mapped`);
-        return nextPc(s);
+        if (fx.record) fx.events.push(`${c.sub}: mirror released, page ${page} not mapped`);
+        return advancePc(world, s, t, c);
       }
       const frame = c.locals.frame;
       const d = s.drivers[c.sub];
-      fx.events.push(`${c.sub}: map page ${page} -> frame ${frame}`);
-      return nextPc({ ...s, drivers: { ...s.drivers, [c.sub]: { ...d, sptes: { ...d.sptes, [page]: frame } } } });
+      if (fx.record) fx.events.push(`${c.sub}: map page ${page} -> frame ${frame}`);
+      return advancePc(world, { ...s, drivers: { ...s.drivers, [c.sub]: { ...d, sptes: { ...d.sptes, [page]: frame } } } }, t, c);
     }
     case 'setSeq': {
       const sub = subOf(s, c.sub);
       const cur = t.inv ? t.inv.curSeq : s.core.invalidateSeq;
-      fx.events.push(`${c.sub}.invalidate_seq ${sub.invalidateSeq} -> ${cur}`);
-      return nextPc(setSub(s, { ...sub, invalidateSeq: cur }));
+      if (fx.record) fx.events.push(`${c.sub}.invalidate_seq ${sub.invalidateSeq} -> ${cur}`);
+      return advancePc(world, setSub(s, { ...sub, invalidateSeq: cur }), t, c);
     }
     case 'readBegin': {
       const seq = subOf(s, c.sub).invalidateSeq;
       sleepAttempt(t, 'mmu_interval_read_begin', fx);
       // lock_map_acquire/release of the notifier map: the caller must not hold a lock invalidate takes (§5.3 P3).
-      return nextPc(lockdepAcquire(world, s, t, 'notifier_map', [], fx), { ...c, locals: { ...c.locals, ...witnessLocals(s), [i.into]: seq } });
+      return advancePc(world, lockdepAcquire(world, s, t, 'notifier_map', [], fx), t, { ...c, locals: { ...c.locals, ...witnessLocals(s), [i.into]: seq } });
     }
     case 'readRetry': {
       const retry = subOf(s, c.sub).invalidateSeq !== c.locals[i.since];
-      if (retry) fx.events.push(`mmu_interval_read_retry -> true`);
-      return retry ? goto(i.then) : nextPc(s);
+      if (retry && fx.record) fx.events.push(`mmu_interval_read_retry -> true`);
+      return retry ? advancePc(world, s, t, c, i.then) : advancePc(world, s, t, c);
     }
     case 'alloc': {
       sleepAttempt(t, 'kmalloc(GFP_KERNEL)', fx);
-      fx.events.push('kmalloc(GFP_KERNEL)');
+      if (fx.record) fx.events.push('kmalloc(GFP_KERNEL)');
       // might_alloc → fs_reclaim_acquire (f920e413ff9c, v5.11): every held lock → fs_reclaim.
-      return nextPc(lockdepAcquire(world, s, t, 'fs_reclaim', [], fx));
+      return advancePc(world, lockdepAcquire(world, s, t, 'fs_reclaim', [], fx), t, c);
     }
     case 'waitFence': {
       sleepAttempt(t, 'dma_fence_wait', fx);
-      fx.events.push('dma_fence_wait (hardware done)');
-      return nextPc(s);
+      if (fx.record) fx.events.push('dma_fence_wait (hardware done)');
+      return advancePc(world, s, t, c);
     }
     case 'waitZero': {
       // Enabled only once the counter is 0 (blocker); remembers the witness like a snapshot does.
       sleepAttempt(t, `wait_event(${i.counter} == 0)`, fx);
-      return nextPc(s, { ...c, locals: { ...c.locals, ...witnessLocals(s) } });
+      return advancePc(world, s, t, { ...c, locals: { ...c.locals, ...witnessLocals(s) } });
     }
     case 'jump':
-      return (i.if === undefined || evalCond(s, t, c, i.if) ? goto(i.to) : nextPc(s));
+      return (i.if === undefined || evalCond(s, t, c, i.if) ? advancePc(world, s, t, c, i.to) : advancePc(world, s, t, c));
     case 'retry': {
       // A collision explained by an invalidation (active at the snapshot, started since, or
       // active now) is the protocol working; an unexplained one is a stuck collision marker
@@ -489,11 +490,11 @@ const driverInstr = (world: World, s: ModelState, t: ThreadState, c: Call, i: In
       const explained = c.locals.invActive === 1 || c.locals.invStarted !== s.nextInvId || invalidationActive(s);
       const retries = explained ? t.retries : t.retries + 1;
       if (retries >= world.knobs.faultRetryBound) {
-        fx.events.push(`fault on ${c.sub} collided ${retries} times with no invalidation to explain it: give up`);
+        if (fx.record) fx.events.push(`fault on ${c.sub} collided ${retries} times with no invalidation to explain it: give up`);
         fx.facts.push({ fact: 'fault_gave_up', thread: t.id, sub: c.sub, retries });
         return put(s, { ...t, call: null, retries, done: true, outcome: 'gave_up' });
       }
-      fx.events.push(explained ? 'fault collided with an invalidation: retry' : `fault collided with no invalidation in progress: retry (${retries})`);
+      if (fx.record) fx.events.push(explained ? 'fault collided with an invalidation: retry' : `fault collided with no invalidation in progress: retry (${retries})`);
       return put(s, { ...t, retries, call: { ...c, pc: programOf(world, c).labels[i.to] } });
     }
     case 'ret':
@@ -580,7 +581,7 @@ const returnFromCall = (world: World, s: ModelState, t: ThreadState, c: Call, va
   if (c.op === 'fault' || c.op === 'ioctl') return put(s, { ...t, call: null, done: true, outcome: 'finished' });
   const inv = t.inv as Invalidation;
   const t1: ThreadState = { ...t, call: null, nonBlockCount: t.nonBlockCount - (c.nonBlock ? 1 : 0) }; // non_block_end()
-  fx.events.push(`${c.sub}.${c.op} -> ${retText(c.op, value)}`);
+  if (fx.record) fx.events.push(`${c.sub}.${c.op} -> ${retText(c.op, value)}`);
   if (c.op === 'invalidate_range_end') {
     const ends = { ...inv.ends, [c.sub]: (inv.ends[c.sub] ?? 0) + 1 };
     return advance(world, s, { ...t1, inv: { ...inv, ends } }, fx);
@@ -673,7 +674,7 @@ const pushFor = (world: World, s: ModelState, inv: Invalidation, sub: Subscripti
 /** __mmu_notifier_invalidate_range_start returns to its caller. */
 const finishStart = (world: World, s: ModelState, t: ThreadState, ret: number, fx: Effects): ModelState => {
   const inv: Invalidation = { ...(t.inv as Invalidation), phase: 'returned' };
-  fx.events.push(`invalidate_range_start${inv.blockable ? '' : '_nonblock'} -> ${retText('invalidate_range_start', ret)}`);
+  if (fx.record) fx.events.push(`invalidate_range_start${inv.blockable ? '' : '_nonblock'} -> ${retText('invalidate_range_start', ret)}`);
   if (t.kind === 'munmap') return put(s, { ...t, inv, pc: 'unmap' }); // blocking callers ignore the result
   if (t.kind === 'exit_mmap') return put(s, { ...t, inv, pc: 'end' }); // mn_itree_release: invalidate, then inv_end
   if (ret === 0) return put(s, { ...t, inv, pc: 'unmap' });
@@ -711,12 +712,12 @@ const itreeInvEnd = (s: ModelState, fx: Effects): ModelState => {
   if (active < 0) fx.facts.push({ fact: 'underflow', what: 'active_invalidate_ranges', value: active });
   const seq = s.core.invalidateSeq;
   if (active !== 0 || (seq & 1) === 0) {
-    fx.events.push(`active_invalidate_ranges ${active + 1} -> ${active}`);
+    if (fx.record) fx.events.push(`active_invalidate_ranges ${active + 1} -> ${active}`);
     return { ...s, core: { ...s.core, activeInvalidateRanges: active } };
   }
   // The last end of a wave: seq++ (even), then apply the deferred inserts and removes (§1.5).
   const { deferred } = s.core;
-  fx.events.push(`active_invalidate_ranges 1 -> 0, invalidate_seq -> ${seq + 1}${deferred.length ? `; deferred ${deferred.map((d) => `${d.op} ${d.sub}`).join(', ')}` : ''}`);
+  if (fx.record) fx.events.push(`active_invalidate_ranges 1 -> 0, invalidate_seq -> ${seq + 1}${deferred.length ? `; deferred ${deferred.map((d) => `${d.op} ${d.sub}`).join(', ')}` : ''}`);
   const subs = deferred.length
     ? s.subs.map((x) => {
         const d = deferred.filter((e) => e.sub === x.name).at(-1);
@@ -737,7 +738,7 @@ const invalidateRangeStart = (world: World, s: ModelState, t: ThreadState, block
     walk = s.subs.filter((x) => x.registered && x.form === 'interval' && intersects(x.interval, range)).sort((a, b) => a.interval.start - b.interval.start).map((x) => x.name);
     curSeq = walk.length > 0 ? s.core.invalidateSeq | 1 : s.core.invalidateSeq;
     s2 = { ...s, core: { ...s.core, activeInvalidateRanges: s.core.activeInvalidateRanges + 1, invalidateSeq: curSeq } };
-    fx.events.push(`active_invalidate_ranges -> ${s2.core.activeInvalidateRanges}, invalidate_seq ${curSeq}`);
+    if (fx.record) fx.events.push(`active_invalidate_ranges -> ${s2.core.activeInvalidateRanges}, invalidate_seq ${curSeq}`);
     phase = 'itree_start';
   } else walk = hlistNames(s);
   const inv: Invalidation = { id: s.nextInvId, blockable, release, range, phase, curSeq, walk, cursor: 0, results: {}, ends: {}, failedAt: null };
@@ -765,7 +766,7 @@ const clearPtes = (s: ModelState, t: ThreadState, r: Range, what: string, fx: Ef
     fx.facts.push({ fact: 'frame_freed', thread: t.id, page: p, frame: f, mappedBy });
     return null;
   });
-  fx.events.push(`${what} [${r.start},${r.end}): free frames ${freed.length ? freed.join(',') : '(none)'}`);
+  if (fx.record) fx.events.push(`${what} [${r.start},${r.end}): free frames ${freed.length ? freed.join(',') : '(none)'}`);
   return { ...s, mm: { ...s.mm, pte, freedFrames: [...s.mm.freedFrames, ...freed] } };
 };
 
@@ -782,21 +783,21 @@ const unmapPageRange = (world: World, s: ModelState, t: ThreadState, vma: number
 /** oom_reap_task_mm: mmap_read_trylock, MMF_OOM_SKIP check, MMF_UNSTABLE (DOMAIN.md §3.2, §3.3). */
 const mmapReadTrylock = (world: World, s: ModelState, t: ThreadState, fx: Effects): ModelState => {
   if (lockBusy(s.locks.mmap_lock, 'read')) {
-    fx.events.push('mmap_read_trylock failed');
+    if (fx.record) fx.events.push('mmap_read_trylock failed');
     return failedAttempt(s, t, fx);
   }
   const s2 = setLock(s, 'mmap_lock', { writer: null, readers: [...s.locks.mmap_lock.readers, t.id] });
   // v4.14: mm_has_notifiers() once mmap_lock is read-held (Andrea's placement, Seed2), before
   // the MMF_OOM_SKIP test and before MMF_UNSTABLE is set.
   if (world.scenario.reaper === 'skip-if-notifiers' && s.core.hasSubscriptions) {
-    fx.events.push('mmap_read_trylock ok');
+    if (fx.record) fx.events.push('mmap_read_trylock ok');
     return put(s2, { ...t, pc: 'skip' });
   }
   if (s.mm.MMF_OOM_SKIP) {
-    fx.events.push('mmap_read_trylock ok; MMF_OOM_SKIP already set');
+    if (fx.record) fx.events.push('mmap_read_trylock ok; MMF_OOM_SKIP already set');
     return put(s2, { ...t, pc: 'unlock' });
   }
-  fx.events.push('mmap_read_trylock ok; set MMF_UNSTABLE');
+  if (fx.record) fx.events.push('mmap_read_trylock ok; set MMF_UNSTABLE');
   const s3: ModelState = { ...s2, mm: { ...s2.mm, MMF_UNSTABLE: true } };
   return put(s3, nextVma(s3, { ...t, attemptOk: true }, 0));
 };
@@ -805,7 +806,7 @@ const mmapReadTrylock = (world: World, s: ModelState, t: ThreadState, fx: Effect
 const failedAttempt = (s: ModelState, t: ThreadState, fx: Effects): ModelState => {
   const attempts = t.attempts + 1;
   if (attempts >= MAX_OOM_REAP_RETRIES) {
-    fx.events.push(`oom_reaper: unable to reap after ${attempts} attempts; set MMF_OOM_SKIP`);
+    if (fx.record) fx.events.push(`oom_reaper: unable to reap after ${attempts} attempts; set MMF_OOM_SKIP`);
     return put(setSkip(s), { ...t, attempts, pc: 'done', done: true, outcome: 'unable_to_reap' });
   }
   return put(s, { ...t, attempts, pc: 'trylock', attemptOk: true });
@@ -815,23 +816,23 @@ const failedAttempt = (s: ModelState, t: ThreadState, fx: Effects): ModelState =
 const mmapUnlock = (s: ModelState, t: ThreadState, fx: Effects): ModelState => {
   const l = s.locks.mmap_lock;
   if (t.kind === 'munmap') {
-    fx.events.push('mmap_write_unlock');
+    if (fx.record) fx.events.push('mmap_write_unlock');
     return put(setLock(s, 'mmap_lock', { writer: null, readers: l.readers }), { ...t, pc: 'done', done: true, outcome: 'finished' });
   }
   const at = l.readers.indexOf(t.id);
   const s2 = setLock(s, 'mmap_lock', { writer: l.writer, readers: l.readers.filter((_, k) => k !== at) });
   if (t.attemptOk) {
-    fx.events.push(s.mm.MMF_OOM_SKIP ? 'mmap_read_unlock' : 'mmap_read_unlock; reaped; set MMF_OOM_SKIP');
+    if (fx.record) fx.events.push(s.mm.MMF_OOM_SKIP ? 'mmap_read_unlock' : 'mmap_read_unlock; reaped; set MMF_OOM_SKIP');
     return put(setSkip(s2), { ...t, pc: 'done', done: true, outcome: s.mm.MMF_OOM_SKIP ? 'finished' : 'reaped' });
   }
-  fx.events.push('mmap_read_unlock; attempt failed');
+  if (fx.record) fx.events.push('mmap_read_unlock; attempt failed');
   return failedAttempt(s2, t, fx);
 };
 
 /** v4.14 (4d4bbd8526a8): an mm with notifiers is skipped and declared done (DOMAIN.md §3.3). */
 const oomReaperSkip = (s: ModelState, t: ThreadState, fx: Effects): ModelState => {
   const l = s.locks.mmap_lock;
-  fx.events.push('mm_has_notifiers: skip; schedule_timeout_idle(HZ); set MMF_OOM_SKIP');
+  if (fx.record) fx.events.push('mm_has_notifiers: skip; schedule_timeout_idle(HZ); set MMF_OOM_SKIP');
   const s2 = l.readers.includes(t.id) ? setLock(s, 'mmap_lock', { writer: l.writer, readers: l.readers.filter((r) => r !== t.id) }) : s;
   return put(setSkip(s2), { ...t, pc: 'done', done: true, outcome: 'reaped' });
 };
@@ -847,7 +848,7 @@ const finished = (t: ThreadState): ThreadState => ({ ...t, pc: 'done', done: tru
 const releaseMirror = (s: ModelState, name: string, fx: Effects): ModelState => {
   const d = s.drivers[name];
   const pages = Object.keys(d.sptes);
-  if (pages.length) fx.events.push(`${name}: zap secondary mappings of pages ${pages.join(',')}`);
+  if (pages.length && fx.record) fx.events.push(`${name}: zap secondary mappings of pages ${pages.join(',')}`);
   const s1 = setSub(s, { ...subOf(s, name), released: true });
   return pages.length ? { ...s1, drivers: { ...s1.drivers, [name]: { ...d, sptes: {} } } } : s1;
 };
@@ -863,12 +864,12 @@ const register = (world: World, s: ModelState, t: ThreadState, phase: 'reg_lock'
   const sub = subOf(s, name);
   switch (phase) {
     case 'reg_lock': {
-      fx.events.push('mmap_write_lock; mm_take_all_locks');
+      if (fx.record) fx.events.push('mmap_write_lock; mm_take_all_locks');
       const s1 = lockdepAcquire(world, s, t, 'mmap_lock', [], fx);
       return put(setLock(s1, 'mmap_lock', { writer: t.id, readers: [] }), { ...t, pc: 'reg_insert' });
     }
     case 'reg_unlock': {
-      fx.events.push('mm_drop_all_locks; mmap_write_unlock');
+      if (fx.record) fx.events.push('mm_drop_all_locks; mmap_write_unlock');
       return put(setLock(s, 'mmap_lock', FREE), finished(t));
     }
     case 'reg_insert': {
@@ -881,20 +882,20 @@ const register = (world: World, s: ModelState, t: ThreadState, phase: 'reg_lock'
         const rest = s.subs.filter((x) => x.name !== name);
         const head = world.strategy.insertion === 'head';
         const subs = head ? [added, ...rest] : [...rest, added].sort((a, b) => a.address - b.address);
-        fx.events.push(`${name}: ${head ? 'hlist_add_head_rcu' : 'insert sorted by address'}`);
+        if (fx.record) fx.events.push(`${name}: ${head ? 'hlist_add_head_rcu' : 'insert sorted by address'}`);
         const s1: ModelState = { ...s, subs, core: { ...s.core, hasSubscriptions: true } };
         return put(s1, afterInsert);
       }
       const { activeInvalidateRanges: active, invalidateSeq: seq } = s.core;
       const core = { ...s.core, hasItree: true, hasSubscriptions: true };
       if (active > 0 && (seq & 1) === 1) {
-        fx.events.push(`${name}: tree frozen (invalidate_seq ${seq}): deferred insert`);
+        if (fx.record) fx.events.push(`${name}: tree frozen (invalidate_seq ${seq}): deferred insert`);
         const s1: ModelState = { ...setSub(s, { ...sub, invalidateSeq: seq }), core: { ...core, deferred: [...core.deferred, { sub: name, op: 'insert' }] } };
         return put(s1, afterInsert);
       }
       // Active but not frozen: freeze (seq |= 1) so a reader waits for this wave; idle: seq - 1.
       const cur = active > 0 ? seq | 1 : seq;
-      fx.events.push(`${name}: interval_tree_insert, invalidate_seq ${active > 0 ? cur : seq - 1}`);
+      if (fx.record) fx.events.push(`${name}: interval_tree_insert, invalidate_seq ${active > 0 ? cur : seq - 1}`);
       const s1: ModelState = { ...setSub(s, { ...sub, registered: true, invalidateSeq: active > 0 ? cur : seq - 1 }), core: { ...core, invalidateSeq: cur } };
       return put(s1, afterInsert);
     }
@@ -914,7 +915,7 @@ const unregister = (world: World, s: ModelState, t: ThreadState, phase: 'unreg_r
       return put(releaseMirror(s, name, fx), { ...t, pc: 'unreg_unlink' });
     case 'unreg_unlink': {
       if (sub.form === 'hlist') {
-        fx.events.push(`hlist_del_init_rcu(${name})`);
+        if (fx.record) fx.events.push(`hlist_del_init_rcu(${name})`);
         return put(setSub(s, { ...sub, registered: false }), { ...t, pc: 'srcu_wait', srcuReaders: srcuReadersNow(s) });
       }
       const s1 = lockdepAcquire(world, s, t, 'notifier_map', [], fx); // lock_map_acquire before the wait
@@ -922,13 +923,13 @@ const unregister = (world: World, s: ModelState, t: ThreadState, phase: 'unreg_r
       if ((seq & 1) === 1) {
         const pendingInsert = s1.core.deferred.some((d) => d.sub === name && d.op === 'insert');
         if (pendingInsert) {
-          fx.events.push(`${name}: never inserted: drop the deferred insert`);
+          if (fx.record) fx.events.push(`${name}: never inserted: drop the deferred insert`);
           return put({ ...s1, core: { ...s1.core, deferred: s1.core.deferred.filter((d) => d.sub !== name) } }, finished(t));
         }
-        fx.events.push(`${name}: tree frozen (invalidate_seq ${seq}): deferred remove`);
+        if (fx.record) fx.events.push(`${name}: tree frozen (invalidate_seq ${seq}): deferred remove`);
         return put({ ...s1, core: { ...s1.core, deferred: [...s1.core.deferred, { sub: name, op: 'remove' }] } }, { ...t, pc: 'seq_wait', waitSeq: seq });
       }
-      fx.events.push(`${name}: interval_tree_remove`);
+      if (fx.record) fx.events.push(`${name}: interval_tree_remove`);
       return put(setSub(s1, { ...sub, registered: false }), finished(t));
     }
     case 'srcu_wait':
@@ -951,19 +952,19 @@ const exitMmap = (world: World, s: ModelState, t: ThreadState, phase: 'exit_hlis
     case 'exit_hlist': {
       let s1 = s;
       for (const x of s.subs.filter((x) => x.registered && x.form === 'hlist')) {
-        fx.events.push(`${x.name}->release`);
+        if (fx.record) fx.events.push(`${x.name}->release`);
         const r = releaseMirror(s1, x.name, fx);
         s1 = setSub(r, { ...subOf(r, x.name), registered: false });
       }
       return put(s1, { ...t, pc: 'exit_srcu', srcuReaders: srcuReadersNow(s) });
     }
     case 'exit_srcu':
-      fx.events.push('synchronize_srcu');
+      if (fx.record) fx.events.push('synchronize_srcu');
       return put(s, { ...t, pc: world.underOom ? 'exit_oom' : 'exit_lock' });
     case 'exit_oom':
       return put(setSkip(clearPtes(s, t, all, '__oom_reap_task_mm', fx)), { ...t, pc: 'exit_lock' });
     case 'exit_lock':
-      fx.events.push('mmap_write_lock; mmap_write_unlock (the reaper is out)');
+      if (fx.record) fx.events.push('mmap_write_lock; mmap_write_unlock (the reaper is out)');
       return put(lockdepAcquire(world, s, t, 'mmap_lock', [], fx), { ...t, pc: 'exit_unmap' });
     case 'exit_unmap': {
       const s1 = clearPtes(s, t, all, 'unmap_vmas', fx);

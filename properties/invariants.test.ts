@@ -56,7 +56,7 @@ const stepUntil = (w: World, s: ModelState, thread: string, until: (t: ThreadSta
 const ctx = (w: World, after: ModelState, thread: string, facts: Fact[] = []): StepContext => ({
   world: w,
   after,
-  step: { state: after, thread, label: 'test', events: [], facts, diagnostics: [] },
+  step: { state: after, thread, label: 'test', record: true, events: [], facts, diagnostics: [] },
 });
 
 const withThread = (s: ModelState, id: string, patch: Partial<ThreadState>): ModelState => ({
