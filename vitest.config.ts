@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -5,5 +6,7 @@ export default defineConfig({
     include: ['properties/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 60_000,
+    // Every core: the property files are CPU-bound and independent (DESIGN.md §9).
+    maxWorkers: availableParallelism(),
   },
 });

@@ -1,4 +1,4 @@
-// Expected-verdict matrix, family ab-pair (kvm + odp-4.20). Typical run: ~15 s on 2 cores.
+// Expected-verdict matrix, family ab-pair (properties/matrix.ts; engine/families.ts).
 import { checkRows } from './matrix-check.ts';
 
 checkRows('ab-pair');

@@ -35,8 +35,8 @@ main(() => {
   // 2. time to first counterexample, median over seeds, for each violated matrix cell
   for (const row of matrix) {
     const fam = families.find((f) => f.id === row.family)!;
-    for (const [inv, want] of Object.entries(row.cells)) {
-      if (want === 'holds') continue;
+    for (const [inv, want] of Object.entries(row.violated)) {
+      if (want === 'unsettled') continue;
       const ms: number[] = [];
       const steps: number[] = [];
       for (let k = 0; k < seeds; k++) {
