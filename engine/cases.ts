@@ -83,7 +83,12 @@ export const toCase = (cx: Counterexample): SavedCase => ({
 });
 
 const slug = (s: Scenario): string =>
-  [...s.notifiers.map((n) => n.driver), ...s.threads.filter((t) => t !== 'oom_reaper').map((t) => t.replace(':', '-'))]
+  [
+    ...s.notifiers.map((n) => n.driver),
+    ...s.threads.filter((t) => t !== 'oom_reaper').map((t) => t.replace(':', '-')),
+    ...(s.reaper === 'nonblock-per-vma' ? [] : [s.reaper]),
+    ...Object.entries(s.knobs ?? {}).map(([k, v]) => `${k}-${v}`),
+  ]
     .join('_')
     .replace(/[^A-Za-z0-9._-]/g, '-');
 

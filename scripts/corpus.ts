@@ -1,0 +1,41 @@
+/**
+ * npm run corpus: save one shrunk case for every violated cell of the expected-verdict matrix
+ * (properties/matrix.ts) under shrunk-cases/, reusing identical cases and never replacing a
+ * different one (DESIGN.md §5). Run it after changing the model, then review what changed.
+ */
+import { saveCase, toCase } from '../engine/cases.ts';
+import { familyById } from '../engine/families.ts';
+import { search } from '../engine/random.ts';
+import { HOLDS_RUNS, matrix } from '../properties/matrix.ts';
+import { main, parse, seedArg } from './cli.ts';
+
+main(() => {
+  const { values: v } = parse({ seed: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+  if (v.help) {
+    process.stdout.write('usage: npm run corpus [-- --seed S]\n\nSave a shrunk case for every violated cell of properties/matrix.ts under shrunk-cases/.\n');
+    return 0;
+  }
+  const seed = seedArg(v.seed);
+  let added = 0;
+  let kept = 0;
+  for (const row of matrix) {
+    const fam = familyById(row.family);
+    if (!fam) continue;
+    for (const [inv, want] of Object.entries(row.violated)) {
+      if (want === 'unsettled') continue;
+      const r = search({ ...fam.template, strategy: row.strategy }, inv, { seed, numRuns: HOLDS_RUNS });
+      if (!r.counterexample) {
+        process.stderr.write(`not found: ${row.strategy} × ${row.family} × ${inv}\n`);
+        continue;
+      }
+      const { file, existed } = saveCase('shrunk-cases', toCase(r.counterexample));
+      if (existed) kept++;
+      else {
+        added++;
+        process.stdout.write(`saved ${file} (${r.counterexample.steps} steps)\n`);
+      }
+    }
+  }
+  process.stdout.write(`${added} saved, ${kept} already there\n`);
+  return 0;
+});
