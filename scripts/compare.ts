@@ -31,6 +31,10 @@ interface Cell {
   invariant: string;
   verdict: 'holds' | 'violated' | 'n/a';
   runs: number;
+  /** The families this strategy can run, and those that break the invariant. */
+  familiesRun: number;
+  violatedIn: { family: string; steps: number; ms: number; witness: string }[];
+  /** The shortest counterexample over the families, and its time to first counterexample. */
   ms: number | null;
   steps: number | null;
   family: string | null;
@@ -62,7 +66,7 @@ main(() => {
   const cells: Cell[] = [];
   for (const strategy of strategies) {
     const per: Record<string, Cell> = Object.fromEntries(
-      invariants.map((i) => [i, { strategy, invariant: i, verdict: 'n/a', runs: 0, ms: null, steps: null, family: null, witness: null } as Cell]),
+      invariants.map((i) => [i, { strategy, invariant: i, verdict: 'n/a', runs: 0, familiesRun: 0, violatedIn: [], ms: null, steps: null, family: null, witness: null } as Cell]),
     );
     for (const fam of families.filter((f) => fams.includes(f.id))) {
       const template = { ...fam.template, strategy };
@@ -72,13 +76,17 @@ main(() => {
       for (const r of results) {
         const c = per[r.invariant];
         c.runs += r.runs;
+        c.familiesRun++;
         if (c.verdict === 'n/a') c.verdict = 'holds';
-        if (r.verdict === 'violated' && c.verdict !== 'violated') {
-          c.verdict = 'violated';
+        const cx = r.counterexample;
+        if (r.verdict !== 'violated' || !cx) continue;
+        c.verdict = 'violated';
+        c.violatedIn.push({ family: fam.id, steps: cx.steps, ms: Math.round(r.ms), witness: cx.witness });
+        if (c.steps === null || cx.steps < c.steps) {
           c.ms = Math.round(r.ms);
-          c.steps = r.counterexample?.steps ?? null;
+          c.steps = cx.steps;
           c.family = fam.id;
-          c.witness = r.counterexample?.witness ?? null;
+          c.witness = cx.witness;
         }
       }
     }
@@ -97,7 +105,7 @@ main(() => {
 });
 
 const cellText = (c: Cell): string =>
-  c.verdict === 'violated' ? `✘ ${c.steps} steps` : c.verdict === 'holds' ? `✔ ${c.runs}` : 'n/a';
+  c.verdict === 'violated' ? `✘ ${c.violatedIn.length}/${c.familiesRun} · ${c.steps} st` : c.verdict === 'holds' ? `✔ ${c.runs}` : 'n/a';
 
 export function markdown(strategies: string[], invariants: string[], cells: Cell[]): string {
   const get = (s: string, i: string) => cells.find((c) => c.strategy === s && c.invariant === i) as Cell;
@@ -106,7 +114,7 @@ export function markdown(strategies: string[], invariants: string[], cells: Cell
     `|---|${strategies.map(() => '---').join('|')}|`,
     ...invariants.map((i) => `| ${i} | ${strategies.map((s) => cellText(get(s, i))).join(' | ')} |`),
   ];
-  return `${lines.join('\n')}\n\n✘ n steps: violated, shrunk counterexample length; ✔ n: holds over n generated runs.\n`;
+  return `${lines.join('\n')}\n\n✘ k/n · s st: violated in k of the n families the strategy runs; s: the shortest shrunk counterexample, in steps. ✔ n: held in all n generated runs.\n`;
 }
 
 function terminal(strategies: string[], invariants: string[], cells: Cell[], seed: number, runs: number, fams: string[]): string {
@@ -118,14 +126,15 @@ function terminal(strategies: string[], invariants: string[], cells: Cell[], see
   for (const i of invariants) {
     const row = strategies.map((s) => {
       const c = get(s, i);
-      const t = c.verdict === 'violated' ? `✘ ${c.steps}st ${c.ms}ms` : c.verdict === 'holds' ? `✔ ${c.runs} runs` : 'n/a';
+      const t = c.verdict === 'violated' ? `✘ ${c.violatedIn.length}/${c.familiesRun} ${c.steps}st` : c.verdict === 'holds' ? `✔ ${c.runs} runs` : 'n/a';
       const p = t.padEnd(w);
       return c.verdict === 'violated' ? pc.red(p) : c.verdict === 'holds' ? pc.green(p) : pc.dim(p);
     });
     out.push(`${i.padEnd(iw)}  ${row.join(' ')}`);
   }
-  out.push('', '✘ Nst Tms: violated; shrunk counterexample of N steps, first found after T ms. ✔ N runs: held in N generated runs.', '');
-  for (const c of cells.filter((c) => c.verdict === 'violated')) out.push(`  ${c.strategy} × ${c.invariant} [${c.family}]: ${c.witness}`);
+  out.push('', '✘ k/n Sst: violated in k of the n families the strategy runs, shortest counterexample S steps. ✔ N runs: held in N generated runs.', '');
+  for (const c of cells.filter((c) => c.verdict === 'violated'))
+    out.push(`  ${c.strategy} × ${c.invariant}: ${c.violatedIn.map((f) => `${f.family} (${f.steps} st, ${f.ms} ms)`).join(', ')}`, `      shortest: ${c.witness}`);
   out.push('', 'details: npm run check -- --strategy NAME --invariant NAME --notifiers ...', '');
   return out.join('\n');
 }
