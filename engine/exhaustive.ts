@@ -20,7 +20,13 @@ export interface ExhaustiveResult {
   readonly counterexample: { readonly schedule: readonly string[]; readonly trace: readonly TraceStep[]; readonly witness: string } | null;
 }
 
-export const exhaustive = (scenario: Scenario, invariantName: string, maxDepth: number, maxStates = 2_000_000): ExhaustiveResult => {
+export const exhaustive = (
+  scenario: Scenario,
+  invariantName: string,
+  maxDepth: number,
+  maxStates = 2_000_000,
+  onProgress?: (states: number, ms: number) => void,
+): ExhaustiveResult => {
   const inv = invariantByName(invariantName);
   if (!inv) throw new Error(`unknown invariant ${invariantName}`);
   const r = resolve(scenario);
@@ -46,6 +52,7 @@ export const exhaustive = (scenario: Scenario, invariantName: string, maxDepth: 
   for (let i = 0; i < states.length; i++) {
     const s = states[i];
     const d = depthOf[i];
+    if (onProgress && i % 5000 === 0 && i > 0) onProgress(states.length, performance.now() - t0);
     maxSeen = Math.max(maxSeen, d);
     const en = enabledThreads(world, s);
     if (en.length === 0) {

@@ -90,15 +90,22 @@ main(async () => {
   if (errors.length && !v.json) process.stderr.write(`skipped ${errors.length} strategies that cannot run these notifiers (${errors[0]})\n`);
 
   const results: { strategy: string; template: ScenarioTemplate; r: SearchResult | ReturnType<typeof exhaustive> }[] = [];
+  // Progress on stderr, only when it is a terminal (DESIGN.md §6).
+  const tty = process.stderr.isTTY === true && !v.json;
+  const progress = (strategy: string, what: string, ms: number) => process.stderr.write(`\r${pc.dim(`  ${strategy}: ${what}, ${(ms / 1000).toFixed(1)} s`)}\x1b[K`);
   for (const t of templates) {
-    if (process.stderr.isTTY && !v.json) process.stderr.write(pc.dim(`checking ${t.strategy}…\n`));
     if (v.exhaustive) {
       const scenario = { ...t, threads: t.threads ?? threadsFor(t) };
-      for (const inv of invariants) results.push({ strategy: t.strategy, template: scenario, r: exhaustive(scenario, inv, depth) });
+      for (const inv of invariants) {
+        const onProgress = tty ? (states: number, ms: number) => progress(t.strategy, `${inv}: ${states} states`, ms) : undefined;
+        results.push({ strategy: t.strategy, template: scenario, r: exhaustive(scenario, inv, depth, undefined, onProgress) });
+      }
     } else {
-      for (const r of searchAll(t, invariants, { seed, numRuns: runs, ...(timeLimit ? { timeLimitMs: timeLimit } : {}) }))
+      const onProgress = tty ? (n: number, ms: number) => progress(t.strategy, `${n}/${runs} runs`, ms) : undefined;
+      for (const r of searchAll(t, invariants, { seed, numRuns: runs, ...(timeLimit ? { timeLimitMs: timeLimit } : {}), ...(onProgress ? { onProgress } : {}) }))
         results.push({ strategy: t.strategy, template: t, r });
     }
+    if (tty) process.stderr.write('\r\x1b[K');
   }
 
   const out = results.map(({ strategy, template, r }) => {
@@ -142,6 +149,7 @@ main(async () => {
     process.stdout.write(`${JSON.stringify({ seed, results: out }, null, 2)}\n`);
   } else {
     const color = process.stdout.isTTY === true;
+    const nameWidth = Math.max(...out.map((o) => o.invariant.length));
     let last = '';
     for (const o of out) {
       if (o.strategy !== last) {
@@ -150,7 +158,7 @@ main(async () => {
       }
       const tag = o.verdict === 'violated' ? pc.red('violated') : o.verdict === 'holds' ? pc.green('holds   ') : pc.yellow('holds ≤ bound');
       const extent = o.engine === 'exhaustive' ? `${o.states} states` : `${o.runs} runs`;
-      process.stdout.write(`  ${tag}  ${o.invariant.padEnd(24)} ${pc.dim(`${extent}, ${o.ms} ms`)}\n`);
+      process.stdout.write(`  ${tag}  ${o.invariant.padEnd(nameWidth)} ${pc.dim(`${extent}, ${o.ms} ms`)}\n`);
     }
     for (const o of out) {
       const cx = o.counterexample;

@@ -6,13 +6,15 @@
 import { parseCase, replayCase } from '../engine/cases.ts';
 import { contextSwitches } from '../engine/random.ts';
 import type { TraceStep } from '../model/run.ts';
+import { STRATEGY_NAMES } from '../model/strategies/index.ts';
 import { fail, main, parse, readJson, strategiesArg, timeline } from './cli.ts';
 import { pc } from './cli.ts';
 
-const HELP = `usage: npm run replay -- FILE [--strategy NAME] [--mermaid]
+const HELP = `usage: npm run replay -- FILE [--strategy NAME|all] [--mermaid]
 
 Replay a saved case from shrunk-cases/: print its per-thread timeline, the invariant and the
-witness. --strategy replays the same scenario and schedule under another strategy;
+witness. --strategy replays the same scenario and schedule under another strategy
+(all: under each, one line per strategy);
 --mermaid prints a Mermaid sequence diagram instead of the timeline.
 
 exit: 0 reproduced (or, with --strategy, the outcome there was printed), 1 verdict changed,
@@ -30,6 +32,19 @@ main(() => {
   const loaded = parseCase(readJson(file));
   if (!loaded.ok) return fail(`${file}: ${loaded.error}`);
   const c = loaded.value;
+  if (v.strategy === 'all') {
+    // The same scenario and schedule under every strategy, one line each.
+    for (const name of STRATEGY_NAMES) {
+      const o = replayCase(c, name);
+      const what =
+        o.kind === 'invalid' ? pc.dim(`cannot run: ${o.error}`)
+        : o.kind === 'reproduced' ? `${pc.red('violated')} at step ${o.step}: ${o.witness}`
+        : o.kind === 'verdict-changed' ? (o.verdict === 'holds' ? pc.green('holds') : `${pc.red('violated')}: ${o.witness}`)
+        : `drift at step ${o.step}`;
+      process.stdout.write(`${name.padEnd(18)} ${c.expect.invariant}: ${what}\n`);
+    }
+    return 0;
+  }
   const other = v.strategy ? strategiesArg(v.strategy)[0] : undefined;
   const out = replayCase(c, other);
   const color = process.stdout.isTTY === true;
