@@ -13,7 +13,11 @@ import { main, parse } from './cli.ts';
 import { matrix } from '../properties/matrix.ts';
 
 main(() => {
-  const { values: v } = parse({ json: { type: 'boolean' }, quick: { type: 'boolean' } });
+  const { values: v } = parse({ json: { type: 'boolean' }, quick: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
+  if (v.help) {
+    process.stdout.write('usage: npm run bench [-- --quick] [--json]\n\nThe performance figures of DESIGN.md §8: random runs per second per strategy and family, time to\nfirst counterexample (median over 20 seeds, 5 with --quick) per violated matrix cell, shrunk length\nvs the exhaustive shortest, and exhaustive states per second as notifiers and threads grow.\n');
+    return 0;
+  }
   const seeds = v.quick ? 5 : 20;
   const out: Record<string, unknown[]> = { runsPerSecond: [], timeToFirstCounterexample: [], shrunkVsExhaustive: [], exhaustive: [] };
 
