@@ -58,3 +58,23 @@ describe('drift and bad cases', () => {
     expect(out).toEqual({ kind: 'invalid', error: expect.stringContaining("schedule[0]: 'fault:Z'") });
   });
 });
+
+describe('saving never replaces a different case', () => {
+  it('an identical case is reused, a different one gets the next free name', async () => {
+    const { mkdtempSync, readdirSync: ls } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { saveCase } = await import('../engine/cases.ts');
+    const d = mkdtempSync(join(tmpdir(), 'mnc-save-'));
+    const first = parseCase(JSON.parse(readFileSync(join(dir, files[0]), 'utf8')));
+    if (!first.ok) return expect.fail(first.error);
+    const a = saveCase(d, first.value);
+    const again = saveCase(d, first.value);
+    const other = saveCase(d, { ...first.value, schedule: [...first.value.schedule, first.value.scenario.threads[0]] });
+    expect(again).toEqual({ file: a.file, existed: true });
+    expect(other.existed).toBe(false);
+    expect(other.file).not.toBe(a.file);
+    expect(other.file.endsWith('-2.json')).toBe(true);
+    expect(ls(d)).toHaveLength(2);
+    expect(JSON.parse(readFileSync(a.file, 'utf8'))).toEqual(first.value);
+  });
+});

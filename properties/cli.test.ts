@@ -88,4 +88,27 @@ describe('npm run replay', () => {
     expect(lines[0]).toBe('sequenceDiagram');
     for (const l of lines.slice(1)) expect(l).toMatch(/^  (participant \S+ as .+|\S+->>\S+: .+|Note over \S+: .+)$/);
   });
+
+  describe('bad case files: exit 2, one line naming the file and the problem', () => {
+    const d = mkdtempSync(join(tmpdir(), 'mnc-bad-'));
+    const good = JSON.parse(readFileSync(file, 'utf8'));
+    const write = (name: string, text: string) => {
+      writeFileSync(join(d, name), text);
+      return join(d, name);
+    };
+    it.each([
+      ['malformed.json', '{ "format": ', /malformed\.json: not valid JSON/],
+      ['truncated.json', JSON.stringify(good).slice(0, 200), /truncated\.json: not valid JSON/],
+      ['format.json', JSON.stringify({ ...good, format: 'mmu-notifier-checker/case@9' }), /format\.json: format: unknown 'mmu-notifier-checker\/case@9'/],
+      ['missing.json', JSON.stringify({ ...good, scenario: undefined }), /missing\.json: scenario: /],
+      ['thread.json', JSON.stringify({ ...good, schedule: ['fault:Z'] }), /thread\.json: schedule\[0\]: 'fault:Z' is not one of the scenario's threads/],
+      ['strategy.json', JSON.stringify({ ...good, scenario: { ...good.scenario, strategy: 'nope' } }), /strategy\.json: scenario\.strategy: unknown 'nope'/],
+    ])('%s', (name, text, msg) => {
+      const r = cli('replay', write(name, text));
+      expect(r.code).toBe(2);
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+      expect(r.err).toMatch(msg);
+    });
+  });
 });
+
