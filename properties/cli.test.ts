@@ -24,6 +24,11 @@ describe('npm run check', () => {
     expect(j.results[0].counterexample.steps).toBe(10);
     expect(j.results[0].counterexample.trace).toHaveLength(10);
   });
+  it('a --json object larger than a pipe buffer arrives whole', () => {
+    const r = cli('check', '--strategy', 'call-all-end-2021', '--notifiers', 'hmm-5.3', '--runs', '200', '--json');
+    expect(r.out.length).toBeGreaterThan(65536);
+    expect(JSON.parse(r.out).results).toHaveLength(18);
+  });
   it('the same seed gives the same counterexample', () => {
     const a = JSON.parse(cli('check', '--strategy', 'skip-all-end', '--notifiers', 'kvm,odp-4.20', '--invariant', 'QuiescentBalanced', '--runs', '50', '--seed', '7', '--json').out);
     const b = JSON.parse(cli('check', '--strategy', 'skip-all-end', '--notifiers', 'kvm,odp-4.20', '--invariant', 'QuiescentBalanced', '--runs', '50', '--seed', '7', '--json').out);

@@ -22,17 +22,21 @@ export const fail = (msg: string): never => {
 };
 
 export const main = (body: () => number | Promise<number>): void => {
+  // process.exitCode, not process.exit(): a large --json output to a pipe must be flushed first.
   Promise.resolve()
     .then(body)
-    .then((code) => process.exit(code))
+    .then((code) => {
+      process.exitCode = code;
+    })
     .catch((e: unknown) => {
       if (e instanceof UsageError) {
         process.stderr.write(`error: ${e.message}\n`);
-        process.exit(2);
+        process.exitCode = 2;
+        return;
       }
       const m = e instanceof Error ? e.message : String(e);
       process.stderr.write(`internal error: ${m}\n`);
-      process.exit(70);
+      process.exitCode = 70;
     });
 };
 
