@@ -6,10 +6,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { INVARIANT_NAMES, invariantByName } from '../model/invariants.ts';
-import { runWorld, type TraceStep } from '../model/run.ts';
-import { resolve } from '../model/scenario.ts';
-import type { Scenario } from '../model/types.ts';
+import { INVARIANT_NAMES, invariantByName } from '../model/index.ts';
+import { runWorld, type TraceStep } from '../model/index.ts';
+import { resolve } from '../model/index.ts';
+import type { Scenario } from '../model/index.ts';
 import type { Counterexample } from './random.ts';
 
 export const CASE_FORMAT = 'mmu-notifier-checker/case@1';

@@ -5,11 +5,11 @@
  * Liveness invariants are judged at terminal states (no thread can step), which is where the
  * random engine's drain ends too.
  */
-import { invariantByName } from '../model/invariants.ts';
-import type { TraceStep } from '../model/run.ts';
-import { resolve } from '../model/scenario.ts';
-import { enabledThreads, step } from '../model/step.ts';
-import type { ModelState, Scenario } from '../model/types.ts';
+import { invariantByName } from '../model/index.ts';
+import type { TraceStep } from '../model/index.ts';
+import { resolve } from '../model/index.ts';
+import { enabledThreads, step } from '../model/index.ts';
+import type { ModelState, Scenario } from '../model/index.ts';
 
 export interface ExhaustiveResult {
   readonly invariant: string;

@@ -5,10 +5,10 @@
  * fast-check's shrink, `minimize` deletes steps and then reduces context switches.
  */
 import fc from 'fast-check';
-import { invariantByName, type Invariant } from '../model/invariants.ts';
-import { runWorld, type RunReport, type TraceStep } from '../model/run.ts';
-import { candidateThreads, resolve } from '../model/scenario.ts';
-import type { Scenario } from '../model/types.ts';
+import { invariantByName, type Invariant } from '../model/index.ts';
+import { runWorld, type RunReport, type TraceStep } from '../model/index.ts';
+import { candidateThreads, resolve } from '../model/index.ts';
+import type { Scenario } from '../model/index.ts';
 
 /** A scenario whose threads may be left open: then the engine generates the thread set too. */
 export type ScenarioTemplate = Omit<Scenario, 'threads'> & { readonly threads?: readonly string[] };

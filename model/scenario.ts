@@ -2,8 +2,8 @@
  * From a scenario to the static World and the initial state (xstate's `initialTransition`).
  * Invalid scenarios are returned as an error value naming the field, never thrown.
  */
-import { DRIVER_NAMES, driverFor } from './drivers/index.ts';
-import { STRATEGY_NAMES, strategies } from './strategies/index.ts';
+import { driverFor, presets } from './drivers/index.ts';
+import { strategies } from './strategies/index.ts';
 import {
   DEFAULT_KNOBS,
   REAPER_ERAS,
@@ -13,12 +13,28 @@ import {
   type ModelState,
   type Scenario,
   type ResolvedOps,
+  type RollbackStrategy,
   type Subscription,
   type ThreadKind,
   type ThreadPc,
   type ThreadState,
   type World,
 } from './types.ts';
+
+/**
+ * The strategies and drivers a scenario may name. The built-in one holds the strategies of
+ * model/strategies/ and the driver presets; a caller may extend it (a strategy defined in a
+ * test, a driver read from a file).
+ */
+export interface Catalogue {
+  readonly strategies: Readonly<Record<string, RollbackStrategy>>;
+  readonly drivers: Readonly<Record<string, DriverDef>>;
+}
+
+export const BUILTIN: Catalogue = { strategies, drivers: presets };
+
+/** Own keys only: a name such as 'constructor' is not a strategy. */
+const lookup = <T,>(table: Readonly<Record<string, T>>, name: string): T | undefined => (Object.hasOwn(table, name) ? table[name] : undefined);
 
 export type Resolved = { readonly ok: true; readonly world: World; readonly state: ModelState } | { readonly ok: false; readonly error: string };
 
@@ -57,9 +73,9 @@ export const candidateThreads = (world: Pick<World, 'ops'>, names: readonly stri
   return out;
 };
 
-export const resolve = (scenario: Scenario): Resolved => {
-  const strategy = strategies[scenario.strategy];
-  if (!strategy) return err(`strategy: unknown '${scenario.strategy}' (valid: ${STRATEGY_NAMES.join(', ')})`);
+export const resolve = (scenario: Scenario, catalogue: Catalogue = BUILTIN): Resolved => {
+  const strategy = lookup(catalogue.strategies, scenario.strategy);
+  if (!strategy) return err(`strategy: unknown '${scenario.strategy}' (valid: ${Object.keys(catalogue.strategies).join(', ')})`);
   if (!REAPER_ERAS.includes(scenario.reaper)) return err(`reaper: unknown era '${scenario.reaper}' (valid: ${REAPER_ERAS.join(', ')})`);
   if (scenario.vmas.length === 0) return err('vmas: at least one VMA is needed');
   for (const [i, v] of scenario.vmas.entries()) {
@@ -78,8 +94,8 @@ export const resolve = (scenario: Scenario): Resolved => {
     if (!Number.isInteger(n.address) || addrs.has(n.address)) return err(`notifiers[${i}].address: need a distinct integer`);
     names.add(n.name);
     addrs.add(n.address);
-    const def = driverFor(n);
-    if (!def) return err(`notifiers[${i}].driver: unknown '${n.driver}' (valid: ${DRIVER_NAMES.join(', ')})`);
+    const def = driverFor(n, catalogue.drivers);
+    if (!def) return err(`notifiers[${i}].driver: unknown '${n.driver}' (valid: ${[...Object.keys(catalogue.drivers), 'generic'].join(', ')})`);
     const o = opsFor(def, strategy.coreCounter);
     if (!o) return err(`notifiers[${i}].driver: '${n.driver}' has no interval-notifier form, so it cannot run under ${strategy.name}`);
     defs[n.name] = def;

@@ -5,12 +5,12 @@
  * value checked against DOMAIN.md; the comment on each table says which section.
  */
 import { describe, expect, it } from 'vitest';
-import { DRIVER_NAMES, presets } from '../model/drivers/index.ts';
-import { canFail } from '../model/program.ts';
-import { run, type RunReport } from '../model/run.ts';
-import { resolve } from '../model/scenario.ts';
-import { blocker, enabledThreads, step, threadById } from '../model/step.ts';
-import type { ModelState, NotifierSpec, Range, Scenario, World } from '../model/types.ts';
+import { DRIVER_NAMES, presets } from '../model/index.ts';
+import { canFail } from '../model/index.ts';
+import { run, type RunReport } from '../model/index.ts';
+import { resolve } from '../model/index.ts';
+import { blocker, enabledThreads, step, threadById } from '../model/index.ts';
+import type { ModelState, NotifierSpec, Range, Scenario, World } from '../model/index.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers

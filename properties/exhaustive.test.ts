@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { exhaustive } from '../engine/exhaustive.ts';
-import { familyById } from '../engine/families.ts';
+import { familyById } from '../checks/families.ts';
 import { search } from '../engine/random.ts';
 import { seed } from './seed.ts';
 

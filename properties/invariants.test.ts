@@ -6,9 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { exhaustive } from '../engine/exhaustive.ts';
-import { familyById } from '../engine/families.ts';
+import { familyById } from '../checks/families.ts';
 import { search } from '../engine/random.ts';
-import type { Fact } from '../model/facts.ts';
+import type { Fact } from '../model/index.ts';
 import {
   CallerContractAfterFailure,
   IntervalSeqProtocol,
@@ -20,11 +20,11 @@ import {
   invariants,
   type Invariant,
   type StepContext,
-} from '../model/invariants.ts';
-import { run } from '../model/run.ts';
-import { resolve } from '../model/scenario.ts';
-import { MAX_OOM_REAP_RETRIES, step } from '../model/step.ts';
-import type { ModelState, Scenario, ThreadState, World } from '../model/types.ts';
+} from '../model/index.ts';
+import { run } from '../model/index.ts';
+import { resolve } from '../model/index.ts';
+import { MAX_OOM_REAP_RETRIES, step } from '../model/index.ts';
+import type { ModelState, Scenario, ThreadState, World } from '../model/index.ts';
 import { seed } from './seed.ts';
 
 const ab = familyById('ab-pair')!.template; // kvm + odp-4.20

@@ -1,12 +1,12 @@
 /** Shared body of the matrix test files: one describe per row, one test per invariant. */
 import { describe, expect, it } from 'vitest';
 import { saveCase, toCase } from '../engine/cases.ts';
-import { familyById } from '../engine/families.ts';
+import { familyById } from '../checks/families.ts';
 import { searchAll, type SearchResult } from '../engine/random.ts';
-import { INVARIANT_NAMES } from '../model/invariants.ts';
-import { resolve } from '../model/scenario.ts';
-import { STRATEGY_NAMES } from '../model/strategies/index.ts';
-import { HOLDS_RUNS, matrix } from './matrix.ts';
+import { INVARIANT_NAMES } from '../model/index.ts';
+import { resolve } from '../model/index.ts';
+import { STRATEGY_NAMES } from '../model/index.ts';
+import { HOLDS_RUNS, matrix } from '../checks/matrix.ts';
 import { seed } from './seed.ts';
 
 export const checkRows = (family: string): void => {

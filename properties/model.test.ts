@@ -1,11 +1,11 @@
 /** Unit properties of the model itself: purity, determinism, the thread set, the drain. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { familyById } from '../engine/families.ts';
+import { familyById } from '../checks/families.ts';
 import { candidateArb } from '../engine/random.ts';
-import { run } from '../model/run.ts';
-import { resolve } from '../model/scenario.ts';
-import { enabledThreads, step } from '../model/step.ts';
+import { run } from '../model/index.ts';
+import { resolve } from '../model/index.ts';
+import { enabledThreads, step } from '../model/index.ts';
 import { seed } from './seed.ts';
 
 const ab = { ...familyById('ab-pair')!.template, strategy: 'skip-all-end' };

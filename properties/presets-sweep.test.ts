@@ -11,11 +11,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { candidateArb, searchAll, threadsFor, type ScenarioTemplate, type SearchResult } from '../engine/random.ts';
-import { presets } from '../model/drivers/index.ts';
-import { INVARIANT_NAMES } from '../model/invariants.ts';
-import { resolve } from '../model/scenario.ts';
-import { STRATEGY_NAMES, strategies } from '../model/strategies/index.ts';
-import type { NotifierSpec } from '../model/types.ts';
+import { presets } from '../model/index.ts';
+import { INVARIANT_NAMES } from '../model/index.ts';
+import { resolve } from '../model/index.ts';
+import { STRATEGY_NAMES, strategies } from '../model/index.ts';
+import type { NotifierSpec } from '../model/index.ts';
 import { seed } from './seed.ts';
 
 /** Runs per template: enough to reach faults and ioctls in most schedules, cheap enough for 99 templates. */

@@ -13,12 +13,12 @@
  * Each case runs `run(scenario, schedule)`: the schedule's choices, then the fair drain.
  */
 import { describe, expect, it } from 'vitest';
-import { presets } from '../model/drivers/index.ts';
-import { resolve } from '../model/scenario.ts';
-import { run, type RunReport } from '../model/run.ts';
-import { step, threadById } from '../model/step.ts';
-import { STRATEGY_NAMES } from '../model/strategies/index.ts';
-import type { NotifierSpec, Range, Scenario, ThreadState } from '../model/types.ts';
+import { presets } from '../model/index.ts';
+import { resolve } from '../model/index.ts';
+import { run, type RunReport } from '../model/index.ts';
+import { step, threadById } from '../model/index.ts';
+import { STRATEGY_NAMES } from '../model/index.ts';
+import type { NotifierSpec, Range, Scenario, ThreadState } from '../model/index.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers

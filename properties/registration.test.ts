@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { exhaustive } from '../engine/exhaustive.ts';
-import { run } from '../model/run.ts';
-import type { Scenario } from '../model/types.ts';
+import { run } from '../model/index.ts';
+import type { Scenario } from '../model/index.ts';
 
 const base = { reaper: 'nonblock-per-vma', vmas: [{ start: 0, end: 4 }] } as const;
 const events = (r: ReturnType<typeof run>) => r.trace.flatMap((s) => s.events);

@@ -1,6 +1,6 @@
 // Compiled by `tsc --noEmit` only: proves that a match over Action without every branch fails.
 import { match } from 'ts-pattern';
-import type { Action } from '../model/step.ts';
+import type { Action } from '../model/index.ts';
 
 export const missingBranch = (a: Action) =>
   match(a)

@@ -3,14 +3,14 @@
  * Measured, never asserted. --quick uses fewer seeds and runs.
  */
 import { exhaustive } from '../engine/exhaustive.ts';
-import { families } from '../engine/families.ts';
+import { families } from '../checks/families.ts';
 import { candidateArb, search } from '../engine/random.ts';
-import { runWorld } from '../model/run.ts';
-import { resolve } from '../model/scenario.ts';
-import { STRATEGY_NAMES } from '../model/strategies/index.ts';
+import { runWorld } from '../model/index.ts';
+import { resolve } from '../model/index.ts';
+import { STRATEGY_NAMES } from '../model/index.ts';
 import fc from 'fast-check';
 import { main, parse } from './cli.ts';
-import { matrix } from '../properties/matrix.ts';
+import { matrix } from '../checks/matrix.ts';
 
 main(() => {
   const { values: v } = parse({ json: { type: 'boolean' }, quick: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });

@@ -5,7 +5,7 @@
 import { saveCase, scenarioSchema, describeZodError, toCase } from '../engine/cases.ts';
 import { exhaustive } from '../engine/exhaustive.ts';
 import { contextSwitches, searchAll, threadsFor, type ScenarioTemplate, type SearchResult } from '../engine/random.ts';
-import { resolve } from '../model/scenario.ts';
+import { resolve } from '../model/index.ts';
 import { fail, intArg, invariantsArg, list, main, notifiersArg, parse, reaperArg, readJson, seedArg, strategiesArg, timeline } from './cli.ts';
 import { pc } from './cli.ts';
 

@@ -5,11 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import picocolors from 'picocolors';
-import { DRIVER_NAMES } from '../model/drivers/index.ts';
-import { INVARIANT_NAMES } from '../model/invariants.ts';
-import type { TraceStep } from '../model/run.ts';
-import { STRATEGY_NAMES } from '../model/strategies/index.ts';
-import { REAPER_ERAS, type NotifierSpec, type ReaperEra } from '../model/types.ts';
+import { DRIVER_NAMES } from '../model/index.ts';
+import { INVARIANT_NAMES } from '../model/index.ts';
+import type { TraceStep } from '../model/index.ts';
+import { STRATEGY_NAMES } from '../model/index.ts';
+import { REAPER_ERAS, type NotifierSpec, type ReaperEra } from '../model/index.ts';
 
 /** Colour only on a terminal (not merely because CI is set), and never with NO_COLOR. */
 export const pc = picocolors.createColors(process.stdout.isTTY === true && !process.env.NO_COLOR);

@@ -3,9 +3,9 @@
  * families (engine/families.ts): verdict, runs, time to first counterexample, shrunk length.
  * A cell is "violated" if any family breaks it; the family is named.
  */
-import { families } from '../engine/families.ts';
+import { families } from '../checks/families.ts';
 import { searchAll, type SearchResult } from '../engine/random.ts';
-import { resolve } from '../model/scenario.ts';
+import { resolve } from '../model/index.ts';
 import { fail, intArg, invariantsArg, list, main, parse, seedArg, strategiesArg } from './cli.ts';
 import { pc } from './cli.ts';
 

@@ -4,9 +4,9 @@
  * different one (DESIGN.md §5). Run it after changing the model, then review what changed.
  */
 import { saveCase, toCase } from '../engine/cases.ts';
-import { familyById } from '../engine/families.ts';
+import { familyById } from '../checks/families.ts';
 import { search } from '../engine/random.ts';
-import { HOLDS_RUNS, matrix } from '../properties/matrix.ts';
+import { HOLDS_RUNS, matrix } from '../checks/matrix.ts';
 import { main, parse, seedArg } from './cli.ts';
 
 main(() => {

@@ -1,5 +1,5 @@
 /** A Mermaid sequence diagram of a trace (npm run replay -- FILE --mermaid). */
-import type { TraceStep } from '../model/run.ts';
+import type { TraceStep } from '../model/index.ts';
 
 /** Threads and notifiers as participants; a driver step is an arrow from its thread to its notifier. */
 export function mermaid(trace: readonly TraceStep[]): string {

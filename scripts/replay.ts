@@ -5,8 +5,8 @@
  */
 import { parseCase, replayCase } from '../engine/cases.ts';
 import { contextSwitches } from '../engine/random.ts';
-import type { TraceStep } from '../model/run.ts';
-import { STRATEGY_NAMES } from '../model/strategies/index.ts';
+import type { TraceStep } from '../model/index.ts';
+import { STRATEGY_NAMES } from '../model/index.ts';
 import { fail, main, parse, readJson, strategiesArg, timeline } from './cli.ts';
 import { mermaid } from './mermaid.ts';
 import { pc } from './cli.ts';

@@ -33,8 +33,8 @@ export const DRIVER_NAMES: readonly string[] = [...Object.keys(presets), 'generi
 export const GENERIC_KNOB_NAMES = Object.keys(DEFAULT_GENERIC_KNOBS) as (keyof GenericKnobs)[];
 
 /** The definition a notifier runs: its preset, or the generic driver built from its knobs. */
-export const driverFor = (spec: NotifierSpec): DriverDef | undefined => {
-  if (spec.driver !== 'generic') return presets[spec.driver];
+export const driverFor = (spec: NotifierSpec, table: Readonly<Record<string, DriverDef>> = presets): DriverDef | undefined => {
+  if (spec.driver !== 'generic') return Object.hasOwn(table, spec.driver) ? table[spec.driver] : undefined;
   const knobs = { ...DEFAULT_GENERIC_KNOBS };
   for (const k of GENERIC_KNOB_NAMES) if (spec[k] !== undefined) (knobs as Record<string, unknown>)[k] = spec[k];
   return genericDriver(knobs);

@@ -2,7 +2,7 @@
  * Scenario families shared by the expected-verdict matrix (properties/) and `npm run compare`.
  * Each is a template: the thread set is generated unless fixed.
  */
-import type { ScenarioTemplate } from './random.ts';
+import type { ScenarioTemplate } from '../engine/random.ts';
 
 export interface Family {
   readonly id: string;

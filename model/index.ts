@@ -1,0 +1,13 @@
+/**
+ * The model's public surface: engine/, scripts/ and properties/ import from here and nowhere
+ * else in model/ (docs/design.md §2).
+ */
+export { run, runWorld, DRAIN_BOUND, DRAIN_QUANTUM, type RunOptions, type RunReport, type TraceStep, type Verdict } from './run.ts';
+export { resolve, candidateThreads, threadKind, BUILTIN, type Catalogue, type Resolved } from './scenario.ts';
+export { step, blocker, enabledThreads, isEnabled, threadById, nextAction, MAX_OOM_REAP_RETRIES, type Action, type Blocker, type StepResult } from './step.ts';
+export * from './invariants.ts';
+export { strategies, STRATEGY_NAMES } from './strategies/index.ts';
+export { presets, DRIVER_NAMES, GENERIC_KNOB_NAMES, driverFor } from './drivers/index.ts';
+export { canFail, EAGAIN, type Program } from './program.ts';
+export type { Fact, Diagnostic } from './facts.ts';
+export * from './types.ts';
