@@ -66,7 +66,7 @@ export const exhaustive = (
     }
     for (const th of en) {
       const res = step(world, s, th);
-      if (!res) continue;
+      if (res.tag !== 'stepped') continue;
       const ts: TraceStep = { thread: th, action: res.label, events: res.events, ...(res.diagnostics.length ? { diagnostics: res.diagnostics.map((x) => `${x.kind}: ${x.text}`) } : {}) };
       const w = inv.onStep?.({ world, after: res.state, step: res }) ?? null;
       if (w !== null) return found(i, w, ts);

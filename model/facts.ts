@@ -7,7 +7,7 @@ import type { Invalidation, StartResult, ThreadId } from './types.ts';
 
 export type Fact =
   | { readonly fact: 'start_returned'; readonly sub: string; readonly inv: number; readonly value: number; readonly blockable: boolean; readonly hasEnd: boolean; readonly form: 'hlist' | 'interval' }
-  | { readonly fact: 'end_called'; readonly sub: string; readonly inv: number; readonly startResult: StartResult; readonly inUndo: boolean }
+  | { readonly fact: 'end_called'; readonly sub: string; readonly inv: number; readonly startResult: StartResult; readonly inUndo: boolean; /** The strategy promised this end to a notifier whose start failed (§5.1a). */ readonly promised: boolean }
   | { readonly fact: 'inv_closed'; readonly inv: Invalidation; readonly thread: ThreadId; readonly registered: readonly string[]; readonly hasEnd: readonly string[] }
   | { readonly fact: 'underflow'; readonly what: string; readonly value: number }
   | { readonly fact: 'sleep_in_nonblock'; readonly thread: ThreadId; readonly what: string; readonly nonBlockCount: number }

@@ -7,6 +7,7 @@
  * Abstracts: a driver's interval tree of objects is one object covering the notifier's
  * `interval`; "intersects" asks whether the invalidated range meets it.
  */
+import type { CallOp } from './types.ts';
 
 /** Conditions a driver branches on; all read the current thread's call frame and driver state. */
 export type Cond =
@@ -52,6 +53,10 @@ export interface Program {
 export type ProgramSource = readonly (Instr | `:${string}`)[];
 
 export const EAGAIN = -11;
+
+/** A callback's return value as the kernel writes it: an interval invalidate returns a bool. */
+export const retText = (op: CallOp, v: number): string =>
+  op === 'invalidate' ? (v === 0 ? 'true' : 'false') : v === EAGAIN ? '-EAGAIN' : String(v);
 
 export const program = (src: ProgramSource): Program => {
   const code: Instr[] = [];

@@ -2,9 +2,9 @@
  * run(scenario, schedule): execute the schedule (a choice whose thread cannot step is skipped),
  * then drain fairly, judging every invariant after every step (DESIGN.md §3.5, §4).
  */
-import { invariants as allInvariants, type Invariant } from './invariants.ts';
-import { resolve } from './scenario.ts';
-import { step } from './step.ts';
+import { invariants as allInvariants, type Invariant } from './invariants/index.ts';
+import { resolve, type Catalogue } from './scenario.ts';
+import { step, type Stepped } from './step.ts';
 import type { ModelState, Scenario, World } from './types.ts';
 
 export interface TraceStep {
@@ -37,6 +37,8 @@ export interface RunOptions {
   readonly drainBound?: number;
   /** Record action labels, events and diagnostics in the trace (default true); a search turns it off. */
   readonly record?: boolean;
+  /** Called after every step taken (tests read its facts). */
+  readonly onStep?: (step: Stepped) => void;
 }
 
 export const DRAIN_BOUND = 4000;
@@ -54,8 +56,9 @@ export const runWorld = (world: World, initial: ModelState, schedule: readonly s
   const decided = () => judged.every((i) => verdicts[i.name] !== undefined && !i.atEnd);
   const take = (thread: string, drain: boolean): boolean => {
     const r = step(world, s, thread, record);
-    if (r === null) return false;
+    if (r.tag !== 'stepped') return false;
     s = r.state;
+    opts.onStep?.(r);
     trace.push(
       record
         ? {
@@ -123,8 +126,8 @@ export const runWorld = (world: World, initial: ModelState, schedule: readonly s
 };
 
 /** Convenience: resolve and run; throws only on an invalid scenario (callers validate first). */
-export const run = (scenario: Scenario, schedule: readonly string[], opts: RunOptions = {}): RunReport => {
-  const r = resolve(scenario);
+export const run = (scenario: Scenario, schedule: readonly string[], opts: RunOptions = {}, catalogue?: Catalogue): RunReport => {
+  const r = resolve(scenario, catalogue);
   if (!r.ok) throw new Error(r.error);
   return runWorld(r.world, r.state, schedule, opts);
 };

@@ -3,6 +3,8 @@
  * Invalid scenarios are returned as an error value naming the field, never thrown.
  */
 import { driverFor, presets } from './drivers/index.ts';
+import { LOCKDEP_PRIMING } from './lockdep.ts';
+import { FREE } from './state.ts';
 import { strategies } from './strategies/index.ts';
 import {
   DEFAULT_KNOBS,
@@ -16,7 +18,6 @@ import {
   type RollbackStrategy,
   type Subscription,
   type ThreadKind,
-  type ThreadPc,
   type ThreadState,
   type World,
 } from './types.ts';
@@ -37,24 +38,6 @@ export const BUILTIN: Catalogue = { strategies, drivers: presets };
 const lookup = <T,>(table: Readonly<Record<string, T>>, name: string): T | undefined => (Object.hasOwn(table, name) ? table[name] : undefined);
 
 export type Resolved = { readonly ok: true; readonly world: World; readonly state: ModelState } | { readonly ok: false; readonly error: string };
-
-export const FREE: Lock = { writer: null, readers: [] };
-
-/** Reclaim can invalidate: fs_reclaim → notifier map (66204f1d2d1b "prime lockdep", DOMAIN.md §1.4, INV-11). */
-export const LOCKDEP_PRIMING = 'fs_reclaim→notifier_map';
-
-/**
- * The programs a notifier runs: the interval core under core-counter (DESIGN.md §3.3), else its
- * classic hlist form, else its interval form; null when the strategy cannot run it.
- */
-export const opsFor = (def: DriverDef, coreCounter: boolean): ResolvedOps | null => {
-  const { hlist, interval } = def;
-  if (hlist && !coreCounter)
-    return { form: 'hlist', invalidate_range_start: hlist.invalidateRangeStart, invalidate_range_end: hlist.invalidateRangeEnd, invalidate: null, fault: hlist.fault, ioctl: def.ioctl };
-  if (interval)
-    return { form: 'interval', invalidate_range_start: null, invalidate_range_end: null, invalidate: interval.invalidate, fault: interval.fault, ioctl: def.ioctl };
-  return null;
-};
 
 export const threadKind = (id: string): { kind: ThreadKind; target: string | null } | null => {
   if (id === 'oom_reaper' || id === 'munmap' || id === 'exit_mmap') return { kind: id, target: null };
@@ -96,7 +79,7 @@ export const resolve = (scenario: Scenario, catalogue: Catalogue = BUILTIN): Res
     addrs.add(n.address);
     const def = driverFor(n, catalogue.drivers);
     if (!def) return err(`notifiers[${i}].driver: unknown '${n.driver}' (valid: ${[...Object.keys(catalogue.drivers), 'generic'].join(', ')})`);
-    const o = opsFor(def, strategy.coreCounter);
+    const o = strategy.opsFor(def);
     if (!o) return err(`notifiers[${i}].driver: '${n.driver}' has no interval-notifier form, so it cannot run under ${strategy.name}`);
     defs[n.name] = def;
     ops[n.name] = o;
@@ -118,7 +101,7 @@ export const resolve = (scenario: Scenario, catalogue: Catalogue = BUILTIN): Res
   const locks: Record<string, Lock> = { mmap_lock: FREE };
   const drivers: Record<string, DriverState> = {};
   const pte = Array.from({ length: pages }, (_, p) => (scenario.vmas.some((v) => p >= v.start && p < v.end) ? p : null));
-  const subs: Subscription[] = [];
+  let subs: readonly Subscription[] = [];
   for (const n of scenario.notifiers) {
     const def = defs[n.name];
     for (const [l, kind] of Object.entries(def.locks)) {
@@ -133,13 +116,11 @@ export const resolve = (scenario: Scenario, catalogue: Catalogue = BUILTIN): Res
     drivers[n.name] = { counters: Object.fromEntries(Object.keys(def.counters).map((c) => [c, 0])), sptes };
     // Interval subs inserted while idle get seq - 1 (odd, != mm seq) (DOMAIN.md §1.5).
     const sub: Subscription = { name: n.name, driver: n.driver, address: n.address, form: ops[n.name].form, interval, registered: !registering(n.name), released: false, invalidateSeq: 1 };
-    // hlist_add_head_rcu: the newest registration is walked first (DOMAIN.md §1.4).
-    if (strategy.insertion === 'head') subs.unshift(sub);
-    else subs.push(sub);
+    // Registered in scenario order, each where the strategy inserts it (DOMAIN.md §1.4).
+    subs = strategy.hlistAdd(subs, sub);
   }
-  if (strategy.insertion === 'sorted-by-address') subs.sort((a, b) => a.address - b.address);
   const underOom = scenario.threads.includes('oom_reaper');
-  const world: World = { scenario, knobs, strategy, defs, lockKinds, underOom, ops };
+  const world: World = { scenario, knobs, strategy, defs, lockKinds, underOom, ops, initialPte: pte };
   const state: ModelState = {
     mm: {
       vmas: scenario.vmas.map((v) => ({ start: v.start, end: v.end, unmapped: false })),
@@ -162,24 +143,22 @@ export const resolve = (scenario: Scenario, catalogue: Catalogue = BUILTIN): Res
 
 const err = (error: string): Resolved => ({ ok: false, error });
 
-const FIRST_PC: Readonly<Record<ThreadKind, ThreadPc>> = {
-  oom_reaper: 'trylock',
-  munmap: 'lock',
-  exit_mmap: 'exit_release',
-  fault: 'call',
-  ioctl: 'call',
-  register: 'reg_lock',
-  unregister: 'unreg_release',
-};
-
 const initialThread = (id: string, kind: ThreadKind, target: string | null): ThreadState => {
-  const base: ThreadState = {
-    id, kind, target, pc: FIRST_PC[kind],
-    vma: 0, attempts: 0, attemptOk: true, inv: null, call: null, nonBlockCount: 0, retries: 0, done: false, outcome: 'running',
-    srcuReaders: [], waitSeq: -1,
-  };
-  if (kind === 'fault' || kind === 'ioctl') {
-    return { ...base, call: { sub: target as string, op: kind, pc: 0, blockable: true, nonBlock: false, locals: {} } };
+  const base = { id, inv: null, call: null, nonBlockCount: 0, done: false, outcome: 'running' } as const;
+  const x = target as string; // every kind but the three below names its notifier (threadKind)
+  switch (kind) {
+    case 'oom_reaper':
+      return { ...base, kind, pc: 'trylock', vma: 0, attempts: 0, attemptOk: true };
+    case 'munmap':
+      return { ...base, kind, pc: 'lock', vma: 0 };
+    case 'exit_mmap':
+      return { ...base, kind, pc: 'itree_release', srcuReaders: [] };
+    case 'fault':
+    case 'ioctl':
+      return { ...base, kind, target: x, pc: 'call', retries: 0, call: { sub: x, op: kind, pc: 0, blockable: true, nonBlock: false, locals: {} } };
+    case 'register':
+      return { ...base, kind, target: x, pc: 'lock' };
+    case 'unregister':
+      return { ...base, kind, target: x, pc: 'release', srcuReaders: [], waitSeq: -1 };
   }
-  return base;
 };

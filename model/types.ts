@@ -68,9 +68,6 @@ export interface Scenario {
 
 export type LockKind = 'spinlock' | 'mutex' | 'rwsem';
 
-/** DOMAIN.md §5 vocabulary: A has an end that undoes start state, B may fail, S has no end. */
-export type NotifierType = 'A' | 'B' | 'AB' | 'S';
-
 export interface HlistOps {
   readonly invalidateRangeStart: Program;
   readonly invalidateRangeEnd: Program | null;
@@ -104,25 +101,33 @@ export interface UndoContext {
   readonly hasEnd: boolean;
 }
 
-/** A rollback strategy (DESIGN.md §3.3, DOMAIN.md §5). One file each under strategies/. */
+/**
+ * What the rollback walk does for one notifier: call its end (`end-promised`: an end the
+ * strategy promises to a notifier whose start failed, §5.1a), pass it by, or stop the walk.
+ */
+export type UndoDecision = 'end' | 'end-promised' | 'skip' | 'stop';
+
+/**
+ * A rollback strategy (DESIGN.md §3.3, DOMAIN.md §5): hooks the core calls at its decision
+ * points. One file each under strategies/; nothing outside that folder reads a strategy's name.
+ */
 export interface RollbackStrategy {
   readonly name: string;
   readonly title: string;
   readonly domainRef: string;
-  /** hlist insertion: kernel head insertion, or sorted by address (§5.2). */
-  readonly insertion: 'head' | 'sorted-by-address';
-  /** Whether classic notifiers are adapted to the interval core (§5.3, Christoph's proposal). */
-  readonly coreCounter: boolean;
-  /** Whether the start walk keeps calling starts after a failure (mainline does, §2.2). */
-  readonly continueAfterFailure: boolean;
-  /** v5.12: WARN_ON(ops->invalidate_range_end) for a failing notifier (§2.3). */
-  readonly warnIfFailingHasEnd: boolean;
-  /** The in-core rollback walk after a failed non-blocking start, or null for none. */
-  readonly undo: ((c: UndoContext) => 'end' | 'skip' | 'stop') | null;
-  /** §5.1a: a failing notifier is promised an end and must not undo its own start. */
-  readonly failingNotifierExpectsEnd: boolean;
-  /** Sean's 2021 v1: the OOM reaper calls _end even after a failed start (§5.1b). */
-  readonly reaperCallsEndAfterFailure: boolean;
+  /** The programs a notifier runs: its classic hlist form, or the interval core (§5.3); null when it cannot run. */
+  readonly opsFor: (def: DriverDef) => ResolvedOps | null;
+  /** Where a registering classic notifier joins the hlist (kernel: hlist_add_head_rcu), and the name of that step. */
+  readonly hlistAdd: (list: readonly Subscription[], added: Subscription) => readonly Subscription[];
+  readonly hlistAddLabel: string;
+  /** The start walk, after a start failed: call the remaining starts (mainline, §2.2) or stop. */
+  readonly afterFailedStart: () => 'continue' | 'stop';
+  /** The WARN the core raises when a notifier's start fails (v5.12: WARN_ON(ops->invalidate_range_end), §2.3). */
+  readonly warnOnFailedStart: (sub: string, hasEnd: boolean) => string | null;
+  /** The error path inside the failing start: per notifier of the hlist, in walk order. */
+  readonly undo: (c: UndoContext) => UndoDecision;
+  /** The OOM reaper after its non-blocking start failed: skip the VMA without an end (mainline), or call the end (§5.1b). */
+  readonly reaperAfterFailedStart: () => 'no-end' | 'end';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -218,36 +223,73 @@ export interface Call {
   readonly locals: Readonly<Record<string, number>>;
 }
 
-export type ThreadPc =
-  | 'trylock' | 'skip' | 'vma' | 'lock' | 'start' | 'unmap' | 'end' | 'unlock' | 'call' | 'done'
-  // mmu_notifier_register / mmu_interval_notifier_insert (DOMAIN.md §1.4, §1.5)
-  | 'reg_lock' | 'reg_insert' | 'reg_unlock'
-  // mmu_notifier_unregister / mmu_interval_notifier_remove
-  | 'unreg_release' | 'unreg_unlink' | 'srcu_wait' | 'seq_wait'
-  // exit_mmap: mmu_notifier_release, then the OOM interplay, then unmap_vmas (§1.4, §3.2)
-  | 'exit_release' | 'exit_hlist' | 'exit_srcu' | 'exit_oom' | 'exit_lock' | 'exit_unmap';
-
-export interface ThreadState {
+interface ThreadBase {
   readonly id: ThreadId;
-  readonly kind: ThreadKind;
-  readonly target: string | null;
-  /** Caller-level program counter (reaper loop, munmap sequence; 'call' for driver threads). */
-  readonly pc: ThreadPc;
-  readonly vma: number;
-  readonly attempts: number;
-  readonly attemptOk: boolean;
+  /** The invalidation this thread is running (reaper, munmap, exit_mmap only). */
   readonly inv: Invalidation | null;
+  /** The driver program this thread is in (a callback, a fault, an ioctl). */
   readonly call: Call | null;
   /** current->non_block_count (DOMAIN.md §2.3). */
   readonly nonBlockCount: number;
-  readonly retries: number;
   readonly done: boolean;
   readonly outcome: 'running' | 'finished' | 'gave_up' | 'reaped' | 'unable_to_reap';
+}
+
+/** oom_reap_task: trylock → (skip) → per VMA: vma → unmap → end → … → unlock (DOMAIN.md §3.2). */
+export interface ReaperThread extends ThreadBase {
+  readonly kind: 'oom_reaper';
+  readonly pc: 'trylock' | 'skip' | 'vma' | 'unmap' | 'end' | 'unlock' | 'done';
+  readonly vma: number;
+  readonly attempts: number;
+  readonly attemptOk: boolean;
+}
+
+/** munmap of VMA 0, a blocking invalidation under mmap_write_lock: lock → start → unmap → end → unlock. */
+export interface MunmapThread extends ThreadBase {
+  readonly kind: 'munmap';
+  readonly pc: 'lock' | 'start' | 'unmap' | 'end' | 'unlock' | 'done';
+  readonly vma: number;
+}
+
+/** exit_mmap: mmu_notifier_release (itree release → end, hlist ->release, SRCU), the OOM reap, unmap (§1.4, §3.2). */
+export interface ExitMmapThread extends ThreadBase {
+  readonly kind: 'exit_mmap';
+  readonly pc: 'itree_release' | 'itree_end' | 'hlist_release' | 'srcu' | 'oom_reap' | 'lock' | 'unmap' | 'done';
   /** synchronize_srcu: the walks ('<thread>#<invalidation>') in flight when it was called. */
+  readonly srcuReaders: readonly string[];
+}
+
+/** A device fault handler or a driver ioctl: one driver program (DOMAIN.md §2.5). */
+export interface DriverThread extends ThreadBase {
+  readonly kind: 'fault' | 'ioctl';
+  readonly target: string;
+  readonly pc: 'call' | 'done';
+  /** Collisions no invalidation explains (INV-14). */
+  readonly retries: number;
+}
+
+/** mmu_notifier_register / mmu_interval_notifier_insert (DOMAIN.md §1.4, §1.5). */
+export interface RegisterThread extends ThreadBase {
+  readonly kind: 'register';
+  readonly target: string;
+  readonly pc: 'lock' | 'insert' | 'unlock' | 'done';
+}
+
+/** mmu_notifier_unregister / mmu_interval_notifier_remove (DOMAIN.md §1.4, §1.5). */
+export interface UnregisterThread extends ThreadBase {
+  readonly kind: 'unregister';
+  readonly target: string;
+  readonly pc: 'release' | 'unlink' | 'srcu_wait' | 'seq_wait' | 'done';
+  /** synchronize_srcu: the walks in flight when it was called. */
   readonly srcuReaders: readonly string[];
   /** mmu_interval_notifier_remove: the seq to wait past, or -1. */
   readonly waitSeq: number;
 }
+
+export type ThreadState = ReaperThread | MunmapThread | ExitMmapThread | DriverThread | RegisterThread | UnregisterThread;
+
+/** The threads that run invalidations, as callers of the core (DOMAIN.md §2.1). */
+export type InvalidatingThread = ReaperThread | MunmapThread | ExitMmapThread;
 
 export interface ModelState {
   readonly mm: Mm;
@@ -279,6 +321,8 @@ export interface World {
   readonly underOom: boolean;
   /** The programs each notifier runs, in the form the strategy gives it. */
   readonly ops: Readonly<Record<string, ResolvedOps>>;
+  /** The frame each page mapped when the run began: the victim's memory (INV-9b). */
+  readonly initialPte: readonly (number | null)[];
 }
 
 /** Programs by the op a Call names, so the interpreter looks them up directly. */

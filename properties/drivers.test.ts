@@ -11,6 +11,7 @@ import { run, type RunReport } from '../model/index.ts';
 import { resolve } from '../model/index.ts';
 import { blocker, enabledThreads, step, threadById } from '../model/index.ts';
 import type { ModelState, NotifierSpec, Range, Scenario, World } from '../model/index.ts';
+import { reaperOf, stepOnce, stepUntil as stepStateUntil, times, world } from './support.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -32,7 +33,6 @@ const scenario = (
   threads,
 });
 
-const times = (id: string, n: number): string[] => Array<string>(n).fill(id);
 /** Enough choices for the reaper to finish all its attempts before anything else runs. */
 const REAPER = times('oom_reaper', 300);
 
@@ -54,22 +54,8 @@ const witness = (r: RunReport, inv: string): string | null => {
 const outcome = (r: RunReport, id: string): string => (threadById(r.final, id) as NonNullable<ReturnType<typeof threadById>>).outcome;
 const diagnostics = (r: RunReport): string[] => r.trace.flatMap((t) => t.diagnostics ?? []);
 
-const world = (s: Scenario): { world: World; state: ModelState } => {
-  const r = resolve(s);
-  if (!r.ok) throw new Error(r.error);
-  return { world: r.world, state: r.state };
-};
 /** Step `id` until `until(state)` holds (at most 50 steps). */
-const stepUntil = (w: World, s: ModelState, id: string, until: (s: ModelState) => boolean): ModelState => {
-  let cur = s;
-  for (let k = 0; k < 50 && !until(cur); k++) {
-    const r = step(w, cur, id);
-    if (r === null) throw new Error(`${id} cannot step`);
-    cur = r.state;
-  }
-  if (!until(cur)) throw new Error(`${id}: condition not reached`);
-  return cur;
-};
+const stepUntil = (w: World, s: ModelState, id: string, until: (s: ModelState) => boolean): ModelState => stepStateUntil(w, s, id, until, 50);
 
 // ---------------------------------------------------------------------------------------------
 
@@ -80,13 +66,13 @@ const stepUntil = (w: World, s: ModelState, id: string, until: (s: ModelState) =
  */
 const heldForOneAttempt = (s: Scenario): string[] => {
   const { world: w, state } = world(s);
-  let cur = (step(w, state, 'ioctl:A') as NonNullable<ReturnType<typeof step>>).state;
+  let cur = stepOnce(w, state, 'ioctl:A').state;
   let n = 0;
   for (; n < 50; n++) {
-    const t = threadById(cur, 'oom_reaper') as NonNullable<ReturnType<typeof threadById>>;
+    const t = reaperOf(cur);
     if (t.attempts === 1 || t.done) break;
     const r = step(w, cur, 'oom_reaper');
-    if (r === null) break; // blocked: the reaper sleeps on the ioctl's lock
+    if (r.tag !== 'stepped') break; // blocked: the reaper sleeps on the ioctl's lock
     cur = r.state;
   }
   return ['ioctl:A', ...times('oom_reaper', n), ...times('ioctl:A', 4), ...REAPER];
@@ -377,11 +363,10 @@ describe('GRU: the fault sleeps until ms_range_active == 0 (DOMAIN.md §6.7)', (
     const open = stepUntil(w, state, 'munmap', (s) => counter(s) === 1);
     expect(enabledThreads(w, open)).toEqual(['munmap']);
     expect(blocker(w, open, threadById(open, 'fault:A') as NonNullable<ReturnType<typeof threadById>>)).toEqual({ on: 'counter', sub: 'A', counter: 'ms_range_active' });
-    expect(step(w, open, 'fault:A')).toBeNull();
+    expect(step(w, open, 'fault:A')).toEqual({ tag: 'blocked', thread: 'fault:A', blocker: { on: 'counter', sub: 'A', counter: 'ms_range_active' } });
     const closed = stepUntil(w, open, 'munmap', (s) => counter(s) === 0);
     expect(enabledThreads(w, closed)).toEqual(['munmap', 'fault:A']);
-    const woke = step(w, closed, 'fault:A');
-    expect(woke?.label).toBe('A.fault: wait_event(ms_range_active == 0)');
+    expect(stepOnce(w, closed, 'fault:A').label).toBe('A.fault: wait_event(ms_range_active == 0)');
   });
 
   // GRU (type A) beside gntdev (type S, fails in nb): the Sean 2021 case. [strategy, final
@@ -472,7 +457,7 @@ describe('amdgpu-4.19: amn->lock is read-held from start to end (DOMAIN.md §2.4
     expect(open.locks['A.amn_lock']).toEqual({ writer: null, readers: ['munmap'] });
     expect(blocker(w, open, threadById(open, 'ioctl:A') as NonNullable<ReturnType<typeof threadById>>)).toEqual({ on: 'lock', lock: 'A.amn_lock', mode: 'write' });
     const closed = stepUntil(w, open, 'munmap', (s) => s.locks['A.amn_lock'].readers.length === 0);
-    expect(step(w, closed, 'ioctl:A')?.label).toBe('A.ioctl: lock(amn_lock)');
+    expect(stepOnce(w, closed, 'ioctl:A').label).toBe('A.ioctl: lock(amn_lock)');
   });
 });
 

@@ -22,10 +22,10 @@ import {
   type StepContext,
 } from '../model/index.ts';
 import { run } from '../model/index.ts';
-import { resolve } from '../model/index.ts';
-import { MAX_OOM_REAP_RETRIES, step } from '../model/index.ts';
+import { MAX_OOM_REAP_RETRIES } from '../model/index.ts';
 import type { ModelState, Scenario, ThreadState, World } from '../model/index.ts';
 import { seed } from './seed.ts';
+import { stepUntil as stepStateUntil, withThread, world } from './support.ts';
 
 const ab = familyById('ab-pair')!.template; // kvm + odp-4.20
 const kvmI915 = familyById('failing-no-end')!.template; // kvm + i915-4.19
@@ -34,47 +34,27 @@ const kvmOnly = { reaper: 'nonblock-per-vma', vmas: [{ start: 0, end: 4 }], noti
 /** Run a scenario judging one invariant; its verdict. */
 const verdict = (inv: Invariant, scenario: Scenario, schedule: readonly string[] = []) => run(scenario, schedule, { invariants: [inv] }).verdicts[inv.name];
 
-const world = (scenario: Scenario): { world: World; state: ModelState } => {
-  const r = resolve(scenario);
-  if (!r.ok) throw new Error(r.error);
-  return r;
-};
-
 /** Step `thread` until `until` holds of it. */
-const stepUntil = (w: World, s: ModelState, thread: string, until: (t: ThreadState) => boolean): ModelState => {
-  for (let k = 0; k < 200; k++) {
-    const t = s.threads.find((x) => x.id === thread) as ThreadState;
-    if (until(t)) return s;
-    const r = step(w, s, thread);
-    if (!r) throw new Error(`${thread} cannot step`);
-    s = r.state;
-  }
-  throw new Error(`${thread} never got there`);
-};
+const stepUntil = (w: World, s: ModelState, thread: string, until: (t: ThreadState) => boolean): ModelState => stepStateUntil(w, s, thread, (_, t) => until(t));
 
 /** A hand-made step of `thread` ending in `after` with these facts. */
 const ctx = (w: World, after: ModelState, thread: string, facts: Fact[] = []): StepContext => ({
   world: w,
   after,
-  step: { state: after, thread, label: 'test', record: true, events: [], facts, diagnostics: [] },
-});
-
-const withThread = (s: ModelState, id: string, patch: Partial<ThreadState>): ModelState => ({
-  ...s,
-  threads: s.threads.map((t) => (t.id === id ? { ...t, ...patch } : t)),
+  step: { tag: 'stepped', state: after, thread, label: 'test', record: true, events: [], facts, diagnostics: [] },
 });
 
 describe('the registry', () => {
   it('lists INV-1…INV-17 entries in INV order, with stable PascalCase names and a DOMAIN citation', () => {
-    const num = (i: Invariant) => Number.parseFloat(i.inv.slice(4).replace('b', '.5'));
+    const num = (i: Invariant) => Number.parseFloat(i.id.slice(4).replace('b', '.5'));
     expect(invariants.map(num)).toEqual([...invariants.map(num)].sort((a, b) => a - b));
     expect(new Set(invariants.map((i) => i.name)).size).toBe(invariants.length);
     for (const i of invariants) {
       expect(i.name).toMatch(/^[A-Z][A-Za-z]+$/);
-      expect(i.domainRef).toContain(`§8 ${i.inv}`);
+      expect(i.domainRef).toContain(`§8 ${i.id}`);
       expect(i.onStep ?? i.atEnd).toBeDefined();
     }
-    expect(invariants.map((i) => i.inv)).toEqual(expect.arrayContaining(['INV-8', 'INV-9', 'INV-9b', 'INV-11', 'INV-12', 'INV-13', 'INV-16']));
+    expect(invariants.map((i) => i.id)).toEqual(expect.arrayContaining(['INV-8', 'INV-9', 'INV-9b', 'INV-11', 'INV-12', 'INV-13', 'INV-16']));
   });
 });
 
@@ -128,7 +108,9 @@ describe('INV-9 ReaperBounded', () => {
     });
     it('sleeping on mmap_lock instead of try-locking it', () => {
       const held = { ...state, locks: { ...state.locks, mmap_lock: { writer: 'munmap', readers: [] } } };
-      expect(ReaperBounded.onStep!(ctx(w, withThread(held, 'oom_reaper', { pc: 'lock' }), 'oom_reaper'))).toBe('oom_reaper would sleep on mmap_lock: the reaper may only mmap_read_trylock it');
+      // A reaper that runs get_user_pages (kvm's fault program, instruction 1) would take mmap_lock for read and sleep.
+      const gup = { sub: 'A', op: 'fault', pc: 1, blockable: true, nonBlock: false, locals: {} } as const;
+      expect(ReaperBounded.onStep!(ctx(w, withThread(held, 'oom_reaper', { call: gup }), 'oom_reaper'))).toBe('oom_reaper would sleep on mmap_lock: the reaper may only mmap_read_trylock it');
       expect(ReaperBounded.onStep!(ctx(w, held, 'oom_reaper'))).toBeNull(); // at 'trylock' it only tries
     });
   });

@@ -7,6 +7,7 @@ import { run } from '../model/index.ts';
 import { resolve } from '../model/index.ts';
 import { enabledThreads, step } from '../model/index.ts';
 import { seed } from './seed.ts';
+import { reaperOf } from './support.ts';
 
 const ab = { ...familyById('ab-pair')!.template, strategy: 'skip-all-end' };
 
@@ -23,7 +24,7 @@ describe(`model (seed ${seed})`, () => {
           const b = step(r.world, s, th);
           expect(JSON.stringify(s)).toBe(before);
           expect(JSON.stringify(a)).toBe(JSON.stringify(b));
-          if (a) s = a.state;
+          if (a.tag === 'stepped') s = a.state;
         }
       }),
       { seed, numRuns: 200 },
@@ -62,7 +63,7 @@ describe(`model (seed ${seed})`, () => {
 
   it('the OOM reaper gives up after MAX_OOM_REAP_RETRIES attempts and sets MMF_OOM_SKIP', () => {
     const r = run({ ...ab, threads: ['oom_reaper'] }, []);
-    const reaper = r.final.threads[0];
+    const reaper = reaperOf(r.final);
     expect(reaper.outcome).toBe('unable_to_reap');
     expect(reaper.attempts).toBe(10);
     expect(r.final.mm.MMF_OOM_SKIP).toBe(true);

@@ -81,7 +81,7 @@ describe(`every preset under every strategy, alone (seed ${seed}, ${SINGLE_RUNS}
       if (!r.ok) {
         // Only core-counter rejects a preset, and only one without an interval form (DESIGN.md §3.3).
         it(`${driver} × ${strategy}: rejected by resolve (no form for this strategy)`, () => {
-          expect(strategies[strategy].coreCounter).toBe(true);
+          expect(strategies[strategy].opsFor(presets[driver])).toBeNull();
           expect(presets[driver].interval).toBeNull();
           expect(r.error).toBe(`notifiers[0].driver: '${driver}' has no interval-notifier form, so it cannot run under ${strategy}`);
         });
@@ -109,7 +109,7 @@ describe(`kvm (A) + every preset (B) (seed ${seed}, ${PAIR_RUNS} runs)`, () => {
       const r = resolve({ ...t, threads: [] });
       if (!r.ok) {
         it(`kvm + ${driver} × ${strategy}: rejected by resolve (no form for this strategy)`, () => {
-          expect(strategies[strategy].coreCounter).toBe(true);
+          expect(strategies[strategy].opsFor(presets[driver])).toBeNull();
           expect(presets[driver].interval).toBeNull();
           expect(r.error).toBe(`notifiers[1].driver: '${driver}' has no interval-notifier form, so it cannot run under ${strategy}`);
         });

@@ -18,7 +18,8 @@ import { resolve } from '../model/index.ts';
 import { run, type RunReport } from '../model/index.ts';
 import { step, threadById } from '../model/index.ts';
 import { STRATEGY_NAMES } from '../model/index.ts';
-import type { NotifierSpec, Range, Scenario, ThreadState } from '../model/index.ts';
+import type { NotifierSpec, Range, Scenario } from '../model/index.ts';
+import { reaperOf, stepOnce, times, world } from './support.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -44,11 +45,10 @@ const scenario = (
 
 const A = (driver: string, interval?: Range): NotifierSpec => ({ name: 'A', driver, address: 256, ...(interval ? { interval } : {}) });
 
-const times = (id: string, n: number): string[] => Array<string>(n).fill(id);
 /** Enough choices for the reaper to run every attempt before anything else. */
 const REAPER = times('oom_reaper', 400);
 
-const reaper = (r: RunReport): ThreadState => threadById(r.final, 'oom_reaper') as ThreadState;
+const reaper = (r: RunReport) => reaperOf(r.final);
 const reaperSteps = (r: RunReport) => r.trace.filter((s) => s.thread === 'oom_reaper');
 const actions = (r: RunReport, action: string): number => reaperSteps(r).filter((s) => s.action === action).length;
 /** The reaper's non-blocking starts, as `[range, result]` (DOMAIN.md §3.2 `__oom_reap_task_mm`). */
@@ -210,12 +210,11 @@ describe('nonblock-per-vma (v4.19+): per-VMA non-blocking start, retries, MMF_OO
   it('a start that fails once is retried: the next attempt succeeds and reaps (generic trylock driver, lock held by its ioctl)', () => {
     const s = scenario('nonblock-per-vma', [A('generic')], { threads: ['oom_reaper', 'ioctl:A'] });
     // ioctl:A takes the driver lock; the reaper runs exactly one attempt; ioctl:A unlocks.
-    const res = resolve(s);
-    if (!res.ok) throw new Error(res.error);
-    let cur = (step(res.world, res.state, 'ioctl:A') as NonNullable<ReturnType<typeof step>>).state;
+    const { world: w, state } = world(s);
+    let cur = stepOnce(w, state, 'ioctl:A').state;
     let n = 0;
-    while ((threadById(cur, 'oom_reaper') as ThreadState).attempts === 0 && n < 50) {
-      cur = (step(res.world, cur, 'oom_reaper') as NonNullable<ReturnType<typeof step>>).state;
+    while (reaperOf(cur).attempts === 0 && n < 50) {
+      cur = stepOnce(w, cur, 'oom_reaper').state;
       n++;
     }
     const r = run(s, ['ioctl:A', ...times('oom_reaper', n), ...times('ioctl:A', 5), ...REAPER]);

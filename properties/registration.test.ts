@@ -4,12 +4,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { exhaustive } from '../engine/exhaustive.ts';
-import { run } from '../model/index.ts';
+import { UnregisterQuiesces, resolve, run } from '../model/index.ts';
 import type { Scenario } from '../model/index.ts';
+import { stepOnce, times, withThread } from './support.ts';
 
 const base = { reaper: 'nonblock-per-vma', vmas: [{ start: 0, end: 4 }] } as const;
 const events = (r: ReturnType<typeof run>) => r.trace.flatMap((s) => s.events);
-const times = <T,>(x: T, n: number): T[] => Array.from({ length: n }, () => x);
 
 describe('mmu_notifier_register (DOMAIN.md §1.4)', () => {
   it('head insertion: a newly registered notifier is walked first', () => {
@@ -153,17 +153,14 @@ describe('INV-15 and INV-17', () => {
 });
 
 describe('UnregisterQuiesces can fail', () => {
-  it('flags a callback that runs after its unregister returned (a hand-made state: SRCU not waited for)', async () => {
-    const { resolve } = await import('../model/scenario.ts');
-    const { step } = await import('../model/step.ts');
-    const { UnregisterQuiesces } = await import('../model/invariants.ts');
+  it('flags a callback that runs after its unregister returned (a hand-made state: SRCU not waited for)', () => {
     const r = resolve({ ...base, strategy: 'call-all-end-2021', notifiers: [{ name: 'A', driver: 'kvm', address: 256 }], threads: ['munmap', 'unregister:A'] });
     if (!r.ok) throw new Error(r.error);
     // munmap takes mmap_lock and starts: A's start is pushed; pretend unregister already returned.
     let s = r.state;
-    for (let k = 0; k < 2; k++) s = (step(r.world, s, 'munmap') as NonNullable<ReturnType<typeof step>>).state;
-    s = { ...s, threads: s.threads.map((t) => (t.id === 'unregister:A' ? { ...t, done: true, pc: 'done' as const } : t)) };
-    const res = step(r.world, s, 'munmap') as NonNullable<ReturnType<typeof step>>;
+    for (let k = 0; k < 2; k++) s = stepOnce(r.world, s, 'munmap').state;
+    s = withThread(s, 'unregister:A', { done: true, pc: 'done' });
+    const res = stepOnce(r.world, s, 'munmap');
     expect(UnregisterQuiesces.onStep?.({ world: r.world, after: res.state, step: res })).toBe('A.invalidate_range_start runs in munmap after unregister:A returned');
   });
 });

@@ -1,4 +1,5 @@
 import type { RollbackStrategy } from '../types.ts';
+import { MAINLINE_2018 } from './hooks.ts';
 
 /**
  * Mainline since v5.12 (c2655835fd8c): in the same SRCU section, if any start failed, call end
@@ -7,14 +8,10 @@ import type { RollbackStrategy } from '../types.ts';
  * DOMAIN.md §5.1c, §2.2.
  */
 export const callAllEnd2021: RollbackStrategy = {
+  ...MAINLINE_2018,
   name: 'call-all-end-2021',
   title: 'call all ends + WARN (mainline v5.12+)',
   domainRef: 'DOMAIN.md §5.1c',
-  insertion: 'head',
-  coreCounter: false,
-  continueAfterFailure: true,
-  warnIfFailingHasEnd: true,
+  warnOnFailedStart: (sub, hasEnd) => (hasEnd ? `WARN_ON(ops->invalidate_range_end): ${sub} failed start but has an end` : null),
   undo: ({ hasEnd }) => (hasEnd ? 'end' : 'skip'),
-  failingNotifierExpectsEnd: false,
-  reaperCallsEndAfterFailure: false,
 };

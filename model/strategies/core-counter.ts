@@ -1,4 +1,5 @@
 import type { RollbackStrategy } from '../types.ts';
+import { MAINLINE_2018, intervalCoreOps } from './hooks.ts';
 
 /**
  * Christoph Hellwig's core counter, realised as mmu_interval_notifier (99cb252f5e68, v5.5):
@@ -8,14 +9,10 @@ import type { RollbackStrategy } from '../types.ts';
  * uses mmu_interval_read_begin/retry. DOMAIN.md §5.3, §2.2.
  */
 export const coreCounter: RollbackStrategy = {
+  ...MAINLINE_2018,
   name: 'core-counter',
   title: 'core-owned counter (mmu_interval_notifier)',
   domainRef: 'DOMAIN.md §5.3',
-  insertion: 'head',
-  coreCounter: true,
-  continueAfterFailure: false,
-  warnIfFailingHasEnd: false,
-  undo: null,
-  failingNotifierExpectsEnd: false,
-  reaperCallsEndAfterFailure: false,
+  opsFor: intervalCoreOps,
+  afterFailedStart: () => 'stop',
 };

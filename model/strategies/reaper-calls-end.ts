@@ -1,4 +1,5 @@
 import type { RollbackStrategy } from '../types.ts';
+import { MAINLINE_2018 } from './hooks.ts';
 
 /**
  * Sean Christopherson's rejected 2021 v1 (oom_kill.c only): the OOM reaper calls
@@ -6,14 +7,9 @@ import type { RollbackStrategy } from '../types.ts';
  * "if invalidate_start returns EBUSY invalidate_end should *not* be called". DOMAIN.md §5.1b.
  */
 export const reaperCallsEnd: RollbackStrategy = {
+  ...MAINLINE_2018,
   name: 'reaper-calls-end',
   title: 'reaper calls _end after a failed start (2021 v1)',
   domainRef: 'DOMAIN.md §5.1b',
-  insertion: 'head',
-  coreCounter: false,
-  continueAfterFailure: true,
-  warnIfFailingHasEnd: false,
-  undo: null,
-  failingNotifierExpectsEnd: false,
-  reaperCallsEndAfterFailure: true,
+  reaperAfterFailedStart: () => 'end',
 };

@@ -1,4 +1,5 @@
 import type { RollbackStrategy } from '../types.ts';
+import { MAINLINE_2018, sortedAdd } from './hooks.ts';
 
 /**
  * Jason's sorted-address undo (2019, never merged): the hlist is kept sorted by address; the
@@ -7,15 +8,12 @@ import type { RollbackStrategy } from '../types.ts';
  * DOMAIN.md §5.2 [A: semantics derived from the proposal].
  */
 export const sortedUndo: RollbackStrategy = {
+  ...MAINLINE_2018,
   name: 'sorted-undo',
   title: 'sorted-address undo (2019 proposal)',
   domainRef: 'DOMAIN.md §5.2',
-  insertion: 'sorted-by-address',
-  coreCounter: false,
-  continueAfterFailure: false,
-  warnIfFailingHasEnd: false,
-  undo: ({ failedAt, sub, hasEnd }) =>
-    failedAt === null || sub.address >= failedAt.address ? 'stop' : hasEnd ? 'end' : 'skip',
-  failingNotifierExpectsEnd: false,
-  reaperCallsEndAfterFailure: false,
+  hlistAdd: sortedAdd,
+  hlistAddLabel: 'insert sorted by address',
+  afterFailedStart: () => 'stop',
+  undo: ({ failedAt, sub, hasEnd }) => (failedAt === null || sub.address >= failedAt.address ? 'stop' : hasEnd ? 'end' : 'skip'),
 };

@@ -1,0 +1,202 @@
+/**
+ * The mmu_notifier core's invalidation (DOMAIN.md §2.2): __mmu_notifier_invalidate_range_start
+ * (the interval-tree part, then the hlist walk, then the strategy's rollback walk),
+ * __mmu_notifier_invalidate_range_end (mn_itree_inv_end, then the hlist end walk) and the
+ * deferred interval inserts and removes applied at the last inv_end (§1.5).
+ *
+ * The core does not know who called it. Its caller (the OOM reaper, munmap, exit_mmap) passes
+ * an InvalidationCaller: what happens when start returns and when the instance is over.
+ *
+ * Abstracts: SRCU read side (a walk snapshots the registered list when it begins and skips
+ * entries unlinked since).
+ */
+import type { Effects } from '../facts.ts';
+import { lockdepAcquire } from '../lockdep.ts';
+import { EAGAIN, retText } from '../program.ts';
+import { hlistNames, intersects, put, subOf } from '../state.ts';
+import type { Call, CallOp, InvalidatingThread, Invalidation, ModelState, Range, StartResult, Subscription, World } from '../types.ts';
+
+/** The caller's continuation (defunctionalised: plain functions, the state stays data). */
+export interface InvalidationCaller<T extends InvalidatingThread = InvalidatingThread> {
+  /** __mmu_notifier_invalidate_range_start returned `ret`; `t.inv.phase` is 'returned'. */
+  startReturned(world: World, s: ModelState, t: T, ret: number, fx: Effects): ModelState;
+  /** The invalidation instance is over; `t.inv` is null again. */
+  closed(world: World, s: ModelState, t: T, fx: Effects): ModelState;
+}
+
+export interface StartArgs {
+  readonly blockable: boolean;
+  readonly range: Range;
+  /** mn_itree_release at exit_mmap: the interval part only; the hlist gets ->release instead. */
+  readonly release: boolean;
+}
+
+/** __mmu_notifier_invalidate_range_start: itree part first, then the hlist walk (DOMAIN.md §2.2). */
+export const invalidateRangeStart = <T extends InvalidatingThread>(world: World, s: ModelState, t: T, a: StartArgs, k: InvalidationCaller<T>, fx: Effects): ModelState => {
+  let s2 = s;
+  let curSeq = s.core.invalidateSeq;
+  let walk: string[];
+  let phase: Invalidation['phase'] = 'hlist_start';
+  if (s.core.hasItree) {
+    // inv_start_range: active++; if any sub intersects, seq |= 1 (the tree is "fully excluded").
+    walk = s.subs.filter((x) => x.registered && x.form === 'interval' && intersects(x.interval, a.range)).sort((x, y) => x.interval.start - y.interval.start).map((x) => x.name);
+    curSeq = walk.length > 0 ? s.core.invalidateSeq | 1 : s.core.invalidateSeq;
+    s2 = { ...s, core: { ...s.core, activeInvalidateRanges: s.core.activeInvalidateRanges + 1, invalidateSeq: curSeq } };
+    if (fx.record) fx.events.push(`active_invalidate_ranges -> ${s2.core.activeInvalidateRanges}, invalidate_seq ${curSeq}`);
+    phase = 'itree_start';
+  } else walk = hlistNames(s);
+  const inv: Invalidation = { id: s.nextInvId, blockable: a.blockable, release: a.release, range: a.range, phase, curSeq, walk, cursor: 0, results: {}, ends: {}, failedAt: null };
+  // lock_map_acquire(&__mmu_notifier_invalidate_range_start_map) under mmap_lock (23b68395c7c7).
+  const s3 = lockdepAcquire(world, s2, t, 'notifier_map', [], fx);
+  return advance(world, { ...s3, nextInvId: s.nextInvId + 1 }, { ...t, inv }, k, fx);
+};
+
+/** __mmu_notifier_invalidate_range_end: mn_itree_inv_end, then every hlist end (DOMAIN.md §2.2). */
+export const invalidateRangeEnd = <T extends InvalidatingThread>(world: World, s: ModelState, t: T, k: InvalidationCaller<T>, fx: Effects): ModelState => {
+  const inv = t.inv as Invalidation;
+  const s2 = s.core.hasItree ? itreeInvEnd(s, fx) : s;
+  return advance(world, s2, { ...t, inv: { ...inv, phase: 'hlist_end', walk: inv.release ? [] : hlistNames(s), cursor: 0 } }, k, fx);
+};
+
+/** A callback returned: record its result, apply the core's WARNs (DOMAIN.md §2.2, §2.3), go on walking. */
+export const callbackReturned = <T extends InvalidatingThread>(world: World, s: ModelState, t: T, c: Call, value: number, k: InvalidationCaller<T>, fx: Effects): ModelState => {
+  const inv = t.inv as Invalidation;
+  const t1: T = { ...t, call: null, nonBlockCount: t.nonBlockCount - (c.nonBlock ? 1 : 0) }; // non_block_end()
+  if (fx.record) fx.events.push(`${c.sub}.${c.op} -> ${retText(c.op, value)}`);
+  if (c.op === 'invalidate_range_end') {
+    const ends = { ...inv.ends, [c.sub]: (inv.ends[c.sub] ?? 0) + 1 };
+    return advance(world, s, { ...t1, inv: { ...inv, ends } }, k, fx);
+  }
+  const hasEnd = world.ops[c.sub].invalidate_range_end !== null;
+  fx.facts.push({ fact: 'start_returned', sub: c.sub, inv: inv.id, value, blockable: inv.blockable, hasEnd, form: c.op === 'invalidate' ? 'interval' : 'hlist' });
+  const result: StartResult = value === 0 ? 'ok' : 'fail';
+  const results = { ...inv.results, [c.sub]: result };
+  if (c.op === 'invalidate') {
+    if (result === 'fail' && inv.blockable) fx.diagnostics.push({ kind: 'WARN_ON', text: `WARN_ON: ${c.sub}.invalidate returned false in blockable mode` });
+    if (result === 'fail' && !inv.blockable) {
+      // out_would_block: mn_itree_inv_end, then -EAGAIN without visiting the hlist.
+      const s2 = itreeInvEnd(s, fx);
+      return finishStart(world, s2, { ...t1, inv: { ...inv, results, failedAt: c.sub } }, EAGAIN, k, fx);
+    }
+    return advance(world, s, { ...t1, inv: { ...inv, results } }, k, fx);
+  }
+  let failedAt = inv.failedAt;
+  if (result === 'fail') {
+    if (inv.blockable || value !== EAGAIN) fx.diagnostics.push({ kind: 'WARN_ON', text: `WARN_ON(blockable || ret != -EAGAIN): ${c.sub} returned ${value}` });
+    const warn = world.strategy.warnOnFailedStart(c.sub, hasEnd);
+    if (warn !== null) fx.diagnostics.push({ kind: 'WARN_ON', text: warn });
+    failedAt ??= c.sub;
+  }
+  return advance(world, s, { ...t1, inv: { ...inv, results, failedAt } }, k, fx);
+};
+
+/** Push the next callback of the current walk, or move to the next phase (DOMAIN.md §2.2; the strategy's hooks, §5). */
+const advance = <T extends InvalidatingThread>(world: World, s: ModelState, t: T, k: InvalidationCaller<T>, fx: Effects): ModelState => {
+  let inv = t.inv as Invalidation;
+  for (;;) {
+    if (inv.cursor < inv.walk.length) {
+      const name = inv.walk[inv.cursor];
+      inv = { ...inv, cursor: inv.cursor + 1 };
+      const sub = subOf(s, name);
+      if (!sub.registered) continue; // unlinked under SRCU since the walk began
+      const call = pushFor(world, s, inv, sub, fx);
+      if (call === 'stop') {
+        inv = { ...inv, cursor: inv.walk.length };
+        continue;
+      }
+      if (call === null) continue;
+      return put(s, { ...t, inv, call, nonBlockCount: t.nonBlockCount + (call.nonBlock ? 1 : 0) }); // non_block_start()
+    }
+    // The walk is exhausted: next phase.
+    if (inv.phase === 'itree_start') {
+      inv = { ...inv, phase: 'hlist_start', walk: inv.release ? [] : hlistNames(s), cursor: 0 };
+      continue;
+    }
+    if (inv.phase === 'hlist_start') {
+      if (!Object.values(inv.results).includes('fail')) return finishStart(world, s, { ...t, inv }, 0, k, fx);
+      inv = { ...inv, phase: 'undo', walk: hlistNames(s), cursor: 0 };
+      continue;
+    }
+    if (inv.phase === 'undo') return finishStart(world, s, { ...t, inv }, EAGAIN, k, fx);
+    // hlist_end (itree_end is done inside invalidate_range_end): the instance is over.
+    return closeInvalidation(world, s, { ...t, inv }, k, fx);
+  }
+};
+
+/** The call to make on `sub` in the current phase; null to pass it by; 'stop' to end the walk. */
+const pushFor = (world: World, s: ModelState, inv: Invalidation, sub: Subscription, fx: Effects): Call | null | 'stop' => {
+  const ops = world.ops[sub.name];
+  // Non-blockable callbacks run inside non_block_start/end, except on the v5.12 error-path end
+  // walk, which is not wrapped (DOMAIN.md §2.2 [A]).
+  const mk = (op: CallOp): Call => ({ sub: sub.name, op, pc: 0, blockable: inv.blockable, nonBlock: !inv.blockable && inv.phase !== 'undo', locals: {} });
+  if (inv.phase === 'itree_start') return mk('invalidate');
+  if (inv.phase === 'hlist_start') {
+    if (inv.failedAt !== null && world.strategy.afterFailedStart() === 'stop') return 'stop';
+    return mk('invalidate_range_start');
+  }
+  const startResult: StartResult = inv.results[sub.name] ?? 'notCalled';
+  const hasEnd = ops.invalidate_range_end !== null;
+  if (inv.phase === 'undo') {
+    const failedAt = inv.failedAt === null ? null : subOf(s, inv.failedAt);
+    const d = world.strategy.undo({ failedAt, sub, startResult, hasEnd });
+    if (d === 'stop') return 'stop';
+    if (d === 'skip') return null;
+    fx.facts.push({ fact: 'end_called', sub: sub.name, inv: inv.id, startResult, inUndo: true, promised: d === 'end-promised' });
+    return mk('invalidate_range_end');
+  }
+  if (!hasEnd) return null;
+  fx.facts.push({ fact: 'end_called', sub: sub.name, inv: inv.id, startResult, inUndo: false, promised: false });
+  return mk('invalidate_range_end');
+};
+
+/** __mmu_notifier_invalidate_range_start returns to its caller. */
+const finishStart = <T extends InvalidatingThread>(world: World, s: ModelState, t: T, ret: number, k: InvalidationCaller<T>, fx: Effects): ModelState => {
+  const inv: Invalidation = { ...(t.inv as Invalidation), phase: 'returned' };
+  if (fx.record) fx.events.push(`invalidate_range_start${inv.blockable ? '' : '_nonblock'} -> ${retText('invalidate_range_start', ret)}`);
+  return k.startReturned(world, s, { ...t, inv }, ret, fx);
+};
+
+/** The instance is over: judge pairing (INV-1) and return to the caller's next step. */
+export const closeInvalidation = <T extends InvalidatingThread>(world: World, s: ModelState, t: T, k: InvalidationCaller<T>, fx: Effects): ModelState => {
+  const inv = t.inv as Invalidation;
+  const live = s.subs.filter((x) => x.registered && x.form === 'hlist');
+  fx.facts.push({
+    fact: 'inv_closed',
+    inv,
+    thread: t.id,
+    registered: live.map((x) => x.name),
+    hasEnd: live.filter((x) => world.ops[x.name].invalidate_range_end !== null).map((x) => x.name),
+  });
+  return k.closed(world, s, { ...t, inv: null }, fx);
+};
+
+/** mn_itree_inv_end: active--, and at 0 with seq odd: seq++ and the deferred list (DOMAIN.md §2.2, §1.5). */
+export const itreeInvEnd = (s: ModelState, fx: Effects): ModelState => {
+  const active = s.core.activeInvalidateRanges - 1;
+  if (active < 0) fx.facts.push({ fact: 'underflow', what: 'active_invalidate_ranges', value: active });
+  const seq = s.core.invalidateSeq;
+  if (active !== 0 || (seq & 1) === 0) {
+    if (fx.record) fx.events.push(`active_invalidate_ranges ${active + 1} -> ${active}`);
+    return { ...s, core: { ...s.core, activeInvalidateRanges: active } };
+  }
+  // The last end of a wave: seq++ (even), then apply the deferred inserts and removes (§1.5).
+  const { deferred } = s.core;
+  if (fx.record) fx.events.push(`active_invalidate_ranges 1 -> 0, invalidate_seq -> ${seq + 1}${deferred.length ? `; deferred ${deferred.map((d) => `${d.op} ${d.sub}`).join(', ')}` : ''}`);
+  const subs = deferred.length
+    ? s.subs.map((x) => {
+        const d = deferred.filter((e) => e.sub === x.name).at(-1);
+        return d ? { ...x, registered: d.op === 'insert' } : x;
+      })
+    : s.subs;
+  return { ...s, subs, core: { ...s.core, activeInvalidateRanges: 0, invalidateSeq: seq + 1, deferred: [] } };
+};
+
+// ---------------------------------------------------------------------------------------------
+// The core's two actions, as its callers request them
+
+export type CoreAction =
+  | ({ readonly type: 'invalidate_range_start'; readonly t: InvalidatingThread; readonly k: InvalidationCaller } & StartArgs)
+  | { readonly type: 'invalidate_range_end'; readonly t: InvalidatingThread; readonly k: InvalidationCaller };
+
+export const describeStart = (a: StartArgs): string =>
+  a.release ? 'mmu_notifier_release: mn_itree_release' : `invalidate_range_start${a.blockable ? '' : '_nonblock'} [${a.range.start},${a.range.end})`;

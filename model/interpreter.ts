@@ -1,0 +1,320 @@
+/**
+ * The driver-program interpreter (program.ts is the language): one instruction per step, its
+ * guard (why it cannot run now), its update, and its label. A callback's `ret` hands control
+ * back to the core's walk (core/invalidate.ts) through the caller's continuation.
+ */
+import { callbackReturned, type InvalidationCaller } from './core/invalidate.ts';
+import type { Effects } from './facts.ts';
+import { lockClass, lockdepAcquire } from './lockdep.ts';
+import { retText, type Cond, type Instr, type LockMode, type Program } from './program.ts';
+import {
+  faultPage, finish, holdsDriverLock, intersects, invalidationActive, isInvalidating, lockBusy, lockId, memoryShort, mirrorGone, mmExiting, put,
+  registerPending, setCounter, setLock, setSub, subOf,
+} from './state.ts';
+import type { Blocker } from './step.ts';
+import type { Call, InvalidatingThread, Lock, ModelState, Range, ThreadState, World } from './types.ts';
+
+export interface DriverInstrAction {
+  readonly type: 'driver_instr';
+  readonly t: ThreadState;
+  readonly call: Call;
+  readonly instr: Instr;
+  /** The invalidation's caller when the program is a callback; null for a fault or an ioctl. */
+  readonly k: InvalidationCaller | null;
+}
+
+// A call is only ever pushed for an op the notifier has.
+export const programOf = (world: World, call: Call): Program => world.ops[call.sub][call.op] as Program;
+
+export const driverInstrAction = (world: World, t: ThreadState, call: Call, k: InvalidationCaller | null): DriverInstrAction =>
+  ({ type: 'driver_instr', t, call, instr: programOf(world, call).code[call.pc], k });
+
+/** A fault of a released mirror gives up, once it holds none of the driver's locks. */
+const abandons = (s: ModelState, t: ThreadState, c: Call): boolean => mirrorGone(s, c.sub) && !holdsDriverLock(s, t, c.sub);
+
+/** Whether the thread is inside a non-blockable invalidation (the reaper's). */
+const inNonblock = (t: ThreadState): boolean => t.inv !== null && !t.inv.blockable;
+
+const tryOnly = (i: Extract<Instr, { op: 'lock' }>, c: Call): boolean => i.how === 'trylock' || (i.how === 'nbTrylock' && !c.blockable);
+
+export const driverInstrBlocker = (world: World, s: ModelState, a: DriverInstrAction): Blocker | null => {
+  const { t, call: c, instr: i } = a;
+  if (c.op === 'fault' && c.pc === 0 && !subOf(s, c.sub).registered && registerPending(s, c.sub)) return { on: 'registration', sub: c.sub };
+  if (c.op === 'fault' && abandons(s, t, c)) return null; // it steps only to give up
+  switch (i.op) {
+    case 'lock': {
+      if (tryOnly(i, c)) return null;
+      const id = lockId(c.sub, i.lock);
+      return lockBusy(s.locks[id], i.mode) ? { on: 'lock', lock: id, mode: i.mode } : null;
+    }
+    case 'alloc':
+      return memoryShort(world, s) ? { on: 'memory' } : null;
+    // get_user_pages / hmm_range_fault run under mmap_read_lock (DOMAIN.md §2.5 step 2, §6.6).
+    case 'gup':
+      return lockBusy(s.locks.mmap_lock, 'read') ? { on: 'lock', lock: 'mmap_lock', mode: 'read' } : null;
+    case 'waitZero':
+      return s.drivers[c.sub].counters[i.counter] !== 0 ? { on: 'counter', sub: c.sub, counter: i.counter } : null;
+    case 'readBegin': {
+      const sub = subOf(s, c.sub);
+      return isInvalidating(s, sub) ? { on: 'invalidation', sub: sub.name } : null;
+    }
+    default:
+      return null;
+  }
+};
+
+/** The thread's call moves to the next instruction, or to a label. */
+const advancePc = (world: World, s: ModelState, t: ThreadState, c: Call, label?: string): ModelState =>
+  put(s, { ...t, call: { ...c, pc: label === undefined ? c.pc + 1 : programOf(world, c).labels[label] } });
+
+/** The range a callback works on: its invalidation's, or the faulting page. */
+const invRange = (s: ModelState, t: ThreadState, c: Call): Range => (t.inv ? t.inv.range : faultPage(s, c));
+
+/** Remembered at the snapshot, to tell an explained collision from a stuck marker. */
+const witnessLocals = (s: ModelState) => ({ invStarted: s.nextInvId, invActive: invalidationActive(s) ? 1 : 0 });
+
+const isCallback = (c: Call): boolean => c.op === 'invalidate_range_start' || c.op === 'invalidate_range_end' || c.op === 'invalidate';
+
+/** A sleeping operation inside a non-blockable invalidation (INV-5; DOMAIN.md §2.3). */
+const sleepAttempt = (t: ThreadState, what: string, fx: Effects): void => {
+  if (!inNonblock(t)) return;
+  fx.facts.push({ fact: 'sleep_in_nonblock', thread: t.id, what, nonBlockCount: t.nonBlockCount });
+  if (t.nonBlockCount > 0)
+    fx.diagnostics.push({ kind: 'BUG', text: `BUG: sleeping function called from invalid context (${what}), non_block: ${t.nonBlockCount}` });
+};
+
+const evalCond = (s: ModelState, t: ThreadState, c: Call, cond: Cond): boolean => {
+  switch (cond.is) {
+    case 'nonblockable':
+      return !c.blockable;
+    case 'intersects':
+      return intersects(t.inv ? t.inv.range : faultPage(s, c), subOf(s, c.sub).interval);
+    case 'nonzero':
+      return s.drivers[c.sub].counters[cond.counter] !== 0;
+    case 'changed':
+      return s.drivers[c.sub].counters[cond.counter] !== c.locals[cond.since];
+    case 'not':
+      return !evalCond(s, t, c, cond.cond);
+    case 'any':
+      return cond.conds.some((x) => evalCond(s, t, c, x));
+    default:
+      return cond satisfies never;
+  }
+};
+
+export const driverInstr = (world: World, s: ModelState, a: DriverInstrAction, fx: Effects): ModelState => {
+  const { t, call: c, instr: i } = a;
+  if (c.op === 'fault' && abandons(s, t, c)) {
+    // ->release shut the mirror down (DOMAIN.md §1.3): the device faults no more.
+    if (fx.record) fx.events.push(`${c.sub}: mirror released, the fault is abandoned`);
+    return put(s, { ...t, call: null, done: true, outcome: 'finished' });
+  }
+  switch (i.op) {
+    case 'lock': {
+      const id = lockId(c.sub, i.lock);
+      const l = s.locks[id];
+      const only = tryOnly(i, c);
+      if (only && lockBusy(l, i.mode)) {
+        if (fx.record) fx.events.push(`${lockVerb(i.mode, true)}(${id}) failed`);
+        return advancePc(world, s, t, c, i.else);
+      }
+      if (!only && world.lockKinds[id] !== 'spinlock') sleepAttempt(t, `${lockVerb(i.mode, false)}(${id})`, fx);
+      if (fx.record) fx.events.push(`${lockVerb(i.mode, only)}(${id})${only ? ' ok' : ''}`);
+      const held: Lock = i.mode === 'write' ? { writer: t.id, readers: l.readers } : { writer: l.writer, readers: [...l.readers, t.id] };
+      // lockdep adds no dependency for a trylock; inside a callback the notifier map is held.
+      const s2 = only ? s : lockdepAcquire(world, s, t, lockClass(world, c.sub, i.lock), isCallback(c) ? ['notifier_map'] : [], fx);
+      return advancePc(world, setLock(s2, id, held), t, c);
+    }
+    case 'unlock': {
+      const id = lockId(c.sub, i.lock);
+      const l = s.locks[id];
+      if (i.mode === 'write') {
+        if (l.writer !== t.id) {
+          fx.facts.push({ fact: 'underflow', what: `unlock of ${id}, which ${t.id} does not hold`, value: -1 });
+          fx.diagnostics.push({ kind: 'WARN_ON', text: `DEBUG_LOCKS_WARN_ON: unlock of unheld ${id}` });
+          return advancePc(world, s, t, c);
+        }
+        if (fx.record) fx.events.push(`unlock(${id})`);
+        return advancePc(world, setLock(s, id, { writer: null, readers: l.readers }), t, c);
+      }
+      const at = l.readers.includes(t.id) ? l.readers.indexOf(t.id) : l.readers.length - 1;
+      if (at < 0) {
+        fx.facts.push({ fact: 'underflow', what: `up_read(${id}) with no reader: rwsem count -1`, value: -1 });
+        fx.diagnostics.push({ kind: 'WARN_ON', text: `DEBUG_RWSEMS_WARN_ON: up_read of unheld ${id}` });
+        return advancePc(world, s, t, c);
+      }
+      if (fx.record) fx.events.push(`up_read(${id})`);
+      return advancePc(world, setLock(s, id, { writer: l.writer, readers: l.readers.filter((_, k) => k !== at) }), t, c);
+    }
+    case 'add': {
+      const from = s.drivers[c.sub].counters[i.counter];
+      const to = from + i.delta;
+      if (fx.record) fx.events.push(`${c.sub}.${i.counter} ${from} -> ${to}`);
+      if (to < 0) {
+        fx.facts.push({ fact: 'underflow', what: `${c.sub}.${i.counter}`, value: to });
+        fx.diagnostics.push({ kind: 'BUG_ON', text: `BUG_ON(${c.sub}.${i.counter} < 0)` });
+      }
+      return advancePc(world, setCounter(s, c.sub, i.counter, to), t, c);
+    }
+    case 'zap': {
+      const r = invRange(s, t, c);
+      const d = s.drivers[c.sub];
+      const gone = Object.keys(d.sptes).map(Number).filter((p) => p >= r.start && p < r.end);
+      if (gone.length === 0) return advancePc(world, s, t, c);
+      if (fx.record) fx.events.push(`${c.sub}: zap secondary mappings of pages ${gone.join(',')}`);
+      const sptes = { ...d.sptes };
+      for (const p of gone) delete sptes[p];
+      return advancePc(world, { ...s, drivers: { ...s.drivers, [c.sub]: { ...d, sptes } } }, t, c);
+    }
+    case 'snapshot':
+      return advancePc(world, s, t, { ...c, locals: { ...c.locals, ...witnessLocals(s), [i.into]: s.drivers[c.sub].counters[i.counter] } });
+    case 'gup': {
+      // mmap_read_lock; resolve; mmap_read_unlock: one step, so only its lockdep edges remain.
+      const s1 = lockdepAcquire(world, s, t, 'mmap_lock', [], fx);
+      const page = faultPage(s, c).start;
+      // mmget_not_zero fails once the mm is exiting (mm_users is 0 by exit_mmap).
+      const live = !mmExiting(s1) && s1.mm.vmas.some((v) => !v.unmapped && page >= v.start && page < v.end);
+      if (!live) {
+        if (fx.record) fx.events.push(`get_user_pages(page ${page}) -> -EFAULT`);
+        return put(s1, { ...t, call: null, done: true, outcome: 'finished' });
+      }
+      const have = s1.mm.pte[page];
+      if (have !== null && have !== undefined) return advancePc(world, s1, t, { ...c, locals: { ...c.locals, frame: have } });
+      // Fault the page back in: a fresh frame (the allocation is not subject to the OOM wait).
+      const frame = s1.mm.nextFrame;
+      if (fx.record) fx.events.push(`get_user_pages(page ${page}) faults in frame ${frame}`);
+      const pte = s1.mm.pte.map((f, p) => (p === page ? frame : f));
+      return advancePc(world, { ...s1, mm: { ...s1.mm, pte, nextFrame: frame + 1 } }, t, { ...c, locals: { ...c.locals, frame } });
+    }
+    case 'install': {
+      const page = faultPage(s, c).start;
+      if (mirrorGone(s, c.sub)) {
+        if (fx.record) fx.events.push(`${c.sub}: mirror released, page ${page} not mapped`);
+        return advancePc(world, s, t, c);
+      }
+      const frame = c.locals.frame;
+      const d = s.drivers[c.sub];
+      if (fx.record) fx.events.push(`${c.sub}: map page ${page} -> frame ${frame}`);
+      return advancePc(world, { ...s, drivers: { ...s.drivers, [c.sub]: { ...d, sptes: { ...d.sptes, [page]: frame } } } }, t, c);
+    }
+    case 'setSeq': {
+      const sub = subOf(s, c.sub);
+      const cur = t.inv ? t.inv.curSeq : s.core.invalidateSeq;
+      if (fx.record) fx.events.push(`${c.sub}.invalidate_seq ${sub.invalidateSeq} -> ${cur}`);
+      return advancePc(world, setSub(s, { ...sub, invalidateSeq: cur }), t, c);
+    }
+    case 'readBegin': {
+      const seq = subOf(s, c.sub).invalidateSeq;
+      sleepAttempt(t, 'mmu_interval_read_begin', fx);
+      // lock_map_acquire/release of the notifier map: the caller must not hold a lock invalidate takes (§5.3 P3).
+      return advancePc(world, lockdepAcquire(world, s, t, 'notifier_map', [], fx), t, { ...c, locals: { ...c.locals, ...witnessLocals(s), [i.into]: seq } });
+    }
+    case 'readRetry': {
+      const retry = subOf(s, c.sub).invalidateSeq !== c.locals[i.since];
+      if (retry && fx.record) fx.events.push(`mmu_interval_read_retry -> true`);
+      return retry ? advancePc(world, s, t, c, i.then) : advancePc(world, s, t, c);
+    }
+    case 'alloc': {
+      sleepAttempt(t, 'kmalloc(GFP_KERNEL)', fx);
+      if (fx.record) fx.events.push('kmalloc(GFP_KERNEL)');
+      // might_alloc → fs_reclaim_acquire (f920e413ff9c, v5.11): every held lock → fs_reclaim.
+      return advancePc(world, lockdepAcquire(world, s, t, 'fs_reclaim', [], fx), t, c);
+    }
+    case 'waitFence': {
+      sleepAttempt(t, 'dma_fence_wait', fx);
+      if (fx.record) fx.events.push('dma_fence_wait (hardware done)');
+      return advancePc(world, s, t, c);
+    }
+    case 'waitZero': {
+      // Enabled only once the counter is 0 (blocker); remembers the witness like a snapshot does.
+      sleepAttempt(t, `wait_event(${i.counter} == 0)`, fx);
+      return advancePc(world, s, t, { ...c, locals: { ...c.locals, ...witnessLocals(s) } });
+    }
+    case 'jump':
+      return i.if === undefined || evalCond(s, t, c, i.if) ? advancePc(world, s, t, c, i.to) : advancePc(world, s, t, c);
+    case 'retry': {
+      if (t.kind !== 'fault' && t.kind !== 'ioctl') return advancePc(world, s, t, c, i.to); // callbacks do not retry
+      // A collision explained by an invalidation (active at the snapshot, started since, or
+      // active now) is the protocol working; an unexplained one is a stuck collision marker
+      // and repeats forever, so only those count towards the bound (INV-14).
+      const explained = c.locals.invActive === 1 || c.locals.invStarted !== s.nextInvId || invalidationActive(s);
+      const retries = explained ? t.retries : t.retries + 1;
+      if (retries >= world.knobs.faultRetryBound) {
+        if (fx.record) fx.events.push(`fault on ${c.sub} collided ${retries} times with no invalidation to explain it: give up`);
+        fx.facts.push({ fact: 'fault_gave_up', thread: t.id, sub: c.sub, retries });
+        return put(s, { ...t, call: null, retries, done: true, outcome: 'gave_up' });
+      }
+      if (fx.record) fx.events.push(explained ? 'fault collided with an invalidation: retry' : `fault collided with no invalidation in progress: retry (${retries})`);
+      return put(s, { ...t, retries, call: { ...c, pc: programOf(world, c).labels[i.to] } });
+    }
+    case 'ret':
+      if (a.k === null) return put(s, { ...t, call: null, done: true, outcome: 'finished' });
+      return callbackReturned(world, s, t as InvalidatingThread, c, i.value, a.k, fx);
+    default:
+      return i satisfies never;
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Labels
+
+export const describeInstr = (c: Call, i: Instr): string => {
+  switch (i.op) {
+    case 'lock':
+      return `${lockVerb(i.mode, tryOnly(i, c))}(${i.lock})`;
+    case 'unlock':
+      return `${i.mode === 'read' ? 'up_read' : 'unlock'}(${i.lock})`;
+    case 'add':
+      return `${i.counter}${i.delta > 0 ? '++' : '--'}`;
+    case 'zap':
+      return 'zap secondary mappings';
+    case 'snapshot':
+      return `${i.into} = ${i.counter}`;
+    case 'gup':
+      return 'get_user_pages';
+    case 'install':
+      return 'install secondary mapping';
+    case 'setSeq':
+      return 'mmu_interval_set_seq';
+    case 'readBegin':
+      return 'mmu_interval_read_begin';
+    case 'readRetry':
+      return 'mmu_interval_read_retry';
+    case 'alloc':
+      return 'kmalloc(GFP_KERNEL)';
+    case 'waitFence':
+      return 'dma_fence_wait';
+    case 'waitZero':
+      return `wait_event(${i.counter} == 0)`;
+    case 'jump':
+      return i.if ? `if (${describeCond(i.if)})` : `goto ${i.to}`;
+    case 'retry':
+      return 'retry';
+    case 'ret':
+      return `return ${retText(c.op, i.value)}`;
+    default:
+      return i satisfies never;
+  }
+};
+
+const lockVerb = (mode: LockMode, only: boolean): string =>
+  only ? (mode === 'read' ? 'down_read_trylock' : 'trylock') : mode === 'read' ? 'down_read' : 'lock';
+
+const describeCond = (c: Cond): string => {
+  switch (c.is) {
+    case 'nonblockable':
+      return '!blockable';
+    case 'intersects':
+      return 'range intersects';
+    case 'nonzero':
+      return `${c.counter} != 0`;
+    case 'changed':
+      return `${c.counter} != ${c.since}`;
+    case 'not':
+      return `!(${describeCond(c.cond)})`;
+    case 'any':
+      return c.conds.map(describeCond).join(' || ');
+    default:
+      return c satisfies never;
+  }
+};

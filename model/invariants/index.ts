@@ -1,0 +1,42 @@
+/**
+ * The invariant registry (DESIGN.md §3.5): INV-1 … INV-17 and INV-9b of DOMAIN.md §8, in that
+ * order of concern. Names are stable: they appear in saved cases.
+ */
+import { FaultLiveness, NoDeadlock, NonBlockingNeverSleeps, QuiescentBalanced } from './liveness.ts';
+import { LockOrder, NoStaleSecondaryMapping, NoUseAfterFree } from './memory.ts';
+import { CallerContractAfterFailure, FailableStartHasNoEnd, NoCounterUnderflow, NoEndWithoutStart, StartEndPaired, StartReturnContract } from './pairing.ts';
+import { ReaperBounded, ReaperUsefulProgress } from './reaper.ts';
+import { IntervalSeqProtocol, RegistrationExclusion, UnregisterQuiesces } from './subscriptions.ts';
+import type { Invariant } from './types.ts';
+
+export * from './liveness.ts';
+export * from './memory.ts';
+export * from './pairing.ts';
+export * from './reaper.ts';
+export * from './subscriptions.ts';
+export type { EndContext, Invariant, StepContext } from './types.ts';
+
+export const invariants: readonly Invariant[] = [
+  StartEndPaired,
+  NoEndWithoutStart,
+  QuiescentBalanced,
+  NoCounterUnderflow,
+  NonBlockingNeverSleeps,
+  StartReturnContract,
+  FailableStartHasNoEnd,
+  CallerContractAfterFailure,
+  ReaperBounded,
+  ReaperUsefulProgress,
+  NoDeadlock,
+  LockOrder,
+  NoStaleSecondaryMapping,
+  NoUseAfterFree,
+  FaultLiveness,
+  UnregisterQuiesces,
+  IntervalSeqProtocol,
+  RegistrationExclusion,
+];
+
+export const INVARIANT_NAMES: readonly string[] = invariants.map((i) => i.name);
+
+export const invariantByName = (name: string): Invariant | undefined => invariants.find((i) => i.name === name);

@@ -1,0 +1,124 @@
+/** Sleeping, balance, deadlock and fault progress: INV-5, 3, 10, 14 (DOMAIN.md §8). */
+import { threadById } from '../state.ts';
+import { blocker } from '../step.ts';
+import type { ModelState, World } from '../types.ts';
+import { firstFact, type Invariant } from './types.ts';
+
+export const NonBlockingNeverSleeps: Invariant = {
+  name: 'NonBlockingNeverSleeps',
+  kind: 'contract',
+  id: 'INV-5',
+  domainRef: 'DOMAIN.md §8 INV-5; §2.3 non_block_start/end (L-2019-NB); §3.1',
+  summary: 'inside a non-blockable invalidation no thread sleeps (mutex/rwsem wait, fence wait, reclaim)',
+  onStep: (c) => {
+    const w = firstFact(c, 'sleep_in_nonblock', (f) =>
+      `${f.thread} sleeps in a non-blockable invalidation: ${f.what}${f.nonBlockCount > 0 ? '' : ' (outside non_block_start/end: the debug check would not fire)'}`);
+    if (w) return w;
+    // Reaching a sleeping wait that cannot proceed is the same violation (the thread would sleep now).
+    const t = threadById(c.after, c.step.thread);
+    if (!t || t.done || !t.inv || t.inv.blockable) return null;
+    const b = blocker(c.world, c.after, t);
+    if (b === null || (b.on === 'lock' && c.world.lockKinds[b.lock] === 'spinlock')) return null;
+    const what =
+      b.on === 'lock' ? b.lock
+      : b.on === 'memory' ? 'free memory'
+      : b.on === 'counter' ? `${b.sub}.${b.counter} to reach 0`
+      : b.on === 'srcu' ? 'synchronize_srcu'
+      : b.on === 'registration' ? `${b.sub} to be registered`
+      : `${b.sub}'s invalidation to end`;
+    return `${t.id} would sleep in a non-blockable invalidation waiting for ${what}`;
+  },
+};
+
+export const QuiescentBalanced: Invariant = {
+  name: 'QuiescentBalanced',
+  kind: 'liveness',
+  id: 'INV-3',
+  domainRef: 'DOMAIN.md §8 INV-3',
+  summary: 'with no invalidation open after the drain: driver counters 0, core idle, no lock held by a finished thread',
+  atEnd: ({ world, state }) => {
+    if (state.threads.some((t) => t.inv !== null)) return null; // not quiescent: NoDeadlock speaks
+    for (const [sub, d] of Object.entries(state.drivers)) {
+      // An unregistered notifier may have seen a start without an end; its state is being freed (§1.4).
+      if (!state.subs.find((x) => x.name === sub)?.registered) continue;
+      for (const [counter, v] of Object.entries(d.counters)) {
+        if (world.defs[sub].counters[counter]?.balanced && v !== 0) return `${sub}.${counter} = ${v} at quiescence (expected 0)`;
+      }
+    }
+    if (state.core.activeInvalidateRanges !== 0) return `active_invalidate_ranges = ${state.core.activeInvalidateRanges} at quiescence`;
+    if (state.core.invalidateSeq & 1) return `invalidate_seq = ${state.core.invalidateSeq} (odd) at quiescence`;
+    for (const [id, l] of Object.entries(state.locks)) {
+      const holders = [...(l.writer ? [l.writer] : []), ...l.readers];
+      const dead = holders.find((h) => threadById(state, h)?.done);
+      if (dead) return `${id} is still held${l.writer === dead ? '' : ' for read'} by ${dead}, which has finished`;
+    }
+    const nb = state.threads.find((t) => t.nonBlockCount !== 0);
+    if (nb) return `${nb.id}.non_block_count = ${nb.nonBlockCount} at quiescence`;
+    return null;
+  },
+};
+
+export const NoDeadlock: Invariant = {
+  name: 'NoDeadlock',
+  kind: 'liveness',
+  id: 'INV-10',
+  domainRef: 'DOMAIN.md §8 INV-10; §3.1 (the reclaim cycle)',
+  summary: 'the drain never gets stuck: some unfinished thread can always step (waits-for graph acyclic)',
+  atEnd: ({ world, state, stuck, exhausted }) => {
+    if (exhausted) return 'the drain hit its bound: a livelock';
+    if (!stuck) return null;
+    return waitsFor(world, state);
+  },
+};
+
+/** The waits-for chain from the first blocked thread (threads → locks → holders, memory → reaper). */
+export const waitsFor = (world: World, s: ModelState): string => {
+  const edge = (id: string): { text: string; next: string | null } => {
+    const t = threadById(s, id);
+    if (!t || t.done) return { text: `${id} (finished)`, next: null };
+    const b = blocker(world, s, t);
+    if (b === null) return { text: id, next: null };
+    if (b.on === 'lock') {
+      const l = s.locks[b.lock];
+      const holder = l.writer ?? l.readers.find((r) => r !== id) ?? l.readers[0] ?? null;
+      return { text: `${id} waits for ${b.lock}${holder ? ` (held${l.writer ? '' : ' for read'} by ${holder})` : ''}`, next: holder };
+    }
+    if (b.on === 'memory') {
+      const reaper = s.threads.find((x) => x.kind === 'oom_reaper');
+      return { text: `${id} waits for free memory ← victim reaped ← oom_reaper${reaper ? '' : ' (absent)'}`, next: null };
+    }
+    if (b.on === 'counter') {
+      // The counter drops in invalidate_range_end: some open invalidation must still run it.
+      const ender = s.threads.find((x) => x.inv !== null)?.id ?? null;
+      const v = s.drivers[b.sub].counters[b.counter];
+      return { text: `${id} waits for ${b.sub}.${b.counter} = ${v} to reach 0${ender ? ' ← its invalidate_range_end in' : ' (no invalidation open: its end was lost)'}`, next: ender };
+    }
+    if (b.on === 'srcu') return { text: `${id} waits in synchronize_srcu for ${b.readers.join(', ')}`, next: b.readers[0].split('#')[0] };
+    if (b.on === 'registration') return { text: `${id} waits for ${b.sub} to be registered`, next: `register:${b.sub}` };
+    return { text: `${id} waits for the invalidation of ${b.sub} to end`, next: s.threads.find((x) => x.inv !== null)?.id ?? null };
+  };
+  const first = s.threads.find((t) => !t.done);
+  if (!first) return 'no thread left';
+  const seen: string[] = [];
+  const parts: string[] = [];
+  let cur: string | null = first.id;
+  while (cur !== null && !seen.includes(cur)) {
+    seen.push(cur);
+    const e = edge(cur);
+    parts.push(e.text);
+    cur = e.next;
+  }
+  return `stuck: ${parts.join(' → ')}${cur !== null ? ` → ${cur} (cycle)` : ''}`;
+};
+
+export const FaultLiveness: Invariant = {
+  name: 'FaultLiveness',
+  kind: 'liveness',
+  id: 'INV-14',
+  domainRef: 'DOMAIN.md §8 INV-14; §6.1 (a lost end makes every fault retry forever)',
+  summary: 'a fault retries only because of an invalidation: never on a collision marker nothing will clear',
+  onStep: (c) =>
+    firstFact(c, 'fault_gave_up', (f) =>
+      `${f.thread} collided ${f.retries} times with no invalidation started or in progress: ${f.sub}'s collision marker is stuck, so the fault retries forever`),
+};
+

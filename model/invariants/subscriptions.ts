@@ -1,0 +1,62 @@
+/** The interval core and the subscription list: INV-16, 15, 17 (DOMAIN.md §8). */
+import { threadById } from '../state.ts';
+import { firstFact, rangeText, type Invariant } from './types.ts';
+
+/**
+ * INV-16, state-based after every step: (a) every interval subscription's invalidate_seq is odd;
+ * (b) active_invalidate_ranges = 0 ⇒ invalidate_seq even; (c) while an invalidation that froze
+ * the tree (its cur_seq is odd) has not run its inv_end, invalidate_seq stays at that cur_seq —
+ * otherwise the tree was unfrozen early and a concurrent read_begin/read_retry misses the
+ * collision. Not judged: "the tree is not mutated while seq is odd" and the read_retry clause
+ * (they need the state before the step or a fault's history).
+ */
+export const IntervalSeqProtocol: Invariant = {
+  name: 'IntervalSeqProtocol',
+  kind: 'safety',
+  id: 'INV-16',
+  domainRef: 'DOMAIN.md §8 INV-16; §1.2 (invalidate_seq, active_invalidate_ranges); §1.5; §2.2 mn_itree_inv_end; §5.3',
+  summary: "interval subscriptions' seq is odd; the mm's seq is even when no invalidation is active and odd while one that froze the tree is open",
+  onStep: ({ world, after: s }) => {
+    for (const sub of s.subs) {
+      if (sub.form === 'interval' && (sub.invalidateSeq & 1) === 0) return `${sub.name}.invalidate_seq = ${sub.invalidateSeq} is even (a subscription's seq is always odd)`;
+    }
+    const { invalidateSeq: seq, activeInvalidateRanges: active } = s.core;
+    if (active === 0 && (seq & 1) === 1)
+      return `invalidate_seq = ${seq} is odd with active_invalidate_ranges = 0: the tree stays frozen with no invalidation to unfreeze it, so mmu_interval_read_begin sleeps forever`;
+    for (const t of s.threads) {
+      const inv = t.inv;
+      if (inv === null || (inv.curSeq & 1) === 0 || inv.phase === 'itree_end' || inv.phase === 'hlist_end') continue;
+      // out_would_block: a failing non-blocking invalidate already ran mn_itree_inv_end (§2.2).
+      if (inv.failedAt !== null && world.ops[inv.failedAt]?.form === 'interval') continue;
+      if (seq !== inv.curSeq)
+        return `invalidate_seq is ${seq} while ${t.id}'s invalidation #${inv.id} of ${rangeText(inv)}, which froze the tree at ${inv.curSeq}, has not ended: a concurrent mmu_interval_read_begin/read_retry misses the collision`;
+    }
+    return null;
+  },
+};
+
+export const UnregisterQuiesces: Invariant = {
+  name: 'UnregisterQuiesces',
+  kind: 'safety',
+  id: 'INV-15',
+  domainRef: 'DOMAIN.md §8 INV-15; §1.4 (synchronize_srcu in mmu_notifier_unregister)',
+  summary: 'after mmu_notifier_unregister / mmu_interval_notifier_remove returns, no callback of that notifier runs',
+  onStep: (c) => {
+    const t = threadById(c.after, c.step.thread);
+    const call = t?.call;
+    if (!call || call.op === 'fault' || call.op === 'ioctl') return null;
+    const unreg = threadById(c.after, `unregister:${call.sub}`);
+    return unreg?.done ? `${call.sub}.${call.op} runs in ${t.id} after ${unreg.id} returned` : null;
+  },
+};
+
+export const RegistrationExclusion: Invariant = {
+  name: 'RegistrationExclusion',
+  kind: 'safety',
+  id: 'INV-17',
+  domainRef: 'DOMAIN.md §8 INV-17; §1.4 (mm_take_all_locks), §5.2 precondition 1',
+  summary: 'no notifier joins the hlist while an invalidation on the mm is between its start and its end',
+  onStep: (c) =>
+    firstFact(c, 'hlist_added', (f) =>
+      f.openInvalidations.length ? `${f.sub} joined the hlist while ${f.openInvalidations.join(', ')} had an invalidation open (registration did not exclude it)` : null),
+};

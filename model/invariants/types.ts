@@ -1,0 +1,53 @@
+/**
+ * The invariant registry's vocabulary (DESIGN.md §3.5): an invariant is a named pure predicate
+ * citing its DOMAIN.md §8 entry. `safety` and `contract` invariants are judged after every step
+ * from the step's facts and state; `liveness` ones once, after the drain, except where the run
+ * itself shows the violation at one step (a fault giving up, the reaper declaring success). A
+ * predicate returns null (ok) or a witness sentence that says what broke and where.
+ */
+import type { Fact } from '../facts.ts';
+import type { Stepped } from '../step.ts';
+import type { Invalidation, ModelState, World } from '../types.ts';
+
+export interface StepContext {
+  readonly world: World;
+  readonly after: ModelState;
+  readonly step: Stepped;
+}
+
+export interface EndContext {
+  readonly world: World;
+  readonly state: ModelState;
+  /** Threads unfinished while none can step. */
+  readonly stuck: boolean;
+  /** The drain hit its bound with threads still stepping. */
+  readonly exhausted: boolean;
+}
+
+export interface Invariant {
+  readonly name: string;
+  readonly kind: 'safety' | 'liveness' | 'contract';
+  /** The DOMAIN.md §8 entry: 'INV-1' … 'INV-17', 'INV-9b'. */
+  readonly id: string;
+  readonly domainRef: string;
+  readonly summary: string;
+  readonly onStep?: (c: StepContext) => string | null;
+  readonly atEnd?: (c: EndContext) => string | null;
+}
+
+/** The first fact of this kind in the step whose witness is not null. */
+export const firstFact = <F extends Fact['fact']>(c: StepContext, kind: F, witness: (f: Extract<Fact, { fact: F }>) => string | null): string | null => {
+  for (const f of c.step.facts) {
+    if (f.fact !== kind) continue;
+    const w = witness(f as Extract<Fact, { fact: F }>);
+    if (w !== null) return w;
+  }
+  return null;
+};
+
+export const rangeText = (inv: Invalidation): string => `[${inv.range.start},${inv.range.end})`;
+
+/** A non-blocking start that returned -EAGAIN: in the model any failed callback makes it fail (§2.2). */
+export const failedNonblock = (inv: Invalidation): boolean => !inv.blockable && Object.values(inv.results).includes('fail');
+
+export const failedBy = (inv: Invalidation): string => (inv.failedAt ? `${inv.failedAt} returned -EAGAIN` : 'it returned -EAGAIN');

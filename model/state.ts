@@ -1,0 +1,82 @@
+/**
+ * Reading and updating the state. Spread-copy stands in for TLA+'s UNCHANGED: every update
+ * returns a new state and shares what it did not touch.
+ */
+import type { LockMode } from './program.ts';
+import type { Call, Lock, ModelState, Range, Subscription, ThreadState, World } from './types.ts';
+
+export const FREE: Lock = { writer: null, readers: [] };
+
+export const threadById = (s: ModelState, id: string): ThreadState | undefined => s.threads.find((t) => t.id === id);
+
+export const put = (s: ModelState, t: ThreadState): ModelState => ({ ...s, threads: s.threads.map((x) => (x.id === t.id ? t : x)) });
+
+export const setLock = (s: ModelState, id: string, l: Lock): ModelState => ({ ...s, locks: { ...s.locks, [id]: l } });
+
+export const setCounter = (s: ModelState, sub: string, counter: string, v: number): ModelState => {
+  const d = s.drivers[sub];
+  return { ...s, drivers: { ...s.drivers, [sub]: { ...d, counters: { ...d.counters, [counter]: v } } } };
+};
+
+export const subOf = (s: ModelState, name: string): Subscription => s.subs.find((x) => x.name === name) as Subscription;
+
+export const setSub = (s: ModelState, sub: Subscription): ModelState => ({ ...s, subs: s.subs.map((x) => (x.name === sub.name ? sub : x)) });
+
+/** MMF_OOM_SKIP: the OOM killer will not pick this mm again (DOMAIN.md §3.2). */
+export const setSkip = (s: ModelState): ModelState => ({ ...s, mm: { ...s.mm, MMF_OOM_SKIP: true } });
+
+/** A thread is over: its kind's last pc, done, with this outcome. */
+export const finish = <T extends ThreadState>(t: T, outcome: ThreadState['outcome'] = 'finished'): T => ({ ...t, pc: 'done', done: true, outcome });
+
+export const lockBusy = (l: Lock, mode: LockMode): boolean => l.writer !== null || (mode === 'write' && l.readers.length > 0);
+
+export const lockId = (sub: string, lock: string): string => `${sub}.${lock}`;
+
+export const intersects = (a: Range, b: Range): boolean => a.start < b.end && b.start < a.end;
+
+export const vmaRange = (s: ModelState, vma: number): Range => ({ start: s.mm.vmas[vma].start, end: s.mm.vmas[vma].end });
+
+/** mn_itree_is_invalidating for one sub: its seq equals the mm's odd seq (DOMAIN.md §5.3). */
+export const isInvalidating = (s: ModelState, sub: Subscription): boolean =>
+  (s.core.invalidateSeq & 1) === 1 && sub.invalidateSeq === s.core.invalidateSeq;
+
+export const invalidationActive = (s: ModelState): boolean => s.core.activeInvalidateRanges > 0 || s.threads.some((t) => t.inv !== null);
+
+/** Whether memory is short: the victim is this mm until it is reaped or skipped (DOMAIN.md §3.1, §9). */
+export const memoryShort = (world: World, s: ModelState): boolean => world.underOom && !s.mm.MMF_OOM_SKIP;
+
+export const registerPending = (s: ModelState, sub: string): boolean => s.threads.some((x) => x.id === `register:${sub}` && !x.done);
+
+/** exit_mmap has begun: mm_users reached 0. */
+export const mmExiting = (s: ModelState): boolean => s.threads.some((x) => x.kind === 'exit_mmap' && (x.pc !== 'itree_release' || x.inv !== null));
+
+/** The device's mirror is shut down (released), or unregistered for good. */
+export const mirrorGone = (s: ModelState, name: string): boolean => {
+  const sub = subOf(s, name);
+  return sub.released || (!sub.registered && !registerPending(s, name));
+};
+
+/** Whether the thread holds any lock of this notifier's driver. */
+export const holdsDriverLock = (s: ModelState, t: ThreadState, sub: string): boolean =>
+  Object.entries(s.locks).some(([id, l]) => id.startsWith(`${sub}.`) && (l.writer === t.id || l.readers.includes(t.id)));
+
+/** The page a fault works on: the first page of the notifier's interval. */
+export const faultPage = (s: ModelState, c: Call): Range => {
+  const iv = subOf(s, c.sub).interval;
+  return { start: iv.start, end: iv.start + 1 };
+};
+
+/** The hlist walk order: registered classic notifiers. */
+export const hlistNames = (s: ModelState): string[] => s.subs.filter((x) => x.registered && x.form === 'hlist').map((x) => x.name);
+
+/** Walks in flight now: every thread inside a start, undo or end walk (an SRCU read section). */
+export const srcuReadersNow = (s: ModelState): string[] =>
+  s.threads.filter((x) => x.inv !== null && x.inv.phase !== 'returned').map((x) => `${x.id}#${x.inv?.id}`);
+
+/** The walks recorded by synchronize_srcu that are still traversing the list. */
+export const srcuPending = (s: ModelState, readers: readonly string[]): string[] =>
+  readers.filter((r) => {
+    const [tid, inv] = r.split('#');
+    const w = threadById(s, tid)?.inv;
+    return w !== null && w !== undefined && String(w.id) === inv && w.phase !== 'returned';
+  });

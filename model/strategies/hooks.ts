@@ -1,0 +1,34 @@
+/**
+ * Building blocks the strategy files share (DESIGN.md §3.3): the kernel's own choice at each
+ * decision point, so a strategy file states only where it differs.
+ */
+import type { DriverDef, ResolvedOps, RollbackStrategy, Subscription } from '../types.ts';
+
+const hlistOps = (def: DriverDef): ResolvedOps | null =>
+  def.hlist && { form: 'hlist', invalidate_range_start: def.hlist.invalidateRangeStart, invalidate_range_end: def.hlist.invalidateRangeEnd, invalidate: null, fault: def.hlist.fault, ioctl: def.ioctl };
+
+const intervalOps = (def: DriverDef): ResolvedOps | null =>
+  def.interval && { form: 'interval', invalidate_range_start: null, invalidate_range_end: null, invalidate: def.interval.invalidate, fault: def.interval.fault, ioctl: def.ioctl };
+
+/** A notifier runs its classic hlist form, else its interval form (mmu_interval_notifier, §1.5). */
+export const classicOps = (def: DriverDef): ResolvedOps | null => hlistOps(def) ?? intervalOps(def);
+
+/** Every notifier runs through the interval core (Christoph's core counter, §5.3). */
+export const intervalCoreOps = intervalOps;
+
+/** hlist_add_head_rcu: the newest registration is walked first (DOMAIN.md §1.4). */
+export const headAdd = (list: readonly Subscription[], added: Subscription): readonly Subscription[] => [added, ...list];
+
+/** Kept sorted by address, so the undo walk can stop at the failing notifier (§5.2). */
+export const sortedAdd = (list: readonly Subscription[], added: Subscription): readonly Subscription[] => [...list, added].sort((a, b) => a.address - b.address);
+
+/** v4.19–v5.11 mainline at every decision point: walk on after a failure, no WARN, no rollback, no end. */
+export const MAINLINE_2018: Omit<RollbackStrategy, 'name' | 'title' | 'domainRef'> = {
+  opsFor: classicOps,
+  hlistAdd: headAdd,
+  hlistAddLabel: 'hlist_add_head_rcu',
+  afterFailedStart: () => 'continue',
+  warnOnFailedStart: () => null,
+  undo: () => 'stop',
+  reaperAfterFailedStart: () => 'no-end',
+};

@@ -1,0 +1,72 @@
+/**
+ * Shared scenario builders and steppers for the property tests: one copy of each.
+ */
+import { resolve, run, step, threadById, type Catalogue, type Fact, type ModelState, type NotifierSpec, type Range, type RunOptions, type RunReport, type Scenario, type Stepped, type ThreadKind, type ThreadState, type World } from '../model/index.ts';
+
+export const VMA: Range = { start: 0, end: 4 };
+
+export const times = <T,>(x: T, n: number): T[] => Array.from({ length: n }, () => x);
+
+/** A notifier spec; the interval only when given. */
+export const notifier = (name: string, driver: string, address: number, interval?: Range): NotifierSpec => ({ name, driver, address, ...(interval ? { interval } : {}) });
+
+/** A scenario with the common defaults: skip-all-end, the v4.19+ reaper, one VMA [0,4), the reaper alone. */
+export const scenario = (o: Partial<Scenario> & Pick<Scenario, 'notifiers'>): Scenario => ({
+  strategy: o.strategy ?? 'skip-all-end',
+  reaper: o.reaper ?? 'nonblock-per-vma',
+  vmas: o.vmas ?? [VMA],
+  notifiers: o.notifiers,
+  threads: o.threads ?? ['oom_reaper'],
+  ...(o.knobs ? { knobs: o.knobs } : {}),
+});
+
+/** The static world and the initial state; an invalid scenario is a test bug. */
+export const world = (s: Scenario, catalogue?: Catalogue): { world: World; state: ModelState } => {
+  const r = resolve(s, catalogue);
+  if (!r.ok) throw new Error(r.error);
+  return { world: r.world, state: r.state };
+};
+
+/** One step that must happen. */
+export const stepOnce = (w: World, s: ModelState, id: string): Stepped => {
+  const r = step(w, s, id);
+  if (r.tag !== 'stepped') throw new Error(`${id} cannot step (${r.tag})`);
+  return r;
+};
+
+/** Step `id` until `until(state, thread)` holds (at most `max` steps). */
+export const stepUntil = (w: World, s: ModelState, id: string, until: (s: ModelState, t: ThreadState) => boolean, max = 200): ModelState => {
+  let cur = s;
+  for (let k = 0; k < max; k++) {
+    if (until(cur, threadById(cur, id) as ThreadState)) return cur;
+    cur = stepOnce(w, cur, id).state;
+  }
+  if (until(cur, threadById(cur, id) as ThreadState)) return cur;
+  throw new Error(`${id}: condition not reached in ${max} steps`);
+};
+
+/** The thread `id`, which must be of this kind. */
+export const threadOf = <K extends ThreadKind>(s: ModelState, id: string, kind: K): Extract<ThreadState, { kind: K }> => {
+  const t = threadById(s, id);
+  if (!t || t.kind !== kind) throw new Error(`no ${kind} thread ${id}`);
+  return t as Extract<ThreadState, { kind: K }>;
+};
+
+export const reaperOf = (s: ModelState) => threadOf(s, 'oom_reaper', 'oom_reaper');
+
+/** Replace fields of one thread (for hand-made states). */
+export const withThread = (s: ModelState, id: string, patch: Partial<ThreadState>): ModelState => ({
+  ...s,
+  threads: s.threads.map((t) => (t.id === id ? ({ ...t, ...patch } as ThreadState) : t)),
+});
+
+/** A run that keeps every step's facts: what the invariants judge, for tests to assert on. */
+export const runWithFacts = (sc: Scenario, schedule: readonly string[], opts: RunOptions = {}): RunReport & { readonly facts: readonly Fact[] } => {
+  const facts: Fact[] = [];
+  const r = run(sc, schedule, { ...opts, onStep: (st) => facts.push(...st.facts) });
+  return { ...r, facts };
+};
+
+/** The facts of one kind. */
+export const factsOf = <F extends Fact['fact']>(facts: readonly Fact[], kind: F): Extract<Fact, { fact: F }>[] =>
+  facts.filter((f): f is Extract<Fact, { fact: F }> => f.fact === kind);
