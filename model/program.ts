@@ -113,20 +113,20 @@ export const C = {
 
 /**
  * The collision-retry fault of an interval subscription (DOMAIN.md §2.5, §5.3): read_begin,
- * resolve the page, take the driver lock, read_retry under it, install or retry. Used by the
- * core-counter adaptations of classic drivers.
+ * resolve the page, take the driver lock (if any), read_retry under it, install or retry.
+ * Every interval-form preset faults this way; they differ only in the lock.
  */
-export const intervalFault = (lock: string): Program =>
+export const intervalFault = (lock: string | null, mode: LockMode = 'write'): Program =>
   program([
     ':retry',
     I.readBegin('snap'),
     I.gup,
-    I.lock(lock),
+    ...(lock ? [I.lock(lock, mode)] : []),
     I.readRetry('snap', 'busy'),
     I.install,
-    I.unlock(lock),
+    ...(lock ? [I.unlock(lock, mode)] : []),
     I.ret(0),
     ':busy',
-    I.unlock(lock),
+    ...(lock ? [I.unlock(lock, mode)] : []),
     I.retry('retry'),
   ]);

@@ -68,9 +68,10 @@ export interface Scenario {
 
 export type LockKind = 'spinlock' | 'mutex' | 'rwsem';
 
+/** A classic notifier's callbacks, keyed as the members of struct mmu_notifier_ops. */
 export interface HlistOps {
-  readonly invalidateRangeStart: Program;
-  readonly invalidateRangeEnd: Program | null;
+  readonly invalidate_range_start: Program;
+  readonly invalidate_range_end: Program | null;
   readonly fault: Program | null;
 }
 

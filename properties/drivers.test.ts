@@ -107,8 +107,8 @@ describe('the preset registry (DESIGN.md §3.4, DOMAIN.md §5 vocabulary)', () =
     expect(d.domainRef).toContain(`DOMAIN.md ${section}`);
     expect(d.hlist !== null).toBe(hlist);
     expect(d.interval !== null).toBe(interval);
-    expect(d.hlist?.invalidateRangeEnd != null).toBe(hasEnd);
-    expect(canFail(d.hlist?.invalidateRangeStart ?? null)).toBe(startFails);
+    expect(d.hlist?.invalidate_range_end != null).toBe(hasEnd);
+    expect(canFail(d.hlist?.invalidate_range_start ?? null)).toBe(startFails);
     // DOMAIN.md §5: A = end undoes start state, B = start may fail, S = no end.
     const computed = d.hlist === null ? 'S' : hasEnd ? (startFails ? 'AB' : 'A') : 'S';
     expect(computed).toBe(type);

@@ -5,7 +5,7 @@
  * signalled counts as no longer mapped by the GPU (`zap`), and the next command submission
  * revalidates it (`install`).
  */
-import { C, EAGAIN, I, program } from '../program.ts';
+import { C, EAGAIN, I, intervalFault, program } from '../program.ts';
 import type { DriverDef } from '../types.ts';
 
 /**
@@ -42,7 +42,7 @@ export const amdgpu419: DriverDef = {
   locks: { read_lock: 'mutex', amn_lock: 'rwsem' },
   counters: { mmu_invalidations: { balanced: false } },
   hlist: {
-    invalidateRangeStart: program([
+    invalidate_range_start: program([
       I.nbTrylock('read_lock', 'write', 'eagain'), // amdgpu_mn_read_lock: blk mutex_lock / nb mutex_trylock(&amn->read_lock) else -EAGAIN
       I.lock('amn_lock', 'read'), // atomic_inc_return(&recursion) == 1 ⇒ down_read_non_owner(&amn->lock): sleeps even if !blockable
       I.unlock('read_lock'),
@@ -59,7 +59,7 @@ export const amdgpu419: DriverDef = {
       ':eagain',
       I.ret(EAGAIN),
     ]),
-    invalidateRangeEnd: program([
+    invalidate_range_end: program([
       I.unlock('amn_lock', 'read'), // amdgpu_mn_invalidate_range_end → amdgpu_mn_read_unlock: up_read_non_owner
       I.ret(0),
     ]),
@@ -115,19 +115,10 @@ export const amdgpu55: DriverDef = {
       ':fail',
       I.ret(EAGAIN), // false
     ]),
-    fault: program([
-      ':retry',
-      I.readBegin('snap'), // amdgpu_ttm_tt_get_user_pages: range->notifier_seq = mmu_interval_read_begin
-      I.gup, // hmm_range_fault
-      I.lock('notifier_lock'), // amdgpu_cs_submit: mutex_lock(&p->adev->notifier_lock)
-      I.readRetry('snap', 'busy'), // !amdgpu_ttm_tt_get_user_pages_done ⇒ -EAGAIN
-      I.install, // job pushed with the userptr BO
-      I.unlock('notifier_lock'),
-      I.ret(0),
-      ':busy',
-      I.unlock('notifier_lock'),
-      I.retry('retry'), // drmIoctl in libdrm restarts amdgpu_cs_ioctl
-    ]),
+    // amdgpu_ttm_tt_get_user_pages: mmu_interval_read_begin, hmm_range_fault; amdgpu_cs_submit:
+    // mutex_lock(&adev->notifier_lock), !amdgpu_ttm_tt_get_user_pages_done ⇒ -EAGAIN, and
+    // drmIoctl in libdrm restarts amdgpu_cs_ioctl.
+    fault: intervalFault('notifier_lock'),
   },
   ioctl: program([
     I.lock('notifier_lock'), // amdgpu_cs_submit: mutex_lock(&p->adev->notifier_lock)

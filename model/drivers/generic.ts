@@ -64,7 +64,7 @@ export const genericDriver = (k: GenericKnobs): DriverDef => {
     summary: `generic ${JSON.stringify(k)}`,
     locks: { lock: k.nonblockStart === 'never-fails' ? 'spinlock' : k.holdsLockAcrossWindow ? 'rwsem' : 'mutex' },
     counters: { count: { balanced: true }, seq: { balanced: false } },
-    hlist: { invalidateRangeStart: start, invalidateRangeEnd: end, fault },
+    hlist: { invalidate_range_start: start, invalidate_range_end: end, fault },
     interval: {
       invalidate: program([
         ...(k.nonblockStart === 'trylock' ? [I.nbTrylock('lock', 'write', 'fail')]

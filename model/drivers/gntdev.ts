@@ -23,7 +23,7 @@ export const gntdev: DriverDef = {
   locks: { priv_lock: 'mutex' },
   counters: {},
   hlist: {
-    invalidateRangeStart: program([
+    invalidate_range_start: program([
       I.nbTrylock('priv_lock', 'write', 'eagain'), // blk mutex_lock / nb mutex_trylock(&priv->lock) else -EAGAIN
       I.jump('out', C.not(C.intersects)), // unmap_if_in_range: !in_range(map, start, end) ⇒ 0
       I.jump('eagain_locked', C.nonblockable), // if (!blockable) return -EAGAIN;
@@ -38,7 +38,7 @@ export const gntdev: DriverDef = {
       ':eagain',
       I.ret(EAGAIN),
     ]),
-    invalidateRangeEnd: null,
+    invalidate_range_end: null,
     fault: null,
   },
   // core-counter adaptation (DESIGN.md §3.3), in the shape of gntdev's later mainline conversion

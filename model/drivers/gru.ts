@@ -11,7 +11,7 @@
  * that races with a TLB invalidate (grufault.c comment), which the model does not have, so the
  * step between the check and `install` is an unprotected window here.
  */
-import { C, I, program } from '../program.ts';
+import { C, I, intervalFault, program } from '../program.ts';
 import type { DriverDef } from '../types.ts';
 
 export const gru: DriverDef = {
@@ -22,12 +22,12 @@ export const gru: DriverDef = {
   locks: {},
   counters: { ms_range_active: { balanced: true } },
   hlist: {
-    invalidateRangeStart: program([
+    invalidate_range_start: program([
       I.inc('ms_range_active'), // atomic_inc(&gms->ms_range_active)
       I.zap, // gru_flush_tlb_range(gms, start, end - start)
       I.ret(0),
     ]),
-    invalidateRangeEnd: program([
+    invalidate_range_end: program([
       I.dec('ms_range_active'), // (void)atomic_dec_and_test(&gms->ms_range_active); wake_up_all
       I.ret(0),
     ]),
@@ -52,16 +52,7 @@ export const gru: DriverDef = {
       I.zap, // gru_flush_tlb_range
       I.ret(0), // true, also when !blockable
     ]),
-    fault: program([
-      ':retry',
-      I.readBegin('snap'),
-      I.gup,
-      I.readRetry('snap', 'busy'),
-      I.install,
-      I.ret(0),
-      ':busy',
-      I.retry('retry'),
-    ]),
+    fault: intervalFault(null),
   },
   ioctl: null,
 };

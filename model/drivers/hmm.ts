@@ -71,7 +71,7 @@ export const hmm52: DriverDef = {
   locks: { hmm_lock: 'mutex', mirrors_sem: 'rwsem', mirror_lock: 'rwsem' },
   counters: { notifiers: { balanced: true } },
   hlist: {
-    invalidateRangeStart: program([
+    invalidate_range_start: program([
       I.nbTrylock('hmm_lock', 'write', 'eagain'), // blk mutex_lock / nb mutex_trylock(&hmm->lock) else -EAGAIN
       I.inc('notifiers'), // hmm->notifiers++; overlapping ranges: valid = false
       I.unlock('hmm_lock'),
@@ -83,7 +83,7 @@ export const hmm52: DriverDef = {
       ':eagain',
       I.ret(EAGAIN),
     ]),
-    invalidateRangeEnd: program([
+    invalidate_range_end: program([
       I.lock('hmm_lock'), // mutex_lock(&hmm->lock): a sleeping lock, also on the reaper's path
       I.dec('notifiers'), // at 0: every range valid again, wake_up_all(&hmm->wq)
       I.unlock('hmm_lock'),
@@ -114,7 +114,7 @@ export const hmm53: DriverDef = {
   locks: { ranges_lock: 'spinlock', mirrors_sem: 'rwsem', mirror_lock: 'rwsem' },
   counters: { notifiers: { balanced: true } },
   hlist: {
-    invalidateRangeStart: program([
+    invalidate_range_start: program([
       I.lock('ranges_lock'), // spin_lock_irqsave(&hmm->ranges_lock)
       I.inc('notifiers'), // hmm->notifiers++; overlapping ranges: valid = false
       I.unlock('ranges_lock'),
@@ -131,7 +131,7 @@ export const hmm53: DriverDef = {
       I.unlock('ranges_lock'),
       I.ret(EAGAIN),
     ]),
-    invalidateRangeEnd: program([
+    invalidate_range_end: program([
       I.lock('ranges_lock'), // notifiers_decrement under the spinlock
       I.dec('notifiers'),
       I.unlock('ranges_lock'),

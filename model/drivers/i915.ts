@@ -21,7 +21,7 @@ export const i915_419: DriverDef = {
   locks: { mn_lock: 'spinlock' },
   counters: { userptr_cancels: { balanced: false } },
   hlist: {
-    invalidateRangeStart: program([
+    invalidate_range_start: program([
       I.jump('out', C.not(C.intersects)), // RB_EMPTY_ROOT / no intersecting object
       I.lock('mn_lock'),
       I.jump('eagain', C.nonblockable), // "not do anything here if !blockable" (Chris Wilson, Seed4)
@@ -35,7 +35,7 @@ export const i915_419: DriverDef = {
       I.unlock('mn_lock'),
       I.ret(EAGAIN),
     ]),
-    invalidateRangeEnd: null,
+    invalidate_range_end: null,
     fault: program([
       ':retry',
       I.snapshot('userptr_cancels', 'snap'), // __i915_gem_userptr_get_pages_schedule: userptr.work = work
@@ -99,19 +99,9 @@ export const i915_513: DriverDef = {
       ':fail',
       I.ret(EAGAIN), // false
     ]),
-    fault: program([
-      ':retry',
-      I.readBegin('snap'), // i915_gem_object_userptr_submit_init: mmu_interval_read_begin
-      I.gup, // pin_user_pages_fast
-      I.lock('notifier_lock', 'read'), // read_lock(&i915->mm.notifier_lock)
-      I.readRetry('snap', 'busy'), // i915_gem_object_userptr_submit_done: read_retry ⇒ -EAGAIN
-      I.install,
-      I.unlock('notifier_lock', 'read'),
-      I.ret(0),
-      ':busy',
-      I.unlock('notifier_lock', 'read'),
-      I.retry('retry'),
-    ]),
+    // i915_gem_object_userptr_submit_init: mmu_interval_read_begin, pin_user_pages_fast;
+    // i915_gem_object_userptr_submit_done: read_lock(&i915->mm.notifier_lock), read_retry ⇒ -EAGAIN.
+    fault: intervalFault('notifier_lock', 'read'),
   },
   ioctl: null,
 };

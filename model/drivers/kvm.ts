@@ -17,14 +17,14 @@ export const kvm: DriverDef = {
   locks: { mmu_lock: 'spinlock' },
   counters: { mmu_invalidate_in_progress: { balanced: true }, mmu_invalidate_seq: { balanced: false } },
   hlist: {
-    invalidateRangeStart: program([
+    invalidate_range_start: program([
       I.lock('mmu_lock'), // spin_lock(&kvm->mmu_lock): blk and nb identical
       I.inc('mmu_invalidate_in_progress'), // Pairs with the decrement in range_end()
       I.zap, // kvm_unmap_hva_range() + remote TLB flush
       I.unlock('mmu_lock'),
       I.ret(0),
     ]),
-    invalidateRangeEnd: program([
+    invalidate_range_end: program([
       I.lock('mmu_lock'),
       I.inc('mmu_invalidate_seq'), // bump seq before the count drops (smp_wmb)
       I.dec('mmu_invalidate_in_progress'), // Pairs with the increment in range_start(); BUG_ON(<0)

@@ -19,7 +19,7 @@
  * Abstracts: the MIGRATE-with-own-owner skip and the "unmanaged" window are not modelled (no
  * migration events; every page is managed); the fault loop's HMM_RANGE_DEFAULT_TIMEOUT is not.
  */
-import { C, EAGAIN, I, program } from '../program.ts';
+import { C, EAGAIN, I, intervalFault, program } from '../program.ts';
 import type { DriverDef } from '../types.ts';
 
 export const nouveau55: DriverDef = {
@@ -30,7 +30,7 @@ export const nouveau55: DriverDef = {
   locks: { mutex: 'mutex' },
   counters: {},
   hlist: {
-    invalidateRangeStart: program([
+    invalidate_range_start: program([
       I.jump('eagain', C.nonblockable), // if (!mmu_notifier_range_blockable(update)) return -EAGAIN;
       I.lock('mutex'), // mutex_lock(&svmm->mutex)
       I.zap, // nouveau_svmm_invalidate: NVIF_VMM_V0_PFNCLR for the range
@@ -39,7 +39,7 @@ export const nouveau55: DriverDef = {
       ':eagain',
       I.ret(EAGAIN),
     ]),
-    invalidateRangeEnd: null,
+    invalidate_range_end: null,
     fault: null, // see the file comment: the collision check needs the per-fault interval notifier
   },
   interval: {
@@ -55,19 +55,10 @@ export const nouveau55: DriverDef = {
       ':fail',
       I.ret(EAGAIN), // false
     ]),
-    fault: program([
-      ':retry',
-      I.readBegin('snap'), // nouveau_range_fault: mmu_interval_read_begin(&notifier->notifier)
-      I.gup, // hmm_range_fault under mmap_read_lock
-      I.lock('mutex'), // mutex_lock(&svmm->mutex)
-      I.readRetry('snap', 'busy'), // mmu_interval_read_retry ⇒ unlock, loop
-      I.install, // nvif_object_ioctl(PFNMAP): program the GPU PTEs
-      I.unlock('mutex'),
-      I.ret(0), // mmu_interval_notifier_remove (not modelled)
-      ':busy',
-      I.unlock('mutex'),
-      I.retry('retry'),
-    ]),
+    // nouveau_range_fault: mmu_interval_read_begin, hmm_range_fault under mmap_read_lock,
+    // mutex_lock(&svmm->mutex), mmu_interval_read_retry ⇒ unlock and loop, else program the GPU
+    // PTEs (nvif_object_ioctl PFNMAP); the mmu_interval_notifier_remove after it is not modelled.
+    fault: intervalFault('mutex'),
   },
   ioctl: null,
 };

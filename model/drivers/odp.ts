@@ -5,7 +5,7 @@
  * mn_counters_active is always true (so the 4.19 no_private_counters activation path in
  * ib_ucontext_notifier_end_account never runs).
  */
-import { C, EAGAIN, I, program } from '../program.ts';
+import { C, EAGAIN, I, intervalFault, program } from '../program.ts';
 import type { DriverDef } from '../types.ts';
 
 const odpFault = program([
@@ -37,7 +37,7 @@ export const odp420: DriverDef = {
   locks: { umem_rwsem: 'rwsem', umem_mutex: 'mutex' },
   counters: { notifiers_count: { balanced: true }, notifiers_seq: { balanced: false } },
   hlist: {
-    invalidateRangeStart: program([
+    invalidate_range_start: program([
       I.nbTrylock('umem_rwsem', 'read', 'eagain'), // blk down_read / nb down_read_trylock else -EAGAIN
       I.jump('out', C.not(C.intersects)), // rbt_ib_umem_for_each_in_range finds nothing
       I.jump('eagain_locked', C.nonblockable), // nb: -EAGAIN on the first intersecting umem
@@ -52,7 +52,7 @@ export const odp420: DriverDef = {
       ':eagain',
       I.ret(EAGAIN),
     ]),
-    invalidateRangeEnd: program([
+    invalidate_range_end: program([
       I.jump('unlock', C.not(C.intersects)),
       I.lock('umem_mutex'), // ib_umem_notifier_end_account
       I.inc('notifiers_seq'),
@@ -91,7 +91,7 @@ export const odp419: DriverDef = {
   locks: { umem_rwsem: 'rwsem', umem_mutex: 'mutex' },
   counters: { notifier_count: { balanced: true }, notifiers_count: { balanced: true }, notifiers_seq: { balanced: false } },
   hlist: {
-    invalidateRangeStart: program([
+    invalidate_range_start: program([
       I.nbTrylock('umem_rwsem', 'read', 'eagain'), // blk down_read / nb down_read_trylock(&context->umem_rwsem) else -EAGAIN
       I.inc('notifier_count'), // ib_ucontext_notifier_start_account: atomic_inc(&context->notifier_count)
       I.jump('out', C.not(C.intersects)), // rbt_ib_umem_for_each_in_range finds no umem
@@ -109,7 +109,7 @@ export const odp419: DriverDef = {
       ':eagain',
       I.ret(EAGAIN),
     ]),
-    invalidateRangeEnd: program([
+    invalidate_range_end: program([
       I.lock('umem_rwsem', 'read'), // down_read(&context->umem_rwsem), even when !blockable
       I.jump('unlock', C.not(C.intersects)),
       I.lock('umem_mutex'), // invalidate_range_end_trampoline → ib_umem_notifier_end_account
@@ -159,19 +159,10 @@ export const odp55: DriverDef = {
       ':fail',
       I.ret(EAGAIN), // false
     ]),
-    fault: program([
-      ':retry',
-      I.readBegin('snap'), // mmu_interval_read_begin(&umem_odp->notifier)
-      I.gup, // get_user_pages_remote / hmm_range_fault
-      I.lock('umem_mutex'),
-      I.readRetry('snap', 'busy'), // mmu_interval_read_retry ⇒ -EAGAIN, the fault is retried
-      I.install, // map the DMA pages into the MTT
-      I.unlock('umem_mutex'),
-      I.ret(0),
-      ':busy',
-      I.unlock('umem_mutex'),
-      I.retry('retry'),
-    ]),
+    // mmu_interval_read_begin(&umem_odp->notifier), get_user_pages_remote / hmm_range_fault,
+    // mutex_lock(&umem_odp->umem_mutex), read_retry ⇒ -EAGAIN and the fault is retried, else map
+    // the DMA pages into the MTT.
+    fault: intervalFault('umem_mutex'),
   },
   ioctl: null,
 };

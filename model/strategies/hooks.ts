@@ -5,7 +5,7 @@
 import type { DriverDef, ResolvedOps, RollbackStrategy, Subscription } from '../types.ts';
 
 const hlistOps = (def: DriverDef): ResolvedOps | null =>
-  def.hlist && { form: 'hlist', invalidate_range_start: def.hlist.invalidateRangeStart, invalidate_range_end: def.hlist.invalidateRangeEnd, invalidate: null, fault: def.hlist.fault, ioctl: def.ioctl };
+  def.hlist && { form: 'hlist', invalidate_range_start: def.hlist.invalidate_range_start, invalidate_range_end: def.hlist.invalidate_range_end, invalidate: null, fault: def.hlist.fault, ioctl: def.ioctl };
 
 const intervalOps = (def: DriverDef): ResolvedOps | null =>
   def.interval && { form: 'interval', invalidate_range_start: null, invalidate_range_end: null, invalidate: def.interval.invalidate, fault: def.interval.fault, ioctl: def.ioctl };
