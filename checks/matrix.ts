@@ -1,5 +1,5 @@
 /**
- * The expected-verdict matrix (DESIGN.md §7): strategy × scenario family × invariant. Every
+ * The expected-verdict matrix (docs/design.md §7): strategy × scenario family × invariant. Every
  * invariant of the registry is judged on every row: the ones named in `violated` must be found
  * and shrunk to at most the declared length (the longest shrunk counterexample seen over five
  * seeds, in steps: executed schedule plus drain, up to the violating step); every other one must

@@ -1,7 +1,7 @@
 /**
  * exit_mmap of the victim (≈v4.19–v5.x): mmu_notifier_release (mn_itree_release, then ->release
  * on every hlist notifier, unhash, synchronize_srcu); for an OOM victim __oom_reap_task_mm and
- * MMF_OOM_SKIP; mmap_write_lock/unlock so the reaper is out; unmap_vmas (DOMAIN.md §1.4, §3.2).
+ * MMF_OOM_SKIP; mmap_write_lock/unlock so the reaper is out; unmap_vmas (docs/kernel.md §1.4, §3.2).
  *
  * Abstracts: exit's own __oom_reap_task_mm notifies no interval notifier (mn_itree_release has
  * just invalidated them all).

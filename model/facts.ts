@@ -1,5 +1,5 @@
 /**
- * Effects as data (DESIGN.md §3.2): what one step did. `events` are the printable kernel-level
+ * Effects as data (docs/design.md §3.2): what one step did. `events` are the printable kernel-level
  * log lines; `facts` are the structured observations the invariants judge; `diagnostics` are
  * the kernel's own WARN_ON / BUG_ON / might_sleep reports.
  */

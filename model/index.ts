@@ -13,3 +13,5 @@ export { presets, DRIVER_NAMES, GENERIC_KNOB_NAMES, driverFor } from './drivers/
 export { canFail, EAGAIN, type Program } from './program.ts';
 export type { Fact, Diagnostic } from './facts.ts';
 export * from './types.ts';
+// The kernel's choice at each strategy decision point, for strategies defined outside model/strategies/ (a test, a user's experiment).
+export { MAINLINE_2018, classicOps, intervalCoreOps, headAdd, sortedAdd } from './strategies/hooks.ts';

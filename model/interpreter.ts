@@ -49,7 +49,7 @@ export const driverInstrBlocker = (world: World, s: ModelState, a: DriverInstrAc
     }
     case 'alloc':
       return memoryShort(world, s) ? { on: 'memory' } : null;
-    // get_user_pages / hmm_range_fault run under mmap_read_lock (DOMAIN.md §2.5 step 2, §6.6).
+    // get_user_pages / hmm_range_fault run under mmap_read_lock (docs/kernel.md §2.5 step 2, §6.6).
     case 'gup':
       return lockBusy(s.locks.mmap_lock, 'read') ? { on: 'lock', lock: 'mmap_lock', mode: 'read' } : null;
     case 'waitZero':
@@ -75,7 +75,7 @@ const witnessLocals = (s: ModelState) => ({ invStarted: s.nextInvId, invActive: 
 
 const isCallback = (c: Call): boolean => c.op === 'invalidate_range_start' || c.op === 'invalidate_range_end' || c.op === 'invalidate';
 
-/** A sleeping operation inside a non-blockable invalidation (INV-5; DOMAIN.md §2.3). */
+/** A sleeping operation inside a non-blockable invalidation (INV-5; docs/kernel.md §2.3). */
 const sleepAttempt = (t: ThreadState, what: string, fx: Effects): void => {
   if (!inNonblock(t)) return;
   fx.facts.push({ fact: 'sleep_in_nonblock', thread: t.id, what, nonBlockCount: t.nonBlockCount });
@@ -105,7 +105,7 @@ const evalCond = (s: ModelState, t: ThreadState, c: Call, cond: Cond): boolean =
 export const driverInstr = (world: World, s: ModelState, a: DriverInstrAction, fx: Effects): ModelState => {
   const { t, call: c, instr: i } = a;
   if (c.op === 'fault' && abandons(s, t, c)) {
-    // ->release shut the mirror down (DOMAIN.md §1.3): the device faults no more.
+    // ->release shut the mirror down (docs/kernel.md §1.3): the device faults no more.
     if (fx.record) fx.events.push(`${c.sub}: mirror released, the fault is abandoned`);
     return put(s, { ...t, call: null, done: true, outcome: 'finished' });
   }

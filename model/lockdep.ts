@@ -1,5 +1,5 @@
 /**
- * lockdep's dependency graph over lock classes (DOMAIN.md §8 INV-11): acquiring a lock while
+ * lockdep's dependency graph over lock classes (docs/kernel.md §8 INV-11): acquiring a lock while
  * holding others adds an edge from each held class. Driver locks are classed per driver and
  * lock name ('<driver>:<lock>'), plus 'mmap_lock' and the pseudo-locks 'fs_reclaim' and
  * 'notifier_map' (__mmu_notifier_invalidate_range_start_map).
@@ -7,7 +7,7 @@
 import type { Effects } from './facts.ts';
 import type { ModelState, ThreadState, World } from './types.ts';
 
-/** Reclaim can invalidate: fs_reclaim → notifier map (66204f1d2d1b "prime lockdep", DOMAIN.md §1.4, INV-11). */
+/** Reclaim can invalidate: fs_reclaim → notifier map (66204f1d2d1b "prime lockdep", docs/kernel.md §1.4, INV-11). */
 export const LOCKDEP_PRIMING = 'fs_reclaim→notifier_map';
 
 /** The lockdep class of a driver lock: one class per driver and lock name, whatever the instance. */

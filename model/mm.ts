@@ -1,5 +1,5 @@
 /**
- * The victim mm's page tables: clearing PTEs frees their frames (DOMAIN.md §3.2). Shared by
+ * The victim mm's page tables: clearing PTEs frees their frames (docs/kernel.md §3.2). Shared by
  * every unmapper: the OOM reaper, munmap and exit_mmap.
  */
 import type { Effects } from './facts.ts';

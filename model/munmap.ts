@@ -1,5 +1,5 @@
 /**
- * munmap of VMA 0: a blocking invalidation under mmap_write_lock (DOMAIN.md §2.1):
+ * munmap of VMA 0: a blocking invalidation under mmap_write_lock (docs/kernel.md §2.1):
  * mmap_write_lock → invalidate_range_start → unmap_page_range → invalidate_range_end → unlock.
  */
 import type { CoreAction, InvalidationCaller } from './core/invalidate.ts';
@@ -47,7 +47,7 @@ export const mmapWriteLock = (s: ModelState, t: MunmapThread, fx: Effects): Mode
   return put(setLock(s, 'mmap_lock', { writer: t.id, readers: [] }), { ...t, pc: 'start' });
 };
 
-/** unmap_page_range, and the VMA is gone (DOMAIN.md §3.2). */
+/** unmap_page_range, and the VMA is gone (docs/kernel.md §3.2). */
 export const munmapUnmapPageRange = (s: ModelState, t: MunmapThread, vma: number, fx: Effects): ModelState => {
   const s1 = clearPtes(s, t, s.mm.vmas[vma], 'unmap_page_range', fx);
   const vmas = s1.mm.vmas.map((x, k) => (k === vma ? { ...x, unmapped: true } : x));

@@ -1,7 +1,7 @@
 /**
  * The driver micro-language: a driver callback is a small program, one instruction per atomic
  * step, so that every lock acquire, wait and counter update is an interleaving point
- * (DOMAIN.md §9 "Atomicity granularity"; DESIGN.md §3.2). Presets and the generic driver are
+ * (docs/kernel.md §9 "Atomicity granularity"; docs/design.md §3.2). Presets and the generic driver are
  * written in it; `step.ts` interprets it.
  *
  * Abstracts: a driver's interval tree of objects is one object covering the notifier's
@@ -23,17 +23,17 @@ export type LockMode = 'read' | 'write';
 /**
  * `how`: `lock` waits (spins on a spinlock, sleeps on a mutex/rwsem); `trylock` never waits and
  * jumps to `else` on contention; `nbTrylock` is the kernel idiom
- * `if (blockable) lock(); else if (!trylock()) return -EAGAIN;` (DOMAIN.md §6.2, L-2018).
+ * `if (blockable) lock(); else if (!trylock()) return -EAGAIN;` (docs/kernel.md §6.2, L-2018).
  */
 export type Instr =
   | { readonly op: 'lock'; readonly lock: string; readonly mode: LockMode; readonly how: 'lock' | 'trylock' | 'nbTrylock'; readonly else?: string }
   | { readonly op: 'unlock'; readonly lock: string; readonly mode: LockMode }
   | { readonly op: 'add'; readonly counter: string; readonly delta: number }
-  | { readonly op: 'zap' } // tear down the secondary mappings in the range (DOMAIN.md §2.4)
+  | { readonly op: 'zap' } // tear down the secondary mappings in the range (docs/kernel.md §2.4)
   | { readonly op: 'snapshot'; readonly counter: string; readonly into: string } // fault: snap = seq
   | { readonly op: 'gup' } // get_user_pages / hmm_range_fault: resolve the faulting page's frame
   | { readonly op: 'install' } // make the secondary mapping visible (SPTE, MTT, GPU PTE)
-  | { readonly op: 'setSeq' } // mmu_interval_set_seq(sub, cur_seq) (DOMAIN.md §5.3)
+  | { readonly op: 'setSeq' } // mmu_interval_set_seq(sub, cur_seq) (docs/kernel.md §5.3)
   | { readonly op: 'readBegin'; readonly into: string } // mmu_interval_read_begin: sleeps while invalidating
   | { readonly op: 'readRetry'; readonly since: string; readonly then: string } // mmu_interval_read_retry
   | { readonly op: 'alloc' } // GFP_KERNEL allocation: may enter reclaim, waits for memory under OOM (§3.1)
@@ -76,7 +76,7 @@ export const program = (src: ProgramSource): Program => {
 const jumpTarget = (i: Instr): string | undefined =>
   i.op === 'jump' || i.op === 'retry' ? i.to : i.op === 'readRetry' ? i.then : i.op === 'lock' ? i.else : undefined;
 
-/** Whether a program can return -EAGAIN / false (a "type B" callback, DOMAIN.md §5). */
+/** Whether a program can return -EAGAIN / false (a "type B" callback, docs/kernel.md §5). */
 export const canFail = (p: Program | null): boolean => p !== null && p.code.some((i) => i.op === 'ret' && i.value !== 0);
 
 // Instruction constructors, so presets read like the kernel code they stand for.
@@ -112,7 +112,7 @@ export const C = {
 } as const;
 
 /**
- * The collision-retry fault of an interval subscription (DOMAIN.md §2.5, §5.3): read_begin,
+ * The collision-retry fault of an interval subscription (docs/kernel.md §2.5, §5.3): read_begin,
  * resolve the page, take the driver lock (if any), read_retry under it, install or retry.
  * Every interval-form preset faults this way; they differ only in the lock.
  */

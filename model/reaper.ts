@@ -1,5 +1,5 @@
 /**
- * The OOM reaper, every era in this one file (DOMAIN.md §3.2, §3.3): oom_reap_task retries
+ * The OOM reaper, every era in this one file (docs/kernel.md §3.2, §3.3): oom_reap_task retries
  * oom_reap_task_mm up to MAX_OOM_REAP_RETRIES times; each attempt mmap_read_trylocks, then
  * __oom_reap_task_mm walks the VMAs with a non-blocking invalidation around each unmap.
  *
@@ -14,7 +14,7 @@ import type { ModelState, ReaperEra, ReaperThread, World } from './types.ts';
 
 export const MAX_OOM_REAP_RETRIES = 10; // mm/oom_kill.c
 
-/** What each era's reaper does (DOMAIN.md §3.3). */
+/** What each era's reaper does (docs/kernel.md §3.3). */
 const ERAS: Readonly<Record<ReaperEra, { readonly notifies: boolean; readonly skipsMmWithNotifiers: boolean }>> = {
   'no-notify': { notifies: false, skipsMmWithNotifiers: false }, // ≤ v4.13: unmaps without telling secondary MMUs
   'skip-if-notifiers': { notifies: true, skipsMmWithNotifiers: true }, // v4.14 (4d4bbd8526a8)
@@ -32,7 +32,7 @@ export const reaperAction = (world: World, s: ModelState, t: ReaperThread): Reap
   const era = ERAS[world.scenario.reaper];
   switch (t.pc) {
     case 'trylock':
-      // The 2017 RFC read mm_has_notifiers() before taking the lock (knob, DOMAIN.md §3.3).
+      // The 2017 RFC read mm_has_notifiers() before taking the lock (knob, docs/kernel.md §3.3).
       return era.skipsMmWithNotifiers && world.knobs.reaperChecksNotifiersBeforeLock && s.core.hasSubscriptions ? { type: 'oom_reaper_skip', t } : { type: 'mmap_read_trylock', t };
     case 'skip':
       return { type: 'oom_reaper_skip', t };
@@ -51,7 +51,7 @@ export const reaperAction = (world: World, s: ModelState, t: ReaperThread): Reap
   }
 };
 
-/** __oom_reap_task_mm's VMA loop: the next VMA still mapped, else unlock (DOMAIN.md §3.2). */
+/** __oom_reap_task_mm's VMA loop: the next VMA still mapped, else unlock (docs/kernel.md §3.2). */
 const nextVma = (s: ModelState, t: ReaperThread, from: number): ReaperThread => {
   const i = s.mm.vmas.findIndex((v, k) => k >= from && !v.unmapped);
   return i < 0 ? { ...t, pc: 'unlock' } : { ...t, pc: 'vma', vma: i };
@@ -68,7 +68,7 @@ const reaperCaller: InvalidationCaller<ReaperThread> = {
   closed: (_world, s, t) => put(s, nextVma(s, t, t.vma + 1)),
 };
 
-/** oom_reap_task_mm: mmap_read_trylock, MMF_OOM_SKIP check, MMF_UNSTABLE (DOMAIN.md §3.2, §3.3). */
+/** oom_reap_task_mm: mmap_read_trylock, MMF_OOM_SKIP check, MMF_UNSTABLE (docs/kernel.md §3.2, §3.3). */
 export const mmapReadTrylock = (world: World, s: ModelState, t: ReaperThread, fx: Effects): ModelState => {
   if (lockBusy(s.locks.mmap_lock, 'read')) {
     if (fx.record) fx.events.push('mmap_read_trylock failed');
@@ -100,13 +100,13 @@ const failedAttempt = (s: ModelState, t: ReaperThread, fx: Effects): ModelState 
   return put(s, { ...t, attempts, pc: 'trylock', attemptOk: true });
 };
 
-/** unmap_page_range of one VMA (DOMAIN.md §3.2); the ≤ v4.13 reaper goes straight to the next VMA. */
+/** unmap_page_range of one VMA (docs/kernel.md §3.2); the ≤ v4.13 reaper goes straight to the next VMA. */
 export const oomUnmapPageRange = (world: World, s: ModelState, t: ReaperThread, vma: number, fx: Effects): ModelState => {
   const s1 = clearPtes(s, t, s.mm.vmas[vma], 'unmap_page_range', fx);
   return put(s1, ERAS[world.scenario.reaper].notifies ? { ...t, pc: 'end' } : nextVma(s1, t, vma + 1));
 };
 
-/** mmap_read_unlock at the end of an attempt (DOMAIN.md §3.2). */
+/** mmap_read_unlock at the end of an attempt (docs/kernel.md §3.2). */
 export const mmapReadUnlock = (s: ModelState, t: ReaperThread, fx: Effects): ModelState => {
   const l = s.locks.mmap_lock;
   const at = l.readers.indexOf(t.id);
@@ -119,7 +119,7 @@ export const mmapReadUnlock = (s: ModelState, t: ReaperThread, fx: Effects): Mod
   return failedAttempt(s2, t, fx);
 };
 
-/** v4.14 (4d4bbd8526a8): an mm with notifiers is skipped and declared done (DOMAIN.md §3.3). */
+/** v4.14 (4d4bbd8526a8): an mm with notifiers is skipped and declared done (docs/kernel.md §3.3). */
 export const oomReaperSkip = (s: ModelState, t: ReaperThread, fx: Effects): ModelState => {
   const l = s.locks.mmap_lock;
   if (fx.record) fx.events.push('mm_has_notifiers: skip; schedule_timeout_idle(HZ); set MMF_OOM_SKIP');

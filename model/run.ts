@@ -1,6 +1,6 @@
 /**
  * run(scenario, schedule): execute the schedule (a choice whose thread cannot step is skipped),
- * then drain fairly, judging every invariant after every step (DESIGN.md §3.5, §4).
+ * then drain fairly, judging every invariant after every step (docs/design.md §3.5, §4).
  */
 import { invariants as allInvariants, type Invariant } from './invariants/index.ts';
 import { resolve, type Catalogue } from './scenario.ts';

@@ -45,7 +45,7 @@ export const threadKind = (id: string): { kind: ThreadKind; target: string | nul
   return m ? { kind: m[1] as ThreadKind, target: m[2] } : null;
 };
 
-/** The threads that make sense for these notifiers (DESIGN.md §6: explored when --threads is absent). */
+/** The threads that make sense for these notifiers (docs/design.md §6: explored when --threads is absent). */
 export const candidateThreads = (world: Pick<World, 'ops'>, names: readonly string[]): string[] => {
   const out = ['oom_reaper', 'munmap', 'exit_mmap'];
   for (const n of names) {
@@ -114,9 +114,9 @@ export const resolve = (scenario: Scenario, catalogue: Catalogue = BUILTIN): Res
     // The device already mirrors its pages when the OOM killer strikes (unless not registered yet).
     if (!registering(n.name)) for (let p = interval.start; p < Math.min(interval.end, pages); p++) if (pte[p] !== null) sptes[p] = pte[p] as number;
     drivers[n.name] = { counters: Object.fromEntries(Object.keys(def.counters).map((c) => [c, 0])), sptes };
-    // Interval subs inserted while idle get seq - 1 (odd, != mm seq) (DOMAIN.md §1.5).
+    // Interval subs inserted while idle get seq - 1 (odd, != mm seq) (docs/kernel.md §1.5).
     const sub: Subscription = { name: n.name, driver: n.driver, address: n.address, form: ops[n.name].form, interval, registered: !registering(n.name), released: false, invalidateSeq: 1 };
-    // Registered in scenario order, each where the strategy inserts it (DOMAIN.md §1.4).
+    // Registered in scenario order, each where the strategy inserts it (docs/kernel.md §1.4).
     subs = strategy.hlistAdd(subs, sub);
   }
   const underOom = scenario.threads.includes('oom_reaper');

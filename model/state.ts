@@ -22,7 +22,7 @@ export const subOf = (s: ModelState, name: string): Subscription => s.subs.find(
 
 export const setSub = (s: ModelState, sub: Subscription): ModelState => ({ ...s, subs: s.subs.map((x) => (x.name === sub.name ? sub : x)) });
 
-/** MMF_OOM_SKIP: the OOM killer will not pick this mm again (DOMAIN.md §3.2). */
+/** MMF_OOM_SKIP: the OOM killer will not pick this mm again (docs/kernel.md §3.2). */
 export const setSkip = (s: ModelState): ModelState => ({ ...s, mm: { ...s.mm, MMF_OOM_SKIP: true } });
 
 /** A thread is over: its kind's last pc, done, with this outcome. */
@@ -36,13 +36,13 @@ export const intersects = (a: Range, b: Range): boolean => a.start < b.end && b.
 
 export const vmaRange = (s: ModelState, vma: number): Range => ({ start: s.mm.vmas[vma].start, end: s.mm.vmas[vma].end });
 
-/** mn_itree_is_invalidating for one sub: its seq equals the mm's odd seq (DOMAIN.md §5.3). */
+/** mn_itree_is_invalidating for one sub: its seq equals the mm's odd seq (docs/kernel.md §5.3). */
 export const isInvalidating = (s: ModelState, sub: Subscription): boolean =>
   (s.core.invalidateSeq & 1) === 1 && sub.invalidateSeq === s.core.invalidateSeq;
 
 export const invalidationActive = (s: ModelState): boolean => s.core.activeInvalidateRanges > 0 || s.threads.some((t) => t.inv !== null);
 
-/** Whether memory is short: the victim is this mm until it is reaped or skipped (DOMAIN.md §3.1, §9). */
+/** Whether memory is short: the victim is this mm until it is reaped or skipped (docs/kernel.md §3.1, §9). */
 export const memoryShort = (world: World, s: ModelState): boolean => world.underOom && !s.mm.MMF_OOM_SKIP;
 
 export const registerPending = (s: ModelState, sub: string): boolean => s.threads.some((x) => x.id === `register:${sub}` && !x.done);

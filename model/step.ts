@@ -1,5 +1,5 @@
 /**
- * One atomic step of one thread: `step(world, state, threadId)`, pure and total (DESIGN.md §3.2).
+ * One atomic step of one thread: `step(world, state, threadId)`, pure and total (docs/design.md §3.2).
  *
  * Each thread kind's module reads what its thread does next off its program counter
  * (`nextAction`); each action's guard (why it cannot run now) and update live beside it in that

@@ -1,5 +1,5 @@
 /**
- * Scenario (input) and state types (DESIGN.md §3.1). Everything is plain, JSON-able and
+ * Scenario (input) and state types (docs/design.md §3.1). Everything is plain, JSON-able and
  * readonly: a step returns a new state and never mutates the old one.
  */
 import type { Program } from './program.ts';
@@ -15,7 +15,7 @@ export interface Range {
   readonly end: number; // exclusive, as in struct mmu_notifier_range
 }
 
-/** Knobs of the generic driver (DESIGN.md §3.4). */
+/** Knobs of the generic driver (docs/design.md §3.4). */
 export interface GenericKnobs {
   readonly hasEnd: boolean;
   readonly nonblockStart: 'trylock' | 'always-eagain' | 'never-fails' | 'sleeps';
@@ -35,9 +35,9 @@ export interface NotifierSpec extends Partial<GenericKnobs> {
 }
 
 export interface Knobs {
-  /** mmu_notifier_register takes mm_take_all_locks (DOMAIN.md §1.4). */
+  /** mmu_notifier_register takes mm_take_all_locks (docs/kernel.md §1.4). */
   readonly registrationTakesAllLocks: boolean;
-  /** The 2017 RFC placed the mm_has_notifiers check before the trylock (DOMAIN.md §3.3). */
+  /** The 2017 RFC placed the mm_has_notifiers check before the trylock (docs/kernel.md §3.3). */
   readonly reaperChecksNotifiersBeforeLock: boolean;
   /** A fault gives up (INV-14 witness) after this many collisions no invalidation explains. */
   readonly faultRetryBound: number;
@@ -109,7 +109,7 @@ export interface UndoContext {
 export type UndoDecision = 'end' | 'end-promised' | 'skip' | 'stop';
 
 /**
- * A rollback strategy (DESIGN.md §3.3, DOMAIN.md §5): hooks the core calls at its decision
+ * A rollback strategy (docs/design.md §3.3, docs/kernel.md §5): hooks the core calls at its decision
  * points. One file each under strategies/; nothing outside that folder reads a strategy's name.
  */
 export interface RollbackStrategy {
@@ -167,7 +167,7 @@ export interface Subscription {
   readonly invalidateSeq: number;
 }
 
-/** mmu_notifier_subscriptions' interval-tree part (DOMAIN.md §1.2). */
+/** mmu_notifier_subscriptions' interval-tree part (docs/kernel.md §1.2). */
 export interface Core {
   readonly invalidateSeq: number;
   readonly activeInvalidateRanges: number;
@@ -194,7 +194,7 @@ export type InvPhase =
   | 'itree_end' // mn_itree_inv_end
   | 'hlist_end'; // mn_hlist_invalidate_end walk
 
-/** One invalidation instance (DOMAIN.md §5 vocabulary: i). */
+/** One invalidation instance (docs/kernel.md §5 vocabulary: i). */
 export interface Invalidation {
   readonly id: number;
   readonly blockable: boolean;
@@ -230,13 +230,13 @@ interface ThreadBase {
   readonly inv: Invalidation | null;
   /** The driver program this thread is in (a callback, a fault, an ioctl). */
   readonly call: Call | null;
-  /** current->non_block_count (DOMAIN.md §2.3). */
+  /** current->non_block_count (docs/kernel.md §2.3). */
   readonly nonBlockCount: number;
   readonly done: boolean;
   readonly outcome: 'running' | 'finished' | 'gave_up' | 'reaped' | 'unable_to_reap';
 }
 
-/** oom_reap_task: trylock → (skip) → per VMA: vma → unmap → end → … → unlock (DOMAIN.md §3.2). */
+/** oom_reap_task: trylock → (skip) → per VMA: vma → unmap → end → … → unlock (docs/kernel.md §3.2). */
 export interface ReaperThread extends ThreadBase {
   readonly kind: 'oom_reaper';
   readonly pc: 'trylock' | 'skip' | 'vma' | 'unmap' | 'end' | 'unlock' | 'done';
@@ -260,7 +260,7 @@ export interface ExitMmapThread extends ThreadBase {
   readonly srcuReaders: readonly string[];
 }
 
-/** A device fault handler or a driver ioctl: one driver program (DOMAIN.md §2.5). */
+/** A device fault handler or a driver ioctl: one driver program (docs/kernel.md §2.5). */
 export interface DriverThread extends ThreadBase {
   readonly kind: 'fault' | 'ioctl';
   readonly target: string;
@@ -269,14 +269,14 @@ export interface DriverThread extends ThreadBase {
   readonly retries: number;
 }
 
-/** mmu_notifier_register / mmu_interval_notifier_insert (DOMAIN.md §1.4, §1.5). */
+/** mmu_notifier_register / mmu_interval_notifier_insert (docs/kernel.md §1.4, §1.5). */
 export interface RegisterThread extends ThreadBase {
   readonly kind: 'register';
   readonly target: string;
   readonly pc: 'lock' | 'insert' | 'unlock' | 'done';
 }
 
-/** mmu_notifier_unregister / mmu_interval_notifier_remove (DOMAIN.md §1.4, §1.5). */
+/** mmu_notifier_unregister / mmu_interval_notifier_remove (docs/kernel.md §1.4, §1.5). */
 export interface UnregisterThread extends ThreadBase {
   readonly kind: 'unregister';
   readonly target: string;
@@ -289,7 +289,7 @@ export interface UnregisterThread extends ThreadBase {
 
 export type ThreadState = ReaperThread | MunmapThread | ExitMmapThread | DriverThread | RegisterThread | UnregisterThread;
 
-/** The threads that run invalidations, as callers of the core (DOMAIN.md §2.1). */
+/** The threads that run invalidations, as callers of the core (docs/kernel.md §2.1). */
 export type InvalidatingThread = ReaperThread | MunmapThread | ExitMmapThread;
 
 export interface ModelState {
@@ -303,7 +303,7 @@ export interface ModelState {
   readonly threads: readonly ThreadState[];
   readonly nextInvId: number;
   /**
-   * lockdep's dependency graph over lock classes, as "from→to" edges (DOMAIN.md §8 INV-11):
+   * lockdep's dependency graph over lock classes, as "from→to" edges (docs/kernel.md §8 INV-11):
    * driver locks as '<driver>:<lock>', plus 'mmap_lock' and the pseudo-locks 'fs_reclaim' and
    * 'notifier_map' (__mmu_notifier_invalidate_range_start_map).
    */

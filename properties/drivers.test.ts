@@ -1,8 +1,8 @@
 /**
- * Unit tests of the driver presets (DESIGN.md §3.4): each preset's state machine against the
- * facts of DOMAIN.md §6 (and §2.4–§2.5, §5, §8). Table-driven: small scenarios run through
+ * Unit tests of the driver presets (docs/design.md §3.4): each preset's state machine against the
+ * facts of docs/kernel.md §6 (and §2.4–§2.5, §5, §8). Table-driven: small scenarios run through
  * `run`, and a few single steps through `resolve` + `step`. Every expectation is a concrete
- * value checked against DOMAIN.md; the comment on each table says which section.
+ * value checked against docs/kernel.md; the comment on each table says which section.
  */
 import { describe, expect, it } from 'vitest';
 import { DRIVER_NAMES, presets } from '../model/index.ts';
@@ -78,14 +78,14 @@ const heldForOneAttempt = (s: Scenario): string[] => {
   return ['ioctl:A', ...times('oom_reaper', n), ...times('ioctl:A', 4), ...REAPER];
 };
 
-describe('the preset registry (DESIGN.md §3.4, DOMAIN.md §5 vocabulary)', () => {
-  it('registers every preset DESIGN.md §3.4 names, plus generic', () => {
+describe('the preset registry (docs/design.md §3.4, docs/kernel.md §5 vocabulary)', () => {
+  it('registers every preset docs/design.md §3.4 names, plus generic', () => {
     expect([...DRIVER_NAMES].sort()).toEqual(
       ['amdgpu-4.19', 'amdgpu-5.5', 'generic', 'gntdev', 'gru', 'hmm-5.2', 'hmm-5.3', 'i915-4.19', 'i915-5.13', 'kvm', 'nouveau-5.5', 'odp-4.19', 'odp-4.20', 'odp-5.5'],
     );
   });
 
-  // [preset, DOMAIN.md section, has hlist form, has interval form, has end, hlist start can fail, NotifierType]
+  // [preset, docs/kernel.md section, has hlist form, has interval form, has end, hlist start can fail, NotifierType]
   const table: [string, string, boolean, boolean, boolean, boolean, string][] = [
     ['kvm', '§6.1', true, true, true, false, 'A'],
     ['odp-4.19', '§6.2', true, false, true, true, 'AB'],
@@ -101,15 +101,15 @@ describe('the preset registry (DESIGN.md §3.4, DOMAIN.md §5 vocabulary)', () =
     ['gru', '§6.7', true, true, true, false, 'A'],
     ['gntdev', '§6.7', true, true, false, true, 'S'],
   ];
-  it.each(table)('%s cites DOMAIN.md %s and has the shape of its type', (name, section, hlist, interval, hasEnd, startFails, type) => {
+  it.each(table)('%s cites docs/kernel.md %s and has the shape of its type', (name, section, hlist, interval, hasEnd, startFails, type) => {
     const d = presets[name];
     expect(d.driver).toBe(name);
-    expect(d.domainRef).toContain(`DOMAIN.md ${section}`);
+    expect(d.domainRef).toContain(`docs/kernel.md ${section}`);
     expect(d.hlist !== null).toBe(hlist);
     expect(d.interval !== null).toBe(interval);
     expect(d.hlist?.invalidate_range_end != null).toBe(hasEnd);
     expect(canFail(d.hlist?.invalidate_range_start ?? null)).toBe(startFails);
-    // DOMAIN.md §5: A = end undoes start state, B = start may fail, S = no end.
+    // docs/kernel.md §5: A = end undoes start state, B = start may fail, S = no end.
     const computed = d.hlist === null ? 'S' : hasEnd ? (startFails ? 'AB' : 'A') : 'S';
     expect(computed).toBe(type);
   });
@@ -125,7 +125,7 @@ describe('the preset registry (DESIGN.md §3.4, DOMAIN.md §5 vocabulary)', () =
   });
 });
 
-describe('the non-blocking start with the driver lock free (OOM reaper, DOMAIN.md §3.2, §6)', () => {
+describe('the non-blocking start with the driver lock free (OOM reaper, docs/kernel.md §3.2, §6)', () => {
   // [preset, first result of A's start in the reaper, reaper outcome]. The VMA meets the
   // driver's object. Strategy: skip-all-end (v4.19–v5.11, the era of these presets).
   const table: [string, string, string][] = [
@@ -139,7 +139,7 @@ describe('the non-blocking start with the driver lock free (OOM reaper, DOMAIN.m
     ['nouveau-5.5', '-EAGAIN', 'unable_to_reap'], // §6.6: nb ⇒ -EAGAIN unconditionally
     ['gru', '0', 'reaped'], // §6.7: never fails
     ['gntdev', '-EAGAIN', 'unable_to_reap'], // §6.7: an overlapping grant map ⇒ -EAGAIN
-    ['generic', '0', 'reaped'], // DESIGN.md §3.4 defaults: trylock succeeds
+    ['generic', '0', 'reaped'], // docs/design.md §3.4 defaults: trylock succeeds
   ];
   it.each(table)('%s: start returns %s, reaper %s', (driver, first, reaperOutcome) => {
     const r = run(scenario(driver, 'skip-all-end', ['oom_reaper']), REAPER);
@@ -150,7 +150,7 @@ describe('the non-blocking start with the driver lock free (OOM reaper, DOMAIN.m
   });
 
   // [preset, first result] when the VMA does not meet the driver's object: "drivers tested the VA
-  // range and returned success if they had no interest" (Jason, DOMAIN.md §3.1, §2.4).
+  // range and returned success if they had no interest" (Jason, docs/kernel.md §3.1, §2.4).
   const uninterested: [string, string][] = [
     ['kvm', '0'],
     ['odp-4.19', '0'],
@@ -168,7 +168,7 @@ describe('the non-blocking start with the driver lock free (OOM reaper, DOMAIN.m
     expect(startResults(r)[0]).toBe(first);
   });
 
-  it('amdgpu-4.19 sleeps on amn->lock in the non-blocking start even when it is free (Tetsuo, DOMAIN.md §6.4)', () => {
+  it('amdgpu-4.19 sleeps on amn->lock in the non-blocking start even when it is free (Tetsuo, docs/kernel.md §6.4)', () => {
     const r = run(scenario('amdgpu-4.19', 'skip-all-end', ['oom_reaper']), REAPER);
     expect(witness(r, 'NonBlockingNeverSleeps')).toBe('oom_reaper sleeps in a non-blockable invalidation: down_read(A.amn_lock)');
     expect(diagnostics(r)[0]).toBe('BUG: BUG: sleeping function called from invalid context (down_read(A.amn_lock)), non_block: 1');
@@ -177,20 +177,20 @@ describe('the non-blocking start with the driver lock free (OOM reaper, DOMAIN.m
     expect(r.verdicts.QuiescentBalanced.status).toBe('holds');
   });
 
-  it('odp-4.19 leaves context->notifier_count raised on every failed start (DOMAIN.md §6.2 ODP-4.19)', () => {
+  it('odp-4.19 leaves context->notifier_count raised on every failed start (docs/kernel.md §6.2 ODP-4.19)', () => {
     const r = run(scenario('odp-4.19', 'skip-all-end', ['oom_reaper']), REAPER);
     expect(r.final.drivers.A.counters).toEqual({ notifier_count: 10, notifiers_count: 0, notifiers_seq: 0 });
     expect(witness(r, 'QuiescentBalanced')).toBe('A.notifier_count = 10 at quiescence (expected 0)');
   });
 
-  it('odp-4.20 returns -EAGAIN still holding umem_rwsem (the bug 7608bf40 fixed, DOMAIN.md §6.2)', () => {
+  it('odp-4.20 returns -EAGAIN still holding umem_rwsem (the bug 7608bf40 fixed, docs/kernel.md §6.2)', () => {
     const r = run(scenario('odp-4.20', 'skip-all-end', ['oom_reaper']), REAPER);
     expect(r.final.locks['A.umem_rwsem'].readers).toEqual(times('oom_reaper', 10));
     expect(witness(r, 'QuiescentBalanced')).toBe('A.umem_rwsem is still held for read by oom_reaper, which has finished');
   });
 });
 
-describe('the non-blocking start with the driver lock held by the ioctl thread (DOMAIN.md §3.1, §6)', () => {
+describe('the non-blocking start with the driver lock held by the ioctl thread (docs/kernel.md §3.1, §6)', () => {
   // ioctl:A holds its lock during the reaper's first attempt. [preset, A's start results, driver
   // counters after the run, reaper outcome].
   const table: [string, string[], Record<string, number>, string][] = [
@@ -204,7 +204,7 @@ describe('the non-blocking start with the driver lock held by the ioctl thread (
     ['hmm-5.3', times('-EAGAIN', 10), { notifiers: 0 }, 'unable_to_reap'],
     // The CS holds amn->lock for write and allocates: the reaper sleeps in down_read (§3.1 cycle).
     ['amdgpu-4.19', [], { mmu_invalidations: 0 }, 'running'],
-    // generic (DESIGN.md §3.4 defaults): counts, trylock fails, self-undo; then succeeds.
+    // generic (docs/design.md §3.4 defaults): counts, trylock fails, self-undo; then succeeds.
     ['generic', ['-EAGAIN', '0'], { count: 0, seq: 1 }, 'reaped'],
   ];
   it.each(table)('%s: start results %j', (driver, results, counters, reaperOutcome) => {
@@ -215,7 +215,7 @@ describe('the non-blocking start with the driver lock held by the ioctl thread (
     expect(outcome(r, 'oom_reaper')).toBe(reaperOutcome);
   });
 
-  it('gntdev: nb trylock of priv->lock fails ⇒ -EAGAIN even with no overlapping grant map (DOMAIN.md §6.7)', () => {
+  it('gntdev: nb trylock of priv->lock fails ⇒ -EAGAIN even with no overlapping grant map (docs/kernel.md §6.7)', () => {
     const free = run(scenario('gntdev', 'skip-all-end', ['oom_reaper', 'ioctl:A'], { interval: ELSEWHERE }), REAPER);
     expect(startResults(free)).toEqual(['0']);
     const s = scenario('gntdev', 'skip-all-end', ['oom_reaper', 'ioctl:A'], { interval: ELSEWHERE });
@@ -226,7 +226,7 @@ describe('the non-blocking start with the driver lock held by the ioctl thread (
     expect(outcome(held, 'oom_reaper')).toBe('reaped');
   });
 
-  it('amdgpu-4.19: the CS allocating under amn->lock deadlocks the reaper (Tetsuo, DOMAIN.md §3.1, §6.4)', () => {
+  it('amdgpu-4.19: the CS allocating under amn->lock deadlocks the reaper (Tetsuo, docs/kernel.md §3.1, §6.4)', () => {
     const s = scenario('amdgpu-4.19', 'skip-all-end', ['oom_reaper', 'ioctl:A']);
     const r = run(s, heldForOneAttempt(s));
     expect(r.stuck).toBe(true);
@@ -235,7 +235,7 @@ describe('the non-blocking start with the driver lock held by the ioctl thread (
   });
 });
 
-describe('a blocking munmap balances every counter (DOMAIN.md §2.1, INV-3)', () => {
+describe('a blocking munmap balances every counter (docs/kernel.md §2.1, INV-3)', () => {
   // [preset, strategy, counters after munmap]. Every preset tears its mappings down in blk mode.
   const table: [string, string, Record<string, number>][] = [
     ['kvm', 'skip-all-end', { mmu_invalidate_in_progress: 0, mmu_invalidate_seq: 1 }],
@@ -268,7 +268,7 @@ describe('a blocking munmap balances every counter (DOMAIN.md §2.1, INV-3)', ()
   });
 });
 
-describe('interval presets in non-blocking mode (DOMAIN.md §5.3, §2.2)', () => {
+describe('interval presets in non-blocking mode (docs/kernel.md §5.3, §2.2)', () => {
   // [preset, invalidate result in the reaper]. core-counter: every notifier is an interval sub.
   const table: [string, string][] = [
     ['odp-5.5', 'false'], // §6.2: nb ⇒ false
@@ -307,7 +307,7 @@ describe('interval presets in non-blocking mode (DOMAIN.md §5.3, §2.2)', () =>
   });
 });
 
-describe('the fault path installs a secondary mapping (DOMAIN.md §2.5)', () => {
+describe('the fault path installs a secondary mapping (docs/kernel.md §2.5)', () => {
   // The reaper runs to the end first, then the fault on page 0. [preset, strategy, frame mapped
   // at page 0]: 4 is a fresh frame (the reaper freed page 0's frame, GUP faulted it back in);
   // 0 is the original frame (the reaper gave up and left the page table alone).
@@ -356,7 +356,7 @@ describe('the fault path installs a secondary mapping (DOMAIN.md §2.5)', () => 
   });
 });
 
-describe('GRU: the fault sleeps until ms_range_active == 0 (DOMAIN.md §6.7)', () => {
+describe('GRU: the fault sleeps until ms_range_active == 0 (docs/kernel.md §6.7)', () => {
   it('a fault cannot step while a munmap window is open, and can once the end ran', () => {
     const { world: w, state } = world(scenario('gru', 'skip-all-end', ['munmap', 'fault:A']));
     const counter = (s: ModelState) => s.drivers.A.counters.ms_range_active;
@@ -391,7 +391,7 @@ describe('GRU: the fault sleeps until ms_range_active == 0 (DOMAIN.md §6.7)', (
   });
 });
 
-describe('HMM 5.2 vs 5.3 (DOMAIN.md §6.3, L-2019-HMMF)', () => {
+describe('HMM 5.2 vs 5.3 (docs/kernel.md §6.3, L-2019-HMMF)', () => {
   // mirrors_sem held by hmm_mirror_register when the reaper comes: [preset, notifiers right
   // after the failed start, QuiescentBalanced, fault outcome].
   const table: [string, number, string, string][] = [
@@ -418,7 +418,7 @@ describe('HMM 5.2 vs 5.3 (DOMAIN.md §6.3, L-2019-HMMF)', () => {
     expect(r53.final.mm.freedFrames).toEqual([]);
   });
 
-  it('hmm-5.2 takes the hmm->lock mutex in the end, also on the reaper path (DOMAIN.md §6.3)', () => {
+  it('hmm-5.2 takes the hmm->lock mutex in the end, also on the reaper path (docs/kernel.md §6.3)', () => {
     const r = run(scenario('hmm-5.2', 'skip-all-end', ['oom_reaper']), REAPER);
     expect(witness(r, 'NonBlockingNeverSleeps')).toBe('oom_reaper sleeps in a non-blockable invalidation: lock(A.hmm_lock)');
     const r53 = run(scenario('hmm-5.3', 'skip-all-end', ['oom_reaper']), REAPER);
@@ -426,10 +426,10 @@ describe('HMM 5.2 vs 5.3 (DOMAIN.md §6.3, L-2019-HMMF)', () => {
   });
 });
 
-describe('self-undo vs call-all-end (DOMAIN.md §5.1 "Where call-all-end is unsafe")', () => {
+describe('self-undo vs call-all-end (docs/kernel.md §5.1 "Where call-all-end is unsafe")', () => {
   // A failing nb start whose end is then called by the strategy. [preset, strategy, ioctl first,
   // NoCounterUnderflow]. Jason (§5.1a): "hmm is OK, ODP is not" — true of hmm-5.2, not of the
-  // self-undoing hmm-5.3 (DOMAIN.md's [A] conflict note).
+  // self-undoing hmm-5.3 (docs/kernel.md's [A] conflict note).
   const table: [string, string, boolean, string][] = [
     ['hmm-5.2', 'call-all-end-2019', true, 'holds'], // no self-undo: the end balances the count
     ['hmm-5.3', 'call-all-end-2019', true, 'violated'], // self-undo + end = double decrement
@@ -450,7 +450,7 @@ describe('self-undo vs call-all-end (DOMAIN.md §5.1 "Where call-all-end is unsa
   });
 });
 
-describe('amdgpu-4.19: amn->lock is read-held from start to end (DOMAIN.md §2.4, §6.4)', () => {
+describe('amdgpu-4.19: amn->lock is read-held from start to end (docs/kernel.md §2.4, §6.4)', () => {
   it('a CS cannot take amn->lock for write inside a munmap window', () => {
     const { world: w, state } = world(scenario('amdgpu-4.19', 'skip-all-end', ['munmap', 'ioctl:A']));
     const open = stepUntil(w, state, 'munmap', (s) => threadById(s, 'munmap')?.pc === 'unmap');
@@ -461,7 +461,7 @@ describe('amdgpu-4.19: amn->lock is read-held from start to end (DOMAIN.md §2.4
   });
 });
 
-describe('nouveau-5.5 (DOMAIN.md §6.6)', () => {
+describe('nouveau-5.5 (docs/kernel.md §6.6)', () => {
   it('hlist svmm notifier: nb ⇒ -EAGAIN without touching svmm->mutex; blk ⇒ mutex, PFNCLR', () => {
     const nb = run(scenario('nouveau-5.5', 'call-all-end-2021', ['oom_reaper']), REAPER);
     expect(startResults(nb)).toEqual(times('-EAGAIN', 10));
@@ -485,7 +485,7 @@ describe('nouveau-5.5 (DOMAIN.md §6.6)', () => {
   });
 });
 
-describe('an interval sub beside a failing hlist notifier (DOMAIN.md §2.2) [A]', () => {
+describe('an interval sub beside a failing hlist notifier (docs/kernel.md §2.2) [A]', () => {
   // __mmu_notifier_invalidate_range_start returns the hlist's -EAGAIN after mn_itree_invalidate
   // succeeded, without mn_itree_inv_end, and the reaper calls no end: active_invalidate_ranges
   // leaks. The next blocking invalidation then leaves invalidate_seq odd for good, and

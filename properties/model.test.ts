@@ -54,7 +54,7 @@ describe(`model (seed ${seed})`, () => {
     expect(w.ok && enabledThreads(w.world, r.final)).toEqual([]);
   });
 
-  it('head insertion: the newest registration is walked first (DOMAIN.md §1.4); sorted-undo sorts by address', () => {
+  it('head insertion: the newest registration is walked first (docs/kernel.md §1.4); sorted-undo sorts by address', () => {
     const head = resolve({ ...ab, threads: [] });
     const sorted = resolve({ ...ab, strategy: 'sorted-undo', notifiers: [{ name: 'A', driver: 'kvm', address: 900 }, { name: 'B', driver: 'kvm', address: 100 }], threads: [] });
     expect(head.ok && head.state.subs.map((s) => s.name)).toEqual(['B', 'A']);

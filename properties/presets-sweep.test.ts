@@ -1,12 +1,12 @@
 /**
- * Sweep of every driver preset under every strategy (DESIGN.md §3.3–§3.4): the random engine
+ * Sweep of every driver preset under every strategy (docs/design.md §3.3–§3.4): the random engine
  * runs all invariants on a one-notifier template, and on a kvm + preset pair, and must finish
  * with a well-formed verdict for each. The expected verdicts live in the matrix tests; this file
  * checks that no preset × strategy combination crashes the engine, that a counterexample's
  * trace has the length it reports, and that the generated thread set really contains the
  * preset's fault handler and ioctl thread in the form the strategy gives it.
  *
- * Budget: the whole file stays well under 20 s on 2 cores (DESIGN.md §7 gives npm test 2 min).
+ * Budget: the whole file stays well under 20 s on 2 cores (docs/design.md §7 gives npm test 2 min).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -79,7 +79,7 @@ describe(`every preset under every strategy, alone (seed ${seed}, ${SINGLE_RUNS}
       const t = template(strategy, [{ name: 'A', driver, address: 256 }]);
       const r = resolve({ ...t, threads: [] });
       if (!r.ok) {
-        // Only core-counter rejects a preset, and only one without an interval form (DESIGN.md §3.3).
+        // Only core-counter rejects a preset, and only one without an interval form (docs/design.md §3.3).
         it(`${driver} × ${strategy}: rejected by resolve (no form for this strategy)`, () => {
           expect(strategies[strategy].opsFor(presets[driver])).toBeNull();
           expect(presets[driver].interval).toBeNull();

@@ -1,5 +1,5 @@
 /**
- * The three OOM reaper eras (DESIGN.md §3.3 "reaper era"; DOMAIN.md §3.2–§3.3), table-driven:
+ * The three OOM reaper eras (docs/design.md §3.3 "reaper era"; docs/kernel.md §3.2–§3.3), table-driven:
  *
  * - `no-notify` (≤ v4.13, OOM-4.13): unmap every VMA with no notifier call around it, so a
  *   secondary MMU keeps mapping the frames the reaper frees.
@@ -51,7 +51,7 @@ const REAPER = times('oom_reaper', 400);
 const reaper = (r: RunReport) => reaperOf(r.final);
 const reaperSteps = (r: RunReport) => r.trace.filter((s) => s.thread === 'oom_reaper');
 const actions = (r: RunReport, action: string): number => reaperSteps(r).filter((s) => s.action === action).length;
-/** The reaper's non-blocking starts, as `[range, result]` (DOMAIN.md §3.2 `__oom_reap_task_mm`). */
+/** The reaper's non-blocking starts, as `[range, result]` (docs/kernel.md §3.2 `__oom_reap_task_mm`). */
 const reaperStarts = (r: RunReport): string[] =>
   reaperSteps(r)
     .flatMap((s) => s.events)
@@ -66,7 +66,7 @@ const PRESETS = Object.keys(presets);
 
 // ---------------------------------------------------------------------------------------------
 
-describe('no-notify (≤ v4.13): unmap without notifiers (DOMAIN.md §3.3, OOM-4.13)', () => {
+describe('no-notify (≤ v4.13): unmap without notifiers (docs/kernel.md §3.3, OOM-4.13)', () => {
   const combos: [string, string][] = [];
   for (const driver of PRESETS)
     for (const strategy of STRATEGY_NAMES) if (resolve(scenario('no-notify', [A(driver)], { strategy })).ok) combos.push([driver, strategy]);
@@ -89,7 +89,7 @@ describe('no-notify (≤ v4.13): unmap without notifiers (DOMAIN.md §3.3, OOM-4
   });
 });
 
-describe('skip-if-notifiers (v4.14): skip an mm with notifiers and declare it done (DOMAIN.md §3.3, L-2017)', () => {
+describe('skip-if-notifiers (v4.14): skip an mm with notifiers and declare it done (docs/kernel.md §3.3, L-2017)', () => {
   // Note: MMF_UNSTABLE is deliberately not asserted. In 4d4bbd8526a8 the mm_has_notifiers()
   // check comes before the MMF_OOM_SKIP check and before set_bit(MMF_UNSTABLE), so a skipped mm
   // is never marked unstable (v4.15-rc text quoted in <201712081911.HIH69766.FLMSJOOVOQFHtF@
@@ -146,13 +146,13 @@ describe('skip-if-notifiers (v4.14): skip an mm with notifiers and declare it do
   });
 });
 
-describe('nonblock-per-vma (v4.19+): per-VMA non-blocking start, retries, MMF_OOM_SKIP (DOMAIN.md §3.2, INV-9)', () => {
+describe('nonblock-per-vma (v4.19+): per-VMA non-blocking start, retries, MMF_OOM_SKIP (docs/kernel.md §3.2, INV-9)', () => {
   // [driver, object the driver mirrors (default: every VMA), its secondary mappings afterwards]
   // Starts that return 0 in non-blocking mode (cf. properties/drivers.test.ts).
   const succeeding: [string, Range | undefined, 'none' | 'stale'][] = [
     ['kvm', undefined, 'none'], // §6.1: blk and nb identical; start zaps the SPTEs
     ['gru', undefined, 'none'], // §6.7: never fails; start flushes the TLB
-    ['generic', undefined, 'none'], // DESIGN.md §3.4 defaults: the trylock succeeds
+    ['generic', undefined, 'none'], // docs/design.md §3.4 defaults: the trylock succeeds
     ['i915-4.19', { start: 8, end: 12 }, 'none'], // §2.4 "no interest": it mirrors nothing in the VMAs
     // hmm.ts decision [V:L-2019-HMMF]: v5.2 swallows the mirror's -EAGAIN, so the start returns 0
     // while the device keeps its mappings ("lying success", INV-6): they now point at freed frames.
@@ -179,7 +179,7 @@ describe('nonblock-per-vma (v4.19+): per-VMA non-blocking start, retries, MMF_OO
   });
 
   // Non-blocking starts that fail on an object in the range (cf. properties/drivers.test.ts);
-  // interval presets fail through the core (invalidate returns false, DOMAIN.md §2.2).
+  // interval presets fail through the core (invalidate returns false, docs/kernel.md §2.2).
   const failing = ['odp-4.19', 'odp-4.20', 'odp-5.5', 'hmm-5.3', 'amdgpu-4.19', 'amdgpu-5.5', 'i915-4.19', 'i915-5.13', 'nouveau-5.5', 'gntdev'];
   it.each(failing)('%s: a failing start fails every attempt; 10 attempts, no end, PTEs kept, then MMF_OOM_SKIP', (driver) => {
     const r = run(scenario('nonblock-per-vma', [A(driver)]), REAPER);

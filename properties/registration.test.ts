@@ -1,5 +1,5 @@
 /**
- * Registration, unregistration and exit_mmap (DOMAIN.md §1.4, §1.5, §3.2, §5.2): behaviour
+ * Registration, unregistration and exit_mmap (docs/kernel.md §1.4, §1.5, §3.2, §5.2): behaviour
  * checked step by step and, where an interleaving is needed, by the exhaustive search.
  */
 import { describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import { stepOnce, times, withThread } from './support.ts';
 const base = { reaper: 'nonblock-per-vma', vmas: [{ start: 0, end: 4 }] } as const;
 const events = (r: ReturnType<typeof run>) => r.trace.flatMap((s) => s.events);
 
-describe('mmu_notifier_register (DOMAIN.md §1.4)', () => {
+describe('mmu_notifier_register (docs/kernel.md §1.4)', () => {
   it('head insertion: a newly registered notifier is walked first', () => {
     const r = run({ ...base, strategy: 'skip-all-end', notifiers: [{ name: 'A', driver: 'kvm', address: 256 }, { name: 'C', driver: 'kvm', address: 128 }], threads: ['register:C'] }, []);
     expect(r.final.subs.map((s) => [s.name, s.registered])).toEqual([['C', true], ['A', true]]);
@@ -54,7 +54,7 @@ describe('mmu_notifier_register (DOMAIN.md §1.4)', () => {
   });
 });
 
-describe('mmu_notifier_unregister (DOMAIN.md §1.4)', () => {
+describe('mmu_notifier_unregister (docs/kernel.md §1.4)', () => {
   it('->release zaps, hlist_del_init_rcu, synchronize_srcu', () => {
     const r = run({ ...base, strategy: 'call-all-end-2021', notifiers: [{ name: 'A', driver: 'kvm', address: 256 }], threads: ['unregister:A'] }, []);
     expect(r.trace.map((s) => s.action)).toEqual(['A->release: shut down secondary mappings', 'hlist_del_init_rcu(A)', 'synchronize_srcu; mmdrop']);
@@ -84,7 +84,7 @@ describe('mmu_notifier_unregister (DOMAIN.md §1.4)', () => {
   });
 });
 
-describe('interval notifiers: insert and remove with the deferred list (DOMAIN.md §1.5)', () => {
+describe('interval notifiers: insert and remove with the deferred list (docs/kernel.md §1.5)', () => {
   const sc = (threads: string[]): Scenario => ({
     ...base, strategy: 'core-counter',
     notifiers: [{ name: 'A', driver: 'kvm', address: 256 }, { name: 'N', driver: 'odp-5.5', address: 512 }],
@@ -107,7 +107,7 @@ describe('interval notifiers: insert and remove with the deferred list (DOMAIN.m
   });
 });
 
-describe('exit_mmap (DOMAIN.md §1.4 release, §3.2 interplay)', () => {
+describe('exit_mmap (docs/kernel.md §1.4 release, §3.2 interplay)', () => {
   it('releases every hlist notifier, sets MMF_OOM_SKIP for an OOM victim, and unmaps everything', () => {
     const r = run({ ...base, strategy: 'call-all-end-2021', notifiers: [{ name: 'A', driver: 'kvm', address: 256 }, { name: 'B', driver: 'i915-4.19', address: 512 }], threads: ['oom_reaper', 'exit_mmap'] }, times('exit_mmap', 6));
     expect(r.trace.slice(0, 6).map((s) => s.action)).toEqual([

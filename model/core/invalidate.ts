@@ -1,5 +1,5 @@
 /**
- * The mmu_notifier core's invalidation (DOMAIN.md §2.2): __mmu_notifier_invalidate_range_start
+ * The mmu_notifier core's invalidation (docs/kernel.md §2.2): __mmu_notifier_invalidate_range_start
  * (the interval-tree part, then the hlist walk, then the strategy's rollback walk),
  * __mmu_notifier_invalidate_range_end (mn_itree_inv_end, then the hlist end walk) and the
  * deferred interval inserts and removes applied at the last inv_end (§1.5).
@@ -31,7 +31,7 @@ export interface StartArgs {
   readonly release: boolean;
 }
 
-/** __mmu_notifier_invalidate_range_start: itree part first, then the hlist walk (DOMAIN.md §2.2). */
+/** __mmu_notifier_invalidate_range_start: itree part first, then the hlist walk (docs/kernel.md §2.2). */
 export const invalidateRangeStart = <T extends InvalidatingThread>(world: World, s: ModelState, t: T, a: StartArgs, k: InvalidationCaller<T>, fx: Effects): ModelState => {
   let s2 = s;
   let curSeq = s.core.invalidateSeq;
@@ -51,14 +51,14 @@ export const invalidateRangeStart = <T extends InvalidatingThread>(world: World,
   return advance(world, { ...s3, nextInvId: s.nextInvId + 1 }, { ...t, inv }, k, fx);
 };
 
-/** __mmu_notifier_invalidate_range_end: mn_itree_inv_end, then every hlist end (DOMAIN.md §2.2). */
+/** __mmu_notifier_invalidate_range_end: mn_itree_inv_end, then every hlist end (docs/kernel.md §2.2). */
 export const invalidateRangeEnd = <T extends InvalidatingThread>(world: World, s: ModelState, t: T, k: InvalidationCaller<T>, fx: Effects): ModelState => {
   const inv = t.inv as Invalidation;
   const s2 = s.core.hasItree ? itreeInvEnd(s, fx) : s;
   return advance(world, s2, { ...t, inv: { ...inv, phase: 'hlist_end', walk: inv.release ? [] : hlistNames(s), cursor: 0 } }, k, fx);
 };
 
-/** A callback returned: record its result, apply the core's WARNs (DOMAIN.md §2.2, §2.3), go on walking. */
+/** A callback returned: record its result, apply the core's WARNs (docs/kernel.md §2.2, §2.3), go on walking. */
 export const callbackReturned = <T extends InvalidatingThread>(world: World, s: ModelState, t: T, c: Call, value: number, k: InvalidationCaller<T>, fx: Effects): ModelState => {
   const inv = t.inv as Invalidation;
   const t1: T = { ...t, call: null, nonBlockCount: t.nonBlockCount - (c.nonBlock ? 1 : 0) }; // non_block_end()
@@ -90,7 +90,7 @@ export const callbackReturned = <T extends InvalidatingThread>(world: World, s: 
   return advance(world, s, { ...t1, inv: { ...inv, results, failedAt } }, k, fx);
 };
 
-/** Push the next callback of the current walk, or move to the next phase (DOMAIN.md §2.2; the strategy's hooks, §5). */
+/** Push the next callback of the current walk, or move to the next phase (docs/kernel.md §2.2; the strategy's hooks, §5). */
 const advance = <T extends InvalidatingThread>(world: World, s: ModelState, t: T, k: InvalidationCaller<T>, fx: Effects): ModelState => {
   let inv = t.inv as Invalidation;
   for (;;) {
@@ -127,7 +127,7 @@ const advance = <T extends InvalidatingThread>(world: World, s: ModelState, t: T
 const pushFor = (world: World, s: ModelState, inv: Invalidation, sub: Subscription, fx: Effects): Call | null | 'stop' => {
   const ops = world.ops[sub.name];
   // Non-blockable callbacks run inside non_block_start/end, except on the v5.12 error-path end
-  // walk, which is not wrapped (DOMAIN.md §2.2 [A]).
+  // walk, which is not wrapped (docs/kernel.md §2.2 [A]).
   const mk = (op: CallOp): Call => ({ sub: sub.name, op, pc: 0, blockable: inv.blockable, nonBlock: !inv.blockable && inv.phase !== 'undo', locals: {} });
   if (inv.phase === 'itree_start') return mk('invalidate');
   if (inv.phase === 'hlist_start') {
@@ -170,7 +170,7 @@ export const closeInvalidation = <T extends InvalidatingThread>(world: World, s:
   return k.closed(world, s, { ...t, inv: null }, fx);
 };
 
-/** mn_itree_inv_end: active--, and at 0 with seq odd: seq++ and the deferred list (DOMAIN.md §2.2, §1.5). */
+/** mn_itree_inv_end: active--, and at 0 with seq odd: seq++ and the deferred list (docs/kernel.md §2.2, §1.5). */
 export const itreeInvEnd = (s: ModelState, fx: Effects): ModelState => {
   const active = s.core.activeInvalidateRanges - 1;
   if (active < 0) fx.facts.push({ fact: 'underflow', what: 'active_invalidate_ranges', value: active });

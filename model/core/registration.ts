@@ -1,5 +1,5 @@
 /**
- * Registration and unregistration (DOMAIN.md §1.4, §1.5):
+ * Registration and unregistration (docs/kernel.md §1.4, §1.5):
  * - mmu_notifier_register: mmap_write_lock + mm_take_all_locks (knob registrationTakesAllLocks),
  *   hlist_add_head_rcu (or the strategy's insertion), unlock. The first interval insert
  *   registers the NULL notifier the same way, to set has_itree.

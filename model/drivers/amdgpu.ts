@@ -1,5 +1,5 @@
 /**
- * amdgpu userptr (drivers/gpu/drm/amd/amdgpu/amdgpu_mn.c, amdgpu_cs.c). DOMAIN.md §6.4.
+ * amdgpu userptr (drivers/gpu/drm/amd/amdgpu/amdgpu_mn.c, amdgpu_cs.c). docs/kernel.md §6.4.
  * Abstracts: one userptr BO covering the notifier's interval; the GFX flavour only (the HSA
  * flavour evicts KFD user queues instead of waiting for fences); a BO whose fences have
  * signalled counts as no longer mapped by the GPU (`zap`), and the next command submission
@@ -15,12 +15,12 @@ import type { DriverDef } from '../types.ts';
  * allow new command submissions"); command submission holds it for write (amdgpu_mn_lock) and
  * allocates under it (drm_sched_job_init → drm_sched_fence_create, GFP_KERNEL: Tetsuo's report).
  *
- * Decision on the nb path (DOMAIN.md §6.4 marks the shipped variant [U]): the variant of the
+ * Decision on the nb path (docs/kernel.md §6.4 marks the shipped variant [U]): the variant of the
  * merged 93065ac753e4 — `mutex_trylock(&amn->read_lock)` else -EAGAIN, then
  * `down_read_non_owner(&amn->lock)`, a sleeping wait even when !blockable, then -EAGAIN with
  * amdgpu_mn_read_unlock on the first intersecting node. Michal's Aug-2018 revision (plain
  * mutex_lock on read_lock) differs only in that first step; Tetsuo's down_read_trylock was not
- * taken. Evidence beyond DOMAIN.md: a v5.0-era amdgpu_mn.c (range-struct API) still has the
+ * taken. Evidence beyond docs/kernel.md: a v5.0-era amdgpu_mn.c (range-struct API) still has the
  * trylock form. Either way the nb start sleeps on amn->lock while a CS holds it for write —
  * the §3.1 cycle when that CS allocates under OOM.
  *
@@ -37,7 +37,7 @@ import type { DriverDef } from '../types.ts';
 export const amdgpu419: DriverDef = {
   driver: 'amdgpu-4.19',
   era: 'v4.14–v5.0 (as in v4.19)',
-  domainRef: 'DOMAIN.md §6.4 (≈4.14–5.0)',
+  domainRef: 'docs/kernel.md §6.4 (≈4.14–5.0)',
   summary: 'start: trylock read_lock (nb), down_read(amn->lock) held until end, nb ⇒ up_read + -EAGAIN on an intersecting BO; CS: down_write + GFP_KERNEL',
   locks: { read_lock: 'mutex', amn_lock: 'rwsem' },
   counters: { mmu_invalidations: { balanced: false } },
@@ -88,17 +88,17 @@ export const amdgpu419: DriverDef = {
 
 /**
  * amdgpu v5.5+ — interval notifier, type S [V:L-2019-ITREE amdgpu patch; later texts].
- * DOMAIN.md §6.4 (5.5+). amdgpu_mn_invalidate_gfx: nb ⇒ false; mutex_lock(adev->notifier_lock);
+ * docs/kernel.md §6.4 (5.5+). amdgpu_mn_invalidate_gfx: nb ⇒ false; mutex_lock(adev->notifier_lock);
  * mmu_interval_set_seq; wait for the BO's fences (MAX_SCHEDULE_TIMEOUT, still under the lock);
  * unlock; true. The CS gets the pages after mmu_interval_read_begin, then holds notifier_lock
  * around the submit and re-checks with read_retry (-EAGAIN: libdrm restarts the ioctl).
  * ioctl: the CS's notifier_lock section without the userptr work — "No memory allocation is
- * allowed while holding the notifier lock", so no `alloc` [V: comment quoted in DOMAIN.md].
+ * allowed while holding the notifier lock", so no `alloc` [V: comment quoted in docs/kernel.md].
  */
 export const amdgpu55: DriverDef = {
   driver: 'amdgpu-5.5',
   era: 'v5.5+',
-  domainRef: 'DOMAIN.md §6.4 (5.5+)',
+  domainRef: 'docs/kernel.md §6.4 (5.5+)',
   summary: 'interval: nb ⇒ false; blk ⇒ notifier_lock, set_seq, wait BO fences under the lock; CS: read_begin, GUP, notifier_lock, read_retry',
   locks: { notifier_lock: 'mutex' },
   counters: {},

@@ -1,6 +1,6 @@
 /**
- * The generic driver (DESIGN.md §3.4): a driver that does not exist yet, described by knobs.
- * It follows the shapes of DOMAIN.md §2.4–§2.5: a counter of open sections, an optional lock
+ * The generic driver (docs/design.md §3.4): a driver that does not exist yet, described by knobs.
+ * It follows the shapes of docs/kernel.md §2.4–§2.5: a counter of open sections, an optional lock
  * held across the window, a non-blocking policy, and a seq-retry fault path.
  */
 import { C, EAGAIN, I, intervalFault, program, type ProgramSource } from '../program.ts';
@@ -60,7 +60,7 @@ export const genericDriver = (k: GenericKnobs): DriverDef => {
   return {
     driver: 'generic',
     era: 'hypothetical',
-    domainRef: 'DESIGN.md §3.4; DOMAIN.md §2.4–§2.5',
+    domainRef: 'docs/design.md §3.4; docs/kernel.md §2.4–§2.5',
     summary: `generic ${JSON.stringify(k)}`,
     locks: { lock: k.nonblockStart === 'never-fails' ? 'spinlock' : k.holdsLockAcrossWindow ? 'rwsem' : 'mutex' },
     counters: { count: { balanced: true }, seq: { balanced: false } },

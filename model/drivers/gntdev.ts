@@ -1,6 +1,6 @@
 /**
  * Xen grant device (drivers/xen/gntdev.c), as in v4.19 — type S (no end).
- * DOMAIN.md §6.7 [V:L-2018-RFC v2 diff], with Michal's follow-up to 93065ac753e4 that moved the
+ * docs/kernel.md §6.7 [V:L-2018-RFC v2 diff], with Michal's follow-up to 93065ac753e4 that moved the
  * in_range test into unmap_if_in_range so blockable calls unmap instead of failing.
  * mn_invl_range_start: blk mutex_lock(&priv->lock) / nb mutex_trylock else -EAGAIN; for each
  * grant map: not in range ⇒ skip; !blockable ⇒ -EAGAIN; else unmap_grant_pages, which waits for
@@ -9,7 +9,7 @@
  * Abstracts: one grant map covering the notifier's interval; no fault path (grant mappings are
  * made by gntdev_mmap / map_grant_pages, not by a collision-retry fault).
  * ioctl: IOCTL_GNTDEV_MAP_GRANT_REF adds the map under priv->lock (gntdev_add_map); its
- * allocation (gntdev_alloc_map) happens before the lock [U: not in DOMAIN.md; kernel text
+ * allocation (gntdev_alloc_map) happens before the lock [U: not in docs/kernel.md; kernel text
  * recalled], so no `alloc` under it.
  */
 import { C, EAGAIN, I, program } from '../program.ts';
@@ -18,7 +18,7 @@ import type { DriverDef } from '../types.ts';
 export const gntdev: DriverDef = {
   driver: 'gntdev',
   era: 'v4.19 (until its mmu_interval_notifier conversion, ≈v5.5 [U])',
-  domainRef: 'DOMAIN.md §6.7 (xen gntdev)',
+  domainRef: 'docs/kernel.md §6.7 (xen gntdev)',
   summary: 'start: nb trylock priv->lock else -EAGAIN; an overlapping grant map ⇒ -EAGAIN in nb, unmap (waits) in blk; no end',
   locks: { priv_lock: 'mutex' },
   counters: {},
@@ -41,9 +41,9 @@ export const gntdev: DriverDef = {
     invalidate_range_end: null,
     fault: null,
   },
-  // core-counter adaptation (DESIGN.md §3.3), in the shape of gntdev's later mainline conversion
+  // core-counter adaptation (docs/design.md §3.3), in the shape of gntdev's later mainline conversion
   // to mmu_interval_notifier (gntdev_invalidate: nb ⇒ false; unmap_grant_pages; true — patch text
-  // outside DOMAIN.md's sources). No set_seq: gntdev has no fault path that could collide.
+  // outside docs/kernel.md's sources). No set_seq: gntdev has no fault path that could collide.
   interval: {
     invalidate: program([
       I.jump('fail', C.nonblockable), // if (!mmu_notifier_range_blockable(range)) return false;

@@ -1,6 +1,6 @@
 /**
  * SGI GRU (drivers/misc/sgi-gru/grutlbpurge.c, grufault.c) — type A, never fails.
- * DOMAIN.md §6.7, §2.4 [V:L-2021, L-2018-REV].
+ * docs/kernel.md §6.7, §2.4 [V:L-2021, L-2018-REV].
  * start: `atomic_inc(&gms->ms_range_active)`, gru_flush_tlb_range, return 0 (blk and nb alike;
  * it had MMU_INVALIDATE_DOES_NOT_BLOCK). end: `atomic_dec_and_test(&ms_range_active)`,
  * `wake_up_all(&gms->ms_wait_queue)`. fault (gru_user_dropin): loop { wait_event(ms_wait_queue,
@@ -17,7 +17,7 @@ import type { DriverDef } from '../types.ts';
 export const gru: DriverDef = {
   driver: 'gru',
   era: 'start/end counter form, as still in 2021 (L-2021)',
-  domainRef: 'DOMAIN.md §6.7 (SGI GRU)',
+  domainRef: 'docs/kernel.md §6.7 (SGI GRU)',
   summary: 'start: ms_range_active++ and TLB flush, never fails; end: ms_range_active--, wake; fault sleeps until ms_range_active == 0',
   locks: {},
   counters: { ms_range_active: { balanced: true } },
@@ -42,7 +42,7 @@ export const gru: DriverDef = {
       I.retry('retry'), // failactive: return 1, gru_user_dropin loops
     ]),
   },
-  // core-counter adaptation (DESIGN.md §3.3, Christoph's proposal): the core owns the counter,
+  // core-counter adaptation (docs/design.md §3.3, Christoph's proposal): the core owns the counter,
   // there is no end; read_begin sleeps while an invalidation is in progress, which is what
   // wait_event(ms_range_active == 0) did. Still no driver lock: read_retry sits where the
   // failactive check was, just before the dropin.

@@ -1,11 +1,11 @@
 /**
  * HMM (mm/hmm.c), v5.2–v5.4: the one classic mmu_notifier behind every `hmm_mirror` user
- * (amdgpu, nouveau). DOMAIN.md §6.3 [V:L-2019-HMMW, L-2019-HMMF]. Release boundaries are [U]
- * in DOMAIN.md (§4, §6.4); decision: hmm-5.2 is the a3e0d41c2b1f code before L-2019-HMMF,
+ * (amdgpu, nouveau). docs/kernel.md §6.3 [V:L-2019-HMMW, L-2019-HMMF]. Release boundaries are [U]
+ * in docs/kernel.md (§4, §6.4); decision: hmm-5.2 is the a3e0d41c2b1f code before L-2019-HMMF,
  * hmm-5.3 the code after it, whatever release each first shipped in.
  *
  * Abstracts: one mirror is registered; its `sync_cpu_device_pagetables` is written after
- * amdgpu's 5.1/5.2 `amdgpu_mn_sync_pagetables_gfx` (DOMAIN.md §6.4 ≈5.1–5.4): take the driver's
+ * amdgpu's 5.1/5.2 `amdgpu_mn_sync_pagetables_gfx` (docs/kernel.md §6.4 ≈5.1–5.4): take the driver's
  * lock for read (trylock in nb), nothing to do if no BO intersects, nb ⇒ unlock and -EAGAIN,
  * else wait for the BOs and drop the mapping. `mirror_lock` stands for that driver lock (amdgpu
  * `amn->lock`); the driver's fault (command submission) takes it for write to program the device
@@ -17,7 +17,7 @@
 import { C, EAGAIN, I, program, type ProgramSource } from '../program.ts';
 import type { DriverDef } from '../types.ts';
 
-/** A device fault through HMM (the driver side of DOMAIN.md §6.3 "fault (driver)"). */
+/** A device fault through HMM (the driver side of docs/kernel.md §6.3 "fault (driver)"). */
 const hmmFault = program([
   ':retry',
   I.waitZero('notifiers'), // hmm_range_register (valid iff notifiers == 0) + hmm_range_wait_until_valid
@@ -55,18 +55,18 @@ const syncMirror = (onMirrorEagain: string): ProgramSource => [
  * start: nb `mutex_trylock(&hmm->lock)` else -EAGAIN (before counting); `notifiers++`, ranges
  * invalid; unlock; `down_read_trylock(&hmm->mirrors_sem)` else **-EAGAIN with `notifiers` still
  * incremented** ("notifiers becoming permanently incremented and deadlock", L-2019-HMMF); the
- * mirror loop. Decision [V:L-2019-HMMF, beyond DOMAIN.md's summary]: in 5.2 a mirror's -EAGAIN
+ * mirror loop. Decision [V:L-2019-HMMF, beyond docs/kernel.md's summary]: in 5.2 a mirror's -EAGAIN
  * does not reach the caller — the loop stored it in a shadowing inner `int ret` and the function
  * returned the outer `ret` (0) — so the start returns 0 although the mirror kept its mapping
  * ("will not return EAGAIN even though the device continues to touch the pages", L-2019-HMMF).
  * end: `mutex_lock(&hmm->lock)`, `notifiers--` (at 0 ranges valid, wake_up_all), unlock.
  * ioctl: hmm_mirror_register takes `mirrors_sem` for write around its list_add [U: not in
- * DOMAIN.md; kernel text recalled, no allocation under it].
+ * docs/kernel.md; kernel text recalled, no allocation under it].
  */
 export const hmm52: DriverDef = {
   driver: 'hmm-5.2',
   era: 'v5.2',
-  domainRef: 'DOMAIN.md §6.3 (5.2)',
+  domainRef: 'docs/kernel.md §6.3 (5.2)',
   summary: 'start: trylock hmm->lock, notifiers++, trylock mirrors_sem else -EAGAIN without undo; mirror -EAGAIN swallowed (returns 0); end: notifiers--',
   locks: { hmm_lock: 'mutex', mirrors_sem: 'rwsem', mirror_lock: 'rwsem' },
   counters: { notifiers: { balanced: true } },
@@ -104,12 +104,12 @@ export const hmm52: DriverDef = {
  * error unwind can take it without blocking; start counts first (unconditionally), and any
  * -EAGAIN — the mirrors_sem trylock or a mirror's -EAGAIN, now propagated — runs
  * `notifiers_decrement` before returning. Under call-all-end-2019 (§5.1a) the end would then
- * decrement a second time (DOMAIN.md §5.1 "Where call-all-end is unsafe", item 1).
+ * decrement a second time (docs/kernel.md §5.1 "Where call-all-end is unsafe", item 1).
  */
 export const hmm53: DriverDef = {
   driver: 'hmm-5.3',
   era: 'v5.3–v5.4',
-  domainRef: 'DOMAIN.md §6.3 (5.3+)',
+  domainRef: 'docs/kernel.md §6.3 (5.3+)',
   summary: 'start: notifiers++ under ranges_lock, trylock mirrors_sem, mirror may -EAGAIN; any failure ⇒ notifiers_decrement; end: notifiers--',
   locks: { ranges_lock: 'spinlock', mirrors_sem: 'rwsem', mirror_lock: 'rwsem' },
   counters: { notifiers: { balanced: true } },

@@ -1,5 +1,5 @@
 /**
- * i915 userptr (drivers/gpu/drm/i915/gem/i915_gem_userptr.c). DOMAIN.md §6.5.
+ * i915 userptr (drivers/gpu/drm/i915/gem/i915_gem_userptr.c). docs/kernel.md §6.5.
  */
 import { C, EAGAIN, I, intervalFault, program } from '../program.ts';
 import type { DriverDef } from '../types.ts';
@@ -16,7 +16,7 @@ import type { DriverDef } from '../types.ts';
 export const i915_419: DriverDef = {
   driver: 'i915-4.19',
   era: 'v4.19–v5.12',
-  domainRef: 'DOMAIN.md §6.5 (≈4.19–5.12)',
+  domainRef: 'docs/kernel.md §6.5 (≈4.19–5.12)',
   summary: 'start: nb ⇒ -EAGAIN on an intersecting userptr; blk ⇒ unbind and wait for the GPU; no end',
   locks: { mn_lock: 'spinlock' },
   counters: { userptr_cancels: { balanced: false } },
@@ -50,7 +50,7 @@ export const i915_419: DriverDef = {
       I.retry('retry'), // execbuf gets -EAGAIN and the get_pages is scheduled again
     ]),
   },
-  // Interval form, as i915-5.13 (DOMAIN.md §6.5 5.13+): nb ⇒ false; write_lock(notifier_lock);
+  // Interval form, as i915-5.13 (docs/kernel.md §6.5 5.13+): nb ⇒ false; write_lock(notifier_lock);
   // set_seq; unlock; wait for the object's fences. Used when the strategy is core-counter.
   interval: {
     invalidate: program([
@@ -70,7 +70,7 @@ export const i915_419: DriverDef = {
 };
 
 /**
- * i915 v5.13+ — interval notifier, type S [V: i915_gem_userptr.c texts]. DOMAIN.md §6.5 (5.13+).
+ * i915 v5.13+ — interval notifier, type S [V: i915_gem_userptr.c texts]. docs/kernel.md §6.5 (5.13+).
  * i915_gem_userptr_invalidate: nb ⇒ false; write_lock(&i915->mm.notifier_lock) (an rwlock:
  * spins); mmu_interval_set_seq; unlock; unless PF_EXITING, wait for the object's fences
  * (MAX_SCHEDULE_TIMEOUT); true. Execbuf gets the pages after mmu_interval_read_begin and
@@ -82,7 +82,7 @@ export const i915_419: DriverDef = {
 export const i915_513: DriverDef = {
   driver: 'i915-5.13',
   era: 'v5.13+',
-  domainRef: 'DOMAIN.md §6.5 (5.13+)',
+  domainRef: 'docs/kernel.md §6.5 (5.13+)',
   summary: 'interval: nb ⇒ false; blk ⇒ write_lock(notifier_lock), set_seq, unlock, wait for fences; execbuf: read_begin, GUP, read_lock, read_retry',
   locks: { notifier_lock: 'spinlock' },
   counters: {},

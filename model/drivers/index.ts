@@ -1,5 +1,5 @@
 /**
- * Driver presets by name (DESIGN.md §3.4). Each preset cites its DOMAIN.md §6 section.
+ * Driver presets by name (docs/design.md §3.4). Each preset cites its docs/kernel.md §6 section.
  */
 import type { DriverDef, GenericKnobs, NotifierSpec } from '../types.ts';
 import { amdgpu419, amdgpu55 } from './amdgpu.ts';

@@ -1,5 +1,5 @@
 /**
- * KVM (x86) — type A, never fails. DOMAIN.md §6.1 [V:KVM-x; L-2021].
+ * KVM (x86) — type A, never fails. docs/kernel.md §6.1 [V:KVM-x; L-2021].
  * Kernel: virt/kvm/kvm_main.c kvm_mmu_notifier_invalidate_range_start/_end,
  * mmu_notifier_retry() in kvm_host.h.
  * Abstracts: SPTEs are one mapping per page; the 2021 hva-range tracking (4a42d848db95) is not
@@ -12,7 +12,7 @@ import type { DriverDef } from '../types.ts';
 export const kvm: DriverDef = {
   driver: 'kvm',
   era: 'v4.19+ (counter+seq under mmu_lock)',
-  domainRef: 'DOMAIN.md §6.1',
+  domainRef: 'docs/kernel.md §6.1',
   summary: 'start: count++ and zap under mmu_lock; end: seq++, count--; fault retries while count != 0 or seq moved',
   locks: { mmu_lock: 'spinlock' },
   counters: { mmu_invalidate_in_progress: { balanced: true }, mmu_invalidate_seq: { balanced: false } },
@@ -45,7 +45,7 @@ export const kvm: DriverDef = {
       I.retry('retry'), // the vCPU re-enters the guest and faults again
     ]),
   },
-  // core-counter adaptation (DESIGN.md §3.3, Christoph's proposal): the counter lives in the core,
+  // core-counter adaptation (docs/design.md §3.3, Christoph's proposal): the counter lives in the core,
   // there is no end, and the fault checks the core's sequence.
   interval: {
     invalidate: program([I.lock('mmu_lock'), I.setSeq, I.zap, I.unlock('mmu_lock'), I.ret(0)]),

@@ -1,5 +1,5 @@
 /**
- * nouveau SVM v5.5+ (drivers/gpu/drm/nouveau/nouveau_svm.c). DOMAIN.md §6.6 (5.5+), §2.2.
+ * nouveau SVM v5.5+ (drivers/gpu/drm/nouveau/nouveau_svm.c). docs/kernel.md §6.6 (5.5+), §2.2.
  *
  * The kernel puts two notifiers on the mm: the classic `svmm->notifier` (type S, fails every
  * non-blocking start) and a per-fault `mmu_interval_notifier` (`svm_notifier`, inserted for the
@@ -25,7 +25,7 @@ import type { DriverDef } from '../types.ts';
 export const nouveau55: DriverDef = {
   driver: 'nouveau-5.5',
   era: 'v5.5+',
-  domainRef: 'DOMAIN.md §6.6 (5.5+)',
+  domainRef: 'docs/kernel.md §6.6 (5.5+)',
   summary: 'hlist svmm notifier: nb ⇒ -EAGAIN unconditionally, blk ⇒ svmm->mutex, PFNCLR; interval (folded pair): set_seq then PFNCLR; fault: read_begin, hmm_range_fault, mutex, read_retry',
   locks: { mutex: 'mutex' },
   counters: {},

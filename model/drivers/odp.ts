@@ -1,6 +1,6 @@
 /**
  * RDMA on-demand paging (drivers/infiniband/core/umem_odp.c; v5.5+ the mlx5 driver,
- * drivers/infiniband/hw/mlx5/odp.c). DOMAIN.md §6.2, three eras: odp-4.19, odp-4.20, odp-5.5.
+ * drivers/infiniband/hw/mlx5/odp.c). docs/kernel.md §6.2, three eras: odp-4.19, odp-4.20, odp-5.5.
  * Abstracts: one umem covering the notifier's interval; per_mm->active is always true;
  * mn_counters_active is always true (so the 4.19 no_private_counters activation path in
  * ib_ucontext_notifier_end_account never runs).
@@ -32,7 +32,7 @@ const odpFault = program([
 export const odp420: DriverDef = {
   driver: 'odp-4.20',
   era: 'v4.20–v5.2',
-  domainRef: 'DOMAIN.md §6.2 (ODP-4.20–5.2)',
+  domainRef: 'docs/kernel.md §6.2 (ODP-4.20–5.2)',
   summary: 'start: down_read(umem_rwsem) (nb: trylock), nb ⇒ -EAGAIN on an intersecting umem still holding it; end: seq++, count--, up_read',
   locks: { umem_rwsem: 'rwsem', umem_mutex: 'mutex' },
   counters: { notifiers_count: { balanced: true }, notifiers_seq: { balanced: false } },
@@ -74,7 +74,7 @@ export const odp420: DriverDef = {
 };
 
 /**
- * ODP v4.19 — type AB [V:ODP-4.19, L-2018]. DOMAIN.md §6.2 (ODP-4.19). The per-context
+ * ODP v4.19 — type AB [V:ODP-4.19, L-2018]. docs/kernel.md §6.2 (ODP-4.19). The per-context
  * `context->umem_rwsem` is only held inside each callback (not across the window); the
  * per-context atomic `notifier_count` is incremented in start *before* the umem walk, and the
  * walk returns -EAGAIN in nb mode on the first intersecting umem without undoing it: the
@@ -86,7 +86,7 @@ export const odp420: DriverDef = {
 export const odp419: DriverDef = {
   driver: 'odp-4.19',
   era: 'v4.19',
-  domainRef: 'DOMAIN.md §6.2 (ODP-4.19)',
+  domainRef: 'docs/kernel.md §6.2 (ODP-4.19)',
   summary: 'start: down_read(umem_rwsem) (nb: trylock), notifier_count++, nb ⇒ -EAGAIN on an intersecting umem without undo; end: per-umem seq++/count--, notifier_count--',
   locks: { umem_rwsem: 'rwsem', umem_mutex: 'mutex' },
   counters: { notifier_count: { balanced: true }, notifiers_count: { balanced: true }, notifiers_seq: { balanced: false } },
@@ -133,7 +133,7 @@ export const odp419: DriverDef = {
 };
 
 /**
- * ODP v5.5+ — interval notifier, type S [V: mlx5 odp.c text]. DOMAIN.md §6.2 (ODP-5.5+).
+ * ODP v5.5+ — interval notifier, type S [V: mlx5 odp.c text]. docs/kernel.md §6.2 (ODP-5.5+).
  * mlx5_ib_invalidate_range: nb ⇒ false; mutex_lock(umem_mutex); mmu_interval_set_seq; zap the
  * MTTs via UMR and unmap the DMA pages; unlock; true. The page-fault path
  * (pagefault_real_mr → ib_umem_odp_map_dma_and_lock) does read_begin, faults the pages, takes
@@ -143,7 +143,7 @@ export const odp419: DriverDef = {
 export const odp55: DriverDef = {
   driver: 'odp-5.5',
   era: 'v5.5+',
-  domainRef: 'DOMAIN.md §6.2 (ODP-5.5+)',
+  domainRef: 'docs/kernel.md §6.2 (ODP-5.5+)',
   summary: 'interval: nb ⇒ false; blk ⇒ umem_mutex, set_seq, zap MTTs; fault: read_begin, GUP, umem_mutex, read_retry',
   locks: { umem_mutex: 'mutex' },
   counters: {},

@@ -1,5 +1,5 @@
 /**
- * The invariant registry (DESIGN.md §3.5): INV-1 … INV-17 and INV-9b of DOMAIN.md §8, in that
+ * The invariant registry (docs/design.md §3.5): INV-1 … INV-17 and INV-9b of docs/kernel.md §8, in that
  * order of concern. Names are stable: they appear in saved cases.
  */
 import { FaultLiveness, NoDeadlock, NonBlockingNeverSleeps, QuiescentBalanced } from './liveness.ts';

@@ -1,4 +1,4 @@
-/** Sleeping, balance, deadlock and fault progress: INV-5, 3, 10, 14 (DOMAIN.md §8). */
+/** Sleeping, balance, deadlock and fault progress: INV-5, 3, 10, 14 (docs/kernel.md §8). */
 import { threadById } from '../state.ts';
 import { blocker } from '../step.ts';
 import type { ModelState, World } from '../types.ts';
@@ -8,7 +8,7 @@ export const NonBlockingNeverSleeps: Invariant = {
   name: 'NonBlockingNeverSleeps',
   kind: 'contract',
   id: 'INV-5',
-  domainRef: 'DOMAIN.md §8 INV-5; §2.3 non_block_start/end (L-2019-NB); §3.1',
+  domainRef: 'docs/kernel.md §8 INV-5; §2.3 non_block_start/end (L-2019-NB); §3.1',
   summary: 'inside a non-blockable invalidation no thread sleeps (mutex/rwsem wait, fence wait, reclaim)',
   onStep: (c) => {
     const w = firstFact(c, 'sleep_in_nonblock', (f) =>
@@ -34,7 +34,7 @@ export const QuiescentBalanced: Invariant = {
   name: 'QuiescentBalanced',
   kind: 'liveness',
   id: 'INV-3',
-  domainRef: 'DOMAIN.md §8 INV-3',
+  domainRef: 'docs/kernel.md §8 INV-3',
   summary: 'with no invalidation open after the drain: driver counters 0, core idle, no lock held by a finished thread',
   atEnd: ({ world, state }) => {
     if (state.threads.some((t) => t.inv !== null)) return null; // not quiescent: NoDeadlock speaks
@@ -62,7 +62,7 @@ export const NoDeadlock: Invariant = {
   name: 'NoDeadlock',
   kind: 'liveness',
   id: 'INV-10',
-  domainRef: 'DOMAIN.md §8 INV-10; §3.1 (the reclaim cycle)',
+  domainRef: 'docs/kernel.md §8 INV-10; §3.1 (the reclaim cycle)',
   summary: 'the drain never gets stuck: some unfinished thread can always step (waits-for graph acyclic)',
   atEnd: ({ world, state, stuck, exhausted }) => {
     if (exhausted) return 'the drain hit its bound: a livelock';
@@ -115,7 +115,7 @@ export const FaultLiveness: Invariant = {
   name: 'FaultLiveness',
   kind: 'liveness',
   id: 'INV-14',
-  domainRef: 'DOMAIN.md §8 INV-14; §6.1 (a lost end makes every fault retry forever)',
+  domainRef: 'docs/kernel.md §8 INV-14; §6.1 (a lost end makes every fault retry forever)',
   summary: 'a fault retries only because of an invalidation: never on a collision marker nothing will clear',
   onStep: (c) =>
     firstFact(c, 'fault_gave_up', (f) =>

@@ -1,4 +1,4 @@
-/** Locks and memory: INV-11, 12, 13 (DOMAIN.md §8). */
+/** Locks and memory: INV-11, 12, 13 (docs/kernel.md §8). */
 import type { ModelState } from '../types.ts';
 import { firstFact, type Invariant } from './types.ts';
 
@@ -34,7 +34,7 @@ export const LockOrder: Invariant = {
   name: 'LockOrder',
   kind: 'safety',
   id: 'INV-11',
-  domainRef: 'DOMAIN.md §8 INV-11; §1.4 (lockdep priming fs_reclaim → notifier map); §3.1; L-2020-FSR (fs_reclaim in might_alloc)',
+  domainRef: 'docs/kernel.md §8 INV-11; §1.4 (lockdep priming fs_reclaim → notifier map); §3.1; L-2020-FSR (fs_reclaim in might_alloc)',
   summary: "lockdep's dependency graph over lock classes (with fs_reclaim and the notifier map) stays acyclic",
   // The graph was acyclic before the step, so a new cycle runs through a new edge a→b: look for b → … → a.
   onStep: (c) =>
@@ -59,7 +59,7 @@ export const NoStaleSecondaryMapping: Invariant = {
   name: 'NoStaleSecondaryMapping',
   kind: 'safety',
   id: 'INV-12',
-  domainRef: 'DOMAIN.md §8 INV-12; §2.3 ("the establishment of sptes is forbidden in the range"); §2.5',
+  domainRef: 'docs/kernel.md §8 INV-12; §2.3 ("the establishment of sptes is forbidden in the range"); §2.5',
   summary: "every secondary mapping page → frame agrees with the primary PTE, unless an invalidation of that page has the driver's start still pending",
   onStep: ({ after: s }) => {
     for (const n in s.drivers) {
@@ -82,7 +82,7 @@ export const NoUseAfterFree: Invariant = {
   name: 'NoUseAfterFree',
   kind: 'safety',
   id: 'INV-13',
-  domainRef: 'DOMAIN.md §8 INV-13; §3.3 (≤ v4.13: the reaper unmapped without notifiers)',
+  domainRef: 'docs/kernel.md §8 INV-13; §3.3 (≤ v4.13: the reaper unmapped without notifiers)',
   summary: 'a frame is freed only when no secondary mapping references it',
   onStep: (c) =>
     firstFact(c, 'frame_freed', (f) =>

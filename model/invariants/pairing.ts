@@ -1,4 +1,4 @@
-/** Pairing and the start/end contracts: INV-1, 2, 4, 6, 7, 8 (DOMAIN.md §8). */
+/** Pairing and the start/end contracts: INV-1, 2, 4, 6, 7, 8 (docs/kernel.md §8). */
 import { EAGAIN } from '../program.ts';
 import { threadById } from '../state.ts';
 import { failedBy, failedNonblock, firstFact, rangeText, type Invariant } from './types.ts';
@@ -7,7 +7,7 @@ export const StartEndPaired: Invariant = {
   name: 'StartEndPaired',
   kind: 'safety',
   id: 'INV-1',
-  domainRef: 'DOMAIN.md §8 INV-1; header comment on struct mmu_notifier_ops (MNH-5.15)',
+  domainRef: 'docs/kernel.md §8 INV-1; header comment on struct mmu_notifier_ops (MNH-5.15)',
   summary: 'every notifier with an end whose start returned 0 gets exactly one end before the invalidation is over',
   onStep: (c) =>
     firstFact(c, 'inv_closed', (f) => {
@@ -27,7 +27,7 @@ export const NoEndWithoutStart: Invariant = {
   name: 'NoEndWithoutStart',
   kind: 'safety',
   id: 'INV-2',
-  domainRef: 'DOMAIN.md §8 INV-2; §5.1b (Jason: "invalidate_end should *not* be called")',
+  domainRef: 'docs/kernel.md §8 INV-2; §5.1b (Jason: "invalidate_end should *not* be called")',
   summary: 'an end is only called on a notifier whose start returned 0 in the same invalidation',
   onStep: (c) =>
     firstFact(c, 'end_called', (f) => {
@@ -42,7 +42,7 @@ export const NoCounterUnderflow: Invariant = {
   name: 'NoCounterUnderflow',
   kind: 'safety',
   id: 'INV-4',
-  domainRef: 'DOMAIN.md §8 INV-4; KVM BUG_ON(mmu_notifier_count < 0) (§2.3)',
+  domainRef: 'docs/kernel.md §8 INV-4; KVM BUG_ON(mmu_notifier_count < 0) (§2.3)',
   summary: 'no counter, rwsem read count or core active count goes below zero',
   onStep: (c) => firstFact(c, 'underflow', (f) => `${f.what} went to ${f.value}`),
 };
@@ -51,7 +51,7 @@ export const StartReturnContract: Invariant = {
   name: 'StartReturnContract',
   kind: 'contract',
   id: 'INV-6',
-  domainRef: 'DOMAIN.md §8 INV-6; §2.3 WARN_ON(blockable || ret != -EAGAIN)',
+  domainRef: 'docs/kernel.md §8 INV-6; §2.3 WARN_ON(blockable || ret != -EAGAIN)',
   summary: 'a start returns 0 or -EAGAIN, and -EAGAIN (interval: false) only when non-blockable',
   onStep: (c) =>
     firstFact(c, 'start_returned', (f) =>
@@ -64,7 +64,7 @@ export const FailableStartHasNoEnd: Invariant = {
   name: 'FailableStartHasNoEnd',
   kind: 'contract',
   id: 'INV-7',
-  domainRef: 'DOMAIN.md §8 INV-7; §2.3 WARN_ON(ops->invalidate_range_end) (c2655835fd8c, v5.12)',
+  domainRef: 'docs/kernel.md §8 INV-7; §2.3 WARN_ON(ops->invalidate_range_end) (c2655835fd8c, v5.12)',
   summary: 'a notifier whose start fails has no end op',
   onStep: (c) =>
     firstFact(c, 'start_returned', (f) =>
@@ -75,7 +75,7 @@ export const CallerContractAfterFailure: Invariant = {
   name: 'CallerContractAfterFailure',
   kind: 'contract',
   id: 'INV-8',
-  domainRef: 'DOMAIN.md §8 INV-8; §2.1 (mmu_notifier_invalidate_range_start_nonblock, MNH-6.x; mn_itree_invalidate comment, MN-5.10); §5.1b',
+  domainRef: 'docs/kernel.md §8 INV-8; §2.1 (mmu_notifier_invalidate_range_start_nonblock, MNH-6.x; mn_itree_invalidate comment, MN-5.10); §5.1b',
   summary: 'after a failed non-blocking start the caller neither clears PTEs in the range nor calls invalidate_range_end',
   // Judgement: only non-blocking starts bind the caller. A blocking start returns void and the
   // caller always unmaps and ends (a blockable -EAGAIN is StartReturnContract's business).

@@ -1,4 +1,4 @@
-/** The OOM reaper's own promises: INV-9, INV-9b (DOMAIN.md §8). */
+/** The OOM reaper's own promises: INV-9, INV-9b (docs/kernel.md §8). */
 import { MAX_OOM_REAP_RETRIES } from '../reaper.ts';
 import { threadById } from '../state.ts';
 import { blocker } from '../step.ts';
@@ -15,7 +15,7 @@ export const ReaperBounded: Invariant = {
   name: 'ReaperBounded',
   kind: 'safety',
   id: 'INV-9',
-  domainRef: 'DOMAIN.md §8 INV-9; §3.2 oom_reap_task / oom_reap_task_mm (OOM-5.10)',
+  domainRef: 'docs/kernel.md §8 INV-9; §3.2 oom_reap_task / oom_reap_task_mm (OOM-5.10)',
   summary: `the OOM reaper makes at most MAX_OOM_REAP_RETRIES (${MAX_OOM_REAP_RETRIES}) attempts, sets MMF_OOM_SKIP when it finishes, and only try-locks mmap_lock`,
   onStep: (c) => {
     const t = threadById(c.after, c.step.thread);
@@ -49,7 +49,7 @@ export const ReaperUsefulProgress: Invariant = {
   name: 'ReaperUsefulProgress',
   kind: 'liveness',
   id: 'INV-9b',
-  domainRef: 'DOMAIN.md §8 INV-9b; §3.3 (v4.14 4d4bbd8526a8: skip and declare success); §3.2',
+  domainRef: 'docs/kernel.md §8 INV-9b; §3.3 (v4.14 4d4bbd8526a8: skip and declare success); §3.2',
   summary: 'when the OOM reaper declares the victim reaped (MMF_OOM_SKIP), every reapable VMA has been unmapped',
   onStep: (c) => {
     const t = threadById(c.after, c.step.thread);

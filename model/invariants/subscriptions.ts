@@ -1,4 +1,4 @@
-/** The interval core and the subscription list: INV-16, 15, 17 (DOMAIN.md §8). */
+/** The interval core and the subscription list: INV-16, 15, 17 (docs/kernel.md §8). */
 import { threadById } from '../state.ts';
 import { firstFact, rangeText, type Invariant } from './types.ts';
 
@@ -14,7 +14,7 @@ export const IntervalSeqProtocol: Invariant = {
   name: 'IntervalSeqProtocol',
   kind: 'safety',
   id: 'INV-16',
-  domainRef: 'DOMAIN.md §8 INV-16; §1.2 (invalidate_seq, active_invalidate_ranges); §1.5; §2.2 mn_itree_inv_end; §5.3',
+  domainRef: 'docs/kernel.md §8 INV-16; §1.2 (invalidate_seq, active_invalidate_ranges); §1.5; §2.2 mn_itree_inv_end; §5.3',
   summary: "interval subscriptions' seq is odd; the mm's seq is even when no invalidation is active and odd while one that froze the tree is open",
   onStep: ({ world, after: s }) => {
     for (const sub of s.subs) {
@@ -39,7 +39,7 @@ export const UnregisterQuiesces: Invariant = {
   name: 'UnregisterQuiesces',
   kind: 'safety',
   id: 'INV-15',
-  domainRef: 'DOMAIN.md §8 INV-15; §1.4 (synchronize_srcu in mmu_notifier_unregister)',
+  domainRef: 'docs/kernel.md §8 INV-15; §1.4 (synchronize_srcu in mmu_notifier_unregister)',
   summary: 'after mmu_notifier_unregister / mmu_interval_notifier_remove returns, no callback of that notifier runs',
   onStep: (c) => {
     const t = threadById(c.after, c.step.thread);
@@ -54,7 +54,7 @@ export const RegistrationExclusion: Invariant = {
   name: 'RegistrationExclusion',
   kind: 'safety',
   id: 'INV-17',
-  domainRef: 'DOMAIN.md §8 INV-17; §1.4 (mm_take_all_locks), §5.2 precondition 1',
+  domainRef: 'docs/kernel.md §8 INV-17; §1.4 (mm_take_all_locks), §5.2 precondition 1',
   summary: 'no notifier joins the hlist while an invalidation on the mm is between its start and its end',
   onStep: (c) =>
     firstFact(c, 'hlist_added', (f) =>

@@ -1,6 +1,6 @@
 /**
- * The invariant registry's vocabulary (DESIGN.md §3.5): an invariant is a named pure predicate
- * citing its DOMAIN.md §8 entry. `safety` and `contract` invariants are judged after every step
+ * The invariant registry's vocabulary (docs/design.md §3.5): an invariant is a named pure predicate
+ * citing its docs/kernel.md §8 entry. `safety` and `contract` invariants are judged after every step
  * from the step's facts and state; `liveness` ones once, after the drain, except where the run
  * itself shows the violation at one step (a fault giving up, the reaper declaring success). A
  * predicate returns null (ok) or a witness sentence that says what broke and where.
@@ -27,7 +27,7 @@ export interface EndContext {
 export interface Invariant {
   readonly name: string;
   readonly kind: 'safety' | 'liveness' | 'contract';
-  /** The DOMAIN.md §8 entry: 'INV-1' … 'INV-17', 'INV-9b'. */
+  /** The docs/kernel.md §8 entry: 'INV-1' … 'INV-17', 'INV-9b'. */
   readonly id: string;
   readonly domainRef: string;
   readonly summary: string;

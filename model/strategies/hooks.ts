@@ -1,5 +1,5 @@
 /**
- * Building blocks the strategy files share (DESIGN.md §3.3): the kernel's own choice at each
+ * Building blocks the strategy files share (docs/design.md §3.3): the kernel's own choice at each
  * decision point, so a strategy file states only where it differs.
  */
 import type { DriverDef, ResolvedOps, RollbackStrategy, Subscription } from '../types.ts';
@@ -16,7 +16,7 @@ export const classicOps = (def: DriverDef): ResolvedOps | null => hlistOps(def) 
 /** Every notifier runs through the interval core (Christoph's core counter, §5.3). */
 export const intervalCoreOps = intervalOps;
 
-/** hlist_add_head_rcu: the newest registration is walked first (DOMAIN.md §1.4). */
+/** hlist_add_head_rcu: the newest registration is walked first (docs/kernel.md §1.4). */
 export const headAdd = (list: readonly Subscription[], added: Subscription): readonly Subscription[] => [added, ...list];
 
 /** Kept sorted by address, so the undo walk can stop at the failing notifier (§5.2). */

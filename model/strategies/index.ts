@@ -1,5 +1,5 @@
 /**
- * The strategy registry (DESIGN.md §3.3). Adding a strategy: one file in this folder plus one
+ * The strategy registry (docs/design.md §3.3). Adding a strategy: one file in this folder plus one
  * line here. No code outside this folder branches on a strategy's name.
  */
 import type { RollbackStrategy } from '../types.ts';

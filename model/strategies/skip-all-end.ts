@@ -3,11 +3,11 @@ import { MAINLINE_2018 } from './hooks.ts';
 
 /**
  * v4.19–v5.11 (93065ac753e4 … c2655835fd8c): call every start; if any failed return -EAGAIN,
- * and the OOM reaper calls no end at all. DOMAIN.md §5.0.
+ * and the OOM reaper calls no end at all. docs/kernel.md §5.0.
  */
 export const skipAllEnd: RollbackStrategy = {
   ...MAINLINE_2018,
   name: 'skip-all-end',
   title: 'skip all ends (v4.19–v5.11)',
-  domainRef: 'DOMAIN.md §5.0',
+  domainRef: 'docs/kernel.md §5.0',
 };

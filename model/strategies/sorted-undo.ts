@@ -5,13 +5,13 @@ import { MAINLINE_2018, sortedAdd } from './hooks.ts';
  * Jason's sorted-address undo (2019, never merged): the hlist is kept sorted by address; the
  * start walk stops at the first failing notifier F; the undo walk ends every notifier with an
  * end and address < F, stopping at the first address ≥ F. F must undo itself.
- * DOMAIN.md §5.2 [A: semantics derived from the proposal].
+ * docs/kernel.md §5.2 [A: semantics derived from the proposal].
  */
 export const sortedUndo: RollbackStrategy = {
   ...MAINLINE_2018,
   name: 'sorted-undo',
   title: 'sorted-address undo (2019 proposal)',
-  domainRef: 'DOMAIN.md §5.2',
+  domainRef: 'docs/kernel.md §5.2',
   hlistAdd: sortedAdd,
   hlistAddLabel: 'insert sorted by address',
   afterFailedStart: () => 'stop',
