@@ -9,6 +9,8 @@ export type Fact =
   | { readonly fact: 'start_returned'; readonly sub: string; readonly inv: number; readonly value: number; readonly blockable: boolean; readonly hasEnd: boolean; readonly form: 'hlist' | 'interval' }
   | { readonly fact: 'end_called'; readonly sub: string; readonly inv: number; readonly startResult: StartResult; readonly inUndo: boolean; /** The strategy promised this end to a notifier whose start failed (§5.1a). */ readonly promised: boolean }
   | { readonly fact: 'inv_closed'; readonly inv: Invalidation; readonly thread: ThreadId; readonly registered: readonly string[]; readonly hasEnd: readonly string[] }
+  /** __mmu_notifier_invalidate_range_start returned `ret` to its caller. */
+  | { readonly fact: 'range_start_returned'; readonly thread: ThreadId; readonly inv: number; readonly blockable: boolean; readonly ret: number }
   | { readonly fact: 'underflow'; readonly what: string; readonly value: number }
   | { readonly fact: 'sleep_in_nonblock'; readonly thread: ThreadId; readonly what: string; readonly nonBlockCount: number }
   | { readonly fact: 'fault_gave_up'; readonly thread: ThreadId; readonly sub: string; readonly retries: number }

@@ -7,11 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import { DRIVER_NAMES, presets } from '../model/index.ts';
 import { canFail } from '../model/index.ts';
-import { run, type RunReport } from '../model/index.ts';
 import { resolve } from '../model/index.ts';
 import { blocker, enabledThreads, step, threadById } from '../model/index.ts';
 import type { ModelState, NotifierSpec, Range, Scenario, World } from '../model/index.ts';
-import { reaperOf, stepOnce, stepUntil as stepStateUntil, times, world } from './support.ts';
+import { factsOf, reaperOf, returned, runWithFacts as run, stepOnce, type RunWithFacts as RunReport, stepUntil as stepStateUntil, times, world } from './support.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -39,9 +38,7 @@ const REAPER = times('oom_reaper', 300);
 const events = (r: RunReport): string[] => r.trace.flatMap((t) => t.events);
 /** What A's start (hlist) or invalidate (interval) returned, in order. */
 const startResults = (r: RunReport, sub = 'A'): string[] =>
-  events(r)
-    .filter((e) => e.startsWith(`${sub}.invalidate_range_start -> `) || e.startsWith(`${sub}.invalidate -> `))
-    .map((e) => e.slice(e.indexOf(' -> ') + 4));
+  factsOf(r.facts, 'start_returned').filter((f) => f.sub === sub).map((f) => returned(f.value, f.form));
 const violated = (r: RunReport): string[] =>
   Object.entries(r.verdicts)
     .filter(([, v]) => v.status === 'violated')

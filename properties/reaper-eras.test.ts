@@ -15,11 +15,9 @@
 import { describe, expect, it } from 'vitest';
 import { presets } from '../model/index.ts';
 import { resolve } from '../model/index.ts';
-import { run, type RunReport } from '../model/index.ts';
-import { step, threadById } from '../model/index.ts';
 import { STRATEGY_NAMES } from '../model/index.ts';
 import type { NotifierSpec, Range, Scenario } from '../model/index.ts';
-import { reaperOf, stepOnce, times, world } from './support.ts';
+import { factsOf, reaperOf, returned, runWithFacts as run, stepOnce, times, world, type RunWithFacts as RunReport } from './support.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -53,10 +51,7 @@ const reaperSteps = (r: RunReport) => r.trace.filter((s) => s.thread === 'oom_re
 const actions = (r: RunReport, action: string): number => reaperSteps(r).filter((s) => s.action === action).length;
 /** The reaper's non-blocking starts, as `[range, result]` (docs/kernel.md §3.2 `__oom_reap_task_mm`). */
 const reaperStarts = (r: RunReport): string[] =>
-  reaperSteps(r)
-    .flatMap((s) => s.events)
-    .filter((e) => e.startsWith('invalidate_range_start'))
-    .map((e) => e.slice(e.indexOf(' -> ') + 4));
+  factsOf(r.facts, 'range_start_returned').filter((f) => f.thread === 'oom_reaper').map((f) => returned(f.ret, 'hlist'));
 const mentions = (r: RunReport, what: string): boolean => r.trace.some((s) => s.action.includes(what) || s.events.some((e) => e.includes(what)));
 /** Frames the driver's secondary mappings point at. */
 const spteFrames = (r: RunReport, sub = 'A'): number[] => Object.values(r.final.drivers[sub].sptes);

@@ -1,7 +1,7 @@
 /**
  * Shared scenario builders and steppers for the property tests: one copy of each.
  */
-import { resolve, run, step, threadById, type Catalogue, type Fact, type ModelState, type NotifierSpec, type Range, type RunOptions, type RunReport, type Scenario, type Stepped, type ThreadKind, type ThreadState, type World } from '../model/index.ts';
+import { EAGAIN, resolve, run, step, threadById, type Catalogue, type Fact, type ModelState, type NotifierSpec, type Range, type RunOptions, type RunReport, type Scenario, type Stepped, type ThreadKind, type ThreadState, type World } from '../model/index.ts';
 
 export const VMA: Range = { start: 0, end: 4 };
 
@@ -60,12 +60,18 @@ export const withThread = (s: ModelState, id: string, patch: Partial<ThreadState
   threads: s.threads.map((t) => (t.id === id ? ({ ...t, ...patch } as ThreadState) : t)),
 });
 
-/** A run that keeps every step's facts: what the invariants judge, for tests to assert on. */
-export const runWithFacts = (sc: Scenario, schedule: readonly string[], opts: RunOptions = {}): RunReport & { readonly facts: readonly Fact[] } => {
-  const facts: Fact[] = [];
-  const r = run(sc, schedule, { ...opts, onStep: (st) => facts.push(...st.facts) });
+export type RunWithFacts = RunReport & { readonly facts: readonly (Fact & { readonly step: number })[] };
+
+/** A run that keeps every step's facts (with its 1-based step): what the invariants judge, for tests to assert on. */
+export const runWithFacts = (sc: Scenario, schedule: readonly string[], opts: RunOptions = {}): RunWithFacts => {
+  const facts: (Fact & { step: number })[] = [];
+  let n = 0;
+  const r = run(sc, schedule, { ...opts, onStep: (st) => { n++; for (const f of st.facts) facts.push({ ...f, step: n }); } });
   return { ...r, facts };
 };
+
+/** What a callback or the whole start returned, as the kernel writes it (retText). */
+export const returned = (value: number, form: 'hlist' | 'interval'): string => (form === 'interval' ? (value === 0 ? 'true' : 'false') : value === EAGAIN ? '-EAGAIN' : String(value));
 
 /** The facts of one kind. */
 export const factsOf = <F extends Fact['fact']>(facts: readonly Fact[], kind: F): Extract<Fact, { fact: F }>[] =>

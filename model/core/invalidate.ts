@@ -153,6 +153,7 @@ const pushFor = (world: World, s: ModelState, inv: Invalidation, sub: Subscripti
 const finishStart = <T extends InvalidatingThread>(world: World, s: ModelState, t: T, ret: number, k: InvalidationCaller<T>, fx: Effects): ModelState => {
   const inv: Invalidation = { ...(t.inv as Invalidation), phase: 'returned' };
   if (fx.record) fx.events.push(`invalidate_range_start${inv.blockable ? '' : '_nonblock'} -> ${retText('invalidate_range_start', ret)}`);
+  fx.facts.push({ fact: 'range_start_returned', thread: t.id, inv: inv.id, blockable: inv.blockable, ret });
   return k.startReturned(world, s, { ...t, inv }, ret, fx);
 };
 
