@@ -6,7 +6,7 @@ export default defineConfig({
     include: ['properties/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 60_000,
-    // Every core: the property files are CPU-bound and independent (DESIGN.md §9).
+    // Every core: the property files are CPU-bound and independent (docs/design.md §9).
     maxWorkers: availableParallelism(),
   },
 });

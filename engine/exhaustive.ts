@@ -1,35 +1,26 @@
 /**
- * Bounded exhaustive search (DESIGN.md §4): breadth-first over the states of one scenario,
+ * Bounded exhaustive search (docs/design.md §4): breadth-first over the states of one scenario,
  * deduplicated by a canonical key, to a depth bound. Returns a shortest counterexample, or
  * "holds" when the reachable state space was exhausted, or "holds-up-to-bound".
  * Liveness invariants are judged at terminal states (no thread can step), which is where the
  * random engine's drain ends too.
  */
-import { invariantByName } from '../model/index.ts';
-import type { TraceStep } from '../model/index.ts';
-import { resolve } from '../model/index.ts';
-import { enabledThreads, step } from '../model/index.ts';
-import type { ModelState, Scenario } from '../model/index.ts';
+import { enabledThreads, invariantByName, resolve, step, type Catalogue, type ModelState, type Scenario, type TraceStep } from '../model/index.ts';
+import { contextSwitches } from './judge.ts';
+import type { ExhaustiveResult } from './result.ts';
 
-export interface ExhaustiveResult {
-  readonly invariant: string;
-  readonly verdict: 'holds' | 'violated' | 'holds-up-to-bound';
-  readonly states: number;
-  readonly depth: number;
-  readonly ms: number;
-  readonly counterexample: { readonly schedule: readonly string[]; readonly trace: readonly TraceStep[]; readonly witness: string } | null;
+export interface ExhaustiveOptions {
+  readonly maxStates?: number;
+  /** Called every 5000 states (for a progress line on a terminal). */
+  readonly onProgress?: (states: number, ms: number) => void;
+  readonly catalogue?: Catalogue;
 }
 
-export const exhaustive = (
-  scenario: Scenario,
-  invariantName: string,
-  maxDepth: number,
-  maxStates = 2_000_000,
-  onProgress?: (states: number, ms: number) => void,
-): ExhaustiveResult => {
+export const exhaustive = (scenario: Scenario, invariantName: string, maxDepth: number, o: ExhaustiveOptions = {}): ExhaustiveResult => {
+  const { maxStates = 2_000_000, onProgress } = o;
   const inv = invariantByName(invariantName);
   if (!inv) throw new Error(`unknown invariant ${invariantName}`);
-  const r = resolve(scenario);
+  const r = resolve(scenario, o.catalogue);
   if (!r.ok) throw new Error(r.error);
   const world = r.world;
   const t0 = performance.now();
@@ -46,7 +37,21 @@ export const exhaustive = (
   };
   const found = (i: number, witness: string, last?: TraceStep): ExhaustiveResult => {
     const trace = path(i, last);
-    return { invariant: inv.name, verdict: 'violated', states: states.length, depth: trace.length, ms: performance.now() - t0, counterexample: { schedule: trace.map((s) => s.thread), trace, witness } };
+    const switches = contextSwitches(trace);
+    // Breadth-first: the first trace found is a shortest one, so nothing was shrunk.
+    const counterexample = {
+      invariant: inv.name,
+      witness,
+      scenario,
+      schedule: trace.map((s) => s.thread),
+      trace,
+      steps: trace.length,
+      contextSwitches: switches,
+      fromSteps: trace.length,
+      fromSwitches: switches,
+      provenance: { foundWith: 'exhaustive' },
+    } as const;
+    return { engine: 'exhaustive', invariant: inv.name, verdict: 'violated', states: states.length, depth: trace.length, ms: performance.now() - t0, counterexample };
   };
   let maxSeen = 0;
   for (let i = 0; i < states.length; i++) {
@@ -83,5 +88,5 @@ export const exhaustive = (
       depthOf.push(d + 1);
     }
   }
-  return { invariant: inv.name, verdict: truncated ? 'holds-up-to-bound' : 'holds', states: states.length, depth: maxSeen, ms: performance.now() - t0, counterexample: null };
+  return { engine: 'exhaustive', invariant: inv.name, verdict: truncated ? 'holds-up-to-bound' : 'holds', states: states.length, depth: maxSeen, ms: performance.now() - t0, counterexample: null };
 };

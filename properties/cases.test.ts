@@ -1,11 +1,12 @@
 /**
- * Replay every saved case in shrunk-cases/ (DESIGN.md §5): each must reproduce its recorded
+ * Replay every saved case in shrunk-cases/ (docs/design.md §5): each must reproduce its recorded
  * verdict and trace step for step; a schedule that no longer fits is drift, not a pass.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseCase, replayCase } from '../engine/cases.ts';
+import { parseCase } from '../engine/case-format.ts';
+import { replayCase } from '../engine/cases.ts';
 
 const dir = 'shrunk-cases';
 const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();

@@ -1,5 +1,5 @@
 /**
- * The CLI contract (DESIGN.md §6): exit codes 0/1/2/3, the JSON object, determinism under a
+ * The CLI contract (docs/design.md §6): exit codes 0/1/2/3, the JSON object, determinism under a
  * seed, and one-line errors for bad input. Each case spawns `tsx` (~1 s).
  */
 import { spawnSync } from 'node:child_process';

@@ -1,5 +1,5 @@
 /**
- * Random vs exhaustive agreement on small scenarios (DESIGN.md §4): the exhaustive search is
+ * Random vs exhaustive agreement on small scenarios (docs/design.md §4): the exhaustive search is
  * the ground truth; the random engine must reach the same verdict, and its shrunk length must
  * equal the exhaustive shortest length. Bounds: 2 threads, depth 40; each search < 1 s.
  */

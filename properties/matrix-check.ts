@@ -1,8 +1,10 @@
 /** Shared body of the matrix test files: one describe per row, one test per invariant. */
 import { describe, expect, it } from 'vitest';
-import { saveCase, toCase } from '../engine/cases.ts';
 import { familyById } from '../checks/families.ts';
-import { searchAll, type SearchResult } from '../engine/random.ts';
+import { toCase } from '../engine/case-format.ts';
+import { saveCase } from '../engine/cases.ts';
+import { searchAll } from '../engine/random.ts';
+import type { SearchResult } from '../engine/result.ts';
 import { INVARIANT_NAMES } from '../model/index.ts';
 import { resolve } from '../model/index.ts';
 import { STRATEGY_NAMES } from '../model/index.ts';
@@ -26,7 +28,7 @@ export const checkRows = (family: string): void => {
       const get = () => (results ??= searchAll({ ...fam.template, strategy: row.strategy }, INVARIANT_NAMES, { seed, numRuns: HOLDS_RUNS }));
       for (const name of INVARIANT_NAMES) {
         const want = row.violated[name];
-        if (want === 'unsettled') continue; // found by some seeds only (see properties/matrix.ts)
+        if (want === 'unsettled') continue; // found by some seeds only (see checks/matrix.ts)
         it(`${name}: ${want === undefined ? 'holds' : `violated, shrunk to <= ${want} steps`}`, () => {
           const r = get().find((x) => x.invariant === name);
           expect(r).toBeDefined();

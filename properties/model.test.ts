@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { familyById } from '../checks/families.ts';
-import { candidateArb } from '../engine/random.ts';
+import { candidateArb } from '../engine/arbitraries.ts';
 import { run } from '../model/index.ts';
 import { resolve } from '../model/index.ts';
 import { enabledThreads, step } from '../model/index.ts';

@@ -10,7 +10,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { candidateArb, searchAll, threadsFor, type ScenarioTemplate, type SearchResult } from '../engine/random.ts';
+import { candidateArb, threadsFor, type ScenarioTemplate } from '../engine/arbitraries.ts';
+import { searchAll } from '../engine/random.ts';
+import type { SearchResult } from '../engine/result.ts';
 import { presets } from '../model/index.ts';
 import { INVARIANT_NAMES } from '../model/index.ts';
 import { resolve } from '../model/index.ts';

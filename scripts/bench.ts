@@ -1,21 +1,20 @@
 /**
- * npm run bench: the performance figures of DESIGN.md §8, as a table and as JSON (--json).
+ * npm run bench: the performance figures of docs/design.md §8, as a table and as JSON (--json).
  * Measured, never asserted. --quick uses fewer seeds and runs.
  */
-import { exhaustive } from '../engine/exhaustive.ts';
-import { families } from '../checks/families.ts';
-import { candidateArb, search } from '../engine/random.ts';
-import { runWorld } from '../model/index.ts';
-import { resolve } from '../model/index.ts';
-import { STRATEGY_NAMES } from '../model/index.ts';
 import fc from 'fast-check';
-import { main, parse } from './cli.ts';
+import { families } from '../checks/families.ts';
 import { matrix } from '../checks/matrix.ts';
+import { candidateArb } from '../engine/arbitraries.ts';
+import { exhaustive } from '../engine/exhaustive.ts';
+import { search } from '../engine/random.ts';
+import { resolve, runWorld, STRATEGY_NAMES } from '../model/index.ts';
+import { main, parse } from './cli.ts';
 
 main(() => {
   const { values: v } = parse({ json: { type: 'boolean' }, quick: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
   if (v.help) {
-    process.stdout.write('usage: npm run bench [-- --quick] [--json]\n\nThe performance figures of DESIGN.md §8: random runs per second per strategy and family, time to\nfirst counterexample (median over 20 seeds, 5 with --quick) per violated matrix cell, shrunk length\nvs the exhaustive shortest, and exhaustive states per second as notifiers and threads grow.\n');
+    process.stdout.write('usage: npm run bench [-- --quick] [--json]\n\nThe performance figures of docs/design.md §8: random runs per second per strategy and family, time to\nfirst counterexample (median over 20 seeds, 5 with --quick) per violated matrix cell, shrunk length\nvs the exhaustive shortest, and exhaustive states per second as notifiers and threads grow.\n');
     return 0;
   }
   const seeds = v.quick ? 5 : 20;
@@ -67,7 +66,7 @@ main(() => {
     for (const nt of [2, 3]) {
       const notifiers = Array.from({ length: n }, (_, i) => ({ name: String.fromCharCode(65 + i), driver: i === n - 1 ? 'i915-4.19' : 'kvm', address: 256 * (i + 1) }));
       const threads = ['oom_reaper', ...notifiers.slice(0, nt - 1).map((x) => `fault:${x.name}`)];
-      const e = exhaustive({ strategy: 'call-all-end-2021', reaper: 'nonblock-per-vma', vmas: [{ start: 0, end: 4 }], notifiers, threads }, 'StartEndPaired', 400, v.quick ? 20_000 : 200_000);
+      const e = exhaustive({ strategy: 'call-all-end-2021', reaper: 'nonblock-per-vma', vmas: [{ start: 0, end: 4 }], notifiers, threads }, 'StartEndPaired', 400, { maxStates: v.quick ? 20_000 : 200_000 });
       out.exhaustive.push({ notifiers: n, threads: nt, states: e.states, verdict: e.verdict, ms: Math.round(e.ms), statesPerSecond: Math.round(e.states / (e.ms / 1000)) });
     }
   }

@@ -1,13 +1,15 @@
 /**
  * npm run check -- [flags]: explore one scenario (or template) per strategy and print a verdict
- * per invariant; each violation with its shrunk per-thread timeline (DESIGN.md §6).
+ * per invariant; each violation with its shrunk per-thread timeline (docs/design.md §6).
+ * Parse → engine/check.ts → report/check.ts.
  */
-import { saveCase, scenarioSchema, describeZodError, toCase } from '../engine/cases.ts';
-import { exhaustive } from '../engine/exhaustive.ts';
-import { contextSwitches, searchAll, threadsFor, type ScenarioTemplate, type SearchResult } from '../engine/random.ts';
-import { resolve } from '../model/index.ts';
-import { fail, intArg, invariantsArg, list, main, notifiersArg, parse, reaperArg, readJson, seedArg, strategiesArg, timeline } from './cli.ts';
-import { pc } from './cli.ts';
+import type { ScenarioTemplate } from '../engine/arbitraries.ts';
+import { describeZodError, scenarioSchema } from '../engine/case-format.ts';
+import { check, DEFAULT_DEPTH, runnable } from '../engine/check.ts';
+import { checkJson, checkText, progressLine } from '../report/check.ts';
+import { fail, intArg, invariantsArg, list, main, notifiersArg, parse, pc, reaperArg, readJson, seedArg, strategiesArg } from './cli.ts';
+
+const DEFAULT_NOTIFIERS = 'kvm,odp-4.20';
 
 const HELP = `usage: npm run check -- [flags]
 
@@ -23,7 +25,7 @@ Explore the mmu_notifier model and report, per strategy and invariant, whether i
   --seed S                 fast-check seed (default: FC_SEED or 42)
   --time-limit SECONDS     stop generating after this long per strategy
   --exhaustive             breadth-first search of every interleaving instead
-  --depth D                bound for --exhaustive (default 60)
+  --depth D                bound for --exhaustive (default ${DEFAULT_DEPTH})
   --json                   one JSON object on stdout
   --save                   write each counterexample under shrunk-cases/
 
@@ -65,7 +67,7 @@ main(async () => {
     const strategies = v.strategy ? strategiesArg(v.strategy) : sc.strategy ? strategiesArg(sc.strategy) : strategiesArg(undefined);
     templates = strategies.map((strategy) => ({ ...sc, strategy }));
   } else {
-    const notifiers = notifiersArg(v.notifiers ?? 'kvm,odp-4.20');
+    const notifiers = notifiersArg(v.notifiers ?? DEFAULT_NOTIFIERS);
     const reaper = reaperArg(v.reaper);
     const threads = v.threads ? list(v.threads) : undefined;
     templates = strategiesArg(v.strategy).map((strategy) => ({ strategy, reaper, vmas: [{ start: 0, end: 4 }], notifiers, ...(threads ? { threads } : {}) }));
@@ -73,102 +75,33 @@ main(async () => {
   const invariants = invariantsArg(v.invariant);
   const runs = intArg('--runs', v.runs, 1000, 1);
   const seed = seedArg(v.seed);
-  const depth = intArg('--depth', v.depth, 60, 1);
+  const depth = intArg('--depth', v.depth, DEFAULT_DEPTH, 1);
   const timeLimit = v['time-limit'] === undefined ? undefined : intArg('--time-limit', v['time-limit'], 0, 1) * 1000;
   // A strategy named on the command line must accept the notifiers; the default "all" skips
   // the ones that cannot run them (e.g. core-counter with a preset that has no interval form).
   const explicit = v.strategy !== undefined || (v.scenario !== undefined && templates.length === 1);
-  const errors: string[] = [];
-  templates = templates.filter((t) => {
-    const r = resolve({ ...t, threads: t.threads ?? [] });
-    if (r.ok) return true;
-    if (explicit) fail(r.error);
-    errors.push(r.error);
-    return false;
-  });
-  if (templates.length === 0) fail(errors[0] ?? 'nothing to check');
+  const { ok, errors } = runnable(templates);
+  if (errors.length && explicit) fail(errors[0]);
+  if (ok.length === 0) fail(errors[0] ?? 'nothing to check');
   if (errors.length && !v.json) process.stderr.write(`skipped ${errors.length} strategies that cannot run these notifiers (${errors[0]})\n`);
 
-  const results: { strategy: string; template: ScenarioTemplate; r: SearchResult | ReturnType<typeof exhaustive> }[] = [];
-  // Progress on stderr, only when it is a terminal (DESIGN.md §6).
+  // Progress on stderr, only when it is a terminal (docs/design.md §6).
   const tty = process.stderr.isTTY === true && !v.json;
-  const progress = (strategy: string, what: string, ms: number) => process.stderr.write(`\r${pc.dim(`  ${strategy}: ${what}, ${(ms / 1000).toFixed(1)} s`)}\x1b[K`);
-  for (const t of templates) {
-    if (v.exhaustive) {
-      const scenario = { ...t, threads: t.threads ?? threadsFor(t) };
-      for (const inv of invariants) {
-        const onProgress = tty ? (states: number, ms: number) => progress(t.strategy, `${inv}: ${states} states`, ms) : undefined;
-        results.push({ strategy: t.strategy, template: scenario, r: exhaustive(scenario, inv, depth, undefined, onProgress) });
-      }
-    } else {
-      const onProgress = tty ? (n: number, ms: number) => progress(t.strategy, `${n}/${runs} runs`, ms) : undefined;
-      for (const r of searchAll(t, invariants, { seed, numRuns: runs, ...(timeLimit ? { timeLimitMs: timeLimit } : {}), ...(onProgress ? { onProgress } : {}) }))
-        results.push({ strategy: t.strategy, template: t, r });
-    }
-    if (tty) process.stderr.write('\r\x1b[K');
-  }
-
-  const out = results.map(({ strategy, template, r }) => {
-    const isEx = 'states' in r;
-    const cx = r.counterexample;
-    let file: string | null = null;
-    if (cx && v.save) {
-      const c = isEx
-        ? toCase({
-            invariant: r.invariant, witness: cx.witness, scenario: { ...template, threads: template.threads ?? [] }, schedule: cx.schedule, trace: cx.trace,
-            steps: cx.trace.length, contextSwitches: contextSwitches(cx.trace), fromSteps: cx.trace.length, fromSwitches: contextSwitches(cx.trace), seed, path: '', runs: 0,
-          })
-        : toCase(cx as NonNullable<SearchResult['counterexample']>);
-      if (isEx) c.provenance = { foundWith: 'exhaustive' };
-      file = saveCase('shrunk-cases', c).file;
-    }
-    return {
-      strategy,
-      invariant: r.invariant,
-      verdict: r.verdict,
-      engine: isEx ? 'exhaustive' : 'random',
-      runs: isEx ? 0 : (r as SearchResult).runs,
-      states: isEx ? r.states : 0,
-      ms: Math.round(r.ms),
-      counterexample: cx
-        ? {
-            steps: cx.trace.length,
-            contextSwitches: contextSwitches(cx.trace),
-            witness: cx.witness,
-            threads: 'scenario' in cx ? cx.scenario.threads : template.threads,
-            schedule: cx.schedule,
-            trace: cx.trace,
-            file,
-            ...('fromSteps' in cx ? { shrunkFrom: cx.fromSteps } : {}),
-          }
-        : null,
-    };
+  const checked = check(ok, {
+    invariants,
+    seed,
+    runs,
+    exhaustive: v.exhaustive === true,
+    depth,
+    ...(timeLimit ? { timeLimitMs: timeLimit } : {}),
+    ...(v.save ? { saveDir: 'shrunk-cases' } : {}),
+    ...(tty ? { onProgress: (p) => process.stderr.write(progressLine(p, pc)), onStrategyDone: () => process.stderr.write('\r\x1b[K') } : {}),
   });
 
-  if (v.json) {
-    process.stdout.write(`${JSON.stringify({ seed, results: out }, null, 2)}\n`);
-  } else {
-    const color = process.stdout.isTTY === true;
-    const nameWidth = Math.max(...out.map((o) => o.invariant.length));
-    let last = '';
-    for (const o of out) {
-      if (o.strategy !== last) {
-        process.stdout.write(`\n${pc.bold(o.strategy)}  (seed ${seed}${v.exhaustive ? `, exhaustive depth ${depth}` : `, ${runs} runs`})\n`);
-        last = o.strategy;
-      }
-      const tag = o.verdict === 'violated' ? pc.red('violated') : o.verdict === 'holds' ? pc.green('holds   ') : pc.yellow('holds ≤ bound');
-      const extent = o.engine === 'exhaustive' ? `${o.states} states` : `${o.runs} runs`;
-      process.stdout.write(`  ${tag}  ${o.invariant.padEnd(nameWidth)} ${pc.dim(`${extent}, ${o.ms} ms`)}\n`);
-    }
-    for (const o of out) {
-      const cx = o.counterexample;
-      if (!cx) continue;
-      process.stdout.write(`\n${pc.red('✘')} ${pc.bold(`${o.strategy} × ${o.invariant}`)}: ${cx.witness}\n`);
-      process.stdout.write(`  threads ${JSON.stringify(cx.threads)}; schedule ${JSON.stringify(cx.schedule)}; ${cx.steps} steps${'shrunkFrom' in cx ? ` (shrunk from ${cx.shrunkFrom})` : ''}, ${cx.contextSwitches} context switches\n\n`);
-      process.stdout.write(`${timeline(cx.trace, { color })}\n`);
-      process.stdout.write(`\n  replay: npm run check -- --strategy ${o.strategy} --invariant ${o.invariant} --seed ${seed}${v.scenario ? ` --scenario ${v.scenario}` : ` --notifiers ${v.notifiers ?? 'kvm,odp-4.20'}`}${v.threads ? ` --threads ${v.threads}` : ''}${v.exhaustive ? ` --exhaustive --depth ${depth}` : ` --runs ${runs}`}\n`);
-      if (cx.file) process.stdout.write(`  saved: ${cx.file}  (npm run replay -- ${cx.file})\n`);
-    }
+  if (v.json) process.stdout.write(checkJson(checked, seed));
+  else {
+    const how = { seed, runs, exhaustive: v.exhaustive === true, depth, notifiers: v.notifiers ?? DEFAULT_NOTIFIERS, ...(v.scenario ? { scenarioFile: v.scenario } : {}), ...(v.threads ? { threads: v.threads } : {}) };
+    process.stdout.write(checkText(checked, how, pc));
   }
-  return out.some((o) => o.verdict === 'violated') ? 1 : 0;
+  return checked.some((c) => c.result.verdict === 'violated') ? 1 : 0;
 });

@@ -1,13 +1,12 @@
 /**
  * Shared CLI plumbing: argument parsing (node:util parseArgs), bad input → one line + exit 2,
- * notifier specs, and the per-thread timeline. No model logic here.
+ * notifier specs, and the colour decision. No model logic and no rendering here (report/).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import picocolors from 'picocolors';
 import { DRIVER_NAMES } from '../model/index.ts';
 import { INVARIANT_NAMES } from '../model/index.ts';
-import type { TraceStep } from '../model/index.ts';
 import { STRATEGY_NAMES } from '../model/index.ts';
 import { REAPER_ERAS, type NotifierSpec, type ReaperEra } from '../model/index.ts';
 
@@ -16,7 +15,7 @@ export const pc = picocolors.createColors(process.stdout.isTTY === true && !proc
 
 export class UsageError extends Error {}
 
-/** Bad input: one clear line on stderr, exit 2, no stack trace (DESIGN.md §6). */
+/** Bad input: one clear line on stderr, exit 2, no stack trace (docs/design.md §6). */
 export const fail = (msg: string): never => {
   throw new UsageError(msg);
 };
@@ -113,29 +112,4 @@ export const seedArg = (v: string | undefined): number => {
   const env = process.env.FC_SEED;
   if (env !== undefined && env !== '') return intArg('FC_SEED', env, 0);
   return 42;
-};
-
-// ---------------------------------------------------------------------------------------------
-// Timeline
-
-const cut = (s: string, w: number) => (s.length > w ? `${s.slice(0, w - 1)}…` : s);
-
-/** One column per thread, one row per step, plus the step's effects (DESIGN.md §1). */
-export const timeline = (trace: readonly TraceStep[], opts: { width?: number; color?: boolean } = {}): string => {
-  const threads = [...new Set(trace.map((s) => s.thread))];
-  const w = Math.min(opts.width ?? 46, Math.max(12, ...trace.map((s) => s.action.length)));
-  const col = (i: number, text: string) => cut(text, w).padEnd(w);
-  const dim = opts.color ? pc.dim : (s: string) => s;
-  const red = opts.color ? pc.red : (s: string) => s;
-  const bold = opts.color ? pc.bold : (s: string) => s;
-  const lines: string[] = [];
-  const num = String(trace.length).length;
-  lines.push(bold(`${'#'.padStart(num)}  ${threads.map((t, i) => col(i, t)).join(' │ ')} │ effect`));
-  lines.push(`${'-'.repeat(num)}  ${threads.map(() => '-'.repeat(w)).join('─┼─')}─┼─${'-'.repeat(20)}`);
-  for (const [k, s] of trace.entries()) {
-    const cells = threads.map((t, i) => col(i, t === s.thread ? s.action : ''));
-    const fx = [...s.events, ...(s.diagnostics ?? []).map((d) => red(d))].join('; ');
-    lines.push(`${String(k + 1).padStart(num)}  ${cells.join(' │ ')} │ ${s.drain ? dim('(drain) ') : ''}${fx}`);
-  }
-  return lines.join('\n');
 };

@@ -1,18 +1,19 @@
 /**
  * npm run corpus: save one shrunk case for every violated cell of the expected-verdict matrix
- * (properties/matrix.ts) under shrunk-cases/, reusing identical cases and never replacing a
- * different one (DESIGN.md §5). Run it after changing the model, then review what changed.
+ * (checks/matrix.ts) under shrunk-cases/, reusing identical cases and never replacing a
+ * different one (docs/design.md §5). Run it after changing the model, then review what changed.
  */
-import { saveCase, toCase } from '../engine/cases.ts';
 import { familyById } from '../checks/families.ts';
-import { search } from '../engine/random.ts';
 import { HOLDS_RUNS, matrix } from '../checks/matrix.ts';
+import { toCase } from '../engine/case-format.ts';
+import { saveCase } from '../engine/cases.ts';
+import { search } from '../engine/random.ts';
 import { main, parse, seedArg } from './cli.ts';
 
 main(() => {
   const { values: v } = parse({ seed: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
   if (v.help) {
-    process.stdout.write('usage: npm run corpus [-- --seed S]\n\nSave a shrunk case for every violated cell of properties/matrix.ts under shrunk-cases/.\n');
+    process.stdout.write('usage: npm run corpus [-- --seed S]\n\nSave a shrunk case for every violated cell of checks/matrix.ts under shrunk-cases/.\n');
     return 0;
   }
   const seed = seedArg(v.seed);

@@ -1,0 +1,49 @@
+/**
+ * What both engines return (docs/design.md §4): one result per invariant, discriminated by the
+ * engine, with one counterexample shape so printing and saving never ask which engine found it.
+ */
+import type { Scenario, TraceStep } from '../model/index.ts';
+
+/** How a counterexample was found: a random one can be regenerated from its seed and path. */
+export type Provenance =
+  | { readonly foundWith: 'random'; readonly seed: number; readonly path: string; readonly runs: number }
+  | { readonly foundWith: 'exhaustive' };
+
+export interface Counterexample {
+  readonly invariant: string;
+  readonly witness: string;
+  readonly scenario: Scenario;
+  /** Executed schedule choices (the drain's steps are in `trace`). */
+  readonly schedule: readonly string[];
+  /** The steps up to and including the violating one. */
+  readonly trace: readonly TraceStep[];
+  readonly steps: number;
+  readonly contextSwitches: number;
+  /** Before minimizing; the exhaustive engine's trace is already shortest, so these equal the above. */
+  readonly fromSteps: number;
+  readonly fromSwitches: number;
+  readonly provenance: Provenance;
+}
+
+/** The random engine's result: `runs` generated cases (up to the first failing one when violated). */
+export interface SearchResult {
+  readonly engine: 'random';
+  readonly invariant: string;
+  readonly verdict: 'holds' | 'violated';
+  readonly runs: number;
+  readonly ms: number;
+  readonly counterexample: Counterexample | null;
+}
+
+/** The exhaustive engine's result: "holds-up-to-bound" when the depth or state bound cut the search. */
+export interface ExhaustiveResult {
+  readonly engine: 'exhaustive';
+  readonly invariant: string;
+  readonly verdict: 'holds' | 'violated' | 'holds-up-to-bound';
+  readonly states: number;
+  readonly depth: number;
+  readonly ms: number;
+  readonly counterexample: Counterexample | null;
+}
+
+export type EngineResult = SearchResult | ExhaustiveResult;
