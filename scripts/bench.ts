@@ -3,6 +3,7 @@
  * Measured, never asserted. --quick uses fewer seeds and runs.
  */
 import fc from 'fast-check';
+import { growth, shrinkVsExhaustive } from '../checks/bench.ts';
 import { families } from '../checks/families.ts';
 import { matrix } from '../checks/matrix.ts';
 import { candidateArb } from '../engine/arbitraries.ts';
@@ -54,19 +55,15 @@ main(() => {
     }
   }
   // 3. shrunk length vs exhaustive shortest
-  const ab = families[0].template;
-  for (const threads of [['oom_reaper'], ['oom_reaper', 'ioctl:B']]) {
-    const sc = { ...ab, strategy: 'skip-all-end', threads };
+  for (const sc of shrinkVsExhaustive) {
     const e = exhaustive(sc, 'StartEndPaired', 40);
     const r = search(sc, 'StartEndPaired', { seed: 1, numRuns: 200 });
-    out.shrunkVsExhaustive.push({ threads: threads.join(','), exhaustive: e.counterexample?.trace.length, random: r.counterexample?.steps });
+    out.shrunkVsExhaustive.push({ threads: sc.threads.join(','), exhaustive: e.counterexample?.trace.length, random: r.counterexample?.steps });
   }
   // 4. exhaustive states per second as notifiers and threads grow
   for (const n of [2, 3, 4]) {
     for (const nt of [2, 3]) {
-      const notifiers = Array.from({ length: n }, (_, i) => ({ name: String.fromCharCode(65 + i), driver: i === n - 1 ? 'i915-4.19' : 'kvm', address: 256 * (i + 1) }));
-      const threads = ['oom_reaper', ...notifiers.slice(0, nt - 1).map((x) => `fault:${x.name}`)];
-      const e = exhaustive({ strategy: 'call-all-end-2021', reaper: 'nonblock-per-vma', vmas: [{ start: 0, end: 4 }], notifiers, threads }, 'StartEndPaired', 400, { maxStates: v.quick ? 20_000 : 200_000 });
+      const e = exhaustive(growth(n, nt), 'StartEndPaired', 400, { maxStates: v.quick ? 20_000 : 200_000 });
       out.exhaustive.push({ notifiers: n, threads: nt, states: e.states, verdict: e.verdict, ms: Math.round(e.ms), statesPerSecond: Math.round(e.states / (e.ms / 1000)) });
     }
   }
