@@ -22,9 +22,9 @@ export const families: readonly Family[] = [
   },
   {
     id: 'failing-no-end',
-    title: 'failing notifier without an end: kvm + i915-4.19',
-    why: 'the 2021 precondition P1 holds: the failing notifier (i915) has no end (docs/kernel.md §5.1c)',
-    template: { ...base, notifiers: [{ name: 'A', driver: 'kvm', address: 256 }, { name: 'B', driver: 'i915-4.19', address: 512 }] },
+    title: 'failing notifier without an end: kvm + gntdev',
+    why: 'the 2021 precondition P1 holds: the failing notifier (gntdev: -EAGAIN on an intersecting grant map) has no end (docs/kernel.md §5.1c, §6.7)',
+    template: { ...base, notifiers: [{ name: 'A', driver: 'kvm', address: 256 }, { name: 'B', driver: 'gntdev', address: 512 }] },
   },
   {
     id: 'failing-self-undo',
@@ -71,6 +71,13 @@ export const families: readonly Family[] = [
     title: 'v4.14 reaper (skip mms with notifiers): kvm + i915-4.19',
     why: 'the reaper skips and declares success without unmapping (docs/kernel.md §3.3)',
     template: { ...base, reaper: 'skip-if-notifiers', notifiers: [{ name: 'A', driver: 'kvm', address: 256 }, { name: 'B', driver: 'i915-4.19', address: 512 }] },
+  },
+  {
+    id: 'reaper-rfc-check',
+    title: 'v4.14 reaper, the 2017 RFC placement of mm_has_notifiers: kvm',
+    why: 'the check read before mmap_read_trylock is stale once a registration lands before the lock (docs/kernel.md §3.3; Seed2)',
+    // The threads of Andrea's objection, fixed: a registration and a device fault race the reaper.
+    template: { ...base, reaper: 'skip-if-notifiers', notifiers: [{ name: 'A', driver: 'kvm', address: 256 }], threads: ['oom_reaper', 'register:A', 'fault:A'], knobs: { reaperChecksNotifiersBeforeLock: true } },
   },
   {
     id: 'reaper-no-notify',

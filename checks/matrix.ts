@@ -5,7 +5,7 @@
  * seeds, in steps: executed schedule plus drain, up to the violating step); every other one must
  * hold over HOLDS_RUNS generated runs. 'unsettled' marks a violation only some seeds find in
  * HOLDS_RUNS runs: it is reported by `npm run compare` but not asserted either way.
- * Families: engine/families.ts. Rows missing for a strategy are combinations it cannot run (a
+ * Families: checks/families.ts. Rows missing for a strategy are combinations it cannot run (a
  * preset without an interval form under core-counter); properties/matrix-check.ts checks that.
  *
  * Regenerate the numbers with the search, then re-read every changed cell: a surprise is a finding.
@@ -28,50 +28,57 @@ export const matrix: readonly Row[] = [
   // intersecting umem, still holding umem_rwsem: the bug 7608bf40 fixed) *and* has an end, so it
   // breaks the v5.12 rule under every hlist strategy (FailableStartHasNoEnd). Its MR registration
   // allocates under umem_rwsem while a blocking invalidation takes umem_rwsem inside a callback:
-  // with reclaim → notifier map that is a lockdep cycle (LockOrder; Jason: "umem_rwsem is held by
-  // threads while calling kmalloc", Seed3).
+  // with reclaim → notifier map that is a lockdep cycle (LockOrder; Seed3).
   // - skip-all-end loses KVM's end (StartEndPaired), KVM's count stays raised (QuiescentBalanced)
   //   and guest faults retry forever (FaultLiveness); ODP's leaked read hold blocks MR
   //   registration (NoDeadlock).
   // - the call-all-end variants pair KVM but call ODP's end after its failed start: its end
   //   decrements a count its start never raised (NoCounterUnderflow), takes umem_mutex, a sleeping
   //   lock, inside the reaper (NonBlockingNeverSleeps; the error-path walk is not non_block-wrapped,
-  //   DOMAIN §2.2 [A] confirmed), and ODP's faults then see a count of -1 forever (FaultLiveness).
-  //   The 2019 RFC promises that end (§5.1a), so NoEndWithoutStart is its contract; 2021 is violated
-  //   there. Each leaked read hold of the reaper stays leaked (QuiescentBalanced).
+  //   docs/kernel.md §2.2 [A] confirmed), and ODP's faults then see a count of -1 forever
+  //   (FaultLiveness). The 2019 RFC promises that end (§5.1a), so NoEndWithoutStart is its
+  //   contract; 2021 is violated there. Each leaked read hold of the reaper stays leaked
+  //   (QuiescentBalanced; long traces: the reaper's ten attempts with their sleeps). Some seeds also
+  //   find the wrong count letting an ODP fault map inside another invalidation's window
+  //   (NoStaleSecondaryMapping, unsettled).
   // - reaper-calls-end: the same, plus the caller calls end after a failed start (Jason's NAK).
   // - sorted-undo (A@256 < B@512) undoes A only: pairing holds, but ODP's own leak blocks MR
   //   registration (NoDeadlock).
   // - core-counter: n/a, odp-4.20 has no interval form (odp-5.5 is that).
-  { strategy: 'skip-all-end', family: 'ab-pair', violated: { StartEndPaired: 10, QuiescentBalanced: 62, FailableStartHasNoEnd: 6, NoDeadlock: 73, LockOrder: 7, FaultLiveness: 59 } },
-  { strategy: 'call-all-end-2019', family: 'ab-pair', violated: { QuiescentBalanced: 132, NoCounterUnderflow: 14, NonBlockingNeverSleeps: 12, FailableStartHasNoEnd: 6, LockOrder: 7, FaultLiveness: 72 } },
-  { strategy: 'call-all-end-2021', family: 'ab-pair', violated: { NoEndWithoutStart: 10, QuiescentBalanced: 132, NoCounterUnderflow: 14, NonBlockingNeverSleeps: 12, FailableStartHasNoEnd: 6, LockOrder: 7, FaultLiveness: 72 } },
-  { strategy: 'reaper-calls-end', family: 'ab-pair', violated: { NoEndWithoutStart: 11, QuiescentBalanced: 68, NoCounterUnderflow: 15, NonBlockingNeverSleeps: 13, FailableStartHasNoEnd: 6, CallerContractAfterFailure: 11, LockOrder: 7, FaultLiveness: 50 } },
-  { strategy: 'sorted-undo', family: 'ab-pair', violated: { QuiescentBalanced: 45, FailableStartHasNoEnd: 10, NoDeadlock: 73, LockOrder: 12 } },
+  { strategy: 'skip-all-end', family: 'ab-pair', violated: { StartEndPaired: 10, QuiescentBalanced: 107, FailableStartHasNoEnd: 5, NoDeadlock: 71, LockOrder: 41, FaultLiveness: 30 } },
+  { strategy: 'call-all-end-2019', family: 'ab-pair', violated: { QuiescentBalanced: 215, NoCounterUnderflow: 14, NonBlockingNeverSleeps: 12, FailableStartHasNoEnd: 5, LockOrder: 41, NoStaleSecondaryMapping: 'unsettled', FaultLiveness: 34 } },
+  { strategy: 'call-all-end-2021', family: 'ab-pair', violated: { NoEndWithoutStart: 10, QuiescentBalanced: 215, NoCounterUnderflow: 14, NonBlockingNeverSleeps: 12, FailableStartHasNoEnd: 5, LockOrder: 41, NoStaleSecondaryMapping: 'unsettled', FaultLiveness: 34 } },
+  { strategy: 'reaper-calls-end', family: 'ab-pair', violated: { NoEndWithoutStart: 11, QuiescentBalanced: 224, NoCounterUnderflow: 15, NonBlockingNeverSleeps: 13, FailableStartHasNoEnd: 5, CallerContractAfterFailure: 11, LockOrder: 42, FaultLiveness: 35 } },
+  { strategy: 'sorted-undo', family: 'ab-pair', violated: { QuiescentBalanced: 166, FailableStartHasNoEnd: 10, NoDeadlock: 71, LockOrder: 29 } },
 
   // --------------------------------------------------------------------------------------------
-  // kvm + i915-4.19: the failing notifier has no end, exactly what v5.12 requires.
-  // Only skip-all-end loses KVM's end (Seed3's bug with i915 as B). reaper-calls-end calls end after
-  // a failed start, which the caller contract forbids even though KVM is then paired.
-  { strategy: 'skip-all-end', family: 'failing-no-end', violated: { StartEndPaired: 12, QuiescentBalanced: 35, FaultLiveness: 59 } },
-  { strategy: 'call-all-end-2019', family: 'failing-no-end', violated: {  } },
-  { strategy: 'call-all-end-2021', family: 'failing-no-end', violated: {  } },
+  // kvm + gntdev: the failing notifier (gntdev: -EAGAIN on an intersecting grant map when
+  // !blockable) has no end, exactly what v5.12 requires. Only skip-all-end loses KVM's end (Seed3's
+  // bug with gntdev as B). reaper-calls-end calls end after a failed start, which the caller
+  // contract forbids even though KVM is then paired. (This family used i915-4.19 as B until the
+  // model let invalidators hold mmap_lock only for read: i915's own get_pages race, pinned in
+  // properties/fidelity.test.ts 5b, then broke NoStaleSecondaryMapping under every strategy and hid
+  // the question the family asks.)
+  { strategy: 'skip-all-end', family: 'failing-no-end', violated: { StartEndPaired: 12, QuiescentBalanced: 130, FaultLiveness: 31 } },
+  { strategy: 'call-all-end-2019', family: 'failing-no-end', violated: {} },
+  { strategy: 'call-all-end-2021', family: 'failing-no-end', violated: {} },
   { strategy: 'reaper-calls-end', family: 'failing-no-end', violated: { CallerContractAfterFailure: 13 } },
-  { strategy: 'sorted-undo', family: 'failing-no-end', violated: {  } },
-  { strategy: 'core-counter', family: 'failing-no-end', violated: {  } },
+  { strategy: 'sorted-undo', family: 'failing-no-end', violated: {} },
+  { strategy: 'core-counter', family: 'failing-no-end', violated: {} },
 
   // --------------------------------------------------------------------------------------------
   // kvm + hmm-5.3: HMM since L-2019-HMMF undoes its own count on -EAGAIN and has an end.
-  // - call-all-end undoes it a second time: the count goes to -1 (DOMAIN §5.1 unsafe case 1;
-  //   §5.1a's remark "hmm is OK" does not hold for the v5.3 code, as DOMAIN suspected [A]).
-  // - every strategy: an unregister between a start and its end leaves HMM's count raised and a
-  //   device fault waiting for it (NoDeadlock; tolerated by design for the unregistering notifier,
-  //   but HMM's own faults wait on it).
+  // - call-all-end undoes it a second time: the count goes to -1 (docs/kernel.md §5.1 unsafe case
+  //   1; §5.1a's remark "hmm is OK" does not hold for the v5.3 code, as suspected [A]). When
+  //   another invalidation (madvise, munmap after its downgrade) has the count raised meanwhile, the
+  //   double undo hides it and a device fault maps inside that window (NoStaleSecondaryMapping,
+  //   NoUseAfterFree: some seeds); an unregister between a start and its end can leave a device
+  //   fault waiting (NoDeadlock: some seeds).
   // - skip-all-end additionally loses KVM's end.
-  { strategy: 'skip-all-end', family: 'failing-self-undo', violated: { StartEndPaired: 21, QuiescentBalanced: 87, FailableStartHasNoEnd: 16, FaultLiveness: 109 } },
-  { strategy: 'call-all-end-2019', family: 'failing-self-undo', violated: { QuiescentBalanced: 75, NoCounterUnderflow: 17, FailableStartHasNoEnd: 16, NoDeadlock: 'unsettled' } },
-  { strategy: 'call-all-end-2021', family: 'failing-self-undo', violated: { NoEndWithoutStart: 15, QuiescentBalanced: 75, NoCounterUnderflow: 17, FailableStartHasNoEnd: 16, NoDeadlock: 'unsettled' } },
-  { strategy: 'reaper-calls-end', family: 'failing-self-undo', violated: { NoEndWithoutStart: 17, QuiescentBalanced: 98, NoCounterUnderflow: 19, FailableStartHasNoEnd: 16, CallerContractAfterFailure: 17, NoDeadlock: 'unsettled' } },
+  { strategy: 'skip-all-end', family: 'failing-self-undo', violated: { StartEndPaired: 21, QuiescentBalanced: 211, FailableStartHasNoEnd: 13, FaultLiveness: 'unsettled' } },
+  { strategy: 'call-all-end-2019', family: 'failing-self-undo', violated: { QuiescentBalanced: 292, NoCounterUnderflow: 19, FailableStartHasNoEnd: 13, NoDeadlock: 'unsettled', NoStaleSecondaryMapping: 'unsettled', NoUseAfterFree: 'unsettled' } },
+  { strategy: 'call-all-end-2021', family: 'failing-self-undo', violated: { NoEndWithoutStart: 20, QuiescentBalanced: 292, NoCounterUnderflow: 19, FailableStartHasNoEnd: 13, NoDeadlock: 'unsettled', NoStaleSecondaryMapping: 'unsettled', NoUseAfterFree: 'unsettled' } },
+  { strategy: 'reaper-calls-end', family: 'failing-self-undo', violated: { NoEndWithoutStart: 21, QuiescentBalanced: 301, NoCounterUnderflow: 21, FailableStartHasNoEnd: 13, CallerContractAfterFailure: 21, NoDeadlock: 'unsettled', NoStaleSecondaryMapping: 'unsettled', NoUseAfterFree: 'unsettled' } },
   { strategy: 'sorted-undo', family: 'failing-self-undo', violated: { FailableStartHasNoEnd: 21 } },
 
   // --------------------------------------------------------------------------------------------
@@ -81,85 +88,104 @@ export const matrix: readonly Row[] = [
   // then frees pages the device maps (NoStaleSecondaryMapping, NoUseAfterFree) under every strategy.
   // - the 2019 RFC's promised end balances the count (QuiescentBalanced holds): §5.1a's contract
   //   suits a driver that expects its end; 2021 balances it too but violates NoEndWithoutStart.
-  // - skip-all-end and sorted-undo leave the count raised.
-  { strategy: 'skip-all-end', family: 'failing-expects-end', violated: { StartEndPaired: 15, QuiescentBalanced: 39, NonBlockingNeverSleeps: 18, FailableStartHasNoEnd: 8, NoDeadlock: 39, NoStaleSecondaryMapping: 16, NoUseAfterFree: 16, FaultLiveness: 'unsettled' } },
-  { strategy: 'call-all-end-2019', family: 'failing-expects-end', violated: { NonBlockingNeverSleeps: 18, FailableStartHasNoEnd: 8, NoStaleSecondaryMapping: 16, NoUseAfterFree: 16 } },
-  { strategy: 'call-all-end-2021', family: 'failing-expects-end', violated: { NoEndWithoutStart: 15, NonBlockingNeverSleeps: 18, FailableStartHasNoEnd: 8, NoStaleSecondaryMapping: 16, NoUseAfterFree: 16 } },
-  { strategy: 'reaper-calls-end', family: 'failing-expects-end', violated: { NoEndWithoutStart: 16, NonBlockingNeverSleeps: 18, FailableStartHasNoEnd: 8, CallerContractAfterFailure: 16, NoStaleSecondaryMapping: 16, NoUseAfterFree: 16 } },
-  { strategy: 'sorted-undo', family: 'failing-expects-end', violated: { QuiescentBalanced: 34, NonBlockingNeverSleeps: 23, FailableStartHasNoEnd: 10, NoDeadlock: 'unsettled', NoStaleSecondaryMapping: 19, NoUseAfterFree: 19 } },
+  // - skip-all-end and sorted-undo leave the count raised (sorted-undo: some seeds).
+  { strategy: 'skip-all-end', family: 'failing-expects-end', violated: { StartEndPaired: 15, QuiescentBalanced: 43, NonBlockingNeverSleeps: 20, FailableStartHasNoEnd: 8, NoDeadlock: 43, NoStaleSecondaryMapping: 18, NoUseAfterFree: 24, FaultLiveness: 34 } },
+  { strategy: 'call-all-end-2019', family: 'failing-expects-end', violated: { NonBlockingNeverSleeps: 20, FailableStartHasNoEnd: 8, NoStaleSecondaryMapping: 18, NoUseAfterFree: 24 } },
+  { strategy: 'call-all-end-2021', family: 'failing-expects-end', violated: { NoEndWithoutStart: 15, NonBlockingNeverSleeps: 20, FailableStartHasNoEnd: 8, NoStaleSecondaryMapping: 18, NoUseAfterFree: 24 } },
+  { strategy: 'reaper-calls-end', family: 'failing-expects-end', violated: { NoEndWithoutStart: 16, NonBlockingNeverSleeps: 20, FailableStartHasNoEnd: 8, CallerContractAfterFailure: 16, NoStaleSecondaryMapping: 18, NoUseAfterFree: 24 } },
+  { strategy: 'sorted-undo', family: 'failing-expects-end', violated: { QuiescentBalanced: 'unsettled', NonBlockingNeverSleeps: 26, FailableStartHasNoEnd: 'unsettled', NoDeadlock: 'unsettled', NoStaleSecondaryMapping: 19, NoUseAfterFree: 30 } },
 
   // --------------------------------------------------------------------------------------------
   // kvm + amdgpu-4.19: start read-holds amn->lock across the window; command submission
   // write-holds it and allocates with GFP_KERNEL (Tetsuo's report, L-2018-AMD). The non-blocking
   // start's down_read_non_owner sleeps (NonBlockingNeverSleeps) and closes the reclaim cycle
-  // reaper → amn_lock → CS → free memory → reaper (NoDeadlock; DOMAIN §3.1) under every strategy;
-  // lockdep sees it too (LockOrder). call-all-end releases a read hold the failed start never took
-  // (an rwsem count of -1, DOMAIN §5.1 unsafe case 1).
-  { strategy: 'skip-all-end', family: 'lock-across-window', violated: { StartEndPaired: 14, QuiescentBalanced: 50, NonBlockingNeverSleeps: 4, FailableStartHasNoEnd: 9, NoDeadlock: 15, LockOrder: 11, FaultLiveness: 83 } },
-  { strategy: 'call-all-end-2019', family: 'lock-across-window', violated: { QuiescentBalanced: 20, NoCounterUnderflow: 12, NonBlockingNeverSleeps: 4, FailableStartHasNoEnd: 9, NoDeadlock: 15, LockOrder: 11 } },
-  { strategy: 'call-all-end-2021', family: 'lock-across-window', violated: { NoEndWithoutStart: 11, QuiescentBalanced: 20, NoCounterUnderflow: 12, NonBlockingNeverSleeps: 4, FailableStartHasNoEnd: 9, NoDeadlock: 15, LockOrder: 11 } },
-  { strategy: 'reaper-calls-end', family: 'lock-across-window', violated: { NoEndWithoutStart: 12, QuiescentBalanced: 20, NoCounterUnderflow: 13, NonBlockingNeverSleeps: 4, FailableStartHasNoEnd: 9, CallerContractAfterFailure: 12, NoDeadlock: 15, LockOrder: 11 } },
-  { strategy: 'sorted-undo', family: 'lock-across-window', violated: { QuiescentBalanced: 20, NonBlockingNeverSleeps: 9, FailableStartHasNoEnd: 14, NoDeadlock: 9, LockOrder: 14 } },
+  // reaper → amn_lock → CS → free memory → reaper (NoDeadlock; docs/kernel.md §3.1) under every
+  // strategy; lockdep sees it too (LockOrder). call-all-end releases a read hold the failed start
+  // never took (an rwsem count of -1, docs/kernel.md §5.1 unsafe case 1). Its CS (the fault path
+  // here) re-checks a counter only, so a read-locked invalidator lets it install after the zap
+  // (NoStaleSecondaryMapping; the userptr pages are pinned, so no use-after-free).
+  { strategy: 'skip-all-end', family: 'lock-across-window', violated: { StartEndPaired: 14, QuiescentBalanced: 148, NonBlockingNeverSleeps: 4, FailableStartHasNoEnd: 9, NoDeadlock: 4, LockOrder: 8, NoStaleSecondaryMapping: 26, FaultLiveness: 42 } },
+  { strategy: 'call-all-end-2019', family: 'lock-across-window', violated: { QuiescentBalanced: 26, NoCounterUnderflow: 14, NonBlockingNeverSleeps: 4, FailableStartHasNoEnd: 9, NoDeadlock: 4, LockOrder: 8, NoStaleSecondaryMapping: 26 } },
+  { strategy: 'call-all-end-2021', family: 'lock-across-window', violated: { NoEndWithoutStart: 13, QuiescentBalanced: 26, NoCounterUnderflow: 14, NonBlockingNeverSleeps: 4, FailableStartHasNoEnd: 9, NoDeadlock: 4, LockOrder: 8, NoStaleSecondaryMapping: 26 } },
+  { strategy: 'reaper-calls-end', family: 'lock-across-window', violated: { NoEndWithoutStart: 14, QuiescentBalanced: 26, NoCounterUnderflow: 15, NonBlockingNeverSleeps: 4, FailableStartHasNoEnd: 9, CallerContractAfterFailure: 14, NoDeadlock: 4, LockOrder: 8, NoStaleSecondaryMapping: 26 } },
+  { strategy: 'sorted-undo', family: 'lock-across-window', violated: { QuiescentBalanced: 31, NonBlockingNeverSleeps: 9, FailableStartHasNoEnd: 14, NoDeadlock: 9, LockOrder: 13, NoStaleSecondaryMapping: 'unsettled' } },
 
   // --------------------------------------------------------------------------------------------
-  // odp-5.5 (interval) + nouveau-5.5 (hlist, fails every non-blocking start).
-  // Finding [A]: __mmu_notifier_invalidate_range_start returns the hlist's -EAGAIN after the interval
-  // part succeeded without undoing mn_itree_inv_start_range, and the reaper calls no end, so
-  // active_invalidate_ranges leaks one count per attempt (QuiescentBalanced) under every hlist
-  // strategy; the tree can then never unfreeze. core-counter (nouveau adapted to the interval core)
-  // holds. reaper-calls-end also ends the interval part twice (underflow, seq odd with nothing
-  // active, a remove that never returns).
-  { strategy: 'skip-all-end', family: 'interval-and-hlist', violated: { QuiescentBalanced: 32 } },
-  { strategy: 'call-all-end-2019', family: 'interval-and-hlist', violated: { QuiescentBalanced: 32 } },
-  { strategy: 'call-all-end-2021', family: 'interval-and-hlist', violated: { QuiescentBalanced: 32 } },
-  { strategy: 'reaper-calls-end', family: 'interval-and-hlist', violated: { QuiescentBalanced: 33, NoCounterUnderflow: 8, CallerContractAfterFailure: 5, NoDeadlock: 102, IntervalSeqProtocol: 9 } },
-  { strategy: 'sorted-undo', family: 'interval-and-hlist', violated: { QuiescentBalanced: 32 } },
-  { strategy: 'core-counter', family: 'interval-and-hlist', violated: {  } },
+  // odp-5.5 (interval) + nouveau-5.5 (its classic svmm notifier, which fails every non-blocking
+  // start, and a per-fault interval notifier).
+  // Finding [A]: __mmu_notifier_invalidate_range_start returns the hlist's -EAGAIN after the
+  // interval part passed without undoing mn_itree_inv_start_range, and the reaper calls no end, so
+  // active_invalidate_ranges leaks one count per failed start whose interval part passed
+  // (QuiescentBalanced) under every hlist strategy; the tree can then never unfreeze and the next
+  // mmu_interval_read_begin or mmu_interval_notifier_remove waits forever (NoDeadlock).
+  // core-counter (nouveau folded into the interval core) holds. reaper-calls-end also ends the
+  // interval part twice (underflow, seq odd with nothing active).
+  { strategy: 'skip-all-end', family: 'interval-and-hlist', violated: { QuiescentBalanced: 67, NoDeadlock: 164 } },
+  { strategy: 'call-all-end-2019', family: 'interval-and-hlist', violated: { QuiescentBalanced: 67, NoDeadlock: 164 } },
+  { strategy: 'call-all-end-2021', family: 'interval-and-hlist', violated: { QuiescentBalanced: 67, NoDeadlock: 164 } },
+  { strategy: 'reaper-calls-end', family: 'interval-and-hlist', violated: { QuiescentBalanced: 77, NoCounterUnderflow: 5, CallerContractAfterFailure: 5, NoDeadlock: 189, IntervalSeqProtocol: 6 } },
+  { strategy: 'sorted-undo', family: 'interval-and-hlist', violated: { QuiescentBalanced: 67, NoDeadlock: 164 } },
+  { strategy: 'core-counter', family: 'interval-and-hlist', violated: {} },
 
   // --------------------------------------------------------------------------------------------
   // kvm A@256 + i915-4.19 B@512 + kvm C@128 registered concurrently, with
   // registrationTakesAllLocks off: C joins the hlist inside a window (RegistrationExclusion) and
   // receives an end without a start under every hlist strategy, not only sorted-undo (§5.2
   // precondition 1 is every strategy's precondition): its count underflows, its faults then map
-  // pages the munmap frees. core-counter holds: interval inserts defer while the tree is frozen (§1.5).
-  { strategy: 'skip-all-end', family: 'registration-unlocked', violated: { StartEndPaired: 14, NoEndWithoutStart: 18, QuiescentBalanced: 34, NoCounterUnderflow: 21, NoStaleSecondaryMapping: 'unsettled', NoUseAfterFree: 'unsettled', FaultLiveness: 250, RegistrationExclusion: 9 } },
-  { strategy: 'call-all-end-2019', family: 'registration-unlocked', violated: { NoEndWithoutStart: 18, QuiescentBalanced: 22, NoCounterUnderflow: 21, NoStaleSecondaryMapping: 56, NoUseAfterFree: 56, FaultLiveness: 34, RegistrationExclusion: 9 } },
-  { strategy: 'call-all-end-2021', family: 'registration-unlocked', violated: { NoEndWithoutStart: 18, QuiescentBalanced: 22, NoCounterUnderflow: 21, NoStaleSecondaryMapping: 56, NoUseAfterFree: 56, FaultLiveness: 34, RegistrationExclusion: 9 } },
-  { strategy: 'reaper-calls-end', family: 'registration-unlocked', violated: { NoEndWithoutStart: 18, QuiescentBalanced: 22, NoCounterUnderflow: 21, CallerContractAfterFailure: 15, NoStaleSecondaryMapping: 66, NoUseAfterFree: 66, FaultLiveness: 65, RegistrationExclusion: 9 } },
-  { strategy: 'sorted-undo', family: 'registration-unlocked', violated: { NoEndWithoutStart: 18, QuiescentBalanced: 22, NoCounterUnderflow: 21, NoStaleSecondaryMapping: 56, NoUseAfterFree: 56, FaultLiveness: 32, RegistrationExclusion: 9 } },
-  { strategy: 'core-counter', family: 'registration-unlocked', violated: {  } },
+  // pages the unmap frees. core-counter holds: interval inserts defer while the tree is frozen (§1.5).
+  { strategy: 'skip-all-end', family: 'registration-unlocked', violated: { StartEndPaired: 16, NoEndWithoutStart: 18, QuiescentBalanced: 145, NoCounterUnderflow: 21, NoStaleSecondaryMapping: 53, FaultLiveness: 37, RegistrationExclusion: 9 } },
+  { strategy: 'call-all-end-2019', family: 'registration-unlocked', violated: { NoEndWithoutStart: 18, QuiescentBalanced: 46, NoCounterUnderflow: 21, NoStaleSecondaryMapping: 57, FaultLiveness: 50, RegistrationExclusion: 9 } },
+  { strategy: 'call-all-end-2021', family: 'registration-unlocked', violated: { NoEndWithoutStart: 18, QuiescentBalanced: 46, NoCounterUnderflow: 21, NoStaleSecondaryMapping: 57, FaultLiveness: 50, RegistrationExclusion: 9 } },
+  { strategy: 'reaper-calls-end', family: 'registration-unlocked', violated: { NoEndWithoutStart: 18, QuiescentBalanced: 47, NoCounterUnderflow: 21, CallerContractAfterFailure: 17, NoStaleSecondaryMapping: 57, FaultLiveness: 50, RegistrationExclusion: 9 } },
+  { strategy: 'sorted-undo', family: 'registration-unlocked', violated: { NoEndWithoutStart: 19, QuiescentBalanced: 46, NoCounterUnderflow: 22, NoStaleSecondaryMapping: 30, FaultLiveness: 50, RegistrationExclusion: 9 } },
+  { strategy: 'core-counter', family: 'registration-unlocked', violated: {} },
 
   // --------------------------------------------------------------------------------------------
   // kvm + generic(nonblockStart: 'sleeps', allocatesUnderLock): a driver that sleeps on its lock
   // even when !blockable while its ioctl allocates under that lock. No rollback strategy helps,
   // core-counter included: the reaper sleeps (NonBlockingNeverSleeps), the reclaim cycle closes
   // (NoDeadlock), lockdep sees it (LockOrder).
-  { strategy: 'skip-all-end', family: 'nonblock-sleeps', violated: { NonBlockingNeverSleeps: 4, NoDeadlock: 15, LockOrder: 18 } },
-  { strategy: 'call-all-end-2019', family: 'nonblock-sleeps', violated: { NonBlockingNeverSleeps: 4, NoDeadlock: 15, LockOrder: 18 } },
-  { strategy: 'call-all-end-2021', family: 'nonblock-sleeps', violated: { NonBlockingNeverSleeps: 4, NoDeadlock: 15, LockOrder: 18 } },
-  { strategy: 'reaper-calls-end', family: 'nonblock-sleeps', violated: { NonBlockingNeverSleeps: 4, NoDeadlock: 15, LockOrder: 18 } },
-  { strategy: 'sorted-undo', family: 'nonblock-sleeps', violated: { NonBlockingNeverSleeps: 9, NoDeadlock: 9, LockOrder: 18 } },
-  { strategy: 'core-counter', family: 'nonblock-sleeps', violated: { NonBlockingNeverSleeps: 3, NoDeadlock: 3, LockOrder: 17 } },
+  { strategy: 'skip-all-end', family: 'nonblock-sleeps', violated: { NonBlockingNeverSleeps: 4, NoDeadlock: 9, LockOrder: 11 } },
+  { strategy: 'call-all-end-2019', family: 'nonblock-sleeps', violated: { NonBlockingNeverSleeps: 4, NoDeadlock: 9, LockOrder: 11 } },
+  { strategy: 'call-all-end-2021', family: 'nonblock-sleeps', violated: { NonBlockingNeverSleeps: 4, NoDeadlock: 9, LockOrder: 11 } },
+  { strategy: 'reaper-calls-end', family: 'nonblock-sleeps', violated: { NonBlockingNeverSleeps: 4, NoDeadlock: 9, LockOrder: 11 } },
+  { strategy: 'sorted-undo', family: 'nonblock-sleeps', violated: { NonBlockingNeverSleeps: 9, NoDeadlock: 9, LockOrder: 13 } },
+  { strategy: 'core-counter', family: 'nonblock-sleeps', violated: { NonBlockingNeverSleeps: 3, NoDeadlock: 3, LockOrder: 16 } },
 
   // --------------------------------------------------------------------------------------------
   // kvm + i915-4.19 under the v4.14 reaper (4d4bbd8526a8): an mm with notifiers is skipped and
-  // declared reaped without unmapping anything (ReaperUsefulProgress, DOMAIN §3.3), whatever the
-  // strategy.
-  { strategy: 'skip-all-end', family: 'reaper-skip-era', violated: { ReaperUsefulProgress: 2 } },
-  { strategy: 'call-all-end-2019', family: 'reaper-skip-era', violated: { ReaperUsefulProgress: 2 } },
-  { strategy: 'call-all-end-2021', family: 'reaper-skip-era', violated: { ReaperUsefulProgress: 2 } },
-  { strategy: 'reaper-calls-end', family: 'reaper-skip-era', violated: { ReaperUsefulProgress: 2 } },
-  { strategy: 'sorted-undo', family: 'reaper-skip-era', violated: { ReaperUsefulProgress: 2 } },
+  // declared reaped without unmapping anything (ReaperUsefulProgress, docs/kernel.md §3.3),
+  // whatever the strategy. i915-4.19's get_pages race with a read-locked invalidator (fidelity
+  // test 5b) shows up under the hlist strategies too (NoStaleSecondaryMapping).
+  { strategy: 'skip-all-end', family: 'reaper-skip-era', violated: { ReaperUsefulProgress: 2, NoStaleSecondaryMapping: 27 } },
+  { strategy: 'call-all-end-2019', family: 'reaper-skip-era', violated: { ReaperUsefulProgress: 2, NoStaleSecondaryMapping: 27 } },
+  { strategy: 'call-all-end-2021', family: 'reaper-skip-era', violated: { ReaperUsefulProgress: 2, NoStaleSecondaryMapping: 27 } },
+  { strategy: 'reaper-calls-end', family: 'reaper-skip-era', violated: { ReaperUsefulProgress: 2, NoStaleSecondaryMapping: 27 } },
+  { strategy: 'sorted-undo', family: 'reaper-skip-era', violated: { ReaperUsefulProgress: 2, NoStaleSecondaryMapping: 'unsettled' } },
   { strategy: 'core-counter', family: 'reaper-skip-era', violated: { ReaperUsefulProgress: 2 } },
 
   // --------------------------------------------------------------------------------------------
+  // kvm under the v4.14 reaper with the 2017 RFC's placement of mm_has_notifiers() before
+  // mmap_read_trylock, racing a registration and a device fault (Seed2, Andrea's objection): the
+  // reaper reads "no notifiers", the notifier registers and its device maps, then the reaper
+  // unmaps without telling it (NoStaleSecondaryMapping) and frees what it maps (NoUseAfterFree),
+  // whatever the strategy. The skip itself is still a "reaped" without unmapping
+  // (ReaperUsefulProgress).
+  { strategy: 'skip-all-end', family: 'reaper-rfc-check', violated: { ReaperUsefulProgress: 4, NoStaleSecondaryMapping: 13, NoUseAfterFree: 15 } },
+  { strategy: 'call-all-end-2019', family: 'reaper-rfc-check', violated: { ReaperUsefulProgress: 4, NoStaleSecondaryMapping: 13, NoUseAfterFree: 15 } },
+  { strategy: 'call-all-end-2021', family: 'reaper-rfc-check', violated: { ReaperUsefulProgress: 4, NoStaleSecondaryMapping: 13, NoUseAfterFree: 15 } },
+  { strategy: 'reaper-calls-end', family: 'reaper-rfc-check', violated: { ReaperUsefulProgress: 4, NoStaleSecondaryMapping: 13, NoUseAfterFree: 15 } },
+  { strategy: 'sorted-undo', family: 'reaper-rfc-check', violated: { ReaperUsefulProgress: 4, NoStaleSecondaryMapping: 13, NoUseAfterFree: 15 } },
+  { strategy: 'core-counter', family: 'reaper-rfc-check', violated: { ReaperUsefulProgress: 3, NoStaleSecondaryMapping: 13, NoUseAfterFree: 15 } },
+
+  // --------------------------------------------------------------------------------------------
   // kvm + i915-4.19 under the ≤ v4.13 reaper: it unmaps without telling the secondary MMUs, so
-  // the devices keep mapping freed frames (NoStaleSecondaryMapping, NoUseAfterFree), whatever the
-  // strategy.
-  { strategy: 'skip-all-end', family: 'reaper-no-notify', violated: { NoStaleSecondaryMapping: 2, NoUseAfterFree: 2 } },
-  { strategy: 'call-all-end-2019', family: 'reaper-no-notify', violated: { NoStaleSecondaryMapping: 2, NoUseAfterFree: 2 } },
-  { strategy: 'call-all-end-2021', family: 'reaper-no-notify', violated: { NoStaleSecondaryMapping: 2, NoUseAfterFree: 2 } },
-  { strategy: 'reaper-calls-end', family: 'reaper-no-notify', violated: { NoStaleSecondaryMapping: 2, NoUseAfterFree: 2 } },
-  { strategy: 'sorted-undo', family: 'reaper-no-notify', violated: { NoStaleSecondaryMapping: 2, NoUseAfterFree: 2 } },
-  { strategy: 'core-counter', family: 'reaper-no-notify', violated: { NoStaleSecondaryMapping: 2, NoUseAfterFree: 2 } },
+  // the devices keep mapping the pages (NoStaleSecondaryMapping) and KVM's are freed under it at
+  // tlb_finish_mmu (NoUseAfterFree; i915's are pinned), whatever the strategy.
+  { strategy: 'skip-all-end', family: 'reaper-no-notify', violated: { NoStaleSecondaryMapping: 2, NoUseAfterFree: 13 } },
+  { strategy: 'call-all-end-2019', family: 'reaper-no-notify', violated: { NoStaleSecondaryMapping: 2, NoUseAfterFree: 13 } },
+  { strategy: 'call-all-end-2021', family: 'reaper-no-notify', violated: { NoStaleSecondaryMapping: 2, NoUseAfterFree: 13 } },
+  { strategy: 'reaper-calls-end', family: 'reaper-no-notify', violated: { NoStaleSecondaryMapping: 2, NoUseAfterFree: 13 } },
+  { strategy: 'sorted-undo', family: 'reaper-no-notify', violated: { NoStaleSecondaryMapping: 2, NoUseAfterFree: 3 } },
+  { strategy: 'core-counter', family: 'reaper-no-notify', violated: { NoStaleSecondaryMapping: 2, NoUseAfterFree: 4 } },
 ];

@@ -24,7 +24,7 @@ export const threadsFor = (t: ScenarioTemplate, catalogue?: Catalogue): string[]
 /**
  * Thread combinations a real system cannot produce: a notifier is registered or unregistered,
  * not both; a driver ioctl (MR registration, command submission) holds a reference on its
- * mirror, so the mirror is not unregistered under it; and ioctls and munmap run in tasks of
+ * mirror, so the mirror is not unregistered under it; and ioctls, munmap and madvise run in tasks of
  * this mm, so the mm does not reach exit_mmap while they run.
  */
 const sensibleWith = (x: string, ts: readonly string[]): boolean => {
@@ -33,7 +33,7 @@ const sensibleWith = (x: string, ts: readonly string[]): boolean => {
   if (kind === 'register') return !ts.includes(`unregister:${n}`) && !ts.includes('exit_mmap');
   // An ioctl's task, like munmap's, holds mm_users: the mm cannot reach exit_mmap meanwhile.
   if (kind === 'ioctl') return !ts.includes(`unregister:${n}`) && !ts.includes('exit_mmap');
-  if (kind === 'munmap') return !ts.includes('exit_mmap');
+  if (kind === 'munmap' || kind === 'madvise') return !ts.includes('exit_mmap');
   return true;
 };
 
@@ -45,6 +45,6 @@ export const candidateArb = (t: ScenarioTemplate, maxSchedule = 40, catalogue?: 
     ? fc.constant(t.threads)
     : fc
         .subarray([...all], { minLength: 1 })
-        .filter((ts) => (ts.includes('oom_reaper') || ts.includes('munmap') || ts.includes('exit_mmap')) && sensible(ts));
+        .filter((ts) => (ts.includes('oom_reaper') || ts.includes('munmap') || ts.includes('madvise') || ts.includes('exit_mmap')) && sensible(ts));
   return fc.record({ threads, schedule: fc.array(fc.constantFrom(...all), { maxLength: maxSchedule }) });
 };

@@ -1,34 +1,37 @@
 /**
- * exit_mmap of the victim (≈v4.19–v5.x): mmu_notifier_release (mn_itree_release, then ->release
- * on every hlist notifier, unhash, synchronize_srcu); for an OOM victim __oom_reap_task_mm and
- * MMF_OOM_SKIP; mmap_write_lock/unlock so the reaper is out; unmap_vmas (docs/kernel.md §1.4, §3.2).
- *
- * Abstracts: exit's own __oom_reap_task_mm notifies no interval notifier (mn_itree_release has
- * just invalidated them all).
+ * exit_mmap of the victim (v5.10, docs/kernel.md §1.4, §3.2): mmu_notifier_release —
+ * mn_itree_release (one blocking invalidation of every interval notifier), then mn_hlist_release
+ * (each hlist notifier's ->release inside SRCU, which may take driver locks; unhash them all;
+ * synchronize_srcu) —; for an OOM victim __oom_reap_task_mm (a non-blocking start/end through the
+ * interval tree around each VMA's unmap; the hlist is empty by now) and MMF_OOM_SKIP;
+ * mmap_write_lock/unlock so the reaper is out; unmap_vmas; tlb_finish_mmu.
  */
-import type { CoreAction, InvalidationCaller } from './core/invalidate.ts';
-import { releaseMirror } from './core/registration.ts';
+import { callbackReturned, closeInvalidation, type CoreAction, type InvalidationCaller } from './core/invalidate.ts';
 import type { Effects } from './facts.ts';
-import { driverInstrAction, type DriverInstrAction } from './interpreter.ts';
+import { driverInstrAction, type CallReturn, type DriverInstrAction } from './interpreter.ts';
 import { lockdepAcquire } from './lockdep.ts';
-import { clearPtes, wholeMm } from './mm.ts';
+import { clearPtes, tlbFinishMmu, wholeMm } from './mm.ts';
 import { mmapWriteLockBlocker } from './munmap.ts';
-import { finish, put, setSkip, setSub, srcuPending, srcuReadersNow, subOf } from './state.ts';
+import { finish, inHlist, put, setSkip, setSub, srcuPending, srcuReadersNow, subOf, vmaRange } from './state.ts';
 import type { Blocker } from './step.ts';
-import type { ExitMmapThread, ModelState, World } from './types.ts';
+import type { Call, ExitMmapThread, ModelState, World } from './types.ts';
 
-export type ExitPhase = 'hlist_release' | 'srcu' | 'oom_reap' | 'lock' | 'unmap';
+export type ExitPhase = 'hlist_release' | 'unhash' | 'srcu' | 'oom_unmap' | 'oom_tlb_finish' | 'lock' | 'unmap' | 'tlb_finish';
 export type ExitMmapAction = { readonly type: 'exit_mmap'; readonly t: ExitMmapThread; readonly phase: ExitPhase };
 
 export const exitMmapAction = (world: World, s: ModelState, t: ExitMmapThread): ExitMmapAction | CoreAction | DriverInstrAction | null => {
-  if (t.call) return driverInstrAction(world, t, t.call, exitMmapCaller);
+  if (t.call) return driverInstrAction(world, t, t.call, t.call.op === 'release' ? releaseReturn : t.pc === 'itree_end' || t.pc === 'itree_release' ? itreeReleaseReturn : reapReturn);
   switch (t.pc) {
     case 'itree_release': // mn_itree_release only when some interval notifier was ever inserted
       return s.core.hasItree
-        ? { type: 'invalidate_range_start', t, k: exitMmapCaller, blockable: true, range: wholeMm(s), release: true }
+        ? { type: 'invalidate_range_start', t, k: itreeReleaseCaller, blockable: true, range: wholeMm(s), release: true }
         : { type: 'exit_mmap', t, phase: 'hlist_release' };
     case 'itree_end':
-      return { type: 'invalidate_range_end', t, k: exitMmapCaller };
+      return { type: 'invalidate_range_end', t, k: itreeReleaseCaller };
+    case 'oom_vma':
+      return { type: 'invalidate_range_start', t, k: reapCaller, blockable: false, range: vmaRange(s, t.vma), release: false };
+    case 'oom_end':
+      return { type: 'invalidate_range_end', t, k: reapCaller };
     case 'done':
       return null;
     default:
@@ -37,9 +40,34 @@ export const exitMmapAction = (world: World, s: ModelState, t: ExitMmapThread): 
 };
 
 /** mn_itree_release: invalidate every interval notifier, then inv_end; then the hlist's ->release. */
-const exitMmapCaller: InvalidationCaller<ExitMmapThread> = {
+const itreeReleaseCaller: InvalidationCaller<ExitMmapThread> = {
   startReturned: (_world, s, t) => put(s, { ...t, pc: 'itree_end' }),
   closed: (_world, s, t) => put(s, { ...t, pc: 'hlist_release' }),
+};
+const itreeReleaseReturn: CallReturn = { returned: (world, s, t, c, value, fx) => callbackReturned(world, s, t as ExitMmapThread, c, value, itreeReleaseCaller, fx) };
+
+/** The exit-time __oom_reap_task_mm: a failed non-blocking start skips the VMA (exit_mmap ignores the result). */
+const reapCaller: InvalidationCaller<ExitMmapThread> = {
+  startReturned: (world, s, t, ret, fx) => (ret === 0 ? put(s, { ...t, pc: 'oom_unmap' }) : closeInvalidation(world, s, t, reapCaller, fx)),
+  closed: (world, s, t) => put(s, t.gather.length ? { ...t, pc: 'oom_tlb_finish' } : nextReapVma(world, s, t, t.vma + 1)),
+};
+const reapReturn: CallReturn = { returned: (world, s, t, c, value, fx) => callbackReturned(world, s, t as ExitMmapThread, c, value, reapCaller, fx) };
+
+/** The next VMA to reap; after the last, set MMF_OOM_SKIP and fence the reaper out. */
+const nextReapVma = (_world: World, s: ModelState, t: ExitMmapThread, from: number): ExitMmapThread => {
+  const i = s.mm.vmas.findIndex((v, k) => k >= from && !v.unmapped);
+  return i < 0 ? { ...t, pc: 'lock' } : { ...t, pc: 'oom_vma', vma: i };
+};
+
+const releaseCall = (sub: string): Call => ({ sub, op: 'release', pc: 0, blockable: true, nonBlock: false, locals: {} });
+
+/** A ->release returned: the next notifier's, or unhash them all. */
+const releaseReturn: CallReturn = {
+  returned: (_world, s, t) => {
+    const x = t as ExitMmapThread;
+    const [next, ...rest] = x.releasing;
+    return put(s, next === undefined ? { ...x, call: null, pc: 'unhash' } : { ...x, call: releaseCall(next), releasing: rest });
+  },
 };
 
 export const exitMmapBlocker = (s: ModelState, a: ExitMmapAction): Blocker | null => {
@@ -55,25 +83,41 @@ export const exitMmap = (world: World, s: ModelState, a: ExitMmapAction, fx: Eff
   const { t } = a;
   switch (a.phase) {
     case 'hlist_release': {
+      // srcu_read_lock; each hlist notifier's ->release in list order.
+      const [first, ...rest] = s.subs.filter(inHlist).map((x) => x.name);
+      if (fx.record) fx.events.push(first === undefined ? 'no hlist notifier' : `->release of ${[first, ...rest].join(', ')}`);
+      return put(s, first === undefined ? { ...t, pc: 'unhash' } : { ...t, call: releaseCall(first), releasing: rest });
+    }
+    case 'unhash': {
+      // Under subscriptions->lock: hlist_del_init_rcu of every notifier; srcu_read_unlock.
       let s1 = s;
-      for (const x of s.subs.filter((x) => x.registered && x.form === 'hlist')) {
-        if (fx.record) fx.events.push(`${x.name}->release`);
-        const r = releaseMirror(s1, x.name, fx);
-        s1 = setSub(r, { ...subOf(r, x.name), registered: false });
-      }
+      for (const x of s.subs.filter(inHlist)) s1 = setSub(s1, { ...subOf(s1, x.name), registered: false, released: true });
+      if (fx.record) fx.events.push('hlist_del_init_rcu of every notifier');
       return put(s1, { ...t, pc: 'srcu', srcuReaders: srcuReadersNow(s) });
     }
     case 'srcu':
       if (fx.record) fx.events.push('synchronize_srcu');
-      return put(s, { ...t, pc: world.underOom ? 'oom_reap' : 'lock' });
-    case 'oom_reap':
-      return put(setSkip(clearPtes(s, t, wholeMm(s), '__oom_reap_task_mm', fx)), { ...t, pc: 'lock' });
-    case 'lock':
-      if (fx.record) fx.events.push('mmap_write_lock; mmap_write_unlock (the reaper is out)');
-      return put(lockdepAcquire(world, s, t, 'mmap_lock', [], fx), { ...t, pc: 'unmap' });
+      return put(s, world.underOom ? nextReapVma(world, s, t, 0) : { ...t, pc: 'lock' });
+    case 'oom_unmap': {
+      const r = clearPtes(s, t, s.mm.vmas[t.vma], 'unmap_page_range', fx);
+      return put(r.s, { ...r.t, pc: 'oom_end' });
+    }
+    case 'oom_tlb_finish': {
+      const r = tlbFinishMmu(world, s, t, fx);
+      return put(r.s, nextReapVma(world, r.s, r.t, t.vma + 1));
+    }
+    case 'lock': {
+      if (fx.record) fx.events.push(world.underOom ? 'set MMF_OOM_SKIP; mmap_write_lock; mmap_write_unlock (the reaper is out)' : 'mmap_write_lock; mmap_write_unlock');
+      const s1 = lockdepAcquire(world, s, t, 'mmap_lock', [], fx);
+      return put(world.underOom ? setSkip(s1) : s1, { ...t, pc: 'unmap' });
+    }
     case 'unmap': {
-      const s1 = clearPtes(s, t, wholeMm(s), 'unmap_vmas', fx);
-      return put({ ...s1, mm: { ...s1.mm, vmas: s1.mm.vmas.map((v) => ({ ...v, unmapped: true })) } }, finish(t));
+      const r = clearPtes(s, t, wholeMm(s), 'unmap_vmas', fx);
+      return put({ ...r.s, mm: { ...r.s.mm, vmas: r.s.mm.vmas.map((v) => ({ ...v, unmapped: true })) } }, { ...r.t, pc: 'tlb_finish' });
+    }
+    case 'tlb_finish': {
+      const r = tlbFinishMmu(world, s, t, fx);
+      return put(r.s, finish(r.t));
     }
   }
 };
@@ -81,14 +125,20 @@ export const exitMmap = (world: World, s: ModelState, a: ExitMmapAction, fx: Eff
 export const describeExitMmap = (a: ExitMmapAction): string => {
   switch (a.phase) {
     case 'hlist_release':
-      return 'mmu_notifier_release: ->release, unhash all';
+      return 'mmu_notifier_release: srcu_read_lock; ->release of each notifier';
+    case 'unhash':
+      return 'hlist_del_init_rcu of every notifier; srcu_read_unlock';
     case 'srcu':
       return 'synchronize_srcu';
-    case 'oom_reap':
-      return '__oom_reap_task_mm; set MMF_OOM_SKIP';
+    case 'oom_unmap':
+      return `__oom_reap_task_mm: unmap_page_range vma ${a.t.vma}`;
+    case 'oom_tlb_finish':
+      return 'tlb_finish_mmu';
     case 'lock':
       return 'mmap_write_lock; mmap_write_unlock';
     case 'unmap':
       return 'unmap_vmas; free_pgtables';
+    case 'tlb_finish':
+      return 'tlb_finish_mmu';
   }
 };

@@ -3,31 +3,36 @@
  * guard (why it cannot run now), its update, and its label. A callback's `ret` hands control
  * back to the core's walk (core/invalidate.ts) through the caller's continuation.
  */
-import { callbackReturned, type InvalidationCaller } from './core/invalidate.ts';
 import type { Effects } from './facts.ts';
 import { lockClass, lockdepAcquire } from './lockdep.ts';
+import { putPage, unpinZapped } from './mm.ts';
+import { intervalTreeInsert, intervalTreeRemove } from './core/registration.ts';
 import { retText, type Cond, type Instr, type LockMode, type Program } from './program.ts';
 import {
   faultPage, finish, holdsDriverLock, intersects, invalidationActive, isInvalidating, lockBusy, lockId, memoryShort, mirrorGone, mmExiting, put,
-  registerPending, setCounter, setLock, setSub, subOf,
+  registerPending, releaseMirror, setCounter, setLock, setSub, subOf,
 } from './state.ts';
-import type { Blocker } from './step.ts';
-import type { Call, InvalidatingThread, Lock, ModelState, Range, ThreadState, World } from './types.ts';
+import { readLockBlocker, writerQueued, type Blocker } from './step.ts';
+import type { Call, Lock, ModelState, Range, ThreadState, World } from './types.ts';
+
+/** Where a driver program returns to: the core's walk (a callback), a ->release caller; null for a fault or an ioctl. */
+export interface CallReturn {
+  returned(world: World, s: ModelState, t: ThreadState, c: Call, value: number, fx: Effects): ModelState;
+}
 
 export interface DriverInstrAction {
   readonly type: 'driver_instr';
   readonly t: ThreadState;
   readonly call: Call;
   readonly instr: Instr;
-  /** The invalidation's caller when the program is a callback; null for a fault or an ioctl. */
-  readonly k: InvalidationCaller | null;
+  readonly back: CallReturn | null;
 }
 
 // A call is only ever pushed for an op the notifier has.
 export const programOf = (world: World, call: Call): Program => world.ops[call.sub][call.op] as Program;
 
-export const driverInstrAction = (world: World, t: ThreadState, call: Call, k: InvalidationCaller | null): DriverInstrAction =>
-  ({ type: 'driver_instr', t, call, instr: programOf(world, call).code[call.pc], k });
+export const driverInstrAction = (world: World, t: ThreadState, call: Call, back: CallReturn | null): DriverInstrAction =>
+  ({ type: 'driver_instr', t, call, instr: programOf(world, call).code[call.pc], back });
 
 /** A fault of a released mirror gives up, once it holds none of the driver's locks. */
 const abandons = (s: ModelState, t: ThreadState, c: Call): boolean => mirrorGone(s, c.sub) && !holdsDriverLock(s, t, c.sub);
@@ -45,19 +50,26 @@ export const driverInstrBlocker = (world: World, s: ModelState, a: DriverInstrAc
     case 'lock': {
       if (tryOnly(i, c)) return null;
       const id = lockId(c.sub, i.lock);
+      if (i.mode === 'read') return readLockBlocker(world, s, id, t.id);
       return lockBusy(s.locks[id], i.mode) ? { on: 'lock', lock: id, mode: i.mode } : null;
     }
     case 'alloc':
       return memoryShort(world, s) ? { on: 'memory' } : null;
     // get_user_pages / hmm_range_fault run under mmap_read_lock (docs/kernel.md §2.5 step 2, §6.6).
     case 'gup':
-      return lockBusy(s.locks.mmap_lock, 'read') ? { on: 'lock', lock: 'mmap_lock', mode: 'read' } : null;
+      return readLockBlocker(world, s, 'mmap_lock', t.id);
     case 'waitZero':
       return s.drivers[c.sub].counters[i.counter] !== 0 ? { on: 'counter', sub: c.sub, counter: i.counter } : null;
     case 'readBegin': {
       const sub = subOf(s, c.sub);
       return isInvalidating(s, sub) ? { on: 'invalidation', sub: sub.name } : null;
     }
+    // The first insert registers the NULL notifier: mmap_write_lock and mm_take_all_locks (§1.5).
+    case 'intervalInsert':
+      return !s.core.hasItree && lockBusy(s.locks.mmap_lock, 'write') ? { on: 'lock', lock: 'mmap_lock', mode: 'write' } : null;
+    // A deferred remove waits for invalidate_seq to move.
+    case 'intervalRemove':
+      return c.locals.removeSeq !== undefined && s.core.invalidateSeq === c.locals.removeSeq ? { on: 'invalidation', sub: c.sub } : null;
     default:
       return null;
   }
@@ -74,6 +86,10 @@ const invRange = (s: ModelState, t: ThreadState, c: Call): Range => (t.inv ? t.i
 const witnessLocals = (s: ModelState) => ({ invStarted: s.nextInvId, invActive: invalidationActive(s) ? 1 : 0 });
 
 const isCallback = (c: Call): boolean => c.op === 'invalidate_range_start' || c.op === 'invalidate_range_end' || c.op === 'invalidate';
+
+/** put_page of the fault's get_user_pages reference, if it holds one. */
+const dropPin = (world: World, s: ModelState, t: ThreadState, c: Call, fx: Effects): ModelState =>
+  c.locals.pinned === 1 ? putPage(world, s, t, faultPage(s, c).start, c.locals.frame, fx) : s;
 
 /** A sleeping operation inside a non-blockable invalidation (INV-5; docs/kernel.md §2.3). */
 const sleepAttempt = (t: ThreadState, what: string, fx: Effects): void => {
@@ -107,14 +123,15 @@ export const driverInstr = (world: World, s: ModelState, a: DriverInstrAction, f
   if (c.op === 'fault' && abandons(s, t, c)) {
     // ->release shut the mirror down (docs/kernel.md §1.3): the device faults no more.
     if (fx.record) fx.events.push(`${c.sub}: mirror released, the fault is abandoned`);
-    return put(s, { ...t, call: null, done: true, outcome: 'finished' });
+    return put(dropPin(world, s, t, c, fx), { ...t, call: null, done: true, outcome: 'finished' });
   }
   switch (i.op) {
     case 'lock': {
       const id = lockId(c.sub, i.lock);
       const l = s.locks[id];
       const only = tryOnly(i, c);
-      if (only && lockBusy(l, i.mode)) {
+      // A read trylock of an rwsem also fails while a writer is queued (docs/kernel.md §1.1).
+      if (only && (lockBusy(l, i.mode) || (i.mode === 'read' && writerQueued(world, s, id, t.id)))) {
         if (fx.record) fx.events.push(`${lockVerb(i.mode, true)}(${id}) failed`);
         return advancePc(world, s, t, c, i.else);
       }
@@ -164,7 +181,30 @@ export const driverInstr = (world: World, s: ModelState, a: DriverInstrAction, f
       if (fx.record) fx.events.push(`${c.sub}: zap secondary mappings of pages ${gone.join(',')}`);
       const sptes = { ...d.sptes };
       for (const p of gone) delete sptes[p];
-      return advancePc(world, { ...s, drivers: { ...s.drivers, [c.sub]: { ...d, sptes } } }, t, c);
+      const s1 = { ...s, drivers: { ...s.drivers, [c.sub]: { ...d, sptes } } };
+      return advancePc(world, unpinZapped(world, s1, t, c.sub, gone.map((p) => ({ page: p, frame: d.sptes[p] })), fx), t, c);
+    }
+    case 'zapAll': {
+      const held = Object.entries(s.drivers[c.sub].sptes).map(([p, f]) => ({ page: Number(p), frame: f }));
+      return advancePc(world, unpinZapped(world, releaseMirror(s, c.sub, fx), t, c.sub, held, fx), t, c);
+    }
+    case 'intervalInsert': {
+      if (!s.core.hasItree) {
+        // mmu_notifier_register(NULL): has_itree under mm_take_all_locks, locks dropped; the insert is the next step.
+        if (fx.record) fx.events.push('mmu_notifier_register(NULL): mmap_write_lock; mm_take_all_locks; has_itree = true; unlock');
+        const s1 = lockdepAcquire(world, s, t, 'mmap_lock', [], fx);
+        return put({ ...s1, core: { ...s1.core, hasItree: true, hasSubscriptions: true } }, t);
+      }
+      return advancePc(world, intervalTreeInsert(s, c.sub, fx), t, c);
+    }
+    case 'intervalRemove': {
+      if (c.locals.removeSeq !== undefined) {
+        // The wave that froze the tree ended: the deferred remove was applied (mmdrop).
+        const { removeSeq: _, ...locals } = c.locals;
+        return advancePc(world, s, t, { ...c, locals });
+      }
+      const r = intervalTreeRemove(lockdepAcquire(world, s, t, 'notifier_map', [], fx), c.sub, fx);
+      return r.waitSeq < 0 ? advancePc(world, r.s, t, c) : put(r.s, { ...t, call: { ...c, locals: { ...c.locals, removeSeq: r.waitSeq } } });
     }
     case 'snapshot':
       return advancePc(world, s, t, { ...c, locals: { ...c.locals, ...witnessLocals(s), [i.into]: s.drivers[c.sub].counters[i.counter] } });
@@ -178,13 +218,19 @@ export const driverInstr = (world: World, s: ModelState, a: DriverInstrAction, f
         if (fx.record) fx.events.push(`get_user_pages(page ${page}) -> -EFAULT`);
         return put(s1, { ...t, call: null, done: true, outcome: 'finished' });
       }
+      // The fault holds a page reference from here to its end (put_page): tlb_finish_mmu does not free it meanwhile.
       const have = s1.mm.pte[page];
-      if (have !== null && have !== undefined) return advancePc(world, s1, t, { ...c, locals: { ...c.locals, frame: have } });
+      if (have !== null && have !== undefined) return advancePc(world, s1, t, { ...c, locals: { ...c.locals, frame: have, pinned: 1 } });
+      // check_stable_address_space: faulting a page in on an mm the reaper has started on is VM_FAULT_SIGBUS.
+      if (s1.mm.MMF_UNSTABLE) {
+        if (fx.record) fx.events.push(`get_user_pages(page ${page}) -> -EFAULT (MMF_UNSTABLE)`);
+        return put(s1, { ...t, call: null, done: true, outcome: 'finished' });
+      }
       // Fault the page back in: a fresh frame (the allocation is not subject to the OOM wait).
       const frame = s1.mm.nextFrame;
       if (fx.record) fx.events.push(`get_user_pages(page ${page}) faults in frame ${frame}`);
       const pte = s1.mm.pte.map((f, p) => (p === page ? frame : f));
-      return advancePc(world, { ...s1, mm: { ...s1.mm, pte, nextFrame: frame + 1 } }, t, { ...c, locals: { ...c.locals, frame } });
+      return advancePc(world, { ...s1, mm: { ...s1.mm, pte, nextFrame: frame + 1 } }, t, { ...c, locals: { ...c.locals, frame, pinned: 1 } });
     }
     case 'install': {
       const page = faultPage(s, c).start;
@@ -242,14 +288,14 @@ export const driverInstr = (world: World, s: ModelState, a: DriverInstrAction, f
       if (retries >= world.knobs.faultRetryBound) {
         if (fx.record) fx.events.push(`fault on ${c.sub} collided ${retries} times with no invalidation to explain it: give up`);
         fx.facts.push({ fact: 'fault_gave_up', thread: t.id, sub: c.sub, retries });
-        return put(s, { ...t, call: null, retries, done: true, outcome: 'gave_up' });
+        return put(dropPin(world, s, t, c, fx), { ...t, call: null, retries, done: true, outcome: 'gave_up' });
       }
       if (fx.record) fx.events.push(explained ? 'fault collided with an invalidation: retry' : `fault collided with no invalidation in progress: retry (${retries})`);
-      return put(s, { ...t, retries, call: { ...c, pc: programOf(world, c).labels[i.to] } });
+      return put(dropPin(world, s, t, c, fx), { ...t, retries, call: { ...c, pc: programOf(world, c).labels[i.to], locals: { ...c.locals, pinned: 0 } } });
     }
     case 'ret':
-      if (a.k === null) return put(s, { ...t, call: null, done: true, outcome: 'finished' });
-      return callbackReturned(world, s, t as InvalidatingThread, c, i.value, a.k, fx);
+      if (a.back === null) return put(dropPin(world, s, t, c, fx), { ...t, call: null, done: true, outcome: 'finished' });
+      return a.back.returned(world, s, t, c, i.value, fx);
     default:
       return i satisfies never;
   }
@@ -268,6 +314,12 @@ export const describeInstr = (c: Call, i: Instr): string => {
       return `${i.counter}${i.delta > 0 ? '++' : '--'}`;
     case 'zap':
       return 'zap secondary mappings';
+    case 'zapAll':
+      return 'zap every secondary mapping';
+    case 'intervalInsert':
+      return 'mmu_interval_notifier_insert';
+    case 'intervalRemove':
+      return 'mmu_interval_notifier_remove';
     case 'snapshot':
       return `${i.into} = ${i.counter}`;
     case 'gup':

@@ -30,6 +30,9 @@ export type Instr =
   | { readonly op: 'unlock'; readonly lock: string; readonly mode: LockMode }
   | { readonly op: 'add'; readonly counter: string; readonly delta: number }
   | { readonly op: 'zap' } // tear down the secondary mappings in the range (docs/kernel.md §2.4)
+  | { readonly op: 'zapAll' } // ->release: tear down every secondary mapping; the mirror is shut down (§1.3)
+  | { readonly op: 'intervalInsert' } // mmu_interval_notifier_insert of the driver's per-fault interval notifier (§1.5)
+  | { readonly op: 'intervalRemove' } // mmu_interval_notifier_remove: waits for a frozen tree to unfreeze (§1.5)
   | { readonly op: 'snapshot'; readonly counter: string; readonly into: string } // fault: snap = seq
   | { readonly op: 'gup' } // get_user_pages / hmm_range_fault: resolve the faulting page's frame
   | { readonly op: 'install' } // make the secondary mapping visible (SPTE, MTT, GPU PTE)
@@ -88,6 +91,9 @@ export const I = {
   inc: (counter: string): Instr => ({ op: 'add', counter, delta: 1 }),
   dec: (counter: string): Instr => ({ op: 'add', counter, delta: -1 }),
   zap: { op: 'zap' } as Instr,
+  zapAll: { op: 'zapAll' } as Instr,
+  intervalInsert: { op: 'intervalInsert' } as Instr,
+  intervalRemove: { op: 'intervalRemove' } as Instr,
   snapshot: (counter: string, into: string): Instr => ({ op: 'snapshot', counter, into }),
   gup: { op: 'gup' } as Instr,
   install: { op: 'install' } as Instr,

@@ -1,83 +1,113 @@
 /**
  * The OOM reaper, every era in this one file (docs/kernel.md §3.2, §3.3): oom_reap_task retries
- * oom_reap_task_mm up to MAX_OOM_REAP_RETRIES times; each attempt mmap_read_trylocks, then
- * __oom_reap_task_mm walks the VMAs with a non-blocking invalidation around each unmap.
+ * oom_reap_task_mm up to MAX_OOM_REAP_RETRIES times, sleeping between attempts; each attempt
+ * mmap_read_trylocks, then __oom_reap_task_mm unmaps the VMAs.
  *
- * Abstracts: the sleep between attempts (any interleaving may happen there); TLB gathering.
+ * The sleep between attempts (schedule_timeout_idle(HZ/10)) ends only once no other thread can
+ * step: 100 ms is longer than any run of steps the model's other threads take without blocking,
+ * so an attempt fails again only if the thread in the way is itself stuck (blocked), never
+ * because the interleaving granularity let it hold mmap_lock for "one more step".
+ * Abstracts: a thread preempted for 100 ms or more while runnable.
  */
-import { closeInvalidation, type CoreAction, type InvalidationCaller } from './core/invalidate.ts';
+import { callbackReturned, closeInvalidation, type CoreAction, type InvalidationCaller } from './core/invalidate.ts';
 import type { Effects } from './facts.ts';
-import { driverInstrAction, type DriverInstrAction } from './interpreter.ts';
-import { clearPtes } from './mm.ts';
+import { driverInstrAction, type CallReturn, type DriverInstrAction } from './interpreter.ts';
+import { clearPtes, tlbFinishMmu } from './mm.ts';
 import { finish, lockBusy, put, setLock, setSkip, vmaRange } from './state.ts';
+import { writerQueued } from './step.ts';
 import type { ModelState, ReaperEra, ReaperThread, World } from './types.ts';
 
 export const MAX_OOM_REAP_RETRIES = 10; // mm/oom_kill.c
 
 /** What each era's reaper does (docs/kernel.md §3.3). */
-const ERAS: Readonly<Record<ReaperEra, { readonly notifies: boolean; readonly skipsMmWithNotifiers: boolean }>> = {
-  'no-notify': { notifies: false, skipsMmWithNotifiers: false }, // ≤ v4.13: unmaps without telling secondary MMUs
-  'skip-if-notifiers': { notifies: true, skipsMmWithNotifiers: true }, // v4.14 (4d4bbd8526a8)
-  'nonblock-per-vma': { notifies: true, skipsMmWithNotifiers: false }, // v4.19+ (93065ac753e4)
+const ERAS: Readonly<Record<ReaperEra, { readonly notifies: boolean; readonly skipsMmWithNotifiers: boolean; readonly gatherPerVma: boolean }>> = {
+  // ≤ v4.13: plain unmap_page_range under one mmu_gather for the whole mm, no notifier told (OOM-4.13).
+  'no-notify': { notifies: false, skipsMmWithNotifiers: false, gatherPerVma: false },
+  // v4.14 (4d4bbd8526a8): an mmu_gather per VMA, no notifier; an mm with notifiers is skipped and declared reaped.
+  'skip-if-notifiers': { notifies: false, skipsMmWithNotifiers: true, gatherPerVma: true },
+  // v4.19+ (93065ac753e4): a non-blocking start/end around each VMA's unmap, each with its own mmu_gather.
+  'nonblock-per-vma': { notifies: true, skipsMmWithNotifiers: false, gatherPerVma: true },
 };
 
+/** The 2017 RFC read mm_has_notifiers() before taking mmap_lock (knob; Andrea: stable only under the lock, Seed2). */
+const checksBeforeLock = (world: World): boolean => ERAS[world.scenario.reaper].skipsMmWithNotifiers && world.knobs.reaperChecksNotifiersBeforeLock;
+
+export const reaperFirstPc = (world: World): ReaperThread['pc'] => (checksBeforeLock(world) ? 'check' : 'trylock');
+
 export type ReaperAction =
+  | { readonly type: 'mm_has_notifiers'; readonly t: ReaperThread }
   | { readonly type: 'mmap_read_trylock'; readonly t: ReaperThread }
   | { readonly type: 'oom_reaper_skip'; readonly t: ReaperThread }
   | { readonly type: 'oom_unmap_page_range'; readonly t: ReaperThread; readonly vma: number }
-  | { readonly type: 'mmap_read_unlock'; readonly t: ReaperThread };
+  | { readonly type: 'oom_tlb_finish_mmu'; readonly t: ReaperThread }
+  | { readonly type: 'mmap_read_unlock'; readonly t: ReaperThread }
+  | { readonly type: 'schedule_timeout_idle'; readonly t: ReaperThread };
 
 export const reaperAction = (world: World, s: ModelState, t: ReaperThread): ReaperAction | CoreAction | DriverInstrAction | null => {
-  if (t.call) return driverInstrAction(world, t, t.call, reaperCaller);
-  const era = ERAS[world.scenario.reaper];
+  if (t.call) return driverInstrAction(world, t, t.call, reaperReturn);
   switch (t.pc) {
+    case 'check':
+      return { type: 'mm_has_notifiers', t };
     case 'trylock':
-      // The 2017 RFC read mm_has_notifiers() before taking the lock (knob, docs/kernel.md §3.3).
-      return era.skipsMmWithNotifiers && world.knobs.reaperChecksNotifiersBeforeLock && s.core.hasSubscriptions ? { type: 'oom_reaper_skip', t } : { type: 'mmap_read_trylock', t };
+      return { type: 'mmap_read_trylock', t };
     case 'skip':
       return { type: 'oom_reaper_skip', t };
     case 'vma':
-      return era.notifies
+      return ERAS[world.scenario.reaper].notifies
         ? { type: 'invalidate_range_start', t, k: reaperCaller, blockable: false, range: vmaRange(s, t.vma), release: false }
         : { type: 'oom_unmap_page_range', t, vma: t.vma };
     case 'unmap':
       return { type: 'oom_unmap_page_range', t, vma: t.vma };
     case 'end':
       return { type: 'invalidate_range_end', t, k: reaperCaller };
+    case 'tlb_finish':
+      return { type: 'oom_tlb_finish_mmu', t };
     case 'unlock':
       return { type: 'mmap_read_unlock', t };
+    case 'sleep':
+      return { type: 'schedule_timeout_idle', t };
     case 'done':
       return null;
   }
 };
 
-/** __oom_reap_task_mm's VMA loop: the next VMA still mapped, else unlock (docs/kernel.md §3.2). */
-const nextVma = (s: ModelState, t: ReaperThread, from: number): ReaperThread => {
+/** __oom_reap_task_mm's VMA loop: the next VMA still mapped; after the last, the era's single tlb_finish_mmu or unlock. */
+const nextVma = (world: World, s: ModelState, t: ReaperThread, from: number): ReaperThread => {
   const i = s.mm.vmas.findIndex((v, k) => k >= from && !v.unmapped);
-  return i < 0 ? { ...t, pc: 'unlock' } : { ...t, pc: 'vma', vma: i };
+  if (i >= 0) return { ...t, pc: 'vma', vma: i };
+  return { ...t, pc: t.gather.length ? 'tlb_finish' : 'unlock' }; // the ≤ v4.13 single mmu_gather
 };
 
 /** The reaper as the core's caller: what it does when its non-blocking start returns. */
 const reaperCaller: InvalidationCaller<ReaperThread> = {
   startReturned(world, s, t, ret, fx) {
     if (ret === 0) return put(s, { ...t, pc: 'unmap' });
-    // __oom_reap_task_mm: skip this VMA, ret = false, and no end (unless the strategy says otherwise, §5.1b).
+    // __oom_reap_task_mm: tlb_finish_mmu (nothing gathered), ret = false, no end, next VMA — unless the strategy says otherwise (§5.1b).
     if (world.strategy.reaperAfterFailedStart() === 'end') return put(s, { ...t, pc: 'end', attemptOk: false });
     return closeInvalidation(world, s, { ...t, attemptOk: false }, reaperCaller, fx);
   },
-  closed: (_world, s, t) => put(s, nextVma(s, t, t.vma + 1)),
+  // After range_end: tlb_finish_mmu frees what this VMA's unmap gathered (pages go at tlb_finish, §3.2).
+  closed: (world, s, t) => put(s, t.gather.length ? { ...t, pc: 'tlb_finish' } : nextVma(world, s, t, t.vma + 1)),
+};
+/** Its callbacks return into the core's walk for this caller. */
+const reaperReturn: CallReturn = { returned: (world, s, t, c, value, fx) => callbackReturned(world, s, t as ReaperThread, c, value, reaperCaller, fx) };
+
+/** The 2017 RFC: mm_has_notifiers() read before the trylock, without the lock that makes it stable. */
+export const mmHasNotifiers = (s: ModelState, t: ReaperThread, fx: Effects): ModelState => {
+  if (fx.record) fx.events.push(s.core.hasSubscriptions ? 'mm_has_notifiers: yes' : 'mm_has_notifiers: no');
+  return put(s, { ...t, pc: s.core.hasSubscriptions ? 'skip' : 'trylock' });
 };
 
 /** oom_reap_task_mm: mmap_read_trylock, MMF_OOM_SKIP check, MMF_UNSTABLE (docs/kernel.md §3.2, §3.3). */
 export const mmapReadTrylock = (world: World, s: ModelState, t: ReaperThread, fx: Effects): ModelState => {
-  if (lockBusy(s.locks.mmap_lock, 'read')) {
-    if (fx.record) fx.events.push('mmap_read_trylock failed');
+  // A queued writer makes down_read_trylock fail even when only readers hold the lock (rwsem, §1.1).
+  if (lockBusy(s.locks.mmap_lock, 'read') || writerQueued(world, s, 'mmap_lock', t.id)) {
+    if (fx.record) fx.events.push(s.locks.mmap_lock.writer === null && !lockBusy(s.locks.mmap_lock, 'read') ? 'mmap_read_trylock failed (a writer is queued)' : 'mmap_read_trylock failed');
     return failedAttempt(s, t, fx);
   }
   const s2 = setLock(s, 'mmap_lock', { writer: null, readers: [...s.locks.mmap_lock.readers, t.id] });
-  // v4.14: mm_has_notifiers() once mmap_lock is read-held (Andrea's placement, Seed2), before
-  // the MMF_OOM_SKIP test and before MMF_UNSTABLE is set.
-  if (ERAS[world.scenario.reaper].skipsMmWithNotifiers && s.core.hasSubscriptions) {
+  // v4.14 as merged: mm_has_notifiers() once mmap_lock is read-held (Andrea's placement, Seed2).
+  if (ERAS[world.scenario.reaper].skipsMmWithNotifiers && !checksBeforeLock(world) && s.core.hasSubscriptions) {
     if (fx.record) fx.events.push('mmap_read_trylock ok');
     return put(s2, { ...t, pc: 'skip' });
   }
@@ -87,23 +117,33 @@ export const mmapReadTrylock = (world: World, s: ModelState, t: ReaperThread, fx
   }
   if (fx.record) fx.events.push('mmap_read_trylock ok; set MMF_UNSTABLE');
   const s3: ModelState = { ...s2, mm: { ...s2.mm, MMF_UNSTABLE: true } };
-  return put(s3, nextVma(s3, { ...t, attemptOk: true }, 0));
+  return put(s3, nextVma(world, s3, { ...t, attemptOk: true }, 0));
 };
 
-/** oom_reap_task: one attempt failed; retry up to MAX_OOM_REAP_RETRIES, then MMF_OOM_SKIP. */
+/** oom_reap_task: one attempt failed; sleep and retry, up to MAX_OOM_REAP_RETRIES, then MMF_OOM_SKIP. */
 const failedAttempt = (s: ModelState, t: ReaperThread, fx: Effects): ModelState => {
   const attempts = t.attempts + 1;
   if (attempts >= MAX_OOM_REAP_RETRIES) {
     if (fx.record) fx.events.push(`oom_reaper: unable to reap after ${attempts} attempts; set MMF_OOM_SKIP`);
     return put(setSkip(s), finish({ ...t, attempts }, 'unable_to_reap'));
   }
-  return put(s, { ...t, attempts, pc: 'trylock', attemptOk: true });
+  return put(s, { ...t, attempts, pc: 'sleep' });
 };
 
-/** unmap_page_range of one VMA (docs/kernel.md §3.2); the ≤ v4.13 reaper goes straight to the next VMA. */
+/** schedule_timeout_idle(HZ/10) between attempts (enabled only once the others are stuck or done: see the header). */
+export const scheduleTimeoutIdle = (world: World, s: ModelState, t: ReaperThread): ModelState => put(s, { ...t, pc: reaperFirstPc(world), attemptOk: true });
+
+/** unmap_page_range of one VMA: PTEs cleared, frames gathered (docs/kernel.md §3.2). */
 export const oomUnmapPageRange = (world: World, s: ModelState, t: ReaperThread, vma: number, fx: Effects): ModelState => {
-  const s1 = clearPtes(s, t, s.mm.vmas[vma], 'unmap_page_range', fx);
-  return put(s1, ERAS[world.scenario.reaper].notifies ? { ...t, pc: 'end' } : nextVma(s1, t, vma + 1));
+  const r = clearPtes(s, t, s.mm.vmas[vma], 'unmap_page_range', fx);
+  const era = ERAS[world.scenario.reaper];
+  return put(r.s, era.notifies ? { ...r.t, pc: 'end' } : era.gatherPerVma ? { ...r.t, pc: 'tlb_finish' } : nextVma(world, r.s, r.t, vma + 1));
+};
+
+/** tlb_finish_mmu: the gathered frames are freed. */
+export const oomTlbFinishMmu = (world: World, s: ModelState, t: ReaperThread, fx: Effects): ModelState => {
+  const r = tlbFinishMmu(world, s, t, fx);
+  return put(r.s, ERAS[world.scenario.reaper].gatherPerVma ? nextVma(world, r.s, r.t, t.vma + 1) : { ...r.t, pc: 'unlock' });
 };
 
 /** mmap_read_unlock at the end of an attempt (docs/kernel.md §3.2). */

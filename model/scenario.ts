@@ -4,7 +4,8 @@
  */
 import { driverFor, presets } from './drivers/index.ts';
 import { LOCKDEP_PRIMING } from './lockdep.ts';
-import { FREE } from './state.ts';
+import { reaperFirstPc } from './reaper.ts';
+import { FREE, inTree } from './state.ts';
 import { strategies } from './strategies/index.ts';
 import {
   DEFAULT_KNOBS,
@@ -40,14 +41,14 @@ const lookup = <T,>(table: Readonly<Record<string, T>>, name: string): T | undef
 export type Resolved = { readonly ok: true; readonly world: World; readonly state: ModelState } | { readonly ok: false; readonly error: string };
 
 export const threadKind = (id: string): { kind: ThreadKind; target: string | null } | null => {
-  if (id === 'oom_reaper' || id === 'munmap' || id === 'exit_mmap') return { kind: id, target: null };
+  if (id === 'oom_reaper' || id === 'munmap' || id === 'madvise' || id === 'exit_mmap') return { kind: id, target: null };
   const m = /^(fault|ioctl|register|unregister):(.+)$/.exec(id);
   return m ? { kind: m[1] as ThreadKind, target: m[2] } : null;
 };
 
 /** The threads that make sense for these notifiers (docs/design.md §6: explored when --threads is absent). */
 export const candidateThreads = (world: Pick<World, 'ops'>, names: readonly string[]): string[] => {
-  const out = ['oom_reaper', 'munmap', 'exit_mmap'];
+  const out = ['oom_reaper', 'munmap', 'madvise', 'exit_mmap'];
   for (const n of names) {
     if (world.ops[n].fault) out.push(`fault:${n}`);
     if (world.ops[n].ioctl) out.push(`ioctl:${n}`);
@@ -85,12 +86,12 @@ export const resolve = (scenario: Scenario, catalogue: Catalogue = BUILTIN): Res
     ops[n.name] = o;
   }
   const valid = candidateThreads({ ops }, [...names]);
-  const threads: ThreadState[] = [];
+  const threadKinds: { id: string; kind: ThreadKind; target: string | null }[] = [];
   for (const id of scenario.threads) {
     const tk = threadKind(id);
     if (!tk || !valid.includes(id)) return err(`threads: '${id}' is not a thread of this scenario (valid: ${valid.join(', ')})`);
-    if (threads.some((t) => t.id === id)) return err(`threads: duplicate '${id}'`);
-    threads.push(initialThread(id, tk.kind, tk.target));
+    if (threadKinds.some((t) => t.id === id)) return err(`threads: duplicate '${id}'`);
+    threadKinds.push({ id, ...tk });
   }
   // A notifier with a register thread starts unregistered; one thread per notifier changes it.
   for (const n of names)
@@ -115,12 +116,13 @@ export const resolve = (scenario: Scenario, catalogue: Catalogue = BUILTIN): Res
     if (!registering(n.name)) for (let p = interval.start; p < Math.min(interval.end, pages); p++) if (pte[p] !== null) sptes[p] = pte[p] as number;
     drivers[n.name] = { counters: Object.fromEntries(Object.keys(def.counters).map((c) => [c, 0])), sptes };
     // Interval subs inserted while idle get seq - 1 (odd, != mm seq) (docs/kernel.md §1.5).
-    const sub: Subscription = { name: n.name, driver: n.driver, address: n.address, form: ops[n.name].form, interval, registered: !registering(n.name), released: false, invalidateSeq: 1 };
+    const sub: Subscription = { name: n.name, driver: n.driver, address: n.address, form: ops[n.name].form, interval, registered: !registering(n.name), inTree: false, released: false, invalidateSeq: 1 };
     // Registered in scenario order, each where the strategy inserts it (docs/kernel.md §1.4).
     subs = strategy.hlistAdd(subs, sub);
   }
   const underOom = scenario.threads.includes('oom_reaper');
   const world: World = { scenario, knobs, strategy, defs, lockKinds, underOom, ops, initialPte: pte };
+  const threads = threadKinds.map((x) => initialThread(world, x.id, x.kind, x.target));
   const state: ModelState = {
     mm: {
       vmas: scenario.vmas.map((v) => ({ start: v.start, end: v.end, unmapped: false })),
@@ -131,7 +133,7 @@ export const resolve = (scenario: Scenario, catalogue: Catalogue = BUILTIN): Res
       MMF_UNSTABLE: false,
     },
     subs,
-    core: { invalidateSeq: 2, activeInvalidateRanges: 0, hasItree: subs.some((s) => s.form === 'interval' && s.registered), deferred: [], hasSubscriptions: subs.some((s) => s.registered) },
+    core: { invalidateSeq: 2, activeInvalidateRanges: 0, hasItree: subs.some(inTree), deferred: [], hasSubscriptions: subs.some((s) => s.registered) },
     locks,
     drivers,
     threads,
@@ -143,16 +145,18 @@ export const resolve = (scenario: Scenario, catalogue: Catalogue = BUILTIN): Res
 
 const err = (error: string): Resolved => ({ ok: false, error });
 
-const initialThread = (id: string, kind: ThreadKind, target: string | null): ThreadState => {
+const initialThread = (world: World, id: string, kind: ThreadKind, target: string | null): ThreadState => {
   const base = { id, inv: null, call: null, nonBlockCount: 0, done: false, outcome: 'running' } as const;
   const x = target as string; // every kind but the three below names its notifier (threadKind)
   switch (kind) {
     case 'oom_reaper':
-      return { ...base, kind, pc: 'trylock', vma: 0, attempts: 0, attemptOk: true };
+      return { ...base, kind, pc: reaperFirstPc(world), vma: 0, attempts: 0, attemptOk: true, gather: [] };
     case 'munmap':
-      return { ...base, kind, pc: 'lock', vma: 0 };
+      return { ...base, kind, pc: 'lock', vma: 0, gather: [] };
+    case 'madvise':
+      return { ...base, kind, pc: 'lock', vma: world.scenario.vmas.length - 1, gather: [] };
     case 'exit_mmap':
-      return { ...base, kind, pc: 'itree_release', srcuReaders: [] };
+      return { ...base, kind, pc: 'itree_release', srcuReaders: [], gather: [], releasing: [], vma: 0 };
     case 'fault':
     case 'ioctl':
       return { ...base, kind, target: x, pc: 'call', retries: 0, call: { sub: x, op: kind, pc: 0, blockable: true, nonBlock: false, locals: {} } };

@@ -2,6 +2,7 @@
  * Reading and updating the state. Spread-copy stands in for TLA+'s UNCHANGED: every update
  * returns a new state and shares what it did not touch.
  */
+import type { Effects } from './facts.ts';
 import type { LockMode } from './program.ts';
 import type { Call, Lock, ModelState, Range, Subscription, ThreadState, World } from './types.ts';
 
@@ -50,10 +51,13 @@ export const registerPending = (s: ModelState, sub: string): boolean => s.thread
 /** exit_mmap has begun: mm_users reached 0. */
 export const mmExiting = (s: ModelState): boolean => s.threads.some((x) => x.kind === 'exit_mmap' && (x.pc !== 'itree_release' || x.inv !== null));
 
+/** mmu_interval_notifier_insert returned 0 but the tree was frozen: the insert waits on the deferred list (§1.5). */
+export const insertDeferred = (s: ModelState, sub: string): boolean => s.core.deferred.some((d) => d.sub === sub && d.op === 'insert');
+
 /** The device's mirror is shut down (released), or unregistered for good. */
 export const mirrorGone = (s: ModelState, name: string): boolean => {
   const sub = subOf(s, name);
-  return sub.released || (!sub.registered && !registerPending(s, name));
+  return sub.released || (!sub.registered && !registerPending(s, name) && !insertDeferred(s, name));
 };
 
 /** Whether the thread holds any lock of this notifier's driver. */
@@ -66,17 +70,35 @@ export const faultPage = (s: ModelState, c: Call): Range => {
   return { start: iv.start, end: iv.start + 1 };
 };
 
-/** The hlist walk order: registered classic notifiers. */
-export const hlistNames = (s: ModelState): string[] => s.subs.filter((x) => x.registered && x.form === 'hlist').map((x) => x.name);
+/** The SRCU read section a thread is in, if any: an invalidation's walks, or a ->release (mn_hlist_release, unregister). */
+const srcuSection = (x: ThreadState): string | null => {
+  if (x.inv !== null && x.inv.phase !== 'returned') return `${x.id}#${x.inv.id}`;
+  if (x.call?.op === 'release' || (x.kind === 'exit_mmap' && x.pc === 'unhash')) return `${x.id}#release`;
+  return null;
+};
 
-/** Walks in flight now: every thread inside a start, undo or end walk (an SRCU read section). */
-export const srcuReadersNow = (s: ModelState): string[] =>
-  s.threads.filter((x) => x.inv !== null && x.inv.phase !== 'returned').map((x) => `${x.id}#${x.inv?.id}`);
+/** The SRCU read sections in flight now (what synchronize_srcu waits for). */
+export const srcuReadersNow = (s: ModelState): string[] => s.threads.map(srcuSection).filter((r): r is string => r !== null);
 
-/** The walks recorded by synchronize_srcu that are still traversing the list. */
+/** The read sections recorded by synchronize_srcu that have not ended yet. */
 export const srcuPending = (s: ModelState, readers: readonly string[]): string[] =>
   readers.filter((r) => {
-    const [tid, inv] = r.split('#');
-    const w = threadById(s, tid)?.inv;
-    return w !== null && w !== undefined && String(w.id) === inv && w.phase !== 'returned';
+    const t = threadById(s, r.slice(0, r.lastIndexOf('#')));
+    return t !== undefined && srcuSection(t) === r;
   });
+
+/** A driver's teardown of every secondary mapping (->release, or before an interval remove). */
+export const releaseMirror = (s: ModelState, name: string, fx: Effects): ModelState => {
+  const d = s.drivers[name];
+  const pages = Object.keys(d.sptes);
+  if (pages.length && fx.record) fx.events.push(`${name}: zap secondary mappings of pages ${pages.join(',')}`);
+  const s1 = setSub(s, { ...subOf(s, name), released: true });
+  return pages.length ? { ...s1, drivers: { ...s1.drivers, [name]: { ...d, sptes: {} } } } : s1;
+};
+
+
+/** On the hlist: a registered classic notifier (or the classic half of a combined one). */
+export const inHlist = (x: Subscription): boolean => x.form !== 'interval' && x.registered;
+
+/** In the interval tree: a registered interval notifier, or a combined one's per-fault interval notifier. */
+export const inTree = (x: Subscription): boolean => (x.form === 'interval' ? x.registered : x.form === 'both' && x.inTree);

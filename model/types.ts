@@ -49,8 +49,8 @@ export const DEFAULT_KNOBS: Knobs = {
   faultRetryBound: 2,
 };
 
-export type ThreadKind = 'oom_reaper' | 'munmap' | 'exit_mmap' | 'fault' | 'ioctl' | 'register' | 'unregister';
-/** `oom_reaper`, `munmap`, `exit_mmap`, `fault:<n>`, `ioctl:<n>`, `register:<n>`, `unregister:<n>`. */
+export type ThreadKind = 'oom_reaper' | 'munmap' | 'madvise' | 'exit_mmap' | 'fault' | 'ioctl' | 'register' | 'unregister';
+/** `oom_reaper`, `munmap`, `madvise`, `exit_mmap`, `fault:<n>`, `ioctl:<n>`, `register:<n>`, `unregister:<n>`. */
 export type ThreadId = string;
 
 export interface Scenario {
@@ -72,6 +72,8 @@ export type LockKind = 'spinlock' | 'mutex' | 'rwsem';
 export interface HlistOps {
   readonly invalidate_range_start: Program;
   readonly invalidate_range_end: Program | null;
+  /** ->release at exit_mmap and unregister; by default it zaps every secondary mapping. */
+  readonly release?: Program;
   readonly fault: Program | null;
 }
 
@@ -90,8 +92,21 @@ export interface DriverDef {
   readonly counters: Readonly<Record<string, { readonly balanced: boolean }>>;
   readonly hlist: HlistOps | null;
   readonly interval: IntervalOps | null;
+  /**
+   * A classic notifier that also inserts an interval notifier around each fault (nouveau SVM,
+   * docs/kernel.md §6.6): under the classic strategies the driver runs its hlist callbacks and
+   * this `invalidate` and `fault` together, as one subscription in both the hlist and the tree.
+   */
+  readonly combined?: IntervalOps;
   /** Driver thread that takes the driver's lock (command submission, MR registration). */
   readonly ioctl: Program | null;
+  /**
+   * The device's mappings hold page references (get_user_pages without a put_page until the
+   * mapping is torn down, docs/kernel.md §2.5): a frame a mapping holds is freed only when the
+   * driver zaps it. Drivers that mirror through hmm_range_fault or drop the reference after
+   * mapping (KVM) hold none.
+   */
+  readonly pinsPages?: boolean;
 }
 
 export interface UndoContext {
@@ -157,10 +172,13 @@ export interface Subscription {
   readonly name: string;
   readonly driver: string;
   readonly address: number;
-  /** Classic hlist notifier, or interval notifier (mmu_interval_notifier). */
-  readonly form: 'hlist' | 'interval';
+  /** Classic hlist notifier, interval notifier (mmu_interval_notifier), or both (nouveau). */
+  readonly form: NotifierForm;
   readonly interval: Range;
+  /** On the hlist (classic, both) or in the interval tree (interval). */
   readonly registered: boolean;
+  /** Form 'both' only: its per-fault interval notifier is in the tree. */
+  readonly inTree: boolean;
   /** ->release (or the driver's teardown before an interval remove) ran: the mirror is shut down. */
   readonly released: boolean;
   /** mmu_interval_notifier.invalidate_seq (interval form only). */
@@ -203,15 +221,21 @@ export interface Invalidation {
   readonly range: Range;
   readonly phase: InvPhase;
   readonly curSeq: number;
-  /** Names this walk visits: snapshot of the list when the walk began (SRCU read side). */
+  /** The interval subscriptions mn_itree_invalidate visits (the tree cannot change under it: inserts are deferred). */
   readonly walk: readonly string[];
   readonly cursor: number;
+  /**
+   * The hlist walks follow the live list (hlist_for_each_entry_rcu): the entry visited last, or
+   * null at the head. An entry added after it is visited, one added before it is not; one
+   * unlinked before the walk reaches it is skipped; 'end' once the walk is over.
+   */
+  readonly last: string | null;
   readonly results: Readonly<Record<string, StartResult>>;
   readonly ends: Readonly<Record<string, number>>;
   readonly failedAt: string | null;
 }
 
-export type CallOp = 'invalidate_range_start' | 'invalidate_range_end' | 'invalidate' | 'fault' | 'ioctl';
+export type CallOp = 'invalidate_range_start' | 'invalidate_range_end' | 'invalidate' | 'release' | 'fault' | 'ioctl';
 
 /** A driver program in execution. */
 export interface Call {
@@ -236,28 +260,57 @@ interface ThreadBase {
   readonly outcome: 'running' | 'finished' | 'gave_up' | 'reaped' | 'unable_to_reap';
 }
 
-/** oom_reap_task: trylock → (skip) → per VMA: vma → unmap → end → … → unlock (docs/kernel.md §3.2). */
+/** A frame unmapped from `page` and gathered (mmu_gather), waiting for tlb_finish_mmu. */
+export interface Gathered {
+  readonly page: number;
+  readonly frame: number;
+}
+
+/**
+ * oom_reap_task: (check) → trylock → (skip) → per VMA: vma → unmap → end → tlb_finish → … →
+ * unlock; after a failed attempt, sleep and try again (docs/kernel.md §3.2, §3.3).
+ */
 export interface ReaperThread extends ThreadBase {
   readonly kind: 'oom_reaper';
-  readonly pc: 'trylock' | 'skip' | 'vma' | 'unmap' | 'end' | 'unlock' | 'done';
+  readonly pc: 'check' | 'trylock' | 'skip' | 'vma' | 'unmap' | 'end' | 'tlb_finish' | 'unlock' | 'sleep' | 'done';
   readonly vma: number;
   readonly attempts: number;
   readonly attemptOk: boolean;
+  readonly gather: readonly Gathered[];
 }
 
-/** munmap of VMA 0, a blocking invalidation under mmap_write_lock: lock → start → unmap → end → unlock. */
+/**
+ * munmap of VMA 0 (docs/kernel.md §2.1): mmap_write_lock and detach the VMA; from v4.20
+ * mmap_write_downgrade; then a blocking invalidation around unmap_page_range; tlb_finish_mmu; unlock.
+ */
 export interface MunmapThread extends ThreadBase {
   readonly kind: 'munmap';
-  readonly pc: 'lock' | 'start' | 'unmap' | 'end' | 'unlock' | 'done';
+  readonly pc: 'lock' | 'downgrade' | 'start' | 'unmap' | 'end' | 'tlb_finish' | 'unlock' | 'done';
   readonly vma: number;
+  readonly gather: readonly Gathered[];
+}
+
+/** madvise(MADV_DONTNEED) of the last VMA: zap_page_range under mmap_read_lock (docs/kernel.md §2.1). */
+export interface MadviseThread extends ThreadBase {
+  readonly kind: 'madvise';
+  readonly pc: 'lock' | 'start' | 'zap' | 'end' | 'tlb_finish' | 'unlock' | 'done';
+  readonly vma: number;
+  readonly gather: readonly Gathered[];
 }
 
 /** exit_mmap: mmu_notifier_release (itree release → end, hlist ->release, SRCU), the OOM reap, unmap (§1.4, §3.2). */
 export interface ExitMmapThread extends ThreadBase {
   readonly kind: 'exit_mmap';
-  readonly pc: 'itree_release' | 'itree_end' | 'hlist_release' | 'srcu' | 'oom_reap' | 'lock' | 'unmap' | 'done';
+  readonly pc:
+    | 'itree_release' | 'itree_end' | 'hlist_release' | 'unhash' | 'srcu'
+    | 'oom_vma' | 'oom_unmap' | 'oom_end' | 'oom_tlb_finish' | 'lock' | 'unmap' | 'tlb_finish' | 'done';
   /** synchronize_srcu: the walks ('<thread>#<invalidation>') in flight when it was called. */
   readonly srcuReaders: readonly string[];
+  readonly gather: readonly Gathered[];
+  /** mn_hlist_release: the notifiers whose ->release is still to run. */
+  readonly releasing: readonly string[];
+  /** The exit-time __oom_reap_task_mm's VMA. */
+  readonly vma: number;
 }
 
 /** A device fault handler or a driver ioctl: one driver program (docs/kernel.md §2.5). */
@@ -287,10 +340,10 @@ export interface UnregisterThread extends ThreadBase {
   readonly waitSeq: number;
 }
 
-export type ThreadState = ReaperThread | MunmapThread | ExitMmapThread | DriverThread | RegisterThread | UnregisterThread;
+export type ThreadState = ReaperThread | MunmapThread | MadviseThread | ExitMmapThread | DriverThread | RegisterThread | UnregisterThread;
 
 /** The threads that run invalidations, as callers of the core (docs/kernel.md §2.1). */
-export type InvalidatingThread = ReaperThread | MunmapThread | ExitMmapThread;
+export type InvalidatingThread = ReaperThread | MunmapThread | MadviseThread | ExitMmapThread;
 
 export interface ModelState {
   readonly mm: Mm;
@@ -328,5 +381,7 @@ export interface World {
 
 /** Programs by the op a Call names, so the interpreter looks them up directly. */
 export interface ResolvedOps extends Readonly<Record<CallOp, Program | null>> {
-  readonly form: 'hlist' | 'interval';
+  readonly form: NotifierForm;
 }
+
+export type NotifierForm = 'hlist' | 'interval' | 'both';

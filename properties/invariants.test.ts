@@ -25,10 +25,10 @@ import { run } from '../model/index.ts';
 import { MAX_OOM_REAP_RETRIES } from '../model/index.ts';
 import type { ModelState, Scenario, ThreadState, World } from '../model/index.ts';
 import { seed } from './seed.ts';
-import { stepUntil as stepStateUntil, withThread, world } from './support.ts';
+import { reaperOf, runWithFacts, stepUntil as stepStateUntil, withThread, world } from './support.ts';
 
 const ab = familyById('ab-pair')!.template; // kvm + odp-4.20
-const kvmI915 = familyById('failing-no-end')!.template; // kvm + i915-4.19
+const kvmI915 = { reaper: 'nonblock-per-vma', vmas: [{ start: 0, end: 4 }], notifiers: [{ name: 'A', driver: 'kvm', address: 256 }, { name: 'B', driver: 'i915-4.19', address: 512 }] } as const;
 const kvmOnly = { reaper: 'nonblock-per-vma', vmas: [{ start: 0, end: 4 }], notifiers: [{ name: 'A', driver: 'kvm', address: 256 }] } as const;
 
 /** Run a scenario judging one invariant; its verdict. */
@@ -131,12 +131,13 @@ describe('INV-9b ReaperUsefulProgress', () => {
     expect(exhaustive({ ...kvmOnly, strategy: 'call-all-end-2021', threads: ['oom_reaper', 'fault:A'] }, 'ReaperUsefulProgress', 200).verdict).toBe('holds');
   });
 
-  it('holds: a device fault that refaults a page after the reap gets a fresh frame, not the victim memory', () => {
-    // 14 reaper steps: trylock, start (KVM zaps), unmap, end; then fault:A refaults page 0; then the unlock.
-    const sched = [...Array(14).fill('oom_reaper'), ...Array(7).fill('fault:A'), 'oom_reaper'];
-    const r = run({ ...kvmOnly, strategy: 'call-all-end-2021', threads: ['oom_reaper', 'fault:A'] }, sched, { invariants: [ReaperUsefulProgress] });
-    expect(r.final.threads[0].outcome).toBe('reaped');
-    expect(r.final.mm.pte[0]).toBe(4); // frames 0–3 were the victim's
+  it('holds: a device fault after the reap cannot fault the victim\'s page back in (MMF_UNSTABLE: check_stable_address_space)', () => {
+    // The reaper runs its attempt up to the unlock (trylock, start with KVM's zap, unmap, end, tlb_finish), then fault:A, then the unlock.
+    const sched = [...Array(15).fill('oom_reaper'), ...Array(7).fill('fault:A'), 'oom_reaper'];
+    const r = runWithFacts({ ...kvmOnly, strategy: 'call-all-end-2021', threads: ['oom_reaper', 'fault:A'] }, sched, { invariants: [ReaperUsefulProgress] });
+    expect(reaperOf(r.final).outcome).toBe('reaped');
+    expect(r.trace.flatMap((x) => x.events)).toContain('get_user_pages(page 0) -> -EFAULT (MMF_UNSTABLE)');
+    expect(r.final.mm.pte[0]).toBeNull();
     expect(r.verdicts.ReaperUsefulProgress).toEqual({ status: 'holds' });
   });
 
@@ -171,15 +172,15 @@ describe('INV-12 NoStaleSecondaryMapping', () => {
     const v = verdict(NoStaleSecondaryMapping, { ...kvmOnly, reaper: 'no-notify', strategy: 'call-all-end-2021', threads: ['oom_reaper'] });
     expect(v).toMatchObject({
       status: 'violated',
-      step: 2,
-      witness: "A still maps page 0 → frame 0 (frame 0 was freed) but the primary PTE is empty, and no invalidation of page 0 has A's start pending",
+      step: 2, // unmap_page_range cleared the PTEs; the frames are freed at tlb_finish_mmu
+      witness: "A still maps page 0 → frame 0 but the primary PTE is empty, and no invalidation of page 0 has A's start pending",
     });
   });
 
   it('violated: hmm-5.2 swallows the mirror\'s -EAGAIN, so the reaper unmaps what the device still maps ("no lying success", L-2019-HMMF)', () => {
     const r = search({ ...ab, notifiers: [ab.notifiers[0], { name: 'B', driver: 'hmm-5.2', address: 512 }], strategy: 'call-all-end-2021' }, 'NoStaleSecondaryMapping', { seed, numRuns: 300 });
     expect(r.verdict).toBe('violated');
-    expect(r.counterexample?.witness).toMatch(/^B still maps page \d → frame \d \(frame \d was freed\) but the primary PTE is empty/);
+    expect(r.counterexample?.witness).toMatch(/^B still maps page \d → frame \d but the primary PTE is empty/);
   });
 
   it('holds: KVM under the v4.19+ reaper and munmap, with a racing guest fault (every interleaving)', () => {
@@ -203,7 +204,8 @@ describe('INV-12 NoStaleSecondaryMapping', () => {
 describe('INV-13 NoUseAfterFree', () => {
   it("violated: the 'no-notify' reaper frees frames KVM still maps", () => {
     const v = verdict(NoUseAfterFree, { ...kvmOnly, reaper: 'no-notify', strategy: 'call-all-end-2021', threads: ['oom_reaper'] });
-    expect(v).toMatchObject({ status: 'violated', step: 2, witness: 'oom_reaper freed frame 0 (page 0) while A still maps it: the device can access freed memory' });
+    // trylock, unmap_page_range, then tlb_finish_mmu frees the gathered frames.
+    expect(v).toMatchObject({ status: 'violated', step: 3, witness: 'oom_reaper freed frame 0 (page 0) while A still maps it: the device can access freed memory' });
   });
 
   it('holds: with notifiers around the unmap every frame is unmapped from the device first', () => {

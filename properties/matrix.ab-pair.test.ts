@@ -1,4 +1,4 @@
-// Expected-verdict matrix, family ab-pair (properties/matrix.ts; engine/families.ts).
+// Expected-verdict matrix, family ab-pair (checks/matrix.ts; checks/families.ts).
 import { checkRows } from './matrix-check.ts';
 
 checkRows('ab-pair');

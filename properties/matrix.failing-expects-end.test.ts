@@ -1,4 +1,4 @@
-// Expected-verdict matrix, family failing-expects-end (properties/matrix.ts; engine/families.ts).
+// Expected-verdict matrix, family failing-expects-end (checks/matrix.ts; checks/families.ts).
 import { checkRows } from './matrix-check.ts';
 
 checkRows('failing-expects-end');

@@ -1,4 +1,4 @@
-// Expected-verdict matrix, family failing-no-end (properties/matrix.ts; engine/families.ts).
+// Expected-verdict matrix, family failing-no-end (checks/matrix.ts; checks/families.ts).
 import { checkRows } from './matrix-check.ts';
 
 checkRows('failing-no-end');

@@ -1,4 +1,4 @@
-// Expected-verdict matrix, family failing-self-undo (properties/matrix.ts; engine/families.ts).
+// Expected-verdict matrix, family failing-self-undo (checks/matrix.ts; checks/families.ts).
 import { checkRows } from './matrix-check.ts';
 
 checkRows('failing-self-undo');

@@ -1,4 +1,4 @@
-// Expected-verdict matrix, family interval-and-hlist (properties/matrix.ts; engine/families.ts).
+// Expected-verdict matrix, family interval-and-hlist (checks/matrix.ts; checks/families.ts).
 import { checkRows } from './matrix-check.ts';
 
 checkRows('interval-and-hlist');

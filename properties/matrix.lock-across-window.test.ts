@@ -1,4 +1,4 @@
-// Expected-verdict matrix, family lock-across-window (properties/matrix.ts; engine/families.ts).
+// Expected-verdict matrix, family lock-across-window (checks/matrix.ts; checks/families.ts).
 import { checkRows } from './matrix-check.ts';
 
 checkRows('lock-across-window');

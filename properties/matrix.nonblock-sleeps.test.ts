@@ -1,4 +1,4 @@
-// Expected-verdict matrix, family nonblock-sleeps (properties/matrix.ts; engine/families.ts).
+// Expected-verdict matrix, family nonblock-sleeps (checks/matrix.ts; checks/families.ts).
 import { checkRows } from './matrix-check.ts';
 
 checkRows('nonblock-sleeps');

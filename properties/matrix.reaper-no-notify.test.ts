@@ -1,4 +1,4 @@
-// Expected-verdict matrix, family reaper-no-notify (properties/matrix.ts; engine/families.ts).
+// Expected-verdict matrix, family reaper-no-notify (checks/matrix.ts; checks/families.ts).
 import { checkRows } from './matrix-check.ts';
 
 checkRows('reaper-no-notify');

@@ -1,4 +1,4 @@
-// Expected-verdict matrix, family registration-unlocked (properties/matrix.ts; engine/families.ts).
+// Expected-verdict matrix, family registration-unlocked (checks/matrix.ts; checks/families.ts).
 import { checkRows } from './matrix-check.ts';
 
 checkRows('registration-unlocked');

@@ -55,9 +55,15 @@ describe('mmu_notifier_register (docs/kernel.md §1.4)', () => {
 });
 
 describe('mmu_notifier_unregister (docs/kernel.md §1.4)', () => {
-  it('->release zaps, hlist_del_init_rcu, synchronize_srcu', () => {
+  it('->release (a driver program, inside SRCU) zaps, hlist_del_init_rcu, synchronize_srcu', () => {
     const r = run({ ...base, strategy: 'call-all-end-2021', notifiers: [{ name: 'A', driver: 'kvm', address: 256 }], threads: ['unregister:A'] }, []);
-    expect(r.trace.map((s) => s.action)).toEqual(['A->release: shut down secondary mappings', 'hlist_del_init_rcu(A)', 'synchronize_srcu; mmdrop']);
+    expect(r.trace.map((s) => s.action)).toEqual([
+      'mmu_notifier_unregister(A): srcu_read_lock; ->release',
+      'A.release: zap every secondary mapping',
+      'A.release: return 0',
+      'hlist_del_init_rcu(A)',
+      'synchronize_srcu; mmdrop',
+    ]);
     expect(r.final.drivers.A.sptes).toEqual({});
     expect(r.final.subs[0].registered).toBe(false);
   });
@@ -65,7 +71,8 @@ describe('mmu_notifier_unregister (docs/kernel.md §1.4)', () => {
   it('landing between a start and its end leaves a start without an end, which is tolerated (ODP-4.20 comment)', () => {
     // munmap opens the window on A (start returns 0), then A is unregistered, then munmap ends.
     const sc: Scenario = { ...base, strategy: 'call-all-end-2021', notifiers: [{ name: 'A', driver: 'kvm', address: 256 }], threads: ['munmap', 'unregister:A'] };
-    const r = runWithFacts(sc, [...times('munmap', 8), ...times('unregister:A', 3)]);
+    // munmap: lock, downgrade, start, A's start (lock, count++, zap, unlock, return 0); then the unregister.
+    const r = runWithFacts(sc, [...times('munmap', 8), ...times('unregister:A', 5)]);
     expect(factsOf(r.facts, 'start_returned').filter((f) => f.sub === 'A').map((f) => f.value)).toContain(0);
     expect(factsOf(r.facts, 'end_called').filter((f) => f.sub === 'A')).toEqual([]);
     expect(r.verdicts.StartEndPaired.status).toBe('holds');
@@ -75,11 +82,12 @@ describe('mmu_notifier_unregister (docs/kernel.md §1.4)', () => {
 
   it('synchronize_srcu waits for a walk in flight', () => {
     const sc: Scenario = { ...base, strategy: 'call-all-end-2021', notifiers: [{ name: 'A', driver: 'kvm', address: 256 }], threads: ['munmap', 'unregister:A'] };
-    // munmap: lock, start (pushes A's start), A: lock(mmu_lock); then unregister unlinks A mid-walk.
-    const r = run(sc, ['munmap', 'munmap', 'munmap', 'unregister:A', 'unregister:A', 'unregister:A', 'unregister:A']);
+    // munmap: lock, downgrade, start (pushes A's start), A: lock(mmu_lock); then unregister runs
+    // ->release and unlinks A mid-walk.
+    const r = run(sc, [...times('munmap', 4), ...times('unregister:A', 5)]);
     const synced = r.trace.findIndex((s) => s.action === 'synchronize_srcu; mmdrop');
     const walkDone = r.trace.findIndex((s) => s.events.includes('A.invalidate_range_start -> 0'));
-    expect(r.executed.filter((x) => x === 'unregister:A')).toHaveLength(2); // the wait was skipped
+    expect(r.executed.filter((x) => x === 'unregister:A')).toHaveLength(4); // the wait was skipped
     expect(synced).toBeGreaterThan(walkDone);
   });
 });
@@ -91,15 +99,15 @@ describe('interval notifiers: insert and remove with the deferred list (docs/ker
     threads,
   });
   it('an insert while the tree is frozen is deferred to the last inv_end', () => {
-    // munmap: lock, start (itree: seq odd, A.invalidate pushed) … then N inserts.
-    const r = run(sc(['munmap', 'register:N']), ['munmap', 'munmap', 'register:N']);
+    // munmap: lock, downgrade, start (itree: seq odd, A.invalidate pushed) … then N inserts.
+    const r = run(sc(['munmap', 'register:N']), ['munmap', 'munmap', 'munmap', 'register:N']);
     expect(events(r)).toContain('N: tree frozen (invalidate_seq 3): deferred insert');
     expect(events(r).some((e) => e.includes('deferred insert N'))).toBe(true);
     expect(r.final.subs.find((s) => s.name === 'N')?.registered).toBe(true);
     expect(r.final.core).toMatchObject({ invalidateSeq: 4, activeInvalidateRanges: 0, deferred: [] });
   });
   it('a remove while frozen waits until invalidate_seq moves', () => {
-    const r = run(sc(['munmap', 'unregister:N']), ['munmap', 'munmap', 'unregister:N', 'unregister:N', 'unregister:N']);
+    const r = run(sc(['munmap', 'unregister:N']), ['munmap', 'munmap', 'munmap', 'unregister:N', 'unregister:N', 'unregister:N']);
     expect(events(r)).toContain('N: tree frozen (invalidate_seq 3): deferred remove');
     expect(r.executed.filter((x) => x === 'unregister:N')).toHaveLength(2); // the third waits
     expect(r.final.subs.find((s) => s.name === 'N')?.registered).toBe(false);
@@ -109,13 +117,23 @@ describe('interval notifiers: insert and remove with the deferred list (docs/ker
 
 describe('exit_mmap (docs/kernel.md §1.4 release, §3.2 interplay)', () => {
   it('releases every hlist notifier, sets MMF_OOM_SKIP for an OOM victim, and unmaps everything', () => {
-    const r = run({ ...base, strategy: 'call-all-end-2021', notifiers: [{ name: 'A', driver: 'kvm', address: 256 }, { name: 'B', driver: 'i915-4.19', address: 512 }], threads: ['oom_reaper', 'exit_mmap'] }, times('exit_mmap', 6));
-    expect(r.trace.slice(0, 6).map((s) => s.action)).toEqual([
-      'mmu_notifier_release: ->release, unhash all',
+    const r = run({ ...base, strategy: 'call-all-end-2021', notifiers: [{ name: 'A', driver: 'kvm', address: 256 }, { name: 'B', driver: 'i915-4.19', address: 512 }], threads: ['oom_reaper', 'exit_mmap'] }, times('exit_mmap', 14));
+    expect(r.trace.slice(0, 15).map((s) => s.action)).toEqual([
+      'mmu_notifier_release: srcu_read_lock; ->release of each notifier',
+      'B.release: zap every secondary mapping', // the newest registration first (hlist_add_head_rcu)
+      'B.release: return 0',
+      'A.release: zap every secondary mapping',
+      'A.release: return 0',
+      'hlist_del_init_rcu of every notifier; srcu_read_unlock',
       'synchronize_srcu',
-      '__oom_reap_task_mm; set MMF_OOM_SKIP',
+      // The exit-time __oom_reap_task_mm: a non-blocking start/end through the (empty) notifier lists around each VMA.
+      'invalidate_range_start_nonblock [0,4)',
+      '__oom_reap_task_mm: unmap_page_range vma 0',
+      'invalidate_range_end',
+      'tlb_finish_mmu',
       'mmap_write_lock; mmap_write_unlock',
       'unmap_vmas; free_pgtables',
+      'tlb_finish_mmu',
       'mmap_read_trylock',
     ]);
     expect(r.final.subs.every((s) => !s.registered)).toBe(true);

@@ -13,7 +13,7 @@
 import type { Effects } from '../facts.ts';
 import { lockdepAcquire } from '../lockdep.ts';
 import { EAGAIN, retText } from '../program.ts';
-import { hlistNames, intersects, put, subOf } from '../state.ts';
+import { inHlist, inTree, intersects, put, subOf } from '../state.ts';
 import type { Call, CallOp, InvalidatingThread, Invalidation, ModelState, Range, StartResult, Subscription, World } from '../types.ts';
 
 /** The caller's continuation (defunctionalised: plain functions, the state stays data). */
@@ -39,13 +39,13 @@ export const invalidateRangeStart = <T extends InvalidatingThread>(world: World,
   let phase: Invalidation['phase'] = 'hlist_start';
   if (s.core.hasItree) {
     // inv_start_range: active++; if any sub intersects, seq |= 1 (the tree is "fully excluded").
-    walk = s.subs.filter((x) => x.registered && x.form === 'interval' && intersects(x.interval, a.range)).sort((x, y) => x.interval.start - y.interval.start).map((x) => x.name);
+    walk = s.subs.filter((x) => inTree(x) && intersects(x.interval, a.range)).sort((x, y) => x.interval.start - y.interval.start).map((x) => x.name);
     curSeq = walk.length > 0 ? s.core.invalidateSeq | 1 : s.core.invalidateSeq;
     s2 = { ...s, core: { ...s.core, activeInvalidateRanges: s.core.activeInvalidateRanges + 1, invalidateSeq: curSeq } };
     if (fx.record) fx.events.push(`active_invalidate_ranges -> ${s2.core.activeInvalidateRanges}, invalidate_seq ${curSeq}`);
     phase = 'itree_start';
-  } else walk = hlistNames(s);
-  const inv: Invalidation = { id: s.nextInvId, blockable: a.blockable, release: a.release, range: a.range, phase, curSeq, walk, cursor: 0, results: {}, ends: {}, failedAt: null };
+  } else walk = [];
+  const inv: Invalidation = { id: s.nextInvId, blockable: a.blockable, release: a.release, range: a.range, phase, curSeq, walk, cursor: 0, last: null, results: {}, ends: {}, failedAt: null };
   // lock_map_acquire(&__mmu_notifier_invalidate_range_start_map) under mmap_lock (23b68395c7c7).
   const s3 = lockdepAcquire(world, s2, t, 'notifier_map', [], fx);
   return advance(world, { ...s3, nextInvId: s.nextInvId + 1 }, { ...t, inv }, k, fx);
@@ -55,7 +55,7 @@ export const invalidateRangeStart = <T extends InvalidatingThread>(world: World,
 export const invalidateRangeEnd = <T extends InvalidatingThread>(world: World, s: ModelState, t: T, k: InvalidationCaller<T>, fx: Effects): ModelState => {
   const inv = t.inv as Invalidation;
   const s2 = s.core.hasItree ? itreeInvEnd(s, fx) : s;
-  return advance(world, s2, { ...t, inv: { ...inv, phase: 'hlist_end', walk: inv.release ? [] : hlistNames(s), cursor: 0 } }, k, fx);
+  return advance(world, s2, { ...t, inv: { ...inv, phase: 'hlist_end', last: inv.release ? END : null } }, k, fx);
 };
 
 /** A callback returned: record its result, apply the core's WARNs (docs/kernel.md §2.2, §2.3), go on walking. */
@@ -72,8 +72,12 @@ export const callbackReturned = <T extends InvalidatingThread>(world: World, s: 
   const result: StartResult = value === 0 ? 'ok' : 'fail';
   const results = { ...inv.results, [c.sub]: result };
   if (c.op === 'invalidate') {
-    if (result === 'fail' && inv.blockable) fx.diagnostics.push({ kind: 'WARN_ON', text: `WARN_ON: ${c.sub}.invalidate returned false in blockable mode` });
-    if (result === 'fail' && !inv.blockable) {
+    if (result === 'fail' && inv.blockable) {
+      // mn_itree_invalidate: `if (WARN_ON(mmu_notifier_range_blockable(range))) continue;` — the walk goes on and start returns 0.
+      fx.diagnostics.push({ kind: 'WARN_ON', text: `WARN_ON(mmu_notifier_range_blockable(range)): ${c.sub}.invalidate returned false` });
+      return advance(world, s, { ...t1, inv: { ...inv, results: { ...inv.results, [c.sub]: 'ok' } } }, k, fx);
+    }
+    if (result === 'fail') {
       // out_would_block: mn_itree_inv_end, then -EAGAIN without visiting the hlist.
       const s2 = itreeInvEnd(s, fx);
       return finishStart(world, s2, { ...t1, inv: { ...inv, results, failedAt: c.sub } }, EAGAIN, k, fx);
@@ -94,14 +98,13 @@ export const callbackReturned = <T extends InvalidatingThread>(world: World, s: 
 const advance = <T extends InvalidatingThread>(world: World, s: ModelState, t: T, k: InvalidationCaller<T>, fx: Effects): ModelState => {
   let inv = t.inv as Invalidation;
   for (;;) {
-    if (inv.cursor < inv.walk.length) {
-      const name = inv.walk[inv.cursor];
-      inv = { ...inv, cursor: inv.cursor + 1 };
-      const sub = subOf(s, name);
-      if (!sub.registered) continue; // unlinked under SRCU since the walk began
+    const sub = inv.phase === 'itree_start' ? nextInTree(s, inv) : nextInHlist(s, inv);
+    if (sub !== null) {
+      inv = inv.phase === 'itree_start' ? { ...inv, cursor: inv.cursor + 1 } : { ...inv, last: sub.name };
+      if (inv.phase === 'itree_start' ? !inTree(sub) : !inHlist(sub)) continue; // unlinked under SRCU since the walk began
       const call = pushFor(world, s, inv, sub, fx);
       if (call === 'stop') {
-        inv = { ...inv, cursor: inv.walk.length };
+        inv = inv.phase === 'itree_start' ? { ...inv, cursor: inv.walk.length } : { ...inv, last: END };
         continue;
       }
       if (call === null) continue;
@@ -109,12 +112,12 @@ const advance = <T extends InvalidatingThread>(world: World, s: ModelState, t: T
     }
     // The walk is exhausted: next phase.
     if (inv.phase === 'itree_start') {
-      inv = { ...inv, phase: 'hlist_start', walk: inv.release ? [] : hlistNames(s), cursor: 0 };
+      inv = { ...inv, phase: 'hlist_start', last: inv.release ? END : null };
       continue;
     }
     if (inv.phase === 'hlist_start') {
       if (!Object.values(inv.results).includes('fail')) return finishStart(world, s, { ...t, inv }, 0, k, fx);
-      inv = { ...inv, phase: 'undo', walk: hlistNames(s), cursor: 0 };
+      inv = { ...inv, phase: 'undo', last: null };
       continue;
     }
     if (inv.phase === 'undo') return finishStart(world, s, { ...t, inv }, EAGAIN, k, fx);
@@ -123,12 +126,30 @@ const advance = <T extends InvalidatingThread>(world: World, s: ModelState, t: T
   }
 };
 
+/** The walk is over (stopped by the strategy, or a release invalidation that has no hlist part). */
+const END = '';
+
+/** The next interval subscription of mn_itree_invalidate's snapshot. */
+const nextInTree = (s: ModelState, inv: Invalidation): Subscription | null => (inv.cursor < inv.walk.length ? subOf(s, inv.walk[inv.cursor]) : null);
+
+/**
+ * hlist_for_each_entry_rcu from the entry visited last: the next registered classic notifier in
+ * the list's current order. An entry unlinked (hlist_del_init_rcu) keeps its place for a walker
+ * already on it, as its ->next is left intact.
+ */
+const nextInHlist = (s: ModelState, inv: Invalidation): Subscription | null => {
+  if (inv.last === END) return null;
+  const from = inv.last === null ? 0 : s.subs.findIndex((x) => x.name === inv.last) + 1;
+  for (let i = from; i < s.subs.length; i++) if (inHlist(s.subs[i])) return s.subs[i];
+  return null;
+};
+
 /** The call to make on `sub` in the current phase; null to pass it by; 'stop' to end the walk. */
 const pushFor = (world: World, s: ModelState, inv: Invalidation, sub: Subscription, fx: Effects): Call | null | 'stop' => {
   const ops = world.ops[sub.name];
-  // Non-blockable callbacks run inside non_block_start/end, except on the v5.12 error-path end
-  // walk, which is not wrapped (docs/kernel.md §2.2 [A]).
-  const mk = (op: CallOp): Call => ({ sub: sub.name, op, pc: 0, blockable: inv.blockable, nonBlock: !inv.blockable && inv.phase !== 'undo', locals: {} });
+  // Non-blockable hlist callbacks run inside non_block_start/end; interval invalidate callbacks
+  // (mn_itree_invalidate) and the v5.12 error-path end walk are not wrapped (docs/kernel.md §2.2).
+  const mk = (op: CallOp): Call => ({ sub: sub.name, op, pc: 0, blockable: inv.blockable, nonBlock: !inv.blockable && op !== 'invalidate' && inv.phase !== 'undo', locals: {} });
   if (inv.phase === 'itree_start') return mk('invalidate');
   if (inv.phase === 'hlist_start') {
     if (inv.failedAt !== null && world.strategy.afterFailedStart() === 'stop') return 'stop';
@@ -160,7 +181,7 @@ const finishStart = <T extends InvalidatingThread>(world: World, s: ModelState, 
 /** The instance is over: judge pairing (INV-1) and return to the caller's next step. */
 export const closeInvalidation = <T extends InvalidatingThread>(world: World, s: ModelState, t: T, k: InvalidationCaller<T>, fx: Effects): ModelState => {
   const inv = t.inv as Invalidation;
-  const live = s.subs.filter((x) => x.registered && x.form === 'hlist');
+  const live = s.subs.filter(inHlist);
   fx.facts.push({
     fact: 'inv_closed',
     inv,
@@ -186,7 +207,8 @@ export const itreeInvEnd = (s: ModelState, fx: Effects): ModelState => {
   const subs = deferred.length
     ? s.subs.map((x) => {
         const d = deferred.filter((e) => e.sub === x.name).at(-1);
-        return d ? { ...x, registered: d.op === 'insert' } : x;
+        if (!d) return x;
+        return x.form === 'both' ? { ...x, inTree: d.op === 'insert' } : { ...x, registered: d.op === 'insert' };
       })
     : s.subs;
   return { ...s, subs, core: { ...s.core, activeInvalidateRanges: 0, invalidateSeq: seq + 1, deferred: [] } };

@@ -12,8 +12,10 @@
  */
 import type { Effects } from '../facts.ts';
 import { lockdepAcquire } from '../lockdep.ts';
+import { unpinZapped } from '../mm.ts';
 import { mmapWriteLockBlocker } from '../munmap.ts';
-import { FREE, finish, put, setLock, setSub, srcuPending, srcuReadersNow, subOf } from '../state.ts';
+import { FREE, finish, put, releaseMirror, setLock, setSub, srcuPending, srcuReadersNow, subOf } from '../state.ts';
+import { driverInstrAction, type CallReturn, type DriverInstrAction } from '../interpreter.ts';
 import type { Blocker } from '../step.ts';
 import type { ModelState, RegisterThread, Subscription, UnregisterThread, World } from '../types.ts';
 
@@ -23,13 +25,19 @@ export type RegistrationAction =
 
 export const registerAction = (world: World, s: ModelState, t: RegisterThread): RegistrationAction | null => {
   if (t.pc === 'done') return null;
-  // mm_take_all_locks for a classic notifier, or for the first interval insert (has_itree).
+  // mm_take_all_locks for a classic notifier, or mmu_notifier_register(NULL) for the first interval insert (has_itree).
   if (t.pc === 'lock')
-    return { type: 'mmu_notifier_register', t, phase: world.knobs.registrationTakesAllLocks && (world.ops[t.target].form === 'hlist' || !s.core.hasItree) ? 'lock' : 'insert' };
+    return { type: 'mmu_notifier_register', t, phase: world.knobs.registrationTakesAllLocks && (world.ops[t.target].form !== 'interval' || !s.core.hasItree) ? 'lock' : 'insert' };
   return { type: 'mmu_notifier_register', t, phase: t.pc };
 };
 
-export const unregisterAction = (t: UnregisterThread): RegistrationAction | null => (t.pc === 'done' ? null : { type: 'mmu_notifier_unregister', t, phase: t.pc });
+export const unregisterAction = (world: World, t: UnregisterThread): RegistrationAction | DriverInstrAction | null => {
+  if (t.call) return driverInstrAction(world, t, t.call, releaseReturn);
+  return t.pc === 'done' ? null : { type: 'mmu_notifier_unregister', t, phase: t.pc };
+};
+
+/** ->release returned: unlink. */
+const releaseReturn: CallReturn = { returned: (_world, s, t) => put(s, { ...(t as UnregisterThread), call: null, pc: 'unlink' }) };
 
 export const registrationBlocker = (s: ModelState, a: RegistrationAction): Blocker | null => {
   if (a.type === 'mmu_notifier_register') return a.phase === 'lock' ? mmapWriteLockBlocker(s) : null;
@@ -41,31 +49,28 @@ export const registrationBlocker = (s: ModelState, a: RegistrationAction): Block
   return null;
 };
 
-/** A driver's teardown of every secondary mapping (->release, or before an interval remove). */
-export const releaseMirror = (s: ModelState, name: string, fx: Effects): ModelState => {
-  const d = s.drivers[name];
-  const pages = Object.keys(d.sptes);
-  if (pages.length && fx.record) fx.events.push(`${name}: zap secondary mappings of pages ${pages.join(',')}`);
-  const s1 = setSub(s, { ...subOf(s, name), released: true });
-  return pages.length ? { ...s1, drivers: { ...s1.drivers, [name]: { ...d, sptes: {} } } } : s1;
-};
-
 export const register = (world: World, s: ModelState, t: RegisterThread, phase: 'lock' | 'insert' | 'unlock', fx: Effects): ModelState => {
   const name = t.target;
   const sub = subOf(s, name);
   switch (phase) {
     case 'lock': {
-      if (fx.record) fx.events.push('mmap_write_lock; mm_take_all_locks');
-      const s1 = lockdepAcquire(world, s, t, 'mmap_lock', [], fx);
-      return put(setLock(s1, 'mmap_lock', { writer: t.id, readers: [] }), { ...t, pc: 'insert' });
+      const s1 = setLock(lockdepAcquire(world, s, t, 'mmap_lock', [], fx), 'mmap_lock', { writer: t.id, readers: [] });
+      if (sub.form !== 'interval') {
+        if (fx.record) fx.events.push('mmap_write_lock; mm_take_all_locks');
+        return put(s1, { ...t, pc: 'insert' });
+      }
+      // mmu_interval_notifier_insert's first call: mmu_notifier_register(NULL) sets has_itree under
+      // the locks and drops them; the insert itself comes after, under the spinlock only (§1.5).
+      if (fx.record) fx.events.push('mmap_write_lock; mm_take_all_locks; has_itree = true');
+      return put({ ...s1, core: { ...s1.core, hasItree: true, hasSubscriptions: true } }, { ...t, pc: 'unlock' });
     }
     case 'unlock': {
       if (fx.record) fx.events.push('mm_drop_all_locks; mmap_write_unlock');
-      return put(setLock(s, 'mmap_lock', FREE), finish(t));
+      return put(setLock(s, 'mmap_lock', FREE), sub.form !== 'interval' ? finish(t) : { ...t, pc: 'insert' });
     }
     case 'insert': {
       const afterInsert: RegisterThread = s.locks.mmap_lock.writer === t.id ? { ...t, pc: 'unlock' } : finish(t);
-      if (sub.form === 'hlist') {
+      if (sub.form !== 'interval') {
         // INV-17: every open start…end window on this mm should have excluded this.
         const open = s.threads.filter((x) => x.inv !== null).map((x) => x.id);
         fx.facts.push({ fact: 'hlist_added', sub: name, thread: t.id, openInvalidations: open });
@@ -74,20 +79,46 @@ export const register = (world: World, s: ModelState, t: RegisterThread, phase: 
         if (fx.record) fx.events.push(`${name}: ${world.strategy.hlistAddLabel}`);
         return put({ ...s, subs, core: { ...s.core, hasSubscriptions: true } }, afterInsert);
       }
-      const { activeInvalidateRanges: active, invalidateSeq: seq } = s.core;
-      const core = { ...s.core, hasItree: true, hasSubscriptions: true };
-      if (active > 0 && (seq & 1) === 1) {
-        if (fx.record) fx.events.push(`${name}: tree frozen (invalidate_seq ${seq}): deferred insert`);
-        const s1: ModelState = { ...setSub(s, { ...sub, invalidateSeq: seq }), core: { ...core, deferred: [...core.deferred, { sub: name, op: 'insert' }] } };
-        return put(s1, afterInsert);
-      }
-      // Active but not frozen: freeze (seq |= 1) so a reader waits for this wave; idle: seq - 1.
-      const cur = active > 0 ? seq | 1 : seq;
-      if (fx.record) fx.events.push(`${name}: interval_tree_insert, invalidate_seq ${active > 0 ? cur : seq - 1}`);
-      const s1: ModelState = { ...setSub(s, { ...sub, registered: true, invalidateSeq: active > 0 ? cur : seq - 1 }), core: { ...core, invalidateSeq: cur } };
-      return put(s1, afterInsert);
+      return put(intervalTreeInsert({ ...s, core: { ...s.core, hasItree: true, hasSubscriptions: true } }, name, fx), afterInsert);
     }
   }
+};
+
+/**
+ * __mmu_interval_notifier_insert under subscriptions->lock (docs/kernel.md §1.5): idle, insert
+ * with invalidate_seq = seq - 1; an invalidation active but the tree not frozen, insert and freeze
+ * (seq |= 1) so a reader waits for this wave; frozen, defer the insert to the last inv_end.
+ */
+export const intervalTreeInsert = (s: ModelState, name: string, fx: Effects): ModelState => {
+  const sub = subOf(s, name);
+  const { activeInvalidateRanges: active, invalidateSeq: seq } = s.core;
+  if (active > 0 && (seq & 1) === 1) {
+    if (fx.record) fx.events.push(`${name}: tree frozen (invalidate_seq ${seq}): deferred insert`);
+    return { ...setSub(s, { ...sub, invalidateSeq: seq }), core: { ...s.core, deferred: [...s.core.deferred, { sub: name, op: 'insert' }] } };
+  }
+  const cur = active > 0 ? seq | 1 : seq;
+  if (fx.record) fx.events.push(`${name}: interval_tree_insert, invalidate_seq ${active > 0 ? cur : seq - 1}`);
+  const inserted = sub.form === 'both' ? { ...sub, inTree: true } : { ...sub, registered: true };
+  return { ...setSub(s, { ...inserted, invalidateSeq: active > 0 ? cur : seq - 1 }), core: { ...s.core, invalidateSeq: cur } };
+};
+
+/**
+ * mmu_interval_notifier_remove: while the tree is frozen, drop a still-deferred insert, or defer
+ * the remove and report the seq to wait past; else remove now. Returns the seq to wait past, or -1.
+ */
+export const intervalTreeRemove = (s: ModelState, name: string, fx: Effects): { s: ModelState; waitSeq: number } => {
+  const sub = subOf(s, name);
+  const seq = s.core.invalidateSeq;
+  if ((seq & 1) === 1) {
+    if (s.core.deferred.some((d) => d.sub === name && d.op === 'insert')) {
+      if (fx.record) fx.events.push(`${name}: never inserted: drop the deferred insert`);
+      return { s: { ...s, core: { ...s.core, deferred: s.core.deferred.filter((d) => d.sub !== name) } }, waitSeq: -1 };
+    }
+    if (fx.record) fx.events.push(`${name}: tree frozen (invalidate_seq ${seq}): deferred remove`);
+    return { s: { ...s, core: { ...s.core, deferred: [...s.core.deferred, { sub: name, op: 'remove' }] } }, waitSeq: seq };
+  }
+  if (fx.record) fx.events.push(`${name}: interval_tree_remove`);
+  return { s: setSub(s, sub.form === 'both' ? { ...sub, inTree: false } : { ...sub, registered: false }), waitSeq: -1 };
 };
 
 export const unregister = (world: World, s: ModelState, t: UnregisterThread, phase: 'release' | 'unlink' | 'srcu_wait' | 'seq_wait', fx: Effects): ModelState => {
@@ -95,25 +126,17 @@ export const unregister = (world: World, s: ModelState, t: UnregisterThread, pha
   const sub = subOf(s, name);
   switch (phase) {
     case 'release':
-      return put(releaseMirror(s, name, fx), { ...t, pc: 'unlink' });
+      // A classic notifier's ->release runs in an SRCU section; an interval notifier's driver tears its mirror down itself.
+      if (sub.form !== 'interval') return put(s, { ...t, call: { sub: name, op: 'release', pc: 0, blockable: true, nonBlock: false, locals: {} } });
+      const held = Object.entries(s.drivers[name].sptes).map(([p, f]) => ({ page: Number(p), frame: f }));
+      return put(unpinZapped(world, releaseMirror(s, name, fx), t, name, held, fx), { ...t, pc: 'unlink' });
     case 'unlink': {
-      if (sub.form === 'hlist') {
+      if (sub.form !== 'interval') {
         if (fx.record) fx.events.push(`hlist_del_init_rcu(${name})`);
         return put(setSub(s, { ...sub, registered: false }), { ...t, pc: 'srcu_wait', srcuReaders: srcuReadersNow(s) });
       }
-      const s1 = lockdepAcquire(world, s, t, 'notifier_map', [], fx); // lock_map_acquire before the wait
-      const seq = s1.core.invalidateSeq;
-      if ((seq & 1) === 1) {
-        const pendingInsert = s1.core.deferred.some((d) => d.sub === name && d.op === 'insert');
-        if (pendingInsert) {
-          if (fx.record) fx.events.push(`${name}: never inserted: drop the deferred insert`);
-          return put({ ...s1, core: { ...s1.core, deferred: s1.core.deferred.filter((d) => d.sub !== name) } }, finish(t));
-        }
-        if (fx.record) fx.events.push(`${name}: tree frozen (invalidate_seq ${seq}): deferred remove`);
-        return put({ ...s1, core: { ...s1.core, deferred: [...s1.core.deferred, { sub: name, op: 'remove' }] } }, { ...t, pc: 'seq_wait', waitSeq: seq });
-      }
-      if (fx.record) fx.events.push(`${name}: interval_tree_remove`);
-      return put(setSub(s1, { ...sub, registered: false }), finish(t));
+      const r = intervalTreeRemove(lockdepAcquire(world, s, t, 'notifier_map', [], fx), name, fx); // lock_map_acquire before the wait
+      return put(r.s, r.waitSeq < 0 ? finish(t) : { ...t, pc: 'seq_wait', waitSeq: r.waitSeq });
     }
     case 'srcu_wait':
     case 'seq_wait':
@@ -124,12 +147,12 @@ export const unregister = (world: World, s: ModelState, t: UnregisterThread, pha
 
 export const describeRegistration = (world: World, a: RegistrationAction): string => {
   const x = a.t.target;
-  const hlist = world.ops[x].form === 'hlist';
+  const hlist = world.ops[x].form !== 'interval';
   if (a.type === 'mmu_notifier_register')
-    return a.phase === 'lock' ? 'mmap_write_lock; mm_take_all_locks' : a.phase === 'unlock' ? 'mm_drop_all_locks; mmap_write_unlock' : hlist ? `mmu_notifier_register(${x})` : `mmu_interval_notifier_insert(${x})`;
+    return a.phase === 'lock' ? (hlist ? 'mmap_write_lock; mm_take_all_locks' : 'mmu_notifier_register(NULL): mmap_write_lock; mm_take_all_locks') : a.phase === 'unlock' ? 'mm_drop_all_locks; mmap_write_unlock' : hlist ? `mmu_notifier_register(${x})` : `mmu_interval_notifier_insert(${x})`;
   switch (a.phase) {
     case 'release':
-      return `${x}->release: shut down secondary mappings`;
+      return hlist ? `mmu_notifier_unregister(${x}): srcu_read_lock; ->release` : `${x}: shut down secondary mappings`;
     case 'unlink':
       return hlist ? `hlist_del_init_rcu(${x})` : `mmu_interval_notifier_remove(${x})`;
     case 'srcu_wait':

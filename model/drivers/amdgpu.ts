@@ -84,6 +84,7 @@ export const amdgpu419: DriverDef = {
     I.unlock('amn_lock', 'write'), // amdgpu_mn_unlock
     I.ret(0),
   ]),
+  pinsPages: true, // amdgpu_ttm_tt_get_user_pages: get_user_pages references held until the TT is unpopulated (§6.4) [A]
 };
 
 /**

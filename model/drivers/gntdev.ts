@@ -39,6 +39,8 @@ export const gntdev: DriverDef = {
       I.ret(EAGAIN),
     ]),
     invalidate_range_end: null,
+    // mn_release: mutex_lock(&priv->lock), unmap every grant, unlock (docs/kernel.md §6.7).
+    release: program([I.lock('priv_lock'), I.zapAll, I.unlock('priv_lock'), I.ret(0)]),
     fault: null,
   },
   // core-counter adaptation (docs/design.md §3.3), in the shape of gntdev's later mainline conversion

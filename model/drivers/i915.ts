@@ -67,6 +67,7 @@ export const i915_419: DriverDef = {
     fault: intervalFault('mn_lock'),
   },
   ioctl: null,
+  pinsPages: true, // userptr pages are held with get_user_pages / pin_user_pages references until put_pages (§6.5)
 };
 
 /**
@@ -104,4 +105,5 @@ export const i915_513: DriverDef = {
     fault: intervalFault('notifier_lock', 'read'),
   },
   ioctl: null,
+  pinsPages: true, // userptr pages are held with get_user_pages / pin_user_pages references until put_pages (§6.5)
 };

@@ -1,21 +1,16 @@
 /**
  * nouveau SVM v5.5+ (drivers/gpu/drm/nouveau/nouveau_svm.c). docs/kernel.md §6.6 (5.5+), §2.2.
  *
- * The kernel puts two notifiers on the mm: the classic `svmm->notifier` (type S, fails every
- * non-blocking start) and a per-fault `mmu_interval_notifier` (`svm_notifier`, inserted for the
- * duration of a GPU fault), and relies on the interval one being called first (§2.2). This model
- * gives a notifier exactly one subscription in one form, with its own locks, so the pair cannot
- * share `svmm->mutex` as two subscriptions. What is modelled:
- *  - `hlist` (every strategy but core-counter): the svmm notifier alone. It has no fault path:
- *    the fault's collision check lives in the per-fault interval notifier, which cannot sit
- *    beside it here.
- *  - `interval` (core-counter): the pair folded into one interval subscription that is always
- *    inserted: nouveau_svm_range_invalidate (mutex / trylock, set_seq, unlock) followed by the
- *    svmm notifier's work (nb ⇒ fail; blk ⇒ mutex, PFNCLR, unlock), plus the real fault path
- *    (nouveau_range_fault). Folding changes one thing [A]: where the kernel's interval
- *    invalidate returns true and then the hlist start fails, the folded one returns false, so
- *    the core undoes active_invalidate_ranges (mn_itree_inv_end); the kernel's
- *    __mmu_notifier_invalidate_range_start returns the hlist's -EAGAIN without that undo.
+ * The kernel puts two notifiers on the mm, sharing `svmm->mutex`: the classic `svmm->notifier`
+ * (type S: every non-blocking start fails with -EAGAIN, no end) and a per-fault
+ * `mmu_interval_notifier` inserted for the duration of each GPU fault, and relies on the
+ * interval one being called first (§2.2). Modelled as they are:
+ *  - under the classic strategies the driver is `combined`: one subscription on the hlist (the
+ *    svmm notifier) whose fault inserts its interval notifier (mmu_interval_notifier_insert;
+ *    the first insert registers the NULL notifier), runs nouveau_range_fault (read_begin,
+ *    hmm_range_fault, svmm->mutex, read_retry, PFNMAP) and removes it;
+ *  - under core-counter, the pair folded into one interval subscription that is always
+ *    inserted (Christoph's proposal has no classic notifier left to fail).
  * Abstracts: the MIGRATE-with-own-owner skip and the "unmanaged" window are not modelled (no
  * migration events; every page is managed); the fault loop's HMM_RANGE_DEFAULT_TIMEOUT is not.
  */
@@ -26,7 +21,7 @@ export const nouveau55: DriverDef = {
   driver: 'nouveau-5.5',
   era: 'v5.5+',
   domainRef: 'docs/kernel.md §6.6 (5.5+)',
-  summary: 'hlist svmm notifier: nb ⇒ -EAGAIN unconditionally, blk ⇒ svmm->mutex, PFNCLR; interval (folded pair): set_seq then PFNCLR; fault: read_begin, hmm_range_fault, mutex, read_retry',
+  summary: 'hlist svmm notifier: nb ⇒ -EAGAIN unconditionally, blk ⇒ svmm->mutex, PFNCLR; per-fault interval notifier: trylock/set_seq; fault: insert, read_begin, hmm_range_fault, mutex, read_retry, remove',
   locks: { mutex: 'mutex' },
   counters: {},
   hlist: {
@@ -40,7 +35,34 @@ export const nouveau55: DriverDef = {
       I.ret(EAGAIN),
     ]),
     invalidate_range_end: null,
-    fault: null, // see the file comment: the collision check needs the per-fault interval notifier
+    fault: null, // the fault belongs to the per-fault interval notifier (`combined`)
+  },
+  combined: {
+    // nouveau_svm_range_invalidate: blk mutex_lock / nb mutex_trylock else false; set_seq; unlock.
+    invalidate: program([
+      I.nbTrylock('mutex', 'write', 'fail'),
+      I.setSeq, // mmu_interval_set_seq(mni, cur_seq)
+      I.unlock('mutex'),
+      I.ret(0), // true
+      ':fail',
+      I.ret(EAGAIN), // false
+    ]),
+    // nouveau_svm_fault → nouveau_range_fault, around mmu_interval_notifier_insert/remove.
+    fault: program([
+      I.intervalInsert,
+      ':retry',
+      I.readBegin('snap'), // mmu_interval_read_begin(&notifier->notifier)
+      I.gup, // hmm_range_fault under mmap_read_lock
+      I.lock('mutex'), // mutex_lock(&svmm->mutex)
+      I.readRetry('snap', 'busy'), // mmu_interval_read_retry ⇒ unlock and loop
+      I.install, // nvif_object_ioctl(PFNMAP): program the GPU PTEs
+      I.unlock('mutex'),
+      I.intervalRemove,
+      I.ret(0),
+      ':busy',
+      I.unlock('mutex'),
+      I.retry('retry'),
+    ]),
   },
   interval: {
     invalidate: program([

@@ -62,6 +62,8 @@ export const odp420: DriverDef = {
       I.unlock('umem_rwsem', 'read'), // up_read(&per_mm->umem_rwsem)
       I.ret(0),
     ]),
+    // ib_umem_notifier_release: down_read(&per_mm->umem_rwsem), unmap every umem, up_read (docs/kernel.md §6.2).
+    release: program([I.lock('umem_rwsem', 'read'), I.zapAll, I.unlock('umem_rwsem', 'read'), I.ret(0)]),
     fault: odpFault,
   },
   interval: null,
@@ -71,6 +73,7 @@ export const odp420: DriverDef = {
     I.unlock('umem_rwsem', 'write'),
     I.ret(0),
   ]),
+  pinsPages: true, // ib_umem_odp_map_dma_pages keeps the page references until the umem is unmapped (§6.2) [A]
 };
 
 /**
@@ -130,6 +133,7 @@ export const odp419: DriverDef = {
     I.unlock('umem_rwsem', 'write'),
     I.ret(0),
   ]),
+  pinsPages: true, // ib_umem_odp_map_dma_pages keeps the page references until the umem is unmapped (§6.2) [A]
 };
 
 /**

@@ -45,6 +45,8 @@ export const UnregisterQuiesces: Invariant = {
     const t = threadById(c.after, c.step.thread);
     const call = t?.call;
     if (!call || call.op === 'fault' || call.op === 'ioctl') return null;
+    // A combined driver's per-fault interval notifier is another object, removed by its fault (§6.6).
+    if (call.op === 'invalidate' && c.world.ops[call.sub].form === 'both') return null;
     const unreg = threadById(c.after, `unregister:${call.sub}`);
     return unreg?.done ? `${call.sub}.${call.op} runs in ${t.id} after ${unreg.id} returned` : null;
   },

@@ -2,15 +2,27 @@
  * Building blocks the strategy files share (docs/design.md §3.3): the kernel's own choice at each
  * decision point, so a strategy file states only where it differs.
  */
+import { I, program } from '../program.ts';
 import type { DriverDef, ResolvedOps, RollbackStrategy, Subscription } from '../types.ts';
 
+/** A driver's ->release unless it says otherwise: shut the mirror down (docs/kernel.md §1.3). */
+const DEFAULT_RELEASE = program([I.zapAll, I.ret(0)]);
+
 const hlistOps = (def: DriverDef): ResolvedOps | null =>
-  def.hlist && { form: 'hlist', invalidate_range_start: def.hlist.invalidate_range_start, invalidate_range_end: def.hlist.invalidate_range_end, invalidate: null, fault: def.hlist.fault, ioctl: def.ioctl };
+  def.hlist && {
+    form: def.combined ? 'both' : 'hlist',
+    invalidate_range_start: def.hlist.invalidate_range_start,
+    invalidate_range_end: def.hlist.invalidate_range_end,
+    invalidate: def.combined?.invalidate ?? null,
+    release: def.hlist.release ?? DEFAULT_RELEASE,
+    fault: def.combined ? def.combined.fault : def.hlist.fault,
+    ioctl: def.ioctl,
+  };
 
 const intervalOps = (def: DriverDef): ResolvedOps | null =>
-  def.interval && { form: 'interval', invalidate_range_start: null, invalidate_range_end: null, invalidate: def.interval.invalidate, fault: def.interval.fault, ioctl: def.ioctl };
+  def.interval && { form: 'interval', invalidate_range_start: null, invalidate_range_end: null, invalidate: def.interval.invalidate, release: null, fault: def.interval.fault, ioctl: def.ioctl };
 
-/** A notifier runs its classic hlist form, else its interval form (mmu_interval_notifier, §1.5). */
+/** A notifier runs its classic hlist form (with its per-fault interval notifier, if it has one), else its interval form (§1.5). */
 export const classicOps = (def: DriverDef): ResolvedOps | null => hlistOps(def) ?? intervalOps(def);
 
 /** Every notifier runs through the interval core (Christoph's core counter, §5.3). */
