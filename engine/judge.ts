@@ -13,13 +13,15 @@ export interface JudgeOptions {
   /** Keep the trace (only for the run that gets printed: recording costs time). */
   readonly record?: boolean;
   readonly catalogue?: Catalogue;
+  /** Collect the reachability goals the run reaches (model/goals.ts). */
+  readonly goals?: Set<string>;
 }
 
 /** Run one candidate, judging these invariants and stopping as soon as all are decided. */
 export const runCandidate = (t: ScenarioTemplate, invariants: readonly Invariant[], c: Candidate, o: JudgeOptions = {}): RunReport => {
   const r = resolve({ ...t, threads: c.threads }, o.catalogue);
   if (!r.ok) throw new Error(r.error); // candidates only name threads the template allows
-  return runWorld(r.world, r.state, c.schedule, { invariants, stopWhenDecided: true, record: o.record ?? false });
+  return runWorld(r.world, r.state, c.schedule, { invariants, stopWhenDecided: true, record: o.record ?? false, ...(o.goals ? { goals: o.goals } : {}) });
 };
 
 /** Run one candidate and judge one invariant. */

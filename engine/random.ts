@@ -3,7 +3,7 @@
  * them (judge.ts), and after fast-check's shrink, minimize (minimize.ts).
  */
 import fc from 'fast-check';
-import { invariantByName, type Catalogue } from '../model/index.ts';
+import { GOAL_NAMES, invariantByName, type Catalogue } from '../model/index.ts';
 import { candidateArb, type Candidate, type ScenarioTemplate } from './arbitraries.ts';
 import { contextSwitches, judge, runCandidate, type Judged } from './judge.ts';
 import { minimize } from './minimize.ts';
@@ -86,12 +86,16 @@ export const searchAll = (t: ScenarioTemplate, names: readonly string[], o: Sear
   const { catalogue } = o;
   const t0 = performance.now();
   const firstAt: Record<string, { run: number; ms: number }> = {};
+  // In how many runs each reachability goal was reached: a "holds" that never reached its situation is vacuous.
+  const goals: Record<string, number> = Object.fromEntries(GOAL_NAMES.map((g) => [g, 0]));
   let runs = 0;
   const prop = fc.property(candidateArb(t, o.maxSchedule, catalogue), (c) => {
     runs++;
     if (o.onProgress && runs % 100 === 0) o.onProgress(runs, performance.now() - t0);
     const pending = invs.filter((i) => !firstAt[i.name]);
-    const report = runCandidate(t, pending, c, { catalogue });
+    const reached = new Set<string>();
+    const report = runCandidate(t, pending, c, { catalogue, goals: reached });
+    for (const g of reached) goals[g]++;
     for (const i of pending) if (report.verdicts[i.name].status === 'violated') firstAt[i.name] = { run: runs, ms: performance.now() - t0 };
     return true;
   });
@@ -100,8 +104,8 @@ export const searchAll = (t: ScenarioTemplate, names: readonly string[], o: Sear
   const phase1 = performance.now() - t0;
   return invs.map((inv): SearchResult => {
     const f = firstAt[inv.name];
-    if (!f) return { engine: 'random', invariant: inv.name, verdict: 'holds', runs: done.numRuns, ms: phase1, counterexample: null };
+    if (!f) return { engine: 'random', invariant: inv.name, verdict: 'holds', runs: done.numRuns, ms: phase1, counterexample: null, goals };
     const r = search(t, inv.name, { ...o, numRuns: f.run });
-    return { ...r, runs: f.run, ms: f.ms };
+    return { ...r, runs: f.run, ms: f.ms, goals };
   });
 };

@@ -2,7 +2,7 @@
  * What both engines return (docs/design.md §4): one result per invariant, discriminated by the
  * engine, with one counterexample shape so printing and saving never ask which engine found it.
  */
-import type { Scenario, TraceStep } from '../model/index.ts';
+import { invariantByName, type Scenario, type TraceStep } from '../model/index.ts';
 
 /** How a counterexample was found: a random one can be regenerated from its seed and path. */
 export type Provenance =
@@ -33,6 +33,8 @@ export interface SearchResult {
   readonly runs: number;
   readonly ms: number;
   readonly counterexample: Counterexample | null;
+  /** searchAll: in how many of its runs each reachability goal was reached (model/goals.ts). */
+  readonly goals?: Readonly<Record<string, number>>;
 }
 
 /** The exhaustive engine's result: "holds-up-to-bound" when the depth or state bound cut the search. */
@@ -47,3 +49,13 @@ export interface ExhaustiveResult {
 }
 
 export type EngineResult = SearchResult | ExhaustiveResult;
+
+/**
+ * A "holds" is vacuous when the runs behind it never reached any situation its invariant is
+ * about (Invariant.about): it says nothing about that situation.
+ */
+export const vacuous = (r: EngineResult): boolean => {
+  if (r.verdict === 'violated' || r.engine !== 'random' || !r.goals) return false;
+  const about = invariantByName(r.invariant)?.about ?? [];
+  return about.length > 0 && about.every((g) => !(r.goals?.[g] ?? 0));
+};

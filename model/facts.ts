@@ -21,6 +21,16 @@ export type Fact =
   /** lockdep learned a new dependency between lock classes (INV-11). */
   /** A classic notifier joined the hlist while these threads had an invalidation open (INV-17). */
   | { readonly fact: 'hlist_added'; readonly sub: string; readonly thread: ThreadId; readonly openInvalidations: readonly ThreadId[] }
+  /** A notifier left the hlist or the interval tree while these threads had an invalidation open. */
+  | { readonly fact: 'unlinked'; readonly sub: string; readonly thread: ThreadId; readonly openInvalidations: readonly ThreadId[] }
+  /** mmu_interval_notifier_insert found the tree frozen: the insert waits on the deferred list. */
+  | { readonly fact: 'insert_deferred'; readonly sub: string }
+  /** A fault collided and goes again; `explained`: an invalidation explains the collision. */
+  | { readonly fact: 'fault_retried'; readonly thread: ThreadId; readonly sub: string; readonly explained: boolean }
+  /** A device made a secondary mapping. */
+  | { readonly fact: 'mapped'; readonly sub: string; readonly page: number; readonly frame: number }
+  /** The v4.14 reaper skipped an mm with notifiers and declared it reaped. */
+  | { readonly fact: 'mm_skipped'; readonly thread: ThreadId }
   /** mmu_notifier_unregister / mmu_interval_notifier_remove returned (INV-15). */
   | { readonly fact: 'unregistered'; readonly sub: string; readonly thread: ThreadId }
   | { readonly fact: 'lockdep_edge'; readonly thread: ThreadId; readonly from: string; readonly to: string; readonly why: string };

@@ -240,6 +240,7 @@ export const driverInstr = (world: World, s: ModelState, a: DriverInstrAction, f
       }
       const frame = c.locals.frame;
       const d = s.drivers[c.sub];
+      fx.facts.push({ fact: 'mapped', sub: c.sub, page, frame });
       if (fx.record) fx.events.push(`${c.sub}: map page ${page} -> frame ${frame}`);
       return advancePc(world, { ...s, drivers: { ...s.drivers, [c.sub]: { ...d, sptes: { ...d.sptes, [page]: frame } } } }, t, c);
     }
@@ -290,6 +291,7 @@ export const driverInstr = (world: World, s: ModelState, a: DriverInstrAction, f
         fx.facts.push({ fact: 'fault_gave_up', thread: t.id, sub: c.sub, retries });
         return put(dropPin(world, s, t, c, fx), { ...t, call: null, retries, done: true, outcome: 'gave_up' });
       }
+      fx.facts.push({ fact: 'fault_retried', thread: t.id, sub: c.sub, explained });
       if (fx.record) fx.events.push(explained ? 'fault collided with an invalidation: retry' : `fault collided with no invalidation in progress: retry (${retries})`);
       return put(dropPin(world, s, t, c, fx), { ...t, retries, call: { ...c, pc: programOf(world, c).labels[i.to], locals: { ...c.locals, pinned: 0 } } });
     }

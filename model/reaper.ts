@@ -162,6 +162,7 @@ export const mmapReadUnlock = (s: ModelState, t: ReaperThread, fx: Effects): Mod
 /** v4.14 (4d4bbd8526a8): an mm with notifiers is skipped and declared done (docs/kernel.md §3.3). */
 export const oomReaperSkip = (s: ModelState, t: ReaperThread, fx: Effects): ModelState => {
   const l = s.locks.mmap_lock;
+  fx.facts.push({ fact: 'mm_skipped', thread: t.id });
   if (fx.record) fx.events.push('mm_has_notifiers: skip; schedule_timeout_idle(HZ); set MMF_OOM_SKIP');
   const s2 = l.readers.includes(t.id) ? setLock(s, 'mmap_lock', { writer: l.writer, readers: l.readers.filter((r) => r !== t.id) }) : s;
   return put(setSkip(s2), finish(t, 'reaped'));

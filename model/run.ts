@@ -3,6 +3,7 @@
  * then drain fairly, judging every invariant after every step (docs/design.md §3.5, §4).
  */
 import { invariants as allInvariants, type Invariant } from './invariants/index.ts';
+import { BLOCKED_GOALS, GOALS } from './goals.ts';
 import { resolve, type Catalogue } from './scenario.ts';
 import { step, type Stepped } from './step.ts';
 import type { ModelState, Scenario, World } from './types.ts';
@@ -39,6 +40,8 @@ export interface RunOptions {
   readonly record?: boolean;
   /** Called after every step taken (tests read its facts). */
   readonly onStep?: (step: Stepped) => void;
+  /** Collect the reachability goals (goals.ts) this run reaches into this set. */
+  readonly goals?: Set<string>;
 }
 
 export const DRAIN_BOUND = 4000;
@@ -56,7 +59,11 @@ export const runWorld = (world: World, initial: ModelState, schedule: readonly s
   const decided = () => judged.every((i) => verdicts[i.name] !== undefined && !i.atEnd);
   const take = (thread: string, drain: boolean): boolean => {
     const r = step(world, s, thread, record);
-    if (r.tag !== 'stepped') return false;
+    if (r.tag !== 'stepped') {
+      if (r.tag === 'blocked' && opts.goals) for (const g of BLOCKED_GOALS) if (!opts.goals.has(g.name) && g.reached(r.blocker)) opts.goals.add(g.name);
+      return false;
+    }
+    if (opts.goals) for (const g of GOALS) if (!opts.goals.has(g.name) && g.reached({ world, before: s, after: r.state, step: r })) opts.goals.add(g.name);
     s = r.state;
     opts.onStep?.(r);
     trace.push(

@@ -93,6 +93,7 @@ export const intervalTreeInsert = (s: ModelState, name: string, fx: Effects): Mo
   const sub = subOf(s, name);
   const { activeInvalidateRanges: active, invalidateSeq: seq } = s.core;
   if (active > 0 && (seq & 1) === 1) {
+    fx.facts.push({ fact: 'insert_deferred', sub: name });
     if (fx.record) fx.events.push(`${name}: tree frozen (invalidate_seq ${seq}): deferred insert`);
     return { ...setSub(s, { ...sub, invalidateSeq: seq }), core: { ...s.core, deferred: [...s.core.deferred, { sub: name, op: 'insert' }] } };
   }
@@ -131,6 +132,7 @@ export const unregister = (world: World, s: ModelState, t: UnregisterThread, pha
       const held = Object.entries(s.drivers[name].sptes).map(([p, f]) => ({ page: Number(p), frame: f }));
       return put(unpinZapped(world, releaseMirror(s, name, fx), t, name, held, fx), { ...t, pc: 'unlink' });
     case 'unlink': {
+      fx.facts.push({ fact: 'unlinked', sub: name, thread: t.id, openInvalidations: s.threads.filter((x) => x.inv !== null).map((x) => x.id) });
       if (sub.form !== 'interval') {
         if (fx.record) fx.events.push(`hlist_del_init_rcu(${name})`);
         return put(setSub(s, { ...sub, registered: false }), { ...t, pc: 'srcu_wait', srcuReaders: srcuReadersNow(s) });

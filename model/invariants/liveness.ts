@@ -6,6 +6,7 @@ import { firstFact, type Invariant } from './types.ts';
 
 export const NonBlockingNeverSleeps: Invariant = {
   name: 'NonBlockingNeverSleeps',
+  about: ['nonblock_callback'],
   kind: 'contract',
   id: 'INV-5',
   domainRef: 'docs/kernel.md §8 INV-5; §2.3 non_block_start/end (L-2019-NB); §3.1',
@@ -33,6 +34,7 @@ export const NonBlockingNeverSleeps: Invariant = {
 
 export const QuiescentBalanced: Invariant = {
   name: 'QuiescentBalanced',
+  about: ['nonblock_start_failed', 'unregister_in_window'],
   kind: 'liveness',
   id: 'INV-3',
   domainRef: 'docs/kernel.md §8 INV-3',
@@ -61,6 +63,7 @@ export const QuiescentBalanced: Invariant = {
 
 export const NoDeadlock: Invariant = {
   name: 'NoDeadlock',
+  about: ['waited_for_lock', 'waited_for_memory', 'waited_for_invalidation'],
   kind: 'liveness',
   id: 'INV-10',
   domainRef: 'docs/kernel.md §8 INV-10; §3.1 (the reclaim cycle)',
@@ -115,6 +118,7 @@ export const waitsFor = (world: World, s: ModelState): string => {
 
 export const FaultLiveness: Invariant = {
   name: 'FaultLiveness',
+  about: ['fault_retry_explained'],
   kind: 'liveness',
   id: 'INV-14',
   domainRef: 'docs/kernel.md §8 INV-14; §6.1 (a lost end makes every fault retry forever)',

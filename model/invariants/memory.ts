@@ -32,6 +32,7 @@ const lockdepPath = (edges: readonly string[], from: string, to: string): string
 
 export const LockOrder: Invariant = {
   name: 'LockOrder',
+  about: ['lock_in_callback'],
   kind: 'safety',
   id: 'INV-11',
   domainRef: 'docs/kernel.md §8 INV-11; §1.4 (lockdep priming fs_reclaim → notifier map); §3.1; L-2020-FSR (fs_reclaim in might_alloc)',
@@ -57,6 +58,7 @@ const startPending = (s: ModelState, sub: string, page: number): boolean =>
 
 export const NoStaleSecondaryMapping: Invariant = {
   name: 'NoStaleSecondaryMapping',
+  about: ['unmap_under_device'],
   kind: 'safety',
   id: 'INV-12',
   domainRef: 'docs/kernel.md §8 INV-12; §2.3 ("the establishment of sptes is forbidden in the range"); §2.5',
@@ -80,6 +82,7 @@ export const NoStaleSecondaryMapping: Invariant = {
 
 export const NoUseAfterFree: Invariant = {
   name: 'NoUseAfterFree',
+  about: ['frame_freed'],
   kind: 'safety',
   id: 'INV-13',
   domainRef: 'docs/kernel.md §8 INV-13; §3.3 (≤ v4.13: the reaper unmapped without notifiers)',

@@ -5,6 +5,7 @@ import { failedBy, failedNonblock, firstFact, rangeText, type Invariant } from '
 
 export const StartEndPaired: Invariant = {
   name: 'StartEndPaired',
+  about: ['failed_after_another_started'],
   kind: 'safety',
   id: 'INV-1',
   domainRef: 'docs/kernel.md §8 INV-1; header comment on struct mmu_notifier_ops (MNH-5.15)',
@@ -25,6 +26,7 @@ export const StartEndPaired: Invariant = {
 
 export const NoEndWithoutStart: Invariant = {
   name: 'NoEndWithoutStart',
+  about: ['nonblock_start_failed', 'register_in_window'],
   kind: 'safety',
   id: 'INV-2',
   domainRef: 'docs/kernel.md §8 INV-2; §5.1b (Jason: "invalidate_end should *not* be called")',
@@ -40,6 +42,7 @@ export const NoEndWithoutStart: Invariant = {
 
 export const NoCounterUnderflow: Invariant = {
   name: 'NoCounterUnderflow',
+  about: ['rollback_end', 'end_after_failed_start', 'register_in_window'],
   kind: 'safety',
   id: 'INV-4',
   domainRef: 'docs/kernel.md §8 INV-4; KVM BUG_ON(mmu_notifier_count < 0) (§2.3)',
@@ -49,6 +52,7 @@ export const NoCounterUnderflow: Invariant = {
 
 export const StartReturnContract: Invariant = {
   name: 'StartReturnContract',
+  about: ['nonblock_callback'],
   kind: 'contract',
   id: 'INV-6',
   domainRef: 'docs/kernel.md §8 INV-6; §2.3 WARN_ON(blockable || ret != -EAGAIN)',
@@ -62,6 +66,7 @@ export const StartReturnContract: Invariant = {
 
 export const FailableStartHasNoEnd: Invariant = {
   name: 'FailableStartHasNoEnd',
+  about: ['nonblock_start_failed'],
   kind: 'contract',
   id: 'INV-7',
   domainRef: 'docs/kernel.md §8 INV-7; §2.3 WARN_ON(ops->invalidate_range_end) (c2655835fd8c, v5.12)',
@@ -73,6 +78,7 @@ export const FailableStartHasNoEnd: Invariant = {
 
 export const CallerContractAfterFailure: Invariant = {
   name: 'CallerContractAfterFailure',
+  about: ['nonblock_start_failed'],
   kind: 'contract',
   id: 'INV-8',
   domainRef: 'docs/kernel.md §8 INV-8; §2.1 (mmu_notifier_invalidate_range_start_nonblock, MNH-6.x; mn_itree_invalidate comment, MN-5.10); §5.1b',

@@ -13,6 +13,7 @@ import type { Invariant } from './types.ts';
  */
 export const ReaperBounded: Invariant = {
   name: 'ReaperBounded',
+  about: ['reaper_attempt_failed'],
   kind: 'safety',
   id: 'INV-9',
   domainRef: 'docs/kernel.md §8 INV-9; §3.2 oom_reap_task / oom_reap_task_mm (OOM-5.10)',
@@ -47,6 +48,7 @@ export const ReaperBounded: Invariant = {
  */
 export const ReaperUsefulProgress: Invariant = {
   name: 'ReaperUsefulProgress',
+  about: ['reaper_declared_reaped'],
   kind: 'liveness',
   id: 'INV-9b',
   domainRef: 'docs/kernel.md §8 INV-9b; §3.3 (v4.14 4d4bbd8526a8: skip and declare success); §3.2',

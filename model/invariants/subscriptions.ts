@@ -12,6 +12,7 @@ import { firstFact, rangeText, type Invariant } from './types.ts';
  */
 export const IntervalSeqProtocol: Invariant = {
   name: 'IntervalSeqProtocol',
+  about: ['interval_invalidate'],
   kind: 'safety',
   id: 'INV-16',
   domainRef: 'docs/kernel.md §8 INV-16; §1.2 (invalidate_seq, active_invalidate_ranges); §1.5; §2.2 mn_itree_inv_end; §5.3',
@@ -37,6 +38,7 @@ export const IntervalSeqProtocol: Invariant = {
 
 export const UnregisterQuiesces: Invariant = {
   name: 'UnregisterQuiesces',
+  about: ['unregister_in_window'],
   kind: 'safety',
   id: 'INV-15',
   domainRef: 'docs/kernel.md §8 INV-15; §1.4 (synchronize_srcu in mmu_notifier_unregister)',
@@ -54,6 +56,7 @@ export const UnregisterQuiesces: Invariant = {
 
 export const RegistrationExclusion: Invariant = {
   name: 'RegistrationExclusion',
+  about: ['register_in_window'],
   kind: 'safety',
   id: 'INV-17',
   domainRef: 'docs/kernel.md §8 INV-17; §1.4 (mm_take_all_locks), §5.2 precondition 1',

@@ -31,6 +31,8 @@ export interface Invariant {
   readonly id: string;
   readonly domainRef: string;
   readonly summary: string;
+  /** The situations (goals.ts) this invariant is about: a "holds" whose runs reached none of them is vacuous. */
+  readonly about: readonly string[];
   readonly onStep?: (c: StepContext) => string | null;
   readonly atEnd?: (c: EndContext) => string | null;
 }
