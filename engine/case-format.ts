@@ -1,27 +1,69 @@
 /**
- * The saved-case format `mmu-notifier-checker/case@1` (docs/design.md §5), validated with zod: one
- * file is a scenario, a schedule, the expected verdict and the trace that shows it.
+ * The saved-case format `mmu-notifier-checker/case@1` (docs/design.md §5) and the scenario of
+ * docs/design.md §3.1, validated with zod. Every object is strict: an unknown or misspelt key is
+ * an error, and every problem is reported, one line each with its path.
  */
 import { z } from 'zod';
-import { INVARIANT_NAMES } from '../model/index.ts';
+import { DEFAULT_KNOBS, DRAIN_BOUND, GENERIC_KNOB_NAMES, INVARIANT_NAMES, REAPER_ERAS, type GenericKnobs, type Knobs, type ReaperEra } from '../model/index.ts';
+import type { ScenarioTemplate } from './arbitraries.ts';
 import type { Counterexample } from './result.ts';
 
 export const CASE_FORMAT = 'mmu-notifier-checker/case@1';
 
-const range = z.object({ start: z.number().int(), end: z.number().int() });
+const range = z.strictObject({ start: z.number().int(), end: z.number().int() });
 
-export const scenarioSchema = z.object({
-  strategy: z.string(),
-  reaper: z.enum(['no-notify', 'skip-if-notifiers', 'nonblock-per-vma']),
-  vmas: z.array(range).min(1),
-  notifiers: z.array(
-    z.looseObject({ name: z.string(), driver: z.string(), address: z.number().int(), interval: range.optional() }),
-  ),
-  threads: z.array(z.string()),
-  knobs: z.record(z.string(), z.union([z.boolean(), z.number()])).optional(),
+/**
+ * The generic driver's knobs (docs/design.md §3.4). The mapped type makes the compiler list a
+ * knob added to GenericKnobs and missing here; a test checks the names against GENERIC_KNOB_NAMES.
+ */
+export const genericKnobShape: { readonly [K in keyof GenericKnobs]-?: z.ZodType<GenericKnobs[K]> } = {
+  hasEnd: z.boolean(),
+  nonblockStart: z.enum(['trylock', 'always-eagain', 'never-fails', 'sleeps']),
+  onFailedStart: z.enum(['self-undo', 'leave']),
+  countsInStart: z.boolean(),
+  holdsLockAcrossWindow: z.boolean(),
+  allocatesUnderLock: z.boolean(),
+  faultPath: z.enum(['seq-retry', 'none']),
+};
+
+/**
+ * The scenario knobs, one per key of DEFAULT_KNOBS, typed by its default: a flag, or a count
+ * (a non-negative integer no larger than the drain bound, which caps every run anyway); a knob
+ * of another type added to the model is checked as that type until it gets its own rule here.
+ */
+const knobRule = (v: unknown): z.ZodType =>
+  typeof v === 'boolean' ? z.boolean()
+  : typeof v === 'number' ? z.number().int().min(0).max(DRAIN_BOUND)
+  : typeof v === 'string' ? z.string()
+  : z.unknown();
+const knobShape = Object.fromEntries(Object.entries(DEFAULT_KNOBS).map(([k, v]) => [k, knobRule(v)])) as unknown as { readonly [K in keyof Knobs]: z.ZodType<Knobs[K]> };
+
+const optionalGenericKnobs = Object.fromEntries(Object.entries(genericKnobShape).map(([k, s]) => [k, s.optional()])) as {
+  readonly [K in keyof GenericKnobs]: z.ZodOptional<z.ZodType<GenericKnobs[K]>>;
+};
+
+/** A notifier: its name, driver, address and interval, and (for the generic driver) its knobs. */
+export const notifierSchema = z.strictObject({
+  name: z.string(),
+  driver: z.string(),
+  address: z.number().int(),
+  interval: range.optional(),
+  ...optionalGenericKnobs,
 });
 
-const traceStep = z.object({
+export const scenarioSchema = z.strictObject({
+  strategy: z.string(),
+  reaper: z.enum(REAPER_ERAS as [ReaperEra, ...ReaperEra[]]),
+  vmas: z.array(range).min(1),
+  notifiers: z.array(notifierSchema),
+  threads: z.array(z.string()).min(1),
+  knobs: z.strictObject(knobShape).partial().optional(),
+});
+
+/** What `check --scenario FILE` reads: a scenario whose strategy and threads may be left open. */
+export const scenarioTemplateSchema = scenarioSchema.partial({ strategy: true, threads: true });
+
+const traceStep = z.strictObject({
   thread: z.string(),
   action: z.string(),
   events: z.array(z.string()),
@@ -29,36 +71,135 @@ const traceStep = z.object({
   drain: z.boolean().optional(),
 });
 
-export const caseSchema = z.object({
+export const caseSchema = z.strictObject({
   format: z.literal(CASE_FORMAT),
   scenario: scenarioSchema,
   schedule: z.array(z.string()),
-  expect: z.object({ invariant: z.string(), verdict: z.enum(['violated', 'holds']), witness: z.string().optional() }),
+  // A case records a counterexample: the invariant, violated at the last recorded step, and its witness.
+  expect: z.strictObject({ invariant: z.string(), verdict: z.literal('violated'), witness: z.string() }),
   trace: z.array(traceStep),
-  provenance: z.object({ seed: z.number().optional(), path: z.string().optional(), runs: z.number().optional(), foundWith: z.enum(['random', 'exhaustive']) }),
-  shrink: z.object({ fromSteps: z.number(), toSteps: z.number(), contextSwitches: z.number(), fromContextSwitches: z.number().optional() }).optional(),
+  provenance: z.strictObject({
+    seed: z.number().int().optional(),
+    path: z.string().optional(),
+    runs: z.number().int().min(0).optional(),
+    foundWith: z.enum(['random', 'exhaustive']),
+  }),
+  shrink: z
+    .strictObject({ fromSteps: z.number().int().min(0), toSteps: z.number().int().min(0), contextSwitches: z.number().int().min(0), fromContextSwitches: z.number().int().min(0).optional() })
+    .optional(),
 });
 
 export type SavedCase = z.infer<typeof caseSchema>;
 
-/** One line naming the first problem: `field: message`. */
-export const describeZodError = (e: z.ZodError): string => {
-  const i = e.issues[0];
-  const where = i.path.length ? i.path.join('.') : '(top level)';
-  return `${where}: ${i.message}`;
+/** `scenario.notifiers[0].hasEnd`: keys joined by dots, array indices in brackets. */
+export const formatPath = (path: readonly PropertyKey[]): string => {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : `${out ? '.' : ''}${String(p)}`;
+  return out || '(top level)';
 };
 
-export type Loaded = { ok: true; value: SavedCase } | { ok: false; error: string };
+/** The keys an object schema accepts at `path` (through arrays, optionals and records), for an unknown-key message. */
+const keysAt = (schema: z.ZodType, path: readonly PropertyKey[]): string[] => {
+  let s: z.ZodType | undefined = schema;
+  for (const p of [...path, null]) {
+    while (s instanceof z.ZodOptional || s instanceof z.ZodNullable) s = s.unwrap() as z.ZodType;
+    if (p === null) break;
+    if (s instanceof z.ZodArray) s = s.element as z.ZodType;
+    else if (s instanceof z.ZodObject) s = (s.shape as Record<string, z.ZodType>)[String(p)];
+    else return [];
+  }
+  return s instanceof z.ZodObject ? Object.keys(s.shape) : [];
+};
 
+/** The valid name closest to a misspelt one (case-insensitively equal, or at most two edits away). */
+export const closest = (given: string, valid: readonly string[]): string | undefined => {
+  const lower = given.toLowerCase();
+  const exact = valid.find((v) => v.toLowerCase() === lower);
+  if (exact) return exact;
+  const dist = (a: string, b: string): number => {
+    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const cur = [i];
+      for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+    return prev[b.length];
+  };
+  let best: string | undefined;
+  let bestD = 3;
+  for (const v of valid) {
+    const d = dist(lower, v.toLowerCase());
+    if (d < bestD) [best, bestD] = [v, d];
+  }
+  return best;
+};
+
+const shown = (v: unknown): string => {
+  if (typeof v === 'string') return `'${v.length > 60 ? `${v.slice(0, 57)}...` : v}'`;
+  const j = JSON.stringify(v);
+  return j === undefined ? String(v) : j.length > 60 ? `${j.slice(0, 57)}...` : j;
+};
+
+/** One line per problem, each with its path (`scenario.notifiers[0].hasEnd: expected boolean, got "no"`); an unknown key is one line per key. */
+export const describeIssues = (e: z.ZodError, schema: z.ZodType): string[] =>
+  e.issues.flatMap((i): string[] => {
+    if (i.code === 'unrecognized_keys') {
+      const valid = keysAt(schema, i.path);
+      return i.keys.map((k) => {
+        const near = closest(k, valid);
+        return `${formatPath([...i.path, k])}: unknown key${near ? ` (did you mean '${near}'?)` : ''}${valid.length ? ` (valid: ${valid.join(', ')})` : ''}`;
+      });
+    }
+    const got = 'input' in i && i.input !== undefined ? ` (got ${shown(i.input)})` : '';
+    if (i.code === 'invalid_value') {
+      const want = i.values.map((v) => shown(v)).join(' | ');
+      return [`${formatPath(i.path)}: ${'input' in i && i.input === undefined ? `missing (expected ${want})` : `expected ${want}${got}`}`];
+    }
+    if (i.code === 'invalid_type') return [`${formatPath(i.path)}: ${i.input === undefined ? `missing (expected ${i.expected})` : `expected ${i.expected}${got}`}`];
+    const msg = i.message.replace(/^(Invalid input|Too small|Too big): /, '');
+    return [`${formatPath(i.path)}: ${msg}${got}`];
+  });
+
+/** The first problem only (kept for callers that print one line). */
+export const describeZodError = (e: z.ZodError, schema: z.ZodType = caseSchema): string => describeIssues(e, schema)[0] ?? '(top level): invalid';
+
+export type Loaded<T = SavedCase> = { ok: true; value: T } | { ok: false; error: string; errors: string[] };
+
+const failed = (errors: string[]): { ok: false; error: string; errors: string[] } => ({ ok: false, error: errors.join('\n'), errors });
+
+/** A case file's content: every problem listed, or the case. */
 export const parseCase = (data: unknown): Loaded => {
-  if (typeof data === 'object' && data !== null && 'format' in data && (data as { format: unknown }).format !== CASE_FORMAT)
-    return { ok: false, error: `format: unknown '${String((data as { format: unknown }).format)}' (expected ${CASE_FORMAT})` };
-  const r = caseSchema.safeParse(data);
-  if (!r.success) return { ok: false, error: describeZodError(r.error) };
-  if (!INVARIANT_NAMES.includes(r.data.expect.invariant))
-    return { ok: false, error: `expect.invariant: unknown '${r.data.expect.invariant}' (valid: ${INVARIANT_NAMES.join(', ')})` };
+  // Another format (e.g. a newer version) is not read further: its other fields mean other things.
+  if (typeof data === 'object' && data !== null && !Array.isArray(data) && 'format' in data) {
+    const f = (data as { format: unknown }).format;
+    if (f !== CASE_FORMAT)
+      return failed([
+        typeof f === 'string' && /^mmu-notifier-checker\/case@\d+$/.test(f)
+          ? `format: unknown ${shown(f)} (this checker reads ${CASE_FORMAT}; a newer format needs a newer checker)`
+          : `format: unknown ${shown(f)} (expected ${CASE_FORMAT})`,
+      ]);
+  }
+  const r = caseSchema.safeParse(data, { reportInput: true });
+  const errors = r.success ? [] : describeIssues(r.error, caseSchema);
+  const inv = r.success ? r.data.expect.invariant : (data as { expect?: { invariant?: unknown } } | null)?.expect?.invariant;
+  if (typeof inv === 'string' && !INVARIANT_NAMES.includes(inv)) {
+    const near = closest(inv, INVARIANT_NAMES);
+    errors.push(`expect.invariant: unknown ${shown(inv)}${near ? ` (did you mean '${near}'?)` : ''} (valid: ${INVARIANT_NAMES.join(', ')})`);
+  }
+  if (!r.success || errors.length) return failed(errors);
   return { ok: true, value: r.data };
 };
+
+/** A `--scenario` file's content: every problem listed, or the template. */
+export const parseScenarioTemplate = (data: unknown): Loaded<Omit<ScenarioTemplate, 'strategy'> & { readonly strategy?: string }> => {
+  const r = scenarioTemplateSchema.safeParse(data, { reportInput: true });
+  if (!r.success) return failed(describeIssues(r.error, scenarioTemplateSchema));
+  return { ok: true, value: r.data };
+};
+
+/** The knob names the schemas accept (for tests and help texts). */
+export const SCENARIO_KNOB_NAMES: readonly string[] = Object.keys(knobShape);
+export const NOTIFIER_FIELD_NAMES: readonly string[] = ['name', 'driver', 'address', 'interval', ...GENERIC_KNOB_NAMES];
 
 export const toCase = (cx: Counterexample): SavedCase => {
   const p = cx.provenance;

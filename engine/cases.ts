@@ -1,54 +1,257 @@
 /**
- * The shrunk-cases corpus (docs/design.md §5): writing never overwrites a different case; replay
- * reproduces the verdict and the trace or reports drift at the first differing step.
+ * The shrunk-cases corpus (docs/design.md §5). Saving writes a temporary file and links it into
+ * place, so a case file is whole or absent and an existing one is never replaced: an identical
+ * case (same scenario, schedule and invariant, whatever the key order) is reused, a different one
+ * gets the next free suffix. Replay checks a case whole: the trace step by step (thread, action,
+ * events, diagnostics, drain), its length, the schedule, and the verdict at the last step with its
+ * witness; the first difference is drift.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, constants, copyFileSync, fstatSync, fsyncSync, linkSync, mkdirSync, openSync, readSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { invariantByName, resolve, runWorld, type Catalogue, type Scenario, type TraceStep } from '../model/index.ts';
-import { parseCase, type Loaded, type SavedCase } from './case-format.ts';
+import { parseCase, type SavedCase } from './case-format.ts';
 
-const slug = (s: Scenario): string =>
-  [
-    ...s.notifiers.map((n) => n.driver),
-    ...s.threads.filter((t) => t !== 'oom_reaper').map((t) => t.replace(':', '-')),
-    ...(s.reaper === 'nonblock-per-vma' ? [] : [s.reaper]),
-    ...Object.entries(s.knobs ?? {}).map(([k, v]) => `${k}-${v}`),
-  ]
-    .join('_')
-    .replace(/[^A-Za-z0-9._-]/g, '-');
+// ---------------------------------------------------------------------------------------------
+// Reading a file that came from outside
 
-const sameCase = (a: SavedCase, b: SavedCase) =>
-  JSON.stringify([a.scenario, a.schedule, a.expect.invariant]) === JSON.stringify([b.scenario, b.schedule, b.expect.invariant]);
+/** Input files larger than this are refused (a case is a few kilobytes). */
+export const MAX_INPUT_BYTES = 10 * 1024 * 1024;
 
-/** Write a case; an identical one already there is reused, a different one is never replaced. */
-export const saveCase = (dir: string, c: SavedCase): { file: string; existed: boolean } => {
-  mkdirSync(dir, { recursive: true });
-  const stem = `${c.scenario.strategy}__${c.expect.invariant}__${slug(c.scenario as Scenario)}`;
-  for (let k = 1; ; k++) {
-    const file = join(dir, `${stem}${k === 1 ? '' : `-${k}`}.json`);
-    if (!existsSync(file)) {
-      writeFileSync(file, `${JSON.stringify(c, null, 2)}\n`, { flag: 'wx' });
-      return { file, existed: false };
-    }
-    let other: Loaded;
-    try {
-      other = parseCase(JSON.parse(readFileSync(file, 'utf8')));
-    } catch {
-      continue;
-    }
-    if (other.ok && sameCase(other.value, c)) return { file, existed: true };
+export type TextRead = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly error: string };
+
+const errnoText = (e: unknown): string => {
+  const code = (e as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EISDIR':
+      return 'is a directory, not a file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ENOTDIR':
+      return 'a component of the path is not a directory';
+    case 'ENAMETOOLONG':
+      return 'the file name is too long';
+    case 'ELOOP':
+      return 'too many symbolic links';
+    default:
+      return `cannot read (${code ?? (e instanceof Error ? e.message : String(e))})`;
   }
 };
+
+const kindOf = (st: Stats): string =>
+  st.isDirectory() ? 'is a directory, not a file'
+  : st.isCharacterDevice() ? 'is a character device, not a regular file'
+  : st.isBlockDevice() ? 'is a block device, not a regular file'
+  : st.isFIFO() ? 'is a pipe, not a regular file'
+  : st.isSocket() ? 'is a socket, not a regular file'
+  : 'is not a regular file';
+
+/**
+ * A regular file of at most `max` bytes, as UTF-8 text (a leading BOM dropped). Directories,
+ * devices (/dev/zero, /dev/urandom), pipes and sockets are refused without reading them; so are
+ * larger files, binary content (NUL bytes) and bytes that are not UTF-8.
+ */
+export const readTextFile = (file: string, max = MAX_INPUT_BYTES): TextRead => {
+  const no = (error: string): TextRead => ({ ok: false, error });
+  if (file === '') return no('empty file name');
+  let st: Stats;
+  try {
+    st = statSync(file);
+  } catch (e) {
+    return no(errnoText(e));
+  }
+  if (!st.isFile()) return no(kindOf(st));
+  if (st.size > max) return no(`is ${st.size} bytes, larger than the ${max}-byte limit for an input file`);
+  let fd: number;
+  try {
+    // O_NONBLOCK: should the path have become a FIFO since the stat, opening it does not wait for a writer.
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    return no(errnoText(e));
+  }
+  try {
+    const now = fstatSync(fd);
+    if (!now.isFile()) return no(kindOf(now));
+    // Read to the end, but never past the limit (the size a stat reports can be wrong: /proc, a growing file).
+    const chunks: Buffer[] = [];
+    let n = 0;
+    for (;;) {
+      const chunk = Buffer.alloc(Math.min(64 * 1024, max + 1 - n));
+      const k = readSync(fd, chunk, 0, chunk.length, null);
+      if (k === 0) break;
+      chunks.push(chunk.subarray(0, k));
+      n += k;
+      if (n > max) return no(`is larger than the ${max}-byte limit for an input file`);
+    }
+    const bytes = Buffer.concat(chunks, n);
+    if (bytes.includes(0)) return no('contains NUL bytes: a binary file, not JSON text');
+    try {
+      return { ok: true, text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
+    } catch {
+      return no('is not UTF-8 text');
+    }
+  } catch (e) {
+    return no(errnoText(e));
+  } finally {
+    closeSync(fd);
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Saving
+
+/** A failure to write a case (the directory is read-only, the disk is full, …): not a bug in the tool. */
+export class SaveError extends Error {}
+
+const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '-');
+
+const slug = (s: Scenario): string =>
+  safe(
+    [
+      ...s.notifiers.map((n) => n.driver),
+      ...s.threads.filter((t) => t !== 'oom_reaper').map((t) => t.replace(':', '-')),
+      ...(s.reaper === 'nonblock-per-vma' ? [] : [s.reaper]),
+      ...Object.entries(s.knobs ?? {}).map(([k, v]) => `${k}-${v}`),
+    ].join('_'),
+  );
+
+/** The longest file name most filesystems take (NAME_MAX); on ENAMETOOLONG the tighter budgets are tried. */
+const NAME_BUDGETS = [255, 143, 80];
+
+/**
+ * `<strategy>__<Invariant>__<slug><suffix>.json`, within `budget` bytes: a slug too long keeps
+ * its beginning and ends in a hash of the whole, so the same case always gets the same name.
+ */
+export const caseFileName = (c: SavedCase, suffix = '', budget = NAME_BUDGETS[0]): string => {
+  const head = `${safe(c.scenario.strategy)}__${safe(c.expect.invariant)}__`;
+  const tail = slug(c.scenario as Scenario);
+  const full = `${head}${tail}${suffix}.json`;
+  if (full.length <= budget) return full; // ASCII only: characters are bytes
+  const hash = createHash('sha256').update(head + tail).digest('hex').slice(0, 12);
+  const keep = Math.max(0, budget - head.length - suffix.length - '.json'.length - hash.length - 2);
+  return `${head}${tail.slice(0, keep)}--${hash}${suffix}.json`;
+};
+
+/** As written to disk: key order and undefined fields do not make two cases different. */
+const asJson = <T,>(x: T): unknown => JSON.parse(JSON.stringify(x));
+
+/** The same case: the same scenario, schedule and invariant (semantically: key order does not count). */
+export const sameCase = (a: SavedCase, b: SavedCase): boolean =>
+  a.expect.invariant === b.expect.invariant && isDeepStrictEqual(asJson(a.schedule), asJson(b.schedule)) && isDeepStrictEqual(asJson(a.scenario), asJson(b.scenario));
+
+const existingCase = (file: string): SavedCase | null => {
+  const r = readTextFile(file);
+  if (!r.ok) return null;
+  try {
+    const loaded = parseCase(JSON.parse(r.text));
+    return loaded.ok ? loaded.value : null;
+  } catch {
+    return null;
+  }
+};
+
+/** Put `tmp`'s content at `file` unless `file` exists: a hard link is atomic; without one (some filesystems), an exclusive copy. */
+const placeExclusive = (tmp: string, file: string): void => {
+  try {
+    linkSync(tmp, file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS' || code === 'EXDEV' || code === 'EMLINK') copyFileSync(tmp, file, constants.COPYFILE_EXCL);
+    else throw e;
+  }
+};
+
+/**
+ * Write a case; an identical one already there is reused, a different one is never replaced.
+ * Safe against concurrent savers: a file appears whole (written to a temporary file in the same
+ * directory, then linked to its name without overwriting), and two savers of the same case end
+ * with one file.
+ */
+export const saveCase = (dir: string, c: SavedCase): { file: string; existed: boolean } => {
+  const text = `${JSON.stringify(c, null, 2)}\n`;
+  let tmp: string | null = null;
+  try {
+    mkdirSync(dir, { recursive: true });
+    // Not *.json: a reader of the corpus never sees it, even if this process is killed before the unlink.
+    tmp = join(dir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+    const fd = openSync(tmp, 'wx');
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    let budget = 0;
+    for (let k = 1; k <= 10_000; ) {
+      const file = join(dir, caseFileName(c, k === 1 ? '' : `-${k}`, NAME_BUDGETS[budget]));
+      try {
+        placeExclusive(tmp, file);
+        return { file, existed: false };
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ENAMETOOLONG' && budget + 1 < NAME_BUDGETS.length) {
+          budget++;
+          continue;
+        }
+        if (code !== 'EEXIST') throw e;
+      }
+      const other = existingCase(file);
+      if (other && sameCase(other, c)) return { file, existed: true };
+      k++;
+    }
+    throw new SaveError(`${dir}: 10000 different cases already share the name ${caseFileName(c)}`);
+  } catch (e) {
+    if (e instanceof SaveError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new SaveError(`cannot save the case under ${dir}: ${code ?? (e instanceof Error ? e.message : String(e))}`);
+  } finally {
+    if (tmp !== null)
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // never created
+      }
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Replaying
 
 export type ReplayOutcome =
   | { kind: 'reproduced'; trace: readonly TraceStep[]; witness: string; step: number }
   | { kind: 'verdict-changed'; trace: readonly TraceStep[]; verdict: string; witness: string | null }
-  | { kind: 'drift'; step: number; expected: string; actual: string; trace: readonly TraceStep[] }
+  /** `field`: what differs first at `step` (thread, action, events, diagnostics, drain, trace length, schedule[k], verdict, witness). */
+  | { kind: 'drift'; step: number; field?: string; expected: string; actual: string; trace: readonly TraceStep[] }
   | { kind: 'invalid'; error: string };
 
-const stepText = (s: TraceStep | undefined) => (s ? `${s.thread}: ${s.action}` : '(nothing)');
+const stepText = (s: TraceStep | undefined) => (s ? `${s.thread}: ${s.action}` : '(nothing: the run has ended)');
+const list = (xs: readonly string[] | undefined) => JSON.stringify(xs ?? []);
 
-/** Replay a case: same scenario + schedule must give the recorded trace and verdict. */
+type Difference = { step: number; field: string; expected: string; actual: string };
+
+/** The first field in which a recorded step and the replayed one differ. */
+const stepDifference = (i: number, rec: TraceStep, got: TraceStep | undefined): Difference | null => {
+  const d = (field: string, expected: string, actual: string): Difference => ({ step: i + 1, field, expected, actual });
+  if (!got) return d('trace length', stepText(rec), stepText(undefined));
+  if (got.thread !== rec.thread) return d('thread', stepText(rec), stepText(got));
+  if (got.action !== rec.action) return d('action', stepText(rec), stepText(got));
+  if (!isDeepStrictEqual([...got.events], [...rec.events])) return d('events', list(rec.events), list(got.events));
+  if (!isDeepStrictEqual([...(got.diagnostics ?? [])], [...(rec.diagnostics ?? [])])) return d('diagnostics', list(rec.diagnostics), list(got.diagnostics));
+  if ((got.drain ?? false) !== (rec.drain ?? false)) return d('drain', rec.drain ? 'a drain step' : 'a schedule step', got.drain ? 'a drain step' : 'a schedule step');
+  return null;
+};
+
+/**
+ * Replay a case. Without `strategyOverride` it must reproduce exactly: every recorded step
+ * (thread, action, events, diagnostics, drain flag), every schedule choice executed, and the
+ * invariant violated at the last recorded step with the recorded witness; the first difference,
+ * by step, is drift; a violation that no longer happens is a changed verdict. With an override
+ * (another strategy), only the verdict is reported.
+ */
 export const replayCase = (c: SavedCase, strategyOverride?: string, catalogue?: Catalogue): ReplayOutcome => {
   const scenario = { ...(c.scenario as Scenario), ...(strategyOverride ? { strategy: strategyOverride } : {}) };
   const r = resolve(scenario, catalogue);
@@ -59,21 +262,49 @@ export const replayCase = (c: SavedCase, strategyOverride?: string, catalogue?: 
     if (!c.scenario.threads.includes(th)) return { kind: 'invalid', error: `schedule[${i}]: '${th}' is not one of the scenario's threads (${c.scenario.threads.join(', ')})` };
   const report = runWorld(r.world, r.state, c.schedule, { invariants: [inv] });
   const v = report.verdicts[inv.name];
-  if (!strategyOverride) {
-    // The schedule must still fit: every choice executed, and the trace the same step by step.
-    if (report.executed.length !== c.schedule.length || !c.schedule.every((x, i) => report.executed[i] === x)) {
-      const k = c.schedule.findIndex((x, i) => report.executed[i] !== x);
-      const at = c.trace.findIndex((s, i) => report.trace[i]?.thread !== s.thread || report.trace[i]?.action !== s.action);
-      const step = at < 0 ? k : at;
-      return { kind: 'drift', step: step + 1, expected: stepText(c.trace[step]), actual: stepText(report.trace[step]), trace: report.trace };
-    }
-    for (let i = 0; i < c.trace.length; i++) {
-      const a = report.trace[i];
-      const e = c.trace[i];
-      if (!a || a.thread !== e.thread || a.action !== e.action || JSON.stringify(a.events) !== JSON.stringify(e.events))
-        return { kind: 'drift', step: i + 1, expected: stepText(e), actual: stepText(a), trace: report.trace };
+  if (strategyOverride) {
+    if (v.status === 'violated') return { kind: 'reproduced', trace: report.trace.slice(0, v.step), witness: v.witness, step: v.step };
+    return { kind: 'verdict-changed', trace: report.trace, verdict: v.status, witness: null };
+  }
+
+  const rec = c.trace;
+  const got = report.trace;
+  const found: Difference[] = [];
+  // 1. The recorded steps, field by field.
+  for (let i = 0; i < rec.length; i++) {
+    const d = stepDifference(i, rec[i], got[i]);
+    if (d) {
+      found.push(d);
+      break;
     }
   }
-  if (v.status === 'violated' && c.expect.verdict === 'violated') return { kind: 'reproduced', trace: report.trace.slice(0, v.step), witness: v.witness, step: v.step };
-  return { kind: 'verdict-changed', trace: report.trace, verdict: v.status, witness: v.status === 'violated' ? v.witness : null };
+  // 2. Every schedule choice executed, in order (the k-th choice is the k-th step the drain did not take).
+  const k = c.schedule.findIndex((x, i) => report.executed[i] !== x);
+  if (k >= 0 || report.executed.length !== c.schedule.length) {
+    const at = k >= 0 ? k : c.schedule.length;
+    const scheduled = got.map((s, i) => (s.drain ? -1 : i)).filter((i) => i >= 0);
+    const firstDrain = got.findIndex((s) => s.drain);
+    const step = (scheduled[at] ?? (firstDrain >= 0 ? firstDrain : got.length)) + 1;
+    found.push({
+      step,
+      field: `schedule[${at}]`,
+      expected: at < c.schedule.length ? `choice '${c.schedule[at]}'` : 'no further choice',
+      actual: at < report.executed.length ? `choice '${report.executed[at]}'` : `'${c.schedule[at]}' skipped: its thread could not step`,
+    });
+  }
+  // 3. The verdict at the last recorded step, and its witness.
+  if (rec.length === 0) found.push({ step: 1, field: 'trace', expected: '(no steps recorded)', actual: stepText(got[0]) });
+  else if (v.status === 'violated' && v.step < rec.length)
+    found.push({ step: v.step, field: 'verdict', expected: `${inv.name} not yet violated (recorded: violated at step ${rec.length})`, actual: `violated here: ${v.witness}` });
+  else if (v.status === 'violated' && v.step > rec.length)
+    found.push({ step: rec.length + 1, field: 'trace length', expected: `(end: ${inv.name} violated at step ${rec.length})`, actual: stepText(got[rec.length]) });
+  else if (v.status === 'violated' && v.witness !== c.expect.witness) found.push({ step: v.step, field: 'witness', expected: c.expect.witness, actual: v.witness });
+
+  if (found.length) {
+    // The first difference by step; on a tie, the trace's own fields first (they say the most).
+    const first = found.reduce((a, b) => (b.step < a.step ? b : a));
+    return { kind: 'drift', ...first, trace: report.trace };
+  }
+  if (v.status === 'violated') return { kind: 'reproduced', trace: got.slice(0, v.step), witness: v.witness, step: v.step };
+  return { kind: 'verdict-changed', trace: report.trace, verdict: v.status, witness: null };
 };

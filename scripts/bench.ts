@@ -2,6 +2,8 @@
  * npm run bench: the performance figures of docs/design.md §8, as a table and as JSON (--json).
  * Measured, never asserted. --quick uses fewer seeds and runs.
  */
+import { Console } from 'node:console';
+import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import { growth, shrinkVsExhaustive } from '../checks/bench.ts';
 import { families } from '../checks/families.ts';
@@ -10,13 +12,13 @@ import { candidateArb } from '../engine/arbitraries.ts';
 import { exhaustive } from '../engine/exhaustive.ts';
 import { search } from '../engine/random.ts';
 import { resolve, runWorld, STRATEGY_NAMES } from '../model/index.ts';
-import { main, parse } from './cli.ts';
+import { EXIT, isEntry, main, parse, type Command } from './cli.ts';
 
-main(() => {
-  const { values: v } = parse({ json: { type: 'boolean' }, quick: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
+export const benchCommand: Command = (argv, io) => {
+  const { values: v } = parse(argv, { json: { type: 'boolean' }, quick: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
   if (v.help) {
-    process.stdout.write('usage: npm run bench [-- --quick] [--json]\n\nThe performance figures of docs/design.md §8: random runs per second per strategy and family, time to\nfirst counterexample (median over 20 seeds, 5 with --quick) per violated matrix cell, shrunk length\nvs the exhaustive shortest, and exhaustive states per second as notifiers and threads grow.\n');
-    return 0;
+    io.stdout.write('usage: npm run bench [-- --quick] [--json]\n\nThe performance figures of docs/design.md §8: random runs per second per strategy and family, time to\nfirst counterexample (median over 20 seeds, 5 with --quick) per violated matrix cell, shrunk length\nvs the exhaustive shortest, and exhaustive states per second as notifiers and threads grow.\n');
+    return EXIT.ok;
   }
   const seeds = v.quick ? 5 : 20;
   const out: Record<string, unknown[]> = { runsPerSecond: [], timeToFirstCounterexample: [], shrunkVsExhaustive: [], exhaustive: [] };
@@ -67,10 +69,22 @@ main(() => {
       out.exhaustive.push({ notifiers: n, threads: nt, states: e.states, verdict: e.verdict, ms: Math.round(e.ms), statesPerSecond: Math.round(e.states / (e.ms / 1000)) });
     }
   }
-  if (v.json) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
-  else for (const [k, rows] of Object.entries(out)) {
-    process.stdout.write(`\n${k}\n`);
-    console.table(rows);
-  }
-  return 0;
-});
+  if (v.json) io.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  else for (const [k, rows] of Object.entries(out)) io.stdout.write(`\n${k}\n${tableText(rows)}`);
+  return EXIT.ok;
+};
+
+/** console.table's rendering, as text for io.stdout. */
+const tableText = (rows: readonly unknown[]): string => {
+  let text = '';
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      text += String(chunk);
+      done();
+    },
+  });
+  new Console({ stdout: sink }).table(rows);
+  return text;
+};
+
+if (isEntry(import.meta.url)) main(benchCommand);

@@ -1,13 +1,17 @@
 /**
  * npm run check -- [flags]: explore one scenario (or template) per strategy and print a verdict
  * per invariant; each violation with its shrunk per-thread timeline (docs/design.md §6).
- * Parse → engine/check.ts → report/check.ts.
+ * Parse → engine/check.ts (in a worker: scripts/jobs.ts) → report/check.ts.
  */
-import type { ScenarioTemplate } from '../engine/arbitraries.ts';
-import { describeZodError, scenarioSchema } from '../engine/case-format.ts';
-import { check, DEFAULT_DEPTH, runnable } from '../engine/check.ts';
+import { threadsFor, type ScenarioTemplate } from '../engine/arbitraries.ts';
+import { parseScenarioTemplate, toCase } from '../engine/case-format.ts';
+import { saveCase } from '../engine/cases.ts';
+import { DEFAULT_DEPTH, runnable, type Checked } from '../engine/check.ts';
 import { checkJson, checkText, progressLine } from '../report/check.ts';
-import { fail, intArg, invariantsArg, list, main, notifiersArg, parse, pc, reaperArg, readJson, seedArg, strategiesArg } from './cli.ts';
+import { resolve } from '../model/index.ts';
+import { escapeText } from '../report/escape.ts';
+import { colorsFor, EXIT, fail, within, fileArg, intArg, invariantsArg, isEntry, LIMITS, listArg, main, notifiersArg, parse, Problems, reaperArg, readJson, seedArg, strategiesArg, type Command } from './cli.ts';
+import { runJob } from './jobs.ts';
 
 const DEFAULT_NOTIFIERS = 'kvm,odp-4.20';
 
@@ -19,17 +23,19 @@ Explore the mmu_notifier model and report, per strategy and invariant, whether i
   --notifiers SPEC         [NAME=]DRIVER[@ADDR],... (default: kvm,odp-4.20)
   --reaper ERA             no-notify | skip-if-notifiers | nonblock-per-vma (default)
   --threads LIST           fix the threads (default: generated from the notifiers)
-  --scenario FILE.json     a whole scenario instead of the four flags above (knobs too)
+  --scenario FILE.json     a whole scenario instead of the three flags above (knobs too)
   --invariant NAME[,NAME]  invariants to judge (default: all)
-  --runs N                 random cases per strategy (default 1000)
+  --runs N                 random cases per strategy (default 1000, at most ${LIMITS.runs})
   --seed S                 fast-check seed (default: FC_SEED or 42)
-  --time-limit SECONDS     stop generating after this long per strategy
+  --time-limit SECONDS     stop generating after this long per strategy (at most ${LIMITS.timeLimitSeconds})
   --exhaustive             breadth-first search of every interleaving instead
-  --depth D                bound for --exhaustive (default ${DEFAULT_DEPTH})
+  --depth D                bound for --exhaustive (default ${DEFAULT_DEPTH}, at most ${LIMITS.depth})
   --json                   one JSON object on stdout
   --save                   write each counterexample under shrunk-cases/
 
-exit: 0 all hold, 1 a violation was found, 2 bad input
+Ctrl-C stops the search and prints the results of the strategies that finished (exit 130).
+
+exit: 0 all hold, 1 a violation was found, 2 bad input, 130 interrupted
 
 examples:
   npm run check -- --strategy skip-all-end --notifiers kvm,odp-4.20
@@ -37,8 +43,8 @@ examples:
   npm run check -- --strategy skip-all-end --notifiers kvm,odp-4.20 --threads oom_reaper,ioctl:B --exhaustive --depth 30
 `;
 
-main(async () => {
-  const { values: v } = parse({
+export const checkCommand: Command = async (argv, io) => {
+  const { values: v } = parse(argv, {
     strategy: { type: 'string' },
     notifiers: { type: 'string' },
     reaper: { type: 'string' },
@@ -55,53 +61,111 @@ main(async () => {
     help: { type: 'boolean', short: 'h' },
   });
   if (v.help) {
-    process.stdout.write(HELP);
-    return 0;
+    io.stdout.write(HELP);
+    return EXIT.ok;
   }
-  let templates: ScenarioTemplate[];
-  if (v.scenario) {
-    for (const f of ['notifiers', 'reaper', 'threads'] as const) if (v[f] !== undefined) fail(`--scenario replaces --${f}; give one or the other`);
-    const parsed = scenarioSchema.partial({ threads: true, strategy: true }).safeParse(readJson(v.scenario));
-    if (!parsed.success) fail(`${v.scenario}: ${describeZodError(parsed.error)}`);
-    const sc = parsed.data as ScenarioTemplate & { strategy?: string };
-    const strategies = v.strategy ? strategiesArg(v.strategy) : sc.strategy ? strategiesArg(sc.strategy) : strategiesArg(undefined);
-    templates = strategies.map((strategy) => ({ ...sc, strategy }));
+  // Every problem with the arguments is reported at once, one line each.
+  const p = new Problems();
+  let templates: ScenarioTemplate[] = [];
+  let scenarioFile: string | undefined;
+  let reaper: string | undefined;
+  let notifiersText = DEFAULT_NOTIFIERS;
+  let threads: string[] | undefined;
+  if (v.scenario !== undefined) {
+    for (const f of ['notifiers', 'reaper', 'threads'] as const) if (v[f] !== undefined) p.add(`--scenario replaces --${f}; give one or the other`);
+    const file = p.take(() => fileArg('--scenario', v.scenario as string), undefined);
+    const sc =
+      file === undefined
+        ? undefined
+        : p.take(() => {
+            const r = parseScenarioTemplate(readJson(file));
+            return r.ok ? r.value : fail(...r.errors.map((e) => `${file}: ${e}`));
+          }, undefined);
+    const fromFile = sc?.strategy;
+    const strategies = p.take(() => (v.strategy !== undefined || fromFile === undefined ? strategiesArg(v.strategy) : within(`${file}: `, () => strategiesArg(fromFile, 'strategy'))), []);
+    scenarioFile = file;
+    if (sc) templates = strategies.map((strategy) => ({ ...sc, strategy }));
   } else {
-    const notifiers = notifiersArg(v.notifiers ?? DEFAULT_NOTIFIERS);
-    const reaper = reaperArg(v.reaper);
-    const threads = v.threads ? list(v.threads) : undefined;
-    templates = strategiesArg(v.strategy).map((strategy) => ({ strategy, reaper, vmas: [{ start: 0, end: 4 }], notifiers, ...(threads ? { threads } : {}) }));
+    const notifiers = p.take(() => notifiersArg(v.notifiers ?? DEFAULT_NOTIFIERS), []);
+    notifiersText = notifiers.length ? listArg('--notifiers', v.notifiers ?? DEFAULT_NOTIFIERS).join(',') : DEFAULT_NOTIFIERS;
+    const era = p.take(() => reaperArg(v.reaper), 'nonblock-per-vma');
+    reaper = era;
+    threads = v.threads === undefined ? undefined : p.take(() => listArg('--threads', v.threads as string), undefined);
+    const strategies = p.take(() => strategiesArg(v.strategy), []);
+    templates = strategies.map((strategy) => ({ strategy, reaper: era, vmas: [{ start: 0, end: 4 }], notifiers, ...(threads ? { threads } : {}) }));
   }
-  const invariants = invariantsArg(v.invariant);
-  const runs = intArg('--runs', v.runs, 1000, 1);
-  const seed = seedArg(v.seed);
-  const depth = intArg('--depth', v.depth, DEFAULT_DEPTH, 1);
-  const timeLimit = v['time-limit'] === undefined ? undefined : intArg('--time-limit', v['time-limit'], 0, 1) * 1000;
+  const invariants = p.take(() => invariantsArg(v.invariant), []);
+  const runs = p.take(() => intArg('--runs', v.runs, 1000, 1, LIMITS.runs), 1000);
+  const seed = p.take(() => seedArg(v.seed, io.env), 42);
+  const depth = p.take(() => intArg('--depth', v.depth, DEFAULT_DEPTH, 1, LIMITS.depth), DEFAULT_DEPTH);
+  const timeLimit = v['time-limit'] === undefined ? undefined : p.take(() => intArg('--time-limit', v['time-limit'], 0, 1, LIMITS.timeLimitSeconds), undefined);
+  p.check();
+
   // A strategy named on the command line must accept the notifiers; the default "all" skips
   // the ones that cannot run them (e.g. core-counter with a preset that has no interval form).
-  const explicit = v.strategy !== undefined || (v.scenario !== undefined && templates.length === 1);
+  const explicit = v.strategy !== undefined || (scenarioFile !== undefined && templates.length === 1);
   const { ok, errors } = runnable(templates);
-  if (errors.length && explicit) fail(errors[0]);
-  if (ok.length === 0) fail(errors[0] ?? 'nothing to check');
-  if (errors.length && !v.json) process.stderr.write(`skipped ${errors.length} strategies that cannot run these notifiers (${errors[0]})\n`);
+  const where = (e: string) => (scenarioFile !== undefined ? `${scenarioFile}: ${e}` : e);
+  const distinct = [...new Set(errors)].map(where);
+  if (errors.length && explicit) fail(...distinct);
+  if (ok.length === 0) {
+    // Nothing can run: the problem most strategies share is the scenario's (a strategy's own refusal is noise then).
+    const count = (e: string) => errors.filter((x) => x === e).length;
+    const most = Math.max(0, ...errors.map(count));
+    fail(...(errors.length ? [...new Set(errors.filter((e) => count(e) === most))].map(where) : ['nothing to check']));
+  }
+  // --exhaustive without fixed threads runs every thread of the notifiers at once (engine/check.ts): it must be a valid set.
+  if (v.exhaustive)
+    for (const t of ok) {
+      if (t.threads) continue;
+      const r = resolve({ ...t, threads: threadsFor(t) });
+      if (!r.ok) fail(where(`--exhaustive without fixed threads explores all of ${threadsFor(t).join(',')} at once, which cannot run (${r.error}); give the threads with --threads${scenarioFile !== undefined ? ' or in the scenario file' : ''}`));
+    }
+  if (errors.length && !v.json) io.stderr.write(`skipped ${errors.length} strategies that cannot run these notifiers (${escapeText(distinct[0])})\n`);
 
   // Progress on stderr, only when it is a terminal (docs/design.md §6).
-  const tty = process.stderr.isTTY === true && !v.json;
-  const checked = check(ok, {
-    invariants,
-    seed,
-    runs,
-    exhaustive: v.exhaustive === true,
-    depth,
-    ...(timeLimit ? { timeLimitMs: timeLimit } : {}),
-    ...(v.save ? { saveDir: 'shrunk-cases' } : {}),
-    ...(tty ? { onProgress: (p) => process.stderr.write(progressLine(p, pc)), onStrategyDone: () => process.stderr.write('\r\x1b[K') } : {}),
-  });
+  const pc = colorsFor(io);
+  const tty = io.stderr.isTTY === true && !v.json;
+  const checked: Checked[] = [];
+  const runsSeen: Record<string, number> = {};
+  const run = await runJob(
+    { kind: 'check', templates: ok, invariants, seed, runs, exhaustive: v.exhaustive === true, depth, ...(timeLimit ? { timeLimitMs: timeLimit * 1000 } : {}) },
+    {
+      signal: io.signal,
+      inline: io.inline,
+      // Saved here, in the main thread, as each strategy finishes: in result order, so a name clash resolves as it always did.
+      onUnit: (r) => {
+        if (r.kind !== 'check') return;
+        for (const c of r.checked) {
+          runsSeen[c.strategy] = Math.max(runsSeen[c.strategy] ?? 0, r.runsSeen);
+          const cx = c.result.counterexample;
+          checked.push({ ...c, file: cx && v.save ? saveCase('shrunk-cases', toCase(cx)).file : null });
+        }
+        if (tty) io.stderr.write('\r\x1b[K');
+      },
+      ...(tty ? { onProgress: (pr) => void (pr.engine !== 'compare' && io.stderr.write(progressLine(pr, pc))) } : {}),
+    },
+  );
+  if (tty) io.stderr.write('\r\x1b[K');
+  const interrupted = run.interrupted ? { completed: run.results.length, total: run.total, unit: v.exhaustive ? 'strategy × invariant searches' : 'strategies' } : undefined;
 
-  if (v.json) process.stdout.write(checkJson(checked, seed));
+  if (v.json) io.stdout.write(checkJson(checked, seed, interrupted));
   else {
-    const how = { seed, runs, exhaustive: v.exhaustive === true, depth, notifiers: v.notifiers ?? DEFAULT_NOTIFIERS, ...(v.scenario ? { scenarioFile: v.scenario } : {}), ...(v.threads ? { threads: v.threads } : {}) };
-    process.stdout.write(checkText(checked, how, pc));
+    const how = {
+      seed,
+      runs,
+      exhaustive: v.exhaustive === true,
+      depth,
+      notifiers: notifiersText,
+      ...(scenarioFile !== undefined ? { scenarioFile } : {}),
+      ...(threads ? { threads: threads.join(',') } : {}),
+      ...(reaper !== undefined ? { reaper } : {}),
+      ...(timeLimit !== undefined ? { timeLimit, runsSeen } : {}),
+    };
+    io.stdout.write(checkText(checked, how, pc, interrupted));
   }
-  return checked.some((c) => c.result.verdict === 'violated') ? 1 : 0;
-});
+  if (interrupted) return EXIT.interrupted;
+  return checked.some((c) => c.result.verdict === 'violated') ? EXIT.violated : EXIT.ok;
+};
+
+if (isEntry(import.meta.url)) main(checkCommand, { interruptible: true });

@@ -1,115 +1,255 @@
 /**
- * Shared CLI plumbing: argument parsing (node:util parseArgs), bad input → one line + exit 2,
- * notifier specs, and the colour decision. No model logic and no rendering here (report/).
+ * Shared CLI plumbing: argument parsing (node:util parseArgs), bad input → one line per problem
+ * on stderr and exit 2, notifier specs, input files, and the colour decision. No model logic and
+ * no rendering here (report/).
+ *
+ * A command is a function of its arguments and an Io (streams, environment, the SIGINT signal),
+ * so it runs the same in its own process (main) and in a test (runCommand with captured
+ * streams). It never exits the process itself.
  */
-import { readFileSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import picocolors from 'picocolors';
-import { DRIVER_NAMES } from '../model/index.ts';
-import { INVARIANT_NAMES } from '../model/index.ts';
-import { STRATEGY_NAMES } from '../model/index.ts';
-import { REAPER_ERAS, type NotifierSpec, type ReaperEra } from '../model/index.ts';
+import { closest } from '../engine/case-format.ts';
+import { readTextFile, SaveError } from '../engine/cases.ts';
+import { DRIVER_NAMES, INVARIANT_NAMES, REAPER_ERAS, STRATEGY_NAMES, type NotifierSpec, type ReaperEra } from '../model/index.ts';
+import type { Colors } from '../report/colors.ts';
+import { escapeText } from '../report/escape.ts';
+
+export interface Out {
+  write(s: string): unknown;
+  readonly isTTY?: boolean;
+}
+
+export interface Io {
+  readonly stdout: Out;
+  readonly stderr: Out;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Aborted on SIGINT (check and compare stop, print what they have, and return 130). */
+  readonly signal?: AbortSignal;
+  /** Run the engine in this thread instead of a worker (stops between units only). */
+  readonly inline?: boolean;
+}
+
+export type Command = (argv: readonly string[], io: Io) => number | Promise<number>;
+
+/** Exit codes (docs/design.md §6). */
+export const EXIT = { ok: 0, violated: 1, usage: 2, drift: 3, internal: 70, interrupted: 130 } as const;
 
 /** Colour only on a terminal (not merely because CI is set), and never with NO_COLOR. */
-export const pc = picocolors.createColors(process.stdout.isTTY === true && !process.env.NO_COLOR);
+export const colorsFor = (io: Io): Colors => picocolors.createColors(io.stdout.isTTY === true && !io.env.NO_COLOR);
 
-export class UsageError extends Error {}
+/** Bad input: every problem, one line each (escaped), exit 2, no stack trace (docs/design.md §6). */
+export class UsageError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join('; '));
+  }
+}
 
-/** Bad input: one clear line on stderr, exit 2, no stack trace (docs/design.md §6). */
-export const fail = (msg: string): never => {
-  throw new UsageError(msg);
+export const fail = (...problems: string[]): never => {
+  throw new UsageError(problems);
 };
 
-export const main = (body: () => number | Promise<number>): void => {
-  // process.exitCode, not process.exit(): a large --json output to a pipe must be flushed first.
-  Promise.resolve()
-    .then(body)
-    .then((code) => {
-      process.exitCode = code;
-    })
-    .catch((e: unknown) => {
-      if (e instanceof UsageError) {
-        process.stderr.write(`error: ${e.message}\n`);
-        process.exitCode = 2;
-        return;
-      }
-      const m = e instanceof Error ? e.message : String(e);
-      process.stderr.write(`internal error: ${m}\n`);
-      process.exitCode = 70;
-    });
-};
+/** Collects the problems of several arguments so that one run reports all of them. */
+export class Problems {
+  readonly list: string[] = [];
+  /** `f()`, or `dflt` with f's problems recorded. */
+  take<T>(f: () => T, dflt: T): T {
+    try {
+      return f();
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      this.list.push(...e.problems);
+      return dflt;
+    }
+  }
+  add(...problems: string[]): void {
+    this.list.push(...problems);
+  }
+  /** Throw every problem collected so far, if any. */
+  check(): void {
+    if (this.list.length) throw new UsageError([...new Set(this.list)]);
+  }
+}
 
-export const parse = <T extends NonNullable<ParseArgsConfig['options']>>(options: T, allowPositionals = false) => {
+/** `f()`, its problems (if any) each prefixed, e.g. with the file they come from. */
+export const within = <T,>(prefix: string, f: () => T): T => {
   try {
-    return parseArgs({ options, allowPositionals, strict: true });
+    return f();
   } catch (e) {
-    return fail((e instanceof Error ? e.message : String(e)).split('\n')[0]);
+    if (e instanceof UsageError) throw new UsageError(e.problems.map((p) => `${prefix}${p}`));
+    throw e;
   }
 };
 
-export const list = (v: string | undefined): string[] => (v ? v.split(',').map((x) => x.trim()).filter(Boolean) : []);
-
-export const checkNames = (what: string, given: readonly string[], valid: readonly string[]): void => {
-  for (const g of given) if (!valid.includes(g)) fail(`unknown ${what} '${g}' (valid: ${valid.join(', ')})`);
+/** Run a command with its failures mapped to exit codes: 2 bad input, 70 a bug (one line, no stack trace). */
+export const runCommand = async (cmd: Command, argv: readonly string[], io: Io): Promise<number> => {
+  try {
+    return await cmd(argv, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      for (const p of e.problems) io.stderr.write(`error: ${escapeText(p)}\n`);
+      return EXIT.usage;
+    }
+    if (e instanceof SaveError) {
+      io.stderr.write(`error: ${escapeText(e.message)}\n`);
+      return EXIT.usage;
+    }
+    const m = e instanceof Error ? e.message : String(e);
+    io.stderr.write(`internal error: ${escapeText(m)}\n`);
+    if (io.env.MNC_DEBUG && e instanceof Error && e.stack) io.stderr.write(`${e.stack}\n`);
+    return EXIT.internal;
+  }
 };
 
-export const strategiesArg = (v: string | undefined): string[] => {
-  const s = v ? list(v) : [...STRATEGY_NAMES];
+/** Whether `moduleUrl` is the script node was started with (the command then runs as a process). */
+export const isEntry = (moduleUrl: string): boolean => {
+  const argv1 = process.argv[1];
+  if (!argv1) return false;
+  try {
+    return realpathSync(fileURLToPath(moduleUrl)) === realpathSync(argv1);
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Run a command as the process: a closed stdout (`| head -1`) ends it quietly, and with
+ * `interruptible` the first SIGINT aborts the command's signal (it prints what it has and
+ * returns 130) while a second one exits at once.
+ */
+export const main = (cmd: Command, opts: { interruptible?: boolean } = {}): void => {
+  for (const stream of [process.stdout, process.stderr])
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+      process.exitCode = EXIT.internal;
+    });
+  // A bug outside the command's own promise (an event handler, a timer) is still one line and exit 70, never a stack trace.
+  const internal = (e: unknown) => {
+    process.stderr.write(`internal error: ${escapeText(e instanceof Error ? e.message : String(e))}\n`);
+    if (process.env.MNC_DEBUG && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+    process.exit(EXIT.internal);
+  };
+  process.on('uncaughtException', internal);
+  process.on('unhandledRejection', internal);
+  const ac = new AbortController();
+  if (opts.interruptible)
+    process.on('SIGINT', () => {
+      if (ac.signal.aborted) process.exit(EXIT.interrupted);
+      ac.abort();
+    });
+  const io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: ac.signal };
+  // process.exitCode, not process.exit(): a large --json output to a pipe must be flushed first.
+  void runCommand(cmd, process.argv.slice(2), io).then((code) => {
+    process.exitCode = code;
+  });
+};
+
+/** An argument as shown in a message: escaped later, cut when very long. */
+const shown = (v: string) => `'${v.length > 80 ? `${v.slice(0, 77)}...` : v}'`;
+
+export const parse = <T extends NonNullable<ParseArgsConfig['options']>>(argv: readonly string[], options: T, allowPositionals = false) => {
+  try {
+    return parseArgs({ args: [...argv], options, allowPositionals, strict: true });
+  } catch (e) {
+    // parseArgs' own sentence, without its advice on '--' (one line).
+    return fail((e instanceof Error ? e.message : String(e)).split('\n')[0].replace(/\. To specify a positional argument.*$/, ''));
+  }
+};
+
+/** A comma-separated list: no empty item, duplicates dropped. */
+export const listArg = (flag: string, v: string): string[] => {
+  // Only blanks are trimmed: a BOM or another invisible character stays, to be shown escaped.
+  const items = v.split(',').map((x) => x.replace(/^[ \t]+|[ \t]+$/g, ''));
+  if (items.some((x) => x === '')) fail(`${flag}: expected a comma-separated list of names, got ${v === '' ? 'nothing' : shown(v)}`);
+  return [...new Set(items)];
+};
+
+/** Names looked up in a list of valid ones (an array: 'constructor' or '__proto__' is never found). */
+export const checkNames = (what: string, given: readonly string[], valid: readonly string[]): void => {
+  const bad = given.filter((g) => !valid.includes(g));
+  if (bad.length)
+    fail(
+      ...bad.map((g) => {
+        const near = closest(g, valid);
+        return `unknown ${what} ${shown(g)}${near ? ` (did you mean '${near}'?)` : ''} (valid: ${valid.join(', ')})`;
+      }),
+    );
+};
+
+export const strategiesArg = (v: string | undefined, flag = '--strategy'): string[] => {
+  if (v === undefined) return [...STRATEGY_NAMES];
+  const s = listArg(flag, v);
   checkNames('strategy', s, STRATEGY_NAMES);
   return s;
 };
 
-export const invariantsArg = (v: string | undefined, dflt: readonly string[] = INVARIANT_NAMES): string[] => {
-  const s = v ? list(v) : [...dflt];
+export const invariantsArg = (v: string | undefined): string[] => {
+  if (v === undefined) return [...INVARIANT_NAMES];
+  const s = listArg('--invariant', v);
   checkNames('invariant', s, INVARIANT_NAMES);
   return s;
 };
 
 export const reaperArg = (v: string | undefined): ReaperEra => {
-  const r = (v ?? 'nonblock-per-vma') as ReaperEra;
-  checkNames('reaper era', [r], REAPER_ERAS);
-  return r;
+  if (v === undefined) return 'nonblock-per-vma';
+  checkNames('reaper era', [v], REAPER_ERAS);
+  return v as ReaperEra;
 };
 
 /** `[NAME=]DRIVER[@ADDR],...`: names default to A, B, C…; addresses to 256, 512, … */
 export const notifiersArg = (v: string): NotifierSpec[] => {
+  const p = new Problems();
   const out: NotifierSpec[] = [];
-  for (const [i, item] of list(v).entries()) {
-    const m = /^(?:([A-Za-z][A-Za-z0-9_]*)=)?([A-Za-z0-9.\-]+)(?:@(\d+))?$/.exec(item);
-    if (!m) fail(`--notifiers: cannot read '${item}' (expected [NAME=]DRIVER[@ADDR])`);
-    const [, name, driver, addr] = m as RegExpExecArray;
-    checkNames('driver', [driver], DRIVER_NAMES);
-    out.push({ name: name ?? String.fromCharCode(65 + i), driver, address: addr ? Number(addr) : 256 * (i + 1) });
+  for (const [i, item] of listArg('--notifiers', v).entries()) {
+    const m = /^(?:([A-Za-z][A-Za-z0-9_]*)=)?([A-Za-z0-9.-]+)(?:@(\d{1,9}))?$/.exec(item);
+    if (!m) {
+      p.add(`--notifiers: cannot read ${shown(item)} (expected [NAME=]DRIVER[@ADDR])`);
+      continue;
+    }
+    const [, name, driver, addr] = m;
+    p.take(() => checkNames('driver', [driver], DRIVER_NAMES), undefined);
+    out.push({ name: name ?? (i < 26 ? String.fromCharCode(65 + i) : `N${i}`), driver, address: addr ? Number(addr) : 256 * (i + 1) });
   }
-  if (out.length === 0) fail('--notifiers: give at least one driver');
+  p.check();
   return out;
 };
 
-export const intArg = (flag: string, v: string | undefined, dflt: number, min = 0): number => {
+/** A whole decimal number within [min, max]: no hex, exponent, sign, fraction or empty string. */
+export const intArg = (flag: string, v: string | undefined, dflt: number, min: number, max: number): number => {
   if (v === undefined) return dflt;
+  if (!/^\d+$/.test(v)) return fail(`${flag}: expected an integer from ${min} to ${max} (decimal digits), got ${v === '' ? 'nothing' : shown(v)}`);
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min) fail(`${flag}: expected an integer >= ${min}, got '${v}'`);
+  if (n < min || n > max) return fail(`${flag}: ${shown(v)} is out of range (${min} to ${max})`);
   return n;
 };
 
+/** Bounds of the numeric flags. */
+export const LIMITS = {
+  runs: 1_000_000,
+  depth: 10_000,
+  timeLimitSeconds: 86_400,
+  seed: 0xffff_ffff,
+} as const;
+
+export const seedArg = (v: string | undefined, env: Io['env']): number => {
+  if (v !== undefined) return intArg('--seed', v, 0, 0, LIMITS.seed);
+  const fromEnv = env.FC_SEED;
+  if (fromEnv !== undefined && fromEnv !== '') return intArg('FC_SEED', fromEnv, 0, 0, LIMITS.seed);
+  return 42;
+};
+
+export const fileArg = (flag: string, v: string): string => (v === '' ? fail(`${flag}: expected a file name, got nothing`) : v);
+
+/** A JSON input file: a regular file of at most 10 MB of UTF-8 JSON text, else one line naming the file and why. */
 export const readJson = (file: string): unknown => {
-  let text: string;
+  const r = readTextFile(file);
+  if (!r.ok) return fail(`${file}: ${r.error}`);
+  if (r.text.trim() === '') return fail(`${file}: empty file, not JSON`);
   try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return fail(`${file}: ${code === 'EISDIR' ? 'is a directory, not a file' : code === 'ENOENT' ? 'no such file' : `cannot read (${code})`}`);
-  }
-  try {
-    return JSON.parse(text);
+    return JSON.parse(r.text);
   } catch (e) {
     return fail(`${file}: not valid JSON (${(e instanceof Error ? e.message : String(e)).split('\n')[0]})`);
   }
-};
-
-export const seedArg = (v: string | undefined): number => {
-  if (v !== undefined) return intArg('--seed', v, 0);
-  const env = process.env.FC_SEED;
-  if (env !== undefined && env !== '') return intArg('FC_SEED', env, 0);
-  return 42;
 };

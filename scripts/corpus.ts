@@ -1,22 +1,32 @@
 /**
  * npm run corpus: save one shrunk case for every violated cell of the expected-verdict matrix
- * (checks/matrix.ts) under shrunk-cases/, reusing identical cases and never replacing a
- * different one (docs/design.md §5). Run it after changing the model, then review what changed.
+ * (checks/matrix.ts) under shrunk-cases/, reusing identical cases (same scenario, schedule and
+ * invariant, whatever the key order) and never replacing a different one (docs/design.md §5).
+ * Run it after changing the model, then review what changed; a second run adds nothing.
  */
 import { familyById } from '../checks/families.ts';
 import { HOLDS_RUNS, matrix } from '../checks/matrix.ts';
 import { toCase } from '../engine/case-format.ts';
 import { saveCase } from '../engine/cases.ts';
 import { search } from '../engine/random.ts';
-import { main, parse, seedArg } from './cli.ts';
+import { EXIT, fileArg, isEntry, main, parse, Problems, seedArg, type Command } from './cli.ts';
 
-main(() => {
-  const { values: v } = parse({ seed: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+const HELP = `usage: npm run corpus [-- --seed S] [--dir DIR]
+
+Save a shrunk case for every violated cell of checks/matrix.ts under shrunk-cases/ (or DIR).
+An identical case already there is kept; a different one is never replaced.
+`;
+
+export const corpusCommand: Command = (argv, io) => {
+  const { values: v } = parse(argv, { seed: { type: 'string' }, dir: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
   if (v.help) {
-    process.stdout.write('usage: npm run corpus [-- --seed S]\n\nSave a shrunk case for every violated cell of checks/matrix.ts under shrunk-cases/.\n');
-    return 0;
+    io.stdout.write(HELP);
+    return EXIT.ok;
   }
-  const seed = seedArg(v.seed);
+  const p = new Problems();
+  const seed = p.take(() => seedArg(v.seed, io.env), 42);
+  const dir = v.dir === undefined ? 'shrunk-cases' : p.take(() => fileArg('--dir', v.dir as string), 'shrunk-cases');
+  p.check();
   let added = 0;
   let kept = 0;
   for (const row of matrix) {
@@ -26,17 +36,19 @@ main(() => {
       if (want === 'unsettled') continue;
       const r = search({ ...fam.template, strategy: row.strategy }, inv, { seed, numRuns: HOLDS_RUNS });
       if (!r.counterexample) {
-        process.stderr.write(`not found: ${row.strategy} × ${row.family} × ${inv}\n`);
+        io.stderr.write(`not found: ${row.strategy} × ${row.family} × ${inv}\n`);
         continue;
       }
-      const { file, existed } = saveCase('shrunk-cases', toCase(r.counterexample));
+      const { file, existed } = saveCase(dir, toCase(r.counterexample));
       if (existed) kept++;
       else {
         added++;
-        process.stdout.write(`saved ${file} (${r.counterexample.steps} steps)\n`);
+        io.stdout.write(`saved ${file} (${r.counterexample.steps} steps)\n`);
       }
     }
   }
-  process.stdout.write(`${added} saved, ${kept} already there\n`);
-  return 0;
-});
+  io.stdout.write(`${added} saved, ${kept} already there\n`);
+  return EXIT.ok;
+};
+
+if (isEntry(import.meta.url)) main(corpusCommand);

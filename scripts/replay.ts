@@ -1,7 +1,9 @@
 /**
- * npm run replay -- FILE [--strategy NAME] [--mermaid]: replay a saved case (docs/design.md §5, §6).
- * Exit 0 when the recorded outcome is reproduced, 1 when the verdict changed (or, under
- * --strategy, the invariant holds there is reported with exit 0), 3 on drift, 2 on bad input.
+ * npm run replay -- FILE [--strategy NAME|all] [--mermaid]: replay a saved case (docs/design.md §5, §6).
+ * The case is checked whole: every recorded step, the schedule, and the invariant violated at the
+ * last step with the recorded witness. Exit 0 when reproduced, 1 when the verdict changed, 3 on
+ * drift (the first differing step and field), 2 on bad input. Under another --strategy the
+ * outcome there is printed with exit 0; under --strategy all the case's own strategy decides.
  */
 import { parseCase } from '../engine/case-format.ts';
 import { replayCase } from '../engine/cases.ts';
@@ -9,44 +11,69 @@ import { STRATEGY_NAMES } from '../model/index.ts';
 import { mermaid } from '../report/mermaid.ts';
 import { driftLine, replaySummary, replayUnderLine } from '../report/replay.ts';
 import { timeline } from '../report/timeline.ts';
-import { fail, main, parse, pc, readJson, strategiesArg } from './cli.ts';
+import { colorsFor, EXIT, fail, fileArg, isEntry, main, parse, Problems, readJson, strategiesArg, type Command } from './cli.ts';
 
 const HELP = `usage: npm run replay -- FILE [--strategy NAME|all] [--mermaid]
 
 Replay a saved case from shrunk-cases/: print its per-thread timeline, the invariant and the
-witness. --strategy replays the same scenario and schedule under another strategy
-(all: under each, one line per strategy);
+witness. The case must reproduce whole: every recorded step (thread, action, events,
+diagnostics, drain), the schedule, and the violation at its last step with the same witness.
+--strategy replays the same scenario and schedule under another strategy
+(all: under each, one line per strategy; the case's own strategy decides the exit code);
 --mermaid prints a Mermaid sequence diagram instead of the timeline.
 
-exit: 0 reproduced (or, with --strategy, the outcome there was printed), 1 verdict changed,
-      2 bad input, 3 drift (the schedule no longer fits the model)
+exit: 0 reproduced (or, with --strategy NAME, the outcome there was printed), 1 verdict changed,
+      2 bad input, 3 drift (the first step or field that differs from the case)
 `;
 
-main(() => {
-  const { values: v, positionals } = parse({ strategy: { type: 'string' }, mermaid: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, true);
+export const replayCaseCommand: Command = (argv, io) => {
+  const { values: v, positionals } = parse(argv, { strategy: { type: 'string' }, mermaid: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, true);
   if (v.help) {
-    process.stdout.write(HELP);
-    return 0;
+    io.stdout.write(HELP);
+    return EXIT.ok;
   }
-  if (positionals.length !== 1) fail(`replay takes exactly one case file (got ${positionals.length})`);
-  const file = positionals[0];
+  const p = new Problems();
+  if (positionals.length !== 1) p.add(`replay takes exactly one case file (got ${positionals.length})`);
+  const file = positionals.length === 1 ? p.take(() => fileArg('case file', positionals[0]), undefined) : undefined;
+  const strategy =
+    v.strategy === undefined || v.strategy === 'all'
+      ? v.strategy
+      : p.take(() => {
+          const s = strategiesArg(v.strategy);
+          return s.length === 1 ? s[0] : fail(`--strategy: give one strategy or 'all' (got ${s.length})`);
+        }, undefined);
+  if (v.strategy === 'all' && v.mermaid) p.add('--mermaid draws one replay: give --strategy NAME or none');
+  p.check();
+  if (file === undefined) return fail('replay takes exactly one case file');
+
   const loaded = parseCase(readJson(file));
-  if (!loaded.ok) return fail(`${file}: ${loaded.error}`);
+  if (!loaded.ok) return fail(...loaded.errors.map((e) => `${file}: ${e}`));
   const c = loaded.value;
-  if (v.strategy === 'all') {
-    // The same scenario and schedule under every strategy, one line each.
-    for (const name of STRATEGY_NAMES) process.stdout.write(replayUnderLine(name, c.expect.invariant, replayCase(c, name), pc));
-    return 0;
+  const pc = colorsFor(io);
+  const own = c.scenario.strategy;
+
+  if (strategy === 'all') {
+    // The same scenario and schedule under every strategy, one line each; the case's own strategy is replayed in full.
+    const mine = replayCase(c);
+    if (mine.kind === 'invalid') return fail(`${file}: ${mine.error}`);
+    for (const name of STRATEGY_NAMES) io.stdout.write(replayUnderLine(name, c.expect.invariant, name === own ? mine : replayCase(c, name), pc));
+    if (mine.kind === 'drift') {
+      io.stderr.write(driftLine(file, mine));
+      return EXIT.drift;
+    }
+    return mine.kind === 'reproduced' ? EXIT.ok : EXIT.violated;
   }
-  const other = v.strategy ? strategiesArg(v.strategy)[0] : undefined;
+  const other = strategy !== undefined && strategy !== own ? strategy : undefined;
   const out = replayCase(c, other);
   if (out.kind === 'invalid') return fail(`${file}: ${out.error}`);
   if (out.kind === 'drift') {
-    process.stderr.write(driftLine(file, out));
-    return 3;
+    io.stderr.write(driftLine(file, out));
+    return EXIT.drift;
   }
   // With --mermaid, stdout is only the diagram (pipe it to a renderer); the summary goes to stderr.
-  (v.mermaid ? process.stderr : process.stdout).write(replaySummary(file, c, other, out, pc));
-  process.stdout.write(`${v.mermaid ? mermaid(out.trace) : timeline(out.trace, { pc })}\n`);
-  return out.kind === 'reproduced' || other ? 0 : 1;
-});
+  (v.mermaid ? io.stderr : io.stdout).write(replaySummary(file, c, other, out, pc));
+  io.stdout.write(`${v.mermaid ? mermaid(out.trace) : timeline(out.trace, { pc })}\n`);
+  return out.kind === 'reproduced' || other ? EXIT.ok : EXIT.violated;
+};
+
+if (isEntry(import.meta.url)) main(replayCaseCommand);

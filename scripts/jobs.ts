@@ -1,0 +1,175 @@
+/**
+ * The long searches of `check` and `compare`, cut into units and run in a worker thread, so that
+ * the main thread stays free to react to SIGINT while the engine computes (engine/ is
+ * synchronous: a signal handler in the same thread would only run once the whole search is over).
+ *
+ * A unit is one strategy (random `check`, `compare`) or one strategy × invariant (`check
+ * --exhaustive`). The worker posts each unit's results as soon as it is done; on SIGINT the main
+ * thread stops the worker and keeps the units completed so far. The main thread does all the
+ * writing (saving cases, printing), so a stop never cuts a write short.
+ */
+import { Worker } from 'node:worker_threads';
+import { families as allFamilies } from '../checks/families.ts';
+import type { ScenarioTemplate } from '../engine/arbitraries.ts';
+import { check, type CheckProgress, type Checked } from '../engine/check.ts';
+import { compare, type Cell } from '../engine/compare.ts';
+
+export interface CheckJob {
+  readonly kind: 'check';
+  readonly templates: readonly ScenarioTemplate[];
+  readonly invariants: readonly string[];
+  readonly seed: number;
+  readonly runs: number;
+  readonly timeLimitMs?: number;
+  readonly exhaustive: boolean;
+  readonly depth: number;
+}
+
+export interface CompareJob {
+  readonly kind: 'compare';
+  readonly strategies: readonly string[];
+  readonly invariants: readonly string[];
+  /** Family ids of checks/families.ts. */
+  readonly families: readonly string[];
+  readonly seed: number;
+  readonly runs: number;
+}
+
+export type Job = CheckJob | CompareJob;
+
+export type JobProgress = CheckProgress | { readonly engine: 'compare'; readonly strategy: string; readonly family: string };
+
+/**
+ * What one unit found: `check` results without files (the main thread saves) and, for the random
+ * engine, the most runs its progress reported (a lower bound on the runs generated, to the
+ * hundred: a result only carries the exact count when its invariant held), or `compare` cells.
+ */
+export type UnitResult =
+  | { readonly kind: 'check'; readonly checked: readonly Checked[]; readonly runsSeen: number }
+  | { readonly kind: 'compare'; readonly cells: readonly Cell[] };
+
+export interface Unit {
+  /** `skip-all-end`, or `skip-all-end × StartEndPaired` for an exhaustive unit. */
+  readonly label: string;
+  readonly run: (onProgress?: (p: JobProgress) => void) => UnitResult;
+}
+
+export const unitsOf = (job: Job): Unit[] => {
+  if (job.kind === 'compare') {
+    const fams = allFamilies.filter((f) => job.families.includes(f.id));
+    return job.strategies.map((strategy) => ({
+      label: strategy,
+      run: (onProgress) => ({
+        kind: 'compare',
+        cells: compare([strategy], job.invariants, fams, { seed: job.seed, runs: job.runs, ...(onProgress ? { onFamily: (s, family) => onProgress({ engine: 'compare', strategy: s, family }) } : {}) }),
+      }),
+    }));
+  }
+  const base = { seed: job.seed, runs: job.runs, exhaustive: job.exhaustive, depth: job.depth, ...(job.timeLimitMs ? { timeLimitMs: job.timeLimitMs } : {}) };
+  const unit = (t: ScenarioTemplate, invariants: readonly string[], label: string): Unit => ({
+    label,
+    run: (onProgress) => {
+      let runsSeen = 0;
+      const checked = check([t], {
+        ...base,
+        invariants,
+        onProgress: (p) => {
+          if (p.engine === 'random') runsSeen = Math.max(runsSeen, p.runs);
+          onProgress?.(p);
+        },
+      });
+      return { kind: 'check', checked, runsSeen };
+    },
+  });
+  return job.exhaustive
+    ? job.templates.flatMap((t) => job.invariants.map((i) => unit(t, [i], `${t.strategy} × ${i}`)))
+    : job.templates.map((t) => unit(t, job.invariants, t.strategy));
+};
+
+export interface JobRun {
+  /** The completed units' results, in unit order. */
+  readonly results: readonly UnitResult[];
+  readonly labels: readonly string[];
+  readonly total: number;
+  readonly interrupted: boolean;
+}
+
+export interface JobOptions {
+  /** Each unit's results as they arrive (in order); may write (save cases, clear a progress line). */
+  readonly onUnit?: (r: UnitResult, index: number) => void;
+  readonly onProgress?: (p: JobProgress) => void;
+  /** Aborting stops the job: the worker is terminated, the completed units are kept. */
+  readonly signal?: AbortSignal;
+  /** In this thread (tests): the signal is then noticed between units only. */
+  readonly inline?: boolean;
+}
+
+type FromWorker = { type: 'progress'; progress: JobProgress } | { type: 'unit'; index: number; result: UnitResult } | { type: 'done' };
+
+/** The worker's entry loads TypeScript through tsx, as the scripts themselves are run; null if tsx is not installed. */
+const tsxApi = ((): string | null => {
+  try {
+    return import.meta.resolve('tsx/esm/api');
+  } catch {
+    return null;
+  }
+})();
+
+const startWorker = (api: string, data: unknown): Worker => {
+  const entry = new URL('./job-worker.ts', import.meta.url).href;
+  const boot = `import(${JSON.stringify(api)}).then(({ tsImport }) => tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}));`;
+  return new Worker(boot, { eval: true, workerData: data });
+};
+
+const runInline = async (job: Job, o: JobOptions): Promise<JobRun> => {
+  const units = unitsOf(job);
+  const results: UnitResult[] = [];
+  const labels: string[] = [];
+  for (const [i, u] of units.entries()) {
+    await new Promise((r) => setImmediate(r)); // let a signal handler run between units
+    if (o.signal?.aborted) return { results, labels, total: units.length, interrupted: true };
+    const r = u.run(o.onProgress);
+    results.push(r);
+    labels.push(u.label);
+    o.onUnit?.(r, i);
+  }
+  return { results, labels, total: units.length, interrupted: false };
+};
+
+export const runJob = (job: Job, o: JobOptions = {}): Promise<JobRun> => {
+  if (o.inline || tsxApi === null) return runInline(job, o);
+  const units = unitsOf(job);
+  const results: UnitResult[] = [];
+  const labels: string[] = [];
+  const total = units.length;
+  if (o.signal?.aborted) return Promise.resolve({ results, labels, total, interrupted: true });
+  return new Promise<JobRun>((resolve, reject) => {
+    const worker = startWorker(tsxApi, { job, progress: o.onProgress !== undefined });
+    let settled = false;
+    const settle = (f: () => void) => {
+      if (settled) return;
+      settled = true;
+      o.signal?.removeEventListener('abort', onAbort);
+      worker.removeAllListeners('message');
+      void worker.terminate();
+      f();
+    };
+    const onAbort = () => settle(() => resolve({ results, labels, total, interrupted: true }));
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    worker.on('message', (m: FromWorker) => {
+      if (settled) return;
+      try {
+        if (m.type === 'progress') o.onProgress?.(m.progress);
+        else if (m.type === 'unit') {
+          results.push(m.result);
+          labels.push(units[m.index].label);
+          o.onUnit?.(m.result, m.index);
+        } else settle(() => resolve({ results, labels, total, interrupted: false }));
+      } catch (e) {
+        settle(() => reject(e));
+      }
+    });
+    worker.on('error', (e) => settle(() => reject(e)));
+    worker.on('exit', (code) => settle(() => reject(new Error(`the engine's worker thread stopped (exit code ${code}) before finishing`))));
+  });
+};
