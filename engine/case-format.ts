@@ -8,6 +8,8 @@ import { DEFAULT_KNOBS, DRAIN_BOUND, GENERIC_KNOB_NAMES, INVARIANT_NAMES, REAPER
 import type { ScenarioTemplate } from './arbitraries.ts';
 import type { Counterexample } from './result.ts';
 
+import { driverFileSchema, driverFilesProblems, driversUsed, parseDriverFile, type DriverFile } from './driver-format.ts';
+
 export const CASE_FORMAT = 'mmu-notifier-checker/case@1';
 
 const range = z.strictObject({ start: z.number().int(), end: z.number().int() });
@@ -87,6 +89,8 @@ export const caseSchema = z.strictObject({
   shrink: z
     .strictObject({ fromSteps: z.number().int().min(0), toSteps: z.number().int().min(0), contextSwitches: z.number().int().min(0), fromContextSwitches: z.number().int().min(0).optional() })
     .optional(),
+  /** Every driver the scenario uses that is not a preset, whole (engine/driver-format.ts). */
+  drivers: z.array(driverFileSchema).optional(),
 });
 
 export type SavedCase = z.infer<typeof caseSchema>;
@@ -186,6 +190,14 @@ export const parseCase = (data: unknown): Loaded => {
     const near = closest(inv, INVARIANT_NAMES);
     errors.push(`expect.invariant: unknown ${shown(inv)}${near ? ` (did you mean '${near}'?)` : ''} (valid: ${INVARIANT_NAMES.join(', ')})`);
   }
+  // Embedded drivers: the schema checks their shape; their programs and names are checked here.
+  if (r.success && r.data.drivers) {
+    r.data.drivers.forEach((d, k) => {
+      const dr = parseDriverFile(d);
+      if (!dr.ok) errors.push(...dr.problems.map((e) => `drivers[${k}].${e}`));
+    });
+    errors.push(...driverFilesProblems(r.data.drivers).map((e) => `drivers.${e}`));
+  }
   if (!r.success || errors.length) return failed(errors);
   return { ok: true, value: r.data };
 };
@@ -201,8 +213,9 @@ export const parseScenarioTemplate = (data: unknown): Loaded<Omit<ScenarioTempla
 export const SCENARIO_KNOB_NAMES: readonly string[] = Object.keys(knobShape);
 export const NOTIFIER_FIELD_NAMES: readonly string[] = ['name', 'driver', 'address', 'interval', ...GENERIC_KNOB_NAMES];
 
-export const toCase = (cx: Counterexample): SavedCase => {
+export const toCase = (cx: Counterexample, drivers: readonly DriverFile[] = []): SavedCase => {
   const p = cx.provenance;
+  const used = driversUsed(cx.scenario, drivers);
   return {
     format: CASE_FORMAT,
     scenario: cx.scenario as SavedCase['scenario'],
@@ -218,5 +231,6 @@ export const toCase = (cx: Counterexample): SavedCase => {
     // The file's key order predates the union: seed, path, runs, foundWith.
     provenance: p.foundWith === 'random' ? { seed: p.seed, path: p.path, runs: p.runs, foundWith: 'random' } : { foundWith: 'exhaustive' },
     shrink: { fromSteps: cx.fromSteps, toSteps: cx.steps, contextSwitches: cx.contextSwitches, fromContextSwitches: cx.fromSwitches },
+    ...(used.length ? { drivers: used } : {}),
   };
 };

@@ -10,7 +10,8 @@ import { DEFAULT_DEPTH, runnable, type Checked } from '../engine/check.ts';
 import { checkJson, checkText, progressLine } from '../report/check.ts';
 import { resolve } from '../model/index.ts';
 import { escapeText } from '../report/escape.ts';
-import { colorsFor, EXIT, fail, within, fileArg, intArg, invariantsArg, isEntry, LIMITS, listArg, main, notifiersArg, parse, Problems, reaperArg, readJson, seedArg, strategiesArg, type Command } from './cli.ts';
+import { catalogueWith } from '../engine/driver-format.ts';
+import { colorsFor, driversArg, EXIT, fail, within, fileArg, intArg, invariantsArg, isEntry, LIMITS, listArg, main, notifiersArg, parse, Problems, reaperArg, readJson, seedArg, strategiesArg, type Command } from './cli.ts';
 import { runJob } from './jobs.ts';
 
 const DEFAULT_NOTIFIERS = 'kvm,odp-4.20';
@@ -31,7 +32,10 @@ Explore the mmu_notifier model and report, per strategy and invariant, whether i
   --exhaustive             breadth-first search of every interleaving instead
   --depth D                bound for --exhaustive (default ${DEFAULT_DEPTH}, at most ${LIMITS.depth})
   --json                   one JSON object on stdout
-  --save                   write each counterexample under shrunk-cases/
+  --save                   write each counterexample under shrunk-cases/ (with every
+                           driver file it uses, so it replays anywhere)
+  --driver FILE.json       a driver definition (repeatable); name it in --notifiers or the
+                           scenario (npm run driver -- show kvm prints a preset in this format)
 
 Ctrl-C stops the search and prints the results of the strategies that finished (exit 130).
 
@@ -58,6 +62,7 @@ export const checkCommand: Command = async (argv, io) => {
     depth: { type: 'string' },
     json: { type: 'boolean' },
     save: { type: 'boolean' },
+    driver: { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h' },
   });
   if (v.help) {
@@ -66,6 +71,8 @@ export const checkCommand: Command = async (argv, io) => {
   }
   // Every problem with the arguments is reported at once, one line each.
   const p = new Problems();
+  const drivers = p.take(() => driversArg(v.driver), []);
+  const catalogue = catalogueWith(drivers);
   let templates: ScenarioTemplate[] = [];
   let scenarioFile: string | undefined;
   let reaper: string | undefined;
@@ -86,7 +93,7 @@ export const checkCommand: Command = async (argv, io) => {
     scenarioFile = file;
     if (sc) templates = strategies.map((strategy) => ({ ...sc, strategy }));
   } else {
-    const notifiers = p.take(() => notifiersArg(v.notifiers ?? DEFAULT_NOTIFIERS), []);
+    const notifiers = p.take(() => notifiersArg(v.notifiers ?? DEFAULT_NOTIFIERS, drivers.map((d) => d.driver)), []);
     notifiersText = notifiers.length ? listArg('--notifiers', v.notifiers ?? DEFAULT_NOTIFIERS).join(',') : DEFAULT_NOTIFIERS;
     const era = p.take(() => reaperArg(v.reaper), 'nonblock-per-vma');
     reaper = era;
@@ -104,7 +111,7 @@ export const checkCommand: Command = async (argv, io) => {
   // A strategy named on the command line must accept the notifiers; the default "all" skips
   // the ones that cannot run them (e.g. core-counter with a preset that has no interval form).
   const explicit = v.strategy !== undefined || (scenarioFile !== undefined && templates.length === 1);
-  const { ok, errors } = runnable(templates);
+  const { ok, errors } = runnable(templates, catalogue);
   const where = (e: string) => (scenarioFile !== undefined ? `${scenarioFile}: ${e}` : e);
   const distinct = [...new Set(errors)].map(where);
   if (errors.length && explicit) fail(...distinct);
@@ -118,7 +125,7 @@ export const checkCommand: Command = async (argv, io) => {
   if (v.exhaustive)
     for (const t of ok) {
       if (t.threads) continue;
-      const r = resolve({ ...t, threads: threadsFor(t) });
+      const r = resolve({ ...t, threads: threadsFor(t, catalogue) }, catalogue);
       if (!r.ok) fail(where(`--exhaustive without fixed threads explores all of ${threadsFor(t).join(',')} at once, which cannot run (${r.error}); give the threads with --threads${scenarioFile !== undefined ? ' or in the scenario file' : ''}`));
     }
   if (errors.length && !v.json) io.stderr.write(`skipped ${errors.length} strategies that cannot run these notifiers (${escapeText(distinct[0])})\n`);
@@ -129,7 +136,7 @@ export const checkCommand: Command = async (argv, io) => {
   const checked: Checked[] = [];
   const runsSeen: Record<string, number> = {};
   const run = await runJob(
-    { kind: 'check', templates: ok, invariants, seed, runs, exhaustive: v.exhaustive === true, depth, ...(timeLimit ? { timeLimitMs: timeLimit * 1000 } : {}) },
+    { kind: 'check', templates: ok, invariants, seed, runs, exhaustive: v.exhaustive === true, depth, drivers, ...(timeLimit ? { timeLimitMs: timeLimit * 1000 } : {}) },
     {
       signal: io.signal,
       inline: io.inline,
@@ -139,7 +146,7 @@ export const checkCommand: Command = async (argv, io) => {
         for (const c of r.checked) {
           runsSeen[c.strategy] = Math.max(runsSeen[c.strategy] ?? 0, r.runsSeen);
           const cx = c.result.counterexample;
-          checked.push({ ...c, file: cx && v.save ? saveCase('shrunk-cases', toCase(cx)).file : null });
+          checked.push({ ...c, file: cx && v.save ? saveCase('shrunk-cases', toCase(cx, drivers)).file : null });
         }
         if (tty) io.stderr.write('\r\x1b[K');
       },

@@ -11,6 +11,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import picocolors from 'picocolors';
+import { driverFilesProblems, parseDriverFile, type DriverFile } from '../engine/driver-format.ts';
 import { closest } from '../engine/case-format.ts';
 import { readTextFile, SaveError } from '../engine/cases.ts';
 import { DRIVER_NAMES, INVARIANT_NAMES, REAPER_ERAS, STRATEGY_NAMES, type NotifierSpec, type ReaperEra } from '../model/index.ts';
@@ -199,7 +200,7 @@ export const reaperArg = (v: string | undefined): ReaperEra => {
 };
 
 /** `[NAME=]DRIVER[@ADDR],...`: names default to A, B, C…; addresses to 256, 512, … */
-export const notifiersArg = (v: string): NotifierSpec[] => {
+export const notifiersArg = (v: string, extraDrivers: readonly string[] = []): NotifierSpec[] => {
   const p = new Problems();
   const out: NotifierSpec[] = [];
   for (const [i, item] of listArg('--notifiers', v).entries()) {
@@ -209,7 +210,7 @@ export const notifiersArg = (v: string): NotifierSpec[] => {
       continue;
     }
     const [, name, driver, addr] = m;
-    p.take(() => checkNames('driver', [driver], DRIVER_NAMES), undefined);
+    p.take(() => checkNames('driver', [driver], [...DRIVER_NAMES, ...extraDrivers]), undefined);
     out.push({ name: name ?? (i < 26 ? String.fromCharCode(65 + i) : `N${i}`), driver, address: addr ? Number(addr) : 256 * (i + 1) });
   }
   p.check();
@@ -252,4 +253,22 @@ export const readJson = (file: string): unknown => {
   } catch (e) {
     return fail(`${file}: not valid JSON (${(e instanceof Error ? e.message : String(e)).split('\n')[0]})`);
   }
+};
+
+/** `--driver FILE` (repeatable): each file read and validated, every problem listed with its file and path. */
+export const driversArg = (files: readonly string[] | undefined): DriverFile[] => {
+  const p = new Problems();
+  const out: DriverFile[] = [];
+  for (const f of files ?? []) {
+    const file = p.take(() => fileArg('--driver', f), undefined);
+    if (file === undefined) continue;
+    const data = p.take(() => readJson(file), undefined);
+    if (data === undefined) continue;
+    const r = parseDriverFile(data);
+    if (r.ok) out.push(r.value);
+    else for (const e of r.problems) p.add(`${file}: ${e}`);
+  }
+  for (const e of driverFilesProblems(out)) p.add(`--driver: ${e}`);
+  p.check();
+  return out;
 };

@@ -13,6 +13,7 @@ import { families as allFamilies } from '../checks/families.ts';
 import type { ScenarioTemplate } from '../engine/arbitraries.ts';
 import { check, type CheckProgress, type Checked } from '../engine/check.ts';
 import { compare, type Cell } from '../engine/compare.ts';
+import { catalogueWith, type DriverFile } from '../engine/driver-format.ts';
 
 export interface CheckJob {
   readonly kind: 'check';
@@ -23,6 +24,8 @@ export interface CheckJob {
   readonly timeLimitMs?: number;
   readonly exhaustive: boolean;
   readonly depth: number;
+  /** Driver files (--driver): plain data, so they cross into the worker; the catalogue is built there. */
+  readonly drivers?: readonly DriverFile[];
 }
 
 export interface CompareJob {
@@ -65,7 +68,7 @@ export const unitsOf = (job: Job): Unit[] => {
       }),
     }));
   }
-  const base = { seed: job.seed, runs: job.runs, exhaustive: job.exhaustive, depth: job.depth, ...(job.timeLimitMs ? { timeLimitMs: job.timeLimitMs } : {}) };
+  const base = { seed: job.seed, runs: job.runs, exhaustive: job.exhaustive, depth: job.depth, catalogue: catalogueWith(job.drivers ?? []), ...(job.timeLimitMs ? { timeLimitMs: job.timeLimitMs } : {}) };
   const unit = (t: ScenarioTemplate, invariants: readonly string[], label: string): Unit => ({
     label,
     run: (onProgress) => {

@@ -7,6 +7,7 @@
  */
 import { parseCase } from '../engine/case-format.ts';
 import { replayCase } from '../engine/cases.ts';
+import { catalogueWith } from '../engine/driver-format.ts';
 import { STRATEGY_NAMES } from '../model/index.ts';
 import { mermaid } from '../report/mermaid.ts';
 import { driftLine, replaySummary, replayUnderLine } from '../report/replay.ts';
@@ -49,14 +50,16 @@ export const replayCaseCommand: Command = (argv, io) => {
   const loaded = parseCase(readJson(file));
   if (!loaded.ok) return fail(...loaded.errors.map((e) => `${file}: ${e}`));
   const c = loaded.value;
+  // A case embeds the drivers it uses that are not presets: it replays with the stock tool.
+  const catalogue = catalogueWith(c.drivers ?? []);
   const pc = colorsFor(io);
   const own = c.scenario.strategy;
 
   if (strategy === 'all') {
     // The same scenario and schedule under every strategy, one line each; the case's own strategy is replayed in full.
-    const mine = replayCase(c);
+    const mine = replayCase(c, undefined, catalogue);
     if (mine.kind === 'invalid') return fail(`${file}: ${mine.error}`);
-    for (const name of STRATEGY_NAMES) io.stdout.write(replayUnderLine(name, c.expect.invariant, name === own ? mine : replayCase(c, name), pc));
+    for (const name of STRATEGY_NAMES) io.stdout.write(replayUnderLine(name, c.expect.invariant, name === own ? mine : replayCase(c, name, catalogue), pc));
     if (mine.kind === 'drift') {
       io.stderr.write(driftLine(file, mine));
       return EXIT.drift;
@@ -64,7 +67,7 @@ export const replayCaseCommand: Command = (argv, io) => {
     return mine.kind === 'reproduced' ? EXIT.ok : EXIT.violated;
   }
   const other = strategy !== undefined && strategy !== own ? strategy : undefined;
-  const out = replayCase(c, other);
+  const out = replayCase(c, other, catalogue);
   if (out.kind === 'invalid') return fail(`${file}: ${out.error}`);
   if (out.kind === 'drift') {
     io.stderr.write(driftLine(file, out));

@@ -1,0 +1,191 @@
+/**
+ * Drivers as data (docs/design.md §3.4): the JSON form of a DriverDef, `mmu-notifier-checker/
+ * driver@1`, in the same micro-language as the presets (model/program.ts). A file is validated
+ * strictly — unknown keys, unknown instructions, labels, locks and counters a program names but
+ * the driver does not declare — and every problem is reported with its path.
+ */
+import { z } from 'zod';
+import { BUILTIN, program, type Catalogue, type DriverDef, type Instr, type Program, type Scenario } from '../model/index.ts';
+
+export const DRIVER_FORMAT = 'mmu-notifier-checker/driver@1';
+
+type CondJson = z.infer<typeof condBase> | { is: 'not'; cond: CondJson } | { is: 'any'; conds: CondJson[] };
+const condBase = z.discriminatedUnion('is', [
+  z.strictObject({ is: z.literal('nonblockable') }),
+  z.strictObject({ is: z.literal('intersects') }),
+  z.strictObject({ is: z.literal('nonzero'), counter: z.string() }),
+  z.strictObject({ is: z.literal('changed'), counter: z.string(), since: z.string() }),
+]);
+const cond: z.ZodType<CondJson> = z.lazy(() =>
+  z.union([condBase, z.strictObject({ is: z.literal('not'), cond }), z.strictObject({ is: z.literal('any'), conds: z.array(cond).min(1) })]),
+);
+
+const mode = z.enum(['read', 'write']);
+const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a C identifier');
+const instr = z.discriminatedUnion('op', [
+  z.strictObject({ op: z.literal('lock'), lock: name, mode, how: z.enum(['lock', 'trylock', 'nbTrylock']), else: name.optional() }),
+  z.strictObject({ op: z.literal('unlock'), lock: name, mode }),
+  z.strictObject({ op: z.literal('add'), counter: name, delta: z.number().int() }),
+  z.strictObject({ op: z.literal('zap') }),
+  z.strictObject({ op: z.literal('zapAll') }),
+  z.strictObject({ op: z.literal('intervalInsert') }),
+  z.strictObject({ op: z.literal('intervalRemove') }),
+  z.strictObject({ op: z.literal('snapshot'), counter: name, into: name }),
+  z.strictObject({ op: z.literal('gup') }),
+  z.strictObject({ op: z.literal('install') }),
+  z.strictObject({ op: z.literal('setSeq') }),
+  z.strictObject({ op: z.literal('readBegin'), into: name }),
+  z.strictObject({ op: z.literal('readRetry'), since: name, then: name }),
+  z.strictObject({ op: z.literal('alloc') }),
+  z.strictObject({ op: z.literal('waitFence') }),
+  z.strictObject({ op: z.literal('waitZero'), counter: name }),
+  z.strictObject({ op: z.literal('jump'), to: name, if: cond.optional() }),
+  z.strictObject({ op: z.literal('retry'), to: name }),
+  z.strictObject({ op: z.literal('ret'), value: z.number().int() }),
+]);
+/** Instructions interleaved with ':label' strings, as model/program.ts's ProgramSource. */
+const source = z.array(z.union([instr, z.string().regex(/^:[A-Za-z_][A-Za-z0-9_]*$/, "a label ':name'")]));
+
+export const driverFileSchema = z.strictObject({
+  format: z.literal(DRIVER_FORMAT),
+  driver: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, . _ -'),
+  era: z.string(),
+  summary: z.string(),
+  /** Where the behaviour comes from: the kernel file, function and version. */
+  source: z.string(),
+  locks: z.record(name, z.enum(['spinlock', 'mutex', 'rwsem'])),
+  counters: z.record(name, z.strictObject({ balanced: z.boolean() })),
+  hlist: z.strictObject({ invalidate_range_start: source, invalidate_range_end: source.nullable(), release: source.optional(), fault: source.nullable() }).nullable(),
+  interval: z.strictObject({ invalidate: source, fault: source.nullable() }).nullable(),
+  combined: z.strictObject({ invalidate: source, fault: source.nullable() }).optional(),
+  ioctl: source.nullable(),
+  pinsPages: z.boolean().optional(),
+});
+
+export type DriverFile = z.infer<typeof driverFileSchema>;
+type Source = z.infer<typeof source>;
+
+/** Every problem with its path: `hlist.invalidate_range_start[3].lock: unknown lock 'mmu'`. */
+export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problems: readonly string[] };
+
+const where = (path: readonly PropertyKey[]): string =>
+  path.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), '') || '(top level)';
+
+/** Locks, counters and labels a program names must exist. */
+const checkProgram = (f: DriverFile, at: string, src: Source, problems: string[]): void => {
+  const labels = new Set(src.filter((x): x is string => typeof x === 'string').map((x) => x.slice(1)));
+  const conds = (c: CondJson, p: string): void => {
+    if (c.is === 'nonzero' || c.is === 'changed') if (!Object.hasOwn(f.counters, c.counter)) problems.push(`${p}.counter: unknown counter '${c.counter}' (declared: ${Object.keys(f.counters).join(', ') || 'none'})`);
+    if (c.is === 'not') conds(c.cond, `${p}.cond`);
+    if (c.is === 'any') c.conds.forEach((x, k) => conds(x, `${p}.conds[${k}]`));
+  };
+  src.forEach((i, k) => {
+    if (typeof i === 'string') return;
+    const p = `${at}[${k}]`;
+    const target = i.op === 'jump' || i.op === 'retry' ? i.to : i.op === 'readRetry' ? i.then : i.op === 'lock' ? i.else : undefined;
+    if (target !== undefined && !labels.has(target)) problems.push(`${p}: no label ':${target}' in this program`);
+    if ((i.op === 'lock' || i.op === 'unlock') && !Object.hasOwn(f.locks, i.lock)) problems.push(`${p}.lock: unknown lock '${i.lock}' (declared: ${Object.keys(f.locks).join(', ') || 'none'})`);
+    if (i.op === 'lock' && i.how !== 'lock' && i.else === undefined) problems.push(`${p}.else: a ${i.how} needs the label to go to when the lock is busy`);
+    if ((i.op === 'add' || i.op === 'snapshot' || i.op === 'waitZero') && !Object.hasOwn(f.counters, i.counter)) problems.push(`${p}.counter: unknown counter '${i.counter}' (declared: ${Object.keys(f.counters).join(', ') || 'none'})`);
+    if (i.op === 'jump' && i.if) conds(i.if, `${p}.if`);
+  });
+};
+
+const programs = (f: DriverFile): [string, Source][] => {
+  const all: [string, Source | null | undefined][] = [
+    ['hlist.invalidate_range_start', f.hlist?.invalidate_range_start],
+    ['hlist.invalidate_range_end', f.hlist?.invalidate_range_end],
+    ['hlist.release', f.hlist?.release],
+    ['hlist.fault', f.hlist?.fault],
+    ['interval.invalidate', f.interval?.invalidate],
+    ['interval.fault', f.interval?.fault],
+    ['combined.invalidate', f.combined?.invalidate],
+    ['combined.fault', f.combined?.fault],
+    ['ioctl', f.ioctl],
+  ];
+  return all.filter((x): x is [string, Source] => x[1] !== null && x[1] !== undefined);
+};
+
+/** Validate a parsed JSON value as a driver file; every problem is listed. */
+export const parseDriverFile = (data: unknown): Parsed<DriverFile> => {
+  const r = driverFileSchema.safeParse(data);
+  if (!r.success) return { ok: false, problems: r.error.issues.map((i) => `${where(i.path)}: ${i.message}`) };
+  const problems: string[] = [];
+  if (!r.data.hlist && !r.data.interval) problems.push('hlist, interval: a driver needs a classic (hlist) or an interval form');
+  if (r.data.combined && !r.data.hlist) problems.push('combined: a combined per-fault interval notifier needs the classic (hlist) form beside it');
+  for (const [at, src] of programs(r.data)) checkProgram(r.data, at, src, problems);
+  return problems.length ? { ok: false, problems } : { ok: true, value: r.data };
+};
+
+const compile = (src: Source): Program => program(src as readonly (Instr | `:${string}`)[]);
+
+/** The model's definition of a validated driver file. */
+export const toDriverDef = (f: DriverFile): DriverDef => ({
+  driver: f.driver,
+  era: f.era,
+  domainRef: f.source,
+  summary: f.summary,
+  locks: f.locks,
+  counters: f.counters,
+  hlist: f.hlist && {
+    invalidate_range_start: compile(f.hlist.invalidate_range_start),
+    invalidate_range_end: f.hlist.invalidate_range_end && compile(f.hlist.invalidate_range_end),
+    ...(f.hlist.release ? { release: compile(f.hlist.release) } : {}),
+    fault: f.hlist.fault && compile(f.hlist.fault),
+  },
+  interval: f.interval && { invalidate: compile(f.interval.invalidate), fault: f.interval.fault && compile(f.interval.fault) },
+  ...(f.combined ? { combined: { invalidate: compile(f.combined.invalidate), fault: f.combined.fault && compile(f.combined.fault) } } : {}),
+  ioctl: f.ioctl && compile(f.ioctl),
+  ...(f.pinsPages ? { pinsPages: true } : {}),
+});
+
+/** A compiled program back to its source: each label before the instruction it names. */
+const decompile = (p: Program): Source => {
+  const at = new Map<number, string[]>();
+  for (const [l, i] of Object.entries(p.labels)) at.set(i, [...(at.get(i) ?? []), `:${l}`]);
+  const out: Source = [];
+  p.code.forEach((i, k) => out.push(...(at.get(k) ?? []), i as Source[number]));
+  out.push(...(at.get(p.code.length) ?? []));
+  return out;
+};
+
+/** Any definition (a preset) in the file format: the usual way to start a driver of one's own. */
+export const fromDriverDef = (d: DriverDef): DriverFile => ({
+  format: DRIVER_FORMAT,
+  driver: d.driver,
+  era: d.era,
+  summary: d.summary,
+  source: d.domainRef,
+  locks: { ...d.locks },
+  counters: Object.fromEntries(Object.entries(d.counters).map(([k, v]) => [k, { balanced: v.balanced }])),
+  hlist: d.hlist && {
+    invalidate_range_start: decompile(d.hlist.invalidate_range_start),
+    invalidate_range_end: d.hlist.invalidate_range_end && decompile(d.hlist.invalidate_range_end),
+    ...(d.hlist.release ? { release: decompile(d.hlist.release) } : {}),
+    fault: d.hlist.fault && decompile(d.hlist.fault),
+  },
+  interval: d.interval && { invalidate: decompile(d.interval.invalidate), fault: d.interval.fault && decompile(d.interval.fault) },
+  ...(d.combined ? { combined: { invalidate: decompile(d.combined.invalidate), fault: d.combined.fault && decompile(d.combined.fault) } } : {}),
+  ioctl: d.ioctl && decompile(d.ioctl),
+  ...(d.pinsPages ? { pinsPages: true } : {}),
+});
+
+/** The built-in catalogue plus these drivers (a file may not reuse a preset's name: see driverFilesProblems). */
+export const catalogueWith = (files: readonly DriverFile[]): Catalogue =>
+  files.length === 0 ? BUILTIN : { ...BUILTIN, drivers: { ...BUILTIN.drivers, ...Object.fromEntries(files.map((f) => [f.driver, toDriverDef(f)])) } };
+
+/** Problems with a set of driver files as a whole: a preset's name, or the same name twice. */
+export const driverFilesProblems = (files: readonly DriverFile[]): string[] => {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const f of files) {
+    if (Object.hasOwn(BUILTIN.drivers, f.driver) || f.driver === 'generic') out.push(`driver: '${f.driver}' is a preset's name; give the file's driver a name of its own`);
+    else if (seen.has(f.driver)) out.push(`driver: '${f.driver}' is defined twice`);
+    seen.add(f.driver);
+  }
+  return out;
+};
+
+/** The driver files a scenario uses (a saved case embeds them, so the stock tool can replay it). */
+export const driversUsed = (scenario: Pick<Scenario, 'notifiers'>, files: readonly DriverFile[]): DriverFile[] =>
+  files.filter((f) => scenario.notifiers.some((n) => n.driver === f.driver));
