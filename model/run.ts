@@ -38,8 +38,8 @@ export interface RunOptions {
   readonly drainBound?: number;
   /** Record action labels, events and diagnostics in the trace (default true); a search turns it off. */
   readonly record?: boolean;
-  /** Called after every step taken (tests read its facts). */
-  readonly onStep?: (step: Stepped) => void;
+  /** Called after every step taken, with the state before it (tests read its facts; --stats counts it). */
+  readonly onStep?: (step: Stepped, before: ModelState) => void;
   /** Collect the reachability goals (goals.ts) this run reaches into this set. */
   readonly goals?: Set<string>;
 }
@@ -64,8 +64,8 @@ export const runWorld = (world: World, initial: ModelState, schedule: readonly s
       return false;
     }
     if (opts.goals) for (const g of GOALS) if (!opts.goals.has(g.name) && g.reached({ world, before: s, after: r.state, step: r })) opts.goals.add(g.name);
+    opts.onStep?.(r, s);
     s = r.state;
-    opts.onStep?.(r);
     trace.push(
       record
         ? {

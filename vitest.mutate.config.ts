@@ -1,0 +1,19 @@
+import { defineConfig } from 'vitest/config';
+
+// The test selection `npm run mutate` runs against each mutant: the model's unit tests and small
+// scenario checks (seconds), not the expected-verdict matrix; no test here writes shrunk-cases/.
+export default defineConfig({
+  test: {
+    include: [
+      'properties/drivers.test.ts',
+      'properties/reaper-eras.test.ts',
+      'properties/registration.test.ts',
+      'properties/invariants.test.ts',
+      'properties/fidelity.test.ts',
+      'properties/model.test.ts',
+      'properties/strategy-plugin.test.ts',
+      'properties/drivers-as-data.test.ts',
+    ],
+    testTimeout: 60_000,
+  },
+});
