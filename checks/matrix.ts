@@ -3,14 +3,16 @@
  * invariant of the registry is judged on every row: the ones named in `violated` must be found
  * and shrunk to at most the declared length (the longest shrunk counterexample seen over five
  * seeds, in steps: executed schedule plus drain, up to the violating step); every other one must
- * hold over HOLDS_RUNS generated runs. 'unsettled' marks a violation only some seeds find in
- * HOLDS_RUNS runs: it is reported by `npm run compare` but not asserted either way.
+ * hold over HOLDS_RUNS generated runs. A violation that the family's generated thread sets reach
+ * only under some seeds is pinned to the thread set of its counterexample (`{ threads, steps }`):
+ * with those threads fixed, every seed finds it, shrunk to at most `steps`.
  * Families: checks/families.ts. Rows missing for a strategy are combinations it cannot run (a
  * preset without an interval form under core-counter); properties/matrix-check.ts checks that.
  *
  * Regenerate the numbers with the search, then re-read every changed cell: a surprise is a finding.
  */
-export type Expected = number | 'unsettled';
+/** Violated: found from the family's generated thread sets, shrunk to at most this many steps; or pinned to a thread set. */
+export type Expected = number | { readonly threads: readonly string[]; readonly steps: number };
 
 export interface Row {
   readonly strategy: string;
@@ -40,14 +42,14 @@ export const matrix: readonly Row[] = [
   //   contract; 2021 is violated there. Each leaked read hold of the reaper stays leaked
   //   (QuiescentBalanced; long traces: the reaper's ten attempts with their sleeps). Some seeds also
   //   find the wrong count letting an ODP fault map inside another invalidation's window
-  //   (NoStaleSecondaryMapping, unsettled).
+  //   (NoStaleSecondaryMapping, pinned to oom_reaper + madvise + an ODP fault).
   // - reaper-calls-end: the same, plus the caller calls end after a failed start (Jason's NAK).
   // - sorted-undo (A@256 < B@512) undoes A only: pairing holds, but ODP's own leak blocks MR
   //   registration (NoDeadlock).
   // - core-counter: n/a, odp-4.20 has no interval form (odp-5.5 is that).
   { strategy: 'skip-all-end', family: 'ab-pair', violated: { StartEndPaired: 10, QuiescentBalanced: 107, FailableStartHasNoEnd: 5, NoDeadlock: 71, LockOrder: 41, FaultLiveness: 30 } },
-  { strategy: 'call-all-end-2019', family: 'ab-pair', violated: { QuiescentBalanced: 215, NoCounterUnderflow: 14, NonBlockingNeverSleeps: 12, FailableStartHasNoEnd: 5, LockOrder: 41, NoStaleSecondaryMapping: 'unsettled', FaultLiveness: 34 } },
-  { strategy: 'call-all-end-2021', family: 'ab-pair', violated: { NoEndWithoutStart: 10, QuiescentBalanced: 215, NoCounterUnderflow: 14, NonBlockingNeverSleeps: 12, FailableStartHasNoEnd: 5, LockOrder: 41, NoStaleSecondaryMapping: 'unsettled', FaultLiveness: 34 } },
+  { strategy: 'call-all-end-2019', family: 'ab-pair', violated: { QuiescentBalanced: 215, NoCounterUnderflow: 14, NonBlockingNeverSleeps: 12, FailableStartHasNoEnd: 5, LockOrder: 41, NoStaleSecondaryMapping: { threads: ['oom_reaper', 'madvise', 'fault:B'], steps: 53 }, FaultLiveness: 34 } },
+  { strategy: 'call-all-end-2021', family: 'ab-pair', violated: { NoEndWithoutStart: 10, QuiescentBalanced: 215, NoCounterUnderflow: 14, NonBlockingNeverSleeps: 12, FailableStartHasNoEnd: 5, LockOrder: 41, NoStaleSecondaryMapping: { threads: ['oom_reaper', 'madvise', 'fault:B'], steps: 53 }, FaultLiveness: 34 } },
   { strategy: 'reaper-calls-end', family: 'ab-pair', violated: { NoEndWithoutStart: 11, QuiescentBalanced: 224, NoCounterUnderflow: 15, NonBlockingNeverSleeps: 13, FailableStartHasNoEnd: 5, CallerContractAfterFailure: 11, LockOrder: 42, FaultLiveness: 35 } },
   { strategy: 'sorted-undo', family: 'ab-pair', violated: { QuiescentBalanced: 166, FailableStartHasNoEnd: 10, NoDeadlock: 71, LockOrder: 29 } },
 
@@ -72,13 +74,13 @@ export const matrix: readonly Row[] = [
   //   1; §5.1a's remark "hmm is OK" does not hold for the v5.3 code, as suspected [A]). When
   //   another invalidation (madvise, munmap after its downgrade) has the count raised meanwhile, the
   //   double undo hides it and a device fault maps inside that window (NoStaleSecondaryMapping,
-  //   NoUseAfterFree: some seeds); an unregister between a start and its end can leave a device
-  //   fault waiting (NoDeadlock: some seeds).
+  //   NoUseAfterFree: pinned to the thread set that shows it); an unregister between a start and
+  //   its end can leave a device fault waiting (NoDeadlock: pinned likewise).
   // - skip-all-end additionally loses KVM's end.
-  { strategy: 'skip-all-end', family: 'failing-self-undo', violated: { StartEndPaired: 21, QuiescentBalanced: 211, FailableStartHasNoEnd: 13, FaultLiveness: 'unsettled' } },
-  { strategy: 'call-all-end-2019', family: 'failing-self-undo', violated: { QuiescentBalanced: 292, NoCounterUnderflow: 19, FailableStartHasNoEnd: 13, NoDeadlock: 'unsettled', NoStaleSecondaryMapping: 'unsettled', NoUseAfterFree: 'unsettled' } },
-  { strategy: 'call-all-end-2021', family: 'failing-self-undo', violated: { NoEndWithoutStart: 20, QuiescentBalanced: 292, NoCounterUnderflow: 19, FailableStartHasNoEnd: 13, NoDeadlock: 'unsettled', NoStaleSecondaryMapping: 'unsettled', NoUseAfterFree: 'unsettled' } },
-  { strategy: 'reaper-calls-end', family: 'failing-self-undo', violated: { NoEndWithoutStart: 21, QuiescentBalanced: 301, NoCounterUnderflow: 21, FailableStartHasNoEnd: 13, CallerContractAfterFailure: 21, NoDeadlock: 'unsettled', NoStaleSecondaryMapping: 'unsettled', NoUseAfterFree: 'unsettled' } },
+  { strategy: 'skip-all-end', family: 'failing-self-undo', violated: { StartEndPaired: 21, QuiescentBalanced: 211, FailableStartHasNoEnd: 13, FaultLiveness: { threads: ['oom_reaper', 'fault:A', 'register:A'], steps: 55 } } },
+  { strategy: 'call-all-end-2019', family: 'failing-self-undo', violated: { QuiescentBalanced: 292, NoCounterUnderflow: 19, FailableStartHasNoEnd: 13, NoDeadlock: { threads: ['oom_reaper', 'unregister:A', 'fault:B'], steps: 230 }, NoStaleSecondaryMapping: { threads: ['oom_reaper', 'madvise', 'unregister:A', 'fault:B', 'ioctl:B'], steps: 48 }, NoUseAfterFree: { threads: ['oom_reaper', 'madvise', 'unregister:A', 'fault:B', 'ioctl:B'], steps: 57 } } },
+  { strategy: 'call-all-end-2021', family: 'failing-self-undo', violated: { NoEndWithoutStart: 20, QuiescentBalanced: 292, NoCounterUnderflow: 19, FailableStartHasNoEnd: 13, NoDeadlock: { threads: ['oom_reaper', 'unregister:A', 'fault:B'], steps: 230 }, NoStaleSecondaryMapping: { threads: ['oom_reaper', 'madvise', 'unregister:A', 'fault:B', 'ioctl:B'], steps: 48 }, NoUseAfterFree: { threads: ['oom_reaper', 'madvise', 'unregister:A', 'fault:B', 'ioctl:B'], steps: 57 } } },
+  { strategy: 'reaper-calls-end', family: 'failing-self-undo', violated: { NoEndWithoutStart: 21, QuiescentBalanced: 301, NoCounterUnderflow: 21, FailableStartHasNoEnd: 13, CallerContractAfterFailure: 21, NoDeadlock: { threads: ['oom_reaper', 'unregister:A', 'fault:B'], steps: 240 }, NoStaleSecondaryMapping: { threads: ['oom_reaper', 'madvise', 'unregister:A', 'fault:B', 'ioctl:B'], steps: 46 }, NoUseAfterFree: { threads: ['oom_reaper', 'madvise', 'unregister:A', 'fault:B', 'ioctl:B'], steps: 53 } } },
   { strategy: 'sorted-undo', family: 'failing-self-undo', violated: { FailableStartHasNoEnd: 21 } },
 
   // --------------------------------------------------------------------------------------------
@@ -88,12 +90,13 @@ export const matrix: readonly Row[] = [
   // then frees pages the device maps (NoStaleSecondaryMapping, NoUseAfterFree) under every strategy.
   // - the 2019 RFC's promised end balances the count (QuiescentBalanced holds): §5.1a's contract
   //   suits a driver that expects its end; 2021 balances it too but violates NoEndWithoutStart.
-  // - skip-all-end and sorted-undo leave the count raised (sorted-undo: some seeds).
+  // - skip-all-end and sorted-undo leave the count raised (sorted-undo: pinned to a registration
+  //   racing the reaper).
   { strategy: 'skip-all-end', family: 'failing-expects-end', violated: { StartEndPaired: 15, QuiescentBalanced: 43, NonBlockingNeverSleeps: 20, FailableStartHasNoEnd: 8, NoDeadlock: 43, NoStaleSecondaryMapping: 18, NoUseAfterFree: 24, FaultLiveness: 34 } },
   { strategy: 'call-all-end-2019', family: 'failing-expects-end', violated: { NonBlockingNeverSleeps: 20, FailableStartHasNoEnd: 8, NoStaleSecondaryMapping: 18, NoUseAfterFree: 24 } },
   { strategy: 'call-all-end-2021', family: 'failing-expects-end', violated: { NoEndWithoutStart: 15, NonBlockingNeverSleeps: 20, FailableStartHasNoEnd: 8, NoStaleSecondaryMapping: 18, NoUseAfterFree: 24 } },
   { strategy: 'reaper-calls-end', family: 'failing-expects-end', violated: { NoEndWithoutStart: 16, NonBlockingNeverSleeps: 20, FailableStartHasNoEnd: 8, CallerContractAfterFailure: 16, NoStaleSecondaryMapping: 18, NoUseAfterFree: 24 } },
-  { strategy: 'sorted-undo', family: 'failing-expects-end', violated: { QuiescentBalanced: 'unsettled', NonBlockingNeverSleeps: 26, FailableStartHasNoEnd: 'unsettled', NoDeadlock: 'unsettled', NoStaleSecondaryMapping: 19, NoUseAfterFree: 30 } },
+  { strategy: 'sorted-undo', family: 'failing-expects-end', violated: { QuiescentBalanced: { threads: ['oom_reaper', 'munmap', 'register:A', 'ioctl:B'], steps: 41 }, NonBlockingNeverSleeps: 26, FailableStartHasNoEnd: { threads: ['oom_reaper', 'register:A', 'ioctl:B'], steps: 8 }, NoDeadlock: { threads: ['oom_reaper', 'munmap', 'register:A', 'fault:B', 'ioctl:B'], steps: 41 }, NoStaleSecondaryMapping: 19, NoUseAfterFree: 30 } },
 
   // --------------------------------------------------------------------------------------------
   // kvm + amdgpu-4.19: start read-holds amn->lock across the window; command submission
@@ -108,7 +111,7 @@ export const matrix: readonly Row[] = [
   { strategy: 'call-all-end-2019', family: 'lock-across-window', violated: { QuiescentBalanced: 26, NoCounterUnderflow: 14, NonBlockingNeverSleeps: 4, FailableStartHasNoEnd: 9, NoDeadlock: 4, LockOrder: 8, NoStaleSecondaryMapping: 26 } },
   { strategy: 'call-all-end-2021', family: 'lock-across-window', violated: { NoEndWithoutStart: 13, QuiescentBalanced: 26, NoCounterUnderflow: 14, NonBlockingNeverSleeps: 4, FailableStartHasNoEnd: 9, NoDeadlock: 4, LockOrder: 8, NoStaleSecondaryMapping: 26 } },
   { strategy: 'reaper-calls-end', family: 'lock-across-window', violated: { NoEndWithoutStart: 14, QuiescentBalanced: 26, NoCounterUnderflow: 15, NonBlockingNeverSleeps: 4, FailableStartHasNoEnd: 9, CallerContractAfterFailure: 14, NoDeadlock: 4, LockOrder: 8, NoStaleSecondaryMapping: 26 } },
-  { strategy: 'sorted-undo', family: 'lock-across-window', violated: { QuiescentBalanced: 31, NonBlockingNeverSleeps: 9, FailableStartHasNoEnd: 14, NoDeadlock: 9, LockOrder: 13, NoStaleSecondaryMapping: 'unsettled' } },
+  { strategy: 'sorted-undo', family: 'lock-across-window', violated: { QuiescentBalanced: 31, NonBlockingNeverSleeps: 9, FailableStartHasNoEnd: 14, NoDeadlock: 9, LockOrder: 13, NoStaleSecondaryMapping: { threads: ['madvise', 'unregister:A', 'fault:B', 'register:B'], steps: 29 } } },
 
   // --------------------------------------------------------------------------------------------
   // odp-5.5 (interval) + nouveau-5.5 (its classic svmm notifier, which fails every non-blocking
@@ -161,7 +164,7 @@ export const matrix: readonly Row[] = [
   { strategy: 'call-all-end-2019', family: 'reaper-skip-era', violated: { ReaperUsefulProgress: 2, NoStaleSecondaryMapping: 27 } },
   { strategy: 'call-all-end-2021', family: 'reaper-skip-era', violated: { ReaperUsefulProgress: 2, NoStaleSecondaryMapping: 27 } },
   { strategy: 'reaper-calls-end', family: 'reaper-skip-era', violated: { ReaperUsefulProgress: 2, NoStaleSecondaryMapping: 27 } },
-  { strategy: 'sorted-undo', family: 'reaper-skip-era', violated: { ReaperUsefulProgress: 2, NoStaleSecondaryMapping: 'unsettled' } },
+  { strategy: 'sorted-undo', family: 'reaper-skip-era', violated: { ReaperUsefulProgress: 2, NoStaleSecondaryMapping: { threads: ['madvise', 'unregister:A', 'fault:B', 'register:B'], steps: 33 } } },
   { strategy: 'core-counter', family: 'reaper-skip-era', violated: { ReaperUsefulProgress: 2 } },
 
   // --------------------------------------------------------------------------------------------

@@ -42,11 +42,12 @@ export const benchCommand: Command = (argv, io) => {
   for (const row of matrix) {
     const fam = families.find((f) => f.id === row.family)!;
     for (const [inv, want] of Object.entries(row.violated)) {
-      if (want === 'unsettled') continue;
+      // A pinned cell is searched with its thread set fixed.
+      const threads = typeof want === 'object' ? { threads: want.threads } : {};
       const ms: number[] = [];
       const steps: number[] = [];
       for (let k = 0; k < seeds; k++) {
-        const r = search({ ...fam.template, strategy: row.strategy }, inv, { seed: 1000 + k, numRuns: 1000 });
+        const r = search({ ...fam.template, strategy: row.strategy, ...threads }, inv, { seed: 1000 + k, numRuns: 1000 });
         if (r.counterexample) {
           ms.push(r.ms);
           steps.push(r.counterexample.steps);

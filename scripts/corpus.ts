@@ -33,8 +33,9 @@ export const corpusCommand: Command = (argv, io) => {
     const fam = familyById(row.family);
     if (!fam) continue;
     for (const [inv, want] of Object.entries(row.violated)) {
-      if (want === 'unsettled') continue;
-      const r = search({ ...fam.template, strategy: row.strategy }, inv, { seed, numRuns: HOLDS_RUNS });
+      // A pinned cell is searched with its thread set fixed.
+      const threads = typeof want === 'object' ? { threads: want.threads } : {};
+      const r = search({ ...fam.template, strategy: row.strategy, ...threads }, inv, { seed, numRuns: HOLDS_RUNS });
       if (!r.counterexample) {
         io.stderr.write(`not found: ${row.strategy} × ${row.family} × ${inv}\n`);
         continue;
