@@ -33,7 +33,12 @@ export interface CheckOptions {
   readonly onProgress?: (p: CheckProgress) => void;
   /** After each strategy (to clear a progress line). */
   readonly onStrategyDone?: (strategy: string) => void;
+  /** States the final breadth-first pass may visit looking for a shorter counterexample (engine/random.ts `shortest`; 0: off). */
+  readonly shortest?: number;
 }
+
+/** check's default bound for the shortest-counterexample pass: milliseconds on the families' scenarios. */
+export const DEFAULT_SHORTEST = 200_000;
 
 export interface Checked {
   readonly strategy: string;
@@ -67,7 +72,7 @@ export const check = (templates: readonly ScenarioTemplate[], o: CheckOptions): 
       }
     } else {
       const progress = onProgress && ((runs: number, ms: number) => onProgress({ engine: 'random', strategy, runs, of: o.runs, ms }));
-      const opts = { seed: o.seed, numRuns: o.runs, catalogue, ...(o.timeLimitMs ? { timeLimitMs: o.timeLimitMs } : {}), ...(progress ? { onProgress: progress } : {}) };
+      const opts = { seed: o.seed, numRuns: o.runs, catalogue, shortest: o.shortest ?? DEFAULT_SHORTEST, ...(o.timeLimitMs ? { timeLimitMs: o.timeLimitMs } : {}), ...(progress ? { onProgress: progress } : {}) };
       for (const result of searchAll(t, o.invariants, opts)) found.push({ strategy, result });
     }
     o.onStrategyDone?.(strategy);

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { GOAL_NAMES, invariantByName, type Catalogue } from '../model/index.ts';
 import { candidateArb, type Candidate, type ScenarioTemplate } from './arbitraries.ts';
 import { contextSwitches, judge, runCandidate, type Judged } from './judge.ts';
+import { exhaustive } from './exhaustive.ts';
 import { minimize } from './minimize.ts';
 import type { SearchResult } from './result.ts';
 
@@ -18,6 +19,12 @@ export interface SearchOptions {
   /** Called every 100 generated runs (for a progress line on a terminal). */
   readonly onProgress?: (runs: number, ms: number) => void;
   readonly catalogue?: Catalogue;
+  /**
+   * After shrinking, a breadth-first search over the counterexample's thread set, bounded by its
+   * length and this many states, looks for a shorter one (shrinking alone can stop above the
+   * shortest). Off when absent.
+   */
+  readonly shortest?: number;
 }
 
 export const search = (t: ScenarioTemplate, invariantName: string, o: SearchOptions): SearchResult => {
@@ -50,6 +57,16 @@ export const search = (t: ScenarioTemplate, invariantName: string, o: SearchOpti
   const judged = judge(t, inv, candidate, { record: true, catalogue }); // once more, recording the trace to print
   const trace = judged.report.trace.slice(0, judged.steps);
   const v = judged.report.verdicts[inv.name];
+  const provenance = { foundWith: 'random', seed: o.seed, path: details.counterexamplePath ?? '', runs: firstFailRuns } as const;
+  if (o.shortest && judged.steps > 1) {
+    const ex = exhaustive({ ...t, threads: candidate.threads }, inv.name, judged.steps - 1, { maxStates: o.shortest, ...(catalogue ? { catalogue } : {}) });
+    const cx = ex.counterexample;
+    if (ex.verdict === 'violated' && cx && cx.steps < judged.steps)
+      return {
+        engine: 'random', invariant: inv.name, verdict: 'violated', runs: firstFailRuns, ms: performance.now() - t0,
+        counterexample: { ...cx, fromSteps: before.steps, fromSwitches: contextSwitches(before.report.trace.slice(0, before.steps)), provenance },
+      };
+  }
   const ms = performance.now() - t0;
   return {
     engine: 'random',
@@ -67,7 +84,7 @@ export const search = (t: ScenarioTemplate, invariantName: string, o: SearchOpti
       contextSwitches: contextSwitches(trace),
       fromSteps: before.steps,
       fromSwitches: contextSwitches(before.report.trace.slice(0, before.steps)),
-      provenance: { foundWith: 'random', seed: o.seed, path: details.counterexamplePath ?? '', runs: firstFailRuns },
+      provenance,
     },
   };
 };
