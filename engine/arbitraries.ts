@@ -39,12 +39,16 @@ const sensibleWith = (x: string, ts: readonly string[]): boolean => {
 
 export const sensible = (ts: readonly string[]): boolean => ts.every((x) => sensibleWith(x, ts));
 
+/** A thread set the engines explore: sensible, with at least one invalidator (the protocol is about invalidations). */
+export const allowedThreadSet = (ts: readonly string[]): boolean =>
+  ts.length > 0 && (ts.includes('oom_reaper') || ts.includes('munmap') || ts.includes('madvise') || ts.includes('exit_mmap')) && sensible(ts);
+
 export const candidateArb = (t: ScenarioTemplate, maxSchedule = 40, catalogue?: Catalogue): fc.Arbitrary<Candidate> => {
   const all = t.threads ?? threadsFor(t, catalogue);
   const threads = t.threads
     ? fc.constant(t.threads)
     : fc
         .subarray([...all], { minLength: 1 })
-        .filter((ts) => (ts.includes('oom_reaper') || ts.includes('munmap') || ts.includes('madvise') || ts.includes('exit_mmap')) && sensible(ts));
+        .filter(allowedThreadSet);
   return fc.record({ threads, schedule: fc.array(fc.constantFrom(...all), { maxLength: maxSchedule }) });
 };

@@ -1,47 +1,233 @@
 /**
- * Bounded exhaustive search (docs/design.md §4): breadth-first over the states of one scenario,
- * deduplicated by a canonical key, to a depth bound. Returns a shortest counterexample, or
- * "holds" when the reachable state space was exhausted, or "holds-up-to-bound".
- * Liveness invariants are judged at terminal states (no thread can step), which is where the
- * random engine's drain ends too.
+ * Exhaustive search (docs/design.md §4): one breadth-first pass over the states of one scenario
+ * judges every selected invariant, and keeps per invariant its first, hence shortest,
+ * counterexample. Safety and contract invariants are judged on every step, liveness ones at
+ * terminal states (no thread can step), which is where the random engine's drain ends too.
+ *
+ * Complete by default: no depth bound unless asked; a state bound and a memory bound instead,
+ * and "holds" only when every reachable state was explored. Visited states are kept as 64-bit
+ * fingerprints of a canonical form (fingerprint.ts); the states themselves only for the layer
+ * being expanded and the next one; each state's parent and the thread it came by, in typed
+ * arrays, give the counterexample's path, which is re-run with recording on to print it.
  */
-import { enabledThreads, invariantByName, resolve, step, type Catalogue, type ModelState, type Scenario, type TraceStep } from '../model/index.ts';
+import { getHeapStatistics } from 'node:v8';
+import { enabledThreads, invariantByName, resolve, step, type Catalogue, type Invariant, type ModelState, type Scenario, type TraceStep, type World } from '../model/index.ts';
+import { ExactSet, FingerprintSet, PartsStore, type Visited } from './fingerprint.ts';
 import { contextSwitches } from './judge.ts';
-import type { ExhaustiveResult } from './result.ts';
+import type { Bound, Counterexample, ExhaustiveResult } from './result.ts';
+
+export const DEFAULT_MAX_STATES = 5_000_000;
+/** Half of V8's heap limit: heapUsed counts garbage not yet collected, so leave room for it. */
+export const DEFAULT_MAX_MEMORY = Math.floor(getHeapStatistics().heap_size_limit / 2);
 
 export interface ExhaustiveOptions {
+  /** Distinct states to store at most (default DEFAULT_MAX_STATES). */
   readonly maxStates?: number;
-  /** Called every 5000 states (for a progress line on a terminal). */
+  /** Longest path explored (default: none). */
+  readonly maxDepth?: number;
+  /** The heap plus the search's tables, in bytes, at which the search stops (default DEFAULT_MAX_MEMORY). */
+  readonly maxMemoryBytes?: number;
+  /** Key states by their canonical JSON instead of a fingerprint: slow, for tests. */
+  readonly exact?: boolean;
+  /** Canonicalize history-only fields (fingerprint.ts; default true); false keys the state as it is. */
+  readonly abstract?: boolean;
+  /** Called every 5000 states expanded (for a progress line on a terminal). */
   readonly onProgress?: (states: number, ms: number) => void;
   readonly catalogue?: Catalogue;
 }
 
-export const exhaustive = (scenario: Scenario, invariantName: string, maxDepth: number, o: ExhaustiveOptions = {}): ExhaustiveResult => {
-  const { maxStates = 2_000_000, onProgress } = o;
-  const inv = invariantByName(invariantName);
-  if (!inv) throw new Error(`unknown invariant ${invariantName}`);
+/** What one search did, beside its verdicts (for bench and the CLI). */
+export interface ExploreStats {
+  readonly states: number;
+  readonly transitions: number;
+  readonly depth: number;
+  readonly ms: number;
+  readonly bound: Bound | null;
+  /** The visited set's and the parent arrays' bytes. */
+  readonly tableBytes: number;
+  /** The highest heapUsed sampled. */
+  readonly peakHeapBytes: number;
+}
+
+const PROGRESS_EVERY = 5000;
+const MEMORY_EVERY = 2048;
+
+/** Each state's parent and the index of the thread that stepped into it, grown by doubling. */
+class Tree {
+  parent = new Int32Array(1 << 12);
+  via = new Uint8Array(1 << 12);
+  size = 0;
+  push(parent: number, via: number): void {
+    if (this.size === this.parent.length) {
+      const p = new Int32Array(this.size * 2);
+      p.set(this.parent);
+      this.parent = p;
+      const v = new Uint8Array(this.size * 2);
+      v.set(this.via);
+      this.via = v;
+    }
+    this.parent[this.size] = parent;
+    this.via[this.size] = via;
+    this.size++;
+  }
+  get bytes(): number {
+    return this.parent.byteLength + this.via.byteLength;
+  }
+  /** The thread indices from the initial state to `node`. */
+  path(node: number): number[] {
+    const out: number[] = [];
+    for (let k = node; k > 0; k = this.parent[k]) out.push(this.via[k]);
+    return out.reverse();
+  }
+}
+
+/** A violation: at the terminal state `node` (`last` −1), or on the step of thread `last` out of it. */
+interface Found {
+  readonly witness: string;
+  readonly node: number;
+  readonly last: number;
+  readonly length: number;
+  readonly states: number;
+}
+
+const invariantsNamed = (names: readonly string[]): Invariant[] =>
+  names.map((n) => {
+    const inv = invariantByName(n);
+    if (!inv) throw new Error(`unknown invariant ${n}`);
+    return inv;
+  });
+
+/** Re-run the path with recording on: the printable trace (the model is deterministic). */
+const replay = (world: World, initial: ModelState, threads: readonly number[]): TraceStep[] => {
+  const trace: TraceStep[] = [];
+  let s = initial;
+  for (const ti of threads) {
+    const th = s.threads[ti].id;
+    const res = step(world, s, th, true);
+    if (res.tag !== 'stepped') throw new Error(`exhaustive: replay of ${th} did not step (${res.tag})`);
+    trace.push({ thread: th, action: res.label, events: res.events, ...(res.diagnostics.length ? { diagnostics: res.diagnostics.map((x) => `${x.kind}: ${x.text}`) } : {}) });
+    s = res.state;
+  }
+  return trace;
+};
+
+/** One search over one scenario's states, judging these invariants: a result per invariant, in their order. */
+export const explore = (scenario: Scenario, invariantNames: readonly string[], o: ExhaustiveOptions = {}): { results: ExhaustiveResult[]; stats: ExploreStats } => {
+  const invs = invariantsNamed(invariantNames);
   const r = resolve(scenario, o.catalogue);
   if (!r.ok) throw new Error(r.error);
-  const world = r.world;
+  const { world, state: initial } = r;
+  if (initial.threads.length > 255) throw new Error('exhaustive: at most 255 threads'); // a thread index is a byte of the tree
+  const maxStates = o.maxStates ?? DEFAULT_MAX_STATES;
+  const maxDepth = o.maxDepth ?? Infinity;
+  const maxMemory = o.maxMemoryBytes ?? DEFAULT_MAX_MEMORY;
+  const abstract = o.abstract ?? true;
   const t0 = performance.now();
-  const states: ModelState[] = [r.state];
-  const parent: number[] = [-1];
-  const via: TraceStep[] = [];
-  const depthOf: number[] = [0];
-  const seen = new Set<string>([JSON.stringify(r.state)]);
-  let truncated = false;
-  const path = (i: number, last?: TraceStep) => {
-    const steps: TraceStep[] = last ? [last] : [];
-    for (let k = i; k > 0; k = parent[k]) steps.unshift(via[k - 1]);
-    return steps;
+
+  const visited: Visited = o.exact ? new ExactSet(abstract) : new FingerprintSet(abstract, initial.threads.length);
+  const tree = new Tree();
+  visited.add(initial);
+  tree.push(-1, 0);
+  const found: (Found | null)[] = invs.map(() => null);
+  const onStep = invs.flatMap((inv, k) => (inv.onStep ? [k] : []));
+  const atEnd = invs.flatMap((inv, k) => (inv.atEnd ? [k] : []));
+  let bound: Bound | null = null;
+  let transitions = 0;
+  let expanded = 0;
+  let peakHeap = 0;
+
+  const judgeEnd = (s: ModelState, node: number, depth: number) => {
+    const stuck = s.threads.some((t) => !t.done);
+    for (const k of atEnd) {
+      const f = found[k];
+      if (f !== null && f.length <= depth) continue;
+      const w = (invs[k].atEnd as NonNullable<Invariant['atEnd']>)({ world, state: s, stuck, exhausted: false });
+      if (w !== null) found[k] = { witness: w, node, last: -1, length: depth, states: visited.size };
+    }
   };
-  const found = (i: number, witness: string, last?: TraceStep): ExhaustiveResult => {
-    const trace = path(i, last);
+
+  // The layer being expanded and the next one, with their states' part hashes (fingerprint.ts).
+  let layer: (ModelState | null)[] = [initial];
+  let layerParts = new PartsStore(visited.stride);
+  visited.keepParts(layerParts);
+  let layerStart = 0;
+  let depth = 0;
+  let deepest = 0;
+  search: while (layer.length > 0) {
+    // Every later find is at least this long, and a tie keeps the first.
+    if (found.length > 0 && found.every((f) => f !== null && f.length <= depth)) break;
+    deepest = depth;
+    const next: ModelState[] = [];
+    const nextParts = new PartsStore(visited.stride);
+    for (let j = 0; j < layer.length; j++) {
+      const s = layer[j] as ModelState;
+      layer[j] = null; // the layer is freed as it is expanded
+      const from = { state: s, parts: layerParts.buf, at: j * layerParts.stride };
+      const node = layerStart + j;
+      if (++expanded % MEMORY_EVERY === 0) {
+        const heap = process.memoryUsage().heapUsed;
+        peakHeap = Math.max(peakHeap, heap);
+        if (heap + visited.bytes + tree.bytes + layerParts.bytes + nextParts.bytes > maxMemory) {
+          bound = 'memory';
+          break search;
+        }
+      }
+      if (o.onProgress && expanded % PROGRESS_EVERY === 0) o.onProgress(visited.size, performance.now() - t0);
+      if (depth >= maxDepth) {
+        if (enabledThreads(world, s).length > 0) bound ??= 'depth';
+        else judgeEnd(s, node, depth);
+        continue;
+      }
+      // Stepping every unfinished thread tells both its successors and whether the state is
+      // terminal (enabled: not blocked; model/step.ts isEnabled), with one guard evaluation each.
+      let enabled = false;
+      for (let ti = 0; ti < s.threads.length; ti++) {
+        const t = s.threads[ti];
+        if (t.done) continue;
+        const res = step(world, s, t.id, false);
+        if (res.tag === 'blocked') continue;
+        enabled = true;
+        if (res.tag !== 'stepped') continue;
+        transitions++;
+        const ctx = { world, after: res.state, step: res };
+        for (const k of onStep) {
+          const f = found[k];
+          if (f !== null && f.length <= depth + 1) continue;
+          const w = (invs[k].onStep as NonNullable<Invariant['onStep']>)(ctx);
+          if (w !== null) found[k] = { witness: w, node, last: ti, length: depth + 1, states: visited.size };
+        }
+        if (visited.size >= maxStates) {
+          if (!visited.has(res.state, from)) bound ??= 'states';
+          continue;
+        }
+        if (!visited.add(res.state, from)) continue;
+        tree.push(node, ti);
+        next.push(res.state);
+        visited.keepParts(nextParts);
+      }
+      if (!enabled) judgeEnd(s, node, depth);
+    }
+    layerStart += layer.length;
+    layer = next;
+    layerParts = nextParts;
+    depth++;
+  }
+  layer = [];
+  layerParts = new PartsStore(0);
+  const ms = performance.now() - t0;
+  peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+
+  const results = invs.map((inv, k): ExhaustiveResult => {
+    const f = found[k];
+    if (f === null) return { engine: 'exhaustive', invariant: inv.name, verdict: bound ? 'holds-up-to-bound' : 'holds', states: visited.size, depth: deepest, ms, counterexample: null, bound };
+    const path = tree.path(f.node);
+    if (f.last >= 0) path.push(f.last);
+    const trace = replay(world, initial, path);
     const switches = contextSwitches(trace);
     // Breadth-first: the first trace found is a shortest one, so nothing was shrunk.
-    const counterexample = {
+    const counterexample: Counterexample = {
       invariant: inv.name,
-      witness,
+      witness: f.witness,
       scenario,
       schedule: trace.map((s) => s.thread),
       trace,
@@ -50,43 +236,15 @@ export const exhaustive = (scenario: Scenario, invariantName: string, maxDepth: 
       fromSteps: trace.length,
       fromSwitches: switches,
       provenance: { foundWith: 'exhaustive' },
-    } as const;
-    return { engine: 'exhaustive', invariant: inv.name, verdict: 'violated', states: states.length, depth: trace.length, ms: performance.now() - t0, counterexample };
-  };
-  let maxSeen = 0;
-  for (let i = 0; i < states.length; i++) {
-    const s = states[i];
-    const d = depthOf[i];
-    if (onProgress && i % 5000 === 0 && i > 0) onProgress(states.length, performance.now() - t0);
-    maxSeen = Math.max(maxSeen, d);
-    const en = enabledThreads(world, s);
-    if (en.length === 0) {
-      const w = inv.atEnd?.({ world, state: s, stuck: s.threads.some((t) => !t.done), exhausted: false }) ?? null;
-      if (w !== null) return found(i, w);
-      continue;
-    }
-    if (d >= maxDepth) {
-      truncated = true;
-      continue;
-    }
-    for (const th of en) {
-      const res = step(world, s, th);
-      if (res.tag !== 'stepped') continue;
-      const ts: TraceStep = { thread: th, action: res.label, events: res.events, ...(res.diagnostics.length ? { diagnostics: res.diagnostics.map((x) => `${x.kind}: ${x.text}`) } : {}) };
-      const w = inv.onStep?.({ world, after: res.state, step: res }) ?? null;
-      if (w !== null) return found(i, w, ts);
-      const key = JSON.stringify(res.state);
-      if (seen.has(key)) continue;
-      if (states.length >= maxStates) {
-        truncated = true;
-        continue;
-      }
-      seen.add(key);
-      states.push(res.state);
-      parent.push(i);
-      via.push(ts);
-      depthOf.push(d + 1);
-    }
-  }
-  return { engine: 'exhaustive', invariant: inv.name, verdict: truncated ? 'holds-up-to-bound' : 'holds', states: states.length, depth: maxSeen, ms: performance.now() - t0, counterexample: null };
+    };
+    return { engine: 'exhaustive', invariant: inv.name, verdict: 'violated', states: f.states, depth: trace.length, ms, counterexample, bound: null };
+  });
+  return { results, stats: { states: visited.size, transitions, depth: deepest, ms, bound, tableBytes: visited.bytes + tree.bytes, peakHeapBytes: peakHeap } };
 };
+
+/** One search, every invariant named: a result per invariant, in the order asked. */
+export const exhaustiveAll = (scenario: Scenario, invariantNames: readonly string[], o: ExhaustiveOptions = {}): ExhaustiveResult[] => explore(scenario, invariantNames, o).results;
+
+/** One invariant, to a depth bound (what the tests and bench called before the one-pass search). */
+export const exhaustive = (scenario: Scenario, invariantName: string, maxDepth: number, o: ExhaustiveOptions = {}): ExhaustiveResult =>
+  explore(scenario, [invariantName], { ...o, maxDepth }).results[0];

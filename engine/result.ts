@@ -37,15 +37,26 @@ export interface SearchResult {
   readonly goals?: Readonly<Record<string, number>>;
 }
 
-/** The exhaustive engine's result: "holds-up-to-bound" when the depth or state bound cut the search. */
+/** What cut an exhaustive search short: its state, depth or memory bound. */
+export type Bound = 'states' | 'depth' | 'memory';
+
+/**
+ * The exhaustive engine's result: "holds" only when every reachable state was explored,
+ * "holds-up-to-bound" when a bound cut the search (`bound` says which).
+ */
 export interface ExhaustiveResult {
   readonly engine: 'exhaustive';
   readonly invariant: string;
   readonly verdict: 'holds' | 'violated' | 'holds-up-to-bound';
+  /** Distinct states explored (when violated: when the counterexample was found); summed over thread sets. */
   readonly states: number;
   readonly depth: number;
   readonly ms: number;
   readonly counterexample: Counterexample | null;
+  /** Why the verdict is "holds-up-to-bound"; null otherwise. */
+  readonly bound?: Bound | null;
+  /** A template without fixed threads: the thread sets searched, smallest first. */
+  readonly threadSets?: readonly (readonly string[])[];
 }
 
 export type EngineResult = SearchResult | ExhaustiveResult;

@@ -1,0 +1,654 @@
+/**
+ * State identity for the exhaustive search (docs/design.md §4): a 64-bit structural fingerprint
+ * of a state's canonical form, and the same canonical form as an exact JSON key for tests.
+ *
+ * The canonical form, and why two states with the same form have the same futures (the same
+ * enabled threads, the same successors up to the same canonical form, the same verdict of every
+ * invariant on every step and at every end):
+ *
+ * - **Invalidation ids are renamed by rank.** The values `nextInvId`, each thread's `inv.id`,
+ *   each driver call's `locals.invStarted` (a snapshot of `nextInvId`) and the `<id>` of each
+ *   `srcuReaders` entry `<thread>#<id>` are replaced by their rank among those values. They only
+ *   name instances: the model compares them for equality (srcuPending, the fault's "an
+ *   invalidation started since" check, the facts the pairing invariants match against the
+ *   state) and mints a fresh one as `nextInvId` then `nextInvId + 1`. Every id in a state is at
+ *   most `nextInvId`, so an order-preserving renaming maps the fresh id to the fresh id, and
+ *   every comparison comes out the same. Witnesses print ids, but a counterexample's trace is
+ *   re-run from the initial state along its real path, so it prints the real ones.
+ * - **`lockdep` is a set.** Edges are only added (never twice) and read by `includes` and by
+ *   LockOrder's path search, whose yes/no does not depend on the edge order (its witness text may).
+ * - **Object keys are unordered.** Records built in different orders (an invalidation's
+ *   `results` and `ends`, a call's `locals`) are the same map; the model reads them by key or
+ *   as a set of values, and the records it iterates in order (`locks`, `drivers`) keep the
+ *   order they were created with.
+ *
+ * Everything else is kept as is, including counters that only grow (`invalidateSeq`, KVM's
+ * `mmu_invalidate_seq`): locals snapshot them and compare them with `!==`, and their parity
+ * means "invalidating", so renaming them would need a proof per driver.
+ *
+ * Collisions: taking the two lanes as independent uniform 32-bit hashes, two distinct canonical
+ * forms share a fingerprint with probability 2^-64, so among n stored states the chance of any
+ * collision is at most n²/2^65 (birthday bound): 7·10^-7 at the default bound of 5 million
+ * states, 3·10^-6 at 10 million. A collision can only hide states (the search would wrongly skip
+ * one), never invent a counterexample: every counterexample is a real path, re-run step by step.
+ * `exact` mode keys by the canonical JSON instead, and a test compares the two.
+ */
+import type { ModelState, ThreadState } from '../model/index.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Invalidation ids
+
+/** The invalidation ids the state holds, ascending, without repeats (into `out`). */
+const idsOf = (s: ModelState, out: number[] = []): number[] => {
+  out.length = 0;
+  out.push(s.nextInvId);
+  const add = (v: number) => {
+    if (!out.includes(v)) out.push(v);
+  };
+  for (const t of s.threads) {
+    if (t.inv !== null) add(t.inv.id);
+    const started = t.call?.locals.invStarted;
+    if (started !== undefined) add(started);
+    for (const r of srcuReadersOf(t) ?? []) {
+      const id = srcuId(r);
+      if (id !== null) add(id);
+    }
+  }
+  // Insertion sort: a handful of values.
+  for (let i = 1; i < out.length; i++) {
+    const v = out[i];
+    let j = i - 1;
+    for (; j >= 0 && out[j] > v; j--) out[j + 1] = out[j];
+    out[j + 1] = v;
+  }
+  return out;
+};
+
+/** `<thread>#<id>` → id; null for `<thread>#release`. */
+const srcuId = (r: string): number | null => {
+  const n = Number(r.slice(r.lastIndexOf('#') + 1));
+  return Number.isInteger(n) ? n : null;
+};
+
+const renameSrcu = (r: string, ids: readonly number[]): string => {
+  const id = srcuId(r);
+  return id === null ? r : `${r.slice(0, r.lastIndexOf('#'))}#${ids.indexOf(id)}`;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Exact mode: the canonical form as JSON
+
+/** A plain copy with sorted keys (what JSON.stringify prints in insertion order). */
+const sorted = (v: unknown): unknown => {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map(sorted);
+  const o = v as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(o).sort()) if (o[k] !== undefined) out[k] = sorted(o[k]);
+  return out;
+};
+
+/** The canonical form (module comment) as a plain value; `abstract: false` keeps ids and lockdep as they are. */
+export const canonical = (s: ModelState, abstract = true): unknown => {
+  if (!abstract) return sorted(s);
+  const ids = idsOf(s);
+  const rank = (v: number) => ids.indexOf(v);
+  const threads = s.threads.map((t) => ({
+    ...t,
+    ...(t.inv !== null ? { inv: { ...t.inv, id: rank(t.inv.id) } } : {}),
+    ...(t.call?.locals.invStarted !== undefined ? { call: { ...t.call, locals: { ...t.call.locals, invStarted: rank(t.call.locals.invStarted) } } } : {}),
+    ...(srcuReadersOf(t) !== null ? { srcuReaders: (srcuReadersOf(t) as string[]).map((r) => renameSrcu(r, ids)) } : {}),
+  }));
+  return sorted({ ...s, threads, nextInvId: rank(s.nextInvId), lockdep: [...s.lockdep].sort() });
+};
+
+export const exactKey = (s: ModelState, abstract = true): string => JSON.stringify(canonical(s, abstract));
+
+// ---------------------------------------------------------------------------------------------
+// Fingerprint: two 32-bit lanes (murmur3's mixing, with different constants and seeds) over a
+// walk of the canonical form: arrays in order, objects as an order-free sum of their entries'
+// hashes. A successor shares most of its parent's objects (a step copies only what it changes),
+// so a state's part hashes are kept with it and its successors reuse those of the parts that are
+// the same objects; ids are renamed per state, so a thread's part hash leaves its id fields out
+// and they are mixed in after renaming.
+
+const imul = Math.imul;
+const rotl = (x: number, r: number) => (x << r) | (x >>> (32 - r));
+const mixA = (h: number, k: number): number => {
+  k = imul(rotl(imul(k, 0xcc9e2d51), 15), 0x1b873593);
+  return (imul(rotl(h ^ k, 13), 5) + 0xe6546b64) | 0;
+};
+const mixB = (h: number, k: number): number => {
+  k = imul(rotl(imul(k, 0x85ebca77), 17), 0xc2b2ae3d);
+  return (imul(rotl(h ^ k, 11), 9) + 0x27d4eb2f) | 0;
+};
+const finA = (h: number): number => {
+  h = imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return h ^ (h >>> 16);
+};
+const finB = (h: number): number => {
+  h = imul(h ^ (h >>> 16), 0x7feb352d);
+  h = imul(h ^ (h >>> 15), 0x846ca68b);
+  return h ^ (h >>> 16);
+};
+
+const SEED_A = 0x3c6ef372;
+const SEED_B = 0x5be0cd19;
+const enum Tag { Null = 1, False, True, Int, Float, Str, Arr, Obj, Set, Thread, State }
+
+// The walk returns its two lanes through these (no allocation per node).
+let HA = 0;
+let HB = 0;
+
+const F64 = new Float64Array(1);
+const U32 = new Uint32Array(F64.buffer);
+
+// Strings in a state come from a small vocabulary (ids, names, program counters): hash each once.
+const STR_MAX = 1 << 16;
+const strIndex = new Map<string, number>();
+let strLanes = new Int32Array(2 * 256);
+const hashStr = (s: string): void => {
+  const i = strIndex.get(s);
+  if (i !== undefined) {
+    HA = strLanes[2 * i];
+    HB = strLanes[2 * i + 1];
+    return;
+  }
+  let ha = mixA(SEED_A, Tag.Str);
+  let hb = mixB(SEED_B, Tag.Str);
+  for (let k = 0; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    ha = mixA(ha, c);
+    hb = mixB(hb, c);
+  }
+  HA = finA(mixA(ha, s.length));
+  HB = finB(mixB(hb, s.length));
+  const n = strIndex.size;
+  if (n >= STR_MAX) return;
+  if (2 * n === strLanes.length) {
+    const grown = new Int32Array(strLanes.length * 2);
+    grown.set(strLanes);
+    strLanes = grown;
+  }
+  strLanes[2 * n] = HA;
+  strLanes[2 * n + 1] = HB;
+  strIndex.set(s, n);
+};
+
+const hashNum = (v: number): void => {
+  if ((v | 0) === v) {
+    HA = finA(mixA(mixA(SEED_A, Tag.Int), v));
+    HB = finB(mixB(mixB(SEED_B, Tag.Int), v));
+    return;
+  }
+  F64[0] = v;
+  HA = finA(mixA(mixA(mixA(SEED_A, Tag.Float), U32[0]), U32[1]));
+  HB = finB(mixB(mixB(mixB(SEED_B, Tag.Float), U32[0]), U32[1]));
+};
+
+const hashValue = (v: unknown): void => {
+  switch (typeof v) {
+    case 'number':
+      return hashNum(v);
+    case 'string':
+      return hashStr(v);
+    case 'boolean':
+      HA = finA(mixA(SEED_A, v ? Tag.True : Tag.False));
+      HB = finB(mixB(SEED_B, v ? Tag.True : Tag.False));
+      return;
+    case 'object':
+      if (v === null) {
+        HA = finA(mixA(SEED_A, Tag.Null));
+        HB = finB(mixB(SEED_B, Tag.Null));
+      } else if (Array.isArray(v)) hashArray(v);
+      else hashObject(v as Record<string, unknown>, null);
+      return;
+    default:
+      throw new Error(`fingerprint: unexpected ${typeof v} in a state`);
+  }
+};
+
+const hashArray = (v: readonly unknown[]): void => {
+  let ha = mixA(SEED_A, Tag.Arr);
+  let hb = mixB(SEED_B, Tag.Arr);
+  for (let i = 0; i < v.length; i++) {
+    hashValue(v[i]);
+    ha = mixA(ha, HA);
+    hb = mixB(hb, HB);
+  }
+  HA = finA(mixA(ha, v.length));
+  HB = finB(mixB(hb, v.length));
+};
+
+const close = (tag: Tag, sa: number, sb: number, n: number): void => {
+  HA = finA(mixA(mixA(mixA(SEED_A, tag), sa), n));
+  HB = finB(mixB(mixB(mixB(SEED_B, tag), sb), n));
+};
+
+/** An order-free hash: the sum of the elements' hashes (each already well mixed), then the count. */
+const hashSet = (v: readonly unknown[]): void => {
+  let sa = 0;
+  let sb = 0;
+  for (const x of v) {
+    hashValue(x);
+    sa = (sa + HA) | 0;
+    sb = (sb + HB) | 0;
+  }
+  close(Tag.Set, sa, sb, v.length);
+};
+
+/** One entry of an object's order-free sum: its key's hash (ka, kb) and its value's (HA, HB), mixed. */
+const entry = (ka: number, kb: number): void => {
+  HA = finA(mixA(mixA(SEED_A, ka), HA));
+  HB = finB(mixB(mixB(SEED_B, kb), HB));
+};
+
+/**
+ * An object as the order-free sum of its entries. `skip`: a key left out (a renamed id, mixed in
+ * by the caller); `inner`: how the value of key `innerKey` is hashed instead of plainly.
+ */
+const hashObject = (o: Record<string, unknown>, skip: string | null, innerKey: string | null = null, inner: ((x: never) => void) | null = null): void => {
+  let sa = 0;
+  let sb = 0;
+  let n = 0;
+  for (const k in o) {
+    const x = o[k];
+    if (x === undefined || k === skip) continue; // undefined: as JSON, an absent key
+    if (k === innerKey && x !== null) (inner as (x: unknown) => void)(x);
+    else hashValue(x);
+    const va = HA;
+    const vb = HB;
+    hashStr(k);
+    const ka = HA;
+    HA = va;
+    const kb = HB;
+    HB = vb;
+    entry(ka, kb);
+    sa = (sa + HA) | 0;
+    sb = (sb + HB) | 0;
+    n++;
+  }
+  close(Tag.Obj, sa, sb, n);
+};
+
+const hashInvStripped = (inv: Record<string, unknown>): void => hashObject(inv, 'id');
+const hashLocalsStripped = (locals: Record<string, unknown>): void => hashObject(locals, 'invStarted');
+const hashCallStripped = (call: Record<string, unknown>): void => hashObject(call, null, 'locals', hashLocalsStripped);
+
+/**
+ * A thread without its invalidation-id fields (`inv.id`, `call.locals.invStarted`,
+ * `srcuReaders`), which are renamed per state. Its `inv` and `call` hashes are taken from
+ * `prior` (the parent's thread part) when they are the same objects as `was`'s, and left in IA/IB, CA/CB.
+ */
+let IA = 0;
+let IB = 0;
+let CA = 0;
+let CB = 0;
+const hashThreadStripped = (t: ThreadState, was: ThreadState | null, prior: Int32Array, at: number): void => {
+  let sa = 0;
+  let sb = 0;
+  let n = 0;
+  const srcu = srcuReadersOf(t) !== null;
+  const o = t as unknown as Record<string, unknown>;
+  for (const k in o) {
+    const x = o[k];
+    if (x === undefined || (srcu && k === 'srcuReaders')) continue;
+    if (k === 'inv') {
+      if (was !== null && was.inv === x) {
+        HA = prior[at + 2];
+        HB = prior[at + 3];
+      } else if (x === null) hashValue(x);
+      else hashInvStripped(x as Record<string, unknown>);
+      IA = HA;
+      IB = HB;
+    } else if (k === 'call') {
+      if (was !== null && was.call === x) {
+        HA = prior[at + 4];
+        HB = prior[at + 5];
+      } else if (x === null) hashValue(x);
+      else hashCallStripped(x as Record<string, unknown>);
+      CA = HA;
+      CB = HB;
+    } else hashValue(x);
+    const va = HA;
+    const vb = HB;
+    hashStr(k);
+    const ka = HA;
+    HA = va;
+    const kb = HB;
+    HB = vb;
+    entry(ka, kb);
+    sa = (sa + HA) | 0;
+    sb = (sb + HB) | 0;
+    n++;
+  }
+  close(Tag.Obj, sa, sb, n);
+};
+
+/** The srcuReaders a thread records (exit_mmap's and unregister's synchronize_srcu), or null. */
+const srcuReadersOf = (t: ThreadState): readonly string[] | null => (t.kind === 'exit_mmap' || t.kind === 'unregister' ? t.srcuReaders : null);
+
+const MAX_FIELDS = 16;
+/**
+ * Per thread: its (stripped) hash [a, b], its inv's and its call's [a, b], its `inv.id` and its
+ * `locals.invStarted` (or NONE), whether it has srcuReaders.
+ */
+const PER_THREAD = 9;
+const T_INV_ID = 6;
+const T_STARTED = 7;
+const T_SRCU = 8;
+const NONE = -0x80000000;
+
+/** Where a state's part hashes are: `parts[at…]`, [a, b] per top-level field (by index), then PER_THREAD per thread. */
+export interface Hashed {
+  readonly state: ModelState;
+  readonly parts: Int32Array;
+  readonly at: number;
+}
+
+/** The part hashes of a layer of states, `stride` Int32s each, in the order they were kept. */
+export class PartsStore {
+  buf: Int32Array;
+  size = 0;
+  constructor(readonly stride: number) {
+    this.buf = new Int32Array(stride * 64);
+  }
+  keep(src: Int32Array): void {
+    if ((this.size + 1) * this.stride > this.buf.length) {
+      const grown = new Int32Array(this.buf.length * 2);
+      grown.set(this.buf);
+      this.buf = grown;
+    }
+    this.buf.set(src, this.size * this.stride);
+    this.size++;
+  }
+  get bytes(): number {
+    return this.buf.byteLength;
+  }
+}
+
+/**
+ * Fingerprints of states, each hashed against the state it was stepped from: a step copies
+ * only what it changes, so a field (or thread) that is the same object as the parent's keeps
+ * the parent's hash and only the changed parts are walked.
+ */
+export class Fingerprinter {
+  private readonly fieldIndex = new Map<string, number>();
+  private readonly fieldA = new Int32Array(MAX_FIELDS);
+  private readonly fieldB = new Int32Array(MAX_FIELDS);
+  private readonly ids: number[] = [];
+  /** The last state's fingerprint halves and part hashes. */
+  a = 0;
+  b = 0;
+  readonly parts: Int32Array;
+  constructor(
+    readonly abstract: boolean,
+    /** Threads per state (fixed by the scenario): the parts' size. */
+    readonly threads: number,
+  ) {
+    this.parts = new Int32Array(2 * MAX_FIELDS + PER_THREAD * threads);
+  }
+
+  private field(k: string): number {
+    let i = this.fieldIndex.get(k);
+    if (i === undefined) {
+      i = this.fieldIndex.size;
+      this.fieldIndex.set(k, i);
+      if (i < MAX_FIELDS) {
+        hashStr(k);
+        this.fieldA[i] = HA;
+        this.fieldB[i] = HB;
+      }
+    }
+    return i;
+  }
+
+  /** Each thread's part: the parent's when it is the same object, else hashed now (reusing its inv's and call's). */
+  private threadParts(threads: readonly ThreadState[], from: Hashed | null): void {
+    const parts = this.parts;
+    const before = from !== null && from.state.threads.length === threads.length ? from.state.threads : null;
+    const prior = from === null ? parts : from.parts;
+    const at = from === null ? 0 : from.at;
+    for (let j = 0; j < threads.length; j++) {
+      const t = threads[j];
+      const p = 2 * MAX_FIELDS + PER_THREAD * j;
+      const was = before === null ? null : before[j];
+      if (was === t) {
+        for (let k = 0; k < PER_THREAD; k++) parts[p + k] = prior[at + p + k];
+        continue;
+      }
+      if (this.abstract) {
+        hashThreadStripped(t, was, prior, at + p);
+        parts[p + 2] = IA;
+        parts[p + 3] = IB;
+        parts[p + 4] = CA;
+        parts[p + 5] = CB;
+      } else hashValue(t);
+      parts[p] = HA;
+      parts[p + 1] = HB;
+      parts[p + T_INV_ID] = t.inv === null ? NONE : t.inv.id;
+      parts[p + T_STARTED] = t.call?.locals.invStarted ?? NONE;
+      parts[p + T_SRCU] = srcuReadersOf(t) === null ? 0 : 1;
+    }
+  }
+
+  /** idsOf from the threads' parts (module comment): nextInvId, inv ids, invStarted, srcuReaders' ids; ascending. */
+  private idsFromParts(s: ModelState): number[] {
+    const out = this.ids;
+    out.length = 0;
+    out.push(s.nextInvId);
+    const parts = this.parts;
+    for (let j = 0; j < s.threads.length; j++) {
+      const p = 2 * MAX_FIELDS + PER_THREAD * j;
+      const inv = parts[p + T_INV_ID];
+      if (inv !== NONE && !out.includes(inv)) out.push(inv);
+      const started = parts[p + T_STARTED];
+      if (started !== NONE && !out.includes(started)) out.push(started);
+      if (parts[p + T_SRCU] === 1) for (const r of srcuReadersOf(s.threads[j]) as string[]) {
+        const id = srcuId(r);
+        if (id !== null && !out.includes(id)) out.push(id);
+      }
+    }
+    for (let i = 1; i < out.length; i++) {
+      const v = out[i];
+      let k = i - 1;
+      for (; k >= 0 && out[k] > v; k--) out[k + 1] = out[k];
+      out[k + 1] = v;
+    }
+    return out;
+  }
+
+  /** Hash `s` into `a`, `b` and `parts`; `from`: the state it was stepped from, hashed before. */
+  of(s: ModelState, from: Hashed | null = null): void {
+    if (s.threads.length !== this.threads) throw new Error(`fingerprint: ${s.threads.length} threads, expected ${this.threads}`);
+    const abstract = this.abstract;
+    this.threadParts(s.threads, from);
+    const ids = abstract ? this.idsFromParts(s) : null;
+    const parts = this.parts;
+    const prev = from === null ? null : (from.state as unknown as Record<string, unknown>);
+    const fromParts = from === null ? parts : from.parts;
+    const at = from === null ? 0 : from.at;
+    const o = s as unknown as Record<string, unknown>;
+    let sa = 0;
+    let sb = 0;
+    let n = 0;
+    for (const k in o) {
+      const x = o[k];
+      if (x === undefined) continue;
+      const i = this.field(k);
+      let ka: number;
+      let kb: number;
+      if (i < MAX_FIELDS) {
+        ka = this.fieldA[i];
+        kb = this.fieldB[i];
+      } else {
+        hashStr(k);
+        ka = HA;
+        kb = HB;
+      }
+      if (k === 'threads') this.hashThreads(s.threads, ids);
+      else if (abstract && k === 'nextInvId') hashNum((ids as number[]).indexOf(x as number));
+      else if (i < MAX_FIELDS && prev !== null && prev[k] === x) {
+        HA = fromParts[at + 2 * i];
+        HB = fromParts[at + 2 * i + 1];
+      } else if (abstract && k === 'lockdep') hashSet(x as unknown[]);
+      else hashValue(x);
+      if (i < MAX_FIELDS && k !== 'threads') {
+        parts[2 * i] = HA;
+        parts[2 * i + 1] = HB;
+      }
+      entry(ka, kb);
+      sa = (sa + HA) | 0;
+      sb = (sb + HB) | 0;
+      n++;
+    }
+    close(Tag.State, sa, sb, n);
+    this.a = HA >>> 0;
+    this.b = HB >>> 0;
+  }
+
+  /** The threads in order, each its part hash with its renamed ids (abstract). */
+  private hashThreads(threads: readonly ThreadState[], ids: readonly number[] | null): void {
+    const parts = this.parts;
+    let ha = mixA(SEED_A, Tag.Arr);
+    let hb = mixB(SEED_B, Tag.Arr);
+    for (let j = 0; j < threads.length; j++) {
+      const p = 2 * MAX_FIELDS + PER_THREAD * j;
+      ha = mixA(mixA(ha, Tag.Thread), parts[p]);
+      hb = mixB(mixB(hb, Tag.Thread), parts[p + 1]);
+      if (ids === null) continue;
+      const inv = parts[p + T_INV_ID] === NONE ? -1 : ids.indexOf(parts[p + T_INV_ID]);
+      const started = parts[p + T_STARTED] === NONE ? -1 : ids.indexOf(parts[p + T_STARTED]);
+      ha = mixA(mixA(ha, inv), started);
+      hb = mixB(mixB(hb, inv), started);
+      if (parts[p + T_SRCU] === 1) {
+        hashArray((srcuReadersOf(threads[j]) as string[]).map((r) => renameSrcu(r, ids)));
+        ha = mixA(ha, HA);
+        hb = mixB(hb, HB);
+      }
+    }
+    HA = finA(mixA(ha, threads.length));
+    HB = finB(mixB(hb, threads.length));
+  }
+}
+
+/** One state's fingerprint, hashed whole; `abstract: false` hashes ids and lockdep as they are. */
+export const fingerprint = (s: ModelState, abstract = true): [number, number] => {
+  const f = new Fingerprinter(abstract, s.threads.length);
+  f.of(s);
+  return [f.a, f.b];
+};
+
+// ---------------------------------------------------------------------------------------------
+// Visited sets
+
+/** The states seen so far, by key. */
+export interface Visited {
+  /** Record `s` if it is new; `from`: the state it was stepped from, with its part hashes. */
+  add(s: ModelState, from?: Hashed | null): boolean;
+  has(s: ModelState, from?: Hashed | null): boolean;
+  /** Keep the part hashes of the state last added, to hash its successors against (fingerprints only). */
+  keepParts(store: PartsStore): void;
+  /** The stride of the part hashes kept (0: none kept). */
+  readonly stride: number;
+  readonly size: number;
+  /** Memory the set holds (its typed arrays; the exact mode's strings estimated). */
+  readonly bytes: number;
+}
+
+/**
+ * Fingerprints in an open-addressing table (linear probing) of 8-byte slots, at most 70 % full:
+ * 11–23 bytes per stored state.
+ */
+export class FingerprintSet implements Visited {
+  private table: Uint32Array;
+  private mask: number;
+  size = 0;
+  private readonly fp: Fingerprinter;
+  constructor(abstract: boolean, threads: number, capacity = 1 << 12) {
+    this.fp = new Fingerprinter(abstract, threads);
+    this.table = new Uint32Array(capacity * 2);
+    this.mask = capacity - 1;
+  }
+  get bytes(): number {
+    return this.table.byteLength;
+  }
+  get stride(): number {
+    return this.fp.parts.length;
+  }
+  keepParts(store: PartsStore): void {
+    store.keep(this.fp.parts);
+  }
+  add(s: ModelState, from: Hashed | null = null): boolean {
+    this.fp.of(s, from);
+    const { a, b } = this.fp;
+    return this.insert(a, b === 0 && a === 0 ? 1 : b); // (0, 0) marks an empty slot
+  }
+  has(s: ModelState, from: Hashed | null = null): boolean {
+    this.fp.of(s, from);
+    const { a, b } = this.fp;
+    return this.slot(a, b === 0 && a === 0 ? 1 : b) < 0;
+  }
+  private insert(a: number, b: number): boolean {
+    let i = this.slot(a, b);
+    if (i < 0) return false;
+    if ((this.size + 1) * 10 > (this.mask + 1) * 7) {
+      this.grow();
+      i = this.slot(a, b);
+    }
+    this.table[2 * i] = a;
+    this.table[2 * i + 1] = b;
+    this.size++;
+    return true;
+  }
+  /** The empty slot where (a, b) goes, or -1 when it is there already. */
+  private slot(a: number, b: number): number {
+    const t = this.table;
+    for (let i = a & this.mask; ; i = (i + 1) & this.mask) {
+      const x = t[2 * i];
+      const y = t[2 * i + 1];
+      if (x === 0 && y === 0) return i;
+      if (x === a && y === b) return -1;
+    }
+  }
+  private grow(): void {
+    const old = this.table;
+    const cap = (this.mask + 1) * 2;
+    this.table = new Uint32Array(cap * 2);
+    this.mask = cap - 1;
+    for (let j = 0; j < old.length; j += 2) {
+      const a = old[j];
+      const b = old[j + 1];
+      if (a === 0 && b === 0) continue;
+      const i = this.slot(a, b);
+      this.table[2 * i] = a;
+      this.table[2 * i + 1] = b;
+    }
+  }
+}
+
+/** Exact keys (the canonical JSON): for tests, and to check the fingerprints against. */
+export class ExactSet implements Visited {
+  private readonly keys = new Set<string>();
+  private chars = 0;
+  readonly stride = 0;
+  keepParts(): void {}
+  constructor(private readonly abstract = true) {}
+  get size(): number {
+    return this.keys.size;
+  }
+  get bytes(): number {
+    return this.chars * 2 + this.keys.size * 40;
+  }
+  has(s: ModelState): boolean {
+    return this.keys.has(exactKey(s, this.abstract));
+  }
+  add(s: ModelState): boolean {
+    const k = exactKey(s, this.abstract);
+    if (this.keys.has(k)) return false;
+    this.keys.add(k);
+    this.chars += k.length;
+    return true;
+  }
+}
