@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { check } from '../engine/check.ts';
 import { BUILTIN, MAINLINE_2018, type Catalogue, type RollbackStrategy } from '../model/index.ts';
 import { seed } from './seed.ts';
+import { factsOf, notifier, runWithFacts, scenario, times } from './support.ts';
 
 const stopUndoNothing: RollbackStrategy = {
   ...MAINLINE_2018,
@@ -63,5 +64,28 @@ describe(`a strategy defined in a test file, through check's code path (seed ${s
     expect(r.result.verdict).toBe('violated');
     const [rnd] = check([template('failing-second')], { invariants: ['StartEndPaired'], seed, runs: 300, catalogue });
     expect(rnd.result.counterexample?.steps).toBeGreaterThanOrEqual(r.result.counterexample?.steps ?? Infinity);
+  });
+});
+
+// The built-in strategies' walks, seen in one reaper run: kvm A@256 (never fails), odp-4.20
+// B@512 (fails a non-blocking start), kvm C@768 (docs/kernel.md §5.0–§5.2).
+describe('what each strategy starts and undoes when the middle notifier fails', () => {
+  const walk = (strategy: string) => {
+    const sc = scenario({ strategy, reaper: 'nonblock-per-vma', notifiers: [notifier('C', 'kvm', 768), notifier('B', 'odp-4.20', 512), notifier('A', 'kvm', 256)], threads: ['oom_reaper'] });
+    const r = runWithFacts(sc, times('oom_reaper', 60));
+    const first = factsOf(r.facts, 'start_returned')[0].inv;
+    return {
+      started: factsOf(r.facts, 'start_returned').filter((f) => f.inv === first).map((f) => `${f.sub}=${f.value}`),
+      ended: factsOf(r.facts, 'end_called').filter((f) => f.inv === first).map((f) => `${f.sub}${f.inUndo ? ' (undo)' : ''}`),
+    };
+  };
+
+  it('sorted-undo: the walk runs in address order, stops at B, and ends only the notifiers below B (§5.2)', () => {
+    expect(walk('sorted-undo')).toEqual({ started: ['A=0', 'B=-11'], ended: ['A (undo)'] });
+  });
+
+  it('skip-all-end: every start is called, no end (§5.0)', () => {
+    expect(walk('skip-all-end').started.map((s) => s[0]).sort()).toEqual(['A', 'B', 'C']);
+    expect(walk('skip-all-end').ended).toEqual([]);
   });
 });
