@@ -4,19 +4,19 @@
  * optionally saved as a case file.
  */
 import { resolve, type Catalogue } from '../model/index.ts';
-import { threadsFor, type ScenarioTemplate } from './arbitraries.ts';
+import type { ScenarioTemplate } from './arbitraries.ts';
 import { toCase } from './case-format.ts';
 import { saveCase } from './cases.ts';
-import { exhaustive } from './exhaustive.ts';
+import { DEFAULT_MAX_STATES } from './exhaustive.ts';
+import { DEFAULT_MAX_THREADS, exhaustiveTemplate } from './threadsets.ts';
 import { searchAll } from './random.ts';
 import type { EngineResult } from './result.ts';
 
-/** The exhaustive search's default depth bound. */
-export const DEFAULT_DEPTH = 60;
+export { DEFAULT_MAX_STATES, DEFAULT_MAX_THREADS };
 
 export type CheckProgress =
   | { readonly engine: 'random'; readonly strategy: string; readonly runs: number; readonly of: number; readonly ms: number }
-  | { readonly engine: 'exhaustive'; readonly strategy: string; readonly invariant: string; readonly states: number; readonly ms: number };
+  | { readonly engine: 'exhaustive'; readonly strategy: string; readonly threads: readonly string[]; readonly set: number; readonly of: number; readonly states: number; readonly ms: number };
 
 export interface CheckOptions {
   readonly invariants: readonly string[];
@@ -24,9 +24,13 @@ export interface CheckOptions {
   /** Random cases per strategy. */
   readonly runs: number;
   readonly timeLimitMs?: number;
-  /** Every interleaving up to `depth` steps instead of random runs. */
+  /** Every reachable state instead of random runs (engine/exhaustive.ts), all invariants in one pass. */
   readonly exhaustive?: boolean;
+  /** Exhaustive bounds: path length (default none), distinct states, memory, and threads per set when the template leaves them open. */
   readonly depth?: number;
+  readonly maxStates?: number;
+  readonly maxMemoryBytes?: number;
+  readonly maxThreads?: number;
   /** Save each counterexample under this directory (saveCase: never replaces a different case). */
   readonly saveDir?: string;
   readonly catalogue?: Catalogue;
@@ -65,11 +69,18 @@ export const check = (templates: readonly ScenarioTemplate[], o: CheckOptions): 
   for (const t of templates) {
     const strategy = t.strategy;
     if (o.exhaustive) {
-      const scenario = { ...t, threads: t.threads ?? threadsFor(t, catalogue) };
-      for (const inv of o.invariants) {
-        const progress = onProgress && ((states: number, ms: number) => onProgress({ engine: 'exhaustive', strategy, invariant: inv, states, ms }));
-        found.push({ strategy, result: exhaustive(scenario, inv, o.depth ?? DEFAULT_DEPTH, { ...(progress ? { onProgress: progress } : {}), catalogue }) });
-      }
+      let current: { threads: readonly string[]; set: number; of: number } = { threads: t.threads ?? [], set: 0, of: 1 };
+      const progress = onProgress && ((states: number, ms: number) => onProgress({ engine: 'exhaustive', strategy, ...current, states, ms }));
+      const results = exhaustiveTemplate(t, o.invariants, {
+        catalogue,
+        ...(o.depth !== undefined ? { maxDepth: o.depth } : {}),
+        ...(o.maxStates !== undefined ? { maxStates: o.maxStates } : {}),
+        ...(o.maxMemoryBytes !== undefined ? { maxMemoryBytes: o.maxMemoryBytes } : {}),
+        ...(o.maxThreads !== undefined ? { maxThreads: o.maxThreads } : {}),
+        ...(progress ? { onProgress: progress } : {}),
+        onSet: (threads, set, of) => { current = { threads, set, of }; },
+      });
+      for (const result of results) found.push({ strategy, result });
     } else {
       const progress = onProgress && ((runs: number, ms: number) => onProgress({ engine: 'random', strategy, runs, of: o.runs, ms }));
       const opts = { seed: o.seed, numRuns: o.runs, catalogue, shortest: o.shortest ?? DEFAULT_SHORTEST, ...(o.timeLimitMs ? { timeLimitMs: o.timeLimitMs } : {}), ...(progress ? { onProgress: progress } : {}) };

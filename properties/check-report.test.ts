@@ -20,6 +20,11 @@ describe('the replay line', () => {
     expect(replayCommand(row, { ...how, reaper: 'nonblock-per-vma' })).not.toContain('--reaper');
     expect(replayCommand(row, { ...how, reaper: 'no-notify', scenarioFile: 'sc.json' })).not.toContain('--reaper');
   });
+  it('repeats every --driver file, so the scenario\'s drivers exist when it runs again', () => {
+    expect(replayCommand(row, { ...how, notifiers: 'kvm,dmirror', drivers: ['examples/dmirror.json', 'my drivers/x.json'] })).toBe(
+      "npm run check -- --strategy skip-all-end --invariant NoUseAfterFree --seed 42 --driver examples/dmirror.json --driver 'my drivers/x.json' --notifiers kvm,dmirror --runs 1000",
+    );
+  });
   it('quotes what the shell would split or expand', () => {
     expect(replayCommand(row, { ...how, scenarioFile: 'my scenarios/it’s $HOME.json' })).toContain(`--scenario 'my scenarios/it’s $HOME.json'`);
     expect(shellWord("a'b")).toBe(`'a'\\''b'`);
@@ -59,5 +64,31 @@ describe('with --time-limit, the runs done', () => {
     expect(done).toBeGreaterThan(0);
     expect(done).toBeLessThan(1_000_000);
     expect(out).toContain(`replay: npm run check -- --strategy skip-all-end --invariant NoUseAfterFree --seed 42 --notifiers kvm,i915-4.19 --reaper no-notify --runs ${done}`);
+  });
+});
+
+describe('the timeline fits the terminal', () => {
+  const timelineRows = (out: string) => out.split('\n').filter((l) => l.includes('│'));
+  const checkWith = async (stdout: Partial<Io['stdout']>) => {
+    let out = '';
+    const io: Io = { stdout: { ...stdout, write: (s: string) => (out += s) }, stderr: { write: () => 0 }, env: { NO_COLOR: '1' }, inline: true };
+    const code = await runCommand(checkCommand, ['--strategy', 'skip-all-end', '--notifiers', 'kvm,odp-4.20', '--invariant', 'StartEndPaired', '--runs', '100'], io);
+    return { code, out };
+  };
+  it.each([64, 160])('process.stdout.columns = %i: every timeline row fits, every action whole', async (columns) => {
+    const r = await checkWith({ isTTY: true, columns });
+    expect(r.code).toBe(1);
+    const rows = timelineRows(r.out);
+    expect(rows.length).toBeGreaterThan(10);
+    for (const l of rows) expect(l.length, l).toBeLessThanOrEqual(columns);
+    expect(r.out).not.toContain('…');
+    // The action of the violating step, read back over its continuation lines.
+    const squeezed = rows.map((l) => l.split(/ │(?: |$)/)[1] ?? '').join('').replace(/\s+/g, '');
+    expect(squeezed).toContain('A.invalidate_range_start:return0');
+  });
+  it('not a terminal: 100 columns', async () => {
+    const r = await checkWith({});
+    for (const l of timelineRows(r.out)) expect(l.length, l).toBeLessThanOrEqual(100);
+    expect(Math.max(...timelineRows(r.out).map((l) => l.length))).toBeGreaterThan(80);
   });
 });

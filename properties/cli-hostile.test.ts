@@ -508,7 +508,7 @@ describe('an interrupted check or compare prints what finished (the SIGINT path,
     const code = await runCommand(checkCommand, ['--strategy', 'skip-all-end', '--runs', '100', '--json', '--seed', '7'], { stdout: { write: (s: string) => writes.push(s) }, stderr: { write: () => 0 }, env: {}, signal: ac.signal });
     expect(code).toBe(130);
     expect(writes).toHaveLength(1);
-    expect(JSON.parse(writes[0])).toEqual({ seed: 7, interrupted: { completed: 0, total: 1, unit: 'strategies' }, results: [] });
+    expect(JSON.parse(writes[0])).toEqual({ format: 'mmu-notifier-checker/check-result@1', seed: 7, interrupted: { completed: 0, total: 1, unit: 'strategies' }, results: [] });
   });
 
   it('compare: stopped while the second strategy runs, exit 130, the matrix of the finished ones', async () => {

@@ -89,6 +89,21 @@ describe('npm run check', () => {
   });
 });
 
+describe('npm run compare', () => {
+  it('--notifiers with --driver in a process: the driver file crosses into the worker as data; --json has the decision and every cause', () => {
+    const r = cli('compare', '--driver', join('examples', 'dmirror.json'), '--notifiers', 'kvm,i915-4.19,odp-5.5,dmirror', '--strategy', 'skip-all-end,call-all-end-2021', '--runs', '30', '--json');
+    expect(r.err).toBe('');
+    const j = JSON.parse(r.out);
+    expect(j).toMatchObject({ format: 'mmu-notifier-checker/compare-result@1', userScenario: 'kvm,i915-4.19,odp-5.5,dmirror' });
+    expect(j.decision.perStrategy.map((s: { strategy: string }) => s.strategy)).toEqual(['skip-all-end', 'call-all-end-2021']);
+    expect(j.results.every((c: { familiesRun: number }) => c.familiesRun === 1)).toBe(true);
+    const causes = j.results.flatMap((c: { violatedIn: { cause: string }[] }) => c.violatedIn.map((v) => v.cause));
+    expect(causes.length).toBeGreaterThan(0);
+    for (const c of causes) expect(['strategy', 'driver']).toContain(c);
+    expect(r.code).toBe(1);
+  });
+});
+
 describe('npm run replay', () => {
   const file = join('shrunk-cases', 'skip-all-end__StartEndPaired__kvm_odp-4.20_ioctl-B.json');
   it('reproduces a saved case (exit 0) and prints its timeline', () => {

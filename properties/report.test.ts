@@ -6,11 +6,12 @@ import picocolors from 'picocolors';
 import { describe, expect, it } from 'vitest';
 import type { SavedCase } from '../engine/case-format.ts';
 import type { Checked } from '../engine/check.ts';
-import type { Cell } from '../engine/compare.ts';
+import { attribute, decide, type Cell } from '../engine/compare.ts';
 import type { Counterexample } from '../engine/result.ts';
-import type { Scenario, TraceStep } from '../model/index.ts';
+import { invariantByName, type Scenario, type TraceStep } from '../model/index.ts';
 import { checkJson, checkRows, checkText, progressLine, replayCommand } from '../report/check.ts';
-import { jsonMatrix, markdownMatrix, terminalMatrix } from '../report/matrix.ts';
+import { plain } from '../report/colors.ts';
+import { decisionLines, jsonMatrix, markdownMatrix, terminalMatrix } from '../report/matrix.ts';
 import { mermaid } from '../report/mermaid.ts';
 import { driftLine, replaySummary, replayUnderLine } from '../report/replay.ts';
 import { timeline } from '../report/timeline.ts';
@@ -46,11 +47,11 @@ const cx = (foundWith: 'random' | 'exhaustive'): Counterexample => ({
 });
 
 /** The cells of one timeline row, between the step number and the effect. */
-const cellsOf = (row: string) => row.split(' │ ').map((c) => c.trim());
+const cellsOf = (row: string) => row.split(/ │(?: |$)/).map((c) => c.trim());
 
 describe('timeline', () => {
   it('one row per step, the action in its thread column, the effects last', () => {
-    const lines = timeline(trace).split('\n');
+    const lines = timeline(trace, { width: 200 }).split('\n');
     expect(lines).toHaveLength(2 + trace.length); // header, rule, steps
     const header = cellsOf(lines[0]);
     expect(header).toEqual(['#  ioctl:B', 'oom_reaper', 'effect']);
@@ -61,15 +62,33 @@ describe('timeline', () => {
     expect(r3[1]).toBe('B.invalidate_range_start: return -EAGAIN');
     expect(r3[2]).toBe('(drain) B.invalidate_range_start -> -EAGAIN; WARN_ON(B has an end)');
   });
-  it('cuts long actions to the width with an ellipsis', () => {
-    const row = timeline(trace, { width: 12 }).split('\n')[4];
-    expect(cellsOf(row)[1]).toBe('B.invalidat…');
+  it.each([40, 60, 80, 100, 132])('fits %i columns: long actions and effects wrap onto continuation lines, never cut', (width) => {
+    const text = timeline(trace, { width });
+    const lines = text.split('\n');
+    for (const l of lines) expect(l.length, l).toBeLessThanOrEqual(Math.max(width, 3 + 2 * 12 + 2 * 3 + 24)); // below the minimum widths, the minimums
+    expect(text).not.toContain('…');
+    // Each step's cells, read back column by column over its lines, give the action and effects whole.
+    const rows: string[][][] = [];
+    for (const l of lines.slice(2)) {
+      const cells = cellsOf(l.slice(3));
+      if (/^\d/.test(l)) rows.push(cells.map((c) => [c]));
+      else cells.forEach((c, i) => rows[rows.length - 1][i].push(c));
+    }
+    const joined = rows.map((r) => r.map((c) => c.filter((x) => x !== '').join(' ')));
+    expect(joined.map((r) => r.slice(0, 2).join('').replace(/ /g, ''))).toEqual(trace.map((s) => s.action.replace(/ /g, '')));
+    expect(joined[2][2].replace(/ /g, '')).toBe('(drain)B.invalidate_range_start->-EAGAIN;WARN_ON(Bhasanend)');
+  });
+  it('a narrow terminal: each column at least 12 wide, a wrapped action keeps every character', () => {
+    const long: TraceStep[] = [{ thread: 'oom_reaper', action: `A.invalidate_range_start: ${'x'.repeat(70)}`, events: [] }];
+    const lines = timeline(long, { width: 50 }).split('\n').slice(2);
+    expect(lines.length).toBeGreaterThan(2);
+    expect(lines.map((l) => cellsOf(l.slice(3))[0]).join('').replace(/ /g, '')).toBe(long[0].action.replace(/ /g, ''));
   });
   it('colours diagnostics red and the drain mark dim only when given a colouring instance', () => {
     expect(timeline(trace)).not.toContain('\x1b[');
-    const coloured = timeline(trace, { pc: colour });
+    const coloured = timeline(trace, { pc: colour, width: 200 });
     expect(coloured).toContain(colour.red('WARN_ON(B has an end)'));
-    expect(coloured).toContain(colour.dim('(drain) '));
+    expect(coloured).toContain(colour.dim('(drain)'));
   });
 });
 
@@ -94,40 +113,120 @@ describe('mermaid', () => {
   });
 });
 
-describe('the compare matrix', () => {
+describe('the compare matrix and the decision', () => {
   const cell = (strategy: string, invariant: string, o: Partial<Cell>): Cell => ({
-    strategy, invariant, verdict: 'holds', runs: 600, familiesRun: 2, violatedIn: [], ms: null, steps: null, family: null, witness: null, ...o,
+    strategy, invariant, verdict: 'holds', runs: 600, familiesRun: 2, ranIn: ['ab-pair', 'reaper-skip-era'], violatedIn: [], vacuousIn: [], vacuous: false, goals: {}, ms: null, steps: null, family: null, witness: null, ...o,
   });
-  const strategies = ['skip-all-end', 'core-counter'];
-  const invariants = ['StartEndPaired', 'NoDeadlock'];
-  const cells = [
-    cell('skip-all-end', 'StartEndPaired', { verdict: 'violated', violatedIn: [{ family: 'ab-pair', steps: 10, ms: 15, witness: 'A got 0 ends' }], ms: 15, steps: 10, family: 'ab-pair', witness: 'A got 0 ends' }),
-    cell('skip-all-end', 'NoDeadlock', {}),
-    cell('core-counter', 'StartEndPaired', { verdict: 'n/a', runs: 0, familiesRun: 0 }),
-    cell('core-counter', 'NoDeadlock', { runs: 300, familiesRun: 1 }),
+  const broken = (family: string, steps: number, witness: string) => ({ family, steps, ms: 15, witness, cause: null });
+  const violated = (family: string, steps: number, witness: string): Partial<Cell> => ({ verdict: 'violated', violatedIn: [broken(family, steps, witness)], ms: 15, steps, family, witness });
+  const strategies = ['skip-all-end', 'call-all-end-2021', 'core-counter'];
+  const invariants = ['StartEndPaired', 'NoDeadlock', 'ReaperUsefulProgress', 'NoCounterUnderflow'];
+  const onlyEra = { runs: 300, familiesRun: 1, ranIn: ['reaper-skip-era'] }; // core-counter cannot run ab-pair's odp-4.20
+  const raw: Cell[] = [
+    // Only skip-all-end breaks pairing on ab-pair: the strategy's doing.
+    cell('skip-all-end', 'StartEndPaired', violated('ab-pair', 10, 'A got 0 ends')),
+    cell('call-all-end-2021', 'StartEndPaired', {}),
+    cell('core-counter', 'StartEndPaired', { ...onlyEra, vacuousIn: ['reaper-skip-era'], vacuous: true }),
+    // Every strategy that runs ab-pair deadlocks there: the drivers'.
+    cell('skip-all-end', 'NoDeadlock', violated('ab-pair', 15, 'stuck')),
+    cell('call-all-end-2021', 'NoDeadlock', violated('ab-pair', 16, 'stuck')),
+    cell('core-counter', 'NoDeadlock', onlyEra),
+    // Every strategy breaks it on the v4.14 reaper's family: the reaper era's.
+    ...strategies.map((s) => cell(s, 'ReaperUsefulProgress', { ...violated('reaper-skip-era', 2, 'not unmapped'), ...(s === 'core-counter' ? onlyEra : {}) })),
+    cell('skip-all-end', 'NoCounterUnderflow', {}),
+    cell('call-all-end-2021', 'NoCounterUnderflow', {}),
+    cell('core-counter', 'NoCounterUnderflow', { ...onlyEra, vacuousIn: ['reaper-skip-era'], vacuous: true }),
   ];
-  const run = { seed: 42, runs: 300, families: ['ab-pair', 'failing-no-end'] };
+  const cells = attribute(raw, { 'ab-pair': 'nonblock-per-vma', 'reaper-skip-era': 'skip-if-notifiers' });
+  const run = { seed: 42, runs: 300, families: ['ab-pair', 'reaper-skip-era'] };
+  const at = (s: string, i: string) => cells.find((c) => c.strategy === s && c.invariant === i) as Cell;
 
-  it('Markdown: a header, a rule, one row per invariant with ✘/✔/n/a cells, and the legend', () => {
-    const lines = markdownMatrix(strategies, invariants, cells).split('\n');
-    expect(lines[0]).toBe('| invariant | skip-all-end | core-counter |');
-    expect(lines[1]).toBe('|---|---|---|');
-    expect(lines.slice(2, 4)).toEqual(['| StartEndPaired | ✘ 1/2 · 10 st | n/a |', '| NoDeadlock | ✔ 600 | ✔ 300 |']);
-    expect(lines[4]).toBe('');
-    expect(lines[5]).toMatch(/^✘ k\/n · s st: /);
+  it('attributes each violation: the strategy (another holds it on the family), the drivers (all break it), the reaper era', () => {
+    expect(at('skip-all-end', 'StartEndPaired').violatedIn.map((v) => v.cause)).toEqual(['strategy']);
+    expect(at('skip-all-end', 'NoDeadlock').violatedIn.map((v) => v.cause)).toEqual(['driver']);
+    expect(at('call-all-end-2021', 'NoDeadlock').violatedIn.map((v) => v.cause)).toEqual(['driver']);
+    expect(strategies.map((s) => at(s, 'ReaperUsefulProgress').violatedIn[0].cause)).toEqual(['reaper-era', 'reaper-era', 'reaper-era']);
+    // Among one strategy alone nothing is the strategy's doing; a second that holds it changes that.
+    expect(attribute([raw[0]], {})[0].violatedIn[0].cause).toBe('driver');
+    expect(attribute([raw[0], raw[1]], {})[0].violatedIn[0].cause).toBe('strategy');
   });
-  it('terminal: a row per invariant, and each violated cell with its families and shortest witness', () => {
-    const text = terminalMatrix(strategies, invariants, cells, run);
-    const lines = text.split('\n');
-    expect(lines[0]).toBe('strategy × invariant (seed 42, 300 runs per family; families: ab-pair, failing-no-end)');
-    expect(lines.find((l) => l.startsWith('StartEndPaired'))).toMatch(/^StartEndPaired {2}✘ 1\/2 10st +n\/a/);
-    expect(lines.find((l) => l.startsWith('NoDeadlock'))).toMatch(/^NoDeadlock {6}✔ 600 runs +✔ 300 runs/);
+  it('decides per family and strategy, and names the strategies that keep every invariant', () => {
+    const d = decide(cells, strategies, run.families);
+    const ab = d.perFamily.filter((x) => x.family === 'ab-pair');
+    expect(ab.map((x) => [x.strategy, x.ran, x.keepsEveryInvariant, x.breaks.map((b) => `${b.invariant}:${b.cause}`)])).toEqual([
+      ['skip-all-end', true, false, ['StartEndPaired:strategy', 'NoDeadlock:driver']],
+      ['call-all-end-2021', true, false, ['NoDeadlock:driver']],
+      ['core-counter', false, false, []],
+    ]);
+    expect(d.perFamily.find((x) => x.family === 'reaper-skip-era' && x.strategy === 'core-counter')?.vacuous).toEqual(['StartEndPaired', 'NoCounterUnderflow']);
+    expect(d.keepEveryInvariant).toEqual([]);
+    expect(d.keepEveryInvariantTheyDecide).toEqual(['call-all-end-2021', 'core-counter']);
+    expect(decisionLines(d, run)).toEqual([
+      'in every family compared, no strategy keeps every invariant',
+      'setting aside what every strategy breaks (by the drivers: NoDeadlock; by the reaper era: ReaperUsefulProgress), call-all-end-2021 and core-counter keep every other invariant',
+    ]);
+    // The user's scenario: with its drivers, the strategies that keep everything.
+    const mine = attribute([raw[0], raw[1]], {});
+    expect(decisionLines(decide(mine, ['skip-all-end', 'call-all-end-2021'], ['ab-pair']), { ...run, families: ['ab-pair'], userScenario: 'ab-pair' })).toEqual(['with these drivers, call-all-end-2021 keeps every invariant']);
+  });
+  it('Markdown: the matrix as before (○ for a vacuous holds), then the decision table and its closing line', () => {
+    const lines = markdownMatrix(strategies, invariants, cells, run).split('\n');
+    expect(lines[0]).toBe('| invariant | skip-all-end | call-all-end-2021 | core-counter |');
+    expect(lines[1]).toBe('|---|---|---|---|');
+    expect(lines.slice(2, 6)).toEqual([
+      '| StartEndPaired | ✘ 1/2 · 10 st | ✔ 600 | ○ vacuous |',
+      '| NoDeadlock | ✘ 1/2 · 15 st | ✘ 1/2 · 16 st | ✔ 300 |',
+      '| ReaperUsefulProgress | ✘ 1/2 · 2 st | ✘ 1/2 · 2 st | ✘ 1/1 · 2 st |',
+      '| NoCounterUnderflow | ✔ 600 | ✔ 600 | ○ vacuous |',
+    ]);
+    expect(lines[6]).toBe('');
+    expect(lines[7]).toMatch(/^✘ k\/n · s st: .* ○ vacuous: held, but no run reached a situation the invariant is about\.$/);
+    expect(lines).toContain('| ab-pair | ✘ breaks StartEndPaired (and what every strategy breaks: by the drivers: NoDeadlock) | ✘ breaks only what every strategy breaks (by the drivers: NoDeadlock) | n/a |');
+    expect(lines).toContain('In every family compared, no strategy keeps every invariant.');
+    // Without the run, only the matrix (as README embeds it).
+    expect(markdownMatrix(strategies, invariants, cells).trimEnd().split('\n')).toEqual(lines.slice(0, 8));
+  });
+  it('terminal: the rows a strategy decides first, then those every strategy holds, the rest folded under their cause; then the decision', () => {
+    const lines = terminalMatrix(strategies, invariants, cells, run, plain, 200).split('\n');
+    expect(lines[0]).toBe('strategy × invariant (seed 42, 300 runs per family; families: ab-pair, reaper-skip-era)');
+    const idx = (p: (l: string) => boolean) => lines.findIndex(p);
+    const decided = idx((l) => l.startsWith('decided by the strategy'));
+    const held = idx((l) => l.startsWith('held by every strategy'));
+    const folded = idx((l) => l.startsWith('broken under every strategy'));
+    expect(decided).toBeGreaterThan(0);
+    expect(held).toBeGreaterThan(decided);
+    expect(folded).toBeGreaterThan(held);
+    expect(lines.slice(decided + 1, held)).toEqual([expect.stringMatching(/^StartEndPaired {8}✘ 1\/2 10st +✔ 600 runs +○ vacuous$/)]);
+    expect(lines.slice(held + 1, folded)).toEqual([expect.stringMatching(/^NoCounterUnderflow {4}✔ 600 runs +✔ 600 runs +○ vacuous$/)]);
+    expect(lines.slice(folded + 1, folded + 5).map((l) => l.replace(/ +/g, ' '))).toEqual([' by the drivers:', ' NoDeadlock in ab-pair', ' by the reaper era:', ' ReaperUsefulProgress in reaper-skip-era']);
     expect(lines).toContain('  skip-all-end × StartEndPaired: ab-pair (10 st, 15 ms)');
+    expect(lines).toContain('  skip-all-end × NoDeadlock: ab-pair (15 st, 15 ms, drivers)');
     expect(lines).toContain('      shortest: A got 0 ends');
-    expect(terminalMatrix(strategies, invariants, cells, run, colour)).toContain(colour.red('✘ 1/2 10st'.padEnd(14)));
+    const decision = idx((l) => l === 'decision: family × strategy');
+    expect(lines.slice(decision + 1, decision + 5)).toEqual([
+      'ab-pair',
+      '  skip-all-end       breaks StartEndPaired (and what every strategy breaks: by the drivers: NoDeadlock)',
+      '  call-all-end-2021  breaks only what every strategy breaks (by the drivers: NoDeadlock)',
+      '  core-counter       cannot run these drivers',
+    ]);
+    expect(lines).toContain('  core-counter       breaks only what every strategy breaks (by the reaper era: ReaperUsefulProgress)');
+    expect(lines).toContain('in every family compared, no strategy keeps every invariant');
+    expect(terminalMatrix(strategies, invariants, cells, run, colour)).toContain(colour.red('✘ 1/2 10st'.padEnd(17)));
+    // At 80 columns the prose wraps (the matrix rows are as wide as the strategies they show).
+    const narrow = terminalMatrix(strategies, invariants, cells, run, plain, 80).split('\n');
+    const rows = new Set([...invariants.map((i) => narrow.find((l) => l.startsWith(`${i} `))), narrow.find((l) => l.startsWith(' '.repeat(20)))]);
+    for (const l of narrow.filter((x) => !rows.has(x) && !x.startsWith('      shortest: '))) expect(l.length, l).toBeLessThanOrEqual(80);
+    const wrapped = narrow.findIndex((l) => l.startsWith('  skip-all-end       breaks StartEndPaired (and what'));
+    expect(wrapped).toBeGreaterThan(0);
+    expect(narrow[wrapped + 1]).toMatch(/^ {21}\S/); // the continuation, under the text
   });
-  it('JSON: the run and every cell', () => {
-    expect(JSON.parse(jsonMatrix(cells, run))).toEqual({ seed: 42, runsPerFamily: 300, families: run.families, results: cells });
+  it('JSON: the format, the run, every cell with each violation\'s cause, and the decision', () => {
+    const j = JSON.parse(jsonMatrix(cells, run, strategies));
+    expect(j).toEqual({ format: 'mmu-notifier-checker/compare-result@1', seed: 42, runsPerFamily: 300, families: run.families, strategies, results: JSON.parse(JSON.stringify(cells)), decision: JSON.parse(JSON.stringify(decide(cells, strategies, run.families))) });
+    expect(j.results[0].violatedIn[0].cause).toBe('strategy');
+    expect(j.decision.perStrategy.map((s: { strategy: string; keepsEveryInvariantItDecides: boolean }) => [s.strategy, s.keepsEveryInvariantItDecides])).toEqual([['skip-all-end', false], ['call-all-end-2021', true], ['core-counter', true]]);
+    expect(JSON.parse(jsonMatrix(cells, { ...run, userScenario: 'ab-pair', checkFlags: '--notifiers x' }, strategies))).toMatchObject({ userScenario: 'ab-pair' });
+    expect(JSON.parse(jsonMatrix(cells, { ...run, checkFlags: '--notifiers x' }, strategies))).not.toHaveProperty('checkFlags');
   });
 });
 
@@ -146,7 +245,7 @@ describe('check', () => {
     expect(rows[0].counterexample).toMatchObject({ steps: 3, contextSwitches: 1, threads: scenario.threads, file: null, shrunkFrom: 7 });
     expect(rows[2].counterexample).toMatchObject({ steps: 3, file: 'shrunk-cases/x.json' });
     expect(rows[2].counterexample).not.toHaveProperty('shrunkFrom');
-    expect(JSON.parse(checkJson(checked, 42))).toEqual({ seed: 42, results: JSON.parse(JSON.stringify(rows)) });
+    expect(JSON.parse(checkJson(checked, 42))).toEqual({ format: 'mmu-notifier-checker/check-result@1', seed: 42, results: JSON.parse(JSON.stringify(rows)) });
   });
   it('text: a verdict line per result under its strategy, then each counterexample with its timeline and replay line', () => {
     const text = checkText(checked, how);
@@ -162,6 +261,21 @@ describe('check', () => {
     expect(lines).toContain('  saved: shrunk-cases/x.json  (npm run replay -- shrunk-cases/x.json)');
     expect(text).toContain(timeline(trace));
   });
+  it('a holds whose runs reached none of its situations prints as vacuous, naming them; --json carries vacuous and goals', () => {
+    const about = invariantByName('NoDeadlock')?.about ?? [];
+    expect(about.length).toBeGreaterThan(0);
+    const none = Object.fromEntries([...about.map((g) => [g, 0]), ['nonblock_callback', 12]]);
+    const some = { ...none, [about[0]]: 3 };
+    const held = (goals: Record<string, number>): Checked => ({ strategy: 'skip-all-end', result: { engine: 'random', invariant: 'NoDeadlock', verdict: 'holds', runs: 1000, ms: 300, counterexample: null, goals }, file: null });
+    const lines = checkText([held(none)], how).split('\n');
+    expect(lines).toContain(`  vacuous   NoDeadlock 1000 runs, 300 ms; no run reached ${about.join(', ')}`);
+    expect(checkText([held(some)], how)).toContain('  holds     NoDeadlock 1000 runs, 300 ms\n');
+    const [vac, real, exh] = JSON.parse(checkJson([held(none), held(some), checked[3]], 42)).results;
+    expect(vac).toMatchObject({ verdict: 'holds', vacuous: true, goals: none });
+    expect(real).toMatchObject({ verdict: 'holds', vacuous: false, goals: some });
+    expect(exh).toMatchObject({ engine: 'exhaustive', vacuous: false, goals: null });
+    expect(checkText([held(none)], how, colour)).toContain(colour.yellow('vacuous '));
+  });
   it('the replay command repeats a --scenario file, fixed threads and the exhaustive bound', () => {
     expect(replayCommand({ strategy: 's', invariant: 'I' }, { ...how, exhaustive: true, depth: 30, scenarioFile: 'sc.json', threads: 'oom_reaper,ioctl:B' })).toBe(
       'npm run check -- --strategy s --invariant I --seed 42 --scenario sc.json --threads oom_reaper,ioctl:B --exhaustive --depth 30',
@@ -169,7 +283,8 @@ describe('check', () => {
   });
   it('progress: runs of the random engine, states of the exhaustive one, overwriting the line', () => {
     expect(progressLine({ engine: 'random', strategy: 'skip-all-end', runs: 200, of: 1000, ms: 1234 })).toBe('\r  skip-all-end: 200/1000 runs, 1.2 s\x1b[K');
-    expect(progressLine({ engine: 'exhaustive', strategy: 'sorted-undo', invariant: 'NoDeadlock', states: 5000, ms: 50 })).toBe('\r  sorted-undo: NoDeadlock: 5000 states, 0.1 s\x1b[K');
+    expect(progressLine({ engine: 'exhaustive', strategy: 'sorted-undo', threads: ['oom_reaper', 'fault:A'], set: 0, of: 1, states: 5000, ms: 50 })).toBe('\r  sorted-undo: 5000 states, 0.1 s\x1b[K');
+    expect(progressLine({ engine: 'exhaustive', strategy: 'sorted-undo', threads: ['oom_reaper', 'fault:A'], set: 2, of: 7, states: 5000, ms: 50 })).toBe('\r  sorted-undo: thread set 3/7 (oom_reaper,fault:A), 5000 states, 0.1 s\x1b[K');
   });
 });
 

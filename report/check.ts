@@ -1,9 +1,15 @@
-/** What `npm run check` prints: the verdict list, each counterexample's block, and --json. */
-import type { TraceStep } from '../model/index.ts';
+/** What `npm run check` prints: the verdict list, each counterexample's block, --json and --format mail. */
+import { BUILTIN, invariantByName, type Catalogue, type TraceStep } from '../model/index.ts';
 import type { CheckProgress, Checked } from '../engine/check.ts';
+import { vacuous } from '../engine/result.ts';
 import { plain, type Colors } from './colors.ts';
 import { escapeText, shellWord } from './escape.ts';
-import { timeline } from './timeline.ts';
+import { mailText, MAIL_WIDTH } from './mail.ts';
+import { DEFAULT_WIDTH, timeline } from './timeline.ts';
+import { ascii, wrap } from './wrap.ts';
+
+/** The `format` of check's --json object (docs/design.md §6). */
+export const CHECK_RESULT_FORMAT = 'mmu-notifier-checker/check-result@1';
 
 /** One result as printed, and as the --json object's `results` holds it. */
 export interface CheckRow {
@@ -14,6 +20,10 @@ export interface CheckRow {
   readonly runs: number;
   readonly states: number;
   readonly ms: number;
+  /** A "holds" whose runs reached none of the situations its invariant is about (engine/result.ts vacuous). */
+  readonly vacuous: boolean;
+  /** The random engine: in how many runs each reachability goal (model/goals.ts) was reached; null for the exhaustive engine. */
+  readonly goals: Readonly<Record<string, number>> | null;
   readonly counterexample: {
     readonly steps: number;
     readonly contextSwitches: number;
@@ -43,6 +53,10 @@ export interface CheckInvocation {
   readonly timeLimit?: number;
   /** Per strategy, runs known to be done beyond the results' own counts (the search's progress). */
   readonly runsSeen?: Readonly<Record<string, number>>;
+  /** Columns of the output (the timeline fits them); default DEFAULT_WIDTH. */
+  readonly width?: number;
+  /** --driver files as given: the replay line repeats them (the scenario names their drivers). */
+  readonly drivers?: readonly string[];
 }
 
 /** A run stopped by SIGINT: `completed` of `total` units (strategies, or strategy × invariant searches) finished. */
@@ -66,6 +80,8 @@ export const checkRows = (checked: readonly Checked[]): CheckRow[] =>
       runs: r.engine === 'random' ? r.runs : 0,
       states: r.engine === 'exhaustive' ? r.states : 0,
       ms: Math.round(r.ms),
+      vacuous: vacuous(r),
+      goals: r.engine === 'random' ? (r.goals ?? null) : null,
       counterexample: cx
         ? {
             steps: cx.steps,
@@ -82,15 +98,24 @@ export const checkRows = (checked: readonly Checked[]): CheckRow[] =>
   });
 
 export const checkJson = (checked: readonly Checked[], seed: number, interrupted?: Interrupted): string =>
-  `${JSON.stringify({ seed, ...(interrupted ? { interrupted } : {}), results: checkRows(checked) }, null, 2)}\n`;
+  `${JSON.stringify({ format: CHECK_RESULT_FORMAT, seed, ...(interrupted ? { interrupted } : {}), results: checkRows(checked) }, null, 2)}\n`;
+
+/** The goals an invariant is about that no run of this result reached (all of them when it is vacuous). */
+export const unreachedGoals = (row: Pick<CheckRow, 'invariant' | 'goals'>): string[] =>
+  row.goals ? (invariantByName(row.invariant)?.about ?? []).filter((g) => !(row.goals?.[g] ?? 0)) : [];
 
 /**
  * The command that finds the same counterexample again: every flag that defines the scenario
  * (--scenario, or --notifiers, --reaper and --threads), the seed and the runs (with a time
  * limit, the runs that were done: the same seed and that many runs give the same result).
  */
-export const replayCommand = (row: Pick<CheckRow, 'strategy' | 'invariant'>, how: CheckInvocation): string => {
+export const replayCommand = (row: Pick<CheckRow, 'strategy' | 'invariant'>, how: CheckInvocation): string =>
+  `npm run check -- ${replayArgs(row, how).map(shellWord).join(' ')}`;
+
+/** replayCommand's arguments after `npm run check --`, unquoted. */
+export const replayArgs = (row: Pick<CheckRow, 'strategy' | 'invariant'>, how: CheckInvocation): string[] => {
   const args = ['--strategy', row.strategy, '--invariant', row.invariant, '--seed', String(how.seed)];
+  for (const d of how.drivers ?? []) args.push('--driver', d);
   if (how.scenarioFile) args.push('--scenario', how.scenarioFile);
   else {
     args.push('--notifiers', how.notifiers);
@@ -99,7 +124,7 @@ export const replayCommand = (row: Pick<CheckRow, 'strategy' | 'invariant'>, how
   if (how.threads) args.push('--threads', how.threads);
   if (how.exhaustive) args.push('--exhaustive', '--depth', String(how.depth));
   else args.push('--runs', String(how.runs));
-  return `npm run check -- ${args.map(shellWord).join(' ')}`;
+  return args;
 };
 
 /** The runs a strategy's search did: exact when some invariant held (it ran them all), else at least the latest first violation or progress report. */
@@ -112,14 +137,7 @@ const runsDone = (rows: readonly CheckRow[], seen = 0): { runs: number; exact: b
 export const checkText = (checked: readonly Checked[], how: CheckInvocation, pc: Colors = plain, interrupted?: Interrupted): string => {
   const rows = checkRows(checked);
   const out: string[] = interrupted ? [interruptedLine(interrupted)] : [];
-  // With a time limit, each strategy's runs are those done, not those asked for.
-  const done = new Map<string, { runs: number; exact: boolean }>();
-  if (how.timeLimit !== undefined && !how.exhaustive) for (const s of new Set(rows.map((r) => r.strategy))) done.set(s, runsDone(rows.filter((r) => r.strategy === s), how.runsSeen?.[s]));
-  const extentOf = (strategy: string): string => {
-    const d = done.get(strategy);
-    if (!d) return how.exhaustive ? `exhaustive depth ${how.depth}` : `${how.runs} runs`;
-    return `${d.exact ? '' : '≥'}${d.runs} runs${d.runs < how.runs || !d.exact ? ` of ${how.runs}, time limit ${how.timeLimit} s` : ''}`;
-  };
+  const { done, extentOf } = extents(rows, how);
   const nameWidth = Math.max(...rows.map((o) => o.invariant.length));
   let last = '';
   for (const o of rows) {
@@ -127,16 +145,17 @@ export const checkText = (checked: readonly Checked[], how: CheckInvocation, pc:
       out.push(`\n${pc.bold(o.strategy)}  (seed ${how.seed}, ${extentOf(o.strategy)})\n`);
       last = o.strategy;
     }
-    const tag = o.verdict === 'violated' ? pc.red('violated') : o.verdict === 'holds' ? pc.green('holds   ') : pc.yellow('holds ≤ bound');
+    const tag = o.verdict === 'violated' ? pc.red('violated') : o.vacuous ? pc.yellow('vacuous ') : o.verdict === 'holds' ? pc.green('holds   ') : pc.yellow('holds ≤ bound');
     const extent = o.engine === 'exhaustive' ? `${o.states} states` : `${o.runs} runs`;
-    out.push(`  ${tag}  ${o.invariant.padEnd(nameWidth)} ${pc.dim(`${extent}, ${o.ms} ms`)}\n`);
+    const unreached = o.vacuous ? `; no run reached ${unreachedGoals(o).join(', ')}` : '';
+    out.push(`  ${tag}  ${o.invariant.padEnd(nameWidth)} ${pc.dim(`${extent}, ${o.ms} ms`)}${unreached ? pc.yellow(unreached) : ''}\n`);
   }
   for (const o of rows) {
     const cx = o.counterexample;
     if (!cx) continue;
     out.push(`\n${pc.red('✘')} ${pc.bold(`${o.strategy} × ${o.invariant}`)}: ${cx.witness}\n`);
     out.push(`  threads ${JSON.stringify(cx.threads)}; schedule ${JSON.stringify(cx.schedule)}; ${cx.steps} steps${cx.shrunkFrom !== undefined ? ` (shrunk from ${cx.shrunkFrom})` : ''}, ${cx.contextSwitches} context switches\n\n`);
-    out.push(`${timeline(cx.trace, { pc })}\n`);
+    out.push(`${timeline(cx.trace, { pc, width: how.width ?? DEFAULT_WIDTH })}\n`);
     const d = done.get(o.strategy);
     out.push(`\n  replay: ${escapeText(replayCommand(o, d ? { ...how, runs: d.runs } : how))}\n`);
     if (cx.file) out.push(`  saved: ${escapeText(cx.file)}  (npm run replay -- ${escapeText(shellWord(cx.file))})\n`);
@@ -144,8 +163,64 @@ export const checkText = (checked: readonly Checked[], how: CheckInvocation, pc:
   return out.join('');
 };
 
+/** With a time limit, each strategy's runs are those done, not those asked for. */
+const extents = (rows: readonly CheckRow[], how: CheckInvocation) => {
+  const done = new Map<string, { runs: number; exact: boolean }>();
+  if (how.timeLimit !== undefined && !how.exhaustive) for (const s of new Set(rows.map((r) => r.strategy))) done.set(s, runsDone(rows.filter((r) => r.strategy === s), how.runsSeen?.[s]));
+  const extentOf = (strategy: string): string => {
+    const d = done.get(strategy);
+    if (!d) return how.exhaustive ? `exhaustive depth ${how.depth}` : `${how.runs} runs`;
+    return `${d.exact ? '' : '≥'}${d.runs} runs${d.runs < how.runs || !d.exact ? ` of ${how.runs}, time limit ${how.timeLimit} s` : ''}`;
+  };
+  return { done, extentOf };
+};
+
+/**
+ * `check --format mail`: per strategy one line of verdicts, then each counterexample as a mail
+ * (report/mail.ts), separated by a rule. Every line ASCII, at most 72 columns.
+ */
+export const checkMail = (checked: readonly Checked[], how: CheckInvocation, catalogue: Catalogue = BUILTIN, interrupted?: Interrupted): string => {
+  const rows = checkRows(checked);
+  const { done, extentOf } = extents(rows, how);
+  const out: string[] = [];
+  if (interrupted) out.push(...wrap(ascii(interruptedLine(interrupted).trim()), MAIL_WIDTH), '');
+  for (const s of new Set(rows.map((r) => r.strategy))) {
+    const mine = rows.filter((r) => r.strategy === s);
+    const names = (p: (r: CheckRow) => boolean) => mine.filter(p).map((r) => r.invariant);
+    const violated = names((r) => r.verdict === 'violated');
+    const vac = names((r) => r.vacuous);
+    const held = mine.length - violated.length - vac.length;
+    const parts = [
+      violated.length ? `violates ${violated.join(', ')}` : 'violates nothing',
+      ...(held ? [`holds ${held === mine.length ? 'every invariant checked' : `${held} other${held === 1 ? '' : 's'}`}${mine.some((r) => r.verdict === 'holds-up-to-bound') ? ' (up to the bound)' : ''}`] : []),
+      ...(vac.length ? [`vacuously holds ${vac.join(', ')}`] : []),
+    ];
+    out.push(...wrap(ascii(`${s} (seed ${how.seed}, ${extentOf(s)}): ${parts.join('; ')}.`), MAIL_WIDTH, 2));
+  }
+  for (const [k, c] of checked.entries()) {
+    const cx = c.result.counterexample;
+    if (!cx) continue;
+    const row = rows[k];
+    const d = done.get(row.strategy);
+    const found =
+      cx.provenance.foundWith === 'random'
+        ? `random search, seed ${cx.provenance.seed}, run ${cx.provenance.runs}, shrunk from ${cx.fromSteps} to ${cx.steps} steps`
+        : `exhaustive search: a shortest counterexample`;
+    const replay: string[][] = [['npm', 'run', 'check', '--', ...replayArgs(row, d ? { ...how, runs: d.runs } : how)]];
+    if (c.file) replay.unshift(['npm', 'run', 'replay', '--', c.file]);
+    out.push('', '-'.repeat(MAIL_WIDTH), '');
+    out.push(
+      mailText(
+        { scenario: cx.scenario, invariant: cx.invariant, verdict: 'violated', witness: cx.witness, trace: cx.trace, contextSwitches: cx.contextSwitches, replay, found },
+        catalogue,
+      ).trimEnd(),
+    );
+  }
+  return `${out.join('\n')}\n`;
+};
+
 /** The progress line on a terminal: overwritten in place, cleared after each strategy. */
 export const progressLine = (p: CheckProgress, pc: Colors = plain): string => {
-  const what = p.engine === 'exhaustive' ? `${p.invariant}: ${p.states} states` : `${p.runs}/${p.of} runs`;
+  const what = p.engine === 'exhaustive' ? `${p.of > 1 ? `thread set ${p.set + 1}/${p.of} (${p.threads.join(',')}), ` : ''}${p.states} states` : `${p.runs}/${p.of} runs`;
   return `\r${pc.dim(`  ${p.strategy}: ${what}, ${(p.ms / 1000).toFixed(1)} s`)}\x1b[K`;
 };

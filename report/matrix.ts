@@ -1,48 +1,191 @@
-/** The strategy × invariant matrix of `npm run compare`: terminal, Markdown and JSON. */
-import type { Cell } from '../engine/compare.ts';
+/**
+ * What `npm run compare` prints: the strategy × invariant matrix (terminal, Markdown, JSON) and
+ * the decision view (family or the user's scenario × strategy: every invariant kept, or the
+ * ones broken, and which strategies keep every invariant).
+ *
+ * The terminal matrix puts the rows that discriminate between strategies first: violations a
+ * strategy decides (another strategy holds the same invariant on the same family). Violations
+ * every strategy has on a family are folded under their cause (the drivers, the reaper era).
+ */
+import { decide, type Cause, type Cell, type Decision } from '../engine/compare.ts';
+import type { Interrupted } from './check.ts';
 import { plain, type Colors } from './colors.ts';
+import { DEFAULT_WIDTH } from './timeline.ts';
+import { wrap } from './wrap.ts';
+
+/** The `format` of compare's --json object (docs/design.md §6). */
+export const COMPARE_RESULT_FORMAT = 'mmu-notifier-checker/compare-result@1';
 
 /** What the matrix was computed from, printed in its header and JSON. */
 export interface MatrixRun {
   readonly seed: number;
   readonly runs: number;
   readonly families: readonly string[];
+  /** The user's scenario (--notifiers or --scenario) as the one family: its id, as printed. */
+  readonly userScenario?: string;
+  /** The flags that give `check` the same scenario (the terminal's closing hint); not in the JSON. */
+  readonly checkFlags?: string;
 }
 
 const cellAt = (cells: readonly Cell[], s: string, i: string) => cells.find((c) => c.strategy === s && c.invariant === i) as Cell;
 
 const cellText = (c: Cell): string =>
-  c.verdict === 'violated' ? `✘ ${c.violatedIn.length}/${c.familiesRun} · ${c.steps} st` : c.verdict === 'holds' ? `✔ ${c.runs}` : 'n/a';
+  c.verdict === 'violated' ? `✘ ${c.violatedIn.length}/${c.familiesRun} · ${c.steps} st` : c.vacuous ? '○ vacuous' : c.verdict === 'holds' ? `✔ ${c.runs}` : 'n/a';
 
-export const markdownMatrix = (strategies: readonly string[], invariants: readonly string[], cells: readonly Cell[]): string => {
+const CAUSE_TEXT: Readonly<Record<Cause, string>> = { strategy: 'the strategy', driver: 'the drivers', 'reaper-era': 'the reaper era' };
+
+/** `a`, `a and b`, `a, b and c`. */
+const andList = (xs: readonly string[]): string => (xs.length <= 1 ? (xs[0] ?? '') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`);
+
+/** The closing lines: which strategies keep every invariant, and (if it differs) which keep all they decide. */
+export const decisionLines = (d: Decision, run: MatrixRun): string[] => {
+  const where = run.userScenario !== undefined ? 'with these drivers' : 'in every family compared';
+  const lines = [
+    d.keepEveryInvariant.length
+      ? `${where}, ${andList(d.keepEveryInvariant)} ${d.keepEveryInvariant.length === 1 ? 'keeps' : 'keep'} every invariant`
+      : `${where}, no strategy keeps every invariant`,
+  ];
+  const rest = d.keepEveryInvariantTheyDecide.filter((s) => !d.keepEveryInvariant.includes(s));
+  if (rest.length) {
+    const folded = (cause: Cause) => [...new Set(d.perStrategy.flatMap((s) => s.breaks.filter((b) => b.cause === cause).map((b) => b.invariant)))];
+    const causes = (['driver', 'reaper-era'] as const).filter((c) => folded(c).length).map((c) => `by ${CAUSE_TEXT[c]}: ${folded(c).join(', ')}`);
+    lines.push(`setting aside what every strategy breaks (${causes.join('; ')}), ${andList(rest)} ${rest.length === 1 ? 'keeps' : 'keep'} every other invariant`);
+  }
+  return lines;
+};
+
+/** One decision cell in words: every invariant kept, or those broken (with their cause when not the strategy's). */
+const decisionCell = (d: Decision['perFamily'][number], markdown: boolean): string => {
+  if (!d.ran) return markdown ? 'n/a' : 'cannot run these drivers';
+  const vac = d.vacuous.length ? ` (${markdown ? '○ ' : ''}vacuous: ${d.vacuous.join(', ')})` : '';
+  if (d.keepsEveryInvariant) return `${markdown ? '✔ ' : ''}keeps every invariant${vac}`;
+  const by = (cause: Cause) => d.breaks.filter((b) => b.cause === cause).map((b) => b.invariant);
+  const folded = (['driver', 'reaper-era'] as const).filter((c) => by(c).length).map((c) => `by ${CAUSE_TEXT[c]}: ${by(c).join(', ')}`).join('; ');
+  const mine = by('strategy');
+  const x = markdown ? '✘ ' : '';
+  if (!mine.length) return `${x}breaks only what every strategy breaks (${folded})`;
+  return `${x}breaks ${mine.join(', ')}${folded ? ` (and what every strategy breaks: ${folded})` : ''}`;
+};
+
+/** `prefix` then `text` wrapped to `width`, continuation lines aligned under the text. */
+const hanging = (prefix: string, text: string, width: number): string[] =>
+  wrap(text, Math.max(20, width - prefix.length)).map((l, k) => `${k === 0 ? prefix : ' '.repeat(prefix.length)}${l}`);
+
+export const markdownMatrix = (strategies: readonly string[], invariants: readonly string[], cells: readonly Cell[], run?: MatrixRun): string => {
   const lines = [
     `| invariant | ${strategies.join(' | ')} |`,
     `|---|${strategies.map(() => '---').join('|')}|`,
     ...invariants.map((i) => `| ${i} | ${strategies.map((s) => cellText(cellAt(cells, s, i))).join(' | ')} |`),
   ];
-  return `${lines.join('\n')}\n\n✘ k/n · s st: violated in k of the n families the strategy runs; s: the shortest shrunk counterexample, in steps. ✔ n: held in all n generated runs.\n`;
+  const legend = `✘ k/n · s st: violated in k of the n families the strategy runs; s: the shortest shrunk counterexample, in steps. ✔ n: held in all n generated runs.${cells.some((c) => c.vacuous) ? ' ○ vacuous: held, but no run reached a situation the invariant is about.' : ''}`;
+  const table = `${lines.join('\n')}\n\n${legend}\n`;
+  if (!run) return table;
+  // The decision view after the matrix: family × strategy.
+  const d = decide(cells, strategies, run.families);
+  const rows = run.families.map((f) => `| ${f === run.userScenario ? `your scenario (${f})` : f} | ${strategies.map((s) => decisionCell(d.perFamily.find((x) => x.family === f && x.strategy === s) as Decision['perFamily'][number], true)).join(' | ')} |`);
+  return [
+    table,
+    '**Decision** (family × strategy): ✔ keeps every invariant, else ✘ the invariants it breaks; "by the drivers" / "by the reaper era": broken under every strategy that runs the family.',
+    '',
+    `| family | ${strategies.join(' | ')} |`,
+    `|---|${strategies.map(() => '---').join('|')}|`,
+    ...rows,
+    '',
+    ...decisionLines(d, run).map((l) => `${l[0].toUpperCase()}${l.slice(1)}.`),
+    '',
+  ].join('\n');
 };
 
-export const terminalMatrix = (strategies: readonly string[], invariants: readonly string[], cells: readonly Cell[], run: MatrixRun, pc: Colors = plain): string => {
+export const terminalMatrix = (strategies: readonly string[], invariants: readonly string[], cells: readonly Cell[], run: MatrixRun, pc: Colors = plain, width: number = DEFAULT_WIDTH): string => {
   const w = Math.max(14, ...strategies.map((s) => s.length));
   const iw = Math.max(...invariants.map((i) => i.length));
-  const out = [`strategy × invariant (seed ${run.seed}, ${run.runs} runs per family; families: ${run.families.join(', ')})`, ''];
-  out.push(`${''.padEnd(iw)}  ${strategies.map((s) => pc.bold(s.padEnd(w))).join(' ')}`);
-  for (const i of invariants) {
+  const para = (text: string, indent = 0) => wrap(`${' '.repeat(indent)}${text}`, Math.max(40, width), 2);
+  const out = [...para(`strategy × invariant (seed ${run.seed}, ${run.runs} runs per family; families: ${run.families.join(', ')})`), ''];
+  out.push(`${''.padEnd(iw)}  ${strategies.map((s) => pc.bold(s.padEnd(w))).join(' ')}`.trimEnd());
+
+  const decided = (c: Cell) => c.violatedIn.filter((v) => v.cause === 'strategy');
+  const folded = (c: Cell) => c.violatedIn.filter((v) => v.cause !== 'strategy');
+  const rowOf = (i: string) => {
     const row = strategies.map((s) => {
       const c = cellAt(cells, s, i);
-      const t = c.verdict === 'violated' ? `✘ ${c.violatedIn.length}/${c.familiesRun} ${c.steps}st` : c.verdict === 'holds' ? `✔ ${c.runs} runs` : 'n/a';
+      const mine = decided(c);
+      const more = folded(c).length ? ` +${folded(c).length}` : '';
+      const shortest = Math.min(...mine.map((v) => v.steps));
+      const t =
+        c.verdict === 'n/a' ? 'n/a'
+        : mine.length ? `✘ ${mine.length}/${c.familiesRun} ${shortest}st${more}`
+        : more ? `(${more.trim()})`
+        : c.vacuous ? '○ vacuous'
+        : `✔ ${c.runs} runs`;
       const p = t.padEnd(w);
-      return c.verdict === 'violated' ? pc.red(p) : c.verdict === 'holds' ? pc.green(p) : pc.dim(p);
+      return mine.length ? pc.red(p) : c.verdict === 'n/a' || more ? pc.dim(p) : c.vacuous ? pc.yellow(p) : pc.green(p);
     });
-    out.push(`${i.padEnd(iw)}  ${row.join(' ')}`);
+    return `${i.padEnd(iw)}  ${row.join(' ')}`.trimEnd();
+  };
+  const byStrategy = invariants.filter((i) => strategies.some((s) => decided(cellAt(cells, s, i)).length));
+  const everyHolds = invariants.filter((i) => strategies.every((s) => cellAt(cells, s, i).violatedIn.length === 0));
+  const heading = (text: string) => para(text).map((l) => pc.dim(l));
+  if (byStrategy.length) out.push(...heading('decided by the strategy (another strategy holds the invariant on the same family):'), ...byStrategy.map(rowOf));
+  if (everyHolds.length) out.push(...heading('held by every strategy that runs it:'), ...everyHolds.map(rowOf));
+  const causes = (['driver', 'reaper-era'] as const).map((cause) => ({
+    cause,
+    rows: invariants
+      .map((i) => ({ i, families: [...new Set(strategies.flatMap((s) => cellAt(cells, s, i).violatedIn.filter((v) => v.cause === cause).map((v) => v.family)))] }))
+      .filter((r) => r.families.length),
+  }));
+  if (causes.some((c) => c.rows.length)) {
+    out.push(...heading('broken under every strategy that runs the family, folded under their cause:'));
+    for (const { cause, rows } of causes) {
+      if (!rows.length) continue;
+      out.push(`  by ${CAUSE_TEXT[cause]}:`);
+      for (const r of rows) out.push(...hanging(`    ${r.i.padEnd(iw)}  `, `in ${r.families.join(', ')}`, width));
+    }
   }
-  out.push('', '✘ k/n Sst: violated in k of the n families the strategy runs, shortest counterexample S steps. ✔ N runs: held in N generated runs.', '');
+  out.push(
+    '',
+    ...para(
+      `✘ k/n Sst: the strategy breaks it in k of the n families it runs where another strategy holds it, shortest counterexample S steps; +m, (+m): broken in m more families under every strategy (folded below the matrix). ✔ N runs: held in N generated runs. ○ vacuous: held, but no run reached a situation the invariant is about.${strategies.length < 2 ? ' With one strategy compared, no violation can be told apart as the strategy\'s.' : ''}`,
+    ),
+    '',
+  );
+  const tag = (cause: Cause | null) => (cause && cause !== 'strategy' ? `, ${CAUSE_TEXT[cause].replace(/^the /, '')}` : '');
   for (const c of cells.filter((c) => c.verdict === 'violated'))
-    out.push(`  ${c.strategy} × ${c.invariant}: ${c.violatedIn.map((f) => `${f.family} (${f.steps} st, ${f.ms} ms)`).join(', ')}`, `      shortest: ${c.witness}`);
-  out.push('', 'details: npm run check -- --strategy NAME --invariant NAME --notifiers ...', '');
+    out.push(...hanging(`  ${c.strategy} × ${c.invariant}: `, c.violatedIn.map((f) => `${f.family} (${f.steps} st, ${f.ms} ms${tag(f.cause)})`).join(', '), width), `      shortest: ${c.witness}`);
+
+  // The decision view: family (or the user's scenario) × strategy.
+  const d = decide(cells, strategies, run.families);
+  const sw = Math.max(...strategies.map((s) => s.length));
+  out.push('', pc.bold('decision: family × strategy'));
+  for (const f of run.families) {
+    out.push(f === run.userScenario ? `your scenario (${f})` : f);
+    for (const s of strategies) {
+      const cell = d.perFamily.find((x) => x.family === f && x.strategy === s) as Decision['perFamily'][number];
+      const text = decisionCell(cell, false);
+      const colour = !cell.ran ? pc.dim : cell.keepsEveryInvariant ? pc.green : cell.breaks.some((b) => b.cause === 'strategy') ? pc.red : pc.yellow;
+      out.push(...hanging(`  ${s.padEnd(sw)}  `, text, width).map((l) => `${l.slice(0, sw + 4)}${colour(l.slice(sw + 4))}`));
+    }
+  }
+  out.push('', ...decisionLines(d, run).flatMap((l) => para(l).map((x) => pc.bold(x))));
+  out.push('', `details: npm run check -- --strategy NAME --invariant NAME ${run.checkFlags ?? '--notifiers ...'}`, '');
   return out.join('\n');
 };
 
-export const jsonMatrix = (cells: readonly Cell[], run: MatrixRun): string =>
-  `${JSON.stringify({ seed: run.seed, runsPerFamily: run.runs, families: run.families, results: cells }, null, 2)}\n`;
+/** The --json object: the run, every cell (each violation with its cause) and the decision. */
+export const jsonMatrix = (cells: readonly Cell[], run: MatrixRun, strategies?: readonly string[], interrupted?: Interrupted): string => {
+  const ss = strategies ?? [...new Set(cells.map((c) => c.strategy))];
+  return `${JSON.stringify(
+    {
+      format: COMPARE_RESULT_FORMAT,
+      seed: run.seed,
+      runsPerFamily: run.runs,
+      families: run.families,
+      ...(run.userScenario !== undefined ? { userScenario: run.userScenario } : {}),
+      strategies: ss,
+      ...(interrupted ? { interrupted } : {}),
+      results: cells,
+      decision: decide(cells, ss, run.families),
+    },
+    null,
+    2,
+  )}\n`;
+};

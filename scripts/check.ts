@@ -6,15 +6,18 @@
 import { threadsFor, type ScenarioTemplate } from '../engine/arbitraries.ts';
 import { parseScenarioTemplate, toCase } from '../engine/case-format.ts';
 import { saveCase } from '../engine/cases.ts';
-import { DEFAULT_DEPTH, runnable, type Checked } from '../engine/check.ts';
-import { checkJson, checkText, progressLine } from '../report/check.ts';
+import { runnable, type Checked } from '../engine/check.ts';
+import { CHECK_RESULT_FORMAT, checkJson, checkMail, checkText, progressLine } from '../report/check.ts';
 import { resolve } from '../model/index.ts';
 import { escapeText } from '../report/escape.ts';
 import { catalogueWith } from '../engine/driver-format.ts';
-import { colorsFor, driversArg, EXIT, fail, within, fileArg, intArg, invariantsArg, isEntry, LIMITS, listArg, main, notifiersArg, parse, Problems, reaperArg, readJson, seedArg, strategiesArg, type Command } from './cli.ts';
+import { colorsFor, driversArg, EXIT, fail, within, fileArg, intArg, invariantsArg, isEntry, LIMITS, listArg, main, notifiersArg, parse, Problems, reaperArg, readJson, seedArg, strategiesArg, widthFor, formatArg, type Command } from './cli.ts';
 import { runJob } from './jobs.ts';
 
 const DEFAULT_NOTIFIERS = 'kvm,odp-4.20';
+
+/** --exhaustive's depth bound unless --depth gives one (the CLI contract of docs/design.md §6 and README). */
+const DEFAULT_DEPTH = 60;
 
 const HELP = `usage: npm run check -- [flags]
 
@@ -31,11 +34,18 @@ Explore the mmu_notifier model and report, per strategy and invariant, whether i
   --time-limit SECONDS     stop generating after this long per strategy (at most ${LIMITS.timeLimitSeconds})
   --exhaustive             breadth-first search of every interleaving instead
   --depth D                bound for --exhaustive (default ${DEFAULT_DEPTH}, at most ${LIMITS.depth})
-  --json                   one JSON object on stdout
+  --json                   one JSON object on stdout (format ${CHECK_RESULT_FORMAT})
+  --format text|mail       text (default): verdicts and timelines fitting the terminal;
+                           mail: each counterexample as plain ASCII within 72 columns,
+                           ready to paste into a mail to linux-mm
   --save                   write each counterexample under shrunk-cases/ (with every
                            driver file it uses, so it replays anywhere)
   --driver FILE.json       a driver definition (repeatable); name it in --notifiers or the
                            scenario (npm run driver -- show kvm prints a preset in this format)
+
+A "holds" whose runs never reached a situation its invariant is about (a failed non-blocking
+start, an end in the error path, a fault retrying, ...: model/goals.ts) prints as "vacuous",
+naming those situations: it says nothing about them.
 
 Ctrl-C stops the search and prints the results of the strategies that finished (exit 130).
 
@@ -61,6 +71,7 @@ export const checkCommand: Command = async (argv, io) => {
     exhaustive: { type: 'boolean' },
     depth: { type: 'string' },
     json: { type: 'boolean' },
+    format: { type: 'string' },
     save: { type: 'boolean' },
     driver: { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h' },
@@ -106,6 +117,8 @@ export const checkCommand: Command = async (argv, io) => {
   const seed = p.take(() => seedArg(v.seed, io.env), 42);
   const depth = p.take(() => intArg('--depth', v.depth, DEFAULT_DEPTH, 1, LIMITS.depth), DEFAULT_DEPTH);
   const timeLimit = v['time-limit'] === undefined ? undefined : p.take(() => intArg('--time-limit', v['time-limit'], 0, 1, LIMITS.timeLimitSeconds), undefined);
+  const format = p.take(() => formatArg(v.format), 'text');
+  if (v.json && v.format !== undefined) p.add('--json and --format: give one or the other');
   p.check();
 
   // A strategy named on the command line must accept the notifiers; the default "all" skips
@@ -168,8 +181,10 @@ export const checkCommand: Command = async (argv, io) => {
       ...(threads ? { threads: threads.join(',') } : {}),
       ...(reaper !== undefined ? { reaper } : {}),
       ...(timeLimit !== undefined ? { timeLimit, runsSeen } : {}),
+      width: widthFor(io),
+      ...(v.driver?.length ? { drivers: v.driver } : {}),
     };
-    io.stdout.write(checkText(checked, how, pc, interrupted));
+    io.stdout.write(format === 'mail' ? checkMail(checked, how, catalogue, interrupted) : checkText(checked, how, pc, interrupted));
   }
   if (interrupted) return EXIT.interrupted;
   return checked.some((c) => c.result.verdict === 'violated') ? EXIT.violated : EXIT.ok;

@@ -17,10 +17,13 @@ import { readTextFile, SaveError } from '../engine/cases.ts';
 import { DRIVER_NAMES, INVARIANT_NAMES, REAPER_ERAS, STRATEGY_NAMES, type NotifierSpec, type ReaperEra } from '../model/index.ts';
 import type { Colors } from '../report/colors.ts';
 import { escapeText } from '../report/escape.ts';
+import { DEFAULT_WIDTH } from '../report/timeline.ts';
 
 export interface Out {
   write(s: string): unknown;
   readonly isTTY?: boolean;
+  /** A terminal's width (process.stdout.columns): the timeline and the matrix fit it. */
+  readonly columns?: number;
 }
 
 export interface Io {
@@ -37,6 +40,9 @@ export type Command = (argv: readonly string[], io: Io) => number | Promise<numb
 
 /** Exit codes (docs/design.md §6). */
 export const EXIT = { ok: 0, violated: 1, usage: 2, drift: 3, internal: 70, interrupted: 130 } as const;
+
+/** The width to print for: the terminal's, else 100 columns (report/timeline.ts DEFAULT_WIDTH). */
+export const widthFor = (io: Io): number => (io.stdout.isTTY === true && typeof io.stdout.columns === 'number' && io.stdout.columns > 0 ? io.stdout.columns : DEFAULT_WIDTH);
 
 /** Colour only on a terminal (not merely because CI is set), and never with NO_COLOR. */
 export const colorsFor = (io: Io): Colors => picocolors.createColors(io.stdout.isTTY === true && !io.env.NO_COLOR);
@@ -239,6 +245,15 @@ export const seedArg = (v: string | undefined, env: Io['env']): number => {
   const fromEnv = env.FC_SEED;
   if (fromEnv !== undefined && fromEnv !== '') return intArg('FC_SEED', fromEnv, 0, 0, LIMITS.seed);
   return 42;
+};
+
+/** `--format`: how a counterexample is printed (text: the terminal's timeline; mail: report/mail.ts). */
+export const FORMATS = ['text', 'mail'] as const;
+export type Format = (typeof FORMATS)[number];
+export const formatArg = (v: string | undefined): Format => {
+  if (v === undefined) return 'text';
+  checkNames('format', [v], FORMATS);
+  return v as Format;
 };
 
 export const fileArg = (flag: string, v: string): string => (v === '' ? fail(`${flag}: expected a file name, got nothing`) : v);

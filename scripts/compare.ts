@@ -1,14 +1,21 @@
 /**
  * npm run compare -- [flags]: the strategy × invariant matrix over the standard scenario
- * families (checks/families.ts): verdict, runs, time to first counterexample, shrunk length.
- * A cell is "violated" if any family breaks it; the family is named.
- * Parse → engine/compare.ts (in a worker: scripts/jobs.ts) → report/matrix.ts.
+ * families (checks/families.ts), or over the user's own scenario (--notifiers, --scenario, with
+ * --driver files): verdict, runs, time to first counterexample, shrunk length; each violation
+ * attributed to the strategy, the drivers or the reaper era; then the decision view (family ×
+ * strategy) and which strategies keep every invariant (docs/design.md §6).
+ * Parse → engine/compare.ts (in a worker: scripts/jobs.ts) → attribute → report/matrix.ts.
  */
 import { families } from '../checks/families.ts';
-import type { Cell } from '../engine/compare.ts';
+import type { ScenarioTemplate } from '../engine/arbitraries.ts';
+import { parseScenarioTemplate } from '../engine/case-format.ts';
+import { runnable } from '../engine/check.ts';
+import { attribute, type Cell, type FamilyTemplate } from '../engine/compare.ts';
+import { catalogueWith } from '../engine/driver-format.ts';
 import { interruptedLine } from '../report/check.ts';
-import { jsonMatrix, markdownMatrix, terminalMatrix } from '../report/matrix.ts';
-import { checkNames, colorsFor, EXIT, intArg, invariantsArg, isEntry, LIMITS, listArg, main, parse, Problems, seedArg, strategiesArg, type Command } from './cli.ts';
+import { escapeText, shellWord } from '../report/escape.ts';
+import { COMPARE_RESULT_FORMAT, jsonMatrix, markdownMatrix, terminalMatrix } from '../report/matrix.ts';
+import { checkNames, colorsFor, driversArg, EXIT, fail, fileArg, intArg, invariantsArg, isEntry, LIMITS, listArg, main, notifiersArg, parse, Problems, reaperArg, readJson, seedArg, strategiesArg, widthFor, type Command } from './cli.ts';
 import { runJob } from './jobs.ts';
 
 const FAMILY_IDS = families.map((f) => f.id);
@@ -16,20 +23,36 @@ const FAMILY_IDS = families.map((f) => f.id);
 const HELP = `usage: npm run compare -- [flags]
 
 Compare the rollback strategies: for every strategy and invariant, run the standard scenario
-families and report the verdict, the runs, the time to the first counterexample and its
-shrunk length.
+families (or your own drivers: --notifiers or --scenario) and report the verdict, the runs, the
+time to the first counterexample and its shrunk length; then the decision: per family and
+strategy, every invariant kept or the ones broken, and which strategies keep every invariant.
+
+Each violation is attributed: to the strategy (another strategy holds the invariant on the same
+family), to the drivers (it breaks under every strategy that can run them), or to the reaper era
+(<= v4.14 eras, broken under every strategy). The terminal matrix shows the strategy's first
+and folds the others under their cause.
 
   --strategy NAME[,NAME]   strategies (default: all)
   --invariant NAME[,NAME]  invariants (default: all)
   --family ID[,ID]         scenario families (default: all: ${FAMILY_IDS.join(', ')})
+  --notifiers SPEC         your drivers instead of the families: [NAME=]DRIVER[@ADDR],...
+  --reaper ERA             with --notifiers: no-notify | skip-if-notifiers | nonblock-per-vma (default)
+  --threads LIST           with --notifiers: fix the threads (default: generated)
+  --scenario FILE.json     your scenario instead of the families (its strategy, if any, is
+                           ignored: every --strategy is compared)
+  --driver FILE.json       a driver definition (repeatable); name it in --notifiers or the scenario
   --runs N                 random cases per strategy and family (default 300, at most ${LIMITS.runs})
   --seed S                 fast-check seed (default: FC_SEED or 42)
-  --markdown               print a Markdown table
-  --json                   print one JSON object
+  --markdown               print Markdown tables (the matrix, then the decision)
+  --json                   print one JSON object (format ${COMPARE_RESULT_FORMAT})
 
 Ctrl-C stops and prints the matrix of the strategies that finished (exit 130).
 
 exit: 0 every cell holds, 1 some cell is violated, 2 bad input, 130 interrupted
+
+examples:
+  npm run compare -- --notifiers kvm,i915-4.19,odp-5.5
+  npm run compare -- --driver examples/dmirror.json --notifiers kvm,dmirror --json
 `;
 
 export const compareCommand: Command = async (argv, io) => {
@@ -37,6 +60,11 @@ export const compareCommand: Command = async (argv, io) => {
     strategy: { type: 'string' },
     invariant: { type: 'string' },
     family: { type: 'string' },
+    notifiers: { type: 'string' },
+    reaper: { type: 'string' },
+    threads: { type: 'string' },
+    scenario: { type: 'string' },
+    driver: { type: 'string', multiple: true },
     runs: { type: 'string' },
     seed: { type: 'string' },
     markdown: { type: 'boolean' },
@@ -48,39 +76,94 @@ export const compareCommand: Command = async (argv, io) => {
     return EXIT.ok;
   }
   const p = new Problems();
+  const drivers = p.take(() => driversArg(v.driver), []);
+  const catalogue = catalogueWith(drivers);
   const strategies = p.take(() => strategiesArg(v.strategy), []);
   const invariants = p.take(() => invariantsArg(v.invariant), []);
-  const fams = v.family === undefined ? FAMILY_IDS : p.take(() => {
-    const f = listArg('--family', v.family as string);
-    checkNames('family', f, FAMILY_IDS);
-    return f;
-  }, []);
+  // The families compared: the standard ones, or the user's scenario as the one family.
+  let fams: FamilyTemplate[] = [];
+  let userScenario: string | undefined;
+  let checkFlags = '';
+  if (v.scenario !== undefined) {
+    for (const f of ['notifiers', 'reaper', 'threads', 'family'] as const) if (v[f] !== undefined) p.add(`--scenario replaces --${f}; give one or the other`);
+    const file = p.take(() => fileArg('--scenario', v.scenario as string), undefined);
+    const sc =
+      file === undefined
+        ? undefined
+        : p.take(() => {
+            const r = parseScenarioTemplate(readJson(file));
+            return r.ok ? r.value : fail(...r.errors.map((e) => `${file}: ${e}`));
+          }, undefined);
+    if (file !== undefined && sc) {
+      const { strategy: _ignored, ...template } = sc;
+      userScenario = file;
+      checkFlags = [...(v.driver ?? []).flatMap((d) => ['--driver', d]), '--scenario', file].map(shellWord).join(' ');
+      fams = [{ id: file, template }];
+    }
+  } else if (v.notifiers !== undefined) {
+    if (v.family !== undefined) p.add('--notifiers replaces --family: your drivers are the one scenario compared; give one or the other');
+    const notifiers = p.take(() => notifiersArg(v.notifiers as string, drivers.map((d) => d.driver)), []);
+    const era = p.take(() => reaperArg(v.reaper), 'nonblock-per-vma');
+    const threads = v.threads === undefined ? undefined : p.take(() => listArg('--threads', v.threads as string), undefined);
+    if (notifiers.length) {
+      userScenario = listArg('--notifiers', v.notifiers).join(',');
+      checkFlags = [...(v.driver ?? []).flatMap((d) => ['--driver', d]), '--notifiers', userScenario, ...(era !== 'nonblock-per-vma' ? ['--reaper', era] : []), ...(threads ? ['--threads', threads.join(',')] : [])].map(shellWord).join(' ');
+      fams = [{ id: userScenario, template: { reaper: era, vmas: [{ start: 0, end: 4 }], notifiers, ...(threads ? { threads } : {}) } }];
+    }
+  } else {
+    for (const f of ['reaper', 'threads'] as const) if (v[f] !== undefined) p.add(`--${f} goes with --notifiers (the families fix their own)`);
+    const ids =
+      v.family === undefined
+        ? FAMILY_IDS
+        : p.take(() => {
+            const f = listArg('--family', v.family as string);
+            checkNames('family', f, FAMILY_IDS);
+            return f;
+          }, []);
+    fams = families.filter((f) => ids.includes(f.id)).map((f) => ({ id: f.id, template: f.template }));
+  }
   const runs = p.take(() => intArg('--runs', v.runs, 300, 1, LIMITS.runs), 300);
   const seed = p.take(() => seedArg(v.seed, io.env), 42);
   if (v.json && v.markdown) p.add('--json and --markdown: give one or the other');
   p.check();
 
+  // The user's scenario must run under some strategy compared (a strategy that cannot run it shows as such in the decision).
+  if (userScenario !== undefined) {
+    const templates: ScenarioTemplate[] = strategies.map((strategy) => ({ ...fams[0].template, strategy }));
+    const { ok, errors } = runnable(templates, catalogue);
+    const where = (e: string) => (v.scenario !== undefined ? `${userScenario}: ${e}` : e);
+    if (ok.length === 0) {
+      const count = (e: string) => errors.filter((x) => x === e).length;
+      const most = Math.max(0, ...errors.map(count));
+      fail(...[...new Set(errors.filter((e) => count(e) === most))].map(where));
+    }
+    if (errors.length && !v.json && !v.markdown) io.stderr.write(`${errors.length} of ${strategies.length} strategies cannot run these drivers (${escapeText(where(errors[0]))})\n`);
+  }
+
   // Progress on stderr, only when it is a terminal and the output is the terminal table.
   const pc = colorsFor(io);
   const tty = io.stderr.isTTY === true && !v.json && !v.markdown;
   const run = await runJob(
-    { kind: 'compare', strategies, invariants, families: fams, seed, runs },
+    { kind: 'compare', strategies, invariants, families: fams, seed, runs, drivers },
     {
       signal: io.signal,
       inline: io.inline,
-      ...(tty ? { onProgress: (pr) => void (pr.engine === 'compare' && io.stderr.write(pc.dim(`  ${pr.strategy} × ${pr.family}…\r`))) } : {}),
+      ...(tty ? { onProgress: (pr) => void (pr.engine === 'compare' && io.stderr.write(pc.dim(`  ${pr.strategy} × ${escapeText(pr.family)}…\r`))) } : {}),
     },
   );
   if (tty) io.stderr.write(`${' '.repeat(60)}\r`);
 
-  const cells: Cell[] = run.results.flatMap((r) => (r.kind === 'compare' ? r.cells : []));
+  // Each violation attributed among the strategies that finished.
+  const eras = Object.fromEntries(fams.map((f) => [f.id, f.template.reaper]));
+  const cells: Cell[] = attribute(run.results.flatMap((r) => (r.kind === 'compare' ? r.cells : [])), eras);
   const done = strategies.slice(0, run.results.length);
   const interrupted = run.interrupted ? { completed: run.results.length, total: run.total, unit: 'strategies' } : undefined;
-  const matrixRun = { seed, runs, families: fams };
-  if (v.json) io.stdout.write(interrupted ? `${JSON.stringify({ ...JSON.parse(jsonMatrix(cells, matrixRun)), interrupted }, null, 2)}\n` : jsonMatrix(cells, matrixRun));
+  const matrixRun = { seed, runs, families: fams.map((f) => f.id), ...(userScenario !== undefined ? { userScenario, checkFlags } : {}) };
+  const width = widthFor(io);
+  if (v.json) io.stdout.write(jsonMatrix(cells, matrixRun, done, interrupted));
   else {
     if (interrupted) io.stdout.write(`${interruptedLine(interrupted)}\n`);
-    if (done.length) io.stdout.write(v.markdown ? markdownMatrix(done, invariants, cells) : terminalMatrix(done, invariants, cells, matrixRun, pc));
+    if (done.length) io.stdout.write(v.markdown ? markdownMatrix(done, invariants, cells, matrixRun) : terminalMatrix(done, invariants, cells, matrixRun, pc, width));
   }
   if (interrupted) return EXIT.interrupted;
   return cells.some((c) => c.verdict === 'violated') ? EXIT.violated : EXIT.ok;

@@ -9,10 +9,9 @@
  * writing (saving cases, printing), so a stop never cuts a write short.
  */
 import { Worker } from 'node:worker_threads';
-import { families as allFamilies } from '../checks/families.ts';
 import type { ScenarioTemplate } from '../engine/arbitraries.ts';
 import { check, type CheckProgress, type Checked } from '../engine/check.ts';
-import { compare, type Cell } from '../engine/compare.ts';
+import { compare, type Cell, type FamilyTemplate } from '../engine/compare.ts';
 import { catalogueWith, type DriverFile } from '../engine/driver-format.ts';
 
 export interface CheckJob {
@@ -32,10 +31,12 @@ export interface CompareJob {
   readonly kind: 'compare';
   readonly strategies: readonly string[];
   readonly invariants: readonly string[];
-  /** Family ids of checks/families.ts. */
-  readonly families: readonly string[];
+  /** The families (checks/families.ts, or the user's scenario as the one family), as plain data. */
+  readonly families: readonly FamilyTemplate[];
   readonly seed: number;
   readonly runs: number;
+  /** Driver files (--driver), as for check. */
+  readonly drivers?: readonly DriverFile[];
 }
 
 export type Job = CheckJob | CompareJob;
@@ -59,12 +60,13 @@ export interface Unit {
 
 export const unitsOf = (job: Job): Unit[] => {
   if (job.kind === 'compare') {
-    const fams = allFamilies.filter((f) => job.families.includes(f.id));
+    const catalogue = catalogueWith(job.drivers ?? []);
+    // One unit per strategy: its cells are attributed once every strategy is in (engine/compare.ts attribute).
     return job.strategies.map((strategy) => ({
       label: strategy,
       run: (onProgress) => ({
         kind: 'compare',
-        cells: compare([strategy], job.invariants, fams, { seed: job.seed, runs: job.runs, ...(onProgress ? { onFamily: (s, family) => onProgress({ engine: 'compare', strategy: s, family }) } : {}) }),
+        cells: compare([strategy], job.invariants, job.families, { seed: job.seed, runs: job.runs, catalogue, ...(onProgress ? { onFamily: (s, family) => onProgress({ engine: 'compare', strategy: s, family }) } : {}) }),
       }),
     }));
   }

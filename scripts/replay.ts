@@ -1,5 +1,5 @@
 /**
- * npm run replay -- FILE [--strategy NAME|all] [--mermaid]: replay a saved case (docs/design.md §5, §6).
+ * npm run replay -- FILE [--strategy NAME|all] [--mermaid | --format mail]: replay a saved case (docs/design.md §5, §6).
  * The case is checked whole: every recorded step, the schedule, and the invariant violated at the
  * last step with the recorded witness. Exit 0 when reproduced, 1 when the verdict changed, 3 on
  * drift (the first differing step and field), 2 on bad input. Under another --strategy the
@@ -8,13 +8,15 @@
 import { parseCase } from '../engine/case-format.ts';
 import { replayCase } from '../engine/cases.ts';
 import { catalogueWith } from '../engine/driver-format.ts';
+import { contextSwitches } from '../engine/judge.ts';
 import { STRATEGY_NAMES } from '../model/index.ts';
+import { mailText } from '../report/mail.ts';
 import { mermaid } from '../report/mermaid.ts';
 import { driftLine, replaySummary, replayUnderLine } from '../report/replay.ts';
 import { timeline } from '../report/timeline.ts';
-import { colorsFor, EXIT, fail, fileArg, isEntry, main, parse, Problems, readJson, strategiesArg, type Command } from './cli.ts';
+import { colorsFor, EXIT, fail, fileArg, formatArg, isEntry, main, parse, Problems, readJson, strategiesArg, widthFor, type Command } from './cli.ts';
 
-const HELP = `usage: npm run replay -- FILE [--strategy NAME|all] [--mermaid]
+const HELP = `usage: npm run replay -- FILE [--strategy NAME|all] [--mermaid | --format text|mail]
 
 Replay a saved case from shrunk-cases/: print its per-thread timeline, the invariant and the
 witness. The case must reproduce whole: every recorded step (thread, action, events,
@@ -22,13 +24,16 @@ diagnostics, drain), the schedule, and the violation at its last step with the s
 --strategy replays the same scenario and schedule under another strategy
 (all: under each, one line per strategy; the case's own strategy decides the exit code);
 --mermaid prints a Mermaid sequence diagram instead of the timeline.
+--format mail prints the case as plain ASCII within 72 columns, ready to paste into a mail to
+linux-mm: the strategy, the reaper era, the drivers, the invariant broken, the trace (one
+column per CPU, or numbered steps) and the command that replays it.
 
 exit: 0 reproduced (or, with --strategy NAME, the outcome there was printed), 1 verdict changed,
       2 bad input, 3 drift (the first step or field that differs from the case)
 `;
 
 export const replayCaseCommand: Command = (argv, io) => {
-  const { values: v, positionals } = parse(argv, { strategy: { type: 'string' }, mermaid: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, true);
+  const { values: v, positionals } = parse(argv, { strategy: { type: 'string' }, mermaid: { type: 'boolean' }, format: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, true);
   if (v.help) {
     io.stdout.write(HELP);
     return EXIT.ok;
@@ -44,6 +49,9 @@ export const replayCaseCommand: Command = (argv, io) => {
           return s.length === 1 ? s[0] : fail(`--strategy: give one strategy or 'all' (got ${s.length})`);
         }, undefined);
   if (v.strategy === 'all' && v.mermaid) p.add('--mermaid draws one replay: give --strategy NAME or none');
+  const format = p.take(() => formatArg(v.format), 'text');
+  if (v.mermaid && v.format !== undefined) p.add('--mermaid and --format: give one or the other');
+  if (v.strategy === 'all' && format === 'mail') p.add('--format mail writes one replay: give --strategy NAME or none');
   p.check();
   if (file === undefined) return fail('replay takes exactly one case file');
 
@@ -73,9 +81,18 @@ export const replayCaseCommand: Command = (argv, io) => {
     io.stderr.write(driftLine(file, out));
     return EXIT.drift;
   }
+  if (format === 'mail') {
+    // Only the mail on stdout: plain ASCII, at most 72 columns.
+    const replay = [['npm', 'run', 'replay', '--', file, ...(other ? ['--strategy', other] : [])]];
+    const sc = other ? { ...c.scenario, strategy: other } : c.scenario;
+    // Reproduced: violated at its last step; else (under another strategy) the whole run, which held.
+    const violated = out.kind === 'reproduced';
+    io.stdout.write(mailText({ scenario: sc, invariant: c.expect.invariant, verdict: violated ? 'violated' : 'holds', witness: out.witness, trace: out.trace, contextSwitches: contextSwitches(out.trace), replay }, catalogue));
+    return out.kind === 'reproduced' || other ? EXIT.ok : EXIT.violated;
+  }
   // With --mermaid, stdout is only the diagram (pipe it to a renderer); the summary goes to stderr.
   (v.mermaid ? io.stderr : io.stdout).write(replaySummary(file, c, other, out, pc));
-  io.stdout.write(`${v.mermaid ? mermaid(out.trace) : timeline(out.trace, { pc })}\n`);
+  io.stdout.write(`${v.mermaid ? mermaid(out.trace) : timeline(out.trace, { pc, width: widthFor(io) })}\n`);
   return out.kind === 'reproduced' || other ? EXIT.ok : EXIT.violated;
 };
 
