@@ -152,3 +152,37 @@ describe('npm run replay', () => {
   });
 });
 
+
+describe('npm run check --exhaustive (docs/design.md §4)', () => {
+  it('without fixed threads: every thread set up to --max-threads, all invariants in one pass, "holds" only when complete', () => {
+    const r = cli('check', '--strategy', 'call-all-end-2021', '--notifiers', 'kvm', '--exhaustive', '--max-threads', '2', '--json');
+    expect(r.code, r.err).toBe(0);
+    const { results } = JSON.parse(r.out);
+    expect(results).toHaveLength(18);
+    for (const row of results) {
+      expect(row).toMatchObject({ engine: 'exhaustive', verdict: 'holds', bound: null });
+      expect(row.threadSets.length).toBeGreaterThan(3);
+      expect(row.threadSets.every((ts: string[]) => ts.length <= 2)).toBe(true);
+      expect(row.states).toBeGreaterThan(100);
+    }
+  });
+
+  it('a state bound that cuts the search says so: holds-up-to-bound, bound "states", and the text says which bound', () => {
+    const args = ['--strategy', 'call-all-end-2021', '--notifiers', 'kvm', '--threads', 'oom_reaper,fault:A,munmap', '--invariant', 'StartEndPaired', '--exhaustive', '--max-states', '50'];
+    const json = cli('check', ...args, '--json');
+    expect(json.code, json.err).toBe(0);
+    expect(JSON.parse(json.out).results[0]).toMatchObject({ verdict: 'holds-up-to-bound', bound: 'states', threadSets: null });
+    expect(cli('check', ...args).out).toMatch(/holds ≤ bound\s+StartEndPaired\s+\d+ states, cut by the states bound/);
+  });
+});
+
+it('check --stats: the --json object carries, per strategy, what the same seed and runs exercised', async () => {
+  const r = await inProcess(checkCommand, ['--strategy', 'skip-all-end', '--notifiers', 'kvm,odp-4.20', '--invariant', 'NoCounterUnderflow', '--runs', '50', '--stats', '--json']);
+  expect(r.code, r.err).toBe(0);
+  const { stats } = JSON.parse(r.out);
+  expect(stats).toHaveLength(1);
+  expect(stats[0]).toMatchObject({ strategy: 'skip-all-end', runs: 50 });
+  expect(stats[0].actions.invalidate_range_start).toBeGreaterThan(0);
+  expect(Object.keys(stats[0].instructions).some((k) => k.startsWith('odp-4.20 invalidate_range_start['))).toBe(true);
+  expect((await inProcess(checkCommand, ['--stats', '--exhaustive'])).err).toMatch(/--stats counts what the random runs exercised: not with --exhaustive/);
+});

@@ -1,4 +1,5 @@
 /** What `npm run check` prints: the verdict list, each counterexample's block, --json and --format mail. */
+import type { Stats } from '../engine/stats.ts';
 import { BUILTIN, invariantByName, type Catalogue, type TraceStep } from '../model/index.ts';
 import type { CheckProgress, Checked } from '../engine/check.ts';
 import { vacuous } from '../engine/result.ts';
@@ -24,6 +25,10 @@ export interface CheckRow {
   readonly vacuous: boolean;
   /** The random engine: in how many runs each reachability goal (model/goals.ts) was reached; null for the exhaustive engine. */
   readonly goals: Readonly<Record<string, number>> | null;
+  /** The exhaustive engine: what cut the search ("holds-up-to-bound"), else null; null for the random engine. */
+  readonly bound: 'states' | 'depth' | 'memory' | null;
+  /** The exhaustive engine over a template without fixed threads: the thread sets searched. */
+  readonly threadSets: readonly (readonly string[])[] | null;
   readonly counterexample: {
     readonly steps: number;
     readonly contextSwitches: number;
@@ -42,7 +47,11 @@ export interface CheckInvocation {
   readonly seed: number;
   readonly runs: number;
   readonly exhaustive: boolean;
-  readonly depth: number;
+  /** The exhaustive bounds given on the command line (absent: the engine's defaults). */
+  readonly depth?: number;
+  readonly maxStates?: number;
+  readonly maxMemoryBytes?: number;
+  readonly maxThreads?: number;
   /** As given on the command line: a --scenario file, else the notifier spec. */
   readonly scenarioFile?: string;
   readonly notifiers: string;
@@ -82,6 +91,8 @@ export const checkRows = (checked: readonly Checked[]): CheckRow[] =>
       ms: Math.round(r.ms),
       vacuous: vacuous(r),
       goals: r.engine === 'random' ? (r.goals ?? null) : null,
+      bound: r.engine === 'exhaustive' ? (r.bound ?? null) : null,
+      threadSets: r.engine === 'exhaustive' ? (r.threadSets ?? null) : null,
       counterexample: cx
         ? {
             steps: cx.steps,
@@ -97,8 +108,8 @@ export const checkRows = (checked: readonly Checked[]): CheckRow[] =>
     };
   });
 
-export const checkJson = (checked: readonly Checked[], seed: number, interrupted?: Interrupted): string =>
-  `${JSON.stringify({ format: CHECK_RESULT_FORMAT, seed, ...(interrupted ? { interrupted } : {}), results: checkRows(checked) }, null, 2)}\n`;
+export const checkJson = (checked: readonly Checked[], seed: number, interrupted?: Interrupted, stats?: readonly Stats[]): string =>
+  `${JSON.stringify({ format: CHECK_RESULT_FORMAT, seed, ...(interrupted ? { interrupted } : {}), results: checkRows(checked), ...(stats ? { stats } : {}) }, null, 2)}\n`;
 
 /** The goals an invariant is about that no run of this result reached (all of them when it is vacuous). */
 export const unreachedGoals = (row: Pick<CheckRow, 'invariant' | 'goals'>): string[] =>
@@ -122,7 +133,13 @@ export const replayArgs = (row: Pick<CheckRow, 'strategy' | 'invariant'>, how: C
     if (how.reaper && how.reaper !== 'nonblock-per-vma') args.push('--reaper', how.reaper);
   }
   if (how.threads) args.push('--threads', how.threads);
-  if (how.exhaustive) args.push('--exhaustive', '--depth', String(how.depth));
+  if (how.exhaustive) {
+    args.push('--exhaustive');
+    if (how.maxThreads !== undefined) args.push('--max-threads', String(how.maxThreads));
+    if (how.maxStates !== undefined) args.push('--max-states', String(how.maxStates));
+    if (how.maxMemoryBytes !== undefined) args.push('--max-memory', String(Math.round(how.maxMemoryBytes / (1 << 20))));
+    if (how.depth !== undefined) args.push('--depth', String(how.depth));
+  }
   else args.push('--runs', String(how.runs));
   return args;
 };
@@ -146,7 +163,10 @@ export const checkText = (checked: readonly Checked[], how: CheckInvocation, pc:
       last = o.strategy;
     }
     const tag = o.verdict === 'violated' ? pc.red('violated') : o.vacuous ? pc.yellow('vacuous ') : o.verdict === 'holds' ? pc.green('holds   ') : pc.yellow('holds ≤ bound');
-    const extent = o.engine === 'exhaustive' ? `${o.states} states` : `${o.runs} runs`;
+    const extent =
+      o.engine === 'exhaustive'
+        ? `${o.states} states${o.threadSets ? ` over ${o.threadSets.length} thread sets` : ''}${o.verdict === 'holds' ? ', every interleaving' : o.bound ? `, cut by the ${o.bound} bound` : ''}`
+        : `${o.runs} runs`;
     const unreached = o.vacuous ? `; no run reached ${unreachedGoals(o).join(', ')}` : '';
     out.push(`  ${tag}  ${o.invariant.padEnd(nameWidth)} ${pc.dim(`${extent}, ${o.ms} ms`)}${unreached ? pc.yellow(unreached) : ''}\n`);
   }
@@ -169,7 +189,7 @@ const extents = (rows: readonly CheckRow[], how: CheckInvocation) => {
   if (how.timeLimit !== undefined && !how.exhaustive) for (const s of new Set(rows.map((r) => r.strategy))) done.set(s, runsDone(rows.filter((r) => r.strategy === s), how.runsSeen?.[s]));
   const extentOf = (strategy: string): string => {
     const d = done.get(strategy);
-    if (!d) return how.exhaustive ? `exhaustive depth ${how.depth}` : `${how.runs} runs`;
+    if (!d) return how.exhaustive ? `exhaustive${how.depth !== undefined ? `, depth ≤ ${how.depth}` : ''}` : `${how.runs} runs`;
     return `${d.exact ? '' : '≥'}${d.runs} runs${d.runs < how.runs || !d.exact ? ` of ${how.runs}, time limit ${how.timeLimit} s` : ''}`;
   };
   return { done, extentOf };

@@ -6,18 +6,20 @@
 import { threadsFor, type ScenarioTemplate } from '../engine/arbitraries.ts';
 import { parseScenarioTemplate, toCase } from '../engine/case-format.ts';
 import { saveCase } from '../engine/cases.ts';
-import { runnable, type Checked } from '../engine/check.ts';
+import { DEFAULT_MAX_STATES, DEFAULT_MAX_THREADS, runnable, type Checked } from '../engine/check.ts';
+import { DEFAULT_MAX_MEMORY } from '../engine/exhaustive.ts';
 import { CHECK_RESULT_FORMAT, checkJson, checkMail, checkText, progressLine } from '../report/check.ts';
 import { resolve } from '../model/index.ts';
 import { escapeText } from '../report/escape.ts';
 import { catalogueWith } from '../engine/driver-format.ts';
 import { colorsFor, driversArg, EXIT, fail, within, fileArg, intArg, invariantsArg, isEntry, LIMITS, listArg, main, notifiersArg, parse, Problems, reaperArg, readJson, seedArg, strategiesArg, widthFor, formatArg, type Command } from './cli.ts';
 import { runJob } from './jobs.ts';
+import { collectStats, type Stats } from '../engine/stats.ts';
+import { statsText } from '../report/stats.ts';
 
 const DEFAULT_NOTIFIERS = 'kvm,odp-4.20';
 
-/** --exhaustive's depth bound unless --depth gives one (the CLI contract of docs/design.md §6 and README). */
-const DEFAULT_DEPTH = 60;
+const MB = 1 << 20;
 
 const HELP = `usage: npm run check -- [flags]
 
@@ -32,12 +34,21 @@ Explore the mmu_notifier model and report, per strategy and invariant, whether i
   --runs N                 random cases per strategy (default 1000, at most ${LIMITS.runs})
   --seed S                 fast-check seed (default: FC_SEED or 42)
   --time-limit SECONDS     stop generating after this long per strategy (at most ${LIMITS.timeLimitSeconds})
-  --exhaustive             breadth-first search of every interleaving instead
-  --depth D                bound for --exhaustive (default ${DEFAULT_DEPTH}, at most ${LIMITS.depth})
+  --exhaustive             breadth-first search of every reachable state instead, all
+                           invariants in one pass; "holds" then means every interleaving
+  --max-threads N          --exhaustive without fixed threads: every thread set of up to
+                           N threads (default ${DEFAULT_MAX_THREADS}, at most ${LIMITS.maxThreads})
+  --max-states N           --exhaustive: stop after N distinct states (default ${DEFAULT_MAX_STATES})
+  --max-memory MB          --exhaustive: stop when heap and tables reach MB (default ${Math.round(DEFAULT_MAX_MEMORY / MB)})
+  --depth D                --exhaustive: explore paths of at most D steps (default: no bound)
+                           A bound that cuts the search turns "holds" into "holds <= bound".
   --json                   one JSON object on stdout (format ${CHECK_RESULT_FORMAT})
   --format text|mail       text (default): verdicts and timelines fitting the terminal;
                            mail: each counterexample as plain ASCII within 72 columns,
                            ready to paste into a mail to linux-mm
+  --stats                  after the verdicts, what the runs exercised: per action, driver
+                           instruction and strategy decision point how often it ran, the
+                           distinct states, and the driver instructions no run executed
   --save                   write each counterexample under shrunk-cases/ (with every
                            driver file it uses, so it replays anywhere)
   --driver FILE.json       a driver definition (repeatable); name it in --notifiers or the
@@ -54,7 +65,8 @@ exit: 0 all hold, 1 a violation was found, 2 bad input, 130 interrupted
 examples:
   npm run check -- --strategy skip-all-end --notifiers kvm,odp-4.20
   npm run check -- --strategy call-all-end-2021 --notifiers kvm,i915-4.19 --json
-  npm run check -- --strategy skip-all-end --notifiers kvm,odp-4.20 --threads oom_reaper,ioctl:B --exhaustive --depth 30
+  npm run check -- --strategy skip-all-end --notifiers kvm,odp-4.20 --threads oom_reaper,ioctl:B --exhaustive
+  npm run check -- --strategy call-all-end-2021 --notifiers kvm,gntdev --exhaustive --max-threads 2
 `;
 
 export const checkCommand: Command = async (argv, io) => {
@@ -70,9 +82,13 @@ export const checkCommand: Command = async (argv, io) => {
     'time-limit': { type: 'string' },
     exhaustive: { type: 'boolean' },
     depth: { type: 'string' },
+    'max-states': { type: 'string' },
+    'max-memory': { type: 'string' },
+    'max-threads': { type: 'string' },
     json: { type: 'boolean' },
     format: { type: 'string' },
     save: { type: 'boolean' },
+    stats: { type: 'boolean' },
     driver: { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h' },
   });
@@ -115,10 +131,17 @@ export const checkCommand: Command = async (argv, io) => {
   const invariants = p.take(() => invariantsArg(v.invariant), []);
   const runs = p.take(() => intArg('--runs', v.runs, 1000, 1, LIMITS.runs), 1000);
   const seed = p.take(() => seedArg(v.seed, io.env), 42);
-  const depth = p.take(() => intArg('--depth', v.depth, DEFAULT_DEPTH, 1, LIMITS.depth), DEFAULT_DEPTH);
+  const depth = v.depth === undefined ? undefined : p.take(() => intArg('--depth', v.depth, 0, 1, LIMITS.depth), undefined);
+  const maxStates = v['max-states'] === undefined ? undefined : p.take(() => intArg('--max-states', v['max-states'], 0, 1, LIMITS.maxStates), undefined);
+  const maxMemoryMb = v['max-memory'] === undefined ? undefined : p.take(() => intArg('--max-memory', v['max-memory'], 0, 16, LIMITS.maxMemoryMb), undefined);
+  const maxThreads = v['max-threads'] === undefined ? undefined : p.take(() => intArg('--max-threads', v['max-threads'], 0, 1, LIMITS.maxThreads), undefined);
+  if (!v.exhaustive) for (const f of ['depth', 'max-states', 'max-memory', 'max-threads'] as const) if (v[f] !== undefined) p.add(`--${f} bounds the exhaustive search: give --exhaustive too`);
+  const bounds = { ...(depth !== undefined ? { depth } : {}), ...(maxStates !== undefined ? { maxStates } : {}), ...(maxMemoryMb !== undefined ? { maxMemoryBytes: maxMemoryMb * MB } : {}), ...(maxThreads !== undefined ? { maxThreads } : {}) };
   const timeLimit = v['time-limit'] === undefined ? undefined : p.take(() => intArg('--time-limit', v['time-limit'], 0, 1, LIMITS.timeLimitSeconds), undefined);
   const format = p.take(() => formatArg(v.format), 'text');
   if (v.json && v.format !== undefined) p.add('--json and --format: give one or the other');
+  if (v.stats && v.exhaustive) p.add('--stats counts what the random runs exercised: not with --exhaustive');
+  if (v.stats && v.format === 'mail') p.add('--stats and --format mail: give one or the other');
   p.check();
 
   // A strategy named on the command line must accept the notifiers; the default "all" skips
@@ -134,13 +157,6 @@ export const checkCommand: Command = async (argv, io) => {
     const most = Math.max(0, ...errors.map(count));
     fail(...(errors.length ? [...new Set(errors.filter((e) => count(e) === most))].map(where) : ['nothing to check']));
   }
-  // --exhaustive without fixed threads runs every thread of the notifiers at once (engine/check.ts): it must be a valid set.
-  if (v.exhaustive)
-    for (const t of ok) {
-      if (t.threads) continue;
-      const r = resolve({ ...t, threads: threadsFor(t, catalogue) }, catalogue);
-      if (!r.ok) fail(where(`--exhaustive without fixed threads explores all of ${threadsFor(t).join(',')} at once, which cannot run (${r.error}); give the threads with --threads${scenarioFile !== undefined ? ' or in the scenario file' : ''}`));
-    }
   if (errors.length && !v.json) io.stderr.write(`skipped ${errors.length} strategies that cannot run these notifiers (${escapeText(distinct[0])})\n`);
 
   // Progress on stderr, only when it is a terminal (docs/design.md §6).
@@ -149,7 +165,7 @@ export const checkCommand: Command = async (argv, io) => {
   const checked: Checked[] = [];
   const runsSeen: Record<string, number> = {};
   const run = await runJob(
-    { kind: 'check', templates: ok, invariants, seed, runs, exhaustive: v.exhaustive === true, depth, drivers, ...(timeLimit ? { timeLimitMs: timeLimit * 1000 } : {}) },
+    { kind: 'check', templates: ok, invariants, seed, runs, exhaustive: v.exhaustive === true, ...bounds, drivers, ...(timeLimit ? { timeLimitMs: timeLimit * 1000 } : {}) },
     {
       signal: io.signal,
       inline: io.inline,
@@ -167,15 +183,17 @@ export const checkCommand: Command = async (argv, io) => {
     },
   );
   if (tty) io.stderr.write('\r\x1b[K');
-  const interrupted = run.interrupted ? { completed: run.results.length, total: run.total, unit: v.exhaustive ? 'strategy × invariant searches' : 'strategies' } : undefined;
+  const interrupted = run.interrupted ? { completed: run.results.length, total: run.total, unit: 'strategies' } : undefined;
 
-  if (v.json) io.stdout.write(checkJson(checked, seed, interrupted));
+  // The same seed and runs as the search, replayed with counters (engine/stats.ts); skipped when interrupted.
+  const stats: Stats[] | undefined = v.stats && !interrupted ? ok.map((t) => collectStats(t, { seed, runs, catalogue })) : undefined;
+  if (v.json) io.stdout.write(checkJson(checked, seed, interrupted, stats));
   else {
     const how = {
       seed,
       runs,
       exhaustive: v.exhaustive === true,
-      depth,
+      ...bounds,
       notifiers: notifiersText,
       ...(scenarioFile !== undefined ? { scenarioFile } : {}),
       ...(threads ? { threads: threads.join(',') } : {}),
@@ -185,6 +203,7 @@ export const checkCommand: Command = async (argv, io) => {
       ...(v.driver?.length ? { drivers: v.driver } : {}),
     };
     io.stdout.write(format === 'mail' ? checkMail(checked, how, catalogue, interrupted) : checkText(checked, how, pc, interrupted));
+    if (stats) io.stdout.write(`\n${pc.bold('what the runs exercised')} (--stats, seed ${seed}, ${runs} runs per strategy)\n\n${statsText(stats)}`);
   }
   if (interrupted) return EXIT.interrupted;
   return checked.some((c) => c.result.verdict === 'violated') ? EXIT.violated : EXIT.ok;

@@ -236,6 +236,9 @@ export const intArg = (flag: string, v: string | undefined, dflt: number, min: n
 export const LIMITS = {
   runs: 1_000_000,
   depth: 10_000,
+  maxStates: 100_000_000,
+  maxMemoryMb: 1 << 20,
+  maxThreads: 8,
   timeLimitSeconds: 86_400,
   seed: 0xffff_ffff,
 } as const;

@@ -3,8 +3,7 @@
  * the main thread stays free to react to SIGINT while the engine computes (engine/ is
  * synchronous: a signal handler in the same thread would only run once the whole search is over).
  *
- * A unit is one strategy (random `check`, `compare`) or one strategy × invariant (`check
- * --exhaustive`). The worker posts each unit's results as soon as it is done; on SIGINT the main
+ * A unit is one strategy (`check`, random or exhaustive, and `compare`). The worker posts each unit's results as soon as it is done; on SIGINT the main
  * thread stops the worker and keeps the units completed so far. The main thread does all the
  * writing (saving cases, printing), so a stop never cuts a write short.
  */
@@ -22,7 +21,11 @@ export interface CheckJob {
   readonly runs: number;
   readonly timeLimitMs?: number;
   readonly exhaustive: boolean;
-  readonly depth: number;
+  /** Exhaustive bounds (engine/check.ts CheckOptions); absent: the engine's defaults. */
+  readonly depth?: number;
+  readonly maxStates?: number;
+  readonly maxMemoryBytes?: number;
+  readonly maxThreads?: number;
   /** Driver files (--driver): plain data, so they cross into the worker; the catalogue is built there. */
   readonly drivers?: readonly DriverFile[];
 }
@@ -53,7 +56,7 @@ export type UnitResult =
   | { readonly kind: 'compare'; readonly cells: readonly Cell[] };
 
 export interface Unit {
-  /** `skip-all-end`, or `skip-all-end × StartEndPaired` for an exhaustive unit. */
+  /** The strategy. */
   readonly label: string;
   readonly run: (onProgress?: (p: JobProgress) => void) => UnitResult;
 }
@@ -70,7 +73,9 @@ export const unitsOf = (job: Job): Unit[] => {
       }),
     }));
   }
-  const base = { seed: job.seed, runs: job.runs, exhaustive: job.exhaustive, depth: job.depth, catalogue: catalogueWith(job.drivers ?? []), ...(job.timeLimitMs ? { timeLimitMs: job.timeLimitMs } : {}) };
+  const { depth, maxStates, maxMemoryBytes, maxThreads } = job;
+  const bounds = { ...(depth !== undefined ? { depth } : {}), ...(maxStates !== undefined ? { maxStates } : {}), ...(maxMemoryBytes !== undefined ? { maxMemoryBytes } : {}), ...(maxThreads !== undefined ? { maxThreads } : {}) };
+  const base = { seed: job.seed, runs: job.runs, exhaustive: job.exhaustive, ...bounds, catalogue: catalogueWith(job.drivers ?? []), ...(job.timeLimitMs ? { timeLimitMs: job.timeLimitMs } : {}) };
   const unit = (t: ScenarioTemplate, invariants: readonly string[], label: string): Unit => ({
     label,
     run: (onProgress) => {
@@ -86,9 +91,8 @@ export const unitsOf = (job: Job): Unit[] => {
       return { kind: 'check', checked, runsSeen };
     },
   });
-  return job.exhaustive
-    ? job.templates.flatMap((t) => job.invariants.map((i) => unit(t, [i], `${t.strategy} × ${i}`)))
-    : job.templates.map((t) => unit(t, job.invariants, t.strategy));
+  // One unit per strategy: the exhaustive engine judges every invariant in one pass.
+  return job.templates.map((t) => unit(t, job.invariants, t.strategy));
 };
 
 export interface JobRun {
