@@ -13,3 +13,12 @@ export const growth = (n: number, nt: number): Scenario => {
   const threads = ['oom_reaper', ...notifiers.slice(0, nt - 1).map((x) => `fault:${x.name}`)];
   return { strategy: 'call-all-end-2021', reaper: 'nonblock-per-vma', vmas: [{ start: 0, end: 4 }], notifiers, threads };
 };
+
+/** Issue #10's four thread sets on kvm A + i915-4.19 B under call-all-end-2021: time to a complete verdict on every invariant. */
+export const proofSets: readonly Scenario[] = [['oom_reaper', 'fault:A'], ['oom_reaper', 'munmap', 'fault:B'], ['oom_reaper', 'munmap', 'fault:A'], ['oom_reaper', 'munmap', 'fault:A', 'fault:B']].map((threads) => ({
+  strategy: 'call-all-end-2021',
+  reaper: 'nonblock-per-vma',
+  vmas: [{ start: 0, end: 4 }],
+  notifiers: [{ name: 'A', driver: 'kvm', address: 256 }, { name: 'B', driver: 'i915-4.19', address: 512 }],
+  threads,
+}));

@@ -5,13 +5,13 @@
 import { Console } from 'node:console';
 import { Writable } from 'node:stream';
 import fc from 'fast-check';
-import { growth, shrinkVsExhaustive } from '../checks/bench.ts';
+import { growth, proofSets, shrinkVsExhaustive } from '../checks/bench.ts';
 import { families } from '../checks/families.ts';
 import { matrix } from '../checks/matrix.ts';
 import { candidateArb } from '../engine/arbitraries.ts';
-import { exhaustive } from '../engine/exhaustive.ts';
+import { exhaustive, explore } from '../engine/exhaustive.ts';
 import { search } from '../engine/random.ts';
-import { resolve, runWorld, STRATEGY_NAMES } from '../model/index.ts';
+import { INVARIANT_NAMES, resolve, runWorld, STRATEGY_NAMES } from '../model/index.ts';
 import { EXIT, isEntry, main, parse, type Command } from './cli.ts';
 
 export const benchCommand: Command = (argv, io) => {
@@ -21,7 +21,7 @@ export const benchCommand: Command = (argv, io) => {
     return EXIT.ok;
   }
   const seeds = v.quick ? 5 : 20;
-  const out: Record<string, unknown[]> = { runsPerSecond: [], timeToFirstCounterexample: [], shrunkVsExhaustive: [], exhaustive: [] };
+  const out: Record<string, unknown[]> = { runsPerSecond: [], timeToFirstCounterexample: [], shrunkVsExhaustive: [], exhaustive: [], completeVerdicts: [] };
 
   // 1. random runs per second per strategy and family (generation + run + judging every invariant)
   for (const fam of families) {
@@ -69,6 +69,15 @@ export const benchCommand: Command = (argv, io) => {
       const e = exhaustive(growth(n, nt), 'StartEndPaired', 400, { maxStates: v.quick ? 20_000 : 200_000 });
       out.exhaustive.push({ notifiers: n, threads: nt, states: e.states, verdict: e.verdict, ms: Math.round(e.ms), statesPerSecond: Math.round(e.states / (e.ms / 1000)) });
     }
+  }
+  // 5. every invariant in one pass, complete, on issue #10's four thread sets (the last only without --quick)
+  for (const sc of v.quick ? proofSets.slice(0, 3) : proofSets) {
+    const { results, stats } = explore(sc, INVARIANT_NAMES);
+    out.completeVerdicts.push({
+      threads: sc.threads.join(','), states: stats.states, transitions: stats.transitions, complete: stats.bound === null,
+      violated: results.filter((r) => r.verdict === 'violated').map((r) => r.invariant).join(',') || '-',
+      ms: Math.round(stats.ms), statesPerSecond: Math.round(stats.states / (stats.ms / 1000)), bytesPerState: Math.round(stats.tableBytes / stats.states), peakHeapMB: Math.round(stats.peakHeapBytes / (1 << 20)),
+    });
   }
   if (v.json) io.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   else for (const [k, rows] of Object.entries(out)) io.stdout.write(`\n${k}\n${tableText(rows)}`);
