@@ -4,7 +4,7 @@
  * Parse → engine/check.ts (in a worker: scripts/jobs.ts) → report/check.ts.
  */
 import { threadsFor, type ScenarioTemplate } from '../engine/arbitraries.ts';
-import { parseScenarioTemplate, toCase } from '../engine/case-format.ts';
+import { toCase } from '../engine/case-format.ts';
 import { saveCase } from '../engine/cases.ts';
 import { DEFAULT_MAX_STATES, DEFAULT_MAX_THREADS, runnable, type Checked } from '../engine/check.ts';
 import { DEFAULT_MAX_MEMORY } from '../engine/exhaustive.ts';
@@ -12,7 +12,7 @@ import { CHECK_RESULT_FORMAT, checkJson, checkMail, checkText, progressLine } fr
 import { resolve } from '../model/index.ts';
 import { escapeText } from '../report/escape.ts';
 import { catalogueWith } from '../engine/driver-format.ts';
-import { colorsFor, driversArg, EXIT, fail, within, fileArg, intArg, invariantsArg, isEntry, LIMITS, listArg, main, notifiersArg, parse, Problems, reaperArg, readJson, seedArg, strategiesArg, widthFor, formatArg, type Command } from './cli.ts';
+import { colorsFor, driversArg, EXIT, fail, within, fileArg, intArg, invariantsArg, isEntry, LIMITS, listArg, main, notifiersArg, parse, Problems, reaperArg, readScenarioTemplate, seedArg, strategiesArg, widthFor, formatArg, type Command } from './cli.ts';
 import { runJob } from './jobs.ts';
 import { collectStats, type Stats } from '../engine/stats.ts';
 import { statsText } from '../report/stats.ts';
@@ -108,13 +108,7 @@ export const checkCommand: Command = async (argv, io) => {
   if (v.scenario !== undefined) {
     for (const f of ['notifiers', 'reaper', 'threads'] as const) if (v[f] !== undefined) p.add(`--scenario replaces --${f}; give one or the other`);
     const file = p.take(() => fileArg('--scenario', v.scenario as string), undefined);
-    const sc =
-      file === undefined
-        ? undefined
-        : p.take(() => {
-            const r = parseScenarioTemplate(readJson(file));
-            return r.ok ? r.value : fail(...r.errors.map((e) => `${file}: ${e}`));
-          }, undefined);
+    const sc = file === undefined ? undefined : p.take(() => readScenarioTemplate(file), undefined);
     const fromFile = sc?.strategy;
     const strategies = p.take(() => (v.strategy !== undefined || fromFile === undefined ? strategiesArg(v.strategy) : within(`${file}: `, () => strategiesArg(fromFile, 'strategy'))), []);
     scenarioFile = file;

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import picocolors from 'picocolors';
 import { driverFilesProblems, parseDriverFile, type DriverFile } from '../engine/driver-format.ts';
-import { closest } from '../engine/case-format.ts';
+import { closest, parseScenarioTemplate } from '../engine/case-format.ts';
 import { readTextFile, SaveError } from '../engine/cases.ts';
 import { DRIVER_NAMES, INVARIANT_NAMES, REAPER_ERAS, STRATEGY_NAMES, type NotifierSpec, type ReaperEra } from '../model/index.ts';
 import type { Colors } from '../report/colors.ts';
@@ -271,6 +271,12 @@ export const readJson = (file: string): unknown => {
   } catch (e) {
     return fail(`${file}: not valid JSON (${(e instanceof Error ? e.message : String(e)).split('\n')[0]})`);
   }
+};
+
+/** A --scenario file as a template (strategy and threads optional), every problem prefixed with the file. */
+export const readScenarioTemplate = (file: string) => {
+  const r = parseScenarioTemplate(readJson(file));
+  return r.ok ? r.value : fail(...r.errors.map((e) => `${file}: ${e}`));
 };
 
 /** `--driver FILE` (repeatable): each file read and validated, every problem listed with its file and path. */

@@ -8,14 +8,13 @@
  */
 import { families } from '../checks/families.ts';
 import type { ScenarioTemplate } from '../engine/arbitraries.ts';
-import { parseScenarioTemplate } from '../engine/case-format.ts';
 import { runnable } from '../engine/check.ts';
 import { attribute, type Cell, type FamilyTemplate } from '../engine/compare.ts';
 import { catalogueWith } from '../engine/driver-format.ts';
 import { interruptedLine } from '../report/check.ts';
 import { escapeText, shellWord } from '../report/escape.ts';
 import { COMPARE_RESULT_FORMAT, jsonMatrix, markdownMatrix, terminalMatrix } from '../report/matrix.ts';
-import { checkNames, colorsFor, driversArg, EXIT, fail, fileArg, intArg, invariantsArg, isEntry, LIMITS, listArg, main, notifiersArg, parse, Problems, reaperArg, readJson, seedArg, strategiesArg, widthFor, type Command } from './cli.ts';
+import { checkNames, colorsFor, driversArg, EXIT, fail, fileArg, intArg, invariantsArg, isEntry, LIMITS, listArg, main, notifiersArg, parse, Problems, reaperArg, readScenarioTemplate, seedArg, strategiesArg, widthFor, type Command } from './cli.ts';
 import { runJob } from './jobs.ts';
 
 const FAMILY_IDS = families.map((f) => f.id);
@@ -87,13 +86,7 @@ export const compareCommand: Command = async (argv, io) => {
   if (v.scenario !== undefined) {
     for (const f of ['notifiers', 'reaper', 'threads', 'family'] as const) if (v[f] !== undefined) p.add(`--scenario replaces --${f}; give one or the other`);
     const file = p.take(() => fileArg('--scenario', v.scenario as string), undefined);
-    const sc =
-      file === undefined
-        ? undefined
-        : p.take(() => {
-            const r = parseScenarioTemplate(readJson(file));
-            return r.ok ? r.value : fail(...r.errors.map((e) => `${file}: ${e}`));
-          }, undefined);
+    const sc = file === undefined ? undefined : p.take(() => readScenarioTemplate(file), undefined);
     if (file !== undefined && sc) {
       const { strategy: _ignored, ...template } = sc;
       userScenario = file;
