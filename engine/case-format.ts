@@ -63,7 +63,8 @@ export const scenarioSchema = z.strictObject({
 });
 
 /** What `check --scenario FILE` reads: a scenario whose strategy and threads may be left open. */
-export const scenarioTemplateSchema = scenarioSchema.partial({ strategy: true, threads: true });
+/** A --scenario file: a scenario whose strategy and threads may be left open, with the driver files it names inline (docs/design.md §3.4). */
+export const scenarioTemplateSchema = scenarioSchema.partial({ strategy: true, threads: true }).extend({ drivers: z.array(driverFileSchema).optional() });
 
 const traceStep = z.strictObject({
   thread: z.string(),
@@ -203,10 +204,19 @@ export const parseCase = (data: unknown): Loaded => {
 };
 
 /** A `--scenario` file's content: every problem listed, or the template. */
-export const parseScenarioTemplate = (data: unknown): Loaded<Omit<ScenarioTemplate, 'strategy'> & { readonly strategy?: string }> => {
+export const parseScenarioTemplate = (data: unknown): Loaded<{ readonly template: Omit<ScenarioTemplate, 'strategy'> & { readonly strategy?: string }; readonly drivers: readonly DriverFile[] }> => {
   const r = scenarioTemplateSchema.safeParse(data, { reportInput: true });
   if (!r.success) return failed(describeIssues(r.error, scenarioTemplateSchema));
-  return { ok: true, value: r.data };
+  const { drivers = [], ...template } = r.data;
+  // Inline drivers: as in a case, the schema checks their shape; their programs and names are checked here.
+  const errors: string[] = [];
+  drivers.forEach((d, k) => {
+    const dr = parseDriverFile(d);
+    if (!dr.ok) errors.push(...dr.problems.map((e) => `drivers[${k}].${e}`));
+  });
+  errors.push(...driverFilesProblems(drivers).map((e) => `drivers.${e}`));
+  if (errors.length) return failed(errors);
+  return { ok: true, value: { template, drivers } };
 };
 
 /** The knob names the schemas accept (for tests and help texts). */

@@ -186,3 +186,28 @@ it('check --stats: the --json object carries, per strategy, what the same seed a
   expect(Object.keys(stats[0].instructions).some((k) => k.startsWith('odp-4.20 invalidate_range_start['))).toBe(true);
   expect((await inProcess(checkCommand, ['--stats', '--exhaustive'])).err).toMatch(/--stats counts what the random runs exercised: not with --exhaustive/);
 });
+
+describe('a --scenario file may carry its drivers inline (the driver@1 format, docs/design.md §3.4)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'inline-'));
+  const variant = JSON.parse(readFileSync(join('examples', 'dmirror-no-read-retry.json'), 'utf8'));
+  const scenarioWith = (drivers: unknown[]) => {
+    const file = join(dir, `sc-${drivers.length}-${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(file, JSON.stringify({ reaper: 'nonblock-per-vma', vmas: [{ start: 0, end: 4 }], notifiers: [{ name: 'A', driver: 'kvm', address: 256 }, { name: 'D', driver: 'dmirror-no-read-retry', address: 512, interval: { start: 0, end: 4 } }], threads: ['munmap', 'fault:D'], drivers }));
+    return file;
+  };
+
+  it('check runs the inline driver: the variant without mmu_interval_read_retry is caught', async () => {
+    const r = await inProcess(checkCommand, ['--scenario', scenarioWith([variant]), '--strategy', 'call-all-end-2021', '--invariant', 'NoStaleSecondaryMapping', '--runs', '2000', '--json']);
+    expect(r.code, r.err).toBe(1);
+    expect(JSON.parse(r.out).results[0].verdict).toBe('violated');
+  });
+
+  it('without it the name is unknown; a --driver file that defines the same name differently is refused', async () => {
+    const missing = await inProcess(checkCommand, ['--scenario', scenarioWith([]), '--strategy', 'call-all-end-2021']);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/unknown 'dmirror-no-read-retry'/);
+    const clash = await inProcess(checkCommand, ['--scenario', scenarioWith([{ ...variant, summary: 'another one' }]), '--driver', join('examples', 'dmirror-no-read-retry.json'), '--strategy', 'call-all-end-2021']);
+    expect(clash.code).toBe(2);
+    expect(clash.err).toMatch(/--driver and the scenario's drivers: .*dmirror-no-read-retry/);
+  });
+});

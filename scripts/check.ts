@@ -11,7 +11,7 @@ import { DEFAULT_MAX_MEMORY } from '../engine/exhaustive.ts';
 import { CHECK_RESULT_FORMAT, checkJson, checkMail, checkText, progressLine } from '../report/check.ts';
 import { resolve } from '../model/index.ts';
 import { escapeText } from '../report/escape.ts';
-import { catalogueWith } from '../engine/driver-format.ts';
+import { catalogueWith, driverFilesProblems, type DriverFile } from '../engine/driver-format.ts';
 import { colorsFor, driversArg, EXIT, fail, within, fileArg, intArg, invariantsArg, isEntry, LIMITS, listArg, main, notifiersArg, parse, Problems, reaperArg, readScenarioTemplate, seedArg, strategiesArg, widthFor, formatArg, type Command } from './cli.ts';
 import { runJob } from './jobs.ts';
 import { collectStats, type Stats } from '../engine/stats.ts';
@@ -98,8 +98,9 @@ export const checkCommand: Command = async (argv, io) => {
   }
   // Every problem with the arguments is reported at once, one line each.
   const p = new Problems();
-  const drivers = p.take(() => driversArg(v.driver), []);
-  const catalogue = catalogueWith(drivers);
+  const fileDrivers = p.take(() => driversArg(v.driver), []);
+  // Drivers inline in a --scenario file join the --driver files (one name, one definition).
+  const inline: DriverFile[] = [];
   let templates: ScenarioTemplate[] = [];
   let scenarioFile: string | undefined;
   let reaper: string | undefined;
@@ -108,13 +109,15 @@ export const checkCommand: Command = async (argv, io) => {
   if (v.scenario !== undefined) {
     for (const f of ['notifiers', 'reaper', 'threads'] as const) if (v[f] !== undefined) p.add(`--scenario replaces --${f}; give one or the other`);
     const file = p.take(() => fileArg('--scenario', v.scenario as string), undefined);
-    const sc = file === undefined ? undefined : p.take(() => readScenarioTemplate(file), undefined);
+    const read = file === undefined ? undefined : p.take(() => readScenarioTemplate(file), undefined);
+    const sc = read?.template;
+    if (read) inline.push(...read.drivers);
     const fromFile = sc?.strategy;
     const strategies = p.take(() => (v.strategy !== undefined || fromFile === undefined ? strategiesArg(v.strategy) : within(`${file}: `, () => strategiesArg(fromFile, 'strategy'))), []);
     scenarioFile = file;
     if (sc) templates = strategies.map((strategy) => ({ ...sc, strategy }));
   } else {
-    const notifiers = p.take(() => notifiersArg(v.notifiers ?? DEFAULT_NOTIFIERS, drivers.map((d) => d.driver)), []);
+    const notifiers = p.take(() => notifiersArg(v.notifiers ?? DEFAULT_NOTIFIERS, fileDrivers.map((d) => d.driver)), []);
     notifiersText = notifiers.length ? listArg('--notifiers', v.notifiers ?? DEFAULT_NOTIFIERS).join(',') : DEFAULT_NOTIFIERS;
     const era = p.take(() => reaperArg(v.reaper), 'nonblock-per-vma');
     reaper = era;
@@ -136,7 +139,10 @@ export const checkCommand: Command = async (argv, io) => {
   if (v.json && v.format !== undefined) p.add('--json and --format: give one or the other');
   if (v.stats && v.exhaustive) p.add('--stats counts what the random runs exercised: not with --exhaustive');
   if (v.stats && v.format === 'mail') p.add('--stats and --format mail: give one or the other');
+  const drivers = [...fileDrivers, ...inline];
+  if (inline.length) for (const e of driverFilesProblems(drivers)) p.add(`--driver and the scenario's drivers: ${e}`);
   p.check();
+  const catalogue = catalogueWith(drivers);
 
   // A strategy named on the command line must accept the notifiers; the default "all" skips
   // the ones that cannot run them (e.g. core-counter with a preset that has no interval form).

@@ -273,7 +273,7 @@ export const readJson = (file: string): unknown => {
   }
 };
 
-/** A --scenario file as a template (strategy and threads optional), every problem prefixed with the file. */
+/** A --scenario file: its template (strategy and threads optional) and inline drivers, every problem prefixed with the file. */
 export const readScenarioTemplate = (file: string) => {
   const r = parseScenarioTemplate(readJson(file));
   return r.ok ? r.value : fail(...r.errors.map((e) => `${file}: ${e}`));

@@ -10,7 +10,7 @@ import { families } from '../checks/families.ts';
 import type { ScenarioTemplate } from '../engine/arbitraries.ts';
 import { runnable } from '../engine/check.ts';
 import { attribute, type Cell, type FamilyTemplate } from '../engine/compare.ts';
-import { catalogueWith } from '../engine/driver-format.ts';
+import { catalogueWith, driverFilesProblems, type DriverFile } from '../engine/driver-format.ts';
 import { interruptedLine } from '../report/check.ts';
 import { escapeText, shellWord } from '../report/escape.ts';
 import { COMPARE_RESULT_FORMAT, jsonMatrix, markdownMatrix, terminalMatrix } from '../report/matrix.ts';
@@ -75,8 +75,9 @@ export const compareCommand: Command = async (argv, io) => {
     return EXIT.ok;
   }
   const p = new Problems();
-  const drivers = p.take(() => driversArg(v.driver), []);
-  const catalogue = catalogueWith(drivers);
+  const fileDrivers = p.take(() => driversArg(v.driver), []);
+  // Drivers inline in a --scenario file join the --driver files (one name, one definition).
+  const inline: DriverFile[] = [];
   const strategies = p.take(() => strategiesArg(v.strategy), []);
   const invariants = p.take(() => invariantsArg(v.invariant), []);
   // The families compared: the standard ones, or the user's scenario as the one family.
@@ -86,7 +87,9 @@ export const compareCommand: Command = async (argv, io) => {
   if (v.scenario !== undefined) {
     for (const f of ['notifiers', 'reaper', 'threads', 'family'] as const) if (v[f] !== undefined) p.add(`--scenario replaces --${f}; give one or the other`);
     const file = p.take(() => fileArg('--scenario', v.scenario as string), undefined);
-    const sc = file === undefined ? undefined : p.take(() => readScenarioTemplate(file), undefined);
+    const read = file === undefined ? undefined : p.take(() => readScenarioTemplate(file), undefined);
+    const sc = read?.template;
+    if (read) inline.push(...read.drivers);
     if (file !== undefined && sc) {
       const { strategy: _ignored, ...template } = sc;
       userScenario = file;
@@ -95,7 +98,7 @@ export const compareCommand: Command = async (argv, io) => {
     }
   } else if (v.notifiers !== undefined) {
     if (v.family !== undefined) p.add('--notifiers replaces --family: your drivers are the one scenario compared; give one or the other');
-    const notifiers = p.take(() => notifiersArg(v.notifiers as string, drivers.map((d) => d.driver)), []);
+    const notifiers = p.take(() => notifiersArg(v.notifiers as string, fileDrivers.map((d) => d.driver)), []);
     const era = p.take(() => reaperArg(v.reaper), 'nonblock-per-vma');
     const threads = v.threads === undefined ? undefined : p.take(() => listArg('--threads', v.threads as string), undefined);
     if (notifiers.length) {
@@ -118,7 +121,10 @@ export const compareCommand: Command = async (argv, io) => {
   const runs = p.take(() => intArg('--runs', v.runs, 300, 1, LIMITS.runs), 300);
   const seed = p.take(() => seedArg(v.seed, io.env), 42);
   if (v.json && v.markdown) p.add('--json and --markdown: give one or the other');
+  const drivers = [...fileDrivers, ...inline];
+  if (inline.length) for (const e of driverFilesProblems(drivers)) p.add(`--driver and the scenario's drivers: ${e}`);
   p.check();
+  const catalogue = catalogueWith(drivers);
 
   // The user's scenario must run under some strategy compared (a strategy that cannot run it shows as such in the decision).
   if (userScenario !== undefined) {
