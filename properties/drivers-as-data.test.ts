@@ -126,3 +126,34 @@ describe(`lib/test_hmm.c's dmirror as a driver file (seed ${seed})`, () => {
     expect(r.stdout).toContain('violated NoStaleSecondaryMapping');
   });
 });
+
+describe('replay --driver: a case that names a driver it does not embed', () => {
+  it('replays with the definition given; without it the name is unknown (exit 2); given twice it is refused', async () => {
+    const { replayCaseCommand } = await import('../scripts/replay.ts');
+    const { runCommand } = await import('../scripts/cli.ts');
+    const run = async (argv: string[]) => {
+      let out = '';
+      let err = '';
+      const code = await runCommand(replayCaseCommand, argv, { stdout: { write: (x: string) => (out += x) }, stderr: { write: (x: string) => (err += x) }, env: { NO_COLOR: '1' } });
+      return { code, out, err };
+    };
+    const catalogue = catalogueWith([example('dmirror-no-read-retry')]);
+    const [c] = check([withKvm('dmirror-no-read-retry')], { invariants: ['NoStaleSecondaryMapping'], seed, runs: 400, catalogue });
+    const embedded = toCase(c.result.counterexample!, [example('dmirror-no-read-retry')]);
+    const dir = mkdtempSync(join(tmpdir(), 'bare-'));
+    const bare = join(dir, 'bare.json');
+    const whole = join(dir, 'whole.json');
+    writeFileSync(bare, JSON.stringify({ ...embedded, drivers: undefined }));
+    writeFileSync(whole, JSON.stringify(embedded));
+    const driverFile = join(root, 'examples', 'dmirror-no-read-retry.json');
+    const without = await run([bare]);
+    expect(without.code).toBe(2);
+    expect(without.err).toMatch(/unknown 'dmirror-no-read-retry'/);
+    const ok = await run([bare, '--driver', driverFile]);
+    expect(ok.code, ok.err).toBe(0);
+    expect(ok.out).toContain('NoStaleSecondaryMapping');
+    const twice = await run([whole, '--driver', driverFile]);
+    expect(twice.code).toBe(2);
+    expect(twice.err).toMatch(/--driver and .*embedded drivers: driver: 'dmirror-no-read-retry' is defined twice/);
+  });
+});

@@ -7,16 +7,16 @@
  */
 import { parseCase } from '../engine/case-format.ts';
 import { replayCase } from '../engine/cases.ts';
-import { catalogueWith } from '../engine/driver-format.ts';
+import { catalogueWith, driverFilesProblems } from '../engine/driver-format.ts';
 import { contextSwitches } from '../engine/judge.ts';
 import { STRATEGY_NAMES } from '../model/index.ts';
 import { mailText } from '../report/mail.ts';
 import { mermaid } from '../report/mermaid.ts';
 import { driftLine, replaySummary, replayUnderLine } from '../report/replay.ts';
 import { timeline } from '../report/timeline.ts';
-import { colorsFor, EXIT, fail, fileArg, formatArg, isEntry, main, parse, Problems, readJson, strategiesArg, widthFor, type Command } from './cli.ts';
+import { colorsFor, driversArg, EXIT, fail, fileArg, formatArg, isEntry, main, parse, Problems, readJson, strategiesArg, widthFor, type Command } from './cli.ts';
 
-const HELP = `usage: npm run replay -- FILE [--strategy NAME|all] [--mermaid | --format text|mail]
+const HELP = `usage: npm run replay -- FILE [--strategy NAME|all] [--mermaid | --format text|mail] [--driver FILE]
 
 Replay a saved case from shrunk-cases/: print its per-thread timeline, the invariant and the
 witness. The case must reproduce whole: every recorded step (thread, action, events,
@@ -24,6 +24,8 @@ diagnostics, drain), the schedule, and the violation at its last step with the s
 --strategy replays the same scenario and schedule under another strategy
 (all: under each, one line per strategy; the case's own strategy decides the exit code);
 --mermaid prints a Mermaid sequence diagram instead of the timeline.
+--driver FILE.json (repeatable) defines a driver the case names but does not embed
+(a saved case embeds every driver file it uses; a name defined twice is refused).
 --format mail prints the case as plain ASCII within 72 columns, ready to paste into a mail to
 linux-mm: the strategy, the reaper era, the drivers, the invariant broken, the trace (one
 column per CPU, or numbered steps) and the command that replays it.
@@ -33,7 +35,7 @@ exit: 0 reproduced (or, with --strategy NAME, the outcome there was printed), 1 
 `;
 
 export const replayCaseCommand: Command = (argv, io) => {
-  const { values: v, positionals } = parse(argv, { strategy: { type: 'string' }, mermaid: { type: 'boolean' }, format: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, true);
+  const { values: v, positionals } = parse(argv, { strategy: { type: 'string' }, mermaid: { type: 'boolean' }, format: { type: 'string' }, driver: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } }, true);
   if (v.help) {
     io.stdout.write(HELP);
     return EXIT.ok;
@@ -50,6 +52,7 @@ export const replayCaseCommand: Command = (argv, io) => {
         }, undefined);
   if (v.strategy === 'all' && v.mermaid) p.add('--mermaid draws one replay: give --strategy NAME or none');
   const format = p.take(() => formatArg(v.format), 'text');
+  const fileDrivers = p.take(() => driversArg(v.driver), []);
   if (v.mermaid && v.format !== undefined) p.add('--mermaid and --format: give one or the other');
   if (v.strategy === 'all' && format === 'mail') p.add('--format mail writes one replay: give --strategy NAME or none');
   p.check();
@@ -59,7 +62,13 @@ export const replayCaseCommand: Command = (argv, io) => {
   if (!loaded.ok) return fail(...loaded.errors.map((e) => `${file}: ${e}`));
   const c = loaded.value;
   // A case embeds the drivers it uses that are not presets: it replays with the stock tool.
-  const catalogue = catalogueWith(c.drivers ?? []);
+  // --driver adds the definitions a hand-written case names but does not carry.
+  const drivers = [...(c.drivers ?? []), ...fileDrivers];
+  if (fileDrivers.length) {
+    const clash = driverFilesProblems(drivers);
+    if (clash.length) return fail(...clash.map((e) => `--driver and ${file}'s embedded drivers: ${e}`));
+  }
+  const catalogue = catalogueWith(drivers);
   const pc = colorsFor(io);
   const own = c.scenario.strategy;
 
