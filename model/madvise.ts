@@ -7,7 +7,7 @@ import { callbackReturned, type CoreAction, type InvalidationCaller } from './co
 import type { Effects } from './facts.ts';
 import { driverInstrAction, type CallReturn, type DriverInstrAction } from './interpreter.ts';
 import { clearPtes, tlbFinishMmu } from './mm.ts';
-import { finish, put, setLock, vmaRange } from './state.ts';
+import { downRead, finish, put, upRead, vmaRange } from './state.ts';
 import { readLockBlocker, type Blocker } from './step.ts';
 import type { MadviseThread, ModelState, World } from './types.ts';
 
@@ -49,7 +49,7 @@ export const mmapReadLockBlocker = (world: World, s: ModelState, self: string): 
 
 /** mmap_read_lock, then find_vma: a VMA munmap has detached is gone (-ENOMEM, nothing to zap). */
 export const madviseReadLock = (s: ModelState, t: MadviseThread, fx: Effects): ModelState => {
-  const s1 = setLock(s, 'mmap_lock', { writer: null, readers: [...s.locks.mmap_lock.readers, t.id] });
+  const s1 = downRead(s, 'mmap_lock', t.id);
   if (s.mm.vmas[t.vma].unmapped) {
     if (fx.record) fx.events.push(`mmap_read_lock; vma ${t.vma} is gone: -ENOMEM`);
     return put(s1, { ...t, pc: 'unlock' });
@@ -69,7 +69,6 @@ export const madviseTlbFinishMmu = (world: World, s: ModelState, t: MadviseThrea
 };
 
 export const madviseReadUnlock = (s: ModelState, t: MadviseThread, fx: Effects): ModelState => {
-  const l = s.locks.mmap_lock;
   if (fx.record) fx.events.push('mmap_read_unlock');
-  return put(setLock(s, 'mmap_lock', { writer: l.writer, readers: l.readers.filter((r) => r !== t.id) }), finish(t));
+  return put(upRead(s, 'mmap_lock', t.id), finish(t));
 };

@@ -9,7 +9,7 @@ import { callbackReturned, type CoreAction, type InvalidationCaller } from './co
 import type { Effects } from './facts.ts';
 import { driverInstrAction, type CallReturn, type DriverInstrAction } from './interpreter.ts';
 import { clearPtes, tlbFinishMmu } from './mm.ts';
-import { finish, lockBusy, put, setLock, vmaRange } from './state.ts';
+import { finish, lockBusy, put, setLock, upRead, vmaRange } from './state.ts';
 import type { Blocker } from './step.ts';
 import type { ModelState, MunmapThread, World } from './types.ts';
 
@@ -83,7 +83,7 @@ export const munmapUnlock = (s: ModelState, t: MunmapThread, fx: Effects): Model
   const l = s.locks.mmap_lock;
   const read = l.readers.includes(t.id);
   if (fx.record) fx.events.push(read ? 'mmap_read_unlock' : 'mmap_write_unlock');
-  return put(setLock(s, 'mmap_lock', read ? { writer: l.writer, readers: l.readers.filter((r) => r !== t.id) } : { writer: null, readers: l.readers }), finish(t));
+  return put(read ? upRead(s, 'mmap_lock', t.id) : setLock(s, 'mmap_lock', { writer: null, readers: l.readers }), finish(t));
 };
 
 export const describeMunmapUnlock = (s: ModelState, t: MunmapThread): string => (s.locks.mmap_lock.readers.includes(t.id) ? 'mmap_read_unlock' : 'mmap_write_unlock');

@@ -13,7 +13,7 @@ import { callbackReturned, closeInvalidation, type CoreAction, type Invalidation
 import type { Effects } from './facts.ts';
 import { driverInstrAction, type CallReturn, type DriverInstrAction } from './interpreter.ts';
 import { clearPtes, tlbFinishMmu } from './mm.ts';
-import { finish, lockBusy, put, setLock, setSkip, vmaRange } from './state.ts';
+import { downRead, finish, lockBusy, put, setSkip, upRead, vmaRange } from './state.ts';
 import { writerQueued } from './step.ts';
 import type { ModelState, ReaperEra, ReaperThread, World } from './types.ts';
 
@@ -105,7 +105,7 @@ export const mmapReadTrylock = (world: World, s: ModelState, t: ReaperThread, fx
     if (fx.record) fx.events.push(s.locks.mmap_lock.writer === null && !lockBusy(s.locks.mmap_lock, 'read') ? 'mmap_read_trylock failed (a writer is queued)' : 'mmap_read_trylock failed');
     return failedAttempt(s, t, fx);
   }
-  const s2 = setLock(s, 'mmap_lock', { writer: null, readers: [...s.locks.mmap_lock.readers, t.id] });
+  const s2 = downRead(s, 'mmap_lock', t.id);
   // v4.14 as merged: mm_has_notifiers() once mmap_lock is read-held (Andrea's placement, Seed2).
   if (ERAS[world.scenario.reaper].skipsMmWithNotifiers && !checksBeforeLock(world) && s.core.hasSubscriptions) {
     if (fx.record) fx.events.push('mmap_read_trylock ok');
@@ -148,9 +148,7 @@ export const oomTlbFinishMmu = (world: World, s: ModelState, t: ReaperThread, fx
 
 /** mmap_read_unlock at the end of an attempt (docs/kernel.md §3.2). */
 export const mmapReadUnlock = (s: ModelState, t: ReaperThread, fx: Effects): ModelState => {
-  const l = s.locks.mmap_lock;
-  const at = l.readers.indexOf(t.id);
-  const s2 = setLock(s, 'mmap_lock', { writer: l.writer, readers: l.readers.filter((_, k) => k !== at) });
+  const s2 = upRead(s, 'mmap_lock', t.id);
   if (t.attemptOk) {
     if (fx.record) fx.events.push(s.mm.MMF_OOM_SKIP ? 'mmap_read_unlock' : 'mmap_read_unlock; reaped; set MMF_OOM_SKIP');
     return put(setSkip(s2), finish(t, s.mm.MMF_OOM_SKIP ? 'finished' : 'reaped'));
@@ -161,9 +159,8 @@ export const mmapReadUnlock = (s: ModelState, t: ReaperThread, fx: Effects): Mod
 
 /** v4.14 (4d4bbd8526a8): an mm with notifiers is skipped and declared done (docs/kernel.md §3.3). */
 export const oomReaperSkip = (s: ModelState, t: ReaperThread, fx: Effects): ModelState => {
-  const l = s.locks.mmap_lock;
   fx.facts.push({ fact: 'mm_skipped', thread: t.id });
   if (fx.record) fx.events.push('mm_has_notifiers: skip; schedule_timeout_idle(HZ); set MMF_OOM_SKIP');
-  const s2 = l.readers.includes(t.id) ? setLock(s, 'mmap_lock', { writer: l.writer, readers: l.readers.filter((r) => r !== t.id) }) : s;
+  const s2 = upRead(s, 'mmap_lock', t.id);
   return put(setSkip(s2), finish(t, 'reaped'));
 };

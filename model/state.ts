@@ -14,6 +14,19 @@ export const put = (s: ModelState, t: ThreadState): ModelState => ({ ...s, threa
 
 export const setLock = (s: ModelState, id: string, l: Lock): ModelState => ({ ...s, locks: { ...s.locks, [id]: l } });
 
+/** down_read once the caller found the rwsem free of writers: one more reader. */
+export const downRead = (s: ModelState, id: string, reader: string): ModelState => {
+  const l = s.locks[id];
+  return setLock(s, id, { writer: l.writer, readers: [...l.readers, reader] });
+};
+
+/** up_read: the reader's hold goes away (the state unchanged if it held none). */
+export const upRead = (s: ModelState, id: string, reader: string): ModelState => {
+  const l = s.locks[id];
+  const at = l.readers.indexOf(reader);
+  return at < 0 ? s : setLock(s, id, { writer: l.writer, readers: l.readers.filter((_, k) => k !== at) });
+};
+
 export const setCounter = (s: ModelState, sub: string, counter: string, v: number): ModelState => {
   const d = s.drivers[sub];
   return { ...s, drivers: { ...s.drivers, [sub]: { ...d, counters: { ...d.counters, [counter]: v } } } };
