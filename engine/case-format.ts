@@ -191,30 +191,26 @@ export const parseCase = (data: unknown): Loaded => {
     const near = closest(inv, INVARIANT_NAMES);
     errors.push(`expect.invariant: unknown ${shown(inv)}${near ? ` (did you mean '${near}'?)` : ''} (valid: ${INVARIANT_NAMES.join(', ')})`);
   }
-  // Embedded drivers: the schema checks their shape; their programs and names are checked here.
-  if (r.success && r.data.drivers) {
-    r.data.drivers.forEach((d, k) => {
-      const dr = parseDriverFile(d);
-      if (!dr.ok) errors.push(...dr.problems.map((e) => `drivers[${k}].${e}`));
-    });
-    errors.push(...driverFilesProblems(r.data.drivers).map((e) => `drivers.${e}`));
-  }
+  if (r.success && r.data.drivers) errors.push(...embeddedDriverProblems(r.data.drivers));
   if (!r.success || errors.length) return failed(errors);
   return { ok: true, value: r.data };
 };
+
+/** Drivers carried in a case or a scenario file: the schema checked their shape; their programs, then their names as a set. */
+const embeddedDriverProblems = (drivers: readonly DriverFile[]): string[] => [
+  ...drivers.flatMap((d, k) => {
+    const dr = parseDriverFile(d);
+    return dr.ok ? [] : dr.problems.map((e) => `drivers[${k}].${e}`);
+  }),
+  ...driverFilesProblems(drivers).map((e) => `drivers.${e}`),
+];
 
 /** A `--scenario` file's content: every problem listed, or the template. */
 export const parseScenarioTemplate = (data: unknown): Loaded<{ readonly template: Omit<ScenarioTemplate, 'strategy'> & { readonly strategy?: string }; readonly drivers: readonly DriverFile[] }> => {
   const r = scenarioTemplateSchema.safeParse(data, { reportInput: true });
   if (!r.success) return failed(describeIssues(r.error, scenarioTemplateSchema));
   const { drivers = [], ...template } = r.data;
-  // Inline drivers: as in a case, the schema checks their shape; their programs and names are checked here.
-  const errors: string[] = [];
-  drivers.forEach((d, k) => {
-    const dr = parseDriverFile(d);
-    if (!dr.ok) errors.push(...dr.problems.map((e) => `drivers[${k}].${e}`));
-  });
-  errors.push(...driverFilesProblems(drivers).map((e) => `drivers.${e}`));
+  const errors = embeddedDriverProblems(drivers);
   if (errors.length) return failed(errors);
   return { ok: true, value: { template, drivers } };
 };

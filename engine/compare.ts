@@ -9,7 +9,7 @@
  * every strategy that can run these drivers). `decide` turns the cells into the decision the
  * user asked for: per family and strategy, every invariant kept, or those broken.
  */
-import { resolve, type Catalogue, type ReaperEra } from '../model/index.ts';
+import { reaperNotifies, resolve, type Catalogue, type ReaperEra } from '../model/index.ts';
 import type { ScenarioTemplate } from './arbitraries.ts';
 import { searchAll } from './random.ts';
 import { vacuous } from './result.ts';
@@ -23,8 +23,6 @@ export interface FamilyTemplate {
 /** Why a strategy breaks an invariant on a family. */
 export type Cause = 'strategy' | 'driver' | 'reaper-era';
 
-/** Reaper eras whose own behaviour breaks invariants whatever the rollback strategy (docs/kernel.md §3.3). */
-export const OLD_REAPER_ERAS: readonly ReaperEra[] = ['no-notify', 'skip-if-notifiers'];
 
 export interface Violation {
   readonly family: string;
@@ -128,7 +126,7 @@ export const attribute = (cells: readonly Cell[], eras: Readonly<Record<string, 
     violatedIn: c.violatedIn.map((v): Violation => {
       const others = cells.filter((o) => o.invariant === c.invariant && o.strategy !== c.strategy && o.ranIn.includes(v.family));
       const heldElsewhere = others.some((o) => !o.violatedIn.some((w) => w.family === v.family));
-      const cause: Cause = heldElsewhere ? 'strategy' : Object.hasOwn(eras, v.family) && OLD_REAPER_ERAS.includes(eras[v.family]) ? 'reaper-era' : 'driver';
+      const cause: Cause = heldElsewhere ? 'strategy' : Object.hasOwn(eras, v.family) && !reaperNotifies(eras[v.family]) ? 'reaper-era' : 'driver';
       return { ...v, cause };
     }),
   }));

@@ -11,9 +11,9 @@
  * arrays, give the counterexample's path, which is re-run with recording on to print it.
  */
 import { getHeapStatistics } from 'node:v8';
-import { enabledThreads, invariantByName, resolve, step, type Catalogue, type Invariant, type ModelState, type Scenario, type TraceStep, type World } from '../model/index.ts';
+import { enabledThreads, resolve, step, type Catalogue, type Invariant, type ModelState, type Scenario, type TraceStep, type World } from '../model/index.ts';
 import { ExactSet, FingerprintSet, PartsStore, type Visited } from './fingerprint.ts';
-import { contextSwitches } from './judge.ts';
+import { contextSwitches, invariantsNamed } from './judge.ts';
 import type { Bound, Counterexample, ExhaustiveResult } from './result.ts';
 
 export const DEFAULT_MAX_STATES = 5_000_000;
@@ -89,13 +89,6 @@ interface Found {
   readonly length: number;
   readonly states: number;
 }
-
-const invariantsNamed = (names: readonly string[]): Invariant[] =>
-  names.map((n) => {
-    const inv = invariantByName(n);
-    if (!inv) throw new Error(`unknown invariant ${n}`);
-    return inv;
-  });
 
 /** Re-run the path with recording on: the printable trace (the model is deterministic). */
 const replay = (world: World, initial: ModelState, threads: readonly number[]): TraceStep[] => {

@@ -1,5 +1,5 @@
 /** Running one generated candidate and judging it: what the search, the minimizer and check share. */
-import { runWorld, resolve, type Catalogue, type Invariant, type RunReport } from '../model/index.ts';
+import { invariantByName, runWorld, resolve, type Catalogue, type Invariant, type RunReport } from '../model/index.ts';
 import type { Candidate, ScenarioTemplate } from './arbitraries.ts';
 
 export interface Judged {
@@ -33,3 +33,11 @@ export const judge = (t: ScenarioTemplate, inv: Invariant, c: Candidate, o: Judg
 
 export const contextSwitches = (trace: readonly { thread: string }[]): number =>
   trace.reduce((n, s, i) => (i > 0 && trace[i - 1].thread !== s.thread ? n + 1 : n), 0);
+
+/** The invariants by name, in the order given (the CLI has validated the names). */
+export const invariantsNamed = (names: readonly string[]): Invariant[] =>
+  names.map((n) => {
+    const inv = invariantByName(n);
+    if (!inv) throw new Error(`unknown invariant ${n}`);
+    return inv;
+  });

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { GOAL_NAMES, invariantByName, type Catalogue } from '../model/index.ts';
 import { candidateArb, type Candidate, type ScenarioTemplate } from './arbitraries.ts';
-import { contextSwitches, judge, runCandidate, type Judged } from './judge.ts';
+import { contextSwitches, invariantsNamed, judge, runCandidate, type Judged } from './judge.ts';
 import { exhaustive } from './exhaustive.ts';
 import { minimize } from './minimize.ts';
 import type { SearchResult } from './result.ts';
@@ -95,11 +95,7 @@ export const search = (t: ScenarioTemplate, invariantName: string, o: SearchOpti
  * of the `runs` generated cases held.
  */
 export const searchAll = (t: ScenarioTemplate, names: readonly string[], o: SearchOptions): SearchResult[] => {
-  const invs = names.map((n) => {
-    const inv = invariantByName(n);
-    if (!inv) throw new Error(`unknown invariant ${n}`);
-    return inv;
-  });
+  const invs = invariantsNamed(names);
   const { catalogue } = o;
   const t0 = performance.now();
   const firstAt: Record<string, { run: number; ms: number }> = {};

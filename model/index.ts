@@ -7,7 +7,7 @@ export { resolve, candidateThreads, threadKind, BUILTIN, type Catalogue, type Re
 export { step, blocker, enabledThreads, isEnabled, nextAction, describe, type Action, type Blocker, type StepResult, type Stepped, type Updates } from './step.ts';
 export { threadById } from './state.ts';
 export { GOALS, BLOCKED_GOALS, GOAL_NAMES, type Goal } from './goals.ts';
-export { MAX_OOM_REAP_RETRIES } from './reaper.ts';
+export { MAX_OOM_REAP_RETRIES, reaperNotifies } from './reaper.ts';
 export * from './invariants/index.ts';
 export { strategies, STRATEGY_NAMES } from './strategies/index.ts';
 export { presets, DRIVER_NAMES, GENERIC_KNOB_NAMES, driverFor } from './drivers/index.ts';

@@ -29,6 +29,9 @@ const ERAS: Readonly<Record<ReaperEra, { readonly notifies: boolean; readonly sk
   'nonblock-per-vma': { notifies: true, skipsMmWithNotifiers: false, gatherPerVma: true },
 };
 
+/** Whether the era's reaper tells secondary MMUs at all (≤ v4.14 does not: docs/kernel.md §3.3). */
+export const reaperNotifies = (era: ReaperEra): boolean => ERAS[era].notifies;
+
 /** The 2017 RFC read mm_has_notifiers() before taking mmap_lock (knob; Andrea: stable only under the lock, Seed2). */
 const checksBeforeLock = (world: World): boolean => ERAS[world.scenario.reaper].skipsMmWithNotifiers && world.knobs.reaperChecksNotifiersBeforeLock;
 
