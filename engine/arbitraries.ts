@@ -4,7 +4,7 @@
  * choices keeps the others' meaning and fast-check's shrinking stays effective.
  */
 import fc from 'fast-check';
-import { candidateThreads, resolve, type Catalogue, type Scenario } from '../model/index.ts';
+import { candidateThreads, resolve, threadKind, type Catalogue, type Scenario } from '../model/index.ts';
 
 /** A scenario whose threads may be left open: then the engine generates the thread set too. */
 export type ScenarioTemplate = Omit<Scenario, 'threads'> & { readonly threads?: readonly string[] };
@@ -41,7 +41,7 @@ export const sensible = (ts: readonly string[]): boolean => ts.every((x) => sens
 
 /** A thread set the engines explore: sensible, with at least one invalidator (the protocol is about invalidations). */
 export const allowedThreadSet = (ts: readonly string[]): boolean =>
-  ts.length > 0 && (ts.includes('oom_reaper') || ts.includes('munmap') || ts.includes('madvise') || ts.includes('exit_mmap')) && sensible(ts);
+  ts.some((x) => threadKind(x)?.target === null) && sensible(ts); // the mm-wide threads are the invalidators (model/scenario.ts threadKind)
 
 export const candidateArb = (t: ScenarioTemplate, maxSchedule = 40, catalogue?: Catalogue): fc.Arbitrary<Candidate> => {
   const all = t.threads ?? threadsFor(t, catalogue);

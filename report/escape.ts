@@ -14,7 +14,7 @@ const code = (ch: string): string => {
 };
 
 /** bash's `$'…'` escapes: \xHH, \uHHHH, \UHHHHHHHH. */
-const bashCode = (ch: string): string => {
+export const bashCode = (ch: string): string => {
   const n = ch.codePointAt(0) as number;
   const hex = n.toString(16);
   return n <= 0xff ? `\\x${hex.padStart(2, '0')}` : n <= 0xffff ? `\\u${hex.padStart(4, '0')}` : `\\U${hex.padStart(8, '0')}`;

@@ -10,6 +10,7 @@
  */
 import { BUILTIN, DEFAULT_KNOBS, invariantByName, type Catalogue, type ReaperEra, type Scenario, type TraceStep } from '../model/index.ts';
 import { ascii, breakAt, wrap, wrapTokens } from './wrap.ts';
+import { bashCode, shellWord } from './escape.ts';
 
 /** The mail's width: the usual limit for a mail's body. */
 export const MAIL_WIDTH = 72;
@@ -43,20 +44,9 @@ const field = (label: string, text: string, width: number): string[] => {
   return wrap(ascii(text), width - pad).map((l, k) => `${(k === 0 && label ? `${label}:` : '').padEnd(pad)}${l}`);
 };
 
-/** A shell word in ASCII: bare when plain, else single-quoted, or `$'...'` with escapes. */
-const asciiShellWord = (s: string): string => {
-  if (/^[A-Za-z0-9_.,:=@%+/-]+$/.test(s)) return s;
-  if (/^[\x20-\x7e]*$/.test(s)) return `'${s.replace(/'/g, `'\\''`)}'`;
-  const esc = [...s]
-    .map((ch) => {
-      const n = ch.codePointAt(0) as number;
-      if (ch === '\\' || ch === "'") return `\\${ch}`;
-      if (n >= 0x20 && n < 0x7f) return ch;
-      return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : n <= 0xffff ? `\\u${n.toString(16).padStart(4, '0')}` : `\\U${n.toString(16).padStart(8, '0')}`;
-    })
-    .join('');
-  return `$'${esc}'`;
-};
+/** A shell word in ASCII: shellWord's, with every non-ASCII character escaped in `$'...'` too. */
+const asciiShellWord = (s: string): string =>
+  /^[\x20-\x7e]*$/.test(s) ? shellWord(s) : `$'${s.replace(/[\\']/g, (c) => `\\${c}`).replace(/[^\x20-\x7e]/gu, bashCode)}'`;
 
 /**
  * A command on lines of at most `width` columns, as the shell reads it back: lines end with

@@ -55,9 +55,8 @@ export type UnitResult =
   | { readonly kind: 'check'; readonly checked: readonly Checked[]; readonly runsSeen: number }
   | { readonly kind: 'compare'; readonly cells: readonly Cell[] };
 
+/** One strategy's search. */
 export interface Unit {
-  /** The strategy. */
-  readonly label: string;
   readonly run: (onProgress?: (p: JobProgress) => void) => UnitResult;
 }
 
@@ -66,23 +65,21 @@ export const unitsOf = (job: Job): Unit[] => {
     const catalogue = catalogueWith(job.drivers ?? []);
     // One unit per strategy: its cells are attributed once every strategy is in (engine/compare.ts attribute).
     return job.strategies.map((strategy) => ({
-      label: strategy,
       run: (onProgress) => ({
         kind: 'compare',
         cells: compare([strategy], job.invariants, job.families, { seed: job.seed, runs: job.runs, catalogue, ...(onProgress ? { onFamily: (s, family) => onProgress({ engine: 'compare', strategy: s, family }) } : {}) }),
       }),
     }));
   }
-  const { depth, maxStates, maxMemoryBytes, maxThreads } = job;
-  const bounds = { ...(depth !== undefined ? { depth } : {}), ...(maxStates !== undefined ? { maxStates } : {}), ...(maxMemoryBytes !== undefined ? { maxMemoryBytes } : {}), ...(maxThreads !== undefined ? { maxThreads } : {}) };
-  const base = { seed: job.seed, runs: job.runs, exhaustive: job.exhaustive, ...bounds, catalogue: catalogueWith(job.drivers ?? []), ...(job.timeLimitMs ? { timeLimitMs: job.timeLimitMs } : {}) };
-  const unit = (t: ScenarioTemplate, invariants: readonly string[], label: string): Unit => ({
-    label,
+  const { kind: _kind, templates, drivers, ...options } = job;
+  const catalogue = catalogueWith(drivers ?? []);
+  // One unit per strategy: the exhaustive engine judges every invariant in one pass.
+  return templates.map((t) => ({
     run: (onProgress) => {
       let runsSeen = 0;
       const checked = check([t], {
-        ...base,
-        invariants,
+        ...options,
+        catalogue,
         onProgress: (p) => {
           if (p.engine === 'random') runsSeen = Math.max(runsSeen, p.runs);
           onProgress?.(p);
@@ -90,15 +87,12 @@ export const unitsOf = (job: Job): Unit[] => {
       });
       return { kind: 'check', checked, runsSeen };
     },
-  });
-  // One unit per strategy: the exhaustive engine judges every invariant in one pass.
-  return job.templates.map((t) => unit(t, job.invariants, t.strategy));
+  }));
 };
 
 export interface JobRun {
   /** The completed units' results, in unit order. */
   readonly results: readonly UnitResult[];
-  readonly labels: readonly string[];
   readonly total: number;
   readonly interrupted: boolean;
 }
@@ -133,25 +127,22 @@ const startWorker = (api: string, data: unknown): Worker => {
 const runInline = async (job: Job, o: JobOptions): Promise<JobRun> => {
   const units = unitsOf(job);
   const results: UnitResult[] = [];
-  const labels: string[] = [];
   for (const [i, u] of units.entries()) {
     await new Promise((r) => setImmediate(r)); // let a signal handler run between units
-    if (o.signal?.aborted) return { results, labels, total: units.length, interrupted: true };
+    if (o.signal?.aborted) return { results, total: units.length, interrupted: true };
     const r = u.run(o.onProgress);
     results.push(r);
-    labels.push(u.label);
     o.onUnit?.(r, i);
   }
-  return { results, labels, total: units.length, interrupted: false };
+  return { results, total: units.length, interrupted: false };
 };
 
 export const runJob = (job: Job, o: JobOptions = {}): Promise<JobRun> => {
   if (o.inline || tsxApi === null) return runInline(job, o);
   const units = unitsOf(job);
   const results: UnitResult[] = [];
-  const labels: string[] = [];
   const total = units.length;
-  if (o.signal?.aborted) return Promise.resolve({ results, labels, total, interrupted: true });
+  if (o.signal?.aborted) return Promise.resolve({ results, total, interrupted: true });
   return new Promise<JobRun>((resolve, reject) => {
     const worker = startWorker(tsxApi, { job, progress: o.onProgress !== undefined });
     let settled = false;
@@ -163,7 +154,7 @@ export const runJob = (job: Job, o: JobOptions = {}): Promise<JobRun> => {
       void worker.terminate();
       f();
     };
-    const onAbort = () => settle(() => resolve({ results, labels, total, interrupted: true }));
+    const onAbort = () => settle(() => resolve({ results, total, interrupted: true }));
     o.signal?.addEventListener('abort', onAbort, { once: true });
     worker.on('message', (m: FromWorker) => {
       if (settled) return;
@@ -171,9 +162,8 @@ export const runJob = (job: Job, o: JobOptions = {}): Promise<JobRun> => {
         if (m.type === 'progress') o.onProgress?.(m.progress);
         else if (m.type === 'unit') {
           results.push(m.result);
-          labels.push(units[m.index].label);
           o.onUnit?.(m.result, m.index);
-        } else settle(() => resolve({ results, labels, total, interrupted: false }));
+        } else settle(() => resolve({ results, total, interrupted: false }));
       } catch (e) {
         settle(() => reject(e));
       }
