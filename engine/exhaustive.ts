@@ -14,6 +14,7 @@ import { getHeapStatistics } from 'node:v8';
 import { enabledThreads, resolve, step, type Catalogue, type Invariant, type ModelState, type Scenario, type TraceStep, type World } from '../model/index.ts';
 import { ExactSet, FingerprintSet, PartsStore, type Visited } from './fingerprint.ts';
 import { contextSwitches, invariantsNamed } from './judge.ts';
+import { AWAKE, intersect, Resources, sleepAfter, type Footprint, type Sleep } from './reduction.ts';
 import type { Bound, Counterexample, ExhaustiveResult } from './result.ts';
 
 export const DEFAULT_MAX_STATES = 5_000_000;
@@ -31,6 +32,8 @@ export interface ExhaustiveOptions {
   readonly exact?: boolean;
   /** Canonicalize history-only fields (fingerprint.ts; default true); false keys the state as it is. */
   readonly abstract?: boolean;
+  /** Partial-order reduction by sleep sets (reduction.ts; default true): fewer transitions, the same states and verdicts. */
+  readonly reduce?: boolean;
   /** Called every 5000 states expanded (for a progress line on a terminal). */
   readonly onProgress?: (states: number, ms: number) => void;
   readonly catalogue?: Catalogue;
@@ -40,6 +43,8 @@ export interface ExhaustiveOptions {
 export interface ExploreStats {
   readonly states: number;
   readonly transitions: number;
+  /** Steps not taken because they slept (reduction.ts): the unreduced search takes transitions + pruned. */
+  readonly pruned: number;
   readonly depth: number;
   readonly ms: number;
   readonly bound: Bound | null;
@@ -115,6 +120,7 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
   const maxDepth = o.maxDepth ?? Infinity;
   const maxMemory = o.maxMemoryBytes ?? DEFAULT_MAX_MEMORY;
   const abstract = o.abstract ?? true;
+  const resources = (o.reduce ?? true) && initial.threads.length <= 31 ? new Resources(initial) : null;
   const t0 = performance.now();
 
   const visited: Visited = o.exact ? new ExactSet(abstract) : new FingerprintSet(abstract, initial.threads.length);
@@ -126,6 +132,7 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
   const atEnd = invs.flatMap((inv, k) => (inv.atEnd ? [k] : []));
   let bound: Bound | null = null;
   let transitions = 0;
+  let pruned = 0;
   let expanded = 0;
   let peakHeap = 0;
 
@@ -141,6 +148,8 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
 
   // The layer being expanded and the next one, with their states' part hashes (fingerprint.ts).
   let layer: (ModelState | null)[] = [initial];
+  // Each layer state's sleep set, and where the next layer's states are, to intersect them on another arrival.
+  let layerSleep: Sleep[] = [AWAKE];
   let layerParts = new PartsStore(visited.stride);
   visited.keepParts(layerParts);
   let layerStart = 0;
@@ -151,10 +160,14 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
     if (found.length > 0 && found.every((f) => f !== null && f.length <= depth)) break;
     deepest = depth;
     const next: ModelState[] = [];
+    const nextSleep: Sleep[] = [];
+    const nextAt = new Map<string, number>();
     const nextParts = new PartsStore(visited.stride);
     for (let j = 0; j < layer.length; j++) {
       const s = layer[j] as ModelState;
       layer[j] = null; // the layer is freed as it is expanded
+      const sleep = resources ? layerSleep[j] : AWAKE;
+      const taken: { ti: number; fp: Footprint }[] = [];
       const from = { state: s, parts: layerParts.buf, at: j * layerParts.stride };
       const node = layerStart + j;
       if (++expanded % MEMORY_EVERY === 0) {
@@ -177,11 +190,23 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
       for (let ti = 0; ti < s.threads.length; ti++) {
         const t = s.threads[ti];
         if (t.done) continue;
+        if (sleep.mask & (1 << ti)) {
+          // Asleep: enabled still (nothing since could disable it), its successor reached another way.
+          enabled = true;
+          pruned++;
+          continue;
+        }
         const res = step(world, s, t.id, false);
         if (res.tag === 'blocked') continue;
         enabled = true;
         if (res.tag !== 'stepped') continue;
         transitions++;
+        let childSleep = AWAKE;
+        if (resources) {
+          const { fp, quiet } = resources.footprint(world, s, res.state, ti, res.facts.length, res.diagnostics.length);
+          childSleep = sleepAfter(sleep, taken, fp);
+          if (quiet && !fp.all) taken.push({ ti, fp });
+        }
         const ctx = { world, after: res.state, step: res };
         for (const k of onStep) {
           const f = found[k];
@@ -193,15 +218,26 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
           if (!visited.has(res.state, from)) bound ??= 'states';
           continue;
         }
-        if (!visited.add(res.state, from)) continue;
+        if (!visited.add(res.state, from)) {
+          if (resources) {
+            const at = nextAt.get(visited.lastKey);
+            if (at !== undefined) nextSleep[at] = intersect(nextSleep[at], childSleep);
+          }
+          continue;
+        }
         tree.push(node, ti);
         next.push(res.state);
         visited.keepParts(nextParts);
+        if (resources) {
+          nextAt.set(visited.lastKey, next.length - 1);
+          nextSleep.push(childSleep);
+        }
       }
       if (!enabled) judgeEnd(s, node, depth);
     }
     layerStart += layer.length;
     layer = next;
+    layerSleep = nextSleep;
     layerParts = nextParts;
     depth++;
   }
@@ -232,7 +268,7 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
     };
     return { engine: 'exhaustive', invariant: inv.name, verdict: 'violated', states: f.states, depth: trace.length, ms, counterexample, bound: null };
   });
-  return { results, stats: { states: visited.size, transitions, depth: deepest, ms, bound, tableBytes: visited.bytes + tree.bytes, peakHeapBytes: peakHeap } };
+  return { results, stats: { states: visited.size, transitions, pruned, depth: deepest, ms, bound, tableBytes: visited.bytes + tree.bytes, peakHeapBytes: peakHeap } };
 };
 
 /** One search, every invariant named: a result per invariant, in the order asked. */

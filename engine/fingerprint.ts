@@ -555,6 +555,8 @@ export interface Visited {
   readonly size: number;
   /** Memory the set holds (its typed arrays; the exact mode's strings estimated). */
   readonly bytes: number;
+  /** The key of the state last added or looked up (to find it again among a layer's states). */
+  readonly lastKey: string;
 }
 
 /**
@@ -576,6 +578,9 @@ export class FingerprintSet implements Visited {
   }
   get stride(): number {
     return this.fp.parts.length;
+  }
+  get lastKey(): string {
+    return `${this.fp.a}:${this.fp.b}`;
   }
   keepParts(store: PartsStore): void {
     store.keep(this.fp.parts);
@@ -641,11 +646,14 @@ export class ExactSet implements Visited {
   get bytes(): number {
     return this.chars * 2 + this.keys.size * 40;
   }
+  lastKey = '';
   has(s: ModelState): boolean {
-    return this.keys.has(exactKey(s, this.abstract));
+    this.lastKey = exactKey(s, this.abstract);
+    return this.keys.has(this.lastKey);
   }
   add(s: ModelState): boolean {
     const k = exactKey(s, this.abstract);
+    this.lastKey = k;
     if (this.keys.has(k)) return false;
     this.keys.add(k);
     this.chars += k.length;

@@ -16,3 +16,4 @@ export type { Fact, Diagnostic } from './facts.ts';
 export * from './types.ts';
 // The kernel's choice at each strategy decision point, for strategies defined outside model/strategies/ (a test, a user's experiment).
 export { MAINLINE_2018, classicOps, intervalCoreOps, headAdd, sortedAdd } from './strategies/hooks.ts';
+export { stepReads, quietStep, observedReads } from './footprint.ts';

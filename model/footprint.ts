@@ -1,0 +1,151 @@
+/**
+ * What a thread's next step reads of the shared state: the half of a step's footprint the
+ * exhaustive engine's partial-order reduction cannot see by diffing states (engine/reduction.ts,
+ * docs/design.md §4.3). What it writes the engine reads off the state the step returns.
+ *
+ * `null` means "anything": the step is dependent with every other. Only driver instructions
+ * whose reads are plain are given a footprint; every core, caller and registration step, and
+ * every instruction that reads other threads (srcu snapshots, rwsem writer queueing, "an
+ * invalidation is active", a pending registration) or the OOM state, is `null`. A thread's own
+ * state (its pc, call, locals, invalidation, the locks it holds) is its own: only its own steps
+ * and `null` ones touch it.
+ *
+ * Resources: 'mm', 'subs', 'core', 'lockdep', `lock:<id>`, `driver:<notifier>`.
+ */
+import type { Cond } from './program.ts';
+import { lockId, subOf } from './state.ts';
+import { nextAction } from './step.ts';
+import type { ModelState, ThreadState, World } from './types.ts';
+
+const condReads = (sub: string, c: Cond, out: string[]): void => {
+  switch (c.is) {
+    case 'nonblockable': // the call's own blockable flag
+      return;
+    case 'intersects': // the thread's own range against the notifier's interval
+      out.push('subs');
+      return;
+    case 'nonzero':
+    case 'changed':
+      out.push(`driver:${sub}`);
+      return;
+    case 'not':
+      condReads(sub, c.cond, out);
+      return;
+    case 'any':
+      for (const x of c.conds) condReads(sub, x, out);
+      return;
+    default:
+      return c satisfies never;
+  }
+};
+
+/** The shared resources the thread's next step reads (its guard included), or null for anything. */
+export const stepReads = (world: World, s: ModelState, t: ThreadState): string[] | null => {
+  const a = nextAction(world, s, t);
+  if (a === null) return null;
+  switch (a.type) {
+    case 'driver_instr':
+      break;
+    case 'mm_has_notifiers':
+      return ['core'];
+    // Clearing PTEs: the thread's own invalidation, the VMA and the page table.
+    case 'oom_unmap_page_range':
+    case 'munmap_unmap_page_range':
+    case 'zap_page_range':
+      return ['mm'];
+    case 'mmap_write_lock': // mmap_lock free; detaches the VMA
+      return ['lock:mmap_lock', 'lockdep', 'mm'];
+    case 'mmap_write_downgrade':
+    case 'munmap_unlock':
+    case 'madvise_mmap_read_unlock':
+      return ['lock:mmap_lock'];
+    case 'mmap_read_unlock': // the reaper's: sets MMF_OOM_SKIP when done
+      return ['lock:mmap_lock', 'mm'];
+    case 'invalidate_range_start': // the hlist and tree walks, every callback's program
+    case 'invalidate_range_end':
+    case 'mmap_read_trylock': // queued writers
+    case 'madvise_mmap_read_lock':
+    case 'oom_reaper_skip':
+    case 'oom_tlb_finish_mmu': // frees frames: every driver's mappings and pins
+    case 'munmap_tlb_finish_mmu':
+    case 'madvise_tlb_finish_mmu':
+    case 'schedule_timeout_idle': // whether any other thread can step
+    case 'exit_mmap':
+    case 'mmu_notifier_register':
+    case 'mmu_notifier_unregister':
+      return null;
+    default:
+      return a satisfies never;
+  }
+  const { call: c, instr: i } = a;
+  const out: string[] = [];
+  if (c.op === 'fault') {
+    // The registration wait and mirrorGone read other threads (a pending register) unless the
+    // notifier is registered (interpreter.ts driverInstrBlocker, abandons).
+    if (c.pc === 0 || !subOf(s, c.sub).registered) return null;
+    out.push('subs');
+  }
+  switch (i.op) {
+    case 'lock':
+      // A read acquisition looks for queued writers: other threads' next actions.
+      if (i.mode === 'read') return null;
+      out.push(`lock:${lockId(c.sub, i.lock)}`, 'lockdep');
+      return out;
+    case 'unlock':
+      out.push(`lock:${lockId(c.sub, i.lock)}`);
+      return out;
+    case 'add':
+      out.push(`driver:${c.sub}`);
+      return out;
+    case 'install':
+      if (!subOf(s, c.sub).registered) return null; // mirrorGone
+      out.push('subs', `driver:${c.sub}`);
+      return out;
+    case 'setSeq':
+      out.push('subs', 'core');
+      return out;
+    case 'readRetry':
+      out.push('subs');
+      return out;
+    case 'waitFence':
+      return out;
+    case 'jump':
+      if (i.if) condReads(c.sub, i.if, out);
+      return out;
+    // witnessLocals: whether an invalidation is active (core, and which threads have one, which
+    // only `null` steps change), and nextInvId (likewise).
+    case 'snapshot':
+    case 'waitZero':
+      out.push(`driver:${c.sub}`, 'core');
+      return out;
+    case 'zap': // frees pinned frames: every driver's mappings (frame_freed's mappedBy)
+    case 'zapAll':
+    case 'intervalInsert':
+    case 'intervalRemove':
+    case 'gup': // mmap_lock's queued writers
+    case 'readBegin':
+    case 'alloc': // the OOM state
+    case 'retry':
+    case 'ret': // the core's walk or the caller continues
+      return null;
+    default:
+      return i satisfies never;
+  }
+};
+
+/** A step that emits nothing the invariants judge: no facts, no diagnostics. */
+export const quietStep = (facts: number, diagnostics: number): boolean => facts === 0 && diagnostics === 0;
+
+/**
+ * What the invariants read after a step of this thread besides the step's facts and the state
+ * as a whole: the reaper's steps are judged on its next step's guard and on the mm
+ * (ReaperBounded, ReaperUsefulProgress), a thread's in a non-blockable invalidation on whether
+ * its next step would sleep (NonBlockingNeverSleeps). `after` is the thread after the step;
+ * [] for a thread no invariant watches; null for "anything".
+ */
+export const observedReads = (world: World, after: ModelState, t: ThreadState): string[] | null => {
+  if (t.kind !== 'oom_reaper' && (t.inv === null || t.inv.blockable)) return [];
+  if (t.done) return ['mm'];
+  const next = stepReads(world, after, t);
+  return next === null ? null : [...next, 'mm'];
+};
