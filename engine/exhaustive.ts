@@ -11,7 +11,7 @@
  * arrays, give the counterexample's path, which is re-run with recording on to print it.
  */
 import { getHeapStatistics } from 'node:v8';
-import { enabledThreads, resolve, step, type Catalogue, type Invariant, type ModelState, type Scenario, type TraceStep, type World } from '../model/index.ts';
+import { BLOCKED_GOALS, enabledThreads, GOALS, resolve, step, type Catalogue, type Invariant, type ModelState, type Scenario, type TraceStep, type World } from '../model/index.ts';
 import { ExactSet, FingerprintSet, PartsStore, type Visited } from './fingerprint.ts';
 import { contextSwitches, invariantsNamed } from './judge.ts';
 import { AWAKE, intersect, Resources, sleepAfter, type Footprint, type Sleep } from './reduction.ts';
@@ -136,6 +136,12 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
   let expanded = 0;
   let peakHeap = 0;
 
+  // Reachability goals (model/goals.ts): 1 once some step (or blocked choice) reached it; a
+  // reached goal is not judged again.
+  const goals: Record<string, number> = Object.fromEntries([...GOALS, ...BLOCKED_GOALS].map((g) => [g.name, 0]));
+  let stepGoals = GOALS;
+  let blockedGoals = BLOCKED_GOALS;
+
   const judgeEnd = (s: ModelState, node: number, depth: number) => {
     const stuck = s.threads.some((t) => !t.done);
     for (const k of atEnd) {
@@ -197,10 +203,26 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
           continue;
         }
         const res = step(world, s, t.id, false);
-        if (res.tag === 'blocked') continue;
+        if (res.tag === 'blocked') {
+          if (blockedGoals.length && blockedGoals.some((g) => g.reached(res.blocker))) {
+            for (const g of blockedGoals) if (g.reached(res.blocker)) goals[g.name] = 1;
+            blockedGoals = blockedGoals.filter((g) => goals[g.name] === 0);
+          }
+          continue;
+        }
         enabled = true;
         if (res.tag !== 'stepped') continue;
         transitions++;
+        if (stepGoals.length) {
+          const c = { world, before: s, after: res.state, step: res };
+          let hit = false;
+          for (const g of stepGoals)
+            if (g.reached(c)) {
+              goals[g.name] = 1;
+              hit = true;
+            }
+          if (hit) stepGoals = stepGoals.filter((g) => goals[g.name] === 0);
+        }
         let childSleep = AWAKE;
         if (resources) {
           const { fp, quiet } = resources.footprint(world, s, res.state, ti, res.facts.length, res.diagnostics.length);
@@ -248,7 +270,7 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
 
   const results = invs.map((inv, k): ExhaustiveResult => {
     const f = found[k];
-    if (f === null) return { engine: 'exhaustive', invariant: inv.name, verdict: bound ? 'holds-up-to-bound' : 'holds', states: visited.size, depth: deepest, ms, counterexample: null, bound };
+    if (f === null) return { engine: 'exhaustive', invariant: inv.name, verdict: bound ? 'holds-up-to-bound' : 'holds', states: visited.size, depth: deepest, ms, counterexample: null, bound, goals };
     const path = tree.path(f.node);
     if (f.last >= 0) path.push(f.last);
     const trace = replay(world, initial, path);

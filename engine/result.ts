@@ -57,16 +57,18 @@ export interface ExhaustiveResult {
   readonly bound?: Bound | null;
   /** A template without fixed threads: the thread sets searched, smallest first. */
   readonly threadSets?: readonly (readonly string[])[];
+  /** When it holds: 1 for each reachability goal (model/goals.ts) some step explored reached, else 0. */
+  readonly goals?: Readonly<Record<string, number>>;
 }
 
 export type EngineResult = SearchResult | ExhaustiveResult;
 
 /**
- * A "holds" is vacuous when the runs behind it never reached any situation its invariant is
- * about (Invariant.about): it says nothing about that situation.
+ * A "holds" is vacuous when the runs (or the states) behind it never reached any situation its
+ * invariant is about (Invariant.about): it says nothing about that situation.
  */
 export const vacuous = (r: EngineResult): boolean => {
-  if (r.verdict === 'violated' || r.engine !== 'random' || !r.goals) return false;
+  if (r.verdict === 'violated' || !r.goals) return false;
   const about = invariantByName(r.invariant)?.about ?? [];
   return about.length > 0 && about.every((g) => !(r.goals?.[g] ?? 0));
 };

@@ -51,7 +51,9 @@ export const mergeSets = (perSet: readonly (readonly ExhaustiveResult[])[], sets
     const common = { engine: 'exhaustive', invariant: first.invariant, states, ms, threadSets: sets } as const;
     if (best?.counterexample) return { ...common, verdict: 'violated', depth: best.depth, counterexample: best.counterexample, bound: null };
     const cut = rs.find((r) => r.verdict === 'holds-up-to-bound');
-    return { ...common, verdict: cut ? 'holds-up-to-bound' : 'holds', depth, counterexample: null, bound: cut?.bound ?? null };
+    const goals: Record<string, number> = {};
+    for (const r of rs) for (const [g, n] of Object.entries(r.goals ?? {})) goals[g] = Math.max(goals[g] ?? 0, n);
+    return { ...common, verdict: cut ? 'holds-up-to-bound' : 'holds', depth, counterexample: null, bound: cut?.bound ?? null, goals };
   });
 };
 

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { families } from '../checks/families.ts';
+import { exhaustiveTemplate } from '../engine/threadsets.ts';
 import { searchAll } from '../engine/random.ts';
 import { vacuous } from '../engine/result.ts';
 import { GOAL_NAMES, invariants, resolve, STRATEGY_NAMES } from '../model/index.ts';
@@ -39,6 +40,23 @@ describe(`reachability goals (seed ${seed})`, () => {
     // The same runs did reach a thread waiting for a lock: NoDeadlock's "holds" is evidence.
     expect(balanced.verdict).toBe('holds');
     expect(vacuous(balanced)).toBe(false);
+  });
+
+  it('the exhaustive engine reports its goals too: with KVM alone StartEndPaired is proved only vacuously, NoDeadlock is not', () => {
+    const t = { strategy: 'skip-all-end', reaper: 'nonblock-per-vma' as const, vmas: [{ start: 0, end: 4 }], notifiers: [{ name: 'A', driver: 'kvm', address: 256 }] };
+    const [paired, deadlock] = exhaustiveTemplate(t, ['StartEndPaired', 'NoDeadlock'], { maxThreads: 2 });
+    expect(paired.verdict).toBe('holds');
+    expect(paired.goals?.failed_after_another_started).toBe(0);
+    expect(vacuous(paired)).toBe(true);
+    expect(deadlock.verdict).toBe('holds');
+    expect(deadlock.goals?.waited_for_lock).toBeGreaterThan(0);
+    expect(vacuous(deadlock)).toBe(false);
+    // A reachable goal is reached in the complete search whenever a run reaches it.
+    const ab = families.find((f) => f.id === 'ab-pair')!.template;
+    const [proved] = exhaustiveTemplate({ ...ab, strategy: 'call-all-end-2021', threads: ['oom_reaper', 'fault:A'] }, ['StartEndPaired']);
+    expect(proved.verdict).toBe('holds');
+    expect(proved.goals?.failed_after_another_started).toBeGreaterThan(0);
+    expect(vacuous(proved)).toBe(false);
   });
 
   it('the A/B pair reaches "a failure after another notifier started" in most runs that fail at all', () => {

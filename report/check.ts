@@ -23,7 +23,7 @@ export interface CheckRow {
   readonly ms: number;
   /** A "holds" whose runs reached none of the situations its invariant is about (engine/result.ts vacuous). */
   readonly vacuous: boolean;
-  /** The random engine: in how many runs each reachability goal (model/goals.ts) was reached; null for the exhaustive engine. */
+  /** How often each reachability goal (model/goals.ts) was reached: in how many runs (random), or by how many transitions (exhaustive); null when violated. */
   readonly goals: Readonly<Record<string, number>> | null;
   /** The exhaustive engine: what cut the search ("holds-up-to-bound"), else null; null for the random engine. */
   readonly bound: 'states' | 'depth' | 'memory' | null;
@@ -90,7 +90,7 @@ export const checkRows = (checked: readonly Checked[]): CheckRow[] =>
       states: r.engine === 'exhaustive' ? r.states : 0,
       ms: Math.round(r.ms),
       vacuous: vacuous(r),
-      goals: r.engine === 'random' ? (r.goals ?? null) : null,
+      goals: r.goals ?? null,
       bound: r.engine === 'exhaustive' ? (r.bound ?? null) : null,
       threadSets: r.engine === 'exhaustive' ? (r.threadSets ?? null) : null,
       counterexample: cx
@@ -167,7 +167,7 @@ export const checkText = (checked: readonly Checked[], how: CheckInvocation, pc:
       o.engine === 'exhaustive'
         ? `${o.states} states${o.threadSets ? ` over ${o.threadSets.length} thread sets` : ''}${o.verdict === 'holds' ? ', every interleaving' : o.bound ? `, cut by the ${o.bound} bound` : ''}`
         : `${o.runs} runs`;
-    const unreached = o.vacuous ? `; no run reached ${unreachedGoals(o).join(', ')}` : '';
+    const unreached = o.vacuous ? `; no ${o.engine === 'exhaustive' ? 'step explored' : 'run'} reached ${unreachedGoals(o).join(', ')}` : '';
     out.push(`  ${tag}  ${o.invariant.padEnd(nameWidth)} ${pc.dim(`${extent}, ${o.ms} ms`)}${unreached ? pc.yellow(unreached) : ''}\n`);
   }
   for (const o of rows) {

@@ -58,7 +58,10 @@ const startPending = (s: ModelState, sub: string, page: number): boolean =>
 
 export const NoStaleSecondaryMapping: Invariant = {
   name: 'NoStaleSecondaryMapping',
-  about: ['unmap_under_device'],
+  // A device mapping at risk: PTEs cleared under it (a start that did not zap), or a fault that
+  // raced an invalidation (the retry protocol at work). When every start zaps first, only the
+  // second can happen: the first alone made every correct "holds" vacuous.
+  about: ['unmap_under_device', 'fault_retry_explained'],
   kind: 'safety',
   id: 'INV-12',
   domainRef: 'docs/kernel.md §8 INV-12; §2.3 ("the establishment of sptes is forbidden in the range"); §2.5',
