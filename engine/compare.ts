@@ -13,6 +13,7 @@ import { reaperNotifies, resolve, type Catalogue, type ReaperEra } from '../mode
 import type { ScenarioTemplate } from './arbitraries.ts';
 import { searchAll } from './random.ts';
 import { vacuous } from './result.ts';
+import { exhaustiveTemplate } from './threadsets.ts';
 
 /** A scenario family as compare needs it (checks/families.ts has the standard ones; a user's scenario is one too). */
 export interface FamilyTemplate {
@@ -31,6 +32,8 @@ export interface Violation {
   readonly witness: string;
   /** null until attributed (a single strategy's search cannot attribute: see `attribute`). */
   readonly cause: Cause | null;
+  /** The exhaustive proof found it where the random runs had not. */
+  readonly foundBy?: 'exhaustive';
 }
 
 export interface Cell {
@@ -46,6 +49,12 @@ export interface Cell {
   vacuousIn: string[];
   /** Held, and vacuously so in every family that ran it. */
   vacuous: boolean;
+  /** Families where the exhaustive search held it over every thread set up to the proof's size, completely. */
+  provedIn: string[];
+  /** Held and proved in every family that ran it. */
+  proved: boolean;
+  /** Distinct states the proofs explored, summed over families and thread sets. */
+  proofStates: number;
   /** Runs that reached each goal (model/goals.ts), summed over the families. */
   goals: Record<string, number>;
   /** The shortest counterexample over the families, and its time to first counterexample. */
@@ -55,13 +64,25 @@ export interface Cell {
   witness: string | null;
 }
 
+/** The exhaustive proof behind each held cell: every thread set up to `maxThreads`, each cut at `maxStates`. */
+export interface ProofOptions {
+  readonly maxThreads: number;
+  readonly maxStates: number;
+  readonly maxMemoryBytes?: number;
+}
+
+/** compare's proofs by default: every thread set of up to two threads (seconds per strategy). */
+export const DEFAULT_PROOF: ProofOptions = { maxThreads: 2, maxStates: 500_000 };
+
 export interface CompareOptions {
   readonly seed: number;
   /** Random cases per strategy and family. */
   readonly runs: number;
+  /** Back each held cell with an exhaustive search (null: sample only). */
+  readonly proof?: ProofOptions | null;
   readonly catalogue?: Catalogue;
-  /** Before each family's search (for a progress line). */
-  readonly onFamily?: (strategy: string, family: string) => void;
+  /** Before each family's search, and before its proof (for a progress line). */
+  readonly onFamily?: (strategy: string, family: string, phase: 'sampling' | 'proving') => void;
 }
 
 const emptyCell = (strategy: string, invariant: string): Cell => ({
@@ -74,6 +95,9 @@ const emptyCell = (strategy: string, invariant: string): Cell => ({
   violatedIn: [],
   vacuousIn: [],
   vacuous: false,
+  provedIn: [],
+  proved: false,
+  proofStates: 0,
   goals: {},
   ms: null,
   steps: null,
@@ -81,38 +105,72 @@ const emptyCell = (strategy: string, invariant: string): Cell => ({
   witness: null,
 });
 
+/**
+ * One strategy on one family: a cell per invariant (in the given order) holding that family's
+ * evidence, or null when the strategy cannot run the family's drivers (e.g. a preset with no
+ * interval form under core-counter). `mergeCells` adds families up.
+ */
+export const compareFamily = (strategy: string, invariants: readonly string[], fam: FamilyTemplate, o: CompareOptions): Cell[] | null => {
+  const template = { ...fam.template, strategy };
+  if (!resolve({ ...template, threads: template.threads ?? [] }, o.catalogue).ok) return null;
+  o.onFamily?.(strategy, fam.id, 'sampling');
+  const sampled = searchAll(template, invariants, { seed: o.seed, numRuns: o.runs, catalogue: o.catalogue });
+  // The invariants the runs held, proved (or refuted) by one exhaustive pass over the family's thread sets.
+  const held = sampled.filter((r) => r.verdict === 'holds').map((r) => r.invariant);
+  if (o.proof && held.length) o.onFamily?.(strategy, fam.id, 'proving');
+  const proofs = o.proof && held.length ? exhaustiveTemplate(template, held, { ...o.proof, catalogue: o.catalogue }) : [];
+  return sampled.map((r) => {
+    const c = emptyCell(strategy, r.invariant);
+    c.runs = r.runs;
+    c.familiesRun = 1;
+    c.ranIn = [fam.id];
+    c.goals = { ...r.goals };
+    c.verdict = 'holds';
+    const proof = proofs.find((p) => p.invariant === r.invariant);
+    if (proof?.verdict === 'holds') {
+      c.provedIn = [fam.id];
+      c.proofStates = proof.states;
+    }
+    // Vacuous only if neither the runs nor the proof reached a situation the invariant is about.
+    if (vacuous(r) && (!proof || proof.verdict !== 'holds' || vacuous(proof))) c.vacuousIn = [fam.id];
+    const found = r.counterexample ?? proof?.counterexample ?? null;
+    if (found) {
+      const ms = Math.round(r.counterexample ? r.ms : (proof?.ms ?? 0));
+      c.verdict = 'violated';
+      c.violatedIn = [{ family: fam.id, steps: found.steps, ms, witness: found.witness, cause: null, ...(r.counterexample ? {} : { foundBy: 'exhaustive' as const }) }];
+      Object.assign(c, { ms, steps: found.steps, family: fam.id, witness: found.witness });
+    }
+    return c;
+  });
+};
+
+/** One strategy's cells over families (each from compareFamily, in family order; null: could not run it). */
+export const mergeCells = (strategy: string, invariants: readonly string[], perFamily: readonly (readonly Cell[] | null)[]): Cell[] =>
+  invariants.map((invariant, k) => {
+    const c = emptyCell(strategy, invariant);
+    for (const cells of perFamily) {
+      const f = cells?.[k];
+      if (!f) continue;
+      c.runs += f.runs;
+      c.familiesRun += f.familiesRun;
+      c.ranIn.push(...f.ranIn);
+      c.vacuousIn.push(...f.vacuousIn);
+      c.provedIn.push(...f.provedIn);
+      c.proofStates += f.proofStates;
+      for (const [g, n] of Object.entries(f.goals)) c.goals[g] = (c.goals[g] ?? 0) + n;
+      if (c.verdict !== 'violated') c.verdict = f.verdict;
+      c.violatedIn.push(...f.violatedIn);
+      // The shortest counterexample over the families (the first family's on a tie).
+      if (f.steps !== null && (c.steps === null || f.steps < c.steps)) Object.assign(c, { ms: f.ms, steps: f.steps, family: f.family, witness: f.witness });
+    }
+    c.vacuous = c.verdict === 'holds' && c.familiesRun > 0 && c.vacuousIn.length === c.familiesRun;
+    c.proved = c.verdict === 'holds' && c.familiesRun > 0 && c.provedIn.length === c.familiesRun;
+    return c;
+  });
+
 /** Cells strategy-major, invariants in the given order, each violation attributed among these strategies. */
 export const compare = (strategies: readonly string[], invariants: readonly string[], families: readonly FamilyTemplate[], o: CompareOptions): Cell[] => {
-  const cells: Cell[] = [];
-  for (const strategy of strategies) {
-    const per: Record<string, Cell> = Object.fromEntries(invariants.map((i) => [i, emptyCell(strategy, i)]));
-    for (const fam of families) {
-      const template = { ...fam.template, strategy };
-      if (!resolve({ ...template, threads: template.threads ?? [] }, o.catalogue).ok) continue; // e.g. a preset with no interval form under core-counter
-      o.onFamily?.(strategy, fam.id);
-      for (const r of searchAll(template, invariants, { seed: o.seed, numRuns: o.runs, catalogue: o.catalogue })) {
-        const c = per[r.invariant];
-        c.runs += r.runs;
-        c.familiesRun++;
-        c.ranIn.push(fam.id);
-        for (const [g, n] of Object.entries(r.goals ?? {})) c.goals[g] = (c.goals[g] ?? 0) + n;
-        if (c.verdict === 'n/a') c.verdict = 'holds';
-        if (vacuous(r)) c.vacuousIn.push(fam.id);
-        const cx = r.counterexample;
-        if (r.verdict !== 'violated' || !cx) continue;
-        c.verdict = 'violated';
-        c.violatedIn.push({ family: fam.id, steps: cx.steps, ms: Math.round(r.ms), witness: cx.witness, cause: null });
-        if (c.steps === null || cx.steps < c.steps) {
-          c.ms = Math.round(r.ms);
-          c.steps = cx.steps;
-          c.family = fam.id;
-          c.witness = cx.witness;
-        }
-      }
-    }
-    for (const c of Object.values(per)) c.vacuous = c.verdict === 'holds' && c.familiesRun > 0 && c.vacuousIn.length === c.familiesRun;
-    cells.push(...invariants.map((i) => per[i]));
-  }
+  const cells = strategies.flatMap((strategy) => mergeCells(strategy, invariants, families.map((fam) => compareFamily(strategy, invariants, fam, o))));
   return attribute(cells, Object.fromEntries(families.map((f) => [f.id, f.template.reaper])));
 };
 

@@ -115,7 +115,7 @@ describe('mermaid', () => {
 
 describe('the compare matrix and the decision', () => {
   const cell = (strategy: string, invariant: string, o: Partial<Cell>): Cell => ({
-    strategy, invariant, verdict: 'holds', runs: 600, familiesRun: 2, ranIn: ['ab-pair', 'reaper-skip-era'], violatedIn: [], vacuousIn: [], vacuous: false, goals: {}, ms: null, steps: null, family: null, witness: null, ...o,
+    strategy, invariant, verdict: 'holds', runs: 600, familiesRun: 2, ranIn: ['ab-pair', 'reaper-skip-era'], violatedIn: [], vacuousIn: [], vacuous: false, provedIn: [], proved: false, proofStates: 0, goals: {}, ms: null, steps: null, family: null, witness: null, ...o,
   });
   const broken = (family: string, steps: number, witness: string) => ({ family, steps, ms: 15, witness, cause: null });
   const violated = (family: string, steps: number, witness: string): Partial<Cell> => ({ verdict: 'violated', violatedIn: [broken(family, steps, witness)], ms: 15, steps, family, witness });
@@ -125,7 +125,7 @@ describe('the compare matrix and the decision', () => {
   const raw: Cell[] = [
     // Only skip-all-end breaks pairing on ab-pair: the strategy's doing.
     cell('skip-all-end', 'StartEndPaired', violated('ab-pair', 10, 'A got 0 ends')),
-    cell('call-all-end-2021', 'StartEndPaired', {}),
+    cell('call-all-end-2021', 'StartEndPaired', { provedIn: ['ab-pair', 'reaper-skip-era'], proved: true, proofStates: 12_345 }),
     cell('core-counter', 'StartEndPaired', { ...onlyEra, vacuousIn: ['reaper-skip-era'], vacuous: true }),
     // Every strategy that runs ab-pair deadlocks there: the drivers'.
     cell('skip-all-end', 'NoDeadlock', violated('ab-pair', 15, 'stuck')),
@@ -138,7 +138,7 @@ describe('the compare matrix and the decision', () => {
     cell('core-counter', 'NoCounterUnderflow', { ...onlyEra, vacuousIn: ['reaper-skip-era'], vacuous: true }),
   ];
   const cells = attribute(raw, { 'ab-pair': 'nonblock-per-vma', 'reaper-skip-era': 'skip-if-notifiers' });
-  const run = { seed: 42, runs: 300, families: ['ab-pair', 'reaper-skip-era'] };
+  const run = { seed: 42, runs: 300, proof: { maxThreads: 2, maxStates: 500_000 }, families: ['ab-pair', 'reaper-skip-era'] };
   const at = (s: string, i: string) => cells.find((c) => c.strategy === s && c.invariant === i) as Cell;
 
   it('attributes each violation: the strategy (another holds it on the family), the drivers (all break it), the reaper era', () => {
@@ -169,26 +169,26 @@ describe('the compare matrix and the decision', () => {
     const mine = attribute([raw[0], raw[1]], {});
     expect(decisionLines(decide(mine, ['skip-all-end', 'call-all-end-2021'], ['ab-pair']), { ...run, families: ['ab-pair'], userScenario: 'ab-pair' })).toEqual(['with these drivers, call-all-end-2021 keeps every invariant']);
   });
-  it('Markdown: the matrix as before (○ for a vacuous holds), then the decision table and its closing line', () => {
+  it('Markdown: the matrix (✔ proved or sampled, ○ for a vacuous holds), then the decision table and its closing line', () => {
     const lines = markdownMatrix(strategies, invariants, cells, run).split('\n');
     expect(lines[0]).toBe('| invariant | skip-all-end | call-all-end-2021 | core-counter |');
     expect(lines[1]).toBe('|---|---|---|---|');
     expect(lines.slice(2, 6)).toEqual([
-      '| StartEndPaired | ✘ 1/2 · 10 st | ✔ 600 | ○ vacuous |',
-      '| NoDeadlock | ✘ 1/2 · 15 st | ✘ 1/2 · 16 st | ✔ 300 |',
+      '| StartEndPaired | ✘ 1/2 · 10 st | ✔ proved (12k) | ○ vacuous |',
+      '| NoDeadlock | ✘ 1/2 · 15 st | ✘ 1/2 · 16 st | ✔ sampled (300) |',
       '| ReaperUsefulProgress | ✘ 1/2 · 2 st | ✘ 1/2 · 2 st | ✘ 1/1 · 2 st |',
-      '| NoCounterUnderflow | ✔ 600 | ✔ 600 | ○ vacuous |',
+      '| NoCounterUnderflow | ✔ sampled (600) | ✔ sampled (600) | ○ vacuous |',
     ]);
     expect(lines[6]).toBe('');
-    expect(lines[7]).toMatch(/^✘ k\/n · s st: .* ○ vacuous: held, but no run reached a situation the invariant is about\.$/);
+    expect(lines[7]).toMatch(/^✘ k\/n · s st: .* ✔ proved \(S\): .* every thread set of up to 2 threads .* ○ vacuous: held, but no run or proof reached a situation the invariant is about\.$/);
     expect(lines).toContain('| ab-pair | ✘ breaks StartEndPaired (and what every strategy breaks: by the drivers: NoDeadlock) | ✘ breaks only what every strategy breaks (by the drivers: NoDeadlock) | n/a |');
     expect(lines).toContain('In every family compared, no strategy keeps every invariant.');
     // Without the run, only the matrix (as README embeds it).
-    expect(markdownMatrix(strategies, invariants, cells).trimEnd().split('\n')).toEqual(lines.slice(0, 8));
+    expect(markdownMatrix(strategies, invariants, cells).trimEnd().split('\n')).toEqual([...lines.slice(0, 7), expect.stringMatching(/✔ sampled \(N\): held in N generated runs \(no proofs/)]);
   });
   it('terminal: the rows a strategy decides first, then those every strategy holds, the rest folded under their cause; then the decision', () => {
     const lines = terminalMatrix(strategies, invariants, cells, run, plain, 200).split('\n');
-    expect(lines[0]).toBe('strategy × invariant (seed 42, 300 runs per family; families: ab-pair, reaper-skip-era)');
+    expect(lines[0]).toBe('strategy × invariant (seed 42, 300 runs per family, proofs over every thread set of up to 2 threads; families: ab-pair, reaper-skip-era)');
     const idx = (p: (l: string) => boolean) => lines.findIndex(p);
     const decided = idx((l) => l.startsWith('decided by the strategy'));
     const held = idx((l) => l.startsWith('held by every strategy'));
@@ -196,8 +196,8 @@ describe('the compare matrix and the decision', () => {
     expect(decided).toBeGreaterThan(0);
     expect(held).toBeGreaterThan(decided);
     expect(folded).toBeGreaterThan(held);
-    expect(lines.slice(decided + 1, held)).toEqual([expect.stringMatching(/^StartEndPaired {8}✘ 1\/2 10st +✔ 600 runs +○ vacuous$/)]);
-    expect(lines.slice(held + 1, folded)).toEqual([expect.stringMatching(/^NoCounterUnderflow {4}✔ 600 runs +✔ 600 runs +○ vacuous$/)]);
+    expect(lines.slice(decided + 1, held)).toEqual([expect.stringMatching(/^StartEndPaired {8}✘ 1\/2 10st +✔ proved \(12k\) +○ vacuous$/)]);
+    expect(lines.slice(held + 1, folded)).toEqual([expect.stringMatching(/^NoCounterUnderflow {4}✔ sampled \(600\) +✔ sampled \(600\) +○ vacuous$/)]);
     expect(lines.slice(folded + 1, folded + 5).map((l) => l.replace(/ +/g, ' '))).toEqual([' by the drivers:', ' NoDeadlock in ab-pair', ' by the reaper era:', ' ReaperUsefulProgress in reaper-skip-era']);
     expect(lines).toContain('  skip-all-end × StartEndPaired: ab-pair (10 st, 15 ms)');
     expect(lines).toContain('  skip-all-end × NoDeadlock: ab-pair (15 st, 15 ms, drivers)');
@@ -222,7 +222,7 @@ describe('the compare matrix and the decision', () => {
   });
   it('JSON: the format, the run, every cell with each violation\'s cause, and the decision', () => {
     const j = JSON.parse(jsonMatrix(cells, run, strategies));
-    expect(j).toEqual({ format: 'mmu-notifier-checker/compare-result@1', seed: 42, runsPerFamily: 300, families: run.families, strategies, results: JSON.parse(JSON.stringify(cells)), decision: JSON.parse(JSON.stringify(decide(cells, strategies, run.families))) });
+    expect(j).toEqual({ format: 'mmu-notifier-checker/compare-result@1', seed: 42, runsPerFamily: 300, proof: run.proof, families: run.families, strategies, results: JSON.parse(JSON.stringify(cells)), decision: JSON.parse(JSON.stringify(decide(cells, strategies, run.families))) });
     expect(j.results[0].violatedIn[0].cause).toBe('strategy');
     expect(j.decision.perStrategy.map((s: { strategy: string; keepsEveryInvariantItDecides: boolean }) => [s.strategy, s.keepsEveryInvariantItDecides])).toEqual([['skip-all-end', false], ['call-all-end-2021', true], ['core-counter', true]]);
     expect(JSON.parse(jsonMatrix(cells, { ...run, userScenario: 'ab-pair', checkFlags: '--notifiers x' }, strategies))).toMatchObject({ userScenario: 'ab-pair' });

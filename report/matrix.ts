@@ -7,7 +7,7 @@
  * strategy decides (another strategy holds the same invariant on the same family). Violations
  * every strategy has on a family are folded under their cause (the drivers, the reaper era).
  */
-import { decide, type Cause, type Cell, type Decision } from '../engine/compare.ts';
+import { decide, type Cause, type Cell, type Decision, type ProofOptions } from '../engine/compare.ts';
 import type { Interrupted } from './check.ts';
 import { plain, type Colors } from './colors.ts';
 import { DEFAULT_WIDTH } from './timeline.ts';
@@ -25,12 +25,30 @@ export interface MatrixRun {
   readonly userScenario?: string;
   /** The flags that give `check` the same scenario (the terminal's closing hint); not in the JSON. */
   readonly checkFlags?: string;
+  /** The exhaustive proofs behind held cells; null or absent: sampled only. */
+  readonly proof?: ProofOptions | null;
 }
+
+/** 950, 12k, 1.3M: a state count that fits a cell. */
+export const compactCount = (n: number): string =>
+  n < 1000 ? String(n) : n < 1e6 ? `${Math.round(n / 1000)}k` : `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)}M`;
+
+/** A held cell: proved when every family's exhaustive search completed, else sampled. */
+const heldText = (c: Cell): string => (c.proved ? `✔ proved (${compactCount(c.proofStates)})` : `✔ sampled (${c.runs})`);
+
+/** The header's account of the evidence: runs per family, and the proofs' reach. */
+const evidence = (run: MatrixRun): string =>
+  `${run.runs} runs per family${run.proof ? `, proofs over every thread set of up to ${run.proof.maxThreads} threads` : ''}`;
+
+const heldLegend = (run: MatrixRun | undefined): string =>
+  run?.proof
+    ? `✔ proved (S): held in every run, and an exhaustive search of every interleaving of every thread set of up to ${run.proof.maxThreads} threads (S states in all) found nothing. ✔ sampled (N): held in N generated runs; some family's proof did not complete within --max-states.`
+    : '✔ sampled (N): held in N generated runs (no proofs: --max-threads 0).'
 
 const cellAt = (cells: readonly Cell[], s: string, i: string) => cells.find((c) => c.strategy === s && c.invariant === i) as Cell;
 
 const cellText = (c: Cell): string =>
-  c.verdict === 'violated' ? `✘ ${c.violatedIn.length}/${c.familiesRun} · ${c.steps} st` : c.vacuous ? '○ vacuous' : c.verdict === 'holds' ? `✔ ${c.runs}` : 'n/a';
+  c.verdict === 'violated' ? `✘ ${c.violatedIn.length}/${c.familiesRun} · ${c.steps} st` : c.vacuous ? '○ vacuous' : c.verdict === 'holds' ? heldText(c) : 'n/a';
 
 const CAUSE_TEXT: Readonly<Record<Cause, string>> = { strategy: 'the strategy', driver: 'the drivers', 'reaper-era': 'the reaper era' };
 
@@ -77,7 +95,7 @@ export const markdownMatrix = (strategies: readonly string[], invariants: readon
     `|---|${strategies.map(() => '---').join('|')}|`,
     ...invariants.map((i) => `| ${i} | ${strategies.map((s) => cellText(cellAt(cells, s, i))).join(' | ')} |`),
   ];
-  const legend = `✘ k/n · s st: violated in k of the n families the strategy runs; s: the shortest shrunk counterexample, in steps. ✔ n: held in all n generated runs.${cells.some((c) => c.vacuous) ? ' ○ vacuous: held, but no run reached a situation the invariant is about.' : ''}`;
+  const legend = `✘ k/n · s st: violated in k of the n families the strategy runs; s: the shortest shrunk counterexample, in steps. ${heldLegend(run)}${cells.some((c) => c.vacuous) ? ' ○ vacuous: held, but no run or proof reached a situation the invariant is about.' : ''}`;
   const table = `${lines.join('\n')}\n\n${legend}\n`;
   if (!run) return table;
   // The decision view after the matrix: family × strategy.
@@ -100,7 +118,7 @@ export const terminalMatrix = (strategies: readonly string[], invariants: readon
   const w = Math.max(14, ...strategies.map((s) => s.length));
   const iw = Math.max(...invariants.map((i) => i.length));
   const para = (text: string, indent = 0) => wrap(`${' '.repeat(indent)}${text}`, Math.max(40, width), 2);
-  const out = [...para(`strategy × invariant (seed ${run.seed}, ${run.runs} runs per family; families: ${run.families.join(', ')})`), ''];
+  const out = [...para(`strategy × invariant (seed ${run.seed}, ${evidence(run)}; families: ${run.families.join(', ')})`), ''];
   out.push(`${''.padEnd(iw)}  ${strategies.map((s) => pc.bold(s.padEnd(w))).join(' ')}`.trimEnd());
 
   const decided = (c: Cell) => c.violatedIn.filter((v) => v.cause === 'strategy');
@@ -116,7 +134,7 @@ export const terminalMatrix = (strategies: readonly string[], invariants: readon
         : mine.length ? `✘ ${mine.length}/${c.familiesRun} ${shortest}st${more}`
         : more ? `(${more.trim()})`
         : c.vacuous ? '○ vacuous'
-        : `✔ ${c.runs} runs`;
+        : heldText(c);
       const p = t.padEnd(w);
       return mine.length ? pc.red(p) : c.verdict === 'n/a' || more ? pc.dim(p) : c.vacuous ? pc.yellow(p) : pc.green(p);
     });
@@ -144,13 +162,13 @@ export const terminalMatrix = (strategies: readonly string[], invariants: readon
   out.push(
     '',
     ...para(
-      `✘ k/n Sst: the strategy breaks it in k of the n families it runs where another strategy holds it, shortest counterexample S steps; +m, (+m): broken in m more families under every strategy (folded below the matrix). ✔ N runs: held in N generated runs. ○ vacuous: held, but no run reached a situation the invariant is about.${strategies.length < 2 ? ' With one strategy compared, no violation can be told apart as the strategy\'s.' : ''}`,
+      `✘ k/n Sst: the strategy breaks it in k of the n families it runs where another strategy holds it, shortest counterexample S steps; +m, (+m): broken in m more families under every strategy (folded below the matrix). ${heldLegend(run)} ○ vacuous: held, but no run or proof reached a situation the invariant is about.${strategies.length < 2 ? ' With one strategy compared, no violation can be told apart as the strategy\'s.' : ''}`,
     ),
     '',
   );
   const tag = (cause: Cause | null) => (cause && cause !== 'strategy' ? `, ${CAUSE_TEXT[cause].replace(/^the /, '')}` : '');
   for (const c of cells.filter((c) => c.verdict === 'violated'))
-    out.push(...hanging(`  ${c.strategy} × ${c.invariant}: `, c.violatedIn.map((f) => `${f.family} (${f.steps} st, ${f.ms} ms${tag(f.cause)})`).join(', '), width), `      shortest: ${c.witness}`);
+    out.push(...hanging(`  ${c.strategy} × ${c.invariant}: `, c.violatedIn.map((f) => `${f.family} (${f.steps} st, ${f.ms} ms${f.foundBy ? ', found by the proof' : ''}${tag(f.cause)})`).join(', '), width), `      shortest: ${c.witness}`);
 
   // The decision view: family (or the user's scenario) × strategy.
   const d = decide(cells, strategies, run.families);
@@ -178,6 +196,7 @@ export const jsonMatrix = (cells: readonly Cell[], run: MatrixRun, strategies?: 
       format: COMPARE_RESULT_FORMAT,
       seed: run.seed,
       runsPerFamily: run.runs,
+      proof: run.proof ?? null,
       families: run.families,
       ...(run.userScenario !== undefined ? { userScenario: run.userScenario } : {}),
       strategies: ss,

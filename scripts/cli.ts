@@ -239,6 +239,7 @@ export const LIMITS = {
   maxStates: 100_000_000,
   maxMemoryMb: 1 << 20,
   maxThreads: 8,
+  workers: 64,
   timeLimitSeconds: 86_400,
   seed: 0xffff_ffff,
 } as const;

@@ -9,13 +9,13 @@
 import { families } from '../checks/families.ts';
 import type { ScenarioTemplate } from '../engine/arbitraries.ts';
 import { runnable } from '../engine/check.ts';
-import { attribute, type Cell, type FamilyTemplate } from '../engine/compare.ts';
+import { attribute, DEFAULT_PROOF, type Cell, type FamilyTemplate } from '../engine/compare.ts';
 import { catalogueWith, driverFilesProblems, type DriverFile } from '../engine/driver-format.ts';
 import { interruptedLine } from '../report/check.ts';
 import { escapeText, shellWord } from '../report/escape.ts';
 import { COMPARE_RESULT_FORMAT, jsonMatrix, markdownMatrix, terminalMatrix } from '../report/matrix.ts';
 import { checkNames, colorsFor, driversArg, EXIT, fail, fileArg, intArg, invariantsArg, isEntry, LIMITS, listArg, main, notifiersArg, parse, Problems, reaperArg, readScenarioTemplate, seedArg, strategiesArg, widthFor, type Command } from './cli.ts';
-import { runJob } from './jobs.ts';
+import { defaultWorkers, runJob } from './jobs.ts';
 
 const FAMILY_IDS = families.map((f) => f.id);
 
@@ -42,8 +42,18 @@ and folds the others under their cause.
   --driver FILE.json       a driver definition (repeatable); name it in --notifiers or the scenario
   --runs N                 random cases per strategy and family (default 300, at most ${LIMITS.runs})
   --seed S                 fast-check seed (default: FC_SEED or 42)
+  --max-threads N          prove each held cell: an exhaustive search of every thread set of
+                           up to N threads per family (default ${DEFAULT_PROOF.maxThreads}, at most ${LIMITS.maxThreads}; 0: sample only)
+  --max-states N           a proof gives up on a thread set after N distinct states (default
+                           ${DEFAULT_PROOF.maxStates}); the cell is then "sampled", not "proved"
+  --workers N              worker threads (default: one per core, ${defaultWorkers()} here): families and
+                           strategies side by side; the same results
   --markdown               print Markdown tables (the matrix, then the decision)
   --json                   print one JSON object (format ${COMPARE_RESULT_FORMAT})
+
+A held cell prints "✔ proved (S)" when every family's proof completed (S: states explored),
+"✔ sampled (N)" when some proof hit --max-states and only the N runs back it. A proof can also
+find a violation the runs missed: it is reported as one, found by the proof.
 
 Ctrl-C stops and prints the matrix of the strategies that finished (exit 130).
 
@@ -66,6 +76,9 @@ export const compareCommand: Command = async (argv, io) => {
     driver: { type: 'string', multiple: true },
     runs: { type: 'string' },
     seed: { type: 'string' },
+    'max-threads': { type: 'string' },
+    'max-states': { type: 'string' },
+    workers: { type: 'string' },
     markdown: { type: 'boolean' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -120,6 +133,11 @@ export const compareCommand: Command = async (argv, io) => {
   }
   const runs = p.take(() => intArg('--runs', v.runs, 300, 1, LIMITS.runs), 300);
   const seed = p.take(() => seedArg(v.seed, io.env), 42);
+  const maxThreads = p.take(() => intArg('--max-threads', v['max-threads'], DEFAULT_PROOF.maxThreads, 0, LIMITS.maxThreads), DEFAULT_PROOF.maxThreads);
+  const maxStates = p.take(() => intArg('--max-states', v['max-states'], DEFAULT_PROOF.maxStates, 1, LIMITS.maxStates), DEFAULT_PROOF.maxStates);
+  if (maxThreads === 0 && v['max-states'] !== undefined) p.add('--max-states bounds the proofs, and --max-threads 0 turns them off: give one or the other');
+  const proof = maxThreads === 0 ? null : { maxThreads, maxStates };
+  const workers = p.take(() => intArg('--workers', v.workers, defaultWorkers(), 1, LIMITS.workers), 1);
   if (v.json && v.markdown) p.add('--json and --markdown: give one or the other');
   const drivers = [...fileDrivers, ...inline];
   if (inline.length) for (const e of driverFilesProblems(drivers)) p.add(`--driver and the scenario's drivers: ${e}`);
@@ -143,11 +161,12 @@ export const compareCommand: Command = async (argv, io) => {
   const pc = colorsFor(io);
   const tty = io.stderr.isTTY === true && !v.json && !v.markdown;
   const run = await runJob(
-    { kind: 'compare', strategies, invariants, families: fams, seed, runs, drivers },
+    { kind: 'compare', strategies, invariants, families: fams, seed, runs, proof, drivers },
     {
       signal: io.signal,
       inline: io.inline,
-      ...(tty ? { onProgress: (pr) => void (pr.engine === 'compare' && io.stderr.write(pc.dim(`  ${pr.strategy} × ${escapeText(pr.family)}…\r`))) } : {}),
+      workers,
+      ...(tty ? { onProgress: (pr) => void (pr.engine === 'compare' && io.stderr.write(pc.dim(`  ${pr.strategy} × ${escapeText(pr.family)}: ${pr.phase}…${' '.repeat(20)}\r`))) } : {}),
     },
   );
   if (tty) io.stderr.write(`${' '.repeat(60)}\r`);
@@ -155,9 +174,9 @@ export const compareCommand: Command = async (argv, io) => {
   // Each violation attributed among the strategies that finished.
   const eras = Object.fromEntries(fams.map((f) => [f.id, f.template.reaper]));
   const cells: Cell[] = attribute(run.results.flatMap((r) => (r.kind === 'compare' ? r.cells : [])), eras);
-  const done = strategies.slice(0, run.results.length);
+  const done = run.completed.map((k) => strategies[k]);
   const interrupted = run.interrupted ? { completed: run.results.length, total: run.total, unit: 'strategies' } : undefined;
-  const matrixRun = { seed, runs, families: fams.map((f) => f.id), ...(userScenario !== undefined ? { userScenario, checkFlags } : {}) };
+  const matrixRun = { seed, runs, proof, families: fams.map((f) => f.id), ...(userScenario !== undefined ? { userScenario, checkFlags } : {}) };
   const width = widthFor(io);
   if (v.json) io.stdout.write(jsonMatrix(cells, matrixRun, done, interrupted));
   else {

@@ -1,17 +1,27 @@
 /**
- * The long searches of `check` and `compare`, cut into units and run in a worker thread, so that
- * the main thread stays free to react to SIGINT while the engine computes (engine/ is
- * synchronous: a signal handler in the same thread would only run once the whole search is over).
+ * The long searches of `check` and `compare`, cut into tasks and run in worker threads, so that
+ * the main thread stays free to react to SIGINT while the engines compute (engine/ is
+ * synchronous: a signal handler in the same thread would only run once the whole search is
+ * over), and so that `--workers N` runs independent tasks side by side.
  *
- * A unit is one strategy (`check`, random or exhaustive, and `compare`). The worker posts each unit's results as soon as it is done; on SIGINT the main
- * thread stops the worker and keeps the units completed so far. The main thread does all the
- * writing (saving cases, printing), so a stop never cuts a write short.
+ * A unit is what the commands report: one strategy (its `check` results, or its `compare`
+ * cells). A unit is made of tasks: for `compare`, one per family (engine/compare.ts
+ * compareFamily, merged by mergeCells); for an exhaustive `check` whose threads are open, one
+ * per thread set (merged by mergeSets); otherwise the unit is one task. Tasks are handed to the
+ * workers in order, one at a time; a unit is combined in the main thread once its tasks are in,
+ * and reported in unit order, so N workers give the same results, in the same order, as one.
+ * On SIGINT the main thread stops the workers and keeps the units completed so far. The main
+ * thread does all the writing (saving cases, printing), so a stop never cuts a write short.
  */
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ScenarioTemplate } from '../engine/arbitraries.ts';
 import { check, type CheckProgress, type Checked } from '../engine/check.ts';
-import { compare, type Cell, type FamilyTemplate } from '../engine/compare.ts';
+import { compareFamily, mergeCells, type Cell, type FamilyTemplate, type ProofOptions } from '../engine/compare.ts';
 import { catalogueWith, type DriverFile } from '../engine/driver-format.ts';
+import { explore } from '../engine/exhaustive.ts';
+import type { ExhaustiveResult } from '../engine/result.ts';
+import { mergeSets, threadSets, DEFAULT_MAX_THREADS } from '../engine/threadsets.ts';
 
 export interface CheckJob {
   readonly kind: 'check';
@@ -38,13 +48,15 @@ export interface CompareJob {
   readonly families: readonly FamilyTemplate[];
   readonly seed: number;
   readonly runs: number;
+  /** The exhaustive proofs behind held cells (null: sample only). */
+  readonly proof: ProofOptions | null;
   /** Driver files (--driver), as for check. */
   readonly drivers?: readonly DriverFile[];
 }
 
 export type Job = CheckJob | CompareJob;
 
-export type JobProgress = CheckProgress | { readonly engine: 'compare'; readonly strategy: string; readonly family: string };
+export type JobProgress = CheckProgress | { readonly engine: 'compare'; readonly strategy: string; readonly family: string; readonly phase: 'sampling' | 'proving' };
 
 /**
  * What one unit found: `check` results without files (the main thread saves) and, for the random
@@ -55,59 +67,109 @@ export type UnitResult =
   | { readonly kind: 'check'; readonly checked: readonly Checked[]; readonly runsSeen: number }
   | { readonly kind: 'compare'; readonly cells: readonly Cell[] };
 
-/** One strategy's search. */
-export interface Unit {
-  readonly run: (onProgress?: (p: JobProgress) => void) => UnitResult;
+/** What one task computed: plain data, posted from a worker. */
+export type TaskResult =
+  | { readonly kind: 'check'; readonly checked: readonly Checked[]; readonly runsSeen: number }
+  | { readonly kind: 'family'; readonly cells: readonly Cell[] | null }
+  | { readonly kind: 'set'; readonly results: readonly ExhaustiveResult[] };
+
+export interface Task {
+  readonly run: (onProgress?: (p: JobProgress) => void) => TaskResult;
 }
 
+/** One unit: its tasks, and how their results (in task order) make the unit's. */
+export interface Unit {
+  readonly tasks: readonly Task[];
+  readonly combine: (results: readonly TaskResult[]) => UnitResult;
+}
+
+const cellsOf = (r: TaskResult): readonly Cell[] | null => (r.kind === 'family' ? r.cells : null);
+const setOf = (r: TaskResult): readonly ExhaustiveResult[] => (r.kind === 'set' ? r.results : []);
+
 export const unitsOf = (job: Job): Unit[] => {
+  const catalogue = catalogueWith(job.drivers ?? []);
   if (job.kind === 'compare') {
-    const catalogue = catalogueWith(job.drivers ?? []);
-    // One unit per strategy: its cells are attributed once every strategy is in (engine/compare.ts attribute).
+    // Per strategy, a task per family; its cells are attributed once every strategy is in (engine/compare.ts attribute).
+    const o = { seed: job.seed, runs: job.runs, proof: job.proof, catalogue };
     return job.strategies.map((strategy) => ({
-      run: (onProgress) => ({
-        kind: 'compare',
-        cells: compare([strategy], job.invariants, job.families, { seed: job.seed, runs: job.runs, catalogue, ...(onProgress ? { onFamily: (s, family) => onProgress({ engine: 'compare', strategy: s, family }) } : {}) }),
-      }),
+      tasks: job.families.map((fam) => ({
+        run: (onProgress) => ({
+          kind: 'family',
+          cells: compareFamily(strategy, job.invariants, fam, { ...o, ...(onProgress ? { onFamily: (s, family, phase) => onProgress({ engine: 'compare', strategy: s, family, phase }) } : {}) }),
+        }),
+      })),
+      combine: (rs) => ({ kind: 'compare', cells: mergeCells(strategy, job.invariants, rs.map(cellsOf)) }),
     }));
   }
-  const { kind: _kind, templates, drivers, ...options } = job;
-  const catalogue = catalogueWith(drivers ?? []);
-  // One unit per strategy: the exhaustive engine judges every invariant in one pass.
-  return templates.map((t) => ({
-    run: (onProgress) => {
-      let runsSeen = 0;
-      const checked = check([t], {
-        ...options,
+  const { kind: _kind, templates, drivers: _drivers, ...options } = job;
+  return templates.map((t): Unit => {
+    if (options.exhaustive && !t.threads) {
+      // A task per thread set; merged per invariant as exhaustiveTemplate merges them.
+      const sets = threadSets(t, options.maxThreads ?? DEFAULT_MAX_THREADS, catalogue);
+      const bounds = {
         catalogue,
-        onProgress: (p) => {
-          if (p.engine === 'random') runsSeen = Math.max(runsSeen, p.runs);
-          onProgress?.(p);
-        },
-      });
-      return { kind: 'check', checked, runsSeen };
-    },
-  }));
+        ...(options.depth !== undefined ? { maxDepth: options.depth } : {}),
+        ...(options.maxStates !== undefined ? { maxStates: options.maxStates } : {}),
+        ...(options.maxMemoryBytes !== undefined ? { maxMemoryBytes: options.maxMemoryBytes } : {}),
+      };
+      return {
+        tasks: sets.map((threads, set) => ({
+          run: (onProgress) => {
+            const progress = onProgress && ((states: number, ms: number) => onProgress({ engine: 'exhaustive', strategy: t.strategy, threads, set, of: sets.length, states, ms }));
+            return { kind: 'set', results: explore({ ...t, threads }, options.invariants, { ...bounds, ...(progress ? { onProgress: progress } : {}) }).results };
+          },
+        })),
+        combine: (rs) => ({ kind: 'check', checked: mergeSets(rs.map(setOf), sets).map((result) => ({ strategy: t.strategy, result, file: null })), runsSeen: 0 }),
+      };
+    }
+    const task: Task = {
+      run: (onProgress) => {
+        let runsSeen = 0;
+        const checked = check([t], {
+          ...options,
+          catalogue,
+          onProgress: (p) => {
+            if (p.engine === 'random') runsSeen = Math.max(runsSeen, p.runs);
+            onProgress?.(p);
+          },
+        });
+        return { kind: 'check', checked, runsSeen };
+      },
+    };
+    return { tasks: [task], combine: ([r]) => (r.kind === 'check' ? { kind: 'check', checked: r.checked, runsSeen: r.runsSeen } : { kind: 'check', checked: [], runsSeen: 0 }) };
+  });
 };
+
+/** The job's tasks in order, each with its unit: what a worker runs by index. */
+export const tasksOf = (units: readonly Unit[]): { unit: number; task: Task }[] => units.flatMap((u, unit) => u.tasks.map((task) => ({ unit, task })));
+
+/** --workers' default: one per core, never more than there are tasks. */
+export const defaultWorkers = (): number => availableParallelism();
 
 export interface JobRun {
   /** The completed units' results, in unit order. */
   readonly results: readonly UnitResult[];
+  /** Which units those are (indices into the job's units, ascending). */
+  readonly completed: readonly number[];
   readonly total: number;
   readonly interrupted: boolean;
+  /** Worker threads it ran in (0: in this thread). */
+  readonly workers: number;
 }
 
 export interface JobOptions {
-  /** Each unit's results as they arrive (in order); may write (save cases, clear a progress line). */
+  /** Each unit's results once it is complete, in unit order; may write (save cases, clear a progress line). */
   readonly onUnit?: (r: UnitResult, index: number) => void;
   readonly onProgress?: (p: JobProgress) => void;
-  /** Aborting stops the job: the worker is terminated, the completed units are kept. */
+  /** Aborting stops the job: the workers are terminated, the completed units are kept. */
   readonly signal?: AbortSignal;
-  /** In this thread (tests): the signal is then noticed between units only. */
+  /** In this thread (tests): the signal is then noticed between tasks only. */
   readonly inline?: boolean;
+  /** Worker threads (default 1): tasks run side by side, results come out as with one. */
+  readonly workers?: number;
 }
 
-type FromWorker = { type: 'progress'; progress: JobProgress } | { type: 'unit'; index: number; result: UnitResult } | { type: 'done' };
+type FromWorker = { type: 'progress'; progress: JobProgress } | { type: 'task'; index: number; result: TaskResult };
 
 /** The worker's entry loads TypeScript through tsx, as the scripts themselves are run; null if tsx is not installed. */
 const tsxApi = ((): string | null => {
@@ -124,51 +186,118 @@ const startWorker = (api: string, data: unknown): Worker => {
   return new Worker(boot, { eval: true, workerData: data });
 };
 
+/**
+ * Collects task results and reports each unit, combined, once it and every unit before it are
+ * complete (so the order never depends on which worker finished first).
+ */
+class Collector {
+  private readonly got: (TaskResult | undefined)[];
+  private readonly missing: number[];
+  readonly results: UnitResult[] = [];
+  readonly completed: number[] = [];
+  private reported = 0;
+  private readonly done: (UnitResult | undefined)[];
+  constructor(
+    private readonly units: readonly Unit[],
+    private readonly tasks: readonly { unit: number }[],
+    private readonly onUnit?: (r: UnitResult, index: number) => void,
+  ) {
+    this.got = tasks.map(() => undefined);
+    this.missing = units.map((u) => u.tasks.length);
+    this.done = units.map(() => undefined);
+  }
+  add(index: number, r: TaskResult): void {
+    this.got[index] = r;
+    const unit = this.tasks[index].unit;
+    if (--this.missing[unit] > 0) return;
+    const first = this.tasks.findIndex((t) => t.unit === unit);
+    this.done[unit] = this.units[unit].combine(this.got.slice(first, first + this.units[unit].tasks.length) as TaskResult[]);
+    while (this.reported < this.units.length && this.done[this.reported] !== undefined) {
+      const u = this.done[this.reported] as UnitResult;
+      this.results.push(u);
+      this.completed.push(this.reported);
+      this.onUnit?.(u, this.reported);
+      this.reported++;
+    }
+  }
+  /** Units complete but not yet reported (a unit before them is not): kept on an interrupt, in order. */
+  flushOnStop(): void {
+    for (let k = this.reported; k < this.units.length; k++) {
+      const u = this.done[k];
+      if (u === undefined) continue;
+      this.results.push(u);
+      this.completed.push(k);
+      this.onUnit?.(u, k);
+    }
+  }
+}
+
 const runInline = async (job: Job, o: JobOptions): Promise<JobRun> => {
   const units = unitsOf(job);
-  const results: UnitResult[] = [];
-  for (const [i, u] of units.entries()) {
-    await new Promise((r) => setImmediate(r)); // let a signal handler run between units
-    if (o.signal?.aborted) return { results, total: units.length, interrupted: true };
-    const r = u.run(o.onProgress);
-    results.push(r);
-    o.onUnit?.(r, i);
+  const tasks = tasksOf(units);
+  const c = new Collector(units, tasks, o.onUnit);
+  const run = (interrupted: boolean): JobRun => ({ results: c.results, completed: c.completed, total: units.length, interrupted, workers: 0 });
+  for (const [i, t] of tasks.entries()) {
+    await new Promise((r) => setImmediate(r)); // let a signal handler run between tasks
+    if (o.signal?.aborted) return run(true);
+    c.add(i, t.task.run(o.onProgress));
   }
-  return { results, total: units.length, interrupted: false };
+  return run(false);
 };
 
 export const runJob = (job: Job, o: JobOptions = {}): Promise<JobRun> => {
   if (o.inline || tsxApi === null) return runInline(job, o);
+  const api = tsxApi;
   const units = unitsOf(job);
-  const results: UnitResult[] = [];
+  const tasks = tasksOf(units);
+  const c = new Collector(units, tasks, o.onUnit);
   const total = units.length;
-  if (o.signal?.aborted) return Promise.resolve({ results, total, interrupted: true });
+  if (o.signal?.aborted || tasks.length === 0) return Promise.resolve({ results: c.results, completed: c.completed, total, interrupted: tasks.length > 0, workers: 0 });
+  const n = Math.max(1, Math.min(o.workers ?? 1, tasks.length));
   return new Promise<JobRun>((resolve, reject) => {
-    const worker = startWorker(tsxApi, { job, progress: o.onProgress !== undefined });
+    const workers: Worker[] = [];
+    let next = 0;
+    let finished = 0;
     let settled = false;
     const settle = (f: () => void) => {
       if (settled) return;
       settled = true;
       o.signal?.removeEventListener('abort', onAbort);
-      worker.removeAllListeners('message');
-      void worker.terminate();
+      for (const w of workers) {
+        w.removeAllListeners('message');
+        w.removeAllListeners('exit');
+        void w.terminate();
+      }
       f();
     };
-    const onAbort = () => settle(() => resolve({ results, total, interrupted: true }));
+    const onAbort = () =>
+      settle(() => {
+        c.flushOnStop();
+        resolve({ results: c.results, completed: c.completed, total, interrupted: true, workers: n });
+      });
     o.signal?.addEventListener('abort', onAbort, { once: true });
-    worker.on('message', (m: FromWorker) => {
-      if (settled) return;
-      try {
-        if (m.type === 'progress') o.onProgress?.(m.progress);
-        else if (m.type === 'unit') {
-          results.push(m.result);
-          o.onUnit?.(m.result, m.index);
-        } else settle(() => resolve({ results, total, interrupted: false }));
-      } catch (e) {
-        settle(() => reject(e));
-      }
-    });
-    worker.on('error', (e) => settle(() => reject(e)));
-    worker.on('exit', (code) => settle(() => reject(new Error(`the engine's worker thread stopped (exit code ${code}) before finishing`))));
+    const give = (w: Worker) => {
+      if (next < tasks.length) w.postMessage({ type: 'run', index: next++ });
+    };
+    for (let k = 0; k < n; k++) {
+      const w = startWorker(api, { job, progress: o.onProgress !== undefined });
+      workers.push(w);
+      w.on('message', (m: FromWorker) => {
+        if (settled) return;
+        try {
+          if (m.type === 'progress') o.onProgress?.(m.progress);
+          else {
+            c.add(m.index, m.result);
+            give(w);
+            if (++finished === tasks.length) settle(() => resolve({ results: c.results, completed: c.completed, total, interrupted: false, workers: n }));
+          }
+        } catch (e) {
+          settle(() => reject(e));
+        }
+      });
+      w.on('error', (e) => settle(() => reject(e)));
+      w.on('exit', (code) => settle(() => reject(new Error(`an engine worker thread stopped (exit code ${code}) before finishing`))));
+      give(w);
+    }
   });
 };
