@@ -68,7 +68,8 @@ export type EngineResult = SearchResult | ExhaustiveResult;
  * invariant is about (Invariant.about): it says nothing about that situation.
  */
 export const vacuous = (r: EngineResult): boolean => {
-  if (r.verdict === 'violated' || !r.goals) return false;
+  // A search a bound cut short says so ("holds up to bound") rather than "vacuous".
+  if (r.verdict !== 'holds' || !r.goals) return false;
   const about = invariantByName(r.invariant)?.about ?? [];
   return about.length > 0 && about.every((g) => !(r.goals?.[g] ?? 0));
 };

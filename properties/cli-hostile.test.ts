@@ -487,7 +487,8 @@ describe('an interrupted check or compare prints what finished (the SIGINT path,
   };
 
   it('check: stopped after its first strategy, exit 130, that strategy’s results and the note', async () => {
-    const r = await interrupted(checkCommand, ['--strategy', 'skip-all-end,sorted-undo,call-all-end-2021', '--invariant', 'StartEndPaired,UnregisterQuiesces', '--runs', '200'], (s) => s === '\r\x1b[K');
+    // One worker: with two, the second strategy may have finished too by the time the first is reported.
+    const r = await interrupted(checkCommand, ['--strategy', 'skip-all-end,sorted-undo,call-all-end-2021', '--invariant', 'StartEndPaired,UnregisterQuiesces', '--runs', '200', '--workers', '1'], (s) => s === '\r\x1b[K');
     expect(r.aborted).toBe(true);
     expect(r.code).toBe(130);
     const lines = r.out.split('\n');
@@ -513,7 +514,7 @@ describe('an interrupted check or compare prints what finished (the SIGINT path,
 
   it('compare: stopped while the second strategy runs, exit 130, the matrix of the finished ones', async () => {
     const strategies = ['skip-all-end', 'sorted-undo', 'call-all-end-2021'];
-    const r = await interrupted(compareCommand, ['--strategy', strategies.join(','), '--invariant', 'StartEndPaired', '--family', 'ab-pair', '--runs', '50'], (s) => s.includes(`${strategies[1]} ×`));
+    const r = await interrupted(compareCommand, ['--strategy', strategies.join(','), '--invariant', 'StartEndPaired', '--family', 'ab-pair', '--runs', '50', '--workers', '1'], (s) => s.includes(`${strategies[1]} ×`));
     expect(r.code).toBe(130);
     const m = /^interrupted \(SIGINT\) after (\d) of 3 strategies/.exec(r.out);
     expect(m).not.toBeNull();

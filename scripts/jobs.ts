@@ -213,16 +213,19 @@ class Collector {
     const first = this.tasks.findIndex((t) => t.unit === unit);
     this.done[unit] = this.units[unit].combine(this.got.slice(first, first + this.units[unit].tasks.length) as TaskResult[]);
     while (this.reported < this.units.length && this.done[this.reported] !== undefined) {
-      const u = this.done[this.reported] as UnitResult;
+      // Counted before onUnit runs: it may write, and a write may stop the job (flushOnStop) there and then.
+      const k = this.reported++;
+      const u = this.done[k] as UnitResult;
       this.results.push(u);
-      this.completed.push(this.reported);
-      this.onUnit?.(u, this.reported);
-      this.reported++;
+      this.completed.push(k);
+      this.onUnit?.(u, k);
     }
   }
   /** Units complete but not yet reported (a unit before them is not): kept on an interrupt, in order. */
   flushOnStop(): void {
-    for (let k = this.reported; k < this.units.length; k++) {
+    const from = this.reported;
+    this.reported = this.units.length;
+    for (let k = from; k < this.units.length; k++) {
       const u = this.done[k];
       if (u === undefined) continue;
       this.results.push(u);
