@@ -2,7 +2,7 @@
  * Partial-order reduction for the exhaustive search: sleep sets (P. Godefroid, "Partial-Order
  * Methods for the Verification of Concurrent Systems", LNCS 1032, 1996, ch. 5; with state
  * caching, Godefroid, Holzmann & Pirottin, "State-space caching revisited", FMSD 7(3), 1995).
- * Design and soundness argument: docs/design.md §4.3.
+ * Design and soundness argument: docs/design.md §4.1.
  *
  * A step's footprint is what it reads (model/footprint.ts, declared per instruction) and what it
  * writes (read off the state it returns: which top-level parts, locks and drivers changed).

@@ -1,7 +1,7 @@
 /**
  * What a thread's next step reads of the shared state: the half of a step's footprint the
  * exhaustive engine's partial-order reduction cannot see by diffing states (engine/reduction.ts,
- * docs/design.md §4.3). What it writes the engine reads off the state the step returns.
+ * docs/design.md §4.1). What it writes the engine reads off the state the step returns.
  *
  * `null` means "anything": the step is dependent with every other. Only driver instructions
  * whose reads are plain are given a footprint; every core, caller and registration step, and

@@ -1,5 +1,5 @@
 /**
- * Partial-order reduction (engine/reduction.ts, docs/design.md §4.3) is sound: on small
+ * Partial-order reduction (engine/reduction.ts, docs/design.md §4.1) is sound: on small
  * scenarios of every family, under every strategy that can run it, the reduced and the
  * unreduced search reach the same states, take between them the same steps (each one either
  * taken or asleep), and give every invariant the same verdict and the same shortest length.
