@@ -63,6 +63,16 @@ export const runnable = (templates: readonly ScenarioTemplate[], catalogue?: Cat
   return { ok, errors };
 };
 
+/**
+ * When no strategy can run a scenario: the errors most strategies share, which are the
+ * scenario's (a strategy's own refusal is noise then), without repeats.
+ */
+export const commonestErrors = (errors: readonly string[]): string[] => {
+  const count = (e: string) => errors.filter((x) => x === e).length;
+  const most = Math.max(0, ...errors.map(count));
+  return [...new Set(errors.filter((e) => count(e) === most))];
+};
+
 export const check = (templates: readonly ScenarioTemplate[], o: CheckOptions): Checked[] => {
   const { catalogue, onProgress } = o;
   const found: { strategy: string; result: EngineResult }[] = [];

@@ -6,7 +6,7 @@
 import { threadsFor, type ScenarioTemplate } from '../engine/arbitraries.ts';
 import { toCase } from '../engine/case-format.ts';
 import { saveCase } from '../engine/cases.ts';
-import { DEFAULT_MAX_STATES, DEFAULT_MAX_THREADS, runnable, type Checked } from '../engine/check.ts';
+import { commonestErrors, DEFAULT_MAX_STATES, DEFAULT_MAX_THREADS, runnable, type Checked } from '../engine/check.ts';
 import { DEFAULT_MAX_MEMORY } from '../engine/exhaustive.ts';
 import { CHECK_RESULT_FORMAT, checkJson, checkMail, checkText, progressLine } from '../report/check.ts';
 import { resolve } from '../model/index.ts';
@@ -157,9 +157,7 @@ export const checkCommand: Command = async (argv, io) => {
   if (errors.length && explicit) fail(...distinct);
   if (ok.length === 0) {
     // Nothing can run: the problem most strategies share is the scenario's (a strategy's own refusal is noise then).
-    const count = (e: string) => errors.filter((x) => x === e).length;
-    const most = Math.max(0, ...errors.map(count));
-    fail(...(errors.length ? [...new Set(errors.filter((e) => count(e) === most))].map(where) : ['nothing to check']));
+    fail(...(errors.length ? commonestErrors(errors).map(where) : ['nothing to check']));
   }
   if (errors.length && !v.json) io.stderr.write(`skipped ${errors.length} strategies that cannot run these notifiers (${escapeText(distinct[0])})\n`);
 

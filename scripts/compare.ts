@@ -8,7 +8,7 @@
  */
 import { families } from '../checks/families.ts';
 import type { ScenarioTemplate } from '../engine/arbitraries.ts';
-import { runnable } from '../engine/check.ts';
+import { commonestErrors, runnable } from '../engine/check.ts';
 import { attribute, DEFAULT_PROOF, type Cell, type FamilyTemplate } from '../engine/compare.ts';
 import { catalogueWith, driverFilesProblems, type DriverFile } from '../engine/driver-format.ts';
 import { interruptedLine } from '../report/check.ts';
@@ -150,9 +150,7 @@ export const compareCommand: Command = async (argv, io) => {
     const { ok, errors } = runnable(templates, catalogue);
     const where = (e: string) => (v.scenario !== undefined ? `${userScenario}: ${e}` : e);
     if (ok.length === 0) {
-      const count = (e: string) => errors.filter((x) => x === e).length;
-      const most = Math.max(0, ...errors.map(count));
-      fail(...[...new Set(errors.filter((e) => count(e) === most))].map(where));
+      fail(...commonestErrors(errors).map(where));
     }
     if (errors.length && !v.json && !v.markdown) io.stderr.write(`${errors.length} of ${strategies.length} strategies cannot run these drivers (${escapeText(where(errors[0]))})\n`);
   }
