@@ -103,11 +103,15 @@ export const runCommand = async (cmd: Command, argv: readonly string[], io: Io):
       io.stderr.write(`error: ${escapeText(e.message)}\n`);
       return EXIT.usage;
     }
-    const m = e instanceof Error ? e.message : String(e);
-    io.stderr.write(`internal error: ${escapeText(m)}\n`);
-    if (io.env.MNC_DEBUG && e instanceof Error && e.stack) io.stderr.write(`${e.stack}\n`);
+    reportInternal(e, io.stderr, io.env);
     return EXIT.internal;
   }
+};
+
+/** A bug in the tool: one line (its message, control bytes escaped); the stack only with MNC_DEBUG set. */
+const reportInternal = (e: unknown, stderr: { write: (s: string) => unknown }, env: Readonly<Record<string, string | undefined>>): void => {
+  stderr.write(`internal error: ${escapeText(e instanceof Error ? e.message : String(e))}\n`);
+  if (env.MNC_DEBUG && e instanceof Error && e.stack) stderr.write(`${e.stack}\n`);
 };
 
 /** Whether `moduleUrl` is the script node was started with (the command then runs as a process). */
@@ -134,8 +138,7 @@ export const main = (cmd: Command, opts: { interruptible?: boolean } = {}): void
     });
   // A bug outside the command's own promise (an event handler, a timer) is still one line and exit 70, never a stack trace.
   const internal = (e: unknown) => {
-    process.stderr.write(`internal error: ${escapeText(e instanceof Error ? e.message : String(e))}\n`);
-    if (process.env.MNC_DEBUG && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+    reportInternal(e, process.stderr, process.env);
     process.exit(EXIT.internal);
   };
   process.on('uncaughtException', internal);
