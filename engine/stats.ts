@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { nextAction, resolve, runWorld, threadById, type CallOp, type Catalogue, type Instr, type RollbackStrategy, type World } from '../model/index.ts';
 import { candidateArb, type ScenarioTemplate } from './arbitraries.ts';
+import { exactKey } from './fingerprint.ts';
 
 export interface Stats {
   readonly strategy: string;
@@ -59,6 +60,7 @@ export const collectStats = (t: ScenarioTemplate, o: { seed: number; runs: numbe
   const instructions: Record<string, number> = {};
   const decisions: Record<string, number> = {};
   const bump = (m: Record<string, number>, k: string) => (m[k] = (m[k] ?? 0) + 1);
+  // Keyed as the exhaustive engine keys states (canonical form, history-only fields abstracted), so the counts compare.
   const states = new Set<string>();
   let steps = 0;
   const candidates = fc.sample(candidateArb(t, o.maxSchedule, o.catalogue), { seed: o.seed, numRuns: o.runs });
@@ -69,12 +71,12 @@ export const collectStats = (t: ScenarioTemplate, o: { seed: number; runs: numbe
     // Every instruction of the drivers this run can run, so the ones never executed show as 0.
     for (const [sub, ops] of Object.entries(world.ops))
       for (const op of CALL_OPS) ops[op]?.code.forEach((i: Instr, pc: number) => (instructions[instrKey(world, sub, op, pc, i)] ??= 0));
-    states.add(JSON.stringify(r.state));
+    states.add(exactKey(r.state));
     runWorld(world, r.state, c.schedule, {
       record: false,
       onStep: (st, before) => {
         steps++;
-        states.add(JSON.stringify(st.state));
+        states.add(exactKey(st.state));
         const th = threadById(before, st.thread);
         const a = th ? nextAction(world, before, th) : null;
         if (!a) return;
