@@ -89,11 +89,10 @@ describe('no-notify (≤ v4.13): unmap without notifiers (docs/kernel.md §3.3, 
 });
 
 describe('skip-if-notifiers (v4.14): skip an mm with notifiers and declare it done (docs/kernel.md §3.3, L-2017)', () => {
-  // Note: MMF_UNSTABLE is deliberately not asserted. In 4d4bbd8526a8 the mm_has_notifiers()
-  // check comes before the MMF_OOM_SKIP check and before set_bit(MMF_UNSTABLE), so a skipped mm
-  // is never marked unstable (v4.15-rc text quoted in <201712081911.HIH69766.FLMSJOOVOQFHtF@
-  // I-love.SAKURA.ne.jp>); the model sets MMF_UNSTABLE at the trylock, before the check
-  // (reported to the model's owners, not asserted either way here).
+  // In 4d4bbd8526a8 the mm_has_notifiers() check comes before the MMF_OOM_SKIP check and before
+  // set_bit(MMF_UNSTABLE), so a skipped mm is never marked unstable (v4.15-rc text quoted in
+  // <201712081911.HIH69766.FLMSJOOVOQFHtF@I-love.SAKURA.ne.jp>); the model (reaper.ts
+  // mmapReadTrylock) skips first too, as properties/mutants-reaper.test.ts asserts.
   const combos: [string, string][] = [];
   for (const driver of PRESETS)
     for (const strategy of STRATEGY_NAMES) if (resolve(scenario('skip-if-notifiers', [A(driver)], { strategy })).ok) combos.push([driver, strategy]);
