@@ -8,9 +8,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   BUILTIN, EAGAIN, I, MAINLINE_2018, program, run, step,
-  type Catalogue, type Diagnostic, type DriverDef, type Fact, type ModelState, type RollbackStrategy, type Scenario, type World,
+  type Catalogue, type Diagnostic, type DriverDef, type Fact, type ModelState, type RollbackStrategy, type Scenario,
 } from '../model/index.ts';
-import { factsOf, notifier, runWithFacts, scenario, stepOnce, stepUntil, threadOf, times, world } from './support.ts';
+import { factsOf, notifier, runWithFacts, sameRecordedOrNot, scenario, stepOnce, stepUntil, threadOf, times, world } from './support.ts';
 
 const TWO_VMAS = [{ start: 0, end: 4 }, { start: 4, end: 8 }];
 
@@ -301,16 +301,7 @@ describe('what the core prints and builds (events only when recording; facts, di
     run(sc, schedule, { onStep: (st, before) => pairs.push({ before, thread: st.thread }) });
     return { w, state, pairs };
   };
-  const same = (w: World, before: ModelState, thread: string) => {
-    const on = step(w, before, thread, true);
-    const off = step(w, before, thread, false);
-    if (on.tag !== 'stepped' || off.tag !== 'stepped') throw new Error(`${thread} did not step`);
-    expect(off.events).toEqual([]);
-    expect(JSON.stringify(off.state)).toBe(JSON.stringify(on.state));
-    expect(off.facts).toEqual(on.facts);
-    expect(off.diagnostics).toEqual(on.diagnostics);
-    return on;
-  };
+  const same = sameRecordedOrNot;
 
   it('start returning, a non-last inv_end and the last one: the same step with and without recording', () => {
     const sc = scenario({

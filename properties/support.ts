@@ -1,6 +1,7 @@
 /**
  * Shared scenario builders and steppers for the property tests: one copy of each.
  */
+import { expect } from 'vitest';
 import { EAGAIN, resolve, run, step, threadById, type Catalogue, type Fact, type ModelState, type NotifierSpec, type Range, type RunOptions, type RunReport, type Scenario, type Stepped, type ThreadKind, type ThreadState, type World } from '../model/index.ts';
 
 export const VMA: Range = { start: 0, end: 4 };
@@ -76,3 +77,18 @@ export const returned = (value: number, form: 'hlist' | 'interval'): string => (
 /** The facts of one kind. */
 export const factsOf = <F extends Fact['fact']>(facts: readonly Fact[], kind: F): Extract<Fact, { fact: F }>[] =>
   facts.filter((f): f is Extract<Fact, { fact: F }> => f.fact === kind);
+
+/**
+ * Step `thread` from `before` with and without recording: the unrecorded step prints nothing and
+ * builds the same state, facts and diagnostics (events are the only thing recording adds).
+ */
+export const sameRecordedOrNot = (w: World, before: ModelState, thread: string): Stepped => {
+  const on = step(w, before, thread, true);
+  const off = step(w, before, thread, false);
+  if (on.tag !== 'stepped' || off.tag !== 'stepped') throw new Error(`${thread} did not step`);
+  expect(off.events).toEqual([]);
+  expect(JSON.stringify(off.state)).toBe(JSON.stringify(on.state));
+  expect(off.facts).toEqual(on.facts);
+  expect(off.diagnostics).toEqual(on.diagnostics);
+  return on;
+};
