@@ -1,0 +1,38 @@
+/**
+ * Print the exhaustive shortest counterexample of every violated cell of checks/matrix.ts
+ * (checks/shortest.ts): the lengths the matrix pins. Slow (about 15 minutes for the whole matrix
+ * on a 2-core machine, every set of up to 3 threads searched to completion): not part of npm test.
+ * A cell whose random search does not report that length (`npm run bench`, shrunkVsExhaustive,
+ * its `reported` column) keeps a bound in the matrix's `atMost`, with the reason.
+ *
+ *   npx tsx scripts/shortest.ts [--family ID]... [--strategy S]... [--max-threads 3] [--beyond N] [--beyond-states N] [--max-states 2000000] [--json]
+ */
+import { parseArgs } from 'node:util';
+import { matrix } from '../checks/matrix.ts';
+import { rowShortest, type CellShortest } from '../checks/shortest.ts';
+
+const { values: v } = parseArgs({
+  options: { family: { type: 'string', multiple: true }, strategy: { type: 'string', multiple: true }, 'max-threads': { type: 'string' }, beyond: { type: 'string' }, 'max-states': { type: 'string' }, 'beyond-states': { type: 'string' }, json: { type: 'boolean' } },
+});
+const opts = {
+  maxThreads: Number(v['max-threads'] ?? 3),
+  beyond: Number(v.beyond ?? 0),
+  maxStates: Number(v['max-states'] ?? 2_000_000),
+  ...(v['beyond-states'] ? { beyondStates: Number(v['beyond-states']) } : {}),
+};
+const out: CellShortest[] = [];
+for (const row of matrix) {
+  if (v.family && !v.family.includes(row.family)) continue;
+  if (v.strategy && !v.strategy.includes(row.strategy)) continue;
+  const t0 = performance.now();
+  const cells = rowShortest(row, opts);
+  out.push(...cells);
+  if (v.json) {
+    // One line per row as it is done: a long run can be read while it goes.
+    process.stderr.write(`${JSON.stringify(cells)}\n`);
+    continue;
+  }
+  const text = cells.map((c) => `${c.invariant}: ${c.steps ?? 'none'}${c.complete ? '' : ` (cut above ${c.completeUpTo} threads)`}${c.pinned ? '' : ` [${c.threads?.join(',') ?? '-'}]`}`);
+  process.stdout.write(`${row.strategy} × ${row.family} (${Math.round(performance.now() - t0)} ms): ${text.join('; ') || '-'}\n`);
+}
+if (v.json) process.stdout.write(`${JSON.stringify(out, null, 1)}\n`);
