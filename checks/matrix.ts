@@ -14,6 +14,9 @@
  * A violation that the family's generated thread sets reach only under some seeds is pinned to
  * the thread set of its counterexample (`{ threads, steps }`): with those threads fixed, every seed
  * finds it; its length is the exhaustive shortest of that set.
+ * A cell only the exhaustive engine breaks (the random runs miss it even with the threads
+ * fixed) stays "holds" here and is listed in checks/proof-findings.ts, which
+ * properties/matrix-proofs.test.ts asserts together with proofs of every "holds" cell.
  * Families: checks/families.ts. Rows missing for a strategy are combinations it cannot run (a
  * preset without an interval form under core-counter); properties/matrix-check.ts checks that.
  *
