@@ -1,0 +1,56 @@
+/**
+ * The exhaustive engine's figures for `npm run bench` (docs/design.md §8, issue #10): the same
+ * searches with and without partial-order reduction (engine/reduction.ts), and the A/B check
+ * from process start to printed, shrunk traces.
+ */
+import { spawnSync } from 'node:child_process';
+import { explore } from '../engine/exhaustive.ts';
+import { INVARIANT_NAMES, type Scenario } from '../model/index.ts';
+
+export interface ReductionRow {
+  readonly threads: string;
+  readonly reduce: boolean;
+  readonly states: number;
+  /** Steps taken; `pruned`: steps not taken because they slept. */
+  readonly transitions: number;
+  readonly pruned: number;
+  readonly ms: number;
+  readonly statesPerSecond: number;
+  readonly transitionsPerSecond: number;
+  readonly verdicts: string;
+}
+
+/** Each scenario searched completely, every invariant, unreduced then reduced (after one warm-up search). */
+export const reductionRows = (scenarios: readonly Scenario[]): ReductionRow[] => {
+  if (scenarios.length) explore(scenarios[0], INVARIANT_NAMES); // JIT warm-up: the first search is slower by half
+  return scenarios.flatMap((sc) =>
+    [false, true].map((reduce): ReductionRow => {
+      const { results, stats } = explore(sc, INVARIANT_NAMES, { reduce });
+      return {
+        threads: sc.threads.join(','),
+        reduce,
+        states: stats.states,
+        transitions: stats.transitions,
+        pruned: stats.pruned,
+        ms: Math.round(stats.ms),
+        statesPerSecond: Math.round(stats.states / (stats.ms / 1000)),
+        transitionsPerSecond: Math.round(stats.transitions / (stats.ms / 1000)),
+        verdicts: results.filter((r) => r.verdict === 'violated').map((r) => `${r.invariant}:${r.counterexample?.steps}`).join(' ') || 'all hold',
+      };
+    }),
+  );
+};
+
+/** Wall-clock time of a README command, from process start to exit (median of `times`). */
+export const commandMs = (args: readonly string[], times = 3): { command: string; medianMs: number; exit: number | null } => {
+  const ms: number[] = [];
+  let exit: number | null = null;
+  for (let k = 0; k < times; k++) {
+    const t0 = performance.now();
+    const r = spawnSync('npm', ['run', '-s', ...args], { stdio: 'ignore' });
+    ms.push(performance.now() - t0);
+    exit = r.status;
+  }
+  ms.sort((a, b) => a - b);
+  return { command: `npm run -s ${args.join(' ')}`, medianMs: Math.round(ms[ms.length >> 1]), exit };
+};
