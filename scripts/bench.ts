@@ -17,7 +17,7 @@ import { EXIT, isEntry, main, parse, type Command } from './cli.ts';
 export const benchCommand: Command = (argv, io) => {
   const { values: v } = parse(argv, { json: { type: 'boolean' }, quick: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
   if (v.help) {
-    io.stdout.write('usage: npm run bench [-- --quick] [--json]\n\nThe performance figures of docs/design.md §8: random runs per second per strategy and family, time to\nfirst counterexample (median over 20 seeds, 5 with --quick) per violated matrix cell, shrunk length\nvs the exhaustive shortest,, exhaustive states per second as notifiers and threads grow, complete verdicts,\nthe same searches with and without partial-order reduction, and the A/B check from process start.\n');
+    io.stdout.write('usage: npm run bench [-- --quick] [--json]\n\nThe performance figures of docs/design.md §8: random runs per second per strategy and family, time to\nfirst counterexample (median over 20 seeds, 5 with --quick) per violated matrix cell, shrunk length\nvs the exhaustive shortest, exhaustive states per second as notifiers and threads grow, complete verdicts,\nthe same searches with and without partial-order reduction, and the A/B check from process start.\n');
     return EXIT.ok;
   }
   const seeds = v.quick ? 5 : 20;
