@@ -1,11 +1,66 @@
 /**
  * The scenarios `npm run bench` measures (docs/design.md §8), as data beside the families.
  */
-import type { Scenario } from '../model/index.ts';
-import { families } from './families.ts';
+import { SHORTEST_BUDGET, search, searchAll, type SearchOptions } from '../engine/random.ts';
+import type { SearchResult } from '../engine/result.ts';
+import { INVARIANT_NAMES, type Scenario } from '../model/index.ts';
+import { familyById } from './families.ts';
+import { HOLDS_RUNS, matrix, type Bound } from './matrix.ts';
 
-/** The seed's A/B pair under skip-all-end: the random engine's shrunk length against the exhaustive shortest. */
-export const shrinkVsExhaustive: readonly Scenario[] = [['oom_reaper'], ['oom_reaper', 'ioctl:B']].map((threads) => ({ ...families[0].template, strategy: 'skip-all-end', threads }));
+/** One violated matrix cell: the random search's length (with and without its shortest pass) against the matrix's exhaustive shortest. */
+export interface ShrunkVsShortest {
+  readonly strategy: string;
+  readonly family: string;
+  readonly invariant: string;
+  readonly seed: number;
+  /** The exhaustive shortest over every thread set of up to 3 threads (a pinned cell: over its set), and whether the matrix asserts it exactly (else `bound`: why not). */
+  readonly shortest: number;
+  readonly exact: boolean;
+  readonly bound: Bound['why'] | null;
+  /** Shrunk and minimized only, and then after the shortest pass (what the tool reports). */
+  readonly shrunk: number | null;
+  readonly reported: number | null;
+  /** States the shortest pass visited. */
+  readonly passStates: number;
+}
+
+/**
+ * Every violated cell of the matrix searched as its test does (searchAll over the family, or
+ * search on a pinned thread set), with the shortest pass off and on, under each seed.
+ */
+export const shrunkVsShortest = (seeds: readonly number[], onCell?: (c: ShrunkVsShortest) => void): ShrunkVsShortest[] => {
+  const out: ShrunkVsShortest[] = [];
+  for (const seed of seeds)
+    for (const row of matrix) {
+      const fam = familyById(row.family);
+      if (!fam) continue;
+      const t = { ...fam.template, strategy: row.strategy };
+      const open = Object.keys(row.violated).filter((inv) => typeof row.violated[inv] === 'number');
+      // Searched as the tests do: searchAll over every invariant (its passes told apart by invariant), search on a pinned set.
+      const cells: [string, number, (o: SearchOptions) => SearchResult][] = [];
+      const all = new Map<string, SearchResult>();
+      const once = (o: SearchOptions, inv: string) => {
+        if (!all.has(`${o.shortest}:${inv}`)) for (const r of searchAll(t, INVARIANT_NAMES, o)) all.set(`${o.shortest}:${r.invariant}`, r);
+        return all.get(`${o.shortest}:${inv}`) as SearchResult;
+      };
+      // A bound's shortest is in the bound; an exact cell's is its number.
+      const shortestOf = (inv: string, n: number) => row.atMost?.[inv]?.shortest ?? n;
+      for (const inv of open) cells.push([inv, shortestOf(inv, row.violated[inv] as number), (o) => once(o, inv)]);
+      for (const [inv, want] of Object.entries(row.violated))
+        if (typeof want === 'object') cells.push([inv, shortestOf(inv, want.steps), (o) => search({ ...t, threads: want.threads }, inv, o)]);
+      const passStates: Record<string, number> = {};
+      const onShortestSet: SearchOptions['onShortestSet'] = (p) => { passStates[p.invariant] = (passStates[p.invariant] ?? 0) + p.states; };
+      for (const [invariant, shortest, run] of cells) {
+        const base = { seed, numRuns: HOLDS_RUNS };
+        const off = run({ ...base, shortest: 0 });
+        const on = run({ ...base, shortest: SHORTEST_BUDGET, onShortestSet });
+        const c = { strategy: row.strategy, family: row.family, invariant, seed, shortest, exact: row.atMost?.[invariant] === undefined, bound: row.atMost?.[invariant]?.why ?? null, shrunk: off.counterexample?.steps ?? null, reported: on.counterexample?.steps ?? null, passStates: passStates[invariant] ?? 0 };
+        onCell?.(c);
+        out.push(c);
+      }
+    }
+  return out;
+};
 
 /** n notifiers (kvm…, then i915-4.19) under mainline, the reaper plus faults of the first nt − 1: exhaustive growth. */
 export const growth = (n: number, nt: number): Scenario => {
