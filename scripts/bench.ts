@@ -6,6 +6,7 @@ import { Console } from 'node:console';
 import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import { growth, proofSets, shrunkVsShortest } from '../checks/bench.ts';
+import { commandMs, reductionRows } from '../checks/bench-engines.ts';
 import { families } from '../checks/families.ts';
 import { matrix } from '../checks/matrix.ts';
 import { candidateArb } from '../engine/arbitraries.ts';
@@ -21,7 +22,7 @@ export const benchCommand: Command = (argv, io) => {
     return EXIT.ok;
   }
   const seeds = v.quick ? 5 : 20;
-  const out: Record<string, unknown[]> = { runsPerSecond: [], timeToFirstCounterexample: [], shrunkVsExhaustive: [], shrunkEqualsShortest: [], exhaustive: [], completeVerdicts: [] };
+  const out: Record<string, unknown[]> = { runsPerSecond: [], timeToFirstCounterexample: [], shrunkVsExhaustive: [], shrunkEqualsShortest: [], exhaustive: [], completeVerdicts: [] , reduction: [], abCheck: [] };
 
   // 1. random runs per second per strategy and family (generation + run + judging every invariant)
   for (const fam of families) {
@@ -83,6 +84,10 @@ export const benchCommand: Command = (argv, io) => {
       ms: Math.round(stats.ms), statesPerSecond: Math.round(stats.states / (stats.ms / 1000)), bytesPerState: Math.round(stats.tableBytes / stats.states), peakHeapMB: Math.round(stats.peakHeapBytes / (1 << 20)),
     });
   }
+  // 6. partial-order reduction: the same complete searches without and with sleep sets (states, steps taken and pruned)
+  out.reduction.push(...reductionRows(v.quick ? proofSets.slice(0, 3) : proofSets));
+  // 7. the A/B check of README's first example, from process start to printed, shrunk traces (npm and tsx included)
+  out.abCheck.push(commandMs(['check', '--', '--strategy', 'skip-all-end', '--notifiers', 'kvm,odp-4.20'], v.quick ? 1 : 3));
   if (v.json) io.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   else for (const [k, rows] of Object.entries(out)) io.stdout.write(`\n${k}\n${tableText(rows)}`);
   return EXIT.ok;
