@@ -22,7 +22,7 @@ export const benchCommand: Command = (argv, io) => {
     return EXIT.ok;
   }
   const seeds = v.quick ? 5 : 20;
-  const out: Record<string, unknown[]> = { runsPerSecond: [], timeToFirstCounterexample: [], shrunkVsExhaustive: [], shrunkEqualsShortest: [], exhaustive: [], completeVerdicts: [] , reduction: [], abCheck: [] };
+  const out: Record<string, unknown[]> = { runsPerSecond: [], timeToFirstCounterexample: [], shrunkVsExhaustive: [], shrunkEqualsShortest: [], exhaustive: [], completeVerdicts: [], reduction: [], abCheck: [] };
 
   // 1. random runs per second per strategy and family (generation + run + judging every invariant)
   for (const fam of families) {
