@@ -42,8 +42,8 @@ Explore the mmu_notifier model and report, per strategy and invariant, whether i
   --max-memory MB          --exhaustive: stop when heap and tables reach MB (default ${Math.round(DEFAULT_MAX_MEMORY / MB)})
   --depth D                --exhaustive: explore paths of at most D steps (default: no bound)
                            A bound that cuts the search turns "holds" into "holds <= bound".
-  --workers N              worker threads (default: one per core, ${defaultWorkers()} here): strategies,
-                           and --exhaustive's thread sets, side by side; the same results
+  --workers N              worker threads (default 1; ${defaultWorkers()} cores here): strategies, and
+                           --exhaustive's thread sets, side by side; the same results
   --json                   one JSON object on stdout (format ${CHECK_RESULT_FORMAT})
   --format text|mail       text (default): verdicts and timelines fitting the terminal;
                            mail: each counterexample as plain ASCII within 72 columns,
@@ -137,7 +137,8 @@ export const checkCommand: Command = async (argv, io) => {
   const maxThreads = v['max-threads'] === undefined ? undefined : p.take(() => intArg('--max-threads', v['max-threads'], 0, 1, LIMITS.maxThreads), undefined);
   if (!v.exhaustive) for (const f of ['depth', 'max-states', 'max-memory', 'max-threads'] as const) if (v[f] !== undefined) p.add(`--${f} bounds the exhaustive search: give --exhaustive too`);
   const bounds = { ...(depth !== undefined ? { depth } : {}), ...(maxStates !== undefined ? { maxStates } : {}), ...(maxMemoryMb !== undefined ? { maxMemoryBytes: maxMemoryMb * MB } : {}), ...(maxThreads !== undefined ? { maxThreads } : {}) };
-  const workers = p.take(() => intArg('--workers', v.workers, defaultWorkers(), 1, LIMITS.workers), 1);
+  // One by default: most checks are one strategy's search, where a second worker only costs its start-up.
+  const workers = p.take(() => intArg('--workers', v.workers, 1, 1, LIMITS.workers), 1);
   const timeLimit = v['time-limit'] === undefined ? undefined : p.take(() => intArg('--time-limit', v['time-limit'], 0, 1, LIMITS.timeLimitSeconds), undefined);
   const format = p.take(() => formatArg(v.format), 'text');
   if (v.json && v.format !== undefined) p.add('--json and --format: give one or the other');
