@@ -244,6 +244,18 @@ const entry = (ka: number, kb: number): void => {
   HB = finB(mixB(mixB(SEED_B, kb), HB));
 };
 
+/** The value hash in HA/HB as the entry of key `k` (an object's order-free sum adds these). */
+const keyed = (k: string): void => {
+  const va = HA;
+  const vb = HB;
+  hashStr(k);
+  const ka = HA;
+  const kb = HB;
+  HA = va;
+  HB = vb;
+  entry(ka, kb);
+};
+
 /**
  * An object as the order-free sum of its entries. `skip`: a key left out (a renamed id, mixed in
  * by the caller); `inner`: how the value of key `innerKey` is hashed instead of plainly.
@@ -257,14 +269,7 @@ const hashObject = (o: Record<string, unknown>, skip: string | null, innerKey: s
     if (x === undefined || k === skip) continue; // undefined: as JSON, an absent key
     if (k === innerKey && x !== null) (inner as (x: unknown) => void)(x);
     else hashValue(x);
-    const va = HA;
-    const vb = HB;
-    hashStr(k);
-    const ka = HA;
-    HA = va;
-    const kb = HB;
-    HB = vb;
-    entry(ka, kb);
+    keyed(k);
     sa = (sa + HA) | 0;
     sb = (sb + HB) | 0;
     n++;
@@ -283,6 +288,14 @@ const hashCallStripped = (call: Record<string, unknown>): void => hashObject(cal
  */
 let IA = 0;
 let IB = 0;
+/** An `inv` or `call` hash: the parent's (at `slot` of `prior`) when it is the same object, else hashed stripped. */
+const partOrHash = (same: boolean, x: unknown, prior: Int32Array, slot: number, stripped: (o: Record<string, unknown>) => void): void => {
+  if (same) {
+    HA = prior[slot];
+    HB = prior[slot + 1];
+  } else if (x === null) hashValue(x);
+  else stripped(x as Record<string, unknown>);
+};
 let CA = 0;
 let CB = 0;
 const hashThreadStripped = (t: ThreadState, was: ThreadState | null, prior: Int32Array, at: number): void => {
@@ -295,30 +308,15 @@ const hashThreadStripped = (t: ThreadState, was: ThreadState | null, prior: Int3
     const x = o[k];
     if (x === undefined || (srcu && k === 'srcuReaders')) continue;
     if (k === 'inv') {
-      if (was !== null && was.inv === x) {
-        HA = prior[at + 2];
-        HB = prior[at + 3];
-      } else if (x === null) hashValue(x);
-      else hashInvStripped(x as Record<string, unknown>);
+      partOrHash(was !== null && was.inv === x, x, prior, at + 2, hashInvStripped);
       IA = HA;
       IB = HB;
     } else if (k === 'call') {
-      if (was !== null && was.call === x) {
-        HA = prior[at + 4];
-        HB = prior[at + 5];
-      } else if (x === null) hashValue(x);
-      else hashCallStripped(x as Record<string, unknown>);
+      partOrHash(was !== null && was.call === x, x, prior, at + 4, hashCallStripped);
       CA = HA;
       CB = HB;
     } else hashValue(x);
-    const va = HA;
-    const vb = HB;
-    hashStr(k);
-    const ka = HA;
-    HA = va;
-    const kb = HB;
-    HB = vb;
-    entry(ka, kb);
+    keyed(k);
     sa = (sa + HA) | 0;
     sb = (sb + HB) | 0;
     n++;
