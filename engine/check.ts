@@ -7,7 +7,7 @@ import { resolve, type Catalogue } from '../model/index.ts';
 import type { ScenarioTemplate } from './arbitraries.ts';
 import { toCase } from './case-format.ts';
 import { saveCase } from './cases.ts';
-import { DEFAULT_MAX_STATES } from './exhaustive.ts';
+import { DEFAULT_MAX_STATES, type ExhaustiveOptions } from './exhaustive.ts';
 import { DEFAULT_MAX_THREADS, exhaustiveTemplate } from './threadsets.ts';
 import { searchAll } from './random.ts';
 import type { EngineResult } from './result.ts';
@@ -73,6 +73,14 @@ export const commonestErrors = (errors: readonly string[]): string[] => {
   return [...new Set(errors.filter((e) => count(e) === most))];
 };
 
+/** check's exhaustive bounds as the engine's options (absent: the engine's defaults). */
+export const exhaustiveBounds = (o: Pick<CheckOptions, 'depth' | 'maxStates' | 'maxMemoryBytes' | 'catalogue'>): ExhaustiveOptions => ({
+  ...(o.catalogue ? { catalogue: o.catalogue } : {}),
+  ...(o.depth !== undefined ? { maxDepth: o.depth } : {}),
+  ...(o.maxStates !== undefined ? { maxStates: o.maxStates } : {}),
+  ...(o.maxMemoryBytes !== undefined ? { maxMemoryBytes: o.maxMemoryBytes } : {}),
+});
+
 export const check = (templates: readonly ScenarioTemplate[], o: CheckOptions): Checked[] => {
   const { catalogue, onProgress } = o;
   const found: { strategy: string; result: EngineResult }[] = [];
@@ -82,10 +90,7 @@ export const check = (templates: readonly ScenarioTemplate[], o: CheckOptions): 
       let current: { threads: readonly string[]; set: number; of: number } = { threads: t.threads ?? [], set: 0, of: 1 };
       const progress = onProgress && ((states: number, ms: number) => onProgress({ engine: 'exhaustive', strategy, ...current, states, ms }));
       const results = exhaustiveTemplate(t, o.invariants, {
-        catalogue,
-        ...(o.depth !== undefined ? { maxDepth: o.depth } : {}),
-        ...(o.maxStates !== undefined ? { maxStates: o.maxStates } : {}),
-        ...(o.maxMemoryBytes !== undefined ? { maxMemoryBytes: o.maxMemoryBytes } : {}),
+        ...exhaustiveBounds(o),
         ...(o.maxThreads !== undefined ? { maxThreads: o.maxThreads } : {}),
         ...(progress ? { onProgress: progress } : {}),
         onSet: (threads, set, of) => { current = { threads, set, of }; },

@@ -16,7 +16,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ScenarioTemplate } from '../engine/arbitraries.ts';
-import { check, type CheckProgress, type Checked } from '../engine/check.ts';
+import { check, exhaustiveBounds, type CheckProgress, type Checked } from '../engine/check.ts';
 import { compareFamily, mergeCells, type Cell, type FamilyTemplate, type ProofOptions } from '../engine/compare.ts';
 import { catalogueWith, type DriverFile } from '../engine/driver-format.ts';
 import { explore } from '../engine/exhaustive.ts';
@@ -106,12 +106,7 @@ export const unitsOf = (job: Job): Unit[] => {
     if (options.exhaustive && !t.threads) {
       // A task per thread set; merged per invariant as exhaustiveTemplate merges them.
       const sets = threadSets(t, options.maxThreads ?? DEFAULT_MAX_THREADS, catalogue);
-      const bounds = {
-        catalogue,
-        ...(options.depth !== undefined ? { maxDepth: options.depth } : {}),
-        ...(options.maxStates !== undefined ? { maxStates: options.maxStates } : {}),
-        ...(options.maxMemoryBytes !== undefined ? { maxMemoryBytes: options.maxMemoryBytes } : {}),
-      };
+      const bounds = exhaustiveBounds({ ...options, catalogue });
       return {
         tasks: sets.map((threads, set) => ({
           run: (onProgress) => {
