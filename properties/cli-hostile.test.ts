@@ -29,7 +29,8 @@ import { seed } from './seed.ts';
 
 const root = resolve('.');
 const tsxLoader = createRequire(import.meta.url).resolve('tsx');
-const script = (name: string) => join(root, 'scripts', `${name}.ts`);
+/** A command as `npm run` starts it (scripts/run.mjs: from the bundle in dist/), without npm. */
+const script = (name: string) => [join(root, 'scripts', 'run.mjs'), name];
 
 /** What may never reach a terminal raw: C0/C1 controls (but the newline ending each line), BOM and other format characters, lone surrogates. */
 const RAW = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
@@ -380,7 +381,7 @@ interface Ran {
 }
 
 const start = (args: readonly string[], cwd = root) => {
-  const p = spawn(process.execPath, ['--import', tsxLoader, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', FC_SEED: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const p = spawn(process.execPath, args, { cwd, env: { ...process.env, NO_COLOR: '1', FC_SEED: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   p.stdout.on('data', (b) => (out += b));
@@ -398,7 +399,7 @@ describe('as processes', () => {
     [['compare', '--runs', '0x10', '--family', 'constructor'], /^error: unknown family 'constructor'.*\nerror: --runs: .*\n$/],
     [['check', '--invariant', 'A\x1bB', '--seed', ''], /^error: unknown invariant 'A\\x1bB'.*\nerror: --seed: .*\n$/],
   ])('%j exits 2 with exactly these lines', async ([cmd, ...argv], want) => {
-    const r = await start([script(cmd as string), ...(argv as string[])]).done;
+    const r = await start([...script(cmd as string), ...(argv as string[])]).done;
     expect(r.code).toBe(2);
     expect(r.out).toBe('');
     expect(r.err).toMatch(want as RegExp);
@@ -411,11 +412,11 @@ describe('as processes', () => {
       p.stdout.on('data', (b) => (out += b));
       p.on('close', (code, signal) => res({ code, signal, out, err: readFileSync(join(dir, `pipe-${cmd.length}.err`), 'utf8') }));
     });
-    const node = `"${process.execPath}" --import "${tsxLoader}"`;
-    const big = await pipeline(`${node} "${script('check')}" --strategy skip-all-end --notifiers hmm-5.3 --runs 100 --json`);
+    const node = (cmd: string) => script(cmd).map((a) => `"${a}"`).join(' ');
+    const big = await pipeline(`"${process.execPath}" ${node('check')} --strategy skip-all-end --notifiers hmm-5.3 --runs 100 --json`);
     expect(big.err).toBe('');
     expect(['0', '1']).toContain(big.out.trim()); // its own exit code (1: violations), not a crash
-    const help = await pipeline(`${node} "${script('compare')}" --help`);
+    const help = await pipeline(`"${process.execPath}" ${node('compare')} --help`);
     expect(help).toMatchObject({ err: '', out: '0\n' });
   });
 
@@ -437,7 +438,7 @@ describe('as processes', () => {
 
   it.concurrent('SIGINT during a long check --save: exit 130, what finished is printed and saved whole, no temporary file', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'mnc-sigint-'));
-    const r = await interrupt([script('check'), '--strategy', 'skip-all-end,call-all-end-2019,sorted-undo,reaper-calls-end', '--invariant', 'StartEndPaired,NonBlockingNeverSleeps', '--runs', '1000000', '--time-limit', '1', '--save'], cwd, 3500);
+    const r = await interrupt([...script('check'), '--strategy', 'skip-all-end,call-all-end-2019,sorted-undo,reaper-calls-end', '--invariant', 'StartEndPaired,NonBlockingNeverSleeps', '--runs', '1000000', '--time-limit', '1', '--save'], cwd, 3500);
     expect(r.code).toBe(130);
     expect(r.err).not.toMatch(STACK);
     const m = /^interrupted \(SIGINT\) after (\d) of 4 strategies/.exec(r.out);
@@ -455,7 +456,7 @@ describe('as processes', () => {
   });
 
   it.concurrent('SIGINT during compare --json: exit 130 and a JSON object that says so', async () => {
-    const r = await interrupt([script('compare'), '--json', '--runs', '1000000', '--family', 'ab-pair'], root, 3000);
+    const r = await interrupt([...script('compare'), '--json', '--runs', '1000000', '--family', 'ab-pair'], root, 3000);
     expect(r.code).toBe(130);
     expect(r.err).not.toMatch(STACK);
     const j = JSON.parse(r.out);

@@ -15,7 +15,7 @@ import { replayCaseCommand } from '../scripts/replay.ts';
 
 const env = { ...process.env, FC_SEED: '', NO_COLOR: '1' };
 const cli = (script: string, ...args: string[]) => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join('scripts', `${script}.ts`), ...args], { encoding: 'utf8', env });
+  const r = spawnSync(process.execPath, [join('scripts', 'run.mjs'), script, ...args], { encoding: 'utf8', env });
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
 
@@ -28,10 +28,18 @@ const inProcess = async (cmd: Command, argv: readonly string[]) => {
   return { code, out, err };
 };
 
-it('through the tsx wrapper of `npm run`: bad input is exit 2 and one line', () => {
-  const r = spawnSync(join('node_modules', '.bin', 'tsx'), [join('scripts', 'check.ts'), '--runs', '0x10'], { encoding: 'utf8', env });
+it('through `npm run` and through tsx on the script itself: bad input is exit 2 and one line', () => {
+  for (const [cmd, args] of [['npm', ['run', '-s', 'check', '--', '--runs', '0x10']], [join('node_modules', '.bin', 'tsx'), [join('scripts', 'check.ts'), '--runs', '0x10']]] as const) {
+    const r = spawnSync(cmd, args, { encoding: 'utf8', env });
+    expect(r.status, `${cmd} ${args.join(' ')}`).toBe(2);
+    expect(r.stderr).toMatch(/^error: --runs: expected an integer from 1 to 1000000 \(decimal digits\), got '0x10'\n$/);
+  }
+});
+
+it('an unknown command of scripts/run.mjs is exit 2, naming the commands', () => {
+  const r = spawnSync(process.execPath, [join('scripts', 'run.mjs'), 'chekc'], { encoding: 'utf8', env });
   expect(r.status).toBe(2);
-  expect(r.stderr).toMatch(/^error: --runs: expected an integer from 1 to 1000000 \(decimal digits\), got '0x10'\n$/);
+  expect(r.stderr).toBe("error: no command 'chekc' (commands: bench, check, compare, corpus, driver, replay, schemas)\n");
 });
 
 describe('npm run check', () => {

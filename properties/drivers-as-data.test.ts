@@ -115,13 +115,13 @@ describe(`lib/test_hmm.c's dmirror as a driver file (seed ${seed})`, () => {
   it('end to end: check --driver --save in one folder, replay in another that has no example file', () => {
     const env = { ...process.env, FC_SEED: '', NO_COLOR: '1' };
     const saveDir = mkdtempSync(join(tmpdir(), 'mnc-save-'));
-    const tsx = join(root, 'node_modules', '.bin', 'tsx');
-    const s = spawnSync(tsx, [join(root, 'scripts', 'check.ts'), '--driver', join(root, 'examples', 'dmirror-no-read-retry.json'), '--notifiers', 'kvm,dmirror-no-read-retry', '--strategy', 'call-all-end-2021', '--invariant', 'NoStaleSecondaryMapping', '--runs', '300', '--save'], { cwd: saveDir, encoding: 'utf8', env });
+    const run = join(root, 'scripts', 'run.mjs');
+    const s = spawnSync(process.execPath, [run, 'check', '--driver', join(root, 'examples', 'dmirror-no-read-retry.json'), '--notifiers', 'kvm,dmirror-no-read-retry', '--strategy', 'call-all-end-2021', '--invariant', 'NoStaleSecondaryMapping', '--runs', '300', '--save'], { cwd: saveDir, encoding: 'utf8', env });
     expect(s.status, s.stderr).toBe(1);
     const [file] = readdirSync(join(saveDir, 'shrunk-cases'));
     const elsewhere = mkdtempSync(join(tmpdir(), 'mnc-replay-'));
     writeFileSync(join(elsewhere, 'case.json'), readFileSync(join(saveDir, 'shrunk-cases', file)));
-    const r = spawnSync(tsx, [join(root, 'scripts', 'replay.ts'), 'case.json'], { cwd: elsewhere, encoding: 'utf8', env });
+    const r = spawnSync(process.execPath, [run, 'replay', 'case.json'], { cwd: elsewhere, encoding: 'utf8', env });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('violated NoStaleSecondaryMapping');
   });

@@ -169,7 +169,7 @@ describe('npm run replay: exit codes of a whole-case replay', () => {
     expect((await run(good, '--strategy', base.scenario.strategy)).code).toBe(0);
   });
   it('as a process: drift exits 3 with the one line and nothing else', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join('scripts', 'replay.ts'), drifted], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const r = spawnSync(process.execPath, [join('scripts', 'run.mjs'), 'replay', drifted], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
     expect(r.status).toBe(3);
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);

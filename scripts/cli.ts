@@ -130,7 +130,7 @@ export const isEntry = (moduleUrl: string): boolean => {
  * `interruptible` the first SIGINT aborts the command's signal (it prints what it has and
  * returns 130) while a second one exits at once.
  */
-export const main = (cmd: Command, opts: { interruptible?: boolean } = {}): void => {
+export const main = (cmd: Command, opts: { interruptible?: boolean; argv?: readonly string[] } = {}): void => {
   for (const stream of [process.stdout, process.stderr])
     stream.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
@@ -151,7 +151,7 @@ export const main = (cmd: Command, opts: { interruptible?: boolean } = {}): void
     });
   const io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: ac.signal };
   // process.exitCode, not process.exit(): a large --json output to a pipe must be flushed first.
-  void runCommand(cmd, process.argv.slice(2), io).then((code) => {
+  void runCommand(cmd, opts.argv ?? process.argv.slice(2), io).then((code) => {
     process.exitCode = code;
   });
 };

@@ -166,20 +166,23 @@ export interface JobOptions {
 
 type FromWorker = { type: 'progress'; progress: JobProgress } | { type: 'task'; index: number; result: TaskResult };
 
-/** The worker's entry loads TypeScript through tsx, as the scripts themselves are run; null if tsx is not installed. */
-const tsxApi = ((): string | null => {
+/**
+ * How a worker thread starts: from dist/job-worker.mjs beside the bundle this module was built
+ * into (scripts/run.mjs), else job-worker.ts through tsx, as the script itself was run; null if
+ * neither is possible (the job then runs inline).
+ */
+const workerBoot = ((): ((data: unknown) => Worker) | null => {
+  if (import.meta.url.endsWith('.mjs')) return (data) => new Worker(new URL('./job-worker.mjs', import.meta.url), { workerData: data });
+  let api: string;
   try {
-    return import.meta.resolve('tsx/esm/api');
+    api = import.meta.resolve('tsx/esm/api');
   } catch {
     return null;
   }
-})();
-
-const startWorker = (api: string, data: unknown): Worker => {
   const entry = new URL('./job-worker.ts', import.meta.url).href;
   const boot = `import(${JSON.stringify(api)}).then(({ tsImport }) => tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}));`;
-  return new Worker(boot, { eval: true, workerData: data });
-};
+  return (data) => new Worker(boot, { eval: true, workerData: data });
+})();
 
 /**
  * Collects task results and reports each unit, combined, once it and every unit before it are
@@ -244,8 +247,8 @@ const runInline = async (job: Job, o: JobOptions): Promise<JobRun> => {
 };
 
 export const runJob = (job: Job, o: JobOptions = {}): Promise<JobRun> => {
-  if (o.inline || tsxApi === null) return runInline(job, o);
-  const api = tsxApi;
+  if (o.inline || workerBoot === null) return runInline(job, o);
+  const boot = workerBoot;
   const units = unitsOf(job);
   const tasks = tasksOf(units);
   const c = new Collector(units, tasks, o.onUnit);
@@ -278,7 +281,7 @@ export const runJob = (job: Job, o: JobOptions = {}): Promise<JobRun> => {
       if (next < tasks.length) w.postMessage({ type: 'run', index: next++ });
     };
     for (let k = 0; k < n; k++) {
-      const w = startWorker(api, { job, progress: o.onProgress !== undefined });
+      const w = boot({ job, progress: o.onProgress !== undefined });
       workers.push(w);
       w.on('message', (m: FromWorker) => {
         if (settled) return;
