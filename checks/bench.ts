@@ -49,7 +49,8 @@ export const shrunkVsShortest = (seeds: readonly number[], onCell?: (c: ShrunkVs
       for (const [inv, want] of Object.entries(row.violated))
         if (typeof want === 'object') cells.push([inv, shortestOf(inv, want.steps), (o) => search({ ...t, threads: want.threads }, inv, o)]);
       const passStates: Record<string, number> = {};
-      const onShortestSet: SearchOptions['onShortestSet'] = (p) => { passStates[p.invariant] = (passStates[p.invariant] ?? 0) + p.states; };
+      // A set's states count for every invariant its search judged (searchAll's pass judges them together).
+      const onShortestSet: SearchOptions['onShortestSet'] = (p) => { for (const inv of p.invariants) passStates[inv] = (passStates[inv] ?? 0) + p.states; };
       for (const [invariant, shortest, run] of cells) {
         const base = { seed, numRuns: HOLDS_RUNS };
         const off = run({ ...base, shortest: 0 });

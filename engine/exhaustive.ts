@@ -46,6 +46,8 @@ export interface ExploreStats {
   /** Steps not taken because they slept (reduction.ts): the unreduced search takes transitions + pruned. */
   readonly pruned: number;
   readonly depth: number;
+  /** `statesToDepth[d]`: the distinct states at most d steps deep (for each depth the search began). */
+  readonly statesToDepth: readonly number[];
   readonly ms: number;
   readonly bound: Bound | null;
   /** The visited set's and the parent arrays' bytes. */
@@ -161,7 +163,9 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
   let layerStart = 0;
   let depth = 0;
   let deepest = 0;
+  const statesToDepth: number[] = [];
   search: while (layer.length > 0) {
+    statesToDepth.push(visited.size);
     // Every later find is at least this long, and a tie keeps the first.
     if (found.length > 0 && found.every((f) => f !== null && f.length <= depth)) break;
     deepest = depth;
@@ -290,7 +294,7 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
     };
     return { engine: 'exhaustive', invariant: inv.name, verdict: 'violated', states: f.states, depth: trace.length, ms, counterexample, bound: null };
   });
-  return { results, stats: { states: visited.size, transitions, pruned, depth: deepest, ms, bound, tableBytes: visited.bytes + tree.bytes, peakHeapBytes: peakHeap } };
+  return { results, stats: { states: visited.size, transitions, pruned, depth: deepest, statesToDepth, ms, bound, tableBytes: visited.bytes + tree.bytes, peakHeapBytes: peakHeap } };
 };
 
 /** One search, every invariant named: a result per invariant, in the order asked. */

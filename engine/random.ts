@@ -33,28 +33,83 @@ export interface SearchOptions {
    * those its runs violated it with, by their violating step): the pass searches them too.
    */
   readonly hints?: readonly (readonly string[])[];
-  /** Called after each thread set the shortest pass searched: the states it visited, the length it found (null: none shorter). */
-  readonly onShortestSet?: (set: { readonly invariant: string; readonly threads: readonly string[]; readonly states: number; readonly steps: number | null }) => void;
+  /** Called after each thread set the shortest pass searched: the states it visited, the invariants it judged there and the length it found of each (null: none shorter). */
+  readonly onShortestSet?: (set: { readonly threads: readonly string[]; readonly states: number; readonly invariants: readonly string[]; readonly steps: readonly (number | null)[] }) => void;
 }
 
 /**
- * The shortest pass's default budget in states, for every search that does not say (compare, the
- * tests): 1,000 states, a few hundredths of a second, reach the exhaustive shortest in seven of ten
- * matrix cells (`npm run bench` counts them; 2,000 reach 178 of 234 rather than 165 but cost the
- * test suite time it does not have); check passes a larger one (engine/check.ts).
+ * The shortest pass's default budget in states per counterexample it shortens, for every search
+ * that does not say (compare, the tests): 4,000 states, about a tenth of a second. With the matrix's
+ * rows searched as the tests do, 1,000 bring 168 of its 234 violated cells to their exhaustive
+ * shortest, 4,000 bring 194 for a fifth more time, 10,000 no more (`npm run bench` counts them);
+ * check passes a larger one (engine/check.ts).
  */
-export const SHORTEST_BUDGET = 1_000;
+export const SHORTEST_BUDGET = 4_000;
 
 /** Thread sets searched by the shortest pass beside the counterexample's own (searchAll's hints). */
 export const SHORTEST_HINTS = 4;
 
+/** One counterexample the pass tries to shorten, and the other thread sets known to violate its invariant. */
+export interface PassItem {
+  readonly inv: Invariant;
+  readonly cx: Counterexample;
+  readonly hints?: readonly (readonly string[])[];
+}
+
 /**
- * The final pass (docs/design.md §4): breadth-first over the counterexample's thread set and
- * each hinted set (a template with fixed threads has only its own), smallest set first, each to
- * one step less than the shortest found so far, within `budget` states in all. Breadth-first, so
- * what it returns is a shortest counterexample of the sets it searched completely; null: none
- * shorter than `cx`.
+ * The final pass (docs/design.md §4), over several counterexamples of one template at once:
+ * breadth-first over each one's thread set and its hinted sets (a template with fixed threads has
+ * only its own), smallest set first, each set searched once for every invariant not yet at one
+ * step, to one step less than the longest of those it was named for, within `budget` states in
+ * all. Breadth-first, so each counterexample it returns is a shortest one of the sets it searched
+ * completely; null: none shorter than the item's. One search per set judges every invariant (the
+ * states are the same, only the verdicts differ), so a row of violated cells costs about what its
+ * hardest one does.
  */
+export const shortestPasses = (
+  t: ScenarioTemplate,
+  items: readonly PassItem[],
+  budget: number,
+  catalogue?: Catalogue,
+  onSet?: SearchOptions['onShortestSet'],
+): (Counterexample | null)[] => {
+  const best: Counterexample[] = items.map((i) => i.cx);
+  const shorter: (Counterexample | null)[] = items.map(() => null);
+  const sets = new Map<string, { threads: readonly string[]; for: number[] }>();
+  items.forEach((item, k) => {
+    for (const threads of t.threads ? [item.cx.scenario.threads] : [item.cx.scenario.threads, ...(item.hints ?? [])]) {
+      const set = sets.get(threads.join(',')) ?? { threads, for: [] };
+      if (!set.for.includes(k)) set.for.push(k);
+      sets.set(threads.join(','), set);
+    }
+  });
+  // Smaller sets first: cheap, and what they find lowers the depth of the larger ones.
+  const order = [...sets.values()].sort((a, b) => a.threads.length - b.threads.length);
+  // Each item has its own budget, as if its sets were searched for it alone: a search is charged
+  // to each item it was named for only up to that item's depth (fewer states than the whole
+  // search when another one needs it deeper), and judges the others for free.
+  const left = items.map(() => budget);
+  for (const set of order) {
+    const named = set.for.filter((k) => best[k].steps > 1 && left[k] > 0);
+    if (named.length === 0) continue;
+    const judged = items.map((_, k) => k).filter((k) => best[k].steps > 1);
+    const depthOf = (k: number) => best[k].steps - 1;
+    const maxDepth = Math.max(...named.map(depthOf));
+    const { results, stats } = explore({ ...t, threads: set.threads }, judged.map((k) => items[k].inv.name), { maxDepth, maxStates: Math.max(...named.map((k) => left[k])), ...(catalogue ? { catalogue } : {}) });
+    for (const k of named) left[k] -= Math.min(left[k], stats.statesToDepth[depthOf(k)] ?? stats.states);
+    const steps = results.map((r, j) => {
+      const k = judged[j];
+      const found = r.counterexample;
+      if (!found || found.steps >= best[k].steps) return null;
+      best[k] = shorter[k] = found;
+      return found.steps;
+    });
+    onSet?.({ threads: set.threads, states: stats.states, invariants: judged.map((k) => items[k].inv.name), steps });
+  }
+  return shorter;
+};
+
+/** The pass over one counterexample (shortestPasses). */
 export const shortestPass = (
   t: ScenarioTemplate,
   inv: Invariant,
@@ -63,25 +118,7 @@ export const shortestPass = (
   hints: readonly (readonly string[])[] = [],
   catalogue?: Catalogue,
   onSet?: SearchOptions['onShortestSet'],
-): Counterexample | null => {
-  // Smaller sets first: they are cheap, and what they find lowers the depth of the larger ones.
-  const sets = t.threads ? [cx.scenario.threads] : [cx.scenario.threads, ...hints].sort((a, b) => a.length - b.length);
-  const seen = new Set<string>();
-  let best: Counterexample | null = null;
-  let left = budget;
-  for (const threads of sets) {
-    const key = threads.join(',');
-    const steps = (best ?? cx).steps;
-    if (seen.has(key) || steps <= 1 || left <= 0) continue;
-    seen.add(key);
-    const { results, stats } = explore({ ...t, threads }, [inv.name], { maxDepth: steps - 1, maxStates: left, ...(catalogue ? { catalogue } : {}) });
-    left -= stats.states;
-    const found = results[0].counterexample;
-    if (found && found.steps < steps) best = found;
-    onSet?.({ invariant: inv.name, threads, states: stats.states, steps: found && found.steps < steps ? found.steps : null });
-  }
-  return best;
-};
+): Counterexample | null => shortestPasses(t, [{ inv, cx, hints }], budget, catalogue, onSet)[0];
 
 export const search = (t: ScenarioTemplate, invariantName: string, o: SearchOptions): SearchResult => {
   const inv = invariantByName(invariantName);
@@ -168,11 +205,26 @@ export const searchAll = (t: ScenarioTemplate, names: readonly string[], o: Sear
   const done = fc.check(prop, { seed: o.seed, numRuns: o.numRuns, ...(o.timeLimitMs ? { interruptAfterTimeLimit: o.timeLimitMs } : {}) });
   if (done.failed) throw new Error(`model error while searching: ${String(done.errorInstance)}`); // the property itself never fails
   const phase1 = performance.now() - t0;
-  return invs.map((inv): SearchResult => {
+  // Each violated one shrunk on its own, then one shortest pass over them all.
+  const shrunk = invs.map((inv): SearchResult => {
     const f = firstAt[inv.name];
     if (!f) return { engine: 'random', invariant: inv.name, verdict: 'holds', runs: done.numRuns, ms: phase1, counterexample: null, goals };
-    const hints = [...violatedWith[inv.name].values()].sort((a, b) => a.step - b.step).slice(0, SHORTEST_HINTS).map((h) => h.threads);
-    const r = search(t, inv.name, { ...o, numRuns: f.run, hints });
+    const r = search(t, inv.name, { ...o, numRuns: f.run, shortest: 0 });
     return { ...r, runs: f.run, ms: f.ms, goals };
   });
+  const items = shrunk.flatMap((r, k): (PassItem & { k: number })[] => {
+    const cx = r.counterexample;
+    if (!cx) return [];
+    const inv = invs[k];
+    const hints = [...violatedWith[inv.name].values()].sort((a, b) => a.step - b.step).slice(0, SHORTEST_HINTS).map((h) => h.threads);
+    return [{ inv, cx, hints, k }];
+  });
+  const budget = o.shortest ?? SHORTEST_BUDGET;
+  const passed = budget > 0 ? shortestPasses(t, items, budget, catalogue, o.onShortestSet) : items.map(() => null);
+  items.forEach((item, j) => {
+    const found = passed[j];
+    const r = shrunk[item.k];
+    if (found && r.counterexample) shrunk[item.k] = { ...r, counterexample: { ...found, fromSteps: r.counterexample.fromSteps, fromSwitches: r.counterexample.fromSwitches, provenance: r.counterexample.provenance } };
+  });
+  return shrunk;
 };
