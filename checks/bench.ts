@@ -17,18 +17,20 @@ export interface ShrunkVsShortest {
   readonly shortest: number;
   readonly exact: boolean;
   readonly bound: Bound['why'] | null;
-  /** Shrunk and minimized only, and then after the shortest pass (what the tool reports). */
+  /** Shrunk and minimized only, then after the shortest pass at its default budget (what the tests and compare report), and at check's (null: not measured). */
   readonly shrunk: number | null;
   readonly reported: number | null;
+  readonly reportedByCheck: number | null;
   /** States the shortest pass visited. */
   readonly passStates: number;
 }
 
 /**
  * Every violated cell of the matrix searched as its test does (searchAll over the family, or
- * search on a pinned thread set), with the shortest pass off and on, under each seed.
+ * search on a pinned thread set), with the shortest pass off and on, under each seed; with
+ * `checkBudget`, once more with the pass at that budget (check's, DEFAULT_SHORTEST).
  */
-export const shrunkVsShortest = (seeds: readonly number[], onCell?: (c: ShrunkVsShortest) => void): ShrunkVsShortest[] => {
+export const shrunkVsShortest = (seeds: readonly number[], onCell?: (c: ShrunkVsShortest) => void, checkBudget?: number): ShrunkVsShortest[] => {
   const out: ShrunkVsShortest[] = [];
   for (const seed of seeds)
     for (const row of matrix) {
@@ -55,7 +57,8 @@ export const shrunkVsShortest = (seeds: readonly number[], onCell?: (c: ShrunkVs
         const base = { seed, numRuns: HOLDS_RUNS };
         const off = run({ ...base, shortest: 0 });
         const on = run({ ...base, shortest: SHORTEST_BUDGET, onShortestSet });
-        const c = { strategy: row.strategy, family: row.family, invariant, seed, shortest, exact: row.atMost?.[invariant] === undefined, bound: row.atMost?.[invariant]?.why ?? null, shrunk: off.counterexample?.steps ?? null, reported: on.counterexample?.steps ?? null, passStates: passStates[invariant] ?? 0 };
+        const byCheck = checkBudget ? run({ ...base, shortest: checkBudget }) : null;
+        const c = { strategy: row.strategy, family: row.family, invariant, seed, shortest, exact: row.atMost?.[invariant] === undefined, bound: row.atMost?.[invariant]?.why ?? null, shrunk: off.counterexample?.steps ?? null, reported: on.counterexample?.steps ?? null, reportedByCheck: byCheck ? (byCheck.counterexample?.steps ?? null) : null, passStates: passStates[invariant] ?? 0 };
         onCell?.(c);
         out.push(c);
       }
