@@ -25,7 +25,7 @@ export interface SearchOptions {
    * After shrinking, a bounded breadth-first pass looks for a shorter counterexample (shrinking
    * alone can stop above the shortest): over the counterexample's thread set and `hints`, each
    * only to one step less than the shortest so far, together visiting at most this many states
-   * (`shortestPass`). Default SHORTEST_BUDGET; 0 turns it off.
+   * (`shortestPasses`). Default SHORTEST_BUDGET; 0 turns it off.
    */
   readonly shortest?: number;
   /**
