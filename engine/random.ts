@@ -9,6 +9,7 @@ import { GOAL_NAMES, invariantByName, type Catalogue, type Invariant } from '../
 import { candidateArb, type Candidate, type ScenarioTemplate } from './arbitraries.ts';
 import { contextSwitches, invariantsNamed, judge, runCandidate, type Judged } from './judge.ts';
 import { explore } from './exhaustive.ts';
+import { threadSets } from './threadsets.ts';
 import { minimize } from './minimize.ts';
 import type { Counterexample, SearchResult } from './result.ts';
 
@@ -24,7 +25,7 @@ export interface SearchOptions {
   /**
    * After shrinking, a bounded breadth-first pass looks for a shorter counterexample (shrinking
    * alone can stop above the shortest): over the counterexample's thread set and `hints`, each
-   * only to one step less than the shortest so far, together visiting at most this many states
+   * only to one step less than the shortest so far, visiting at most this many states for it
    * (`shortestPasses`). Default SHORTEST_BUDGET; 0 turns it off.
    */
   readonly shortest?: number;
@@ -59,12 +60,13 @@ export interface PassItem {
 /**
  * The final pass (docs/design.md §4), over several counterexamples of one template at once:
  * breadth-first over each one's thread set and its hinted sets (a template with fixed threads has
- * only its own), smallest set first, each set searched once for every invariant not yet at one
- * step, to one step less than the longest of those it was named for, within `budget` states in
- * all. Breadth-first, so each counterexample it returns is a shortest one of the sets it searched
- * completely; null: none shorter than the item's. One search per set judges every invariant (the
- * states are the same, only the verdicts differ), so a row of violated cells costs about what its
- * hardest one does.
+ * only its own), smallest set first, each to one step less than the longest counterexample of
+ * those it was named for, within `budget` states per item; then, with what is left, every set of
+ * up to two threads the template allows, where it was not yet searched that deep. One search per
+ * set judges every invariant still above one step (the states are the same, only the verdicts
+ * differ), so a row of violated cells costs about what its hardest one does. Breadth-first, so
+ * each counterexample it returns is a shortest one of the sets it searched completely; null: none
+ * shorter than the item's.
  */
 export const shortestPasses = (
   t: ScenarioTemplate,
@@ -76,35 +78,51 @@ export const shortestPasses = (
   const best: Counterexample[] = items.map((i) => i.cx);
   const shorter: (Counterexample | null)[] = items.map(() => null);
   const sets = new Map<string, { threads: readonly string[]; for: number[] }>();
+  const name = (threads: readonly string[], k: number) => {
+    const set = sets.get(threads.join(',')) ?? { threads, for: [] };
+    if (!set.for.includes(k)) set.for.push(k);
+    sets.set(threads.join(','), set);
+  };
   items.forEach((item, k) => {
-    for (const threads of t.threads ? [item.cx.scenario.threads] : [item.cx.scenario.threads, ...(item.hints ?? [])]) {
-      const set = sets.get(threads.join(',')) ?? { threads, for: [] };
-      if (!set.for.includes(k)) set.for.push(k);
-      sets.set(threads.join(','), set);
-    }
+    for (const threads of t.threads ? [item.cx.scenario.threads] : [item.cx.scenario.threads, ...(item.hints ?? [])]) name(threads, k);
   });
-  // Smaller sets first: cheap, and what they find lowers the depth of the larger ones.
-  const order = [...sets.values()].sort((a, b) => a.threads.length - b.threads.length);
   // Each item has its own budget, as if its sets were searched for it alone: a search is charged
   // to each item it was named for only up to that item's depth (fewer states than the whole
   // search when another one needs it deeper), and judges the others for free.
   const left = items.map(() => budget);
-  for (const set of order) {
-    const named = set.for.filter((k) => best[k].steps > 1 && left[k] > 0);
-    if (named.length === 0) continue;
-    const judged = items.map((_, k) => k).filter((k) => best[k].steps > 1);
-    const depthOf = (k: number) => best[k].steps - 1;
-    const maxDepth = Math.max(...named.map(depthOf));
-    const { results, stats } = explore({ ...t, threads: set.threads }, judged.map((k) => items[k].inv.name), { maxDepth, maxStates: Math.max(...named.map((k) => left[k])), ...(catalogue ? { catalogue } : {}) });
-    for (const k of named) left[k] -= Math.min(left[k], stats.statesToDepth[depthOf(k)] ?? stats.states);
-    const steps = results.map((r, j) => {
-      const k = judged[j];
-      const found = r.counterexample;
-      if (!found || found.steps >= best[k].steps) return null;
-      best[k] = shorter[k] = found;
-      return found.steps;
-    });
-    onSet?.({ threads: set.threads, states: stats.states, invariants: judged.map((k) => items[k].inv.name), steps });
+  // How deep each set was searched completely: an item needing no more depth gains nothing there.
+  const searched = new Map<string, number>();
+  const depthOf = (k: number) => best[k].steps - 1;
+  const searchSets = (order: readonly { threads: readonly string[]; for: number[] }[]) => {
+    for (const set of order) {
+      const key = set.threads.join(',');
+      const named = set.for.filter((k) => best[k].steps > 1 && left[k] > 0 && depthOf(k) > (searched.get(key) ?? -1));
+      if (named.length === 0) continue;
+      const judged = items.map((_, k) => k).filter((k) => best[k].steps > 1);
+      const maxDepth = Math.max(...named.map(depthOf));
+      const { results, stats } = explore({ ...t, threads: set.threads }, judged.map((k) => items[k].inv.name), { maxDepth, maxStates: Math.max(...named.map((k) => left[k])), ...(catalogue ? { catalogue } : {}) });
+      // Cut by its state bound, the search completed the depths before the one it was in.
+      searched.set(key, Math.max(searched.get(key) ?? -1, stats.bound === 'states' ? stats.statesToDepth.length - 2 : maxDepth));
+      for (const k of named) left[k] -= Math.min(left[k], stats.statesToDepth[depthOf(k)] ?? stats.states);
+      const steps = results.map((r, j) => {
+        const k = judged[j];
+        const found = r.counterexample;
+        if (!found || found.steps >= best[k].steps) return null;
+        best[k] = shorter[k] = found;
+        return found.steps;
+      });
+      onSet?.({ threads: set.threads, states: stats.states, invariants: judged.map((k) => items[k].inv.name), steps });
+    }
+  };
+  // Smaller sets first: cheap, and what they find lowers the depth of the larger ones.
+  const bySize = (m: Map<string, { threads: readonly string[]; for: number[] }>) => [...m.values()].sort((a, b) => a.threads.length - b.threads.length);
+  searchSets(bySize(sets));
+  if (!t.threads) {
+    // Then every set of up to two threads the template allows, with what is left: cheap, and a
+    // short counterexample may need only an invalidator and one thread the runs combined with more.
+    sets.clear();
+    for (const small of threadSets(t, 2, catalogue)) items.forEach((_, k) => name(small, k));
+    searchSets(bySize(sets));
   }
   return shorter;
 };
