@@ -174,7 +174,7 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
     deepest = depth;
     const next: ModelState[] = [];
     const nextSleep: Sleep[] = [];
-    const nextAt = new Map<string, number>();
+    const nextAt = visited.newIndex();
     const nextParts = new PartsStore(visited.stride);
     for (let j = 0; j < layer.length; j++) {
       const s = layer[j] as ModelState;
@@ -252,7 +252,7 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
         }
         if (!visited.add(res.state, from)) {
           if (resources) {
-            const at = nextAt.get(visited.lastKey);
+            const at = nextAt.get();
             if (at !== undefined) nextSleep[at] = intersect(nextSleep[at], childSleep);
           }
           continue;
@@ -261,7 +261,7 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
         next.push(res.state);
         visited.keepParts(nextParts);
         if (resources) {
-          nextAt.set(visited.lastKey, next.length - 1);
+          nextAt.set(next.length - 1);
           nextSleep.push(childSleep);
         }
       }

@@ -553,8 +553,69 @@ export interface Visited {
   readonly size: number;
   /** Memory the set holds (its typed arrays; the exact mode's strings estimated). */
   readonly bytes: number;
-  /** The key of the state last added or looked up (to find it again among a layer's states). */
-  readonly lastKey: string;
+  /** A new, empty map from states to numbers, keyed by the state last added or looked up (a layer's states' places). */
+  newIndex(): StateIndex;
+}
+
+/** Numbers by state: `set` and `get` are about the state the visited set last added or looked up. */
+export interface StateIndex {
+  set(v: number): void;
+  get(): number | undefined;
+}
+
+/** A StateIndex over fingerprints: open addressing of (a, b) pairs, at most half full. */
+class FingerprintIndex implements StateIndex {
+  private keys = new Uint32Array(2 * 256);
+  private vals = new Int32Array(256);
+  private mask = 255;
+  private size = 0;
+  constructor(private readonly fp: Fingerprinter) {}
+  /** The slot of (a, b): where it is, or the empty one where it goes. */
+  private slot(a: number, b: number): number {
+    const k = this.keys;
+    for (let i = a & this.mask; ; i = (i + 1) & this.mask) {
+      const x = k[2 * i];
+      const y = k[2 * i + 1];
+      if ((x === a && y === b) || (x === 0 && y === 0)) return i;
+    }
+  }
+  set(v: number): void {
+    const { a, b } = this.fp;
+    const bb = b === 0 && a === 0 ? 1 : b; // (0, 0) marks an empty slot, as in FingerprintSet
+    let i = this.slot(a, bb);
+    if (this.keys[2 * i] === 0 && this.keys[2 * i + 1] === 0) {
+      if ((this.size + 1) * 2 > this.mask + 1) {
+        this.grow();
+        i = this.slot(a, bb);
+      }
+      this.keys[2 * i] = a;
+      this.keys[2 * i + 1] = bb;
+      this.size++;
+    }
+    this.vals[i] = v;
+  }
+  get(): number | undefined {
+    const { a, b } = this.fp;
+    const i = this.slot(a, b === 0 && a === 0 ? 1 : b);
+    return this.keys[2 * i] === 0 && this.keys[2 * i + 1] === 0 ? undefined : this.vals[i];
+  }
+  private grow(): void {
+    const keys = this.keys;
+    const vals = this.vals;
+    const cap = (this.mask + 1) * 2;
+    this.keys = new Uint32Array(cap * 2);
+    this.vals = new Int32Array(cap);
+    this.mask = cap - 1;
+    for (let j = 0; j < vals.length; j++) {
+      const a = keys[2 * j];
+      const b = keys[2 * j + 1];
+      if (a === 0 && b === 0) continue;
+      const i = this.slot(a, b);
+      this.keys[2 * i] = a;
+      this.keys[2 * i + 1] = b;
+      this.vals[i] = vals[j];
+    }
+  }
 }
 
 /**
@@ -577,8 +638,8 @@ export class FingerprintSet implements Visited {
   get stride(): number {
     return this.fp.parts.length;
   }
-  get lastKey(): string {
-    return `${this.fp.a}:${this.fp.b}`;
+  newIndex(): StateIndex {
+    return new FingerprintIndex(this.fp);
   }
   keepParts(store: PartsStore): void {
     store.keep(this.fp.parts);
@@ -644,7 +705,11 @@ export class ExactSet implements Visited {
   get bytes(): number {
     return this.chars * 2 + this.keys.size * 40;
   }
-  lastKey = '';
+  private lastKey = '';
+  newIndex(): StateIndex {
+    const m = new Map<string, number>();
+    return { set: (v) => void m.set(this.lastKey, v), get: () => m.get(this.lastKey) };
+  }
   has(s: ModelState): boolean {
     this.lastKey = exactKey(s, this.abstract);
     return this.keys.has(this.lastKey);
