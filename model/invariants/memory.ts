@@ -1,4 +1,5 @@
 /** Locks and memory: INV-11, 12, 13 (docs/kernel.md §8). */
+import { mappedPages } from '../state.ts';
 import type { ModelState } from '../types.ts';
 import { judgedOn, type Invariant } from './types.ts';
 
@@ -68,8 +69,7 @@ export const NoStaleSecondaryMapping: Invariant = {
   onStep: ({ after: s }) => {
     for (const n in s.drivers) {
       const sptes = s.drivers[n].sptes;
-      for (const key in sptes) {
-        const page = Number(key);
+      for (const page of mappedPages(sptes)) {
         const frame = sptes[page];
         const pte = s.mm.pte[page];
         if (pte === frame || startPending(s, n, page)) continue;
