@@ -233,7 +233,7 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
         }
         let childSleep = AWAKE;
         if (resources) {
-          const { fp, quiet } = resources.footprint(world, s, res.state, ti, res.facts.length, res.diagnostics.length);
+          const { fp, quiet } = resources.footprint(world, s, res, ti);
           childSleep = sleepAfter(sleep, taken, fp);
           if (quiet && !fp.all) taken.push({ ti, fp });
         }
