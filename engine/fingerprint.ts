@@ -33,7 +33,7 @@
  * one), never invent a counterexample: every counterexample is a real path, re-run step by step.
  * `exact` mode keys by the canonical JSON instead, and a test compares the two.
  */
-import type { ModelState, ThreadState } from '../model/index.ts';
+import type { Call, ModelState, ThreadState } from '../model/index.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Invalidation ids
@@ -279,64 +279,216 @@ const hashObject = (o: Record<string, unknown>, skip: string | null, innerKey: s
 
 const hashInvStripped = (inv: Record<string, unknown>): void => hashObject(inv, 'id');
 const hashLocalsStripped = (locals: Record<string, unknown>): void => hashObject(locals, 'invStarted');
-const hashCallStripped = (call: Record<string, unknown>): void => hashObject(call, null, 'locals', hashLocalsStripped);
-
-/**
- * A thread without its invalidation-id fields (`inv.id`, `call.locals.invStarted`,
- * `srcuReaders`), which are renamed per state. Its `inv` and `call` hashes are taken from
- * `prior` (the parent's thread part) when they are the same objects as `was`'s, and left in IA/IB, CA/CB.
- */
-let IA = 0;
-let IB = 0;
-/** An `inv` or `call` hash: the parent's (at `slot` of `prior`) when it is the same object, else hashed stripped. */
-const partOrHash = (same: boolean, x: unknown, prior: Int32Array, slot: number, stripped: (o: Record<string, unknown>) => void): void => {
-  if (same) {
-    HA = prior[slot];
-    HB = prior[slot + 1];
-  } else if (x === null) hashValue(x);
-  else stripped(x as Record<string, unknown>);
-};
-let CA = 0;
-let CB = 0;
-const hashThreadStripped = (t: ThreadState, was: ThreadState | null, prior: Int32Array, at: number): void => {
-  let sa = 0;
-  let sb = 0;
-  let n = 0;
-  const srcu = srcuReadersOf(t) !== null;
-  const o = t as unknown as Record<string, unknown>;
-  for (const k in o) {
-    const x = o[k];
-    if (x === undefined || (srcu && k === 'srcuReaders')) continue;
-    if (k === 'inv') {
-      partOrHash(was !== null && was.inv === x, x, prior, at + 2, hashInvStripped);
-      IA = HA;
-      IB = HB;
-    } else if (k === 'call') {
-      partOrHash(was !== null && was.call === x, x, prior, at + 4, hashCallStripped);
-      CA = HA;
-      CB = HB;
-    } else hashValue(x);
-    keyed(k);
-    sa = (sa + HA) | 0;
-    sb = (sb + HB) | 0;
-    n++;
-  }
-  close(Tag.Obj, sa, sb, n);
-};
 
 /** The srcuReaders a thread records (exit_mmap's and unregister's synchronize_srcu), or null. */
 const srcuReadersOf = (t: ThreadState): readonly string[] | null => (t.kind === 'exit_mmap' || t.kind === 'unregister' ? t.srcuReaders : null);
 
 const MAX_FIELDS = 16;
 /**
- * Per thread: its (stripped) hash [a, b], its inv's and its call's [a, b], its `inv.id` and its
- * `locals.invStarted` (or NONE), whether it has srcuReaders.
+ * Per thread (PER_THREAD Int32s): its stripped hash [a, b]; its inv's and its call's [a, b];
+ * its `inv.id` and its `locals.invStarted` (or NONE); whether it has srcuReaders; then, to
+ * hash a successor's thread incrementally, the thread's entry sum [a, b], entry count and key
+ * count (undefined values included), and the same for its call, with its locals' hash.
  */
-const PER_THREAD = 9;
+const T_INV = 2;
+const T_CALL = 4;
 const T_INV_ID = 6;
 const T_STARTED = 7;
 const T_SRCU = 8;
+const T_SUM = 9;
+const T_N = 11;
+const T_KEYS = 12;
+const C_SUM = 13;
+const C_N = 15;
+const C_KEYS = 16;
+const C_LOCALS = 17;
+const PER_THREAD = 19;
 const NONE = -0x80000000;
+
+// An object's hash is close(Tag.Obj, Σ entries, n) with 32-bit wrapping sums, so a successor's
+// thread (or call) that shares most values with the parent's is hashed by taking the parent's
+// sums, subtracting the entries that changed and adding their new ones: the same hash as a
+// full walk, with only the changed values hashed. It needs the same key set: a key the parent
+// lacks, or a different key count, falls back to the full walk.
+
+/** A call's value hash for key `k` (its locals stripped), into HA/HB; a locals hash also into parts[p + C_LOCALS]. */
+const callValue = (k: string, x: unknown, parts: Int32Array, p: number): void => {
+  if (k === 'locals' && x !== null) {
+    hashLocalsStripped(x as Record<string, unknown>);
+    parts[p + C_LOCALS] = HA;
+    parts[p + C_LOCALS + 1] = HB;
+  } else hashValue(x);
+};
+
+/** A call's stripped hash into HA/HB, its sums at parts[p…]: from `was`'s (at prior[q…]) when it can, else walked whole. */
+const hashCall = (c: Call, was: Call | null, prior: Int32Array, q: number, parts: Int32Array, p: number): void => {
+  const o = c as unknown as Record<string, unknown>;
+  if (was !== null) {
+    const w = was as unknown as Record<string, unknown>;
+    let sa = prior[q + C_SUM];
+    let sb = prior[q + C_SUM + 1];
+    let n = prior[q + C_N];
+    let keys = 0;
+    let same = true;
+    parts[p + C_LOCALS] = prior[q + C_LOCALS];
+    parts[p + C_LOCALS + 1] = prior[q + C_LOCALS + 1];
+    for (const k in o) {
+      keys++;
+      const x = o[k];
+      const y = w[k];
+      if (x === y) continue;
+      if (y === undefined && !(k in w)) {
+        same = false;
+        break;
+      }
+      if (y !== undefined) {
+        if (k === 'locals' && y !== null) {
+          HA = prior[q + C_LOCALS];
+          HB = prior[q + C_LOCALS + 1];
+        } else hashValue(y);
+        keyed(k);
+        sa = (sa - HA) | 0;
+        sb = (sb - HB) | 0;
+        n--;
+      }
+      if (x !== undefined) {
+        callValue(k, x, parts, p);
+        keyed(k);
+        sa = (sa + HA) | 0;
+        sb = (sb + HB) | 0;
+        n++;
+      }
+    }
+    if (same && keys === prior[q + C_KEYS]) {
+      parts[p + C_SUM] = sa;
+      parts[p + C_SUM + 1] = sb;
+      parts[p + C_N] = n;
+      parts[p + C_KEYS] = keys;
+      close(Tag.Obj, sa, sb, n);
+      return;
+    }
+  }
+  let sa = 0;
+  let sb = 0;
+  let n = 0;
+  let keys = 0;
+  for (const k in o) {
+    keys++;
+    const x = o[k];
+    if (x === undefined) continue; // as JSON, an absent key
+    callValue(k, x, parts, p);
+    keyed(k);
+    sa = (sa + HA) | 0;
+    sb = (sb + HB) | 0;
+    n++;
+  }
+  parts[p + C_SUM] = sa;
+  parts[p + C_SUM + 1] = sb;
+  parts[p + C_N] = n;
+  parts[p + C_KEYS] = keys;
+  close(Tag.Obj, sa, sb, n);
+};
+
+/** A thread's value hash for key `k` (inv and call stripped), into HA/HB, and inv's or call's into parts. */
+const threadValue = (k: string, x: unknown, was: ThreadState | null, prior: Int32Array, q: number, parts: Int32Array, p: number): void => {
+  if (k === 'inv') {
+    if (was !== null && was.inv === x) {
+      HA = prior[q + T_INV];
+      HB = prior[q + T_INV + 1];
+    } else if (x === null) hashValue(x);
+    else hashInvStripped(x as Record<string, unknown>);
+    parts[p + T_INV] = HA;
+    parts[p + T_INV + 1] = HB;
+  } else if (k === 'call') {
+    if (was !== null && was.call === x) {
+      HA = prior[q + T_CALL];
+      HB = prior[q + T_CALL + 1];
+      for (let i = C_SUM; i < C_LOCALS + 2; i++) parts[p + i] = prior[q + i];
+    } else if (x === null) hashValue(x);
+    else hashCall(x as Call, was === null ? null : was.call, prior, q, parts, p);
+    parts[p + T_CALL] = HA;
+    parts[p + T_CALL + 1] = HB;
+  } else hashValue(x);
+};
+
+/**
+ * A thread without its invalidation-id fields (`inv.id`, `call.locals.invStarted`,
+ * `srcuReaders`), which are renamed per state, into HA/HB and parts[p…]; `was` is the parent's
+ * thread, hashed at prior[q…] (null: none).
+ */
+const hashThreadStripped = (t: ThreadState, was: ThreadState | null, prior: Int32Array, q: number, parts: Int32Array, p: number): void => {
+  const srcu = srcuReadersOf(t) !== null;
+  const o = t as unknown as Record<string, unknown>;
+  if (was !== null && was.kind === t.kind) {
+    // The parent's sums less its changed entries plus the new ones (srcuReaders' skip depends on the kind only).
+    const w = was as unknown as Record<string, unknown>;
+    let sa = prior[q + T_SUM];
+    let sb = prior[q + T_SUM + 1];
+    let n = prior[q + T_N];
+    let keys = 0;
+    let same = true;
+    for (let i = T_INV; i < T_CALL + 2; i++) parts[p + i] = prior[q + i];
+    for (let i = C_SUM; i < C_LOCALS + 2; i++) parts[p + i] = prior[q + i];
+    for (const k in o) {
+      keys++;
+      const x = o[k];
+      const y = w[k];
+      if (x === y) continue;
+      if (y === undefined && !(k in w)) {
+        same = false;
+        break;
+      }
+      if (srcu && k === 'srcuReaders') continue;
+      if (y !== undefined) {
+        if (k === 'inv') {
+          HA = prior[q + T_INV];
+          HB = prior[q + T_INV + 1];
+        } else if (k === 'call') {
+          HA = prior[q + T_CALL];
+          HB = prior[q + T_CALL + 1];
+        } else hashValue(y);
+        keyed(k);
+        sa = (sa - HA) | 0;
+        sb = (sb - HB) | 0;
+        n--;
+      }
+      if (x !== undefined) {
+        threadValue(k, x, was, prior, q, parts, p);
+        keyed(k);
+        sa = (sa + HA) | 0;
+        sb = (sb + HB) | 0;
+        n++;
+      }
+    }
+    if (same && keys === prior[q + T_KEYS]) {
+      parts[p + T_SUM] = sa;
+      parts[p + T_SUM + 1] = sb;
+      parts[p + T_N] = n;
+      parts[p + T_KEYS] = keys;
+      close(Tag.Obj, sa, sb, n);
+      return;
+    }
+  }
+  let sa = 0;
+  let sb = 0;
+  let n = 0;
+  let keys = 0;
+  for (const k in o) {
+    keys++;
+    const x = o[k];
+    if (x === undefined || (srcu && k === 'srcuReaders')) continue;
+    threadValue(k, x, was, prior, q, parts, p);
+    keyed(k);
+    sa = (sa + HA) | 0;
+    sb = (sb + HB) | 0;
+    n++;
+  }
+  parts[p + T_SUM] = sa;
+  parts[p + T_SUM + 1] = sb;
+  parts[p + T_N] = n;
+  parts[p + T_KEYS] = keys;
+  close(Tag.Obj, sa, sb, n);
+};
 
 /** Where a state's part hashes are: `parts[at…]`, [a, b] per top-level field (by index), then PER_THREAD per thread. */
 export interface Hashed {
@@ -416,13 +568,8 @@ export class Fingerprinter {
         for (let k = 0; k < PER_THREAD; k++) parts[p + k] = prior[at + p + k];
         continue;
       }
-      if (this.abstract) {
-        hashThreadStripped(t, was, prior, at + p);
-        parts[p + 2] = IA;
-        parts[p + 3] = IB;
-        parts[p + 4] = CA;
-        parts[p + 5] = CB;
-      } else hashValue(t);
+      if (this.abstract) hashThreadStripped(t, was, prior, at + p, parts, p);
+      else hashValue(t);
       parts[p] = HA;
       parts[p + 1] = HB;
       parts[p + T_INV_ID] = t.inv === null ? NONE : t.inv.id;
