@@ -277,7 +277,86 @@ const hashObject = (o: Record<string, unknown>, skip: string | null, innerKey: s
   close(Tag.Obj, sa, sb, n);
 };
 
-const hashInvStripped = (inv: Record<string, unknown>): void => hashObject(inv, 'id');
+/** Where an object's sums are kept (4 Int32s): its entry sums [a, b], its entry count, its key count (undefined values included). */
+const S_N = 2;
+const S_KEYS = 3;
+
+// An object's hash is close(Tag.Obj, Σ entries, n) with 32-bit wrapping sums, so an object that
+// shares most values with the parent state's is hashed by taking that one's sums, subtracting
+// the entries that changed and adding their new ones: the same hash as a whole walk, with only
+// the changed values hashed. It needs the same key set: a key the old object lacks, or a
+// different key count, falls back to the whole walk.
+
+/** hashObject(o, skip) into HA/HB, its sums into parts[p…]: from `w`'s (kept at prior[q…]) when given, else walked whole. */
+const hashObjectFrom = (o: Record<string, unknown>, w: Record<string, unknown> | null, prior: Int32Array, q: number, parts: Int32Array, p: number, skip: string | null): void => {
+  if (w !== null) {
+    let sa = prior[q];
+    let sb = prior[q + 1];
+    let n = prior[q + S_N];
+    let keys = 0;
+    let same = true;
+    for (const k in o) {
+      keys++;
+      const x = o[k];
+      const y = w[k];
+      if (x === y) continue;
+      if (y === undefined && !(k in w)) {
+        same = false;
+        break;
+      }
+      if (k === skip) continue;
+      hashStr(k);
+      const ka = HA;
+      const kb = HB;
+      if (y !== undefined) {
+        hashValue(y);
+        entry(ka, kb);
+        sa = (sa - HA) | 0;
+        sb = (sb - HB) | 0;
+        n--;
+      }
+      if (x !== undefined) {
+        hashValue(x);
+        entry(ka, kb);
+        sa = (sa + HA) | 0;
+        sb = (sb + HB) | 0;
+        n++;
+      }
+    }
+    if (same && keys === prior[q + S_KEYS]) {
+      keepSums(parts, p, sa, sb, n, keys);
+      return;
+    }
+  }
+  let sa = 0;
+  let sb = 0;
+  let n = 0;
+  let keys = 0;
+  for (const k in o) {
+    keys++;
+    const x = o[k];
+    if (x === undefined || k === skip) continue;
+    hashValue(x);
+    keyed(k);
+    sa = (sa + HA) | 0;
+    sb = (sb + HB) | 0;
+    n++;
+  }
+  keepSums(parts, p, sa, sb, n, keys);
+};
+
+/** Keep an object's sums at parts[p…] and close its hash into HA/HB. */
+const keepSums = (parts: Int32Array, p: number, sa: number, sb: number, n: number, keys: number): void => {
+  parts[p] = sa;
+  parts[p + 1] = sb;
+  parts[p + S_N] = n;
+  parts[p + S_KEYS] = keys;
+  close(Tag.Obj, sa, sb, n);
+};
+
+/** A plain object (not null, not an array): what hashValue hashes as hashObject. */
+const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
 const hashLocalsStripped = (locals: Record<string, unknown>): void => hashObject(locals, 'invStarted');
 
 /** The srcuReaders a thread records (exit_mmap's and unregister's synchronize_srcu), or null. */
@@ -287,8 +366,8 @@ const MAX_FIELDS = 16;
 /**
  * Per thread (PER_THREAD Int32s): its stripped hash [a, b]; its inv's and its call's [a, b];
  * its `inv.id` and its `locals.invStarted` (or NONE); whether it has srcuReaders; then, to
- * hash a successor's thread incrementally, the thread's entry sum [a, b], entry count and key
- * count (undefined values included), and the same for its call, with its locals' hash.
+ * hash a successor's thread incrementally (hashObjectFrom), the thread's sums, its call's with
+ * its locals' hash, and its inv's.
  */
 const T_INV = 2;
 const T_CALL = 4;
@@ -302,14 +381,12 @@ const C_SUM = 13;
 const C_N = 15;
 const C_KEYS = 16;
 const C_LOCALS = 17;
-const PER_THREAD = 19;
+const I_SUM = 19;
+const PER_THREAD = 23;
 const NONE = -0x80000000;
-
-// An object's hash is close(Tag.Obj, Σ entries, n) with 32-bit wrapping sums, so a successor's
-// thread (or call) that shares most values with the parent's is hashed by taking the parent's
-// sums, subtracting the entries that changed and adding their new ones: the same hash as a
-// full walk, with only the changed values hashed. It needs the same key set: a key the parent
-// lacks, or a different key count, falls back to the full walk.
+/** Per top-level field: its sums (hashObjectFrom) at F_SUMS + 4 × its index, when its value is a plain object. */
+const F_SUMS = 2 * MAX_FIELDS;
+const THREADS_AT = 6 * MAX_FIELDS;
 
 /** A call's value hash for key `k` (its locals stripped), into HA/HB; a locals hash also into parts[p + C_LOCALS]. */
 const callValue = (k: string, x: unknown, parts: Int32Array, p: number): void => {
@@ -341,19 +418,22 @@ const hashCall = (c: Call, was: Call | null, prior: Int32Array, q: number, parts
         same = false;
         break;
       }
+      hashStr(k);
+      const ka = HA;
+      const kb = HB;
       if (y !== undefined) {
         if (k === 'locals' && y !== null) {
           HA = prior[q + C_LOCALS];
           HB = prior[q + C_LOCALS + 1];
         } else hashValue(y);
-        keyed(k);
+        entry(ka, kb);
         sa = (sa - HA) | 0;
         sb = (sb - HB) | 0;
         n--;
       }
       if (x !== undefined) {
         callValue(k, x, parts, p);
-        keyed(k);
+        entry(ka, kb);
         sa = (sa + HA) | 0;
         sb = (sb + HB) | 0;
         n++;
@@ -395,8 +475,9 @@ const threadValue = (k: string, x: unknown, was: ThreadState | null, prior: Int3
     if (was !== null && was.inv === x) {
       HA = prior[q + T_INV];
       HB = prior[q + T_INV + 1];
+      for (let i = I_SUM; i < I_SUM + 4; i++) parts[p + i] = prior[q + i];
     } else if (x === null) hashValue(x);
-    else hashInvStripped(x as Record<string, unknown>);
+    else hashObjectFrom(x as Record<string, unknown>, was === null ? null : (was.inv as unknown as Record<string, unknown> | null), prior, q + I_SUM, parts, p + I_SUM, 'id');
     parts[p + T_INV] = HA;
     parts[p + T_INV + 1] = HB;
   } else if (k === 'call') {
@@ -427,8 +508,6 @@ const hashThreadStripped = (t: ThreadState, was: ThreadState | null, prior: Int3
     let n = prior[q + T_N];
     let keys = 0;
     let same = true;
-    for (let i = T_INV; i < T_CALL + 2; i++) parts[p + i] = prior[q + i];
-    for (let i = C_SUM; i < C_LOCALS + 2; i++) parts[p + i] = prior[q + i];
     for (const k in o) {
       keys++;
       const x = o[k];
@@ -439,6 +518,9 @@ const hashThreadStripped = (t: ThreadState, was: ThreadState | null, prior: Int3
         break;
       }
       if (srcu && k === 'srcuReaders') continue;
+      hashStr(k);
+      const ka = HA;
+      const kb = HB;
       if (y !== undefined) {
         if (k === 'inv') {
           HA = prior[q + T_INV];
@@ -447,14 +529,14 @@ const hashThreadStripped = (t: ThreadState, was: ThreadState | null, prior: Int3
           HA = prior[q + T_CALL];
           HB = prior[q + T_CALL + 1];
         } else hashValue(y);
-        keyed(k);
+        entry(ka, kb);
         sa = (sa - HA) | 0;
         sb = (sb - HB) | 0;
         n--;
       }
       if (x !== undefined) {
         threadValue(k, x, was, prior, q, parts, p);
-        keyed(k);
+        entry(ka, kb);
         sa = (sa + HA) | 0;
         sb = (sb + HB) | 0;
         n++;
@@ -490,7 +572,7 @@ const hashThreadStripped = (t: ThreadState, was: ThreadState | null, prior: Int3
   close(Tag.Obj, sa, sb, n);
 };
 
-/** Where a state's part hashes are: `parts[at…]`, [a, b] per top-level field (by index), then PER_THREAD per thread. */
+/** Where a state's part hashes are: `parts[at…]`, [a, b] per top-level field (by index), their sums, then PER_THREAD per thread. */
 export interface Hashed {
   readonly state: ModelState;
   readonly parts: Int32Array;
@@ -528,6 +610,9 @@ export class Fingerprinter {
   private readonly fieldA = new Int32Array(MAX_FIELDS);
   private readonly fieldB = new Int32Array(MAX_FIELDS);
   private readonly ids: number[] = [];
+  /** The last state's keys by position, and their field indices. */
+  private readonly keyAt: string[] = [];
+  private readonly indexAt: number[] = [];
   /** The last state's fingerprint halves and part hashes. */
   a = 0;
   b = 0;
@@ -537,7 +622,7 @@ export class Fingerprinter {
     /** Threads per state (fixed by the scenario): the parts' size. */
     readonly threads: number,
   ) {
-    this.parts = new Int32Array(2 * MAX_FIELDS + PER_THREAD * threads);
+    this.parts = new Int32Array(THREADS_AT + PER_THREAD * threads);
   }
 
   private field(k: string): number {
@@ -562,12 +647,9 @@ export class Fingerprinter {
     const at = from === null ? 0 : from.at;
     for (let j = 0; j < threads.length; j++) {
       const t = threads[j];
-      const p = 2 * MAX_FIELDS + PER_THREAD * j;
+      const p = THREADS_AT + PER_THREAD * j;
       const was = before === null ? null : before[j];
-      if (was === t) {
-        for (let k = 0; k < PER_THREAD; k++) parts[p + k] = prior[at + p + k];
-        continue;
-      }
+      if (was === t) continue; // its parts were copied with the parent's (of)
       if (this.abstract) hashThreadStripped(t, was, prior, at + p, parts, p);
       else hashValue(t);
       parts[p] = HA;
@@ -585,7 +667,7 @@ export class Fingerprinter {
     out.push(s.nextInvId);
     const parts = this.parts;
     for (let j = 0; j < s.threads.length; j++) {
-      const p = 2 * MAX_FIELDS + PER_THREAD * j;
+      const p = THREADS_AT + PER_THREAD * j;
       const inv = parts[p + T_INV_ID];
       if (inv !== NONE && !out.includes(inv)) out.push(inv);
       const started = parts[p + T_STARTED];
@@ -608,6 +690,9 @@ export class Fingerprinter {
   of(s: ModelState, from: Hashed | null = null): void {
     if (s.threads.length !== this.threads) throw new Error(`fingerprint: ${s.threads.length} threads, expected ${this.threads}`);
     const abstract = this.abstract;
+    // The parent's parts at once (one copy): the threads and fields that are the same objects keep
+    // theirs, and the incremental hashes below read the same places in `from`.
+    if (from !== null) this.parts.set(from.parts.subarray(from.at, from.at + this.parts.length));
     this.threadParts(s.threads, from);
     const ids = abstract ? this.idsFromParts(s) : null;
     const parts = this.parts;
@@ -618,10 +703,19 @@ export class Fingerprinter {
     let sa = 0;
     let sb = 0;
     let n = 0;
+    let pos = 0;
     for (const k in o) {
       const x = o[k];
       if (x === undefined) continue;
-      const i = this.field(k);
+      // States share their shape: the key at this position is most likely the last state's.
+      let i: number;
+      if (this.keyAt[pos] === k) i = this.indexAt[pos];
+      else {
+        i = this.field(k);
+        this.keyAt[pos] = k;
+        this.indexAt[pos] = i;
+      }
+      pos++;
       let ka: number;
       let kb: number;
       if (i < MAX_FIELDS) {
@@ -638,7 +732,10 @@ export class Fingerprinter {
         HA = fromParts[at + 2 * i];
         HB = fromParts[at + 2 * i + 1];
       } else if (abstract && k === 'lockdep') hashSet(x as unknown[]);
-      else hashValue(x);
+      else if (i < MAX_FIELDS && isRecord(x)) {
+        const y = prev === null ? undefined : prev[k];
+        hashObjectFrom(x, isRecord(y) ? y : null, fromParts, at + F_SUMS + 4 * i, parts, F_SUMS + 4 * i, null);
+      } else hashValue(x);
       if (i < MAX_FIELDS && k !== 'threads') {
         parts[2 * i] = HA;
         parts[2 * i + 1] = HB;
@@ -659,7 +756,7 @@ export class Fingerprinter {
     let ha = mixA(SEED_A, Tag.Arr);
     let hb = mixB(SEED_B, Tag.Arr);
     for (let j = 0; j < threads.length; j++) {
-      const p = 2 * MAX_FIELDS + PER_THREAD * j;
+      const p = THREADS_AT + PER_THREAD * j;
       ha = mixA(mixA(ha, Tag.Thread), parts[p]);
       hb = mixB(mixB(hb, Tag.Thread), parts[p + 1]);
       if (ids === null) continue;
