@@ -136,6 +136,8 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
   const onStep = invs.flatMap((inv, k) => (inv.onStep ? [k] : []));
   // The fact kinds each step invariant needs (ALWAYS: judged on every step), to skip it on steps without them.
   const onStepFacts = onStep.map((k) => factsNeeded(invs[k].facts));
+  // The thread kinds each step invariant is about (null: any), to skip it on other threads' steps.
+  const onStepKinds = onStep.map((k) => invs[k].threadKinds ?? null);
   const atEnd = invs.flatMap((inv, k) => (inv.atEnd ? [k] : []));
   let bound: Bound | null = null;
   let transitions = 0;
@@ -146,7 +148,7 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
   // Reachability goals (model/goals.ts): 1 once some step (or blocked choice) reached it; a
   // reached goal is not judged again.
   const goals: Record<string, number> = Object.fromEntries([...GOALS, ...BLOCKED_GOALS].map((g) => [g.name, 0]));
-  let stepGoals = GOALS.map((g) => ({ g, facts: factsNeeded(g.facts) }));
+  let stepGoals = GOALS.map((g) => ({ g, facts: factsNeeded(g.facts), kinds: g.threadKinds ?? null }));
   let blockedGoals = BLOCKED_GOALS;
 
   const judgeEnd = (s: ModelState, node: number, depth: number) => {
@@ -221,12 +223,13 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
         if (res.tag !== 'stepped') continue;
         transitions++;
         const kinds = factMask(res.facts);
+        const kind = res.state.threads[ti].kind; // the stepping thread's (a thread keeps its kind)
         const c = { world, before: s, after: res.state, step: res };
         if (stepGoals.length) {
           let hit = false;
-          for (const { g, facts } of stepGoals)
-            if (((facts & kinds) !== 0 || facts === ALWAYS) && g.reached(c)) {
-              goals[g.name] = 1;
+          for (const g of stepGoals)
+            if (((g.facts & kinds) !== 0 || g.facts === ALWAYS) && (g.kinds === null || g.kinds.includes(kind)) && g.g.reached(c)) {
+              goals[g.g.name] = 1;
               hit = true;
             }
           if (hit) stepGoals = stepGoals.filter(({ g }) => goals[g.name] === 0);
@@ -240,6 +243,8 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
         for (let i = 0; i < onStep.length; i++) {
           const facts = onStepFacts[i];
           if ((facts & kinds) === 0 && facts !== ALWAYS) continue;
+          const threadKinds = onStepKinds[i];
+          if (threadKinds !== null && !threadKinds.includes(kind)) continue;
           const k = onStep[i];
           const f = found[k];
           if (f !== null && f.length <= depth + 1) continue;

@@ -7,7 +7,7 @@
 import type { Fact } from './facts.ts';
 import { holdsDriverLock, memoryShort } from './state.ts';
 import type { Blocker, Stepped } from './step.ts';
-import type { Invalidation, ModelState, World } from './types.ts';
+import type { Invalidation, ModelState, ThreadKind, World } from './types.ts';
 
 export interface GoalContext {
   readonly world: World;
@@ -23,6 +23,8 @@ export interface Goal {
   readonly reached: (c: GoalContext) => boolean;
   /** When given, `reached` is false on a step with no fact of these kinds: a search may skip it there. */
   readonly facts?: readonly Fact['fact'][];
+  /** When given, `reached` is false on a step of a thread of another kind: a search may skip it there. */
+  readonly threadKinds?: readonly ThreadKind[];
 }
 
 const has = <F extends Fact['fact']>(c: GoalContext, kind: F, p: (f: Extract<Fact, { fact: F }>) => boolean = () => true): boolean =>
@@ -70,10 +72,16 @@ export const GOALS: readonly Goal[] = [
       return b?.kind === 'oom_reaper' && a?.kind === 'oom_reaper' && a.attempts > b.attempts;
     },
   },
-  { name: 'reaper_gave_up', situation: 'the OOM reaper gave up and set MMF_OOM_SKIP', reached: (c) => c.after.threads.some((x) => x.id === c.step.thread && x.outcome === 'unable_to_reap') },
+  {
+    name: 'reaper_gave_up',
+    situation: 'the OOM reaper gave up and set MMF_OOM_SKIP',
+    threadKinds: ['oom_reaper'], // only the reaper's outcome is unable_to_reap (reaper.ts)
+    reached: (c) => c.after.threads.some((x) => x.id === c.step.thread && x.outcome === 'unable_to_reap'),
+  },
   {
     name: 'reaper_declared_reaped',
     situation: 'the OOM reaper declared the victim reaped',
+    threadKinds: ['oom_reaper'],
     reached: (c) => c.after.threads.some((x) => x.id === c.step.thread && x.kind === 'oom_reaper' && x.outcome === 'reaped'),
   },
   {

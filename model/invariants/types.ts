@@ -7,7 +7,7 @@
  */
 import type { Fact } from '../facts.ts';
 import type { Stepped } from '../step.ts';
-import type { Invalidation, ModelState, World } from '../types.ts';
+import type { Invalidation, ModelState, ThreadKind, World } from '../types.ts';
 
 export interface StepContext {
   readonly world: World;
@@ -36,6 +36,8 @@ export interface Invariant {
   readonly onStep?: (c: StepContext) => string | null;
   /** When given, onStep is null on a step with no fact of these kinds: a search may skip it there. */
   readonly facts?: readonly Fact['fact'][];
+  /** When given, onStep is null on a step of a thread of another kind: a search may skip it there. */
+  readonly threadKinds?: readonly ThreadKind[];
   readonly atEnd?: (c: EndContext) => string | null;
 }
 
