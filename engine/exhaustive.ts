@@ -11,7 +11,7 @@
  * arrays, give the counterexample's path, which is re-run with recording on to print it.
  */
 import { getHeapStatistics } from 'node:v8';
-import { BLOCKED_GOALS, enabledThreads, factMask, GOALS, kindMask, resolve, step, type Catalogue, type Invariant, type ModelState, type Scenario, type TraceStep, type World } from '../model/index.ts';
+import { BLOCKED_GOALS, enabledThreads, factMask, GOALS, kindMask, resolve, step, type Catalogue, type Fact, type Invariant, type ModelState, type Scenario, type TraceStep, type World } from '../model/index.ts';
 import { ExactSet, FingerprintSet, PartsStore, type Visited } from './fingerprint.ts';
 import { contextSwitches, invariantsNamed } from './judge.ts';
 import { AWAKE, intersect, Resources, sleepAfter, type Footprint, type Sleep } from './reduction.ts';
@@ -55,12 +55,12 @@ export interface ExploreStats {
 }
 
 const PROGRESS_EVERY = 5000;
+const MEMORY_EVERY = 2048;
 
 /** A hook judged on every step, whatever its facts. */
 const ALWAYS = -1;
 /** The fact kinds an invariant or goal declares it needs (model: `facts`), as a mask; ALWAYS when it declares none. */
-const factsNeeded = (facts: Parameters<typeof kindMask>[0] | undefined): number => (facts === undefined ? ALWAYS : kindMask(facts));
-const MEMORY_EVERY = 2048;
+const factsNeeded = (facts: readonly Fact['fact'][] | undefined): number => (facts === undefined ? ALWAYS : kindMask(facts));
 
 /** Each state's parent and the index of the thread that stepped into it, grown by doubling. */
 class Tree {
