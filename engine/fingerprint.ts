@@ -277,9 +277,13 @@ const hashObject = (o: Record<string, unknown>, skip: string | null, innerKey: s
   close(Tag.Obj, sa, sb, n);
 };
 
-/** Where an object's sums are kept (4 Int32s): its entry sums [a, b], its entry count, its key count (undefined values included). */
-const S_N = 2;
-const S_KEYS = 3;
+/**
+ * Where an object's sums are kept (3 Int32s): its entry sums [a, b], then its entry count and
+ * its key count (undefined values included) packed in one (NO_SUMS when too many keys to pack).
+ */
+const S_NK = 2;
+const NO_SUMS = -1;
+const packNK = (n: number, keys: number): number => (keys <= 0x7fff ? (keys << 16) | n : NO_SUMS);
 
 // An object's hash is close(Tag.Obj, Σ entries, n) with 32-bit wrapping sums, so an object that
 // shares most values with the parent state's is hashed by taking that one's sums, subtracting
@@ -289,10 +293,10 @@ const S_KEYS = 3;
 
 /** hashObject(o, skip) into HA/HB, its sums into parts[p…]: from `w`'s (kept at prior[q…]) when given, else walked whole. */
 const hashObjectFrom = (o: Record<string, unknown>, w: Record<string, unknown> | null, prior: Int32Array, q: number, parts: Int32Array, p: number, skip: string | null): void => {
-  if (w !== null) {
+  if (w !== null && prior[q + S_NK] !== NO_SUMS) {
     let sa = prior[q];
     let sb = prior[q + 1];
-    let n = prior[q + S_N];
+    let n = prior[q + S_NK] & 0xffff;
     let keys = 0;
     let same = true;
     for (const k in o) {
@@ -323,7 +327,7 @@ const hashObjectFrom = (o: Record<string, unknown>, w: Record<string, unknown> |
         n++;
       }
     }
-    if (same && keys === prior[q + S_KEYS]) {
+    if (same && keys === prior[q + S_NK] >>> 16) {
       keepSums(parts, p, sa, sb, n, keys);
       return;
     }
@@ -349,8 +353,7 @@ const hashObjectFrom = (o: Record<string, unknown>, w: Record<string, unknown> |
 const keepSums = (parts: Int32Array, p: number, sa: number, sb: number, n: number, keys: number): void => {
   parts[p] = sa;
   parts[p + 1] = sb;
-  parts[p + S_N] = n;
-  parts[p + S_KEYS] = keys;
+  parts[p + S_NK] = packNK(n, keys);
   close(Tag.Obj, sa, sb, n);
 };
 
@@ -362,7 +365,7 @@ const hashLocalsStripped = (locals: Record<string, unknown>): void => hashObject
 /** The srcuReaders a thread records (exit_mmap's and unregister's synchronize_srcu), or null. */
 const srcuReadersOf = (t: ThreadState): readonly string[] | null => (t.kind === 'exit_mmap' || t.kind === 'unregister' ? t.srcuReaders : null);
 
-const MAX_FIELDS = 16;
+const MAX_FIELDS = 10; // ModelState has 8; a field past these is hashed whole every time
 /**
  * Per thread (PER_THREAD Int32s): its stripped hash [a, b]; its inv's and its call's [a, b];
  * its `inv.id` and its `locals.invStarted` (or NONE); whether it has srcuReaders; then, to
@@ -375,18 +378,16 @@ const T_INV_ID = 6;
 const T_STARTED = 7;
 const T_SRCU = 8;
 const T_SUM = 9;
-const T_N = 11;
-const T_KEYS = 12;
-const C_SUM = 13;
-const C_N = 15;
-const C_KEYS = 16;
-const C_LOCALS = 17;
-const I_SUM = 19;
-const PER_THREAD = 23;
+const T_NK = 11;
+const C_SUM = 12;
+const C_NK = 14;
+const C_LOCALS = 15;
+const I_SUM = 17;
+const PER_THREAD = 20;
 const NONE = -0x80000000;
-/** Per top-level field: its sums (hashObjectFrom) at F_SUMS + 4 × its index, when its value is a plain object. */
+/** Per top-level field: its sums (hashObjectFrom) at F_SUMS + 3 × its index, when its value is a plain object. */
 const F_SUMS = 2 * MAX_FIELDS;
-const THREADS_AT = 6 * MAX_FIELDS;
+const THREADS_AT = 5 * MAX_FIELDS;
 
 /** A call's value hash for key `k` (its locals stripped), into HA/HB; a locals hash also into parts[p + C_LOCALS]. */
 const callValue = (k: string, x: unknown, parts: Int32Array, p: number): void => {
@@ -400,11 +401,11 @@ const callValue = (k: string, x: unknown, parts: Int32Array, p: number): void =>
 /** A call's stripped hash into HA/HB, its sums at parts[p…]: from `was`'s (at prior[q…]) when it can, else walked whole. */
 const hashCall = (c: Call, was: Call | null, prior: Int32Array, q: number, parts: Int32Array, p: number): void => {
   const o = c as unknown as Record<string, unknown>;
-  if (was !== null) {
+  if (was !== null && prior[q + C_NK] !== NO_SUMS) {
     const w = was as unknown as Record<string, unknown>;
     let sa = prior[q + C_SUM];
     let sb = prior[q + C_SUM + 1];
-    let n = prior[q + C_N];
+    let n = prior[q + C_NK] & 0xffff;
     let keys = 0;
     let same = true;
     parts[p + C_LOCALS] = prior[q + C_LOCALS];
@@ -439,11 +440,10 @@ const hashCall = (c: Call, was: Call | null, prior: Int32Array, q: number, parts
         n++;
       }
     }
-    if (same && keys === prior[q + C_KEYS]) {
+    if (same && keys === prior[q + C_NK] >>> 16) {
       parts[p + C_SUM] = sa;
       parts[p + C_SUM + 1] = sb;
-      parts[p + C_N] = n;
-      parts[p + C_KEYS] = keys;
+      parts[p + C_NK] = packNK(n, keys);
       close(Tag.Obj, sa, sb, n);
       return;
     }
@@ -464,8 +464,7 @@ const hashCall = (c: Call, was: Call | null, prior: Int32Array, q: number, parts
   }
   parts[p + C_SUM] = sa;
   parts[p + C_SUM + 1] = sb;
-  parts[p + C_N] = n;
-  parts[p + C_KEYS] = keys;
+  parts[p + C_NK] = packNK(n, keys);
   close(Tag.Obj, sa, sb, n);
 };
 
@@ -475,7 +474,7 @@ const threadValue = (k: string, x: unknown, was: ThreadState | null, prior: Int3
     if (was !== null && was.inv === x) {
       HA = prior[q + T_INV];
       HB = prior[q + T_INV + 1];
-      for (let i = I_SUM; i < I_SUM + 4; i++) parts[p + i] = prior[q + i];
+      for (let i = I_SUM; i < I_SUM + 3; i++) parts[p + i] = prior[q + i];
     } else if (x === null) hashValue(x);
     else hashObjectFrom(x as Record<string, unknown>, was === null ? null : (was.inv as unknown as Record<string, unknown> | null), prior, q + I_SUM, parts, p + I_SUM, 'id');
     parts[p + T_INV] = HA;
@@ -500,12 +499,12 @@ const threadValue = (k: string, x: unknown, was: ThreadState | null, prior: Int3
 const hashThreadStripped = (t: ThreadState, was: ThreadState | null, prior: Int32Array, q: number, parts: Int32Array, p: number): void => {
   const srcu = srcuReadersOf(t) !== null;
   const o = t as unknown as Record<string, unknown>;
-  if (was !== null && was.kind === t.kind) {
+  if (was !== null && was.kind === t.kind && prior[q + T_NK] !== NO_SUMS) {
     // The parent's sums less its changed entries plus the new ones (srcuReaders' skip depends on the kind only).
     const w = was as unknown as Record<string, unknown>;
     let sa = prior[q + T_SUM];
     let sb = prior[q + T_SUM + 1];
-    let n = prior[q + T_N];
+    let n = prior[q + T_NK] & 0xffff;
     let keys = 0;
     let same = true;
     for (const k in o) {
@@ -542,11 +541,10 @@ const hashThreadStripped = (t: ThreadState, was: ThreadState | null, prior: Int3
         n++;
       }
     }
-    if (same && keys === prior[q + T_KEYS]) {
+    if (same && keys === prior[q + T_NK] >>> 16) {
       parts[p + T_SUM] = sa;
       parts[p + T_SUM + 1] = sb;
-      parts[p + T_N] = n;
-      parts[p + T_KEYS] = keys;
+      parts[p + T_NK] = packNK(n, keys);
       close(Tag.Obj, sa, sb, n);
       return;
     }
@@ -567,8 +565,7 @@ const hashThreadStripped = (t: ThreadState, was: ThreadState | null, prior: Int3
   }
   parts[p + T_SUM] = sa;
   parts[p + T_SUM + 1] = sb;
-  parts[p + T_N] = n;
-  parts[p + T_KEYS] = keys;
+  parts[p + T_NK] = packNK(n, keys);
   close(Tag.Obj, sa, sb, n);
 };
 
@@ -734,7 +731,7 @@ export class Fingerprinter {
       } else if (abstract && k === 'lockdep') hashSet(x as unknown[]);
       else if (i < MAX_FIELDS && isRecord(x)) {
         const y = prev === null ? undefined : prev[k];
-        hashObjectFrom(x, isRecord(y) ? y : null, fromParts, at + F_SUMS + 4 * i, parts, F_SUMS + 4 * i, null);
+        hashObjectFrom(x, isRecord(y) ? y : null, fromParts, at + F_SUMS + 3 * i, parts, F_SUMS + 3 * i, null);
       } else hashValue(x);
       if (i < MAX_FIELDS && k !== 'threads') {
         parts[2 * i] = HA;
