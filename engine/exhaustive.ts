@@ -11,7 +11,7 @@
  * arrays, give the counterexample's path, which is re-run with recording on to print it.
  */
 import { getHeapStatistics } from 'node:v8';
-import { BLOCKED_GOALS, enabledThreads, GOALS, resolve, step, type Catalogue, type Invariant, type ModelState, type Scenario, type TraceStep, type World } from '../model/index.ts';
+import { BLOCKED_GOALS, enabledThreads, factMask, GOALS, kindMask, resolve, step, type Catalogue, type Fact, type Invariant, type ModelState, type Scenario, type TraceStep, type World } from '../model/index.ts';
 import { ExactSet, FingerprintSet, PartsStore, type Visited } from './fingerprint.ts';
 import { contextSwitches, invariantsNamed } from './judge.ts';
 import { AWAKE, intersect, Resources, sleepAfter, type Footprint, type Sleep } from './reduction.ts';
@@ -58,6 +58,11 @@ export interface ExploreStats {
 
 const PROGRESS_EVERY = 5000;
 const MEMORY_EVERY = 2048;
+
+/** A hook judged on every step, whatever its facts. */
+const ALWAYS = -1;
+/** The fact kinds an invariant or goal declares it needs (model: `facts`), as a mask; ALWAYS when it declares none. */
+const factsNeeded = (facts: readonly Fact['fact'][] | undefined): number => (facts === undefined ? ALWAYS : kindMask(facts));
 
 /** Each state's parent and the index of the thread that stepped into it, grown by doubling. */
 class Tree {
@@ -131,6 +136,10 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
   tree.push(-1, 0);
   const found: (Found | null)[] = invs.map(() => null);
   const onStep = invs.flatMap((inv, k) => (inv.onStep ? [k] : []));
+  // The fact kinds each step invariant needs (ALWAYS: judged on every step), to skip it on steps without them.
+  const onStepFacts = onStep.map((k) => factsNeeded(invs[k].facts));
+  // The thread kinds each step invariant is about (null: any), to skip it on other threads' steps.
+  const onStepKinds = onStep.map((k) => invs[k].threadKinds ?? null);
   const atEnd = invs.flatMap((inv, k) => (inv.atEnd ? [k] : []));
   let bound: Bound | null = null;
   let transitions = 0;
@@ -141,7 +150,7 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
   // Reachability goals (model/goals.ts): 1 once some step (or blocked choice) reached it; a
   // reached goal is not judged again.
   const goals: Record<string, number> = Object.fromEntries([...GOALS, ...BLOCKED_GOALS].map((g) => [g.name, 0]));
-  let stepGoals = GOALS;
+  let stepGoals = GOALS.map((g) => ({ g, facts: factsNeeded(g.facts), kinds: g.threadKinds ?? null }));
   let blockedGoals = BLOCKED_GOALS;
 
   const judgeEnd = (s: ModelState, node: number, depth: number) => {
@@ -171,7 +180,7 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
     deepest = depth;
     const next: ModelState[] = [];
     const nextSleep: Sleep[] = [];
-    const nextAt = new Map<string, number>();
+    const nextAt = visited.newIndex();
     const nextParts = new PartsStore(visited.stride);
     for (let j = 0; j < layer.length; j++) {
       const s = layer[j] as ModelState;
@@ -217,27 +226,33 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
         enabled = true;
         if (res.tag !== 'stepped') continue;
         transitions++;
+        const kinds = factMask(res.facts);
+        const kind = res.state.threads[ti].kind; // the stepping thread's (a thread keeps its kind)
+        const c = { world, before: s, after: res.state, step: res };
         if (stepGoals.length) {
-          const c = { world, before: s, after: res.state, step: res };
           let hit = false;
           for (const g of stepGoals)
-            if (g.reached(c)) {
-              goals[g.name] = 1;
+            if (((g.facts & kinds) !== 0 || g.facts === ALWAYS) && (g.kinds === null || g.kinds.includes(kind)) && g.g.reached(c)) {
+              goals[g.g.name] = 1;
               hit = true;
             }
-          if (hit) stepGoals = stepGoals.filter((g) => goals[g.name] === 0);
+          if (hit) stepGoals = stepGoals.filter(({ g }) => goals[g.name] === 0);
         }
         let childSleep = AWAKE;
         if (resources) {
-          const { fp, quiet } = resources.footprint(world, s, res.state, ti, res.facts.length, res.diagnostics.length);
+          const { fp, quiet } = resources.footprint(world, s, res, ti);
           childSleep = sleepAfter(sleep, taken, fp);
           if (quiet && !fp.all) taken.push({ ti, fp });
         }
-        const ctx = { world, after: res.state, step: res };
-        for (const k of onStep) {
+        for (let i = 0; i < onStep.length; i++) {
+          const facts = onStepFacts[i];
+          if ((facts & kinds) === 0 && facts !== ALWAYS) continue;
+          const threadKinds = onStepKinds[i];
+          if (threadKinds !== null && !threadKinds.includes(kind)) continue;
+          const k = onStep[i];
           const f = found[k];
           if (f !== null && f.length <= depth + 1) continue;
-          const w = (invs[k].onStep as NonNullable<Invariant['onStep']>)(ctx);
+          const w = (invs[k].onStep as NonNullable<Invariant['onStep']>)(c);
           if (w !== null) found[k] = { witness: w, node, last: ti, length: depth + 1, states: visited.size };
         }
         if (visited.size >= maxStates) {
@@ -246,7 +261,7 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
         }
         if (!visited.add(res.state, from)) {
           if (resources) {
-            const at = nextAt.get(visited.lastKey);
+            const at = nextAt.get();
             if (at !== undefined) nextSleep[at] = intersect(nextSleep[at], childSleep);
           }
           continue;
@@ -255,7 +270,7 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
         next.push(res.state);
         visited.keepParts(nextParts);
         if (resources) {
-          nextAt.set(visited.lastKey, next.length - 1);
+          nextAt.set(next.length - 1);
           nextSleep.push(childSleep);
         }
       }

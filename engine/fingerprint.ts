@@ -33,7 +33,7 @@
  * one), never invent a counterexample: every counterexample is a real path, re-run step by step.
  * `exact` mode keys by the canonical JSON instead, and a test compares the two.
  */
-import type { ModelState, ThreadState } from '../model/index.ts';
+import type { Call, ModelState, ThreadState } from '../model/index.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Invalidation ids
@@ -277,68 +277,299 @@ const hashObject = (o: Record<string, unknown>, skip: string | null, innerKey: s
   close(Tag.Obj, sa, sb, n);
 };
 
-const hashInvStripped = (inv: Record<string, unknown>): void => hashObject(inv, 'id');
-const hashLocalsStripped = (locals: Record<string, unknown>): void => hashObject(locals, 'invStarted');
-const hashCallStripped = (call: Record<string, unknown>): void => hashObject(call, null, 'locals', hashLocalsStripped);
-
 /**
- * A thread without its invalidation-id fields (`inv.id`, `call.locals.invStarted`,
- * `srcuReaders`), which are renamed per state. Its `inv` and `call` hashes are taken from
- * `prior` (the parent's thread part) when they are the same objects as `was`'s, and left in IA/IB, CA/CB.
+ * Where an object's sums are kept (3 Int32s): its entry sums [a, b], then its entry count and
+ * its key count (undefined values included) packed in one (NO_SUMS when too many keys to pack).
  */
-let IA = 0;
-let IB = 0;
-/** An `inv` or `call` hash: the parent's (at `slot` of `prior`) when it is the same object, else hashed stripped. */
-const partOrHash = (same: boolean, x: unknown, prior: Int32Array, slot: number, stripped: (o: Record<string, unknown>) => void): void => {
-  if (same) {
-    HA = prior[slot];
-    HB = prior[slot + 1];
-  } else if (x === null) hashValue(x);
-  else stripped(x as Record<string, unknown>);
-};
-let CA = 0;
-let CB = 0;
-const hashThreadStripped = (t: ThreadState, was: ThreadState | null, prior: Int32Array, at: number): void => {
+const S_NK = 2;
+const NO_SUMS = -1;
+const packNK = (n: number, keys: number): number => (keys <= 0x7fff ? (keys << 16) | n : NO_SUMS);
+
+// An object's hash is close(Tag.Obj, Σ entries, n) with 32-bit wrapping sums, so an object that
+// shares most values with the parent state's is hashed by taking that one's sums, subtracting
+// the entries that changed and adding their new ones: the same hash as a whole walk, with only
+// the changed values hashed. It needs the same key set: a key the old object lacks, or a
+// different key count, falls back to the whole walk.
+
+/** hashObject(o, skip) into HA/HB, its sums into parts[p…]: from `w`'s (kept at prior[q…]) when given, else walked whole. */
+const hashObjectFrom = (o: Record<string, unknown>, w: Record<string, unknown> | null, prior: Int32Array, q: number, parts: Int32Array, p: number, skip: string | null): void => {
+  if (w !== null && prior[q + S_NK] !== NO_SUMS) {
+    let sa = prior[q];
+    let sb = prior[q + 1];
+    let n = prior[q + S_NK] & 0xffff;
+    let keys = 0;
+    let same = true;
+    for (const k in o) {
+      keys++;
+      const x = o[k];
+      const y = w[k];
+      if (x === y) continue;
+      if (y === undefined && !(k in w)) {
+        same = false;
+        break;
+      }
+      if (k === skip) continue;
+      hashStr(k);
+      const ka = HA;
+      const kb = HB;
+      if (y !== undefined) {
+        hashValue(y);
+        entry(ka, kb);
+        sa = (sa - HA) | 0;
+        sb = (sb - HB) | 0;
+        n--;
+      }
+      if (x !== undefined) {
+        hashValue(x);
+        entry(ka, kb);
+        sa = (sa + HA) | 0;
+        sb = (sb + HB) | 0;
+        n++;
+      }
+    }
+    if (same && keys === prior[q + S_NK] >>> 16) {
+      keepSums(parts, p, sa, sb, n, keys);
+      return;
+    }
+  }
   let sa = 0;
   let sb = 0;
   let n = 0;
-  const srcu = srcuReadersOf(t) !== null;
-  const o = t as unknown as Record<string, unknown>;
+  let keys = 0;
   for (const k in o) {
+    keys++;
     const x = o[k];
-    if (x === undefined || (srcu && k === 'srcuReaders')) continue;
-    if (k === 'inv') {
-      partOrHash(was !== null && was.inv === x, x, prior, at + 2, hashInvStripped);
-      IA = HA;
-      IB = HB;
-    } else if (k === 'call') {
-      partOrHash(was !== null && was.call === x, x, prior, at + 4, hashCallStripped);
-      CA = HA;
-      CB = HB;
-    } else hashValue(x);
+    if (x === undefined || k === skip) continue;
+    hashValue(x);
     keyed(k);
     sa = (sa + HA) | 0;
     sb = (sb + HB) | 0;
     n++;
   }
+  keepSums(parts, p, sa, sb, n, keys);
+};
+
+/** Keep an object's sums at parts[p…] and close its hash into HA/HB. */
+const keepSums = (parts: Int32Array, p: number, sa: number, sb: number, n: number, keys: number): void => {
+  parts[p] = sa;
+  parts[p + 1] = sb;
+  parts[p + S_NK] = packNK(n, keys);
   close(Tag.Obj, sa, sb, n);
 };
+
+/** A plain object (not null, not an array): what hashValue hashes as hashObject. */
+const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+const hashLocalsStripped = (locals: Record<string, unknown>): void => hashObject(locals, 'invStarted');
 
 /** The srcuReaders a thread records (exit_mmap's and unregister's synchronize_srcu), or null. */
 const srcuReadersOf = (t: ThreadState): readonly string[] | null => (t.kind === 'exit_mmap' || t.kind === 'unregister' ? t.srcuReaders : null);
 
-const MAX_FIELDS = 16;
+const MAX_FIELDS = 10; // ModelState has 8; a field past these is hashed whole every time
 /**
- * Per thread: its (stripped) hash [a, b], its inv's and its call's [a, b], its `inv.id` and its
- * `locals.invStarted` (or NONE), whether it has srcuReaders.
+ * Per thread (PER_THREAD Int32s): its stripped hash [a, b]; its inv's and its call's [a, b];
+ * its `inv.id` and its `locals.invStarted` (or NONE); whether it has srcuReaders; then, to
+ * hash a successor's thread incrementally (hashObjectFrom), the thread's sums, its call's with
+ * its locals' hash, and its inv's.
  */
-const PER_THREAD = 9;
+const T_INV = 2;
+const T_CALL = 4;
 const T_INV_ID = 6;
 const T_STARTED = 7;
 const T_SRCU = 8;
+const T_SUM = 9;
+const T_NK = 11;
+const C_SUM = 12;
+const C_NK = 14;
+const C_LOCALS = 15;
+const I_SUM = 17;
+const PER_THREAD = 20;
 const NONE = -0x80000000;
+/** Per top-level field: its sums (hashObjectFrom) at F_SUMS + 3 × its index, when its value is a plain object. */
+const F_SUMS = 2 * MAX_FIELDS;
+const THREADS_AT = 5 * MAX_FIELDS;
 
-/** Where a state's part hashes are: `parts[at…]`, [a, b] per top-level field (by index), then PER_THREAD per thread. */
+/** A call's value hash for key `k` (its locals stripped), into HA/HB; a locals hash also into parts[p + C_LOCALS]. */
+const callValue = (k: string, x: unknown, parts: Int32Array, p: number): void => {
+  if (k === 'locals' && x !== null) {
+    hashLocalsStripped(x as Record<string, unknown>);
+    parts[p + C_LOCALS] = HA;
+    parts[p + C_LOCALS + 1] = HB;
+  } else hashValue(x);
+};
+
+/** A call's stripped hash into HA/HB, its sums at parts[p…]: from `was`'s (at prior[q…]) when it can, else walked whole. */
+const hashCall = (c: Call, was: Call | null, prior: Int32Array, q: number, parts: Int32Array, p: number): void => {
+  const o = c as unknown as Record<string, unknown>;
+  if (was !== null && prior[q + C_NK] !== NO_SUMS) {
+    const w = was as unknown as Record<string, unknown>;
+    let sa = prior[q + C_SUM];
+    let sb = prior[q + C_SUM + 1];
+    let n = prior[q + C_NK] & 0xffff;
+    let keys = 0;
+    let same = true;
+    parts[p + C_LOCALS] = prior[q + C_LOCALS];
+    parts[p + C_LOCALS + 1] = prior[q + C_LOCALS + 1];
+    for (const k in o) {
+      keys++;
+      const x = o[k];
+      const y = w[k];
+      if (x === y) continue;
+      if (y === undefined && !(k in w)) {
+        same = false;
+        break;
+      }
+      hashStr(k);
+      const ka = HA;
+      const kb = HB;
+      if (y !== undefined) {
+        if (k === 'locals' && y !== null) {
+          HA = prior[q + C_LOCALS];
+          HB = prior[q + C_LOCALS + 1];
+        } else hashValue(y);
+        entry(ka, kb);
+        sa = (sa - HA) | 0;
+        sb = (sb - HB) | 0;
+        n--;
+      }
+      if (x !== undefined) {
+        callValue(k, x, parts, p);
+        entry(ka, kb);
+        sa = (sa + HA) | 0;
+        sb = (sb + HB) | 0;
+        n++;
+      }
+    }
+    if (same && keys === prior[q + C_NK] >>> 16) {
+      parts[p + C_SUM] = sa;
+      parts[p + C_SUM + 1] = sb;
+      parts[p + C_NK] = packNK(n, keys);
+      close(Tag.Obj, sa, sb, n);
+      return;
+    }
+  }
+  let sa = 0;
+  let sb = 0;
+  let n = 0;
+  let keys = 0;
+  for (const k in o) {
+    keys++;
+    const x = o[k];
+    if (x === undefined) continue; // as JSON, an absent key
+    callValue(k, x, parts, p);
+    keyed(k);
+    sa = (sa + HA) | 0;
+    sb = (sb + HB) | 0;
+    n++;
+  }
+  parts[p + C_SUM] = sa;
+  parts[p + C_SUM + 1] = sb;
+  parts[p + C_NK] = packNK(n, keys);
+  close(Tag.Obj, sa, sb, n);
+};
+
+/** A thread's value hash for key `k` (inv and call stripped), into HA/HB, and inv's or call's into parts. */
+const threadValue = (k: string, x: unknown, was: ThreadState | null, prior: Int32Array, q: number, parts: Int32Array, p: number): void => {
+  if (k === 'inv') {
+    if (was !== null && was.inv === x) {
+      HA = prior[q + T_INV];
+      HB = prior[q + T_INV + 1];
+      for (let i = I_SUM; i < I_SUM + 3; i++) parts[p + i] = prior[q + i];
+    } else if (x === null) hashValue(x);
+    else hashObjectFrom(x as Record<string, unknown>, was === null ? null : (was.inv as unknown as Record<string, unknown> | null), prior, q + I_SUM, parts, p + I_SUM, 'id');
+    parts[p + T_INV] = HA;
+    parts[p + T_INV + 1] = HB;
+  } else if (k === 'call') {
+    if (was !== null && was.call === x) {
+      HA = prior[q + T_CALL];
+      HB = prior[q + T_CALL + 1];
+      for (let i = C_SUM; i < C_LOCALS + 2; i++) parts[p + i] = prior[q + i];
+    } else if (x === null) hashValue(x);
+    else hashCall(x as Call, was === null ? null : was.call, prior, q, parts, p);
+    parts[p + T_CALL] = HA;
+    parts[p + T_CALL + 1] = HB;
+  } else hashValue(x);
+};
+
+/**
+ * A thread without its invalidation-id fields (`inv.id`, `call.locals.invStarted`,
+ * `srcuReaders`), which are renamed per state, into HA/HB and parts[p…]; `was` is the parent's
+ * thread, hashed at prior[q…] (null: none).
+ */
+const hashThreadStripped = (t: ThreadState, was: ThreadState | null, prior: Int32Array, q: number, parts: Int32Array, p: number): void => {
+  const srcu = srcuReadersOf(t) !== null;
+  const o = t as unknown as Record<string, unknown>;
+  if (was !== null && was.kind === t.kind && prior[q + T_NK] !== NO_SUMS) {
+    // The parent's sums less its changed entries plus the new ones (srcuReaders' skip depends on the kind only).
+    const w = was as unknown as Record<string, unknown>;
+    let sa = prior[q + T_SUM];
+    let sb = prior[q + T_SUM + 1];
+    let n = prior[q + T_NK] & 0xffff;
+    let keys = 0;
+    let same = true;
+    for (const k in o) {
+      keys++;
+      const x = o[k];
+      const y = w[k];
+      if (x === y) continue;
+      if (y === undefined && !(k in w)) {
+        same = false;
+        break;
+      }
+      if (srcu && k === 'srcuReaders') continue;
+      hashStr(k);
+      const ka = HA;
+      const kb = HB;
+      if (y !== undefined) {
+        if (k === 'inv') {
+          HA = prior[q + T_INV];
+          HB = prior[q + T_INV + 1];
+        } else if (k === 'call') {
+          HA = prior[q + T_CALL];
+          HB = prior[q + T_CALL + 1];
+        } else hashValue(y);
+        entry(ka, kb);
+        sa = (sa - HA) | 0;
+        sb = (sb - HB) | 0;
+        n--;
+      }
+      if (x !== undefined) {
+        threadValue(k, x, was, prior, q, parts, p);
+        entry(ka, kb);
+        sa = (sa + HA) | 0;
+        sb = (sb + HB) | 0;
+        n++;
+      }
+    }
+    if (same && keys === prior[q + T_NK] >>> 16) {
+      parts[p + T_SUM] = sa;
+      parts[p + T_SUM + 1] = sb;
+      parts[p + T_NK] = packNK(n, keys);
+      close(Tag.Obj, sa, sb, n);
+      return;
+    }
+  }
+  let sa = 0;
+  let sb = 0;
+  let n = 0;
+  let keys = 0;
+  for (const k in o) {
+    keys++;
+    const x = o[k];
+    if (x === undefined || (srcu && k === 'srcuReaders')) continue;
+    threadValue(k, x, was, prior, q, parts, p);
+    keyed(k);
+    sa = (sa + HA) | 0;
+    sb = (sb + HB) | 0;
+    n++;
+  }
+  parts[p + T_SUM] = sa;
+  parts[p + T_SUM + 1] = sb;
+  parts[p + T_NK] = packNK(n, keys);
+  close(Tag.Obj, sa, sb, n);
+};
+
+/** Where a state's part hashes are: `parts[at…]`, [a, b] per top-level field (by index), their sums, then PER_THREAD per thread. */
 export interface Hashed {
   readonly state: ModelState;
   readonly parts: Int32Array;
@@ -376,6 +607,9 @@ export class Fingerprinter {
   private readonly fieldA = new Int32Array(MAX_FIELDS);
   private readonly fieldB = new Int32Array(MAX_FIELDS);
   private readonly ids: number[] = [];
+  /** The last state's keys by position, and their field indices. */
+  private readonly keyAt: string[] = [];
+  private readonly indexAt: number[] = [];
   /** The last state's fingerprint halves and part hashes. */
   a = 0;
   b = 0;
@@ -385,7 +619,7 @@ export class Fingerprinter {
     /** Threads per state (fixed by the scenario): the parts' size. */
     readonly threads: number,
   ) {
-    this.parts = new Int32Array(2 * MAX_FIELDS + PER_THREAD * threads);
+    this.parts = new Int32Array(THREADS_AT + PER_THREAD * threads);
   }
 
   private field(k: string): number {
@@ -410,19 +644,11 @@ export class Fingerprinter {
     const at = from === null ? 0 : from.at;
     for (let j = 0; j < threads.length; j++) {
       const t = threads[j];
-      const p = 2 * MAX_FIELDS + PER_THREAD * j;
+      const p = THREADS_AT + PER_THREAD * j;
       const was = before === null ? null : before[j];
-      if (was === t) {
-        for (let k = 0; k < PER_THREAD; k++) parts[p + k] = prior[at + p + k];
-        continue;
-      }
-      if (this.abstract) {
-        hashThreadStripped(t, was, prior, at + p);
-        parts[p + 2] = IA;
-        parts[p + 3] = IB;
-        parts[p + 4] = CA;
-        parts[p + 5] = CB;
-      } else hashValue(t);
+      if (was === t) continue; // its parts were copied with the parent's (of)
+      if (this.abstract) hashThreadStripped(t, was, prior, at + p, parts, p);
+      else hashValue(t);
       parts[p] = HA;
       parts[p + 1] = HB;
       parts[p + T_INV_ID] = t.inv === null ? NONE : t.inv.id;
@@ -438,7 +664,7 @@ export class Fingerprinter {
     out.push(s.nextInvId);
     const parts = this.parts;
     for (let j = 0; j < s.threads.length; j++) {
-      const p = 2 * MAX_FIELDS + PER_THREAD * j;
+      const p = THREADS_AT + PER_THREAD * j;
       const inv = parts[p + T_INV_ID];
       if (inv !== NONE && !out.includes(inv)) out.push(inv);
       const started = parts[p + T_STARTED];
@@ -461,6 +687,9 @@ export class Fingerprinter {
   of(s: ModelState, from: Hashed | null = null): void {
     if (s.threads.length !== this.threads) throw new Error(`fingerprint: ${s.threads.length} threads, expected ${this.threads}`);
     const abstract = this.abstract;
+    // The parent's parts at once (one copy): the threads and fields that are the same objects keep
+    // theirs, and the incremental hashes below read the same places in `from`.
+    if (from !== null) this.parts.set(from.parts.subarray(from.at, from.at + this.parts.length));
     this.threadParts(s.threads, from);
     const ids = abstract ? this.idsFromParts(s) : null;
     const parts = this.parts;
@@ -471,10 +700,19 @@ export class Fingerprinter {
     let sa = 0;
     let sb = 0;
     let n = 0;
+    let pos = 0;
     for (const k in o) {
       const x = o[k];
       if (x === undefined) continue;
-      const i = this.field(k);
+      // States share their shape: the key at this position is most likely the last state's.
+      let i: number;
+      if (this.keyAt[pos] === k) i = this.indexAt[pos];
+      else {
+        i = this.field(k);
+        this.keyAt[pos] = k;
+        this.indexAt[pos] = i;
+      }
+      pos++;
       let ka: number;
       let kb: number;
       if (i < MAX_FIELDS) {
@@ -491,7 +729,10 @@ export class Fingerprinter {
         HA = fromParts[at + 2 * i];
         HB = fromParts[at + 2 * i + 1];
       } else if (abstract && k === 'lockdep') hashSet(x as unknown[]);
-      else hashValue(x);
+      else if (i < MAX_FIELDS && isRecord(x)) {
+        const y = prev === null ? undefined : prev[k];
+        hashObjectFrom(x, isRecord(y) ? y : null, fromParts, at + F_SUMS + 3 * i, parts, F_SUMS + 3 * i, null);
+      } else hashValue(x);
       if (i < MAX_FIELDS && k !== 'threads') {
         parts[2 * i] = HA;
         parts[2 * i + 1] = HB;
@@ -512,7 +753,7 @@ export class Fingerprinter {
     let ha = mixA(SEED_A, Tag.Arr);
     let hb = mixB(SEED_B, Tag.Arr);
     for (let j = 0; j < threads.length; j++) {
-      const p = 2 * MAX_FIELDS + PER_THREAD * j;
+      const p = THREADS_AT + PER_THREAD * j;
       ha = mixA(mixA(ha, Tag.Thread), parts[p]);
       hb = mixB(mixB(hb, Tag.Thread), parts[p + 1]);
       if (ids === null) continue;
@@ -553,8 +794,69 @@ export interface Visited {
   readonly size: number;
   /** Memory the set holds (its typed arrays; the exact mode's strings estimated). */
   readonly bytes: number;
-  /** The key of the state last added or looked up (to find it again among a layer's states). */
-  readonly lastKey: string;
+  /** A new, empty map from states to numbers, keyed by the state last added or looked up (a layer's states' places). */
+  newIndex(): StateIndex;
+}
+
+/** Numbers by state: `set` and `get` are about the state the visited set last added or looked up. */
+export interface StateIndex {
+  set(v: number): void;
+  get(): number | undefined;
+}
+
+/** A StateIndex over fingerprints: open addressing of (a, b) pairs, at most half full. */
+class FingerprintIndex implements StateIndex {
+  private keys = new Uint32Array(2 * 256);
+  private vals = new Int32Array(256);
+  private mask = 255;
+  private size = 0;
+  constructor(private readonly fp: Fingerprinter) {}
+  /** The slot of (a, b): where it is, or the empty one where it goes. */
+  private slot(a: number, b: number): number {
+    const k = this.keys;
+    for (let i = a & this.mask; ; i = (i + 1) & this.mask) {
+      const x = k[2 * i];
+      const y = k[2 * i + 1];
+      if ((x === a && y === b) || (x === 0 && y === 0)) return i;
+    }
+  }
+  set(v: number): void {
+    const { a, b } = this.fp;
+    const bb = b === 0 && a === 0 ? 1 : b; // (0, 0) marks an empty slot, as in FingerprintSet
+    let i = this.slot(a, bb);
+    if (this.keys[2 * i] === 0 && this.keys[2 * i + 1] === 0) {
+      if ((this.size + 1) * 2 > this.mask + 1) {
+        this.grow();
+        i = this.slot(a, bb);
+      }
+      this.keys[2 * i] = a;
+      this.keys[2 * i + 1] = bb;
+      this.size++;
+    }
+    this.vals[i] = v;
+  }
+  get(): number | undefined {
+    const { a, b } = this.fp;
+    const i = this.slot(a, b === 0 && a === 0 ? 1 : b);
+    return this.keys[2 * i] === 0 && this.keys[2 * i + 1] === 0 ? undefined : this.vals[i];
+  }
+  private grow(): void {
+    const keys = this.keys;
+    const vals = this.vals;
+    const cap = (this.mask + 1) * 2;
+    this.keys = new Uint32Array(cap * 2);
+    this.vals = new Int32Array(cap);
+    this.mask = cap - 1;
+    for (let j = 0; j < vals.length; j++) {
+      const a = keys[2 * j];
+      const b = keys[2 * j + 1];
+      if (a === 0 && b === 0) continue;
+      const i = this.slot(a, b);
+      this.keys[2 * i] = a;
+      this.keys[2 * i + 1] = b;
+      this.vals[i] = vals[j];
+    }
+  }
 }
 
 /**
@@ -577,8 +879,8 @@ export class FingerprintSet implements Visited {
   get stride(): number {
     return this.fp.parts.length;
   }
-  get lastKey(): string {
-    return `${this.fp.a}:${this.fp.b}`;
+  newIndex(): StateIndex {
+    return new FingerprintIndex(this.fp);
   }
   keepParts(store: PartsStore): void {
     store.keep(this.fp.parts);
@@ -644,7 +946,11 @@ export class ExactSet implements Visited {
   get bytes(): number {
     return this.chars * 2 + this.keys.size * 40;
   }
-  lastKey = '';
+  private lastKey = '';
+  newIndex(): StateIndex {
+    const m = new Map<string, number>();
+    return { set: (v) => void m.set(this.lastKey, v), get: () => m.get(this.lastKey) };
+  }
   has(s: ModelState): boolean {
     this.lastKey = exactKey(s, this.abstract);
     return this.keys.has(this.lastKey);

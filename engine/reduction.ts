@@ -15,7 +15,7 @@
  * breadth-first depth, which is why the reduced search gives the same verdicts and the same
  * shortest counterexamples (properties/reduction.test.ts checks both).
  */
-import { observedReads, quietStep, stepReads, type ModelState, type World } from '../model/index.ts';
+import { actionOf, actionReads, nextAction, observedReads, quietStep, type ModelState, type Stepped, type World } from '../model/index.ts';
 
 /** A step's footprint as bit masks over the scenario's resources; `all` for "anything". */
 export interface Footprint {
@@ -33,6 +33,10 @@ export class Resources {
   private readonly bit = new Map<string, number>();
   private readonly locks: readonly string[];
   private readonly drivers: readonly string[];
+  private readonly lockBits: readonly number[];
+  private readonly driverBits: readonly number[];
+  /** The mask of each read list the model returned (it shares them: model/footprint.ts). */
+  private readonly masks = new Map<readonly string[], number>();
   /** More resources than bits: every step is "anything" (no reduction). */
   readonly usable: boolean;
   constructor(initial: ModelState) {
@@ -41,22 +45,33 @@ export class Resources {
     const names = [...FIXED, ...this.locks.map((l) => `lock:${l}`), ...this.drivers.map((d) => `driver:${d}`)];
     this.usable = names.length <= 31;
     names.forEach((n, k) => this.bit.set(n, 1 << k));
+    this.lockBits = this.locks.map((l) => this.bit.get(`lock:${l}`) as number);
+    this.driverBits = this.drivers.map((d) => this.bit.get(`driver:${d}`) as number);
   }
 
-  /** What thread `ti`'s step from `before` to `after` touched. */
-  footprint(world: World, before: ModelState, after: ModelState, ti: number, facts: number, diagnostics: number): { fp: Footprint; quiet: boolean } {
+  private mask(read: readonly string[]): number {
+    let m = this.masks.get(read);
+    if (m === undefined) {
+      m = 0;
+      for (const r of read) m |= this.bit.get(r) ?? -1;
+      this.masks.set(read, m);
+    }
+    return m;
+  }
+
+  /** What thread `ti`'s step `res` from `before` touched. */
+  footprint(world: World, before: ModelState, res: Stepped, ti: number): { fp: Footprint; quiet: boolean } {
+    const after = res.state;
     const t = before.threads[ti];
-    const quiet = quietStep(facts, diagnostics);
+    const quiet = quietStep(res.facts.length, res.diagnostics.length);
     if (!this.usable) return { fp: ANYTHING, quiet: false };
-    const read = stepReads(world, before, t);
+    const read = actionReads(before, actionOf(res) ?? nextAction(world, before, t));
     if (read === null) return { fp: ANYTHING, quiet };
     // What the invariants read after this thread's steps counts as read by the step: another step
     // that writes it could change the verdict on this one.
     const observed = observedReads(world, after, after.threads[ti]);
     if (observed === null) return { fp: ANYTHING, quiet };
-    let reads = 0;
-    for (const r of read) reads |= this.bit.get(r) ?? -1;
-    for (const r of observed) reads |= this.bit.get(r) ?? -1;
+    const reads = this.mask(read) | this.mask(observed);
     let writes = 0;
     if (after.nextInvId !== before.nextInvId) return { fp: ANYTHING, quiet };
     for (let j = 0; j < before.threads.length; j++) if (j !== ti && after.threads[j] !== before.threads[j]) return { fp: ANYTHING, quiet };
@@ -64,8 +79,8 @@ export class Resources {
     if (after.subs !== before.subs) writes |= 2;
     if (after.core !== before.core) writes |= 4;
     if (after.lockdep !== before.lockdep) writes |= 8;
-    if (after.locks !== before.locks) for (const l of this.locks) if (after.locks[l] !== before.locks[l]) writes |= this.bit.get(`lock:${l}`) as number;
-    if (after.drivers !== before.drivers) for (const d of this.drivers) if (after.drivers[d] !== before.drivers[d]) writes |= this.bit.get(`driver:${d}`) as number;
+    if (after.locks !== before.locks) for (let k = 0; k < this.locks.length; k++) if (after.locks[this.locks[k]] !== before.locks[this.locks[k]]) writes |= this.lockBits[k];
+    if (after.drivers !== before.drivers) for (let k = 0; k < this.drivers.length; k++) if (after.drivers[this.drivers[k]] !== before.drivers[this.drivers[k]]) writes |= this.driverBits[k];
     return { fp: { all: false, reads: reads | writes, writes }, quiet };
   }
 }

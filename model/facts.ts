@@ -51,3 +51,38 @@ export interface Effects {
 }
 
 export const noEffects = (record = true): Effects => ({ record, events: [], facts: [], diagnostics: [] });
+
+/** One bit per fact kind (a mapped type: the compiler rejects a missing kind), to test a step's facts at once. */
+const FACT_BIT: { readonly [K in Fact['fact']]: number } = {
+  start_returned: 1 << 0,
+  end_called: 1 << 1,
+  inv_closed: 1 << 2,
+  range_start_returned: 1 << 3,
+  underflow: 1 << 4,
+  sleep_in_nonblock: 1 << 5,
+  fault_gave_up: 1 << 6,
+  pte_cleared: 1 << 7,
+  frame_freed: 1 << 8,
+  hlist_added: 1 << 9,
+  unlinked: 1 << 10,
+  insert_deferred: 1 << 11,
+  fault_retried: 1 << 12,
+  mapped: 1 << 13,
+  mm_skipped: 1 << 14,
+  unregistered: 1 << 15,
+  lockdep_edge: 1 << 16,
+};
+
+/** The kinds of these facts as a bit mask (0 for none). */
+export const factMask = (facts: readonly { readonly fact: Fact['fact'] }[]): number => {
+  let m = 0;
+  for (const f of facts) m |= FACT_BIT[f.fact];
+  return m;
+};
+
+/** The bit mask of these fact kinds. */
+export const kindMask = (kinds: readonly Fact['fact'][]): number => {
+  let m = 0;
+  for (const k of kinds) m |= FACT_BIT[k];
+  return m;
+};

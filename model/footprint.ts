@@ -12,9 +12,9 @@
  *
  * Resources: 'mm', 'subs', 'core', 'lockdep', `lock:<id>`, `driver:<notifier>`.
  */
-import type { Cond } from './program.ts';
+import type { Cond, Instr } from './program.ts';
 import { lockId, subOf } from './state.ts';
-import { nextAction } from './step.ts';
+import { nextAction, type Action } from './step.ts';
 import type { ModelState, ThreadState, World } from './types.ts';
 
 const condReads = (sub: string, c: Cond, out: string[]): void => {
@@ -39,28 +39,38 @@ const condReads = (sub: string, c: Cond, out: string[]): void => {
   }
 };
 
+// Read lists are shared, never mutated: the engine keeps a mask per list (engine/reduction.ts).
+const CORE: readonly string[] = ['core'];
+const MM: readonly string[] = ['mm'];
+const MMAP_WRITE_LOCK: readonly string[] = ['lock:mmap_lock', 'lockdep', 'mm'];
+const MMAP_LOCK: readonly string[] = ['lock:mmap_lock'];
+const MMAP_LOCK_MM: readonly string[] = ['lock:mmap_lock', 'mm'];
+const NOTHING: readonly string[] = [];
+
 /** The shared resources the thread's next step reads (its guard included), or null for anything. */
-export const stepReads = (world: World, s: ModelState, t: ThreadState): string[] | null => {
-  const a = nextAction(world, s, t);
+export const stepReads = (world: World, s: ModelState, t: ThreadState): readonly string[] | null => actionReads(s, nextAction(world, s, t));
+
+/** stepReads of the action the thread takes next (nextAction's), or null for anything. */
+export const actionReads = (s: ModelState, a: Action | null): readonly string[] | null => {
   if (a === null) return null;
   switch (a.type) {
     case 'driver_instr':
       break;
     case 'mm_has_notifiers':
-      return ['core'];
+      return CORE;
     // Clearing PTEs: the thread's own invalidation, the VMA and the page table.
     case 'oom_unmap_page_range':
     case 'munmap_unmap_page_range':
     case 'zap_page_range':
-      return ['mm'];
+      return MM;
     case 'mmap_write_lock': // mmap_lock free; detaches the VMA
-      return ['lock:mmap_lock', 'lockdep', 'mm'];
+      return MMAP_WRITE_LOCK;
     case 'mmap_write_downgrade':
     case 'munmap_unlock':
     case 'madvise_mmap_read_unlock':
-      return ['lock:mmap_lock'];
+      return MMAP_LOCK;
     case 'mmap_read_unlock': // the reaper's: sets MMF_OOM_SKIP when done
-      return ['lock:mmap_lock', 'mm'];
+      return MMAP_LOCK_MM;
     case 'invalidate_range_start': // the hlist and tree walks, every callback's program
     case 'invalidate_range_end':
     case 'mmap_read_trylock': // queued writers
@@ -78,28 +88,54 @@ export const stepReads = (world: World, s: ModelState, t: ThreadState): string[]
       return a satisfies never;
   }
   const { call: c, instr: i } = a;
-  const out: string[] = [];
-  if (c.op === 'fault') {
-    // The registration wait and mirrorGone read other threads (a pending register) unless the
-    // notifier is registered (interpreter.ts driverInstrBlocker, abandons).
-    if (c.pc === 0 || !subOf(s, c.sub).registered) return null;
-    out.push('subs');
+  // The registration wait and mirrorGone read other threads (a pending register) unless the
+  // notifier is registered (interpreter.ts driverInstrBlocker, abandons).
+  if (c.op === 'fault' && (c.pc === 0 || !subOf(s, c.sub).registered)) return null;
+  if (i.op === 'install' && !subOf(s, c.sub).registered) return null; // mirrorGone
+  return instrReads(i, c.sub, c.op === 'fault');
+};
+
+/** Per instruction, per notifier: its reads in a fault (of a registered notifier) and elsewhere. */
+const instrMemo = new WeakMap<Instr, Map<string, [readonly string[] | null | undefined, readonly string[] | null | undefined]>>();
+
+/** What an instruction of notifier `sub`'s program reads, once the state-dependent nulls are out (actionReads); memoized. */
+const instrReads = (i: Instr, sub: string, fault: boolean): readonly string[] | null => {
+  let bySub = instrMemo.get(i);
+  if (bySub === undefined) {
+    bySub = new Map();
+    instrMemo.set(i, bySub);
   }
+  let pair = bySub.get(sub);
+  if (pair === undefined) {
+    pair = [undefined, undefined];
+    bySub.set(sub, pair);
+  }
+  const k = fault ? 1 : 0;
+  let r = pair[k];
+  if (r === undefined) {
+    r = instrReadsOf(i, sub, fault);
+    pair[k] = r;
+  }
+  return r;
+};
+
+const instrReadsOf = (i: Instr, sub: string, fault: boolean): readonly string[] | null => {
+  const out: string[] = [];
+  if (fault) out.push('subs');
   switch (i.op) {
     case 'lock':
       // A read acquisition looks for queued writers: other threads' next actions.
       if (i.mode === 'read') return null;
-      out.push(`lock:${lockId(c.sub, i.lock)}`, 'lockdep');
+      out.push(`lock:${lockId(sub, i.lock)}`, 'lockdep');
       return out;
     case 'unlock':
-      out.push(`lock:${lockId(c.sub, i.lock)}`);
+      out.push(`lock:${lockId(sub, i.lock)}`);
       return out;
     case 'add':
-      out.push(`driver:${c.sub}`);
+      out.push(`driver:${sub}`);
       return out;
     case 'install':
-      if (!subOf(s, c.sub).registered) return null; // mirrorGone
-      out.push('subs', `driver:${c.sub}`);
+      out.push('subs', `driver:${sub}`);
       return out;
     case 'setSeq':
       out.push('subs', 'core');
@@ -110,13 +146,13 @@ export const stepReads = (world: World, s: ModelState, t: ThreadState): string[]
     case 'waitFence':
       return out;
     case 'jump':
-      if (i.if) condReads(c.sub, i.if, out);
+      if (i.if) condReads(sub, i.if, out);
       return out;
     // witnessLocals: whether an invalidation is active (core, and which threads have one, which
     // only `null` steps change), and nextInvId (likewise).
     case 'snapshot':
     case 'waitZero':
-      out.push(`driver:${c.sub}`, 'core');
+      out.push(`driver:${sub}`, 'core');
       return out;
     case 'zap': // frees pinned frames: every driver's mappings (frame_freed's mappedBy)
     case 'zapAll':
@@ -143,9 +179,18 @@ export const quietStep = (facts: number, diagnostics: number): boolean => facts 
  * its next step would sleep (NonBlockingNeverSleeps). `after` is the thread after the step;
  * [] for a thread no invariant watches; null for "anything".
  */
-export const observedReads = (world: World, after: ModelState, t: ThreadState): string[] | null => {
-  if (t.kind !== 'oom_reaper' && (t.inv === null || t.inv.blockable)) return [];
-  if (t.done) return ['mm'];
+export const observedReads = (world: World, after: ModelState, t: ThreadState): readonly string[] | null => {
+  if (t.kind !== 'oom_reaper' && (t.inv === null || t.inv.blockable)) return NOTHING;
+  if (t.done) return MM;
   const next = stepReads(world, after, t);
-  return next === null ? null : [...next, 'mm'];
+  if (next === null) return null;
+  let r = withMm.get(next);
+  if (r === undefined) {
+    r = [...next, 'mm'];
+    withMm.set(next, r);
+  }
+  return r;
 };
+
+/** observedReads' lists, one per stepReads list. */
+const withMm = new WeakMap<readonly string[], readonly string[]>();

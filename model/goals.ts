@@ -7,7 +7,7 @@
 import type { Fact } from './facts.ts';
 import { holdsDriverLock, memoryShort } from './state.ts';
 import type { Blocker, Stepped } from './step.ts';
-import type { Invalidation, ModelState, World } from './types.ts';
+import type { Invalidation, ModelState, ThreadKind, World } from './types.ts';
 
 export interface GoalContext {
   readonly world: World;
@@ -21,10 +21,22 @@ export interface Goal {
   /** The situation, in kernel terms. */
   readonly situation: string;
   readonly reached: (c: GoalContext) => boolean;
+  /** When given, `reached` is false on a step with no fact of these kinds: a search may skip it there. */
+  readonly facts?: readonly Fact['fact'][];
+  /** When given, `reached` is false on a step of a thread of another kind: a search may skip it there. */
+  readonly threadKinds?: readonly ThreadKind[];
 }
 
 const has = <F extends Fact['fact']>(c: GoalContext, kind: F, p: (f: Extract<Fact, { fact: F }>) => boolean = () => true): boolean =>
   c.step.facts.some((f) => f.fact === kind && p(f as Extract<Fact, { fact: F }>));
+
+/** A goal reached by a step with a fact of this kind (that `p` accepts). */
+const onFact = <F extends Fact['fact']>(name: string, situation: string, kind: F, p?: (f: Extract<Fact, { fact: F }>, c: GoalContext) => boolean): Goal => ({
+  name,
+  situation,
+  facts: [kind],
+  reached: p === undefined ? (c) => has(c, kind) : (c) => has(c, kind, (f) => p(f, c)),
+});
 
 /** The invalidation a range_start_returned fact speaks of: still on its thread, or just closed. */
 const returnedInv = (c: GoalContext, inv: number): Invalidation | null => {
@@ -35,40 +47,41 @@ const returnedInv = (c: GoalContext, inv: number): Invalidation | null => {
 };
 
 export const GOALS: readonly Goal[] = [
-  { name: 'nonblock_callback', situation: 'a notifier callback ran in a non-blockable invalidation', reached: (c) => has(c, 'start_returned', (f) => !f.blockable) },
-  { name: 'nonblock_start_failed', situation: 'a non-blocking invalidate_range_start returned -EAGAIN', reached: (c) => has(c, 'range_start_returned', (f) => !f.blockable && f.ret !== 0) },
-  {
-    name: 'failed_after_another_started',
-    situation: "a non-blocking start returned -EAGAIN after another notifier's start returned 0",
-    reached: (c) => has(c, 'range_start_returned', (f) => !f.blockable && f.ret !== 0 && Object.values(returnedInv(c, f.inv)?.results ?? {}).includes('ok')),
-  },
-  { name: 'rollback_end', situation: "the strategy's error path called an invalidate_range_end", reached: (c) => has(c, 'end_called', (f) => f.inUndo) },
-  { name: 'end_after_failed_start', situation: 'an end was called on a notifier whose start failed', reached: (c) => has(c, 'end_called', (f) => f.startResult === 'fail') },
-  { name: 'interval_invalidate', situation: "an interval notifier's invalidate ran", reached: (c) => has(c, 'start_returned', (f) => f.form === 'interval') },
-  { name: 'register_in_window', situation: 'a notifier joined the hlist while an invalidation was open', reached: (c) => has(c, 'hlist_added', (f) => f.openInvalidations.length > 0) },
-  { name: 'insert_deferred', situation: 'mmu_interval_notifier_insert found the tree frozen and deferred the insert', reached: (c) => has(c, 'insert_deferred') },
-  { name: 'unregister_in_window', situation: 'a notifier was unlinked while an invalidation was open', reached: (c) => has(c, 'unlinked', (f) => f.openInvalidations.length > 0) },
-  { name: 'fault_retry_explained', situation: 'a fault retried because of an invalidation', reached: (c) => has(c, 'fault_retried', (f) => f.explained) },
-  { name: 'device_mapped', situation: 'a device made a secondary mapping', reached: (c) => has(c, 'mapped') },
-  {
-    name: 'unmap_under_device',
-    situation: 'PTEs a device mirrors were cleared',
-    reached: (c) => has(c, 'pte_cleared', (f) => Object.values(c.before.drivers).some((d) => Object.keys(d.sptes).some((p) => Number(p) >= f.start && Number(p) < f.end))),
-  },
-  { name: 'frame_freed', situation: 'a frame went back to the allocator', reached: (c) => has(c, 'frame_freed') },
-  { name: 'lock_in_callback', situation: 'a driver lock was taken inside a notifier callback', reached: (c) => has(c, 'lockdep_edge', (f) => f.from === 'notifier_map') },
+  onFact('nonblock_callback', 'a notifier callback ran in a non-blockable invalidation', 'start_returned', (f) => !f.blockable),
+  onFact('nonblock_start_failed', 'a non-blocking invalidate_range_start returned -EAGAIN', 'range_start_returned', (f) => !f.blockable && f.ret !== 0),
+  onFact('failed_after_another_started', "a non-blocking start returned -EAGAIN after another notifier's start returned 0", 'range_start_returned', (f, c) =>
+    !f.blockable && f.ret !== 0 && Object.values(returnedInv(c, f.inv)?.results ?? {}).includes('ok')),
+  onFact('rollback_end', "the strategy's error path called an invalidate_range_end", 'end_called', (f) => f.inUndo),
+  onFact('end_after_failed_start', 'an end was called on a notifier whose start failed', 'end_called', (f) => f.startResult === 'fail'),
+  onFact('interval_invalidate', "an interval notifier's invalidate ran", 'start_returned', (f) => f.form === 'interval'),
+  onFact('register_in_window', 'a notifier joined the hlist while an invalidation was open', 'hlist_added', (f) => f.openInvalidations.length > 0),
+  onFact('insert_deferred', 'mmu_interval_notifier_insert found the tree frozen and deferred the insert', 'insert_deferred'),
+  onFact('unregister_in_window', 'a notifier was unlinked while an invalidation was open', 'unlinked', (f) => f.openInvalidations.length > 0),
+  onFact('fault_retry_explained', 'a fault retried because of an invalidation', 'fault_retried', (f) => f.explained),
+  onFact('device_mapped', 'a device made a secondary mapping', 'mapped'),
+  onFact('unmap_under_device', 'PTEs a device mirrors were cleared', 'pte_cleared', (f, c) =>
+    Object.values(c.before.drivers).some((d) => Object.keys(d.sptes).some((p) => Number(p) >= f.start && Number(p) < f.end))),
+  onFact('frame_freed', 'a frame went back to the allocator', 'frame_freed'),
+  onFact('lock_in_callback', 'a driver lock was taken inside a notifier callback', 'lockdep_edge', (f) => f.from === 'notifier_map'),
   {
     name: 'reaper_attempt_failed',
     situation: "an OOM reaper attempt failed (trylock or a notifier's -EAGAIN)",
     reached: (c) => {
-      const [b, a] = [c.before, c.after].map((s) => s.threads.find((x) => x.kind === 'oom_reaper'));
+      const b = c.before.threads.find((x) => x.kind === 'oom_reaper');
+      const a = c.after.threads.find((x) => x.kind === 'oom_reaper');
       return b?.kind === 'oom_reaper' && a?.kind === 'oom_reaper' && a.attempts > b.attempts;
     },
   },
-  { name: 'reaper_gave_up', situation: 'the OOM reaper gave up and set MMF_OOM_SKIP', reached: (c) => c.after.threads.some((x) => x.id === c.step.thread && x.outcome === 'unable_to_reap') },
+  {
+    name: 'reaper_gave_up',
+    situation: 'the OOM reaper gave up and set MMF_OOM_SKIP',
+    threadKinds: ['oom_reaper'], // only the reaper's outcome is unable_to_reap (reaper.ts)
+    reached: (c) => c.after.threads.some((x) => x.id === c.step.thread && x.outcome === 'unable_to_reap'),
+  },
   {
     name: 'reaper_declared_reaped',
     situation: 'the OOM reaper declared the victim reaped',
+    threadKinds: ['oom_reaper'],
     reached: (c) => c.after.threads.some((x) => x.id === c.step.thread && x.kind === 'oom_reaper' && x.outcome === 'reaped'),
   },
   {

@@ -77,6 +77,19 @@ export const mirrorGone = (s: ModelState, name: string): boolean => {
 export const holdsDriverLock = (s: ModelState, t: ThreadState, sub: string): boolean =>
   Object.entries(s.locks).some(([id, l]) => id.startsWith(`${sub}.`) && (l.writer === t.id || l.readers.includes(t.id)));
 
+/** Each sptes object's pages, ascending as for-in gives them (for-in over integer keys is slow in V8; the objects are immutable). */
+const pagesMemo = new WeakMap<Readonly<Record<number, number>>, readonly number[]>();
+
+/** The pages a driver maps, ascending. */
+export const mappedPages = (sptes: Readonly<Record<number, number>>): readonly number[] => {
+  let pages = pagesMemo.get(sptes);
+  if (pages === undefined) {
+    pages = Object.keys(sptes).map(Number);
+    pagesMemo.set(sptes, pages);
+  }
+  return pages;
+};
+
 /** The page a fault works on: the first page of the notifier's interval. */
 export const faultPage = (s: ModelState, c: Call): Range => {
   const iv = subOf(s, c.sub).interval;

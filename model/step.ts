@@ -169,7 +169,7 @@ class SteppedResult implements Stepped {
     fx: Effects,
     private readonly world: World,
     private readonly before: ModelState,
-    private readonly action: Action,
+    readonly action: Action,
   ) {
     this.record = fx.record;
     this.events = fx.events;
@@ -180,6 +180,9 @@ class SteppedResult implements Stepped {
     return describe(this.world, this.before, this.action);
   }
 }
+
+/** The action a step took (null for a step not made by `step`), so its footprint need not look it up again. */
+export const actionOf = (r: Stepped): Action | null => (r instanceof SteppedResult ? r.action : null);
 
 export type Updates = { readonly [K in Action['type']]: (world: World, s: ModelState, a: Extract<Action, { type: K }>, fx: Effects) => ModelState };
 

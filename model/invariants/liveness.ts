@@ -2,7 +2,7 @@
 import { threadById } from '../state.ts';
 import { blocker } from '../step.ts';
 import type { ModelState, World } from '../types.ts';
-import { firstFact, type Invariant } from './types.ts';
+import { firstFact, judgedOn, type Invariant } from './types.ts';
 
 export const NonBlockingNeverSleeps: Invariant = {
   name: 'NonBlockingNeverSleeps',
@@ -123,8 +123,7 @@ export const FaultLiveness: Invariant = {
   id: 'INV-14',
   domainRef: 'docs/kernel.md §8 INV-14; §6.1 (a lost end makes every fault retry forever)',
   summary: 'a fault retries only because of an invalidation: never on a collision marker nothing will clear',
-  onStep: (c) =>
-    firstFact(c, 'fault_gave_up', (f) =>
-      `${f.thread} collided ${f.retries} times with no invalidation started or in progress: ${f.sub}'s collision marker is stuck, so the fault retries forever`),
+  ...judgedOn('fault_gave_up', (f) =>
+    `${f.thread} collided ${f.retries} times with no invalidation started or in progress: ${f.sub}'s collision marker is stuck, so the fault retries forever`),
 };
 

@@ -1,6 +1,7 @@
 /** Locks and memory: INV-11, 12, 13 (docs/kernel.md §8). */
+import { mappedPages } from '../state.ts';
 import type { ModelState } from '../types.ts';
-import { firstFact, type Invariant } from './types.ts';
+import { judgedOn, type Invariant } from './types.ts';
 
 /** A shortest path from → … → to over lockdep's "a→b" edges, or null. */
 const lockdepPath = (edges: readonly string[], from: string, to: string): string[] | null => {
@@ -38,12 +39,11 @@ export const LockOrder: Invariant = {
   domainRef: 'docs/kernel.md §8 INV-11; §1.4 (lockdep priming fs_reclaim → notifier map); §3.1; L-2020-FSR (fs_reclaim in might_alloc)',
   summary: "lockdep's dependency graph over lock classes (with fs_reclaim and the notifier map) stays acyclic",
   // The graph was acyclic before the step, so a new cycle runs through a new edge a→b: look for b → … → a.
-  onStep: (c) =>
-    firstFact(c, 'lockdep_edge', (f) => {
-      const back = lockdepPath(c.after.lockdep, f.to, f.from);
-      if (back === null) return null;
-      return `lockdep cycle ${[...back, f.to].join(' → ')}, closed by ${f.thread} adding ${f.from} → ${f.to} (${f.why})`;
-    }),
+  ...judgedOn('lockdep_edge', (f, c) => {
+    const back = lockdepPath(c.after.lockdep, f.to, f.from);
+    if (back === null) return null;
+    return `lockdep cycle ${[...back, f.to].join(' → ')}, closed by ${f.thread} adding ${f.from} → ${f.to} (${f.why})`;
+  }),
 };
 
 /** Some open invalidation covering `page` has not yet had `sub`'s start (or invalidate) return. */
@@ -69,8 +69,7 @@ export const NoStaleSecondaryMapping: Invariant = {
   onStep: ({ after: s }) => {
     for (const n in s.drivers) {
       const sptes = s.drivers[n].sptes;
-      for (const key in sptes) {
-        const page = Number(key);
+      for (const page of mappedPages(sptes)) {
         const frame = sptes[page];
         const pte = s.mm.pte[page];
         if (pte === frame || startPending(s, n, page)) continue;
@@ -90,9 +89,8 @@ export const NoUseAfterFree: Invariant = {
   id: 'INV-13',
   domainRef: 'docs/kernel.md §8 INV-13; §3.3 (≤ v4.13: the reaper unmapped without notifiers)',
   summary: 'a frame is freed only when no secondary mapping references it',
-  onStep: (c) =>
-    firstFact(c, 'frame_freed', (f) =>
-      f.mappedBy.length === 0
-        ? null
-        : `${f.thread} freed frame ${f.frame} (page ${f.page}) while ${f.mappedBy.join(' and ')} still map${f.mappedBy.length === 1 ? 's' : ''} it: the device can access freed memory`),
+  ...judgedOn('frame_freed', (f) =>
+    f.mappedBy.length === 0
+      ? null
+      : `${f.thread} freed frame ${f.frame} (page ${f.page}) while ${f.mappedBy.join(' and ')} still map${f.mappedBy.length === 1 ? 's' : ''} it: the device can access freed memory`),
 };

@@ -1,7 +1,7 @@
 /** Pairing and the start/end contracts: INV-1, 2, 4, 6, 7, 8 (docs/kernel.md §8). */
 import { EAGAIN } from '../program.ts';
 import { threadById } from '../state.ts';
-import { failedBy, failedNonblock, firstFact, rangeText, type Invariant } from './types.ts';
+import { failedBy, failedNonblock, judgedOn, rangeText, type Invariant } from './types.ts';
 
 export const StartEndPaired: Invariant = {
   name: 'StartEndPaired',
@@ -10,18 +10,17 @@ export const StartEndPaired: Invariant = {
   id: 'INV-1',
   domainRef: 'docs/kernel.md §8 INV-1; header comment on struct mmu_notifier_ops (MNH-5.15)',
   summary: 'every notifier with an end whose start returned 0 gets exactly one end before the invalidation is over',
-  onStep: (c) =>
-    firstFact(c, 'inv_closed', (f) => {
-      for (const n of f.hasEnd) {
-        const started = f.inv.results[n] === 'ok';
-        const ends = f.inv.ends[n] ?? 0;
-        if ((started && ends !== 1) || ends > 1) {
-          const r = f.inv.range;
-          return `${n}.invalidate_range_start returned 0 in invalidation #${f.inv.id} (${f.thread}, [${r.start},${r.end})${f.inv.blockable ? '' : ', nonblock'}) but ${n} got ${ends} end${ends === 1 ? '' : 's'}`;
-        }
+  ...judgedOn('inv_closed', (f) => {
+    for (const n of f.hasEnd) {
+      const started = f.inv.results[n] === 'ok';
+      const ends = f.inv.ends[n] ?? 0;
+      if ((started && ends !== 1) || ends > 1) {
+        const r = f.inv.range;
+        return `${n}.invalidate_range_start returned 0 in invalidation #${f.inv.id} (${f.thread}, [${r.start},${r.end})${f.inv.blockable ? '' : ', nonblock'}) but ${n} got ${ends} end${ends === 1 ? '' : 's'}`;
       }
-      return null;
-    }),
+    }
+    return null;
+  }),
 };
 
 export const NoEndWithoutStart: Invariant = {
@@ -31,13 +30,12 @@ export const NoEndWithoutStart: Invariant = {
   id: 'INV-2',
   domainRef: 'docs/kernel.md §8 INV-2; §5.1b (Jason: "invalidate_end should *not* be called")',
   summary: 'an end is only called on a notifier whose start returned 0 in the same invalidation',
-  onStep: (c) =>
-    firstFact(c, 'end_called', (f) => {
-      if (f.startResult === 'ok') return null;
-      // §5.1a: the 2019 RFC makes "end after a failed start" the failing notifier's contract.
-      if (f.startResult === 'fail' && f.promised) return null;
-      return `${f.sub}.invalidate_range_end called in invalidation #${f.inv} but its start ${f.startResult === 'fail' ? 'returned -EAGAIN' : 'was never called'}`;
-    }),
+  ...judgedOn('end_called', (f) => {
+    if (f.startResult === 'ok') return null;
+    // §5.1a: the 2019 RFC makes "end after a failed start" the failing notifier's contract.
+    if (f.startResult === 'fail' && f.promised) return null;
+    return `${f.sub}.invalidate_range_end called in invalidation #${f.inv} but its start ${f.startResult === 'fail' ? 'returned -EAGAIN' : 'was never called'}`;
+  }),
 };
 
 export const NoCounterUnderflow: Invariant = {
@@ -47,7 +45,7 @@ export const NoCounterUnderflow: Invariant = {
   id: 'INV-4',
   domainRef: 'docs/kernel.md §8 INV-4; KVM BUG_ON(mmu_notifier_count < 0) (§2.3)',
   summary: 'no counter, rwsem read count or core active count goes below zero',
-  onStep: (c) => firstFact(c, 'underflow', (f) => `${f.what} went to ${f.value}`),
+  ...judgedOn('underflow', (f) => `${f.what} went to ${f.value}`),
 };
 
 export const StartReturnContract: Invariant = {
@@ -57,11 +55,10 @@ export const StartReturnContract: Invariant = {
   id: 'INV-6',
   domainRef: 'docs/kernel.md §8 INV-6; §2.3 WARN_ON(blockable || ret != -EAGAIN)',
   summary: 'a start returns 0 or -EAGAIN, and -EAGAIN (interval: false) only when non-blockable',
-  onStep: (c) =>
-    firstFact(c, 'start_returned', (f) =>
-      (f.value !== 0 && f.value !== EAGAIN) || (f.value !== 0 && f.blockable)
-        ? `${f.sub} start returned ${f.value} in a ${f.blockable ? 'blockable' : 'non-blockable'} invalidation #${f.inv}`
-        : null),
+  ...judgedOn('start_returned', (f) =>
+    (f.value !== 0 && f.value !== EAGAIN) || (f.value !== 0 && f.blockable)
+      ? `${f.sub} start returned ${f.value} in a ${f.blockable ? 'blockable' : 'non-blockable'} invalidation #${f.inv}`
+      : null),
 };
 
 export const FailableStartHasNoEnd: Invariant = {
@@ -71,9 +68,8 @@ export const FailableStartHasNoEnd: Invariant = {
   id: 'INV-7',
   domainRef: 'docs/kernel.md §8 INV-7; §2.3 WARN_ON(ops->invalidate_range_end) (c2655835fd8c, v5.12)',
   summary: 'a notifier whose start fails has no end op',
-  onStep: (c) =>
-    firstFact(c, 'start_returned', (f) =>
-      f.value !== 0 && f.hasEnd && f.form === 'hlist' ? `${f.sub}.invalidate_range_start returned -EAGAIN but ${f.sub} has an invalidate_range_end` : null),
+  ...judgedOn('start_returned', (f) =>
+    f.value !== 0 && f.hasEnd && f.form === 'hlist' ? `${f.sub}.invalidate_range_start returned -EAGAIN but ${f.sub} has an invalidate_range_end` : null),
 };
 
 export const CallerContractAfterFailure: Invariant = {
@@ -86,6 +82,7 @@ export const CallerContractAfterFailure: Invariant = {
   // Judgement: only non-blocking starts bind the caller. A blocking start returns void and the
   // caller always unmaps and ends (a blockable -EAGAIN is StartReturnContract's business).
   // The undo walk inside the failing start (§5.1a/c, §5.2) is the core's, not the caller's.
+  facts: ['pte_cleared', 'end_called', 'inv_closed'],
   onStep: (c) => {
     for (const f of c.step.facts) {
       if (f.fact === 'pte_cleared' && f.afterFailedStart) {

@@ -18,6 +18,7 @@ export const ReaperBounded: Invariant = {
   id: 'INV-9',
   domainRef: 'docs/kernel.md §8 INV-9; §3.2 oom_reap_task / oom_reap_task_mm (OOM-5.10)',
   summary: `the OOM reaper makes at most MAX_OOM_REAP_RETRIES (${MAX_OOM_REAP_RETRIES}) attempts, sets MMF_OOM_SKIP when it finishes, and only try-locks mmap_lock`,
+  threadKinds: ['oom_reaper'],
   onStep: (c) => {
     const t = threadById(c.after, c.step.thread);
     if (!t || t.kind !== 'oom_reaper') return null;
@@ -53,6 +54,7 @@ export const ReaperUsefulProgress: Invariant = {
   id: 'INV-9b',
   domainRef: 'docs/kernel.md §8 INV-9b; §3.3 (v4.14 4d4bbd8526a8: skip and declare success); §3.2',
   summary: 'when the OOM reaper declares the victim reaped (MMF_OOM_SKIP), every reapable VMA has been unmapped',
+  threadKinds: ['oom_reaper'],
   onStep: (c) => {
     const t = threadById(c.after, c.step.thread);
     if (!t || t.kind !== 'oom_reaper' || !t.done || t.outcome !== 'reaped') return null;

@@ -1,6 +1,6 @@
 /** The interval core and the subscription list: INV-16, 15, 17 (docs/kernel.md §8). */
 import { threadById } from '../state.ts';
-import { firstFact, rangeText, type Invariant } from './types.ts';
+import { judgedOn, rangeText, type Invariant } from './types.ts';
 
 /**
  * INV-16, state-based after every step: (a) every interval subscription's invalidate_seq is odd;
@@ -61,7 +61,6 @@ export const RegistrationExclusion: Invariant = {
   id: 'INV-17',
   domainRef: 'docs/kernel.md §8 INV-17; §1.4 (mm_take_all_locks), §5.2 precondition 1',
   summary: 'no notifier joins the hlist while an invalidation on the mm is between its start and its end',
-  onStep: (c) =>
-    firstFact(c, 'hlist_added', (f) =>
-      f.openInvalidations.length ? `${f.sub} joined the hlist while ${f.openInvalidations.join(', ')} had an invalidation open (registration did not exclude it)` : null),
+  ...judgedOn('hlist_added', (f) =>
+    f.openInvalidations.length ? `${f.sub} joined the hlist while ${f.openInvalidations.join(', ')} had an invalidation open (registration did not exclude it)` : null),
 };

@@ -7,7 +7,7 @@
  */
 import type { Fact } from '../facts.ts';
 import type { Stepped } from '../step.ts';
-import type { Invalidation, ModelState, World } from '../types.ts';
+import type { Invalidation, ModelState, ThreadKind, World } from '../types.ts';
 
 export interface StepContext {
   readonly world: World;
@@ -34,6 +34,10 @@ export interface Invariant {
   /** The situations (goals.ts) this invariant is about: a "holds" whose runs reached none of them is vacuous. */
   readonly about: readonly string[];
   readonly onStep?: (c: StepContext) => string | null;
+  /** When given, onStep is null on a step with no fact of these kinds: a search may skip it there. */
+  readonly facts?: readonly Fact['fact'][];
+  /** When given, onStep is null on a step of a thread of another kind: a search may skip it there. */
+  readonly threadKinds?: readonly ThreadKind[];
   readonly atEnd?: (c: EndContext) => string | null;
 }
 
@@ -46,6 +50,12 @@ export const firstFact = <F extends Fact['fact']>(c: StepContext, kind: F, witne
   }
   return null;
 };
+
+/** An onStep judged on the facts of one kind only (the first witness among them), with that kind as its `facts`. */
+export const judgedOn = <F extends Fact['fact']>(kind: F, witness: (f: Extract<Fact, { fact: F }>, c: StepContext) => string | null): Pick<Invariant, 'onStep' | 'facts'> => ({
+  facts: [kind],
+  onStep: (c) => firstFact(c, kind, (f) => witness(f, c)),
+});
 
 export const rangeText = (inv: Invalidation): string => `[${inv.range.start},${inv.range.end})`;
 
