@@ -1,0 +1,57 @@
+/**
+ * The hints that let the exhaustive search skip an invariant or a goal on a step (`facts`,
+ * `threadKinds`; engine/exhaustive.ts, docs/design.md §4) must never skip one that would have
+ * fired: on every step of generated runs of every family under every strategy, an invariant or
+ * goal whose hint says "skip" returns nothing there. The hand-written ones matter most
+ * (CallerContractAfterFailure's fact kinds, the reaper's thread kind). Checked by hand: dropping
+ * end_called from CallerContractAfterFailure's kinds, or giving reaper_gave_up the munmap kind,
+ * fails it. A wrong hint on an invariant no sampled run violates (ReaperBounded: the model's
+ * reaper is bounded) cannot show here; it would when a change made the invariant fire.
+ */
+import fc from 'fast-check';
+import { expect, it } from 'vitest';
+import { families } from '../checks/families.ts';
+import { candidateArb } from '../engine/arbitraries.ts';
+import { GOALS, invariants, resolve, runWorld, STRATEGY_NAMES, threadKind, type Goal, type Invariant } from '../model/index.ts';
+import { seed } from './seed.ts';
+
+/** Whether a hint lets a search skip it on a step of this thread with these fact kinds. */
+const skips = (h: Pick<Invariant, 'facts' | 'threadKinds'> | Pick<Goal, 'facts' | 'threadKinds'>, thread: string, kinds: ReadonlySet<string>): boolean =>
+  (h.facts !== undefined && !h.facts.some((k) => kinds.has(k))) || (h.threadKinds !== undefined && !h.threadKinds.includes(threadKind(thread)?.kind as never));
+
+it(`a step an invariant's or goal's hint skips is one where it finds nothing (seed ${seed})`, () => {
+  const hintedInvariants = invariants.filter((i) => i.onStep && (i.facts || i.threadKinds));
+  const hintedGoals = GOALS.filter((g) => g.facts || g.threadKinds);
+  // Per hinted invariant or goal: the skipped steps checked (each must be > 0, or this proved nothing).
+  const checked = new Map<string, number>([...hintedInvariants, ...hintedGoals].map((h) => [h.name, 0]));
+  for (const fam of families) {
+    for (const strategy of STRATEGY_NAMES) {
+      const t = { ...fam.template, strategy };
+      if (!resolve({ ...t, threads: [] }).ok) continue;
+      for (const c of fc.sample(candidateArb(t, 40), { seed, numRuns: 3 })) {
+        const r = resolve({ ...t, threads: c.threads });
+        if (!r.ok) continue;
+        const { world } = r;
+        runWorld(world, r.state, c.schedule, {
+          record: false,
+          onStep: (step, before) => {
+            const kinds = new Set<string>(step.facts.map((f) => f.fact));
+            for (const inv of hintedInvariants) {
+              if (!skips(inv, step.thread, kinds)) continue;
+              checked.set(inv.name, (checked.get(inv.name) ?? 0) + 1);
+              const w = (inv.onStep as NonNullable<Invariant['onStep']>)({ world, after: step.state, step });
+              expect(w, `${inv.name} fired on a step its hint skips: ${strategy} × ${fam.id}, ${step.thread} with facts [${[...kinds].join(', ')}]`).toBeNull();
+            }
+            for (const g of hintedGoals) {
+              if (!skips(g, step.thread, kinds)) continue;
+              checked.set(g.name, (checked.get(g.name) ?? 0) + 1);
+              expect(g.reached({ world, before, after: step.state, step }), `goal ${g.name} reached on a step its hint skips: ${strategy} × ${fam.id}, ${step.thread}`).toBe(false);
+            }
+          },
+        });
+      }
+    }
+  }
+  expect(hintedInvariants.length + hintedGoals.length).toBeGreaterThan(0);
+  for (const [name, n] of checked) expect(n, `${name}: no step its hint skips was checked`).toBeGreaterThan(0);
+});
