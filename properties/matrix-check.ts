@@ -1,6 +1,7 @@
 /** Shared body of the matrix test files: one describe per row, one test per invariant. */
 import { describe, expect, it } from 'vitest';
 import { familyById } from '../checks/families.ts';
+import { allowedThreadSet } from '../engine/arbitraries.ts';
 import { search, searchAll } from '../engine/random.ts';
 import type { SearchResult } from '../engine/result.ts';
 import { INVARIANT_NAMES } from '../model/index.ts';
@@ -33,8 +34,25 @@ export const checkRows = (family: string): void => {
     const runnable = STRATEGY_NAMES.filter((strategy) => resolve({ ...fam.template, strategy, threads: [] }).ok);
     expect(rows.map((r) => r.strategy).sort()).toEqual([...runnable].sort());
     for (const r of rows) for (const name of [...Object.keys(r.violated), ...Object.keys(r.atMost ?? {})]) expect(INVARIANT_NAMES).toContain(name);
-    // A bound names a violated cell.
-    for (const r of rows) for (const name of Object.keys(r.atMost ?? {})) expect(Object.keys(r.violated)).toContain(name);
+    // A bound names a violated cell; its shortest is over a set of up to 3 threads the family
+    // allows (a pinned cell's: its own set); a larger set's counterexample is on more threads, and shorter.
+    for (const r of rows)
+      for (const [name, b] of Object.entries(r.atMost ?? {})) {
+        expect(Object.keys(r.violated)).toContain(name);
+        const where = `${r.strategy} × ${family} × ${name}`;
+        const threads = b.threads.split(',');
+        const pinned = r.violated[name];
+        if (typeof pinned === 'object') expect(b.threads, `${where}: a pinned cell's bound is on its set`).toBe(pinned.threads.join(','));
+        else expect(threads.length, `${where}: the bound's set ${b.threads}`).toBeLessThanOrEqual(3);
+        expect(allowedThreadSet(threads), `${where}: ${b.threads} is a set the family allows`).toBe(true);
+        if (b.larger) {
+          const larger = b.larger.threads.split(',');
+          expect(b.why, where).toBe('wider');
+          expect(larger.length, `${where}: ${b.larger.threads} has more than 3 threads`).toBeGreaterThan(3);
+          expect(allowedThreadSet(larger), `${where}: ${b.larger.threads} is a set the family allows`).toBe(true);
+          expect(b.larger.steps, `${where}: the larger set's counterexample is shorter`).toBeLessThan(b.shortest);
+        }
+      }
   });
 
   for (const row of rows) {
