@@ -116,6 +116,8 @@ const reportInternal = (e: unknown, stderr: { write: (s: string) => unknown }, e
 
 /** Whether `moduleUrl` is the script node was started with (the command then runs as a process). */
 export const isEntry = (moduleUrl: string): boolean => {
+  // In the bundle (dist/cli.mjs, scripts/run.mjs) every module has the bundle's URL: run.mjs picks the command.
+  if (moduleUrl.endsWith('.mjs')) return false;
   const argv1 = process.argv[1];
   if (!argv1) return false;
   try {
