@@ -17,10 +17,10 @@ export interface ShrunkVsShortest {
   readonly shortest: number;
   readonly exact: boolean;
   readonly bound: Bound['why'] | null;
-  /** Shrunk and minimized only, then after the shortest pass at its default budget (what the tests and compare report), and at check's (null: not measured). */
+  /** Shrunk and minimized only, then after the shortest pass at its default budget (what the tests and compare report), and at check's (absent: not measured); null: no counterexample. */
   readonly shrunk: number | null;
   readonly reported: number | null;
-  readonly reportedByCheck: number | null;
+  readonly reportedByCheck?: number | null;
   /** States the shortest pass visited. */
   readonly passStates: number;
 }
@@ -51,14 +51,14 @@ export const shrunkVsShortest = (seeds: readonly number[], onCell?: (c: ShrunkVs
       for (const [inv, want] of Object.entries(row.violated))
         if (typeof want === 'object') cells.push([inv, shortestOf(inv, want.steps), (o) => search({ ...t, threads: want.threads }, inv, o)]);
       const passStates: Record<string, number> = {};
-      // A set's states count for every invariant its search judged (searchAll's pass judges them together).
-      const onShortestSet: SearchOptions['onShortestSet'] = (p) => { for (const inv of p.invariants) passStates[inv] = (passStates[inv] ?? 0) + p.states; };
+      // A set's states count for every invariant it was searched for (searchAll's pass shares a search among them).
+      const onShortestSet: SearchOptions['onShortestSet'] = (p) => { for (const inv of p.named) passStates[inv] = (passStates[inv] ?? 0) + p.states; };
       for (const [invariant, shortest, run] of cells) {
         const base = { seed, numRuns: HOLDS_RUNS };
         const off = run({ ...base, shortest: 0 });
         const on = run({ ...base, shortest: SHORTEST_BUDGET, onShortestSet });
         const byCheck = checkBudget ? run({ ...base, shortest: checkBudget }) : null;
-        const c = { strategy: row.strategy, family: row.family, invariant, seed, shortest, exact: row.atMost?.[invariant] === undefined, bound: row.atMost?.[invariant]?.why ?? null, shrunk: off.counterexample?.steps ?? null, reported: on.counterexample?.steps ?? null, reportedByCheck: byCheck ? (byCheck.counterexample?.steps ?? null) : null, passStates: passStates[invariant] ?? 0 };
+        const c = { strategy: row.strategy, family: row.family, invariant, seed, shortest, exact: row.atMost?.[invariant] === undefined, bound: row.atMost?.[invariant]?.why ?? null, shrunk: off.counterexample?.steps ?? null, reported: on.counterexample?.steps ?? null, ...(byCheck ? { reportedByCheck: byCheck.counterexample?.steps ?? null } : {}), passStates: passStates[invariant] ?? 0 };
         onCell?.(c);
         out.push(c);
       }

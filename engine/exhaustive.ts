@@ -34,6 +34,8 @@ export interface ExhaustiveOptions {
   readonly abstract?: boolean;
   /** Partial-order reduction by sleep sets (reduction.ts; default true): fewer transitions, the same states and verdicts. */
   readonly reduce?: boolean;
+  /** Stop once these invariants are decided (default: all judged); the others are judged on the way. */
+  readonly stopWhen?: readonly string[];
   /** Called every 5000 states expanded (for a progress line on a terminal). */
   readonly onProgress?: (states: number, ms: number) => void;
   readonly catalogue?: Catalogue;
@@ -135,6 +137,7 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
   visited.add(initial);
   tree.push(-1, 0);
   const found: (Found | null)[] = invs.map(() => null);
+  const stopAt = invs.flatMap((inv, k) => (o.stopWhen === undefined || o.stopWhen.includes(inv.name) ? [k] : []));
   const onStep = invs.flatMap((inv, k) => (inv.onStep ? [k] : []));
   // The fact kinds each step invariant needs (ALWAYS: judged on every step), to skip it on steps without them.
   const onStepFacts = onStep.map((k) => factsNeeded(invs[k].facts));
@@ -176,7 +179,7 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
   search: while (layer.length > 0) {
     statesToDepth.push(visited.size);
     // Every later find is at least this long, and a tie keeps the first.
-    if (found.length > 0 && found.every((f) => f !== null && f.length <= depth)) break;
+    if (stopAt.length > 0 && stopAt.every((k) => found[k] !== null && (found[k] as Found).length <= depth)) break;
     deepest = depth;
     const next: ModelState[] = [];
     const nextSleep: Sleep[] = [];

@@ -34,8 +34,8 @@ export interface SearchOptions {
    * those its runs violated it with, by their violating step): the pass searches them too.
    */
   readonly hints?: readonly (readonly string[])[];
-  /** Called after each thread set the shortest pass searched: the states it visited, the invariants it judged there and the length it found of each (null: none shorter). */
-  readonly onShortestSet?: (set: { readonly threads: readonly string[]; readonly states: number; readonly invariants: readonly string[]; readonly steps: readonly (number | null)[] }) => void;
+  /** Called after each thread set the shortest pass searched: the states it visited, the invariants it was searched for (`named`) and judged, and the length it found of each judged one (null: none shorter). */
+  readonly onShortestSet?: (set: { readonly threads: readonly string[]; readonly states: number; readonly named: readonly string[]; readonly invariants: readonly string[]; readonly steps: readonly (number | null)[] }) => void;
 }
 
 /**
@@ -100,10 +100,17 @@ export const shortestPasses = (
       if (named.length === 0) continue;
       const judged = items.map((_, k) => k).filter((k) => best[k].steps > 1);
       const maxDepth = Math.max(...named.map(depthOf));
-      const { results, stats } = explore({ ...t, threads: set.threads }, judged.map((k) => items[k].inv.name), { maxDepth, maxStates: Math.max(...named.map((k) => left[k])), ...(catalogue ? { catalogue } : {}) });
-      // Cut by its state bound, the search completed the depths before the one it was in.
-      searched.set(key, Math.max(searched.get(key) ?? -1, stats.bound === 'states' ? stats.statesToDepth.length - 2 : maxDepth));
-      for (const k of named) left[k] -= Math.min(left[k], stats.statesToDepth[depthOf(k)] ?? stats.states);
+      // It stops once the named ones are decided: the others only ride along.
+      const { results, stats } = explore({ ...t, threads: set.threads }, judged.map((k) => items[k].inv.name), { maxDepth, maxStates: Math.max(...named.map((k) => left[k])), stopWhen: named.map((k) => items[k].inv.name), ...(catalogue ? { catalogue } : {}) });
+      // Cut by a bound, the search completed the depths before the one it was in.
+      const cut = stats.bound === 'states' || stats.bound === 'memory';
+      searched.set(key, Math.max(searched.get(key) ?? -1, cut ? stats.statesToDepth.length - 2 : maxDepth));
+      // Each named one pays the states up to its depth, or up to where it was found.
+      for (const k of named) {
+        const r = results[judged.indexOf(k)];
+        const upTo = stats.statesToDepth[depthOf(k)] ?? stats.states;
+        left[k] -= Math.min(left[k], r.counterexample ? Math.min(upTo, r.states) : upTo);
+      }
       const steps = results.map((r, j) => {
         const k = judged[j];
         const found = r.counterexample;
@@ -111,7 +118,7 @@ export const shortestPasses = (
         best[k] = shorter[k] = found;
         return found.steps;
       });
-      onSet?.({ threads: set.threads, states: stats.states, invariants: judged.map((k) => items[k].inv.name), steps });
+      onSet?.({ threads: set.threads, states: stats.states, named: named.map((k) => items[k].inv.name), invariants: judged.map((k) => items[k].inv.name), steps });
     }
   };
   // Smaller sets first: cheap, and what they find lowers the depth of the larger ones.

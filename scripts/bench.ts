@@ -66,9 +66,9 @@ export const benchCommand: Command = (argv, io) => {
   out.shrunkVsExhaustive.push(...cells.map((c) => ({ ...c, bound: c.bound ?? '-' })));
   // Against the exhaustive shortest of every cell (a 'wider' one: over sets of up to 3 threads, which a larger set beats).
   const share = (k: 'shrunk' | 'reported' | 'reportedByCheck') => {
-    const of = cells.filter((c) => k !== 'reportedByCheck' || c.reportedByCheck !== null);
+    const of = cells.filter((c) => c[k] !== undefined);
     const equal = of.filter((c) => c[k] === c.shortest).length;
-    return of.length === 0 ? '-' : `${equal} of ${of.length} (${Math.round((100 * equal) / of.length)}%; ${of.filter((c) => c[k] !== null && (c[k] as number) < c.shortest).length} shorter)`;
+    return of.length === 0 ? '-' : `${equal} of ${of.length} (${Math.round((100 * equal) / of.length)}%; ${of.filter((c) => typeof c[k] === 'number' && (c[k] as number) < c.shortest).length} shorter)`;
   };
   out.shrunkEqualsShortest = [{ cells: cells.length, shrunkOnly: share('shrunk'), withShortestPass: share('reported'), withChecksPass: share('reportedByCheck'), assertedExactly: cells.filter((c) => c.exact).length }];
   // 4. exhaustive states per second as notifiers and threads grow

@@ -1,0 +1,36 @@
+/**
+ * The shortest pass (engine/random.ts shortestPasses, docs/design.md §4) and the per-depth state
+ * counts it charges its budgets with (engine/exhaustive.ts statesToDepth).
+ */
+import { expect, it } from 'vitest';
+import { familyById } from '../checks/families.ts';
+import { explore } from '../engine/exhaustive.ts';
+import { searchAll } from '../engine/random.ts';
+import { INVARIANT_NAMES } from '../model/index.ts';
+import { seed } from './seed.ts';
+
+const abPair = { ...familyById('ab-pair')!.template, strategy: 'skip-all-end' };
+
+it('statesToDepth[d] is the number of distinct states a search bounded at depth d stores', () => {
+  const sc = { ...abPair, threads: ['oom_reaper', 'madvise', 'ioctl:B'] };
+  const { stats } = explore(sc, ['StartEndPaired', 'FaultLiveness']);
+  expect(stats.statesToDepth.length).toBeGreaterThan(12);
+  for (let d = 0; d <= 12; d++) expect(explore(sc, ['StartEndPaired', 'FaultLiveness'], { maxDepth: d }).stats.states, `depth ${d}`).toBe(stats.statesToDepth[d]);
+});
+
+it(`the pass only shortens, each result a real counterexample, shortest on its own set within a large budget (seed ${seed})`, () => {
+  const off = searchAll(abPair, INVARIANT_NAMES, { seed, numRuns: 300, shortest: 0 });
+  const on = searchAll(abPair, INVARIANT_NAMES, { seed, numRuns: 300, shortest: 200_000 });
+  const violated = off.filter((r) => r.counterexample);
+  expect(violated.length).toBeGreaterThan(3);
+  for (const r of violated) {
+    const cx = on.find((x) => x.invariant === r.invariant)?.counterexample;
+    expect(cx, r.invariant).toBeDefined();
+    if (!cx || !r.counterexample) continue;
+    expect(cx.steps, r.invariant).toBeLessThanOrEqual(r.counterexample.steps);
+    expect(cx.trace.length, r.invariant).toBe(cx.steps);
+    // Breadth-first on the set it reports, the exhaustive engine finds nothing shorter.
+    const { results } = explore({ ...abPair, threads: cx.scenario.threads }, [r.invariant], { maxDepth: cx.steps });
+    expect(results[0].counterexample?.steps, `${r.invariant} on ${cx.scenario.threads.join(',')}`).toBe(cx.steps);
+  }
+});
