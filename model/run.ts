@@ -3,7 +3,8 @@
  * then drain fairly, judging every invariant after every step (docs/design.md §3.5, §4).
  */
 import { invariants as allInvariants, type Invariant } from './invariants/index.ts';
-import { BLOCKED_GOALS, GOALS } from './goals.ts';
+import { factMask, kindMask, type Fact } from './facts.ts';
+import { BLOCKED_GOALS, GOALS, type Goal } from './goals.ts';
 import { resolve, type Catalogue } from './scenario.ts';
 import { step, type Stepped } from './step.ts';
 import type { ModelState, Scenario, World } from './types.ts';
@@ -44,13 +45,29 @@ export interface RunOptions {
   readonly goals?: Set<string>;
 }
 
+/**
+ * When an invariant or goal may be skipped on a step: the fact kinds it needs (-1: any step) and
+ * the thread kinds it is about (null: any), from its `facts` and `threadKinds` hints (the
+ * exhaustive engine skips the same; properties/step-hints.test.ts checks them).
+ */
+interface Needs {
+  readonly facts: number;
+  readonly kinds: readonly string[] | null;
+}
+const needs = (h: { readonly facts?: readonly Fact['fact'][]; readonly threadKinds?: readonly string[] }): Needs => ({
+  facts: h.facts === undefined ? -1 : kindMask(h.facts),
+  kinds: h.threadKinds ?? null,
+});
+const wanted = (n: Needs, facts: number, kind: string): boolean => (n.facts === -1 || (n.facts & facts) !== 0) && (n.kinds === null || n.kinds.includes(kind));
+const GOAL_NEEDS: ReadonlyMap<Goal, Needs> = new Map(GOALS.map((g) => [g, needs(g)]));
+
 export const DRAIN_BOUND = 4000;
 const NO_EVENTS: readonly string[] = [];
 export const DRAIN_QUANTUM = 8;
 
 export const runWorld = (world: World, initial: ModelState, schedule: readonly string[], opts: RunOptions = {}): RunReport => {
   const judged = opts.invariants ?? allInvariants;
-  const stepJudged = judged.filter((i) => i.onStep);
+  const stepJudged = judged.filter((i) => i.onStep).map((inv) => ({ inv, needs: needs(inv) }));
   const verdicts: Record<string, Verdict> = {};
   const trace: TraceStep[] = [];
   const executed: string[] = [];
@@ -63,7 +80,10 @@ export const runWorld = (world: World, initial: ModelState, schedule: readonly s
       if (r.tag === 'blocked' && opts.goals) for (const g of BLOCKED_GOALS) if (!opts.goals.has(g.name) && g.reached(r.blocker)) opts.goals.add(g.name);
       return false;
     }
-    if (opts.goals) for (const g of GOALS) if (!opts.goals.has(g.name) && g.reached({ world, before: s, after: r.state, step: r })) opts.goals.add(g.name);
+    const facts = factMask(r.facts);
+    const kind = r.state.threads.find((t) => t.id === thread)?.kind ?? '';
+    if (opts.goals)
+      for (const g of GOALS) if (!opts.goals.has(g.name) && wanted(GOAL_NEEDS.get(g) as Needs, facts, kind) && g.reached({ world, before: s, after: r.state, step: r })) opts.goals.add(g.name);
     opts.onStep?.(r, s);
     s = r.state;
     trace.push(
@@ -77,8 +97,8 @@ export const runWorld = (world: World, initial: ModelState, schedule: readonly s
           }
         : { thread, action: '', events: NO_EVENTS },
     );
-    for (const inv of stepJudged) {
-      if (verdicts[inv.name]) continue;
+    for (const { inv, needs: n } of stepJudged) {
+      if (verdicts[inv.name] || !wanted(n, facts, kind)) continue;
       const w = (inv.onStep as NonNullable<Invariant['onStep']>)({ world, after: s, step: r });
       if (w !== null) verdicts[inv.name] = { status: 'violated', step: trace.length, witness: w };
     }
