@@ -19,8 +19,8 @@ it('statesToDepth[d] is the number of distinct states a search bounded at depth 
 });
 
 it(`the pass only shortens, each result a real counterexample, shortest on its own set within a large budget (seed ${seed})`, () => {
-  const off = searchAll(abPair, INVARIANT_NAMES, { seed, numRuns: 300, shortest: 0 });
-  const on = searchAll(abPair, INVARIANT_NAMES, { seed, numRuns: 300, shortest: 200_000 });
+  const off = searchAll(abPair, INVARIANT_NAMES, { seed, numRuns: 150, shortest: 0 });
+  const on = searchAll(abPair, INVARIANT_NAMES, { seed, numRuns: 150, shortest: 50_000 });
   const violated = off.filter((r) => r.counterexample);
   expect(violated.length).toBeGreaterThan(3);
   for (const r of violated) {
