@@ -378,9 +378,9 @@ const T_INV_ID = 6;
 const T_STARTED = 7;
 const T_SRCU = 8;
 const T_SUM = 9;
-const T_NK = 11;
+const T_NK = T_SUM + S_NK; // keepSums' layout
 const C_SUM = 12;
-const C_NK = 14;
+const C_NK = C_SUM + S_NK;
 const C_LOCALS = 15;
 const I_SUM = 17;
 const PER_THREAD = 20;
@@ -441,10 +441,7 @@ const hashCall = (c: Call, was: Call | null, prior: Int32Array, q: number, parts
       }
     }
     if (same && keys === prior[q + C_NK] >>> 16) {
-      parts[p + C_SUM] = sa;
-      parts[p + C_SUM + 1] = sb;
-      parts[p + C_NK] = packNK(n, keys);
-      close(Tag.Obj, sa, sb, n);
+      keepSums(parts, p + C_SUM, sa, sb, n, keys);
       return;
     }
   }
@@ -462,10 +459,7 @@ const hashCall = (c: Call, was: Call | null, prior: Int32Array, q: number, parts
     sb = (sb + HB) | 0;
     n++;
   }
-  parts[p + C_SUM] = sa;
-  parts[p + C_SUM + 1] = sb;
-  parts[p + C_NK] = packNK(n, keys);
-  close(Tag.Obj, sa, sb, n);
+  keepSums(parts, p + C_SUM, sa, sb, n, keys);
 };
 
 /** A thread's value hash for key `k` (inv and call stripped), into HA/HB, and inv's or call's into parts. */
@@ -542,10 +536,7 @@ const hashThreadStripped = (t: ThreadState, was: ThreadState | null, prior: Int3
       }
     }
     if (same && keys === prior[q + T_NK] >>> 16) {
-      parts[p + T_SUM] = sa;
-      parts[p + T_SUM + 1] = sb;
-      parts[p + T_NK] = packNK(n, keys);
-      close(Tag.Obj, sa, sb, n);
+      keepSums(parts, p + T_SUM, sa, sb, n, keys);
       return;
     }
   }
@@ -563,10 +554,7 @@ const hashThreadStripped = (t: ThreadState, was: ThreadState | null, prior: Int3
     sb = (sb + HB) | 0;
     n++;
   }
-  parts[p + T_SUM] = sa;
-  parts[p + T_SUM + 1] = sb;
-  parts[p + T_NK] = packNK(n, keys);
-  close(Tag.Obj, sa, sb, n);
+  keepSums(parts, p + T_SUM, sa, sb, n, keys);
 };
 
 /** Where a state's part hashes are: `parts[at…]`, [a, b] per top-level field (by index), their sums, then PER_THREAD per thread. */
