@@ -52,6 +52,8 @@ export interface ExploreStats {
   readonly statesToDepth: readonly number[];
   readonly ms: number;
   readonly bound: Bound | null;
+  /** It stopped because every invariant it was to stop on was decided (`stopWhen`), not at a bound or the space's end. */
+  readonly decided: boolean;
   /** The visited set's and the parent arrays' bytes. */
   readonly tableBytes: number;
   /** The highest heapUsed sampled. */
@@ -176,10 +178,14 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
   let depth = 0;
   let deepest = 0;
   const statesToDepth: number[] = [];
+  let decided = false;
   search: while (layer.length > 0) {
     statesToDepth.push(visited.size);
     // Every later find is at least this long, and a tie keeps the first.
-    if (stopAt.length > 0 && stopAt.every((k) => found[k] !== null && (found[k] as Found).length <= depth)) break;
+    if (stopAt.length > 0 && stopAt.every((k) => found[k] !== null && (found[k] as Found).length <= depth)) {
+      decided = true;
+      break;
+    }
     deepest = depth;
     const next: ModelState[] = [];
     const nextSleep: Sleep[] = [];
@@ -312,7 +318,7 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
     };
     return { engine: 'exhaustive', invariant: inv.name, verdict: 'violated', states: f.states, depth: trace.length, ms, counterexample, bound: null };
   });
-  return { results, stats: { states: visited.size, transitions, pruned, depth: deepest, statesToDepth, ms, bound, tableBytes: visited.bytes + tree.bytes, peakHeapBytes: peakHeap } };
+  return { results, stats: { states: visited.size, transitions, pruned, depth: deepest, statesToDepth, ms, bound, decided, tableBytes: visited.bytes + tree.bytes, peakHeapBytes: peakHeap } };
 };
 
 /** One search, every invariant named: a result per invariant, in the order asked. */

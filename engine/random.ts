@@ -102,9 +102,10 @@ export const shortestPasses = (
       const maxDepth = Math.max(...named.map(depthOf));
       // It stops once the named ones are decided: the others only ride along.
       const { results, stats } = explore({ ...t, threads: set.threads }, judged.map((k) => items[k].inv.name), { maxDepth, maxStates: Math.max(...named.map((k) => left[k])), stopWhen: named.map((k) => items[k].inv.name), ...(catalogue ? { catalogue } : {}) });
-      // Cut by a bound, the search completed the depths before the one it was in.
-      const cut = stats.bound === 'states' || stats.bound === 'memory';
-      searched.set(key, Math.max(searched.get(key) ?? -1, cut ? stats.statesToDepth.length - 2 : maxDepth));
+      // Cut by a bound, or stopped once the named ones were decided, the search completed the
+      // depths before the one it was in; at its depth bound, that depth; at the space's end, all.
+      const stopped = stats.bound === 'states' || stats.bound === 'memory' || stats.decided;
+      searched.set(key, Math.max(searched.get(key) ?? -1, stopped ? stats.statesToDepth.length - 2 : stats.bound === 'depth' ? maxDepth : Infinity));
       // Each named one pays the states up to its depth, or up to where it was found.
       for (const k of named) {
         const r = results[judged.indexOf(k)];
