@@ -315,6 +315,8 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
       fromSteps: trace.length,
       fromSwitches: switches,
       provenance: { foundWith: 'exhaustive' },
+      // Breadth-first: the first found is the shortest of the set, unless a state or memory bound dropped states on the way.
+      shortestOnThreads: bound !== 'states' && bound !== 'memory',
     };
     return { engine: 'exhaustive', invariant: inv.name, verdict: 'violated', states: f.states, depth: trace.length, ms, counterexample, bound: null };
   });

@@ -66,7 +66,7 @@ export interface PassItem {
  * set judges every invariant still above one step (the states are the same, only the verdicts
  * differ), so a row of violated cells costs about what its hardest one does. Breadth-first, so
  * each counterexample it returns is a shortest one of the sets it searched completely; null: none
- * shorter than the item's.
+ * shorter than the item's. `proven`: no shorter one exists on the thread set of the item's best.
  */
 export const shortestPasses = (
   t: ScenarioTemplate,
@@ -74,7 +74,7 @@ export const shortestPasses = (
   budget: number,
   catalogue?: Catalogue,
   onSet?: SearchOptions['onShortestSet'],
-): (Counterexample | null)[] => {
+): { readonly shorter: (Counterexample | null)[]; readonly proven: boolean[] } => {
   const best: Counterexample[] = items.map((i) => i.cx);
   const shorter: (Counterexample | null)[] = items.map(() => null);
   const sets = new Map<string, { threads: readonly string[]; for: number[] }>();
@@ -132,19 +132,10 @@ export const shortestPasses = (
     for (const small of threadSets(t, 2, catalogue)) items.forEach((_, k) => name(small, k));
     searchSets(bySize(sets));
   }
-  return shorter;
+  // Proven when the set of its best counterexample was searched one step short of it.
+  const proven = best.map((cx) => (searched.get(cx.scenario.threads.join(',')) ?? -1) >= cx.steps - 1);
+  return { shorter, proven };
 };
-
-/** The pass over one counterexample (shortestPasses). */
-export const shortestPass = (
-  t: ScenarioTemplate,
-  inv: Invariant,
-  cx: Counterexample,
-  budget: number,
-  hints: readonly (readonly string[])[] = [],
-  catalogue?: Catalogue,
-  onSet?: SearchOptions['onShortestSet'],
-): Counterexample | null => shortestPasses(t, [{ inv, cx, hints }], budget, catalogue, onSet)[0];
 
 export const search = (t: ScenarioTemplate, invariantName: string, o: SearchOptions): SearchResult => {
   const inv = invariantByName(invariantName);
@@ -190,8 +181,9 @@ export const search = (t: ScenarioTemplate, invariantName: string, o: SearchOpti
     provenance,
   };
   const budget = o.shortest ?? SHORTEST_BUDGET;
-  const shorter = budget > 0 ? shortestPass(t, inv, shrunkCx, budget, o.hints, catalogue, o.onShortestSet) : null;
-  const counterexample = shorter ? { ...shorter, fromSteps: shrunkCx.fromSteps, fromSwitches: shrunkCx.fromSwitches, provenance } : shrunkCx;
+  const pass = budget > 0 ? shortestPasses(t, [{ inv, cx: shrunkCx, hints: o.hints }], budget, catalogue, o.onShortestSet) : null;
+  const shorter = pass?.shorter[0] ?? null;
+  const counterexample = { ...(shorter ? { ...shorter, fromSteps: shrunkCx.fromSteps, fromSwitches: shrunkCx.fromSwitches, provenance } : shrunkCx), shortestOnThreads: pass?.proven[0] ?? false };
   return { engine: 'random', invariant: inv.name, verdict: 'violated', runs: firstFailRuns, ms: performance.now() - t0, counterexample };
 };
 
@@ -246,11 +238,14 @@ export const searchAll = (t: ScenarioTemplate, names: readonly string[], o: Sear
     return [{ inv, cx, hints, k }];
   });
   const budget = o.shortest ?? SHORTEST_BUDGET;
-  const passed = budget > 0 ? shortestPasses(t, items, budget, catalogue, o.onShortestSet) : items.map(() => null);
+  const passed = budget > 0 ? shortestPasses(t, items, budget, catalogue, o.onShortestSet) : null;
   items.forEach((item, j) => {
-    const found = passed[j];
+    const found = passed?.shorter[j] ?? null;
     const r = shrunk[item.k];
-    if (found && r.counterexample) shrunk[item.k] = { ...r, counterexample: { ...found, fromSteps: r.counterexample.fromSteps, fromSwitches: r.counterexample.fromSwitches, provenance: r.counterexample.provenance } };
+    const cx = r.counterexample;
+    if (!cx) return;
+    const kept = found ? { ...found, fromSteps: cx.fromSteps, fromSwitches: cx.fromSwitches, provenance: cx.provenance } : cx;
+    shrunk[item.k] = { ...r, counterexample: { ...kept, shortestOnThreads: passed?.proven[j] ?? false } };
   });
   return shrunk;
 };

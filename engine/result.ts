@@ -23,6 +23,8 @@ export interface Counterexample {
   readonly fromSteps: number;
   readonly fromSwitches: number;
   readonly provenance: Provenance;
+  /** No shorter counterexample exists on its thread set: a breadth-first search of that set judged every length below it (the exhaustive engine's own, or the random engine's shortest pass). */
+  readonly shortestOnThreads?: boolean;
 }
 
 /** The random engine's result: `runs` generated cases (up to the first failing one when violated). */

@@ -258,6 +258,11 @@ describe('check', () => {
     expect(lines).toContain('  threads ["oom_reaper","ioctl:B"]; schedule ["ioctl:B","oom_reaper"]; 3 steps (shrunk from 7), 1 context switches');
     expect(lines).toContain('  threads ["oom_reaper","ioctl:B"]; schedule ["ioctl:B","oom_reaper"]; 3 steps, 1 context switches');
     expect(lines).toContain('  replay: npm run check -- --strategy skip-all-end --invariant StartEndPaired --seed 42 --notifiers kvm,odp-4.20 --runs 1000');
+    // Only a counterexample the search proved shortest on its threads says so.
+    const proven = checkText([{ ...checked[0], result: { ...checked[0].result, counterexample: { ...cx('random'), shortestOnThreads: true } } as Checked['result'] }], how).split('\n');
+    expect(proven).toContain('  threads ["oom_reaper","ioctl:B"]; schedule ["ioctl:B","oom_reaper"]; 3 steps (shrunk from 7), the fewest these threads allow, 1 context switches');
+    expect(checkRows([{ ...checked[0], result: { ...checked[0].result, counterexample: { ...cx('random'), shortestOnThreads: true } } as Checked['result'] }])[0].counterexample).toMatchObject({ shortestOnThreads: true });
+    expect(checkRows(checked)[0].counterexample).toMatchObject({ shortestOnThreads: false });
     expect(lines).toContain('  saved: shrunk-cases/x.json  (npm run replay -- shrunk-cases/x.json)');
     expect(text).toContain(timeline(trace));
   });

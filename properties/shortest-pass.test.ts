@@ -18,7 +18,7 @@ it('statesToDepth[d] is the number of distinct states a search bounded at depth 
   for (let d = 0; d <= 12; d++) expect(explore(sc, ['StartEndPaired', 'FaultLiveness'], { maxDepth: d }).stats.states, `depth ${d}`).toBe(stats.statesToDepth[d]);
 });
 
-it(`the pass only shortens, each result a real counterexample, shortest on its own set within a large budget (seed ${seed})`, () => {
+it(`the pass only shortens, each result a real counterexample, shortest on its own set within a large budget, and says so (seed ${seed})`, () => {
   const off = searchAll(abPair, INVARIANT_NAMES, { seed, numRuns: 150, shortest: 0 });
   const on = searchAll(abPair, INVARIANT_NAMES, { seed, numRuns: 150, shortest: 50_000 });
   const violated = off.filter((r) => r.counterexample);
@@ -32,5 +32,8 @@ it(`the pass only shortens, each result a real counterexample, shortest on its o
     // Breadth-first on the set it reports, the exhaustive engine finds nothing shorter.
     const { results } = explore({ ...abPair, threads: cx.scenario.threads }, [r.invariant], { maxDepth: cx.steps });
     expect(results[0].counterexample?.steps, `${r.invariant} on ${cx.scenario.threads.join(',')}`).toBe(cx.steps);
+    // …which the pass knew: it searched that set one step short of it.
+    expect(cx.shortestOnThreads, r.invariant).toBe(true);
+    expect(off.find((x) => x.invariant === r.invariant)?.counterexample?.shortestOnThreads, `${r.invariant} without the pass`).toBe(false);
   }
 });

@@ -39,6 +39,8 @@ export interface CheckRow {
     readonly file: string | null;
     /** Only a random counterexample was shrunk. */
     readonly shrunkFrom?: number;
+    /** No shorter counterexample on its thread set (engine/result.ts Counterexample). */
+    readonly shortestOnThreads: boolean;
   } | null;
 }
 
@@ -103,6 +105,7 @@ export const checkRows = (checked: readonly Checked[]): CheckRow[] =>
             trace: cx.trace,
             file,
             ...(cx.provenance.foundWith === 'random' ? { shrunkFrom: cx.fromSteps } : {}),
+            shortestOnThreads: cx.shortestOnThreads === true,
           }
         : null,
     };
@@ -174,7 +177,7 @@ export const checkText = (checked: readonly Checked[], how: CheckInvocation, pc:
     const cx = o.counterexample;
     if (!cx) continue;
     out.push(`\n${pc.red('✘')} ${pc.bold(`${o.strategy} × ${o.invariant}`)}: ${cx.witness}\n`);
-    out.push(`  threads ${JSON.stringify(cx.threads)}; schedule ${JSON.stringify(cx.schedule)}; ${cx.steps} steps${cx.shrunkFrom !== undefined ? ` (shrunk from ${cx.shrunkFrom})` : ''}, ${cx.contextSwitches} context switches\n\n`);
+    out.push(`  threads ${JSON.stringify(cx.threads)}; schedule ${JSON.stringify(cx.schedule)}; ${cx.steps} steps${cx.shrunkFrom !== undefined ? ` (shrunk from ${cx.shrunkFrom})` : ''}${cx.shortestOnThreads ? ', the fewest these threads allow' : ''}, ${cx.contextSwitches} context switches\n\n`);
     out.push(`${timeline(cx.trace, { pc, width: how.width ?? DEFAULT_WIDTH })}\n`);
     const d = done.get(o.strategy);
     out.push(`\n  replay: ${escapeText(replayCommand(o, d ? { ...how, runs: d.runs } : how))}\n`);
