@@ -14,7 +14,7 @@ import { plain } from '../report/colors.ts';
 import { decisionLines, jsonMatrix, markdownMatrix, terminalMatrix } from '../report/matrix.ts';
 import { mermaid } from '../report/mermaid.ts';
 import { driftLine, replaySummary, replayUnderLine } from '../report/replay.ts';
-import { timeline } from '../report/timeline.ts';
+import { switchesText, timeline } from '../report/timeline.ts';
 
 const colour = picocolors.createColors(true);
 
@@ -255,12 +255,12 @@ describe('check', () => {
     expect(lines).toContain('  holds     NoDeadlock     1000 runs, 300 ms');
     expect(lines).toContain('  holds ≤ bound  NoDeadlock     61 states, 5 ms');
     expect(lines).toContain('✘ skip-all-end × StartEndPaired: A got 0 ends');
-    expect(lines).toContain('  threads ["oom_reaper","ioctl:B"]; schedule ["ioctl:B","oom_reaper"]; 3 steps (shrunk from 7), 1 context switches');
-    expect(lines).toContain('  threads ["oom_reaper","ioctl:B"]; schedule ["ioctl:B","oom_reaper"]; 3 steps, 1 context switches');
+    expect(lines).toContain('  threads ["oom_reaper","ioctl:B"]; schedule ["ioctl:B","oom_reaper"]; 3 steps (shrunk from 7), 1 context switch');
+    expect(lines).toContain('  threads ["oom_reaper","ioctl:B"]; schedule ["ioctl:B","oom_reaper"]; 3 steps, 1 context switch');
     expect(lines).toContain('  replay: npm run check -- --strategy skip-all-end --invariant StartEndPaired --seed 42 --notifiers kvm,odp-4.20 --runs 1000');
     // Only a counterexample the search proved shortest on its threads says so.
     const proven = checkText([{ ...checked[0], result: { ...checked[0].result, counterexample: { ...cx('random'), shortestOnThreads: true } } as Checked['result'] }], how).split('\n');
-    expect(proven).toContain('  threads ["oom_reaper","ioctl:B"]; schedule ["ioctl:B","oom_reaper"]; 3 steps (shrunk from 7), the fewest these threads allow, 1 context switches');
+    expect(proven).toContain('  threads ["oom_reaper","ioctl:B"]; schedule ["ioctl:B","oom_reaper"]; 3 steps (shrunk from 7), the fewest these threads allow, 1 context switch');
     expect(checkRows([{ ...checked[0], result: { ...checked[0].result, counterexample: { ...cx('random'), shortestOnThreads: true } } as Checked['result'] }])[0].counterexample).toMatchObject({ shortestOnThreads: true });
     expect(checkRows(checked)[0].counterexample).toMatchObject({ shortestOnThreads: false });
     expect(lines).toContain('  saved: shrunk-cases/x.json  (npm run replay -- shrunk-cases/x.json)');
@@ -306,8 +306,9 @@ describe('replay', () => {
       'f.json',
       '  skip-all-end × StartEndPaired; threads ["oom_reaper","ioctl:B"]; schedule ["ioctl:B"]',
       '  violated StartEndPaired at step 3: A got 0 ends',
-      '  3 steps, 1 context switches',
+      '  3 steps, 1 context switch',
     ]);
+    expect([0, 1, 2].map(switchesText)).toEqual(['0 context switches', '1 context switch', '2 context switches']);
     const other = replaySummary('f.json', c, 'call-all-end-2021', { kind: 'verdict-changed', trace, verdict: 'holds', witness: null }).split('\n');
     expect(other[1]).toMatch(/^ {2}skip-all-end case replayed under call-all-end-2021 × StartEndPaired;/);
     expect(other[2]).toBe('  holds StartEndPaired (recorded: violated)');

@@ -6,7 +6,7 @@ import { vacuous } from '../engine/result.ts';
 import { plain, type Colors } from './colors.ts';
 import { escapeText, shellWord } from './escape.ts';
 import { mailText, MAIL_WIDTH } from './mail.ts';
-import { DEFAULT_WIDTH, timeline } from './timeline.ts';
+import { DEFAULT_WIDTH, switchesText, timeline } from './timeline.ts';
 import { ascii, wrap } from './wrap.ts';
 
 /** The `format` of check's --json object (docs/design.md §6). */
@@ -177,7 +177,7 @@ export const checkText = (checked: readonly Checked[], how: CheckInvocation, pc:
     const cx = o.counterexample;
     if (!cx) continue;
     out.push(`\n${pc.red('✘')} ${pc.bold(`${o.strategy} × ${o.invariant}`)}: ${cx.witness}\n`);
-    out.push(`  threads ${JSON.stringify(cx.threads)}; schedule ${JSON.stringify(cx.schedule)}; ${cx.steps} steps${cx.shrunkFrom !== undefined ? ` (shrunk from ${cx.shrunkFrom})` : ''}${cx.shortestOnThreads ? ', the fewest these threads allow' : ''}, ${cx.contextSwitches} context switches\n\n`);
+    out.push(`  threads ${JSON.stringify(cx.threads)}; schedule ${JSON.stringify(cx.schedule)}; ${cx.steps} steps${cx.shrunkFrom !== undefined ? ` (shrunk from ${cx.shrunkFrom})` : ''}${cx.shortestOnThreads ? ', the fewest these threads allow' : ''}, ${switchesText(cx.contextSwitches)}\n\n`);
     out.push(`${timeline(cx.trace, { pc, width: how.width ?? DEFAULT_WIDTH })}\n`);
     const d = done.get(o.strategy);
     out.push(`\n  replay: ${escapeText(replayCommand(o, d ? { ...how, runs: d.runs } : how))}\n`);

@@ -4,6 +4,7 @@ import type { ReplayOutcome } from '../engine/cases.ts';
 import { contextSwitches } from '../engine/judge.ts';
 import { plain, type Colors } from './colors.ts';
 import { escapeText } from './escape.ts';
+import { switchesText } from './timeline.ts';
 
 type Ran = Extract<ReplayOutcome, { kind: 'reproduced' | 'verdict-changed' }>;
 
@@ -21,7 +22,7 @@ export const replayUnderLine = (strategy: string, invariant: string, o: ReplayOu
 export const replaySummary = (file: string, c: SavedCase, other: string | undefined, out: Ran, pc: Colors = plain): string => {
   const head = `${pc.bold(escapeText(file))}\n  ${other ? `${c.scenario.strategy} case replayed under ${pc.bold(other)}` : c.scenario.strategy} × ${c.expect.invariant}; threads ${JSON.stringify(c.scenario.threads)}; schedule ${JSON.stringify(c.schedule)}\n`;
   if (out.kind === 'reproduced')
-    return `${head}  ${pc.red('violated')} ${c.expect.invariant} at step ${out.step}: ${out.witness}\n  ${out.trace.length} steps, ${contextSwitches(out.trace)} context switches\n\n`;
+    return `${head}  ${pc.red('violated')} ${c.expect.invariant} at step ${out.step}: ${out.witness}\n  ${out.trace.length} steps, ${switchesText(contextSwitches(out.trace))}\n\n`;
   return `${head}  ${out.verdict === 'holds' ? pc.green('holds') : pc.red('violated')} ${c.expect.invariant}${out.witness ? `: ${out.witness}` : ''} (recorded: ${c.expect.verdict})\n\n`;
 };
 

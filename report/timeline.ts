@@ -10,6 +10,9 @@ import { tokens, wrapTokens, type Token } from './wrap.ts';
 /** The width when the output is not a terminal. */
 export const DEFAULT_WIDTH = 100;
 
+/** "1 context switch", "3 context switches". */
+export const switchesText = (n: number): string => `${n} context switch${n === 1 ? '' : 'es'}`;
+
 const SEP = ' │ ';
 const MIN_COLUMN = 12;
 const MIN_EFFECT = 24;
