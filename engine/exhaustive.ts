@@ -11,7 +11,7 @@
  * arrays, give the counterexample's path, which is re-run with recording on to print it.
  */
 import { getHeapStatistics } from 'node:v8';
-import { BLOCKED_GOALS, enabledThreads, factMask, GOALS, kindMask, resolve, step, type Catalogue, type Fact, type Invariant, type ModelState, type Scenario, type TraceStep, type World } from '../model/index.ts';
+import { BLOCKED_GOALS, enabledThreads, factMask, GOALS, mayFire, resolve, step, stepNeeds, type Catalogue, type Invariant, type ModelState, type Scenario, type TraceStep, type World } from '../model/index.ts';
 import { ExactSet, FingerprintSet, PartsStore, type Visited } from './fingerprint.ts';
 import { contextSwitches, invariantsNamed } from './judge.ts';
 import { AWAKE, intersect, Resources, sleepAfter, type Footprint, type Sleep } from './reduction.ts';
@@ -62,11 +62,6 @@ export interface ExploreStats {
 
 const PROGRESS_EVERY = 5000;
 const MEMORY_EVERY = 2048;
-
-/** A hook judged on every step, whatever its facts. */
-const ALWAYS = -1;
-/** The fact kinds an invariant or goal declares it needs (model: `facts`), as a mask; ALWAYS when it declares none. */
-const factsNeeded = (facts: readonly Fact['fact'][] | undefined): number => (facts === undefined ? ALWAYS : kindMask(facts));
 
 /** Each state's parent and the index of the thread that stepped into it, grown by doubling. */
 class Tree {
@@ -141,10 +136,8 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
   const found: (Found | null)[] = invs.map(() => null);
   const stopAt = invs.flatMap((inv, k) => (o.stopWhen === undefined || o.stopWhen.includes(inv.name) ? [k] : []));
   const onStep = invs.flatMap((inv, k) => (inv.onStep ? [k] : []));
-  // The fact kinds each step invariant needs (ALWAYS: judged on every step), to skip it on steps without them.
-  const onStepFacts = onStep.map((k) => factsNeeded(invs[k].facts));
-  // The thread kinds each step invariant is about (null: any), to skip it on other threads' steps.
-  const onStepKinds = onStep.map((k) => invs[k].threadKinds ?? null);
+  // Where each step invariant can fire (model/hints.ts), to skip it on other steps.
+  const onStepNeeds = onStep.map((k) => stepNeeds(invs[k]));
   const atEnd = invs.flatMap((inv, k) => (inv.atEnd ? [k] : []));
   let bound: Bound | null = null;
   let transitions = 0;
@@ -155,7 +148,7 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
   // Reachability goals (model/goals.ts): 1 once some step (or blocked choice) reached it; a
   // reached goal is not judged again.
   const goals: Record<string, number> = Object.fromEntries([...GOALS, ...BLOCKED_GOALS].map((g) => [g.name, 0]));
-  let stepGoals = GOALS.map((g) => ({ g, facts: factsNeeded(g.facts), kinds: g.threadKinds ?? null }));
+  let stepGoals = GOALS.map((g) => ({ g, needs: stepNeeds(g) }));
   let blockedGoals = BLOCKED_GOALS;
 
   const judgeEnd = (s: ModelState, node: number, depth: number) => {
@@ -241,7 +234,7 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
         if (stepGoals.length) {
           let hit = false;
           for (const g of stepGoals)
-            if (((g.facts & kinds) !== 0 || g.facts === ALWAYS) && (g.kinds === null || g.kinds.includes(kind)) && g.g.reached(c)) {
+            if (mayFire(g.needs, kinds, kind) && g.g.reached(c)) {
               goals[g.g.name] = 1;
               hit = true;
             }
@@ -254,10 +247,7 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
           if (quiet && !fp.all) taken.push({ ti, fp });
         }
         for (let i = 0; i < onStep.length; i++) {
-          const facts = onStepFacts[i];
-          if ((facts & kinds) === 0 && facts !== ALWAYS) continue;
-          const threadKinds = onStepKinds[i];
-          if (threadKinds !== null && !threadKinds.includes(kind)) continue;
+          if (!mayFire(onStepNeeds[i], kinds, kind)) continue;
           const k = onStep[i];
           const f = found[k];
           if (f !== null && f.length <= depth + 1) continue;

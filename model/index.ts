@@ -13,7 +13,8 @@ export { strategies, STRATEGY_NAMES } from './strategies/index.ts';
 export { presets, DRIVER_NAMES, GENERIC_KNOB_NAMES, driverFor } from './drivers/index.ts';
 export { C, I, canFail, EAGAIN, intervalFault, program, type Cond, type Instr, type Program } from './program.ts';
 export type { Fact, Diagnostic } from './facts.ts';
-export { factMask, kindMask } from './facts.ts';
+export { factMask } from './facts.ts';
+export { mayFire, stepNeeds, type StepNeeds } from './hints.ts';
 export * from './types.ts';
 // The kernel's choice at each strategy decision point, for strategies defined outside model/strategies/ (a test, a user's experiment).
 export { MAINLINE_2018, classicOps, intervalCoreOps, headAdd, sortedAdd } from './strategies/hooks.ts';

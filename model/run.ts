@@ -3,11 +3,12 @@
  * then drain fairly, judging every invariant after every step (docs/design.md §3.5, §4).
  */
 import { invariants as allInvariants, type Invariant } from './invariants/index.ts';
-import { factMask, kindMask, type Fact } from './facts.ts';
+import { factMask } from './facts.ts';
 import { BLOCKED_GOALS, GOALS, type Goal } from './goals.ts';
+import { mayFire, stepNeeds, type StepNeeds } from './hints.ts';
 import { resolve, type Catalogue } from './scenario.ts';
 import { step, type Stepped } from './step.ts';
-import type { ModelState, Scenario, World } from './types.ts';
+import type { ModelState, Scenario, ThreadState, World } from './types.ts';
 
 export interface TraceStep {
   readonly thread: string;
@@ -45,21 +46,7 @@ export interface RunOptions {
   readonly goals?: Set<string>;
 }
 
-/**
- * When an invariant or goal may be skipped on a step: the fact kinds it needs (-1: any step) and
- * the thread kinds it is about (null: any), from its `facts` and `threadKinds` hints (the
- * exhaustive engine skips the same; properties/step-hints.test.ts checks them).
- */
-interface Needs {
-  readonly facts: number;
-  readonly kinds: readonly string[] | null;
-}
-const needs = (h: { readonly facts?: readonly Fact['fact'][]; readonly threadKinds?: readonly string[] }): Needs => ({
-  facts: h.facts === undefined ? -1 : kindMask(h.facts),
-  kinds: h.threadKinds ?? null,
-});
-const wanted = (n: Needs, facts: number, kind: string): boolean => (n.facts === -1 || (n.facts & facts) !== 0) && (n.kinds === null || n.kinds.includes(kind));
-const GOAL_NEEDS: ReadonlyMap<Goal, Needs> = new Map(GOALS.map((g) => [g, needs(g)]));
+const GOAL_NEEDS: ReadonlyMap<Goal, StepNeeds> = new Map(GOALS.map((g) => [g, stepNeeds(g)]));
 
 export const DRAIN_BOUND = 4000;
 const NO_EVENTS: readonly string[] = [];
@@ -67,7 +54,7 @@ export const DRAIN_QUANTUM = 8;
 
 export const runWorld = (world: World, initial: ModelState, schedule: readonly string[], opts: RunOptions = {}): RunReport => {
   const judged = opts.invariants ?? allInvariants;
-  const stepJudged = judged.filter((i) => i.onStep).map((inv) => ({ inv, needs: needs(inv) }));
+  const stepJudged = judged.filter((i) => i.onStep).map((inv) => ({ inv, needs: stepNeeds(inv) }));
   const verdicts: Record<string, Verdict> = {};
   const trace: TraceStep[] = [];
   const executed: string[] = [];
@@ -81,9 +68,9 @@ export const runWorld = (world: World, initial: ModelState, schedule: readonly s
       return false;
     }
     const facts = factMask(r.facts);
-    const kind = r.state.threads.find((t) => t.id === thread)?.kind ?? '';
+    const kind = (r.state.threads.find((t) => t.id === thread) as ThreadState).kind; // a thread that stepped exists
     if (opts.goals)
-      for (const g of GOALS) if (!opts.goals.has(g.name) && wanted(GOAL_NEEDS.get(g) as Needs, facts, kind) && g.reached({ world, before: s, after: r.state, step: r })) opts.goals.add(g.name);
+      for (const g of GOALS) if (!opts.goals.has(g.name) && mayFire(GOAL_NEEDS.get(g) as StepNeeds, facts, kind) && g.reached({ world, before: s, after: r.state, step: r })) opts.goals.add(g.name);
     opts.onStep?.(r, s);
     s = r.state;
     trace.push(
@@ -98,7 +85,7 @@ export const runWorld = (world: World, initial: ModelState, schedule: readonly s
         : { thread, action: '', events: NO_EVENTS },
     );
     for (const { inv, needs: n } of stepJudged) {
-      if (verdicts[inv.name] || !wanted(n, facts, kind)) continue;
+      if (verdicts[inv.name] || !mayFire(n, facts, kind)) continue;
       const w = (inv.onStep as NonNullable<Invariant['onStep']>)({ world, after: s, step: r });
       if (w !== null) verdicts[inv.name] = { status: 'violated', step: trace.length, witness: w };
     }
