@@ -95,26 +95,21 @@ export const actionReads = (s: ModelState, a: Action | null): readonly string[] 
   return instrReads(i, c.sub, c.op === 'fault');
 };
 
-/** Per instruction, per notifier: its reads in a fault (of a registered notifier) and elsewhere. */
-const instrMemo = new WeakMap<Instr, Map<string, [readonly string[] | null | undefined, readonly string[] | null | undefined]>>();
+/** Per instruction, per notifier: its reads outside a fault [0] and in a fault of a registered notifier [1]. */
+const instrMemo = [new WeakMap<Instr, Map<string, readonly string[] | null>>(), new WeakMap<Instr, Map<string, readonly string[] | null>>()] as const;
 
 /** What an instruction of notifier `sub`'s program reads, once the state-dependent nulls are out (actionReads); memoized. */
 const instrReads = (i: Instr, sub: string, fault: boolean): readonly string[] | null => {
-  let bySub = instrMemo.get(i);
+  const memo = instrMemo[fault ? 1 : 0];
+  let bySub = memo.get(i);
   if (bySub === undefined) {
     bySub = new Map();
-    instrMemo.set(i, bySub);
+    memo.set(i, bySub);
   }
-  let pair = bySub.get(sub);
-  if (pair === undefined) {
-    pair = [undefined, undefined];
-    bySub.set(sub, pair);
-  }
-  const k = fault ? 1 : 0;
-  let r = pair[k];
+  let r = bySub.get(sub);
   if (r === undefined) {
     r = instrReadsOf(i, sub, fault);
-    pair[k] = r;
+    bySub.set(sub, r);
   }
   return r;
 };

@@ -5,7 +5,7 @@
  * Each goal is judged on a step's facts (cheap) or, for a skipped choice, on its blocker.
  */
 import type { Fact } from './facts.ts';
-import { holdsDriverLock, memoryShort } from './state.ts';
+import { holdsDriverLock, mappedPages, memoryShort } from './state.ts';
 import type { Blocker, Stepped } from './step.ts';
 import type { Invalidation, ModelState, ThreadKind, World } from './types.ts';
 
@@ -60,7 +60,7 @@ export const GOALS: readonly Goal[] = [
   onFact('fault_retry_explained', 'a fault retried because of an invalidation', 'fault_retried', (f) => f.explained),
   onFact('device_mapped', 'a device made a secondary mapping', 'mapped'),
   onFact('unmap_under_device', 'PTEs a device mirrors were cleared', 'pte_cleared', (f, c) =>
-    Object.values(c.before.drivers).some((d) => Object.keys(d.sptes).some((p) => Number(p) >= f.start && Number(p) < f.end))),
+    Object.values(c.before.drivers).some((d) => mappedPages(d.sptes).some((p) => p >= f.start && p < f.end))),
   onFact('frame_freed', 'a frame went back to the allocator', 'frame_freed'),
   onFact('lock_in_callback', 'a driver lock was taken inside a notifier callback', 'lockdep_edge', (f) => f.from === 'notifier_map'),
   {
