@@ -292,62 +292,8 @@ const packNK = (n: number, keys: number): number => (keys <= 0x7fff ? (keys << 1
 // different key count, falls back to the whole walk.
 
 /** hashObject(o, skip) into HA/HB, its sums into parts[p…]: from `w`'s (kept at prior[q…]) when given, else walked whole. */
-const hashObjectFrom = (o: Record<string, unknown>, w: Record<string, unknown> | null, prior: Int32Array, q: number, parts: Int32Array, p: number, skip: string | null): void => {
-  if (w !== null && prior[q + S_NK] !== NO_SUMS) {
-    let sa = prior[q];
-    let sb = prior[q + 1];
-    let n = prior[q + S_NK] & 0xffff;
-    let keys = 0;
-    let same = true;
-    for (const k in o) {
-      keys++;
-      const x = o[k];
-      const y = w[k];
-      if (x === y) continue;
-      if (y === undefined && !(k in w)) {
-        same = false;
-        break;
-      }
-      if (k === skip) continue;
-      hashStr(k);
-      const ka = HA;
-      const kb = HB;
-      if (y !== undefined) {
-        hashValue(y);
-        entry(ka, kb);
-        sa = (sa - HA) | 0;
-        sb = (sb - HB) | 0;
-        n--;
-      }
-      if (x !== undefined) {
-        hashValue(x);
-        entry(ka, kb);
-        sa = (sa + HA) | 0;
-        sb = (sb + HB) | 0;
-        n++;
-      }
-    }
-    if (same && keys === prior[q + S_NK] >>> 16) {
-      keepSums(parts, p, sa, sb, n, keys);
-      return;
-    }
-  }
-  let sa = 0;
-  let sb = 0;
-  let n = 0;
-  let keys = 0;
-  for (const k in o) {
-    keys++;
-    const x = o[k];
-    if (x === undefined || k === skip) continue;
-    hashValue(x);
-    keyed(k);
-    sa = (sa + HA) | 0;
-    sb = (sb + HB) | 0;
-    n++;
-  }
-  keepSums(parts, p, sa, sb, n, keys);
-};
+const hashObjectFrom = (o: Record<string, unknown>, w: Record<string, unknown> | null, prior: Int32Array, q: number, parts: Int32Array, p: number, skip: string | null): void =>
+  hashSummed(PLAIN, o, w, null, prior, q, parts, p, 0, skip);
 
 /** Keep an object's sums at parts[p…] and close its hash into HA/HB. */
 const keepSums = (parts: Int32Array, p: number, sa: number, sb: number, n: number, keys: number): void => {
@@ -400,66 +346,12 @@ const callValue = (k: string, x: unknown, parts: Int32Array, p: number): void =>
 
 /** A call's stripped hash into HA/HB, its sums at parts[p…]: from `was`'s (at prior[q…]) when it can, else walked whole. */
 const hashCall = (c: Call, was: Call | null, prior: Int32Array, q: number, parts: Int32Array, p: number): void => {
-  const o = c as unknown as Record<string, unknown>;
-  if (was !== null && prior[q + C_NK] !== NO_SUMS) {
-    const w = was as unknown as Record<string, unknown>;
-    let sa = prior[q + C_SUM];
-    let sb = prior[q + C_SUM + 1];
-    let n = prior[q + C_NK] & 0xffff;
-    let keys = 0;
-    let same = true;
+  if (was !== null) {
+    // An unchanged locals keeps its hash.
     parts[p + C_LOCALS] = prior[q + C_LOCALS];
     parts[p + C_LOCALS + 1] = prior[q + C_LOCALS + 1];
-    for (const k in o) {
-      keys++;
-      const x = o[k];
-      const y = w[k];
-      if (x === y) continue;
-      if (y === undefined && !(k in w)) {
-        same = false;
-        break;
-      }
-      hashStr(k);
-      const ka = HA;
-      const kb = HB;
-      if (y !== undefined) {
-        if (k === 'locals' && y !== null) {
-          HA = prior[q + C_LOCALS];
-          HB = prior[q + C_LOCALS + 1];
-        } else hashValue(y);
-        entry(ka, kb);
-        sa = (sa - HA) | 0;
-        sb = (sb - HB) | 0;
-        n--;
-      }
-      if (x !== undefined) {
-        callValue(k, x, parts, p);
-        entry(ka, kb);
-        sa = (sa + HA) | 0;
-        sb = (sb + HB) | 0;
-        n++;
-      }
-    }
-    if (same && keys === prior[q + C_NK] >>> 16) {
-      keepSums(parts, p + C_SUM, sa, sb, n, keys);
-      return;
-    }
   }
-  let sa = 0;
-  let sb = 0;
-  let n = 0;
-  let keys = 0;
-  for (const k in o) {
-    keys++;
-    const x = o[k];
-    if (x === undefined) continue; // as JSON, an absent key
-    callValue(k, x, parts, p);
-    keyed(k);
-    sa = (sa + HA) | 0;
-    sb = (sb + HB) | 0;
-    n++;
-  }
-  keepSums(parts, p + C_SUM, sa, sb, n, keys);
+  hashSummed(CALL, c as unknown as Record<string, unknown>, was as unknown as Record<string, unknown> | null, null, prior, q, parts, p, C_SUM, null);
 };
 
 /** A thread's value hash for key `k` (inv and call stripped), into HA/HB, and inv's or call's into parts. */
@@ -491,14 +383,47 @@ const threadValue = (k: string, x: unknown, was: ThreadState | null, prior: Int3
  * thread, hashed at prior[q…] (null: none).
  */
 const hashThreadStripped = (t: ThreadState, was: ThreadState | null, prior: Int32Array, q: number, parts: Int32Array, p: number): void => {
-  const srcu = srcuReadersOf(t) !== null;
-  const o = t as unknown as Record<string, unknown>;
-  if (was !== null && was.kind === t.kind && prior[q + T_NK] !== NO_SUMS) {
-    // The parent's sums less its changed entries plus the new ones (srcuReaders' skip depends on the kind only).
-    const w = was as unknown as Record<string, unknown>;
-    let sa = prior[q + T_SUM];
-    let sb = prior[q + T_SUM + 1];
-    let n = prior[q + T_NK] & 0xffff;
+  // From the parent's sums only for a thread of the same kind (srcuReaders' skip depends on the kind).
+  const w = was !== null && was.kind === t.kind ? (was as unknown as Record<string, unknown>) : null;
+  hashSummed(THREAD, t as unknown as Record<string, unknown>, w, was, prior, q, parts, p, T_SUM, srcuReadersOf(t) !== null ? 'srcuReaders' : null);
+};
+
+/** What hashSummed hashes: a plain object (hashObject), a call (its locals stripped, callValue), a thread (its inv and call stripped, threadValue). */
+const PLAIN = 0;
+const CALL = 1;
+const THREAD = 2;
+
+/** The old value of key `k` hashed into HA/HB: a call's locals and a thread's inv and call are kept at prior[q…]. */
+const oldValue = (kind: number, k: string, y: unknown, prior: Int32Array, q: number): void => {
+  if (kind === CALL && k === 'locals' && y !== null) {
+    HA = prior[q + C_LOCALS];
+    HB = prior[q + C_LOCALS + 1];
+  } else if (kind === THREAD && k === 'inv') {
+    HA = prior[q + T_INV];
+    HB = prior[q + T_INV + 1];
+  } else if (kind === THREAD && k === 'call') {
+    HA = prior[q + T_CALL];
+    HB = prior[q + T_CALL + 1];
+  } else hashValue(y);
+};
+
+/** The new value of key `k` hashed into HA/HB (a call's locals, a thread's inv and call also into parts[p…]). */
+const newValue = (kind: number, k: string, x: unknown, was: ThreadState | null, prior: Int32Array, q: number, parts: Int32Array, p: number): void => {
+  if (kind === CALL) callValue(k, x, parts, p);
+  else if (kind === THREAD) threadValue(k, x, was, prior, q, parts, p);
+  else hashValue(x);
+};
+
+/**
+ * Object `o`'s hash (without key `skip`) into HA/HB and its sums into parts[p + sum…]: from `w`'s
+ * sums at prior[q + sum…] less its changed entries plus their new ones when it can (the same
+ * key set), else walked whole. `was`: the parent's thread, for a thread's inv and call.
+ */
+const hashSummed = (kind: number, o: Record<string, unknown>, w: Record<string, unknown> | null, was: ThreadState | null, prior: Int32Array, q: number, parts: Int32Array, p: number, sum: number, skip: string | null): void => {
+  if (w !== null && prior[q + sum + S_NK] !== NO_SUMS) {
+    let sa = prior[q + sum];
+    let sb = prior[q + sum + 1];
+    let n = prior[q + sum + S_NK] & 0xffff;
     let keys = 0;
     let same = true;
     for (const k in o) {
@@ -510,33 +435,27 @@ const hashThreadStripped = (t: ThreadState, was: ThreadState | null, prior: Int3
         same = false;
         break;
       }
-      if (srcu && k === 'srcuReaders') continue;
+      if (k === skip) continue;
       hashStr(k);
       const ka = HA;
       const kb = HB;
       if (y !== undefined) {
-        if (k === 'inv') {
-          HA = prior[q + T_INV];
-          HB = prior[q + T_INV + 1];
-        } else if (k === 'call') {
-          HA = prior[q + T_CALL];
-          HB = prior[q + T_CALL + 1];
-        } else hashValue(y);
+        oldValue(kind, k, y, prior, q);
         entry(ka, kb);
         sa = (sa - HA) | 0;
         sb = (sb - HB) | 0;
         n--;
       }
       if (x !== undefined) {
-        threadValue(k, x, was, prior, q, parts, p);
+        newValue(kind, k, x, was, prior, q, parts, p);
         entry(ka, kb);
         sa = (sa + HA) | 0;
         sb = (sb + HB) | 0;
         n++;
       }
     }
-    if (same && keys === prior[q + T_NK] >>> 16) {
-      keepSums(parts, p + T_SUM, sa, sb, n, keys);
+    if (same && keys === prior[q + sum + S_NK] >>> 16) {
+      keepSums(parts, p + sum, sa, sb, n, keys);
       return;
     }
   }
@@ -547,14 +466,14 @@ const hashThreadStripped = (t: ThreadState, was: ThreadState | null, prior: Int3
   for (const k in o) {
     keys++;
     const x = o[k];
-    if (x === undefined || (srcu && k === 'srcuReaders')) continue;
-    threadValue(k, x, was, prior, q, parts, p);
+    if (x === undefined || k === skip) continue; // as JSON, an absent key
+    newValue(kind, k, x, was, prior, q, parts, p);
     keyed(k);
     sa = (sa + HA) | 0;
     sb = (sb + HB) | 0;
     n++;
   }
-  keepSums(parts, p + T_SUM, sa, sb, n, keys);
+  keepSums(parts, p + sum, sa, sb, n, keys);
 };
 
 /** Where a state's part hashes are: `parts[at…]`, [a, b] per top-level field (by index), their sums, then PER_THREAD per thread. */
