@@ -18,6 +18,8 @@ describe('the replay line', () => {
   it('repeats --reaper when it is not the default, and never with --scenario (the file holds it)', () => {
     expect(replayCommand(row, { ...how, reaper: 'no-notify' })).toBe('npm run check -- --strategy skip-all-end --invariant NoUseAfterFree --seed 42 --notifiers kvm,i915-4.19 --reaper no-notify --runs 1000');
     expect(replayCommand(row, { ...how, reaper: 'nonblock-per-vma' })).not.toContain('--reaper');
+    // The pass's budget decides the length printed: a replay repeats it.
+    expect(replayCommand(row, { ...how, shortest: 700000 })).toBe('npm run check -- --strategy skip-all-end --invariant NoUseAfterFree --seed 42 --notifiers kvm,i915-4.19 --runs 1000 --shortest-states 700000');
     expect(replayCommand(row, { ...how, reaper: 'no-notify', scenarioFile: 'sc.json' })).not.toContain('--reaper');
   });
   it('repeats every --driver file, so the scenario\'s drivers exist when it runs again', () => {
@@ -64,6 +66,27 @@ describe('with --time-limit, the runs done', () => {
     expect(done).toBeGreaterThan(0);
     expect(done).toBeLessThan(1_000_000);
     expect(out).toContain(`replay: npm run check -- --strategy skip-all-end --invariant NoUseAfterFree --seed 42 --notifiers kvm,i915-4.19 --reaper no-notify --runs ${done}`);
+  });
+});
+
+describe('--shortest-states: the shortest pass is what makes a counterexample short', () => {
+  const checkLockOrder = async (extra: string[]) => {
+    let out = '';
+    const io: Io = { stdout: { write: (s: string) => (out += s) }, stderr: { write: () => 0 }, env: { NO_COLOR: '1' }, inline: true };
+    const code = await runCommand(checkCommand, ['--strategy', 'skip-all-end', '--notifiers', 'kvm,odp-4.20', '--invariant', 'LockOrder', ...extra], io);
+    return { code, out, steps: Number(/; (\d+) steps/.exec(out)?.[1]) };
+  };
+  it('off, the shrunk trace is printed as it is, saying how to search further; by default, the shortest the threads allow', async () => {
+    const off = await checkLockOrder(['--shortest-states', '0']);
+    const on = await checkLockOrder([]);
+    expect([off.code, on.code]).toEqual([1, 1]);
+    expect(on.steps).toBe(6); // the matrix's ab-pair LockOrder cell
+    expect(off.steps).toBeGreaterThan(on.steps);
+    expect(off.out).toMatch(/\(not shortened: --shortest-states 0; --exhaustive --threads \S+ finds the fewest steps these threads allow\)/);
+    expect(off.out).toContain('--runs 1000 --shortest-states 0');
+    expect(on.out).toContain('6 steps (shrunk from ');
+    expect(on.out).toContain(', the fewest these threads allow, ');
+    expect(on.out).not.toContain('--shortest-states');
   });
 });
 

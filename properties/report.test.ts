@@ -263,6 +263,11 @@ describe('check', () => {
     expect(proven).toContain('  threads ["oom_reaper","ioctl:B"]; schedule ["ioctl:B","oom_reaper"]; 3 steps (shrunk from 7), the fewest these threads allow, 1 context switch');
     expect(checkRows([{ ...checked[0], result: { ...checked[0].result, counterexample: { ...cx('random'), shortestOnThreads: true } } as Checked['result'] }])[0].counterexample).toMatchObject({ shortestOnThreads: true });
     expect(checkRows(checked)[0].counterexample).toMatchObject({ shortestOnThreads: false });
+    // A random one not proven so says why, and how to search further; an exhaustive one never (its bound line says it).
+    const hint = '  (these threads may allow fewer steps: the shortest pass stopped at 200000 states; try a larger --shortest-states, or --exhaustive --threads oom_reaper,ioctl:B)';
+    expect(lines.filter((l) => l === hint)).toHaveLength(1);
+    expect(proven).not.toContain(hint);
+    expect(checkText([checked[0]], { ...how, shortest: 0 }).split('\n')).toContain('  (not shortened: --shortest-states 0; --exhaustive --threads oom_reaper,ioctl:B finds the fewest steps these threads allow)');
     expect(lines).toContain('  saved: shrunk-cases/x.json  (npm run replay -- shrunk-cases/x.json)');
     expect(text).toContain(timeline(trace));
   });

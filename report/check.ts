@@ -1,7 +1,7 @@
 /** What `npm run check` prints: the verdict list, each counterexample's block, --json and --format mail. */
 import type { Stats } from '../engine/stats.ts';
 import { BUILTIN, invariantByName, type Catalogue, type TraceStep } from '../model/index.ts';
-import type { CheckProgress, Checked } from '../engine/check.ts';
+import { DEFAULT_SHORTEST, type CheckProgress, type Checked } from '../engine/check.ts';
 import { vacuous } from '../engine/result.ts';
 import { plain, type Colors } from './colors.ts';
 import { escapeText, shellWord } from './escape.ts';
@@ -54,6 +54,8 @@ export interface CheckInvocation {
   readonly maxStates?: number;
   readonly maxMemoryBytes?: number;
   readonly maxThreads?: number;
+  /** --shortest-states as given (absent: DEFAULT_SHORTEST). */
+  readonly shortest?: number;
   /** As given on the command line: a --scenario file, else the notifier spec. */
   readonly scenarioFile?: string;
   readonly notifiers: string;
@@ -143,7 +145,10 @@ export const replayArgs = (row: Pick<CheckRow, 'strategy' | 'invariant'>, how: C
     if (how.maxMemoryBytes !== undefined) args.push('--max-memory', String(Math.round(how.maxMemoryBytes / (1 << 20))));
     if (how.depth !== undefined) args.push('--depth', String(how.depth));
   }
-  else args.push('--runs', String(how.runs));
+  else {
+    args.push('--runs', String(how.runs));
+    if (how.shortest !== undefined) args.push('--shortest-states', String(how.shortest));
+  }
   return args;
 };
 
@@ -177,13 +182,23 @@ export const checkText = (checked: readonly Checked[], how: CheckInvocation, pc:
     const cx = o.counterexample;
     if (!cx) continue;
     out.push(`\n${pc.red('✘')} ${pc.bold(`${o.strategy} × ${o.invariant}`)}: ${cx.witness}\n`);
-    out.push(`  threads ${JSON.stringify(cx.threads)}; schedule ${JSON.stringify(cx.schedule)}; ${cx.steps} steps${cx.shrunkFrom !== undefined ? ` (shrunk from ${cx.shrunkFrom})` : ''}${cx.shortestOnThreads ? ', the fewest these threads allow' : ''}, ${switchesText(cx.contextSwitches)}\n\n`);
-    out.push(`${timeline(cx.trace, { pc, width: how.width ?? DEFAULT_WIDTH })}\n`);
+    out.push(`  threads ${JSON.stringify(cx.threads)}; schedule ${JSON.stringify(cx.schedule)}; ${cx.steps} steps${cx.shrunkFrom !== undefined ? ` (shrunk from ${cx.shrunkFrom})` : ''}${cx.shortestOnThreads ? ', the fewest these threads allow' : ''}, ${switchesText(cx.contextSwitches)}\n`);
+    if (!cx.shortestOnThreads && o.engine === 'random') out.push(`${pc.dim(`  ${maybeShorter(cx.threads, how)}`)}\n`);
+    out.push(`\n${timeline(cx.trace, { pc, width: how.width ?? DEFAULT_WIDTH })}\n`);
     const d = done.get(o.strategy);
     out.push(`\n  replay: ${escapeText(replayCommand(o, d ? { ...how, runs: d.runs } : how))}\n`);
     if (cx.file) out.push(`  saved: ${escapeText(cx.file)}  (npm run replay -- ${escapeText(shellWord(cx.file))})\n`);
   }
   return out.join('');
+};
+
+/** A random counterexample not proven the shortest on its threads: why, and how to search further. */
+const maybeShorter = (threads: readonly string[], how: CheckInvocation): string => {
+  const budget = how.shortest ?? DEFAULT_SHORTEST;
+  const exhaustive = `--exhaustive --threads ${threads.join(',')}`;
+  return budget === 0
+    ? `(not shortened: --shortest-states 0; ${exhaustive} finds the fewest steps these threads allow)`
+    : `(these threads may allow fewer steps: the shortest pass stopped at ${budget} states; try a larger --shortest-states, or ${exhaustive})`;
 };
 
 /** With a time limit, each strategy's runs are those done, not those asked for. */

@@ -6,7 +6,7 @@
 import { threadsFor, type ScenarioTemplate } from '../engine/arbitraries.ts';
 import { toCase } from '../engine/case-format.ts';
 import { saveCase } from '../engine/cases.ts';
-import { commonestErrors, DEFAULT_MAX_STATES, DEFAULT_MAX_THREADS, runnable, type Checked } from '../engine/check.ts';
+import { commonestErrors, DEFAULT_MAX_STATES, DEFAULT_MAX_THREADS, DEFAULT_SHORTEST, runnable, type Checked } from '../engine/check.ts';
 import { DEFAULT_MAX_MEMORY } from '../engine/exhaustive.ts';
 import { CHECK_RESULT_FORMAT, checkJson, checkMail, checkText, progressLine } from '../report/check.ts';
 import { resolve } from '../model/index.ts';
@@ -34,6 +34,9 @@ Explore the mmu_notifier model and report, per strategy and invariant, whether i
   --runs N                 random cases per strategy (default 1000, at most ${LIMITS.runs})
   --seed S                 fast-check seed (default: FC_SEED or 42)
   --time-limit SECONDS     stop generating after this long per strategy (at most ${LIMITS.timeLimitSeconds})
+  --shortest-states N      after shrinking, a breadth-first pass looks for a shorter
+                           counterexample over its thread set and nearby ones, visiting
+                           at most N states each (default ${DEFAULT_SHORTEST}; 0: off)
   --exhaustive             breadth-first search of every reachable state instead, all
                            invariants in one pass; "holds" then means every interleaving
   --max-threads N          --exhaustive without fixed threads: every thread set of up to
@@ -87,6 +90,7 @@ export const checkCommand: Command = async (argv, io) => {
     'max-states': { type: 'string' },
     'max-memory': { type: 'string' },
     'max-threads': { type: 'string' },
+    'shortest-states': { type: 'string' },
     workers: { type: 'string' },
     json: { type: 'boolean' },
     format: { type: 'string' },
@@ -135,6 +139,8 @@ export const checkCommand: Command = async (argv, io) => {
   const maxStates = v['max-states'] === undefined ? undefined : p.take(() => intArg('--max-states', v['max-states'], 0, 1, LIMITS.maxStates), undefined);
   const maxMemoryMb = v['max-memory'] === undefined ? undefined : p.take(() => intArg('--max-memory', v['max-memory'], 0, 16, LIMITS.maxMemoryMb), undefined);
   const maxThreads = v['max-threads'] === undefined ? undefined : p.take(() => intArg('--max-threads', v['max-threads'], 0, 1, LIMITS.maxThreads), undefined);
+  const shortest = v['shortest-states'] === undefined ? undefined : p.take(() => intArg('--shortest-states', v['shortest-states'], DEFAULT_SHORTEST, 0, LIMITS.maxStates), undefined);
+  if (v.exhaustive && shortest !== undefined) p.add('--shortest-states bounds the random search\'s shortest pass; --exhaustive finds the shortest of each thread set itself');
   if (!v.exhaustive) for (const f of ['depth', 'max-states', 'max-memory', 'max-threads'] as const) if (v[f] !== undefined) p.add(`--${f} bounds the exhaustive search: give --exhaustive too`);
   const bounds = { ...(depth !== undefined ? { depth } : {}), ...(maxStates !== undefined ? { maxStates } : {}), ...(maxMemoryMb !== undefined ? { maxMemoryBytes: maxMemoryMb * MB } : {}), ...(maxThreads !== undefined ? { maxThreads } : {}) };
   // One by default: most checks are one strategy's search, where a second worker only costs its start-up.
@@ -168,7 +174,7 @@ export const checkCommand: Command = async (argv, io) => {
   const checked: Checked[] = [];
   const runsSeen: Record<string, number> = {};
   const run = await runJob(
-    { kind: 'check', templates: ok, invariants, seed, runs, exhaustive: v.exhaustive === true, ...bounds, drivers, ...(timeLimit ? { timeLimitMs: timeLimit * 1000 } : {}) },
+    { kind: 'check', templates: ok, invariants, seed, runs, exhaustive: v.exhaustive === true, ...bounds, ...(shortest !== undefined ? { shortest } : {}), drivers, ...(timeLimit ? { timeLimitMs: timeLimit * 1000 } : {}) },
     {
       signal: io.signal,
       inline: io.inline,
@@ -198,6 +204,7 @@ export const checkCommand: Command = async (argv, io) => {
       runs,
       exhaustive: v.exhaustive === true,
       ...bounds,
+      ...(shortest !== undefined ? { shortest } : {}),
       notifiers: notifiersText,
       ...(scenarioFile !== undefined ? { scenarioFile } : {}),
       ...(threads ? { threads: threads.join(',') } : {}),

@@ -36,6 +36,8 @@ export interface CheckJob {
   readonly maxStates?: number;
   readonly maxMemoryBytes?: number;
   readonly maxThreads?: number;
+  /** The random search's shortest pass, states per counterexample (absent: DEFAULT_SHORTEST). */
+  readonly shortest?: number;
   /** Driver files (--driver): plain data, so they cross into the worker; the catalogue is built there. */
   readonly drivers?: readonly DriverFile[];
 }
