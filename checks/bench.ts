@@ -21,6 +21,8 @@ export interface ShrunkVsShortest {
   readonly shrunk: number | null;
   readonly reported: number | null;
   readonly reportedByCheck?: number | null;
+  /** Where check's pass stayed above the shortest, the pass at the larger budget asked for (absent: not measured). */
+  readonly reportedByLargerBudget?: number | null;
   /** States the shortest pass visited. */
   readonly passStates: number;
 }
@@ -28,9 +30,10 @@ export interface ShrunkVsShortest {
 /**
  * Every violated cell of the matrix searched as its test does (searchAll over the family, or
  * search on a pinned thread set), with the shortest pass off and on, under each seed; with
- * `checkBudget`, once more with the pass at that budget (check's, DEFAULT_SHORTEST).
+ * `checkBudget`, once more with the pass at that budget (check's, DEFAULT_SHORTEST); with
+ * `largerBudget` too, where that is still above the shortest, once more at `largerBudget`.
  */
-export const shrunkVsShortest = (seeds: readonly number[], onCell?: (c: ShrunkVsShortest) => void, checkBudget?: number): ShrunkVsShortest[] => {
+export const shrunkVsShortest = (seeds: readonly number[], onCell?: (c: ShrunkVsShortest) => void, checkBudget?: number, largerBudget?: number): ShrunkVsShortest[] => {
   const out: ShrunkVsShortest[] = [];
   for (const seed of seeds)
     for (const row of matrix) {
@@ -58,7 +61,14 @@ export const shrunkVsShortest = (seeds: readonly number[], onCell?: (c: ShrunkVs
         const off = run({ ...base, shortest: 0 });
         const on = run({ ...base, shortest: SHORTEST_BUDGET, onShortestSet });
         const byCheck = checkBudget ? run({ ...base, shortest: checkBudget }) : null;
-        const c = { strategy: row.strategy, family: row.family, invariant, seed, shortest, exact: row.atMost?.[invariant] === undefined, bound: row.atMost?.[invariant]?.why ?? null, shrunk: off.counterexample?.steps ?? null, reported: on.counterexample?.steps ?? null, ...(byCheck ? { reportedByCheck: byCheck.counterexample?.steps ?? null } : {}), passStates: passStates[invariant] ?? 0 };
+        const checkSteps = byCheck?.counterexample?.steps;
+        const byLarger = largerBudget && checkSteps !== undefined && checkSteps > shortest ? run({ ...base, shortest: largerBudget }) : null;
+        const c = {
+          strategy: row.strategy, family: row.family, invariant, seed, shortest, exact: row.atMost?.[invariant] === undefined, bound: row.atMost?.[invariant]?.why ?? null,
+          shrunk: off.counterexample?.steps ?? null, reported: on.counterexample?.steps ?? null,
+          ...(byCheck ? { reportedByCheck: checkSteps ?? null } : {}), ...(byLarger ? { reportedByLargerBudget: byLarger.counterexample?.steps ?? null } : {}),
+          passStates: passStates[invariant] ?? 0,
+        };
         onCell?.(c);
         out.push(c);
       }
