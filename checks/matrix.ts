@@ -46,8 +46,8 @@ export interface Row {
  *   searching every larger set is beyond scripts/shortest.ts's budget: the length is not settled.
  * - 'budget': the shortest pass runs out of its state budget (engine/random.ts SHORTEST_BUDGET)
  *   before it reaches the shortest.
- * - 'hints': none of the thread sets the shortest pass searches (the shrunk one, searchAll's hints)
- *   holds the shortest.
+ * - 'hints': none of the thread sets the shortest pass searches (the shrunk one, searchAll's hints,
+ *   the sets one thread smaller) holds the shortest.
  */
 export interface Bound {
   readonly shortest: number;
@@ -65,7 +65,7 @@ const BUDGET = 'budget';
 export const boundReason = (b: Bound): string =>
   b.why === 'wider'
     ? `every thread set of up to 3 threads needs ${b.shortest} steps (${b.threads}), ${b.larger ? `but a larger set, ${b.larger.threads}, has one of ${b.larger.steps} (check's shortest pass, seed 42)` : 'but a larger set has a shorter one'}; the exhaustive shortest over every larger set is beyond scripts/shortest.ts's budget`
-    : `the exhaustive shortest is ${b.shortest} steps (${b.threads}), but ${b.why === 'budget' ? 'the shortest pass runs out of its state budget before reaching it' : "none of the thread sets the shortest pass searches (the shrunk one, searchAll's hints) holds it"}`;
+    : `the exhaustive shortest is ${b.shortest} steps (${b.threads}), but ${b.why === 'budget' ? 'the shortest pass runs out of its state budget before reaching it' : "none of the thread sets the shortest pass searches (the shrunk one, searchAll's hints, the sets one thread smaller) holds it"}`;
 
 /** Runs per row: every "holds" cell of the row is judged on all of them. */
 export const HOLDS_RUNS = 1000;

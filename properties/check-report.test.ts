@@ -82,11 +82,18 @@ describe('--shortest-states: the shortest pass is what makes a counterexample sh
     expect([off.code, on.code]).toEqual([1, 1]);
     expect(on.steps).toBe(6); // the matrix's ab-pair LockOrder cell
     expect(off.steps).toBeGreaterThan(on.steps);
-    expect(off.out).toMatch(/\(not shortened: --shortest-states 0; --exhaustive --threads \S+ finds the fewest steps these threads allow\)/);
+    expect(off.out).toMatch(/\(not shortened: --shortest-states 0; --exhaustive --threads \S+ finds the fewest steps these threads allow, within --max-states\)/);
     expect(off.out).toContain('--runs 1000 --shortest-states 0');
     expect(on.out).toContain('6 steps (shrunk from ');
     expect(on.out).toContain(', the fewest these threads allow, ');
     expect(on.out).not.toContain('--shortest-states');
+  });
+  it('a small budget: the pass stops at it, the counterexample says so, and the replay line repeats the flag', async () => {
+    const small = await checkLockOrder(['--shortest-states', '5']);
+    expect(small.code).toBe(1);
+    expect(small.out).not.toContain('the fewest these threads allow');
+    expect(small.out).toMatch(/\(these threads may allow fewer steps: the shortest pass stopped at its budget of 5 states; try a larger --shortest-states, or --exhaustive --threads \S+\)/);
+    expect(small.out).toContain('--runs 1000 --shortest-states 5');
   });
 });
 

@@ -174,6 +174,8 @@ const corpus: Bad[] = [
   bad('check', ['--seed', '4294967296'], [/--seed: '4294967296' is out of range/], 1),
   bad('check', ['--shortest-states=-1'], [/--shortest-states: expected an integer/], 1),
   bad('check', ['--shortest-states', '1e6'], [/--shortest-states: expected an integer/], 1),
+  bad('check', ['--shortest-states', ''], [/--shortest-states: expected an integer .* got nothing/], 1),
+  bad('check', ['--shortest-states', '100000001'], [/--shortest-states: '100000001' is out of range \(0 to 100000000\)/], 1),
   bad('check', ['--exhaustive', '--shortest-states', '10'], [/--shortest-states bounds the random search's shortest pass; --exhaustive finds the shortest of each thread set itself/], 1),
   bad('check', ['--exhaustive', '--depth', '0'], [/--depth: '0' is out of range \(1 to 10000\)/], 1),
   bad('check', ['--exhaustive', '--depth', '100000'], [/--depth: '100000' is out of range/], 1),

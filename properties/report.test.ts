@@ -264,10 +264,14 @@ describe('check', () => {
     expect(checkRows([{ ...checked[0], result: { ...checked[0].result, counterexample: { ...cx('random'), shortestOnThreads: true } } as Checked['result'] }])[0].counterexample).toMatchObject({ shortestOnThreads: true });
     expect(checkRows(checked)[0].counterexample).toMatchObject({ shortestOnThreads: false });
     // A random one not proven so says why, and how to search further; an exhaustive one never (its bound line says it).
-    const hint = '  (these threads may allow fewer steps: the shortest pass stopped at 200000 states; try a larger --shortest-states, or --exhaustive --threads oom_reaper,ioctl:B)';
+    const hint = '  (these threads may allow fewer steps: the shortest pass stopped at its budget of 200000 states; try a larger --shortest-states, or --exhaustive --threads oom_reaper,ioctl:B)';
     expect(lines.filter((l) => l === hint)).toHaveLength(1);
     expect(proven).not.toContain(hint);
-    expect(checkText([checked[0]], { ...how, shortest: 0 }).split('\n')).toContain('  (not shortened: --shortest-states 0; --exhaustive --threads oom_reaper,ioctl:B finds the fewest steps these threads allow)');
+    expect(checkText([checked[0]], { ...how, shortest: 0 }).split('\n')).toContain('  (not shortened: --shortest-states 0; --exhaustive --threads oom_reaper,ioctl:B finds the fewest steps these threads allow, within --max-states)');
+    expect(checkText([checked[0]], { ...how, shortest: 700000 })).toContain('the shortest pass stopped at its budget of 700000 states;');
+    expect(checkText([checked[0]], { ...how, shortest: 1 })).toContain('its budget of 1 state;');
+    // A --scenario file holds the threads (--threads beside it is refused): the hint names them for the file.
+    expect(checkText([checked[0]], { ...how, scenarioFile: 'my.json' })).toContain('or --exhaustive with "threads": ["oom_reaper","ioctl:B"] in my.json)');
     expect(lines).toContain('  saved: shrunk-cases/x.json  (npm run replay -- shrunk-cases/x.json)');
     expect(text).toContain(timeline(trace));
   });

@@ -195,10 +195,11 @@ export const checkText = (checked: readonly Checked[], how: CheckInvocation, pc:
 /** A random counterexample not proven the shortest on its threads: why, and how to search further. */
 const maybeShorter = (threads: readonly string[], how: CheckInvocation): string => {
   const budget = how.shortest ?? DEFAULT_SHORTEST;
-  const exhaustive = `--exhaustive --threads ${threads.join(',')}`;
+  // A --scenario file holds the threads: --threads beside it is refused.
+  const exhaustive = how.scenarioFile !== undefined ? `--exhaustive with "threads": ${JSON.stringify(threads)} in ${how.scenarioFile}` : `--exhaustive --threads ${threads.join(',')}`;
   return budget === 0
-    ? `(not shortened: --shortest-states 0; ${exhaustive} finds the fewest steps these threads allow)`
-    : `(these threads may allow fewer steps: the shortest pass stopped at ${budget} states; try a larger --shortest-states, or ${exhaustive})`;
+    ? `(not shortened: --shortest-states 0; ${exhaustive} finds the fewest steps these threads allow, within --max-states)`
+    : `(these threads may allow fewer steps: the shortest pass stopped at its budget of ${budget} ${budget === 1 ? 'state' : 'states'}; try a larger --shortest-states, or ${exhaustive})`;
 };
 
 /** With a time limit, each strategy's runs are those done, not those asked for. */

@@ -14,10 +14,10 @@ import { exhaustive, explore } from '../engine/exhaustive.ts';
 import { search } from '../engine/random.ts';
 import { INVARIANT_NAMES, resolve, runWorld, STRATEGY_NAMES } from '../model/index.ts';
 import { DEFAULT_SHORTEST } from '../engine/check.ts';
+import { EXIT, isEntry, main, parse, type Command } from './cli.ts';
 
 /** The `--shortest-states` that bench tries where check's default pass stays above a cell's shortest. */
 const LARGER_SHORTEST = 1_000_000;
-import { EXIT, isEntry, main, parse, type Command } from './cli.ts';
 
 export const benchCommand: Command = (argv, io) => {
   const { values: v } = parse(argv, { json: { type: 'boolean' }, quick: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
@@ -76,7 +76,9 @@ export const benchCommand: Command = (argv, io) => {
   // With check's pass, or where it stays above, with --shortest-states LARGER_SHORTEST: at or below the shortest.
   const byCheck = cells.filter((c) => c.reportedByCheck !== undefined);
   const reached = byCheck.filter((c) => { const got = c.reportedByLargerBudget ?? c.reportedByCheck; return typeof got === 'number' && got <= c.shortest; }).length;
-  const withLarger = byCheck.length === 0 ? '-' : `${reached} of ${byCheck.length} at or below (${byCheck.filter((c) => c.reportedByLargerBudget !== undefined).length} needing ${LARGER_SHORTEST} states)`;
+  const larger = byCheck.filter((c) => c.reportedByLargerBudget !== undefined);
+  const reachedLarger = larger.filter((c) => typeof c.reportedByLargerBudget === 'number' && c.reportedByLargerBudget <= c.shortest).length;
+  const withLarger = byCheck.length === 0 ? '-' : `${reached} of ${byCheck.length} at or below (${reachedLarger} of the ${larger.length} check's pass left above, with ${LARGER_SHORTEST} states)`;
   out.shrunkEqualsShortest = [{ cells: cells.length, shrunkOnly: share('shrunk'), withShortestPass: share('reported'), withChecksPass: share('reportedByCheck'), withLargerBudget: withLarger, assertedExactly: cells.filter((c) => c.exact).length }];
   // 4. exhaustive states per second as notifiers and threads grow
   for (const n of [2, 3, 4]) {

@@ -35,8 +35,10 @@ Explore the mmu_notifier model and report, per strategy and invariant, whether i
   --seed S                 fast-check seed (default: FC_SEED or 42)
   --time-limit SECONDS     stop generating after this long per strategy (at most ${LIMITS.timeLimitSeconds})
   --shortest-states N      after shrinking, a breadth-first pass looks for a shorter
-                           counterexample over its thread set and nearby ones, visiting
-                           at most N states each (default ${DEFAULT_SHORTEST}; 0: off)
+                           counterexample over its thread set and nearby ones, visiting at
+                           most N states per counterexample (default ${DEFAULT_SHORTEST}, at most
+                           ${LIMITS.maxStates}; 0: off); not with --exhaustive, and not
+                           bounded by --time-limit
   --exhaustive             breadth-first search of every reachable state instead, all
                            invariants in one pass; "holds" then means every interleaving
   --max-threads N          --exhaustive without fixed threads: every thread set of up to
@@ -140,6 +142,7 @@ export const checkCommand: Command = async (argv, io) => {
   const maxMemoryMb = v['max-memory'] === undefined ? undefined : p.take(() => intArg('--max-memory', v['max-memory'], 0, 16, LIMITS.maxMemoryMb), undefined);
   const maxThreads = v['max-threads'] === undefined ? undefined : p.take(() => intArg('--max-threads', v['max-threads'], 0, 1, LIMITS.maxThreads), undefined);
   const shortest = v['shortest-states'] === undefined ? undefined : p.take(() => intArg('--shortest-states', v['shortest-states'], DEFAULT_SHORTEST, 0, LIMITS.maxStates), undefined);
+  const pass = shortest !== undefined ? { shortest } : {};
   if (v.exhaustive && shortest !== undefined) p.add('--shortest-states bounds the random search\'s shortest pass; --exhaustive finds the shortest of each thread set itself');
   if (!v.exhaustive) for (const f of ['depth', 'max-states', 'max-memory', 'max-threads'] as const) if (v[f] !== undefined) p.add(`--${f} bounds the exhaustive search: give --exhaustive too`);
   const bounds = { ...(depth !== undefined ? { depth } : {}), ...(maxStates !== undefined ? { maxStates } : {}), ...(maxMemoryMb !== undefined ? { maxMemoryBytes: maxMemoryMb * MB } : {}), ...(maxThreads !== undefined ? { maxThreads } : {}) };
@@ -174,7 +177,7 @@ export const checkCommand: Command = async (argv, io) => {
   const checked: Checked[] = [];
   const runsSeen: Record<string, number> = {};
   const run = await runJob(
-    { kind: 'check', templates: ok, invariants, seed, runs, exhaustive: v.exhaustive === true, ...bounds, ...(shortest !== undefined ? { shortest } : {}), drivers, ...(timeLimit ? { timeLimitMs: timeLimit * 1000 } : {}) },
+    { kind: 'check', templates: ok, invariants, seed, runs, exhaustive: v.exhaustive === true, ...bounds, ...pass, drivers, ...(timeLimit ? { timeLimitMs: timeLimit * 1000 } : {}) },
     {
       signal: io.signal,
       inline: io.inline,
@@ -204,7 +207,7 @@ export const checkCommand: Command = async (argv, io) => {
       runs,
       exhaustive: v.exhaustive === true,
       ...bounds,
-      ...(shortest !== undefined ? { shortest } : {}),
+      ...pass,
       notifiers: notifiersText,
       ...(scenarioFile !== undefined ? { scenarioFile } : {}),
       ...(threads ? { threads: threads.join(',') } : {}),
