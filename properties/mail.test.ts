@@ -197,10 +197,11 @@ describe('npm run check -- --format mail', () => {
     expect(r.out).toMatch(/^skip-all-end \(seed 42, 100 runs\): violates StartEndPaired; holds 1\n {2}other\.\n/);
     expect(r.out).toContain('mmu_notifier: StartEndPaired broken under skip-all-end');
     expect(squeezed(r.out.replace(/ \\\n/g, ' '))).toContain(squeezed('npm run check -- --strategy skip-all-end --invariant StartEndPaired --seed 42 --notifiers kvm,odp-4.20 --runs 100'));
-    expect(r.out).toMatch(/^Found: {6}random search, seed 42, run \d+, shrunk from \d+ to 10 steps$/m);
+    // The pass proved it the fewest on its threads: the mail says so too.
+    expect(squeezed(r.out)).toMatch(/Found:randomsearch,seed42,run\d+,shrunkfrom\d+to10steps,thefewestthesethreadsallow(CPU|\d)/);
   });
   it('the rows behind it: a mail per counterexample, none for a holds', () => {
-    const cx = { invariant: 'StartEndPaired', witness: 'A got 0 ends', scenario, schedule: [], trace, steps: 4, contextSwitches: 1, fromSteps: 4, fromSwitches: 1, provenance: { foundWith: 'exhaustive' } } as Counterexample;
+    const cx = { invariant: 'StartEndPaired', witness: 'A got 0 ends', scenario, schedule: [], trace, steps: 4, contextSwitches: 1, fromSteps: 4, fromSwitches: 1, provenance: { foundWith: 'exhaustive' }, shortestOnThreads: true } as Counterexample;
     const checked: Checked[] = [
       { strategy: 'skip-all-end', result: { engine: 'exhaustive', invariant: 'StartEndPaired', verdict: 'violated', states: 9, depth: 4, ms: 1, counterexample: cx }, file: 'shrunk-cases/x.json' },
       { strategy: 'skip-all-end', result: { engine: 'exhaustive', invariant: 'NoDeadlock', verdict: 'holds', states: 9, depth: 4, ms: 1, counterexample: null }, file: null },
@@ -210,6 +211,9 @@ describe('npm run check -- --format mail', () => {
     expect(text.match(/^mmu_notifier: /gm)).toHaveLength(1);
     expect(text).toContain('To replay:\n  npm run replay -- shrunk-cases/x.json\n  npm run check -- --strategy skip-all-end --invariant StartEndPaired \\\n');
     expect(text).toContain('Found:      exhaustive search: a shortest counterexample');
+    // Cut by a state or memory bound, the search cannot claim it.
+    const cut = checkMail([{ ...checked[0], result: { ...checked[0].result, counterexample: { ...cx, shortestOnThreads: false } } as Checked['result'] }], { seed: 1, runs: 10, exhaustive: true, notifiers: 'kvm,odp-4.20' });
+    expect(squeezed(cut)).toContain(squeezed('Found: exhaustive search: the first found before a bound cut the search'));
   });
   it.each([
     [checkCommand, ['--format', 'nope'], /^error: unknown format 'nope' \(valid: text, mail\)$/],

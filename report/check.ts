@@ -243,8 +243,8 @@ export const checkMail = (checked: readonly Checked[], how: CheckInvocation, cat
     const d = done.get(row.strategy);
     const found =
       cx.provenance.foundWith === 'random'
-        ? `random search, seed ${cx.provenance.seed}, run ${cx.provenance.runs}, shrunk from ${cx.fromSteps} to ${cx.steps} steps`
-        : `exhaustive search: a shortest counterexample`;
+        ? `random search, seed ${cx.provenance.seed}, run ${cx.provenance.runs}, shrunk from ${cx.fromSteps} to ${cx.steps} steps${cx.shortestOnThreads ? ', the fewest these threads allow' : ''}`
+        : `exhaustive search: ${cx.shortestOnThreads ? 'a shortest counterexample' : 'the first found before a bound cut the search'}`;
     const replay: string[][] = [['npm', 'run', 'check', '--', ...replayArgs(row, d ? { ...how, runs: d.runs } : how)]];
     if (c.file) replay.unshift(['npm', 'run', 'replay', '--', c.file]);
     out.push('', '-'.repeat(MAIL_WIDTH), '');
