@@ -12,7 +12,8 @@
  * pass, not the model). A cell in `atMost` asserts only `<=` its number, for the reason given there.
  * The shortest over sets of up to 3 threads is not always the shortest: with check's larger pass
  * budget (engine/check.ts DEFAULT_SHORTEST) the search finds shorter counterexamples on 4- to
- * 6-thread sets in 30 cells, which are 'wider' with the length and set it found (`larger`).
+ * 6-thread sets in 30 cells, which are 'wider' with the length and set it found (`larger`):
+ * `npm run corpus` saves each as a case, which npm test replays (properties/matrix-larger.test.ts).
  *
  * A violation that the family's generated thread sets reach only under some seeds is pinned to
  * the thread set of its counterexample (`{ threads, steps }`): with those threads fixed, every seed

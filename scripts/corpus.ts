@@ -1,19 +1,22 @@
 /**
  * npm run corpus: save one shrunk case for every violated cell of the expected-verdict matrix
- * (checks/matrix.ts) under shrunk-cases/, reusing identical cases (same scenario, schedule and
- * invariant, whatever the key order) and never replacing a different one (docs/design.md §5).
+ * (checks/matrix.ts), and the larger set's counterexample of each 'wider' bound, under
+ * shrunk-cases/, reusing identical cases (same scenario, schedule and invariant, whatever the key
+ * order) and never replacing a different one (docs/design.md §5).
  * Run it after changing the model, then review what changed; a second run adds nothing.
  */
 import { familyById } from '../checks/families.ts';
 import { HOLDS_RUNS, matrix } from '../checks/matrix.ts';
 import { toCase } from '../engine/case-format.ts';
 import { saveCase } from '../engine/cases.ts';
+import { DEFAULT_SHORTEST } from '../engine/check.ts';
 import { search } from '../engine/random.ts';
 import { EXIT, fileArg, isEntry, main, parse, Problems, seedArg, type Command } from './cli.ts';
 
 const HELP = `usage: npm run corpus [-- --seed S] [--dir DIR]
 
-Save a shrunk case for every violated cell of checks/matrix.ts under shrunk-cases/ (or DIR).
+Save a shrunk case for every violated cell of checks/matrix.ts, and the larger set's
+counterexample of each 'wider' bound, under shrunk-cases/ (or DIR).
 An identical case already there is kept; a different one is never replaced.
 `;
 
@@ -45,6 +48,28 @@ export const corpusCommand: Command = (argv, io) => {
       else {
         added++;
         io.stdout.write(`saved ${file} (${r.counterexample.steps} steps)\n`);
+      }
+    }
+  }
+  // Each 'wider' bound's larger counterexample too, searched on its set at check's budget: saved,
+  // it is replayed by every npm test, so the bound's fact stays checked (properties/matrix-larger.test.ts).
+  for (const row of matrix) {
+    const fam = familyById(row.family);
+    if (!fam) continue;
+    for (const [inv, b] of Object.entries(row.atMost ?? {})) {
+      if (!b.larger) continue;
+      const r = search({ ...fam.template, strategy: row.strategy, threads: b.larger.threads.split(',') }, inv, { seed, numRuns: HOLDS_RUNS, shortest: DEFAULT_SHORTEST });
+      const steps = r.counterexample?.steps;
+      if (!r.counterexample || steps === undefined || steps > b.larger.steps) {
+        io.stderr.write(`not reproduced: ${row.strategy} × ${row.family} × ${inv} in ${b.larger.steps} steps on ${b.larger.threads} (got ${steps ?? 'none'})\n`);
+        continue;
+      }
+      if (steps < b.larger.steps) io.stderr.write(`shorter than checks/matrix.ts records: ${row.strategy} × ${row.family} × ${inv}, ${steps} steps on ${b.larger.threads}\n`);
+      const { file, existed } = saveCase(dir, toCase(r.counterexample));
+      if (existed) kept++;
+      else {
+        added++;
+        io.stdout.write(`saved ${file} (${steps} steps)\n`);
       }
     }
   }
