@@ -5,8 +5,8 @@
 import { expect, it } from 'vitest';
 import { familyById } from '../checks/families.ts';
 import { explore } from '../engine/exhaustive.ts';
-import { searchAll } from '../engine/random.ts';
-import { INVARIANT_NAMES } from '../model/index.ts';
+import { searchAll, shortestPasses } from '../engine/random.ts';
+import { INVARIANT_NAMES, invariantByName } from '../model/index.ts';
 import { seed } from './seed.ts';
 
 const abPair = { ...familyById('ab-pair')!.template, strategy: 'skip-all-end' };
@@ -36,4 +36,23 @@ it(`the pass only shortens, each result a real counterexample, shortest on its o
     expect(cx.shortestOnThreads, r.invariant).toBe(true);
     expect(off.find((x) => x.invariant === r.invariant)?.counterexample?.shortestOnThreads, `${r.invariant} without the pass`).toBe(false);
   }
+});
+
+it('the pass searches the sets one thread smaller too: a thread the shortest does not need is dropped', () => {
+  // interval-and-hlist × QuiescentBalanced: 27 steps at best with fault:A among the threads, 26
+  // without it; on the 4-thread set alone, 26 steps deep takes more than the budget below.
+  const interval = { ...familyById('interval-and-hlist')!.template, strategy: 'skip-all-end' };
+  const four = ['oom_reaper', 'fault:A', 'unregister:A', 'unregister:B'];
+  const { results, stats } = explore({ ...interval, threads: four }, ['QuiescentBalanced'], { stopWhen: ['QuiescentBalanced'] });
+  const cx = results[0].counterexample;
+  expect(cx?.steps).toBe(27);
+  expect(stats.statesToDepth[26]).toBeGreaterThan(4_000);
+  if (!cx) return;
+  const seen: string[] = [];
+  const inv = invariantByName('QuiescentBalanced')!;
+  const { shorter, proven } = shortestPasses(interval, [{ inv, cx }], 4_000, undefined, (s) => seen.push(s.threads.join(',')));
+  expect(seen).toContain('oom_reaper,unregister:A,unregister:B');
+  expect(shorter[0]?.steps).toBe(26);
+  expect(shorter[0]?.scenario.threads).toEqual(['oom_reaper', 'unregister:A', 'unregister:B']);
+  expect(proven[0]).toBe(true);
 });
