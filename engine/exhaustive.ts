@@ -11,7 +11,7 @@
  * arrays, give the counterexample's path, which is re-run with recording on to print it.
  */
 import { getHeapStatistics } from 'node:v8';
-import { BLOCKED_GOALS, enabledThreads, factMask, GOALS, mayFire, resolve, step, stepNeeds, type Catalogue, type Invariant, type ModelState, type Scenario, type TraceStep, type World } from '../model/index.ts';
+import { BLOCKED_GOALS, enabledThreads, factMask, GOALS, mayFire, resolve, step, STEP_GOALS, stepNeeds, type Catalogue, type Invariant, type ModelState, type Scenario, type TraceStep, type World } from '../model/index.ts';
 import { ExactSet, FingerprintSet, PartsStore, type Visited } from './fingerprint.ts';
 import { contextSwitches, invariantsNamed } from './judge.ts';
 import { AWAKE, intersect, Resources, sleepAfter, type Footprint, type Sleep } from './reduction.ts';
@@ -148,7 +148,7 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
   // Reachability goals (model/goals.ts): 1 once some step (or blocked choice) reached it; a
   // reached goal is not judged again.
   const goals: Record<string, number> = Object.fromEntries([...GOALS, ...BLOCKED_GOALS].map((g) => [g.name, 0]));
-  let stepGoals = GOALS.map((g) => ({ g, needs: stepNeeds(g) }));
+  let stepGoals = STEP_GOALS;
   let blockedGoals = BLOCKED_GOALS;
 
   const judgeEnd = (s: ModelState, node: number, depth: number) => {
@@ -233,12 +233,12 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
         const c = { world, before: s, after: res.state, step: res };
         if (stepGoals.length) {
           let hit = false;
-          for (const g of stepGoals)
-            if (mayFire(g.needs, kinds, kind) && g.g.reached(c)) {
-              goals[g.g.name] = 1;
+          for (const { goal, needs } of stepGoals)
+            if (mayFire(needs, kinds, kind) && goal.reached(c)) {
+              goals[goal.name] = 1;
               hit = true;
             }
-          if (hit) stepGoals = stepGoals.filter(({ g }) => goals[g.name] === 0);
+          if (hit) stepGoals = stepGoals.filter(({ goal }) => goals[goal.name] === 0);
         }
         let childSleep = AWAKE;
         if (resources) {

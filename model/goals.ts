@@ -5,6 +5,7 @@
  * Each goal is judged on a step's facts (cheap) or, for a skipped choice, on its blocker.
  */
 import type { Fact } from './facts.ts';
+import { stepNeeds, type StepNeeds } from './hints.ts';
 import { holdsDriverLock, mappedPages, memoryShort } from './state.ts';
 import type { Blocker, Stepped } from './step.ts';
 import type { Invalidation, ModelState, ThreadKind, World } from './types.ts';
@@ -95,6 +96,9 @@ export const GOALS: readonly Goal[] = [
     },
   },
 ];
+
+/** Each step goal with where it can fire (hints.ts), as both searches judge them. */
+export const STEP_GOALS: readonly { readonly goal: Goal; readonly needs: StepNeeds }[] = GOALS.map((goal) => ({ goal, needs: stepNeeds(goal) }));
 
 /** Goals reached by a choice the schedule could not take: the thread was blocked. */
 export const BLOCKED_GOALS: readonly { readonly name: string; readonly situation: string; readonly reached: (b: Blocker) => boolean }[] = [

@@ -4,8 +4,8 @@
  */
 import { invariants as allInvariants, type Invariant } from './invariants/index.ts';
 import { factMask } from './facts.ts';
-import { BLOCKED_GOALS, GOALS, type Goal } from './goals.ts';
-import { mayFire, stepNeeds, type StepNeeds } from './hints.ts';
+import { BLOCKED_GOALS, STEP_GOALS } from './goals.ts';
+import { mayFire, stepNeeds } from './hints.ts';
 import { resolve, type Catalogue } from './scenario.ts';
 import { step, type Stepped } from './step.ts';
 import type { ModelState, Scenario, ThreadState, World } from './types.ts';
@@ -46,8 +46,6 @@ export interface RunOptions {
   readonly goals?: Set<string>;
 }
 
-const GOAL_NEEDS: ReadonlyMap<Goal, StepNeeds> = new Map(GOALS.map((g) => [g, stepNeeds(g)]));
-
 export const DRAIN_BOUND = 4000;
 const NO_EVENTS: readonly string[] = [];
 export const DRAIN_QUANTUM = 8;
@@ -70,7 +68,7 @@ export const runWorld = (world: World, initial: ModelState, schedule: readonly s
     const facts = factMask(r.facts);
     const kind = (r.state.threads.find((t) => t.id === thread) as ThreadState).kind; // a thread that stepped exists
     if (opts.goals)
-      for (const g of GOALS) if (!opts.goals.has(g.name) && mayFire(GOAL_NEEDS.get(g) as StepNeeds, facts, kind) && g.reached({ world, before: s, after: r.state, step: r })) opts.goals.add(g.name);
+      for (const { goal: g, needs } of STEP_GOALS) if (!opts.goals.has(g.name) && mayFire(needs, facts, kind) && g.reached({ world, before: s, after: r.state, step: r })) opts.goals.add(g.name);
     opts.onStep?.(r, s);
     s = r.state;
     trace.push(
