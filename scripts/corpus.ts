@@ -11,6 +11,7 @@ import { toCase } from '../engine/case-format.ts';
 import { saveCase } from '../engine/cases.ts';
 import { DEFAULT_SHORTEST } from '../engine/check.ts';
 import { search } from '../engine/random.ts';
+import type { Counterexample } from '../engine/result.ts';
 import { EXIT, fileArg, isEntry, main, parse, Problems, seedArg, type Command } from './cli.ts';
 
 const HELP = `usage: npm run corpus [-- --seed S] [--dir DIR]
@@ -32,45 +33,35 @@ export const corpusCommand: Command = (argv, io) => {
   p.check();
   let added = 0;
   let kept = 0;
+  const keep = (cx: Counterexample) => {
+    const { file, existed } = saveCase(dir, toCase(cx));
+    if (existed) kept++;
+    else {
+      added++;
+      io.stdout.write(`saved ${file} (${cx.steps} steps)\n`);
+    }
+  };
   for (const row of matrix) {
     const fam = familyById(row.family);
     if (!fam) continue;
+    const at = (threads?: readonly string[]) => ({ ...fam.template, strategy: row.strategy, ...(threads ? { threads } : {}) });
     for (const [inv, want] of Object.entries(row.violated)) {
       // A pinned cell is searched with its thread set fixed.
-      const threads = typeof want === 'object' ? { threads: want.threads } : {};
-      const r = search({ ...fam.template, strategy: row.strategy, ...threads }, inv, { seed, numRuns: HOLDS_RUNS });
-      if (!r.counterexample) {
-        io.stderr.write(`not found: ${row.strategy} × ${row.family} × ${inv}\n`);
-        continue;
-      }
-      const { file, existed } = saveCase(dir, toCase(r.counterexample));
-      if (existed) kept++;
-      else {
-        added++;
-        io.stdout.write(`saved ${file} (${r.counterexample.steps} steps)\n`);
-      }
+      const cx = search(at(typeof want === 'object' ? want.threads : undefined), inv, { seed, numRuns: HOLDS_RUNS }).counterexample;
+      if (cx) keep(cx);
+      else io.stderr.write(`not found: ${row.strategy} × ${row.family} × ${inv}\n`);
     }
-  }
-  // Each 'wider' bound's larger counterexample too, searched on its set at check's budget: saved,
-  // it is replayed by every npm test, so the bound's fact stays checked (properties/matrix-larger.test.ts).
-  for (const row of matrix) {
-    const fam = familyById(row.family);
-    if (!fam) continue;
+    // Each 'wider' bound's larger counterexample too, searched on its set at check's budget: saved,
+    // it is replayed by every npm test, so the bound's fact stays checked (properties/matrix-larger.test.ts).
     for (const [inv, b] of Object.entries(row.atMost ?? {})) {
       if (!b.larger) continue;
-      const r = search({ ...fam.template, strategy: row.strategy, threads: b.larger.threads.split(',') }, inv, { seed, numRuns: HOLDS_RUNS, shortest: DEFAULT_SHORTEST });
-      const steps = r.counterexample?.steps;
-      if (!r.counterexample || steps === undefined || steps > b.larger.steps) {
-        io.stderr.write(`not reproduced: ${row.strategy} × ${row.family} × ${inv} in ${b.larger.steps} steps on ${b.larger.threads} (got ${steps ?? 'none'})\n`);
+      const cx = search(at(b.larger.threads.split(',')), inv, { seed, numRuns: HOLDS_RUNS, shortest: DEFAULT_SHORTEST }).counterexample;
+      if (!cx || cx.steps > b.larger.steps) {
+        io.stderr.write(`not reproduced: ${row.strategy} × ${row.family} × ${inv} in ${b.larger.steps} steps on ${b.larger.threads} (got ${cx?.steps ?? 'none'})\n`);
         continue;
       }
-      if (steps < b.larger.steps) io.stderr.write(`shorter than checks/matrix.ts records: ${row.strategy} × ${row.family} × ${inv}, ${steps} steps on ${b.larger.threads}\n`);
-      const { file, existed } = saveCase(dir, toCase(r.counterexample));
-      if (existed) kept++;
-      else {
-        added++;
-        io.stdout.write(`saved ${file} (${steps} steps)\n`);
-      }
+      if (cx.steps < b.larger.steps) io.stderr.write(`shorter than checks/matrix.ts records: ${row.strategy} × ${row.family} × ${inv}, ${cx.steps} steps on ${b.larger.threads}\n`);
+      keep(cx);
     }
   }
   io.stdout.write(`${added} saved, ${kept} already there\n`);
