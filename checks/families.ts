@@ -35,7 +35,7 @@ export const families: readonly Family[] = [
   {
     id: 'failing-expects-end',
     title: 'failing notifier that expects its end: kvm + hmm-5.2',
-    why: 'HMM v5.2 leaves its counter raised on -EAGAIN: only the 2019 RFC\'s promise of an end balances it (docs/kernel.md §5.1a, §6.3)',
+    why: 'HMM v5.2 fails before counting (hmm->lock) or after (mirrors_sem) and its end always uncounts: with no end the count stays raised, with one it drops another invalidation\'s (docs/kernel.md §5.1 unsafe case 4, §6.3)',
     template: { ...base, notifiers: [{ name: 'A', driver: 'kvm', address: 256 }, { name: 'B', driver: 'hmm-5.2', address: 512 }] },
   },
   {

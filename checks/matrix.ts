@@ -136,14 +136,18 @@ export const matrix: readonly Row[] = [
   // takes ranges_lock (a mutex in 5.2) even when non-blockable, and swallows a mirror's -EAGAIN
   // (a shadowed ret), so its start can return 0 with the device still mapping the range: the reaper
   // then frees pages the device maps (NoStaleSecondaryMapping, NoUseAfterFree) under every strategy.
-  // - the 2019 RFC's promised end balances the count (QuiescentBalanced holds): §5.1a's contract
-  //   suits a driver that expects its end; 2021 balances it too but violates NoEndWithoutStart.
+  // - no strategy balances the count: 5.2 fails either before counting (the hmm->lock trylock) or
+  //   after (the mirrors_sem trylock), and its end always uncounts (docs/kernel.md §5.1 unsafe
+  //   case 4). The ends of call-all-end-2019, call-all-end-2021 and reaper-calls-end take a count
+  //   that is another invalidation's (NoCounterUnderflow, then QuiescentBalanced at -1), found by
+  //   compare's proofs and pinned to oom_reaper + madvise (with unregister:A too: 30 and 58
+  //   steps, 31 and 59 under reaper-calls-end); 2021 also violates NoEndWithoutStart.
   // - skip-all-end and sorted-undo leave the count raised (sorted-undo: pinned to a registration
   //   racing the reaper).
   { strategy: 'skip-all-end', family: 'failing-expects-end', violated: { StartEndPaired: 12, QuiescentBalanced: 38, NonBlockingNeverSleeps: 15, FailableStartHasNoEnd: 7, NoDeadlock: 43, NoStaleSecondaryMapping: 13, NoUseAfterFree: 19, FaultLiveness: 25 }, atMost: { NoDeadlock: wider(48, 'oom_reaper,fault:B,ioctl:B', { steps: 38, threads: 'oom_reaper,unregister:A,fault:B,ioctl:B' }) } },
-  { strategy: 'call-all-end-2019', family: 'failing-expects-end', violated: { NonBlockingNeverSleeps: 9, FailableStartHasNoEnd: 7, NoStaleSecondaryMapping: 13, NoUseAfterFree: 19 } },
-  { strategy: 'call-all-end-2021', family: 'failing-expects-end', violated: { NoEndWithoutStart: 8, NonBlockingNeverSleeps: 9, FailableStartHasNoEnd: 7, NoStaleSecondaryMapping: 13, NoUseAfterFree: 19 } },
-  { strategy: 'reaper-calls-end', family: 'failing-expects-end', violated: { NoEndWithoutStart: 9, NonBlockingNeverSleeps: 10, FailableStartHasNoEnd: 7, CallerContractAfterFailure: 9, NoStaleSecondaryMapping: 13, NoUseAfterFree: 19 } },
+  { strategy: 'call-all-end-2019', family: 'failing-expects-end', violated: { QuiescentBalanced: { threads: ['oom_reaper', 'madvise'], steps: 83 }, NoCounterUnderflow: { threads: ['oom_reaper', 'madvise'], steps: 36 }, NonBlockingNeverSleeps: 9, FailableStartHasNoEnd: 7, NoStaleSecondaryMapping: 13, NoUseAfterFree: 19 } },
+  { strategy: 'call-all-end-2021', family: 'failing-expects-end', violated: { NoEndWithoutStart: 8, QuiescentBalanced: { threads: ['oom_reaper', 'madvise'], steps: 83 }, NoCounterUnderflow: { threads: ['oom_reaper', 'madvise'], steps: 36 }, NonBlockingNeverSleeps: 9, FailableStartHasNoEnd: 7, NoStaleSecondaryMapping: 13, NoUseAfterFree: 19 } },
+  { strategy: 'reaper-calls-end', family: 'failing-expects-end', violated: { NoEndWithoutStart: 9, QuiescentBalanced: { threads: ['oom_reaper', 'madvise'], steps: 84 }, NoCounterUnderflow: { threads: ['oom_reaper', 'madvise'], steps: 37 }, NonBlockingNeverSleeps: 10, FailableStartHasNoEnd: 7, CallerContractAfterFailure: 9, NoStaleSecondaryMapping: 13, NoUseAfterFree: 19 } },
   { strategy: 'sorted-undo', family: 'failing-expects-end', violated: { QuiescentBalanced: { threads: ['oom_reaper', 'munmap', 'register:A', 'ioctl:B'], steps: 41 }, NonBlockingNeverSleeps: 15, FailableStartHasNoEnd: { threads: ['oom_reaper', 'register:A', 'ioctl:B'], steps: 8 }, NoDeadlock: { threads: ['oom_reaper', 'munmap', 'register:A', 'fault:B', 'ioctl:B'], steps: 41 }, NoStaleSecondaryMapping: 13, NoUseAfterFree: 19 } },
 
   // --------------------------------------------------------------------------------------------
