@@ -4,11 +4,14 @@
  * on a 2-core machine, every set of up to 3 threads searched to completion): not part of npm test.
  * A cell whose random search does not report that length (`npm run bench`, shrunkVsExhaustive,
  * its `reported` column) keeps a bound in the matrix's `atMost`, with the reason.
+ * A cell the matrix says holds but a set breaks is printed as `HOLDS? …` (a finding: pin it in
+ * the matrix, or list it in checks/proof-findings.ts if the random runs miss it even pinned).
  *
  *   npx tsx scripts/shortest.ts [--family ID]... [--strategy S]... [--max-threads 3] [--beyond N] [--beyond-states N] [--max-states 2000000] [--json]
  */
 import { parseArgs } from 'node:util';
 import { matrix } from '../checks/matrix.ts';
+import { proofFindings } from '../checks/proof-findings.ts';
 import { rowShortest, type CellShortest } from '../checks/shortest.ts';
 
 const { values: v } = parseArgs({
@@ -32,7 +35,11 @@ for (const row of matrix) {
     process.stderr.write(`${JSON.stringify(cells)}\n`);
     continue;
   }
-  const text = cells.map((c) => `${c.invariant}: ${c.steps ?? 'none'}${c.complete ? '' : ` (cut above ${c.completeUpTo} threads)`}${c.pinned ? '' : ` [${c.threads?.join(',') ?? '-'}]`}`);
+  const known = (c: CellShortest) => proofFindings.some((f) => f.strategy === c.strategy && f.family === c.family && f.invariant === c.invariant);
+  const text = cells.map(
+    (c) =>
+      `${c.expected === 'holds' ? `HOLDS? ${known(c) ? '(a proof finding) ' : ''}` : ''}${c.invariant}: ${c.steps ?? 'none'}${c.complete ? '' : ` (cut above ${c.completeUpTo} threads)`}${c.pinned ? '' : ` [${c.threads?.join(',') ?? '-'}]`}`,
+  );
   process.stdout.write(`${row.strategy} × ${row.family} (${Math.round(performance.now() - t0)} ms): ${text.join('; ') || '-'}\n`);
 }
 if (v.json) process.stdout.write(`${JSON.stringify(out, null, 1)}\n`);
