@@ -1,6 +1,6 @@
 /**
  * madvise(MADV_DONTNEED) of the last VMA: zap_page_range under mmap_read_lock, a blocking
- * invalidation (MMU_NOTIFY_CLEAR) around the zap, tlb_finish_mmu (docs/kernel.md §2.1). It holds
+ * invalidation (MMU_NOTIFY_CLEAR) around the zap, tlb_finish_mmu (docs/kernel.md §2.1, §10 madvise). It holds
  * the lock only for read, so it overlaps the OOM reaper and faults.
  */
 import { callbackReturned, type CoreAction, type InvalidationCaller } from './core/invalidate.ts';

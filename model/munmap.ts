@@ -1,5 +1,5 @@
 /**
- * munmap of VMA 0 (docs/kernel.md §2.1): mmap_write_lock and detach the VMA (the reaper no
+ * munmap of VMA 0 (docs/kernel.md §2.1, §10 `__do_munmap`): mmap_write_lock and detach the VMA (the reaper no
  * longer sees it); from v4.20 (dd2283f2605e) mmap_write_downgrade, so the unmap runs under the
  * read lock and can overlap the OOM reaper; then a blocking invalidation around
  * unmap_page_range, tlb_finish_mmu (the frames are freed), unlock. The v4.20 downgrade is

@@ -89,7 +89,7 @@ const reaperCaller: InvalidationCaller<ReaperThread> = {
     if (world.strategy.reaperAfterFailedStart() === 'end') return put(s, { ...t, pc: 'end', attemptOk: false });
     return closeInvalidation(world, s, { ...t, attemptOk: false }, reaperCaller, fx);
   },
-  // After range_end: tlb_finish_mmu frees what this VMA's unmap gathered (pages go at tlb_finish, §3.2).
+  // After range_end: tlb_finish_mmu frees what this VMA's unmap gathered (pages go at tlb_finish: docs/kernel.md §3.2, §10 `tlb_finish_mmu`).
   closed: (world, s, t) => put(s, t.gather.length ? { ...t, pc: 'tlb_finish' } : nextVma(world, s, t, t.vma + 1)),
 };
 /** Its callbacks return into the core's walk for this caller. */

@@ -46,7 +46,7 @@ export const threadKind = (id: string): { kind: ThreadKind; target: string | nul
   return m ? { kind: m[1] as ThreadKind, target: m[2] } : null;
 };
 
-/** The threads that make sense for these notifiers (docs/design.md §6: explored when --threads is absent). */
+/** The threads that make sense for these notifiers (docs/design.md §4: explored when --threads is absent). */
 export const candidateThreads = (world: Pick<World, 'ops'>, names: readonly string[]): string[] => {
   const out = ['oom_reaper', 'munmap', 'madvise', 'exit_mmap'];
   for (const n of names) {

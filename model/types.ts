@@ -280,7 +280,7 @@ export interface ReaperThread extends ThreadBase {
 }
 
 /**
- * munmap of VMA 0 (docs/kernel.md §2.1): mmap_write_lock and detach the VMA; from v4.20
+ * munmap of VMA 0 (docs/kernel.md §2.1, §10 `__do_munmap`): mmap_write_lock and detach the VMA; from v4.20
  * mmap_write_downgrade; then a blocking invalidation around unmap_page_range; tlb_finish_mmu; unlock.
  */
 export interface MunmapThread extends ThreadBase {
@@ -290,7 +290,7 @@ export interface MunmapThread extends ThreadBase {
   readonly gather: readonly Gathered[];
 }
 
-/** madvise(MADV_DONTNEED) of the last VMA: zap_page_range under mmap_read_lock (docs/kernel.md §2.1). */
+/** madvise(MADV_DONTNEED) of the last VMA: zap_page_range under mmap_read_lock (docs/kernel.md §2.1, §10 madvise). */
 export interface MadviseThread extends ThreadBase {
   readonly kind: 'madvise';
   readonly pc: 'lock' | 'start' | 'zap' | 'end' | 'tlb_finish' | 'unlock' | 'done';

@@ -23,7 +23,7 @@ export interface CheckRow {
   readonly ms: number;
   /** A "holds" whose runs reached none of the situations its invariant is about (engine/result.ts vacuous). */
   readonly vacuous: boolean;
-  /** How often each reachability goal (model/goals.ts) was reached: in how many runs (random), or by how many transitions (exhaustive); null when violated. */
+  /** How often each reachability goal (model/goals.ts) was reached: in how many runs (random), or 1/0 whether any explored step reached it (exhaustive); null when violated. */
   readonly goals: Readonly<Record<string, number>> | null;
   /** The exhaustive engine: what cut the search ("holds-up-to-bound"), else null; null for the random engine. */
   readonly bound: 'states' | 'depth' | 'memory' | null;
