@@ -192,9 +192,20 @@ export const parseCase = (data: unknown): Loaded => {
     errors.push(`expect.invariant: unknown ${shown(inv)}${near ? ` (did you mean '${near}'?)` : ''} (valid: ${INVARIANT_NAMES.join(', ')})`);
   }
   if (r.success && r.data.drivers) errors.push(...embeddedDriverProblems(r.data.drivers));
+  if (r.success) errors.push(...knobProblems(r.data.scenario.notifiers, 'scenario.'));
   if (!r.success || errors.length) return failed(errors);
   return { ok: true, value: r.data };
 };
+
+/** Generic-driver knobs beside another driver: a preset or a driver file is its programs, so they would be silently ignored. */
+const knobProblems = (notifiers: readonly { readonly driver: string }[], at: string): string[] =>
+  notifiers.flatMap((n, k) =>
+    n.driver === 'generic'
+      ? []
+      : GENERIC_KNOB_NAMES.filter((g) => (n as Record<string, unknown>)[g] !== undefined).map(
+          (g) => `${at}notifiers[${k}].${g}: only the 'generic' driver takes this knob; '${n.driver}' behaves as its programs say (got ${shown((n as Record<string, unknown>)[g])})`,
+        ),
+  );
 
 /** Drivers carried in a case or a scenario file: the schema checked their shape; their programs, then their names as a set. */
 const embeddedDriverProblems = (drivers: readonly DriverFile[]): string[] => [
@@ -210,7 +221,7 @@ export const parseScenarioTemplate = (data: unknown): Loaded<{ readonly template
   const r = scenarioTemplateSchema.safeParse(data, { reportInput: true });
   if (!r.success) return failed(describeIssues(r.error, scenarioTemplateSchema));
   const { drivers = [], ...template } = r.data;
-  const errors = embeddedDriverProblems(drivers);
+  const errors = [...knobProblems(template.notifiers, ''), ...embeddedDriverProblems(drivers)];
   if (errors.length) return failed(errors);
   return { ok: true, value: { template, drivers } };
 };

@@ -8,7 +8,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, constants, copyFileSync, fstatSync, fsyncSync, linkSync, mkdirSync, openSync, readSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { invariantByName, resolve, runWorld, type Catalogue, type Scenario, type TraceStep } from '../model/index.ts';
 import { parseCase, type SavedCase } from './case-format.ts';
@@ -165,6 +165,49 @@ const placeExclusive = (tmp: string, file: string): void => {
   }
 };
 
+/** Whether `path` exists (a directory or not); any error but ENOENT is thrown. */
+const exists = (path: string): boolean => {
+  try {
+    statSync(path);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw e;
+  }
+};
+
+/** Why cases cannot be saved under `dir` (a file, not a directory, in its place), or null. */
+export const savePathProblem = (dir: string): string | null => {
+  for (let d = resolvePath(dir); ; d = dirname(d)) {
+    try {
+      if (!statSync(d).isDirectory()) return `${d} is a file, not a directory: cases cannot be saved under ${dir}`;
+      return null;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return `${d}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
+    }
+    if (dirname(d) === d) return null;
+  }
+};
+
+/**
+ * `mkdir -p`: each missing directory made on its own. Node 20's `mkdirSync(dir, { recursive:
+ * true })` never returns for a path under /proc (its parent exists, yet mkdir says ENOENT).
+ */
+export const makeDir = (dir: string): void => {
+  const missing: string[] = [];
+  for (let d = resolvePath(dir); !exists(d); d = dirname(d)) {
+    missing.push(d);
+    if (dirname(d) === d) break;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+};
+
 /**
  * Write a case; an identical one already there is reused, a different one is never replaced.
  * Safe against concurrent savers: a file appears whole (written to a temporary file in the same
@@ -175,7 +218,7 @@ export const saveCase = (dir: string, c: SavedCase): { file: string; existed: bo
   const text = `${JSON.stringify(c, null, 2)}\n`;
   let tmp: string | null = null;
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDir(dir);
     // Not *.json: a reader of the corpus never sees it, even if this process is killed before the unlink.
     tmp = join(dir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
     const fd = openSync(tmp, 'wx');

@@ -71,9 +71,25 @@ export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok
 const where = (path: readonly PropertyKey[]): string =>
   path.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), '') || '(top level)';
 
-/** Locks, counters and labels a program names must exist. */
+/** Whether control can go on past the instruction (the model steps to the next one). */
+const fallsThrough = (i: Exclude<Source[number], string>): boolean => !(i.op === 'ret' || i.op === 'retry' || (i.op === 'jump' && i.if === undefined));
+
+/**
+ * Locks, counters and labels a program names must exist, and control must never run past its
+ * last instruction (the model would have no instruction to step).
+ */
 const checkProgram = (f: DriverFile, at: string, src: Source, problems: string[]): void => {
   const labels = new Set(src.filter((x): x is string => typeof x === 'string').map((x) => x.slice(1)));
+  let lastAt = src.length - 1;
+  while (lastAt >= 0 && typeof src[lastAt] === 'string') lastAt--;
+  if (lastAt < 0) problems.push(`${at}: a program with no instruction; it needs at least a 'ret'`);
+  else {
+    const last = src[lastAt] as Exclude<Source[number], string>;
+    if (fallsThrough(last)) problems.push(`${at}[${lastAt}]: the program can run past its last instruction ('${last.op}'); end it with a 'ret', a 'retry' or a 'jump' without 'if'`);
+    src.forEach((x, k) => {
+      if (typeof x === 'string' && k > lastAt) problems.push(`${at}[${k}]: label '${x}' is after the last instruction; a jump to it would run past the end`);
+    });
+  }
   const conds = (c: CondJson, p: string): void => {
     if (c.is === 'nonzero' || c.is === 'changed') if (!Object.hasOwn(f.counters, c.counter)) problems.push(`${p}.counter: unknown counter '${c.counter}' (declared: ${Object.keys(f.counters).join(', ') || 'none'})`);
     if (c.is === 'not') conds(c.cond, `${p}.cond`);

@@ -63,7 +63,8 @@ export const retText = (op: CallOp, v: number): string =>
 
 export const program = (src: ProgramSource): Program => {
   const code: Instr[] = [];
-  const labels: Record<string, number> = {};
+  // No prototype: a label named like an Object.prototype member ('__proto__', 'toString') is only its own.
+  const labels: Record<string, number> = Object.create(null);
   for (const item of src) {
     if (typeof item === 'string') labels[item.slice(1)] = code.length;
     else code.push(item);

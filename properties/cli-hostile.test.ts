@@ -19,7 +19,8 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { families } from '../checks/families.ts';
 import { CASE_FORMAT, NOTIFIER_FIELD_NAMES, parseCase, SCENARIO_KNOB_NAMES, genericKnobShape } from '../engine/case-format.ts';
-import { DEFAULT_KNOBS, GENERIC_KNOB_NAMES } from '../model/index.ts';
+import { fromDriverDef } from '../engine/driver-format.ts';
+import { BUILTIN, DEFAULT_KNOBS, GENERIC_KNOB_NAMES } from '../model/index.ts';
 import { escapeText } from '../report/escape.ts';
 import { checkCommand } from '../scripts/check.ts';
 import { runCommand, type Command, type Io } from '../scripts/cli.ts';
@@ -65,6 +66,18 @@ const kase = {
 };
 const withScenario = (patch: Record<string, unknown>) => ({ ...kase, scenario: { ...scenario, ...patch } });
 const generic = (knobs: Record<string, unknown>) => ({ ...scenario, notifiers: [{ name: 'A', driver: 'generic', address: 256, ...knobs }] });
+
+/** A driver file: KVM's preset under another name, with this start program. */
+const kvmWithStart = (driver: string, start: unknown[]) => {
+  const kvm = fromDriverDef(BUILTIN.drivers.kvm);
+  return { ...kvm, driver, hlist: { ...kvm.hlist, invalidate_range_start: start } };
+};
+/** A condition nested `n` deep ('not' of 'not' of …): the validator recurses on it. */
+const deepCond = (n: number): unknown => {
+  let c: unknown = { is: 'nonblockable' };
+  for (let k = 0; k < n; k++) c = { is: 'not', cond: c };
+  return c;
+};
 
 const subdir = join(dir, 'a-directory');
 mkdirSync(subdir);
@@ -124,6 +137,17 @@ const F = {
   caseTypes: json('case-types.json', { ...kase, schedule: 'ioctl:B', trace: [{ thread: 'ioctl:B', action: 3, events: 'none' }], provenance: { foundWith: 'luck' } }),
   caseDriver: json('case-driver.json', withScenario({ notifiers: [{ name: 'A', driver: 'floppy', address: 1 }] })),
   caseReaper: json('case-reaper.json', withScenario({ reaper: 'toString' })),
+  // nested deeper than any validator's recursion can go (it would end in 'Maximum call stack size exceeded')
+  deep: file('deep.json', `${'['.repeat(100_000)}${']'.repeat(100_000)}`),
+  deepCond: file('deep-cond.json', JSON.stringify(kvmWithStart('deep-cond', [{ op: 'jump', to: 'out', if: deepCond(3000) }, ':out', { op: 'ret', value: 0 }]))),
+  // driver programs the model could not run: control past the last instruction
+  drvNoRet: json('drv-no-ret.json', kvmWithStart('no-ret', [{ op: 'zap' }])),
+  drvEmpty: json('drv-empty.json', kvmWithStart('empty-code', [])),
+  drvLabelOnly: json('drv-label-only.json', kvmWithStart('label-only', [':a', ':b'])),
+  // generic-driver knobs beside a preset: silently ignored before
+  scPresetKnobs: json('sc-preset-knobs.json', { ...scenario, notifiers: [{ name: 'A', driver: 'kvm', address: 256, nonblockStart: 'always-eagain', hasEnd: true }, scenario.notifiers[1]] }),
+  casePresetKnobs: json('case-preset-knobs.json', withScenario({ notifiers: [scenario.notifiers[0], { ...scenario.notifiers[1], faultPath: 'none' }] })),
+  drvTrailing: json('drv-trailing.json', kvmWithStart('trailing', [{ op: 'jump', to: 'end', if: { is: 'nonblockable' } }, { op: 'ret', value: 0 }, ':end'])),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -284,6 +308,22 @@ const corpus: Bad[] = [
   bad('bench', ['--quick=yes'], [/--quick/], 1),
   bad('bench', ['positional'], [/Unexpected argument 'positional'/], 1),
   bad('bench', ['--json', '--seed', '1'], [/Unknown option '--seed'/], 1),
+  // nesting, driver programs, flag combinations, schemas' --dir
+  bad('check', ['--scenario', F.deep], [/deep\.json: arrays and objects nested more than 64 levels deep/], 1),
+  bad('replay', [F.deep], [/nested more than 64 levels deep/], 1),
+  bad('driver', ['check', F.deepCond], [/deep-cond\.json: arrays and objects nested more than 64 levels deep/], 1),
+  bad('check', ['--driver', F.drvNoRet, '--notifiers', 'kvm,no-ret'], [/hlist\.invalidate_range_start\[0\]: the program can run past its last instruction \('zap'\); end it with a 'ret'/, /unknown driver 'no-ret'/], 2),
+  bad('driver', ['check', F.drvEmpty], [/hlist\.invalidate_range_start: a program with no instruction; it needs at least a 'ret'/], 1),
+  bad('driver', ['check', F.drvLabelOnly], [/hlist\.invalidate_range_start: a program with no instruction/], 1),
+  bad('driver', ['check', F.drvTrailing], [/hlist\.invalidate_range_start\[2\]: label ':end' is after the last instruction/], 1),
+  bad('check', ['--exhaustive', '--time-limit', '2'], [/--time-limit bounds the random search; bound --exhaustive with --max-states/], 1),
+  bad('check', ['--invariant', 'StartEndPaired', '--invariant', 'NoDeadlock'], [/^error: --invariant is given more than once; give it once \(a list is comma-separated\)$/], 1),
+  bad('compare', ['--json', '--json'], [/--json is given more than once/], 1),
+  bad('check', ['--runs', '-5'], [/^error: --runs: its value starts with '-'; write --runs=VALUE/], 1),
+  bad('check', ['--scenario', F.scPresetKnobs], [/notifiers\[0\]\.nonblockStart: only the 'generic' driver takes this knob; 'kvm' behaves as its programs say \(got 'always-eagain'\)/, /notifiers\[0\]\.hasEnd: only the 'generic' driver/], 2),
+  bad('replay', [F.casePresetKnobs], [/scenario\.notifiers\[1\]\.faultPath: only the 'generic' driver takes this knob; 'odp-4.20'/], 1),
+  bad('schemas', ['--dir', F.binary], [/--dir: .* is not a directory/], 1),
+  bad('schemas', ['--check', '--dir', F.missing], [/--dir: no directory .* to check/], 1),
 ];
 
 /** Random hostile arguments to check and compare; an invalid --runs keeps every one of them from starting a search. */
@@ -330,9 +370,9 @@ const expectBadInput = (r: Outcome) => {
 };
 
 describe('bad input to every command: exit 2, one escaped line per problem, no stack trace', () => {
-  it(`the corpus holds ${corpus.length} inputs over all five commands, and ran in one process`, () => {
+  it(`the corpus holds ${corpus.length} inputs over all seven commands, and ran in one process`, () => {
     expect(corpus.length).toBeGreaterThanOrEqual(60);
-    expect(new Set(corpus.map((c) => c.cmd))).toEqual(new Set(['check', 'compare', 'replay', 'corpus', 'bench']));
+    expect(new Set(corpus.map((c) => c.cmd))).toEqual(new Set(['check', 'compare', 'replay', 'corpus', 'bench', 'driver', 'schemas']));
     expect(results).toHaveLength(corpus.length + fuzzed.length);
     expect(batchMs).toBeLessThan(30_000);
   });
@@ -423,6 +463,16 @@ describe('as processes', () => {
     expect(['0', '1']).toContain(big.out.trim()); // its own exit code (1: violations), not a crash
     const help = await pipeline(`"${process.execPath}" ${node('compare')} --help`);
     expect(help).toMatchObject({ err: '', out: '0\n' });
+  });
+
+  it.concurrent('an output it cannot write (stdout on /dev/full) is one line and exit 2, not a silent 70', async () => {
+    const r = await new Promise<Ran>((res) => {
+      const p = spawn('bash', ['-c', `"${process.execPath}" ${script('driver').map((a) => `"${a}"`).join(' ')} show kvm >/dev/full`], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
+      let err = '';
+      p.stderr.on('data', (b) => (err += b));
+      p.on('close', (code, signal) => res({ code, signal, out: '', err }));
+    });
+    expect(r).toMatchObject({ code: 2, err: 'error: cannot write the output: ENOSPC\n' });
   });
 
   /**

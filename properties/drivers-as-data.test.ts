@@ -15,6 +15,7 @@ import { replayCase } from '../engine/cases.ts';
 import { check } from '../engine/check.ts';
 import { catalogueWith, fromDriverDef, parseDriverFile, toDriverDef, type DriverFile } from '../engine/driver-format.ts';
 import { presets, run } from '../model/index.ts';
+import { notifiersArg } from '../scripts/cli.ts';
 import { seed } from './seed.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -45,6 +46,46 @@ describe('the driver file format', () => {
     const a = run(sc(name), []);
     const b = run(sc(`${name}-copy`), [], {}, catalogueWith([parsed.value]));
     expect(b.trace.map((s) => [s.thread, s.action])).toEqual(a.trace.map((s) => [s.thread, s.action]));
+  });
+
+  it("a label named like an Object.prototype member ('__proto__', 'toString') is a label like any other", () => {
+    const kvm = fromDriverDef(presets.kvm);
+    const start = kvm.hlist?.invalidate_range_start ?? [];
+    for (const label of ['__proto__', 'toString']) {
+      const file = { ...kvm, driver: 'kvm-labels', hlist: { ...kvm.hlist, invalidate_range_start: [{ op: 'jump', to: label }, `:${label}`, ...start] } };
+      const parsed = parseDriverFile(JSON.parse(JSON.stringify(file)));
+      expect(parsed.ok ? [] : parsed.problems).toEqual([]);
+      if (!parsed.ok) return;
+      expect(toDriverDef(parsed.value).hlist?.invalidate_range_start.labels[label]).toBe(1);
+      // Steps past the jump into KVM's start, as the preset does (the model found no label at all before: exit 70).
+      const r = run({ ...withKvm('kvm-labels'), threads: ['oom_reaper', 'munmap'] }, [], {}, catalogueWith([parsed.value]));
+      expect(r.trace.some((x) => x.action === `B.invalidate_range_start: goto ${label}`)).toBe(true);
+      expect(r.trace.some((x) => x.action === 'B.invalidate_range_start: mmu_invalidate_in_progress++')).toBe(true);
+    }
+  });
+
+  it("--notifiers names any driver a file may define ('letters, digits, . _ -')", () => {
+    expect(notifiersArg('kvm,my_drv.v2-1,B2=my_drv.v2-1@768', ['my_drv.v2-1'])).toEqual([
+      { name: 'A', driver: 'kvm', address: 256 },
+      { name: 'B', driver: 'my_drv.v2-1', address: 512 },
+      { name: 'B2', driver: 'my_drv.v2-1', address: 768 },
+    ]);
+  });
+
+  it('a program control can run past the end of is refused, with where and how to end it', () => {
+    const kvm = fromDriverDef(presets.kvm);
+    const withStart = (start: unknown[]) => parseDriverFile({ ...kvm, driver: 'kvm-end', hlist: { ...kvm.hlist, invalidate_range_start: start } });
+    const problems = (start: unknown[]) => {
+      const r = withStart(start);
+      return r.ok ? [] : r.problems;
+    };
+    expect(problems([])).toEqual(["hlist.invalidate_range_start: a program with no instruction; it needs at least a 'ret'"]);
+    expect(problems([{ op: 'zap' }])).toEqual(["hlist.invalidate_range_start[0]: the program can run past its last instruction ('zap'); end it with a 'ret', a 'retry' or a 'jump' without 'if'"]);
+    expect(problems([{ op: 'jump', to: 'x', if: { is: 'nonblockable' } }, ':x'])).toEqual([
+      "hlist.invalidate_range_start[0]: the program can run past its last instruction ('jump'); end it with a 'ret', a 'retry' or a 'jump' without 'if'",
+      "hlist.invalidate_range_start[1]: label ':x' is after the last instruction; a jump to it would run past the end",
+    ]);
+    expect(problems([':top', { op: 'zap' }, { op: 'jump', to: 'top' }])).toEqual([]);
   });
 
   it('lists every problem of a bad file, each with its path', () => {

@@ -5,7 +5,7 @@
  */
 import { threadsFor, type ScenarioTemplate } from '../engine/arbitraries.ts';
 import { toCase } from '../engine/case-format.ts';
-import { saveCase } from '../engine/cases.ts';
+import { saveCase, savePathProblem } from '../engine/cases.ts';
 import { commonestErrors, DEFAULT_MAX_STATES, DEFAULT_MAX_THREADS, DEFAULT_SHORTEST, runnable, type Checked } from '../engine/check.ts';
 import { DEFAULT_MAX_MEMORY } from '../engine/exhaustive.ts';
 import { CHECK_RESULT_FORMAT, checkJson, checkMail, checkText, progressLine } from '../report/check.ts';
@@ -33,7 +33,8 @@ Explore the mmu_notifier model and report, per strategy and invariant, whether i
   --invariant NAME[,NAME]  invariants to judge (default: all)
   --runs N                 random cases per strategy (default 1000, at most ${LIMITS.runs})
   --seed S                 fast-check seed (default: FC_SEED or 42)
-  --time-limit SECONDS     stop generating after this long per strategy (at most ${LIMITS.timeLimitSeconds})
+  --time-limit SECONDS     stop generating after this long per strategy (at most ${LIMITS.timeLimitSeconds});
+                           not with --exhaustive, which --max-states and --max-memory bound
   --shortest-states N      after shrinking, a breadth-first pass looks for a shorter
                            counterexample over its thread set and nearby ones, visiting at
                            most N states per counterexample (default ${DEFAULT_SHORTEST}, at most
@@ -43,7 +44,8 @@ Explore the mmu_notifier model and report, per strategy and invariant, whether i
                            invariants in one pass; "holds" then means every interleaving
   --max-threads N          --exhaustive without fixed threads: every thread set of up to
                            N threads (default ${DEFAULT_MAX_THREADS}, at most ${LIMITS.maxThreads})
-  --max-states N           --exhaustive: stop after N distinct states (default ${DEFAULT_MAX_STATES})
+  --max-states N           --exhaustive: stop a thread set's search after N distinct states
+                           (default ${DEFAULT_MAX_STATES}; per set when the threads are generated)
   --max-memory MB          --exhaustive: stop when heap and tables reach MB (default ${Math.round(DEFAULT_MAX_MEMORY / MB)})
   --depth D                --exhaustive: explore paths of at most D steps (default: no bound)
                            A bound that cuts the search turns "holds" into "holds <= bound".
@@ -144,6 +146,10 @@ export const checkCommand: Command = async (argv, io) => {
   const shortest = v['shortest-states'] === undefined ? undefined : p.take(() => intArg('--shortest-states', v['shortest-states'], DEFAULT_SHORTEST, 0, LIMITS.maxStates), undefined);
   const pass = shortest !== undefined ? { shortest } : {};
   if (v.exhaustive && shortest !== undefined) p.add('--shortest-states bounds the random search\'s shortest pass; --exhaustive finds the shortest of each thread set itself');
+  // The exhaustive search is bounded by states and memory (deterministic), not by time.
+  if (v.exhaustive && v['time-limit'] !== undefined) p.add('--time-limit bounds the random search; bound --exhaustive with --max-states, --max-memory or --depth');
+  // Found out before the search, not after it: a file in the way of shrunk-cases/.
+  if (v.save && savePathProblem('shrunk-cases') !== null) p.add(`--save: ${savePathProblem('shrunk-cases')}`);
   if (!v.exhaustive) for (const f of ['depth', 'max-states', 'max-memory', 'max-threads'] as const) if (v[f] !== undefined) p.add(`--${f} bounds the exhaustive search: give --exhaustive too`);
   const bounds = { ...(depth !== undefined ? { depth } : {}), ...(maxStates !== undefined ? { maxStates } : {}), ...(maxMemoryMb !== undefined ? { maxMemoryBytes: maxMemoryMb * MB } : {}), ...(maxThreads !== undefined ? { maxThreads } : {}) };
   // One by default: most checks are one strategy's search, where a second worker only costs its start-up.

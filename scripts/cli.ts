@@ -136,7 +136,15 @@ export const main = (cmd: Command, opts: { interruptible?: boolean; argv?: reado
   for (const stream of [process.stdout, process.stderr])
     stream.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
-      process.exitCode = EXIT.internal;
+      // Output the tool cannot write (a full disk, /dev/full) is the invocation's problem, not a bug: say so once.
+      if (stream === process.stdout) {
+        try {
+          process.stderr.write(`error: cannot write the output: ${escapeText(e.code ?? e.message)}\n`);
+        } catch {
+          // stderr is gone too: the exit code alone tells
+        }
+      }
+      process.exit(EXIT.usage);
     });
   // A bug outside the command's own promise (an event handler, a timer) is still one line and exit 70, never a stack trace.
   const internal = (e: unknown) => {
@@ -162,12 +170,23 @@ export const main = (cmd: Command, opts: { interruptible?: boolean; argv?: reado
 const shown = (v: string) => `'${v.length > 80 ? `${v.slice(0, 77)}...` : v}'`;
 
 export const parse = <T extends NonNullable<ParseArgsConfig['options']>>(argv: readonly string[], options: T, allowPositionals = false) => {
+  let parsed;
   try {
-    return parseArgs({ args: [...argv], options, allowPositionals, strict: true });
+    parsed = parseArgs({ args: [...argv], options, allowPositionals, strict: true, tokens: true });
   } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    // A value that starts with '-' ('--runs -1'): parseArgs' advice is on a later line.
+    const dashed = /^Option '(--[^']+)' argument is ambiguous/.exec(message);
+    if (dashed) return fail(`${dashed[1]}: its value starts with '-'; write ${dashed[1]}=VALUE to give such a value`);
     // parseArgs' own sentence, without its advice on '--' (one line).
-    return fail((e instanceof Error ? e.message : String(e)).split('\n')[0].replace(/\. To specify a positional argument.*$/, ''));
+    return fail(message.split('\n')[0].replace(/\. To specify a positional argument.*$/, ''));
   }
+  // The last of two values would win silently: '--invariant A --invariant B' judging only B.
+  const seen = new Map<string, number>();
+  for (const t of parsed.tokens ?? []) if (t.kind === 'option' && !options[t.name]?.multiple) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
+  const twice = [...seen].filter(([, n]) => n > 1).map(([name]) => `--${name} is given more than once; give it once${options[name]?.type === 'string' ? ' (a list is comma-separated)' : ''}`);
+  if (twice.length) fail(...twice);
+  return parsed;
 };
 
 /** A comma-separated list: no empty item, duplicates dropped. */
@@ -215,7 +234,7 @@ export const notifiersArg = (v: string, extraDrivers: readonly string[] = []): N
   const p = new Problems();
   const out: NotifierSpec[] = [];
   for (const [i, item] of listArg('--notifiers', v).entries()) {
-    const m = /^(?:([A-Za-z][A-Za-z0-9_]*)=)?([A-Za-z0-9.-]+)(?:@(\d{1,9}))?$/.exec(item);
+    const m = /^(?:([A-Za-z][A-Za-z0-9_]*)=)?([A-Za-z0-9][A-Za-z0-9._-]*)(?:@(\d{1,9}))?$/.exec(item);
     if (!m) {
       p.add(`--notifiers: cannot read ${shown(item)} (expected [NAME=]DRIVER[@ADDR])`);
       continue;
@@ -267,16 +286,37 @@ export const formatArg = (v: string | undefined): Format => {
 
 export const fileArg = (flag: string, v: string): string => (v === '' ? fail(`${flag}: expected a file name, got nothing`) : v);
 
-/** A JSON input file: a regular file of at most 10 MB of UTF-8 JSON text, else one line naming the file and why. */
+/** The deepest nesting of arrays and objects an input may have: the formats need fewer than ten levels. */
+export const MAX_NESTING = 64;
+
+/** How deeply `v` nests arrays and objects, counted without recursion (a hostile file can nest 100,000 deep). */
+const nesting = (v: unknown, limit: number): number => {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[v, 0]];
+  while (stack.length > 0) {
+    const [x, d] = stack.pop() as [unknown, number];
+    if (x === null || typeof x !== 'object') continue;
+    deepest = Math.max(deepest, d + 1);
+    if (deepest > limit) return deepest;
+    for (const y of Array.isArray(x) ? x : Object.values(x)) stack.push([y, d + 1]);
+  }
+  return deepest;
+};
+
+/** A JSON input file: a regular file of at most 10 MB of UTF-8 JSON text, nested at most MAX_NESTING deep, else one line naming the file and why. */
 export const readJson = (file: string): unknown => {
   const r = readTextFile(file);
   if (!r.ok) return fail(`${file}: ${r.error}`);
   if (r.text.trim() === '') return fail(`${file}: empty file, not JSON`);
+  let data: unknown;
   try {
-    return JSON.parse(r.text);
+    data = JSON.parse(r.text);
   } catch (e) {
     return fail(`${file}: not valid JSON (${(e instanceof Error ? e.message : String(e)).split('\n')[0]})`);
   }
+  // The validators recurse: nesting this deep would exhaust the stack (an internal error, not a message).
+  if (nesting(data, MAX_NESTING) > MAX_NESTING) return fail(`${file}: arrays and objects nested more than ${MAX_NESTING} levels deep; no file of this tool needs that`);
+  return data;
 };
 
 /** A --scenario file: its template (strategy and threads optional) and inline drivers, every problem prefixed with the file. */

@@ -5,10 +5,11 @@
  * exits 1 when a committed file differs from what the validators give now
  * (properties/schemas.test.ts does the same in npm test).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { CASE_FORMAT, caseSchema, scenarioTemplateSchema } from '../engine/case-format.ts';
+import { makeDir } from '../engine/cases.ts';
 import { DRIVER_FORMAT, driverFileSchema } from '../engine/driver-format.ts';
 import { EXIT, fileArg, isEntry, main, parse, Problems, type Command } from './cli.ts';
 
@@ -60,6 +61,15 @@ export const schemasCommand: Command = (argv, io) => {
   }
   const p = new Problems();
   const dir = v.dir === undefined ? SCHEMAS_DIR : p.take(() => fileArg('--dir', v.dir as string), SCHEMAS_DIR);
+  const kind = (() => {
+    try {
+      return statSync(dir).isDirectory() ? 'dir' : 'other';
+    } catch {
+      return 'none';
+    }
+  })();
+  if (kind === 'other') p.add(`--dir: ${dir} is not a directory`);
+  if (kind === 'none' && v.check) p.add(`--dir: no directory ${dir} to check`);
   p.check();
   const files = schemaFiles();
   if (v.check) {
@@ -74,9 +84,17 @@ export const schemasCommand: Command = (argv, io) => {
     if (!stale.length) io.stdout.write(`${Object.keys(files).length} schemas up to date in ${dir}/\n`);
     return stale.length ? EXIT.violated : EXIT.ok;
   }
-  mkdirSync(dir, { recursive: true });
+  const written = (f: () => void, what: string) => {
+    try {
+      f();
+    } catch (e) {
+      p.add(`cannot write ${what}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      p.check();
+    }
+  };
+  written(() => makeDir(dir), dir);
   for (const [name, text] of Object.entries(files)) {
-    writeFileSync(join(dir, name), text);
+    written(() => writeFileSync(join(dir, name), text), join(dir, name));
     io.stdout.write(`wrote ${join(dir, name)}\n`);
   }
   return EXIT.ok;
