@@ -18,13 +18,33 @@ export interface ProofFinding {
 // HMM v5.3's lazy range->valid (docs/kernel.md §6.3): a fault whose hmm_range_fault ran inside
 // madvise's window checks hmm_range_valid only after notifiers_decrement set every range valid
 // again, and maps the zapped frame; once it drops its page reference the frame is freed under
-// the mapping. Two threads, no failure involved, so every strategy has it; under the call-all-end
-// strategies and reaper-calls-end the matrix already pins the same invariants on a larger set.
+// the mapping. No failure involved, so every strategy has it: two threads suffice (madvise and
+// fault:B, 29 and 39 steps, 34 and 39 under sorted-undo), and KVM's registration beside them
+// makes it 24 and 29 (scripts/shortest.ts over every set of up to 3 threads). Under the
+// call-all-end strategies and reaper-calls-end the matrix already pins the same invariants.
 const HMM_VALID = 'HMM v5.3 resets every range valid when notifiers drops to 0 (docs/kernel.md §6.3)';
 
+// HMM v5.2 under an end after a failed start (docs/kernel.md §5.1 unsafe case 4, §6.3): the end
+// takes madvise's count, which then ends at -1 (the matrix pins NoCounterUnderflow and
+// QuiescentBalanced); a fault then waits for notifiers == 0 for good. The model's wait has no
+// timeout (model/drivers/hmm.ts): in the kernel, hmm_range_wait_until_valid gives up after
+// 1000 ms and the device can never fault the range in again.
+const HMM52_STUCK = 'HMM v5.2\'s count at -1 after an end for a start that failed before counting: the fault waits for 0 forever (docs/kernel.md §6.3)';
+
+// Registration without mm_take_all_locks (docs/kernel.md §5.2 precondition 1, §1.4): KVM A
+// registers inside madvise's window, after the start loop. Its fault sees no invalidation in
+// progress, maps the page madvise is zapping, and the frame is freed under the mapping (A's
+// end without a start then underflows its count). Pinned in the matrix under the other
+// strategies; under sorted-undo seed 42's runs miss it even with the threads fixed.
+const UNLOCKED_REGISTER = 'a notifier registered inside madvise\'s window saw no start: its fault maps the page the zap frees (docs/kernel.md §5.2)';
+
 export const proofFindings: readonly ProofFinding[] = [
-  { strategy: 'skip-all-end', family: 'failing-self-undo', invariant: 'NoStaleSecondaryMapping', threads: ['madvise', 'fault:B'], steps: 29, why: HMM_VALID },
-  { strategy: 'skip-all-end', family: 'failing-self-undo', invariant: 'NoUseAfterFree', threads: ['madvise', 'fault:B'], steps: 39, why: HMM_VALID },
-  { strategy: 'sorted-undo', family: 'failing-self-undo', invariant: 'NoStaleSecondaryMapping', threads: ['madvise', 'fault:B'], steps: 34, why: HMM_VALID },
-  { strategy: 'sorted-undo', family: 'failing-self-undo', invariant: 'NoUseAfterFree', threads: ['madvise', 'fault:B'], steps: 39, why: HMM_VALID },
+  { strategy: 'skip-all-end', family: 'failing-self-undo', invariant: 'NoStaleSecondaryMapping', threads: ['madvise', 'register:A', 'fault:B'], steps: 24, why: HMM_VALID },
+  { strategy: 'skip-all-end', family: 'failing-self-undo', invariant: 'NoUseAfterFree', threads: ['madvise', 'register:A', 'fault:B'], steps: 29, why: HMM_VALID },
+  { strategy: 'sorted-undo', family: 'failing-self-undo', invariant: 'NoStaleSecondaryMapping', threads: ['madvise', 'register:A', 'fault:B'], steps: 24, why: HMM_VALID },
+  { strategy: 'sorted-undo', family: 'failing-self-undo', invariant: 'NoUseAfterFree', threads: ['madvise', 'register:A', 'fault:B'], steps: 29, why: HMM_VALID },
+  { strategy: 'call-all-end-2019', family: 'failing-expects-end', invariant: 'NoDeadlock', threads: ['oom_reaper', 'madvise', 'fault:B'], steps: 83, why: HMM52_STUCK },
+  { strategy: 'call-all-end-2021', family: 'failing-expects-end', invariant: 'NoDeadlock', threads: ['oom_reaper', 'madvise', 'fault:B'], steps: 83, why: HMM52_STUCK },
+  { strategy: 'reaper-calls-end', family: 'failing-expects-end', invariant: 'NoDeadlock', threads: ['oom_reaper', 'madvise', 'fault:B'], steps: 84, why: HMM52_STUCK },
+  { strategy: 'sorted-undo', family: 'registration-unlocked', invariant: 'NoUseAfterFree', threads: ['madvise', 'fault:A', 'register:A'], steps: 36, why: UNLOCKED_REGISTER },
 ];
