@@ -322,6 +322,7 @@ const corpus: Bad[] = [
   bad('check', ['--runs', '-5'], [/^error: --runs: its value starts with '-'; write --runs=VALUE/], 1),
   bad('check', ['--scenario', F.scPresetKnobs], [/notifiers\[0\]\.nonblockStart: only the 'generic' driver takes this knob; 'kvm' behaves as its programs say \(got 'always-eagain'\)/, /notifiers\[0\]\.hasEnd: only the 'generic' driver/], 2),
   bad('replay', [F.casePresetKnobs], [/scenario\.notifiers\[1\]\.faultPath: only the 'generic' driver takes this knob; 'odp-4.20'/], 1),
+  bad('corpus', ['--dir', F.binary], [/--dir: .* is a file, not a directory: cases cannot be saved under/], 1),
   bad('schemas', ['--dir', F.binary], [/--dir: .* is not a directory/], 1),
   bad('schemas', ['--check', '--dir', F.missing], [/--dir: no directory .* to check/], 1),
 ];
@@ -463,6 +464,15 @@ describe('as processes', () => {
     expect(['0', '1']).toContain(big.out.trim()); // its own exit code (1: violations), not a crash
     const help = await pipeline(`"${process.execPath}" ${node('compare')} --help`);
     expect(help).toMatchObject({ err: '', out: '0\n' });
+  });
+
+  it.concurrent('check --save with a file where shrunk-cases/ goes: exit 2 before any search, the file untouched', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'mnc-save-'));
+    writeFileSync(join(cwd, 'shrunk-cases'), 'mine');
+    const r = await start([...script('check'), '--strategy', 'skip-all-end', '--save'], cwd).done;
+    expect(r).toMatchObject({ code: 2, out: '' });
+    expect(r.err).toMatch(/^error: --save: .*shrunk-cases is a file, not a directory: cases cannot be saved under shrunk-cases\n$/);
+    expect(readFileSync(join(cwd, 'shrunk-cases'), 'utf8')).toBe('mine');
   });
 
   it.concurrent('an output it cannot write (stdout on /dev/full) is one line and exit 2, not a silent 70', async () => {

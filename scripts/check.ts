@@ -149,7 +149,8 @@ export const checkCommand: Command = async (argv, io) => {
   // The exhaustive search is bounded by states and memory (deterministic), not by time.
   if (v.exhaustive && v['time-limit'] !== undefined) p.add('--time-limit bounds the random search; bound --exhaustive with --max-states, --max-memory or --depth');
   // Found out before the search, not after it: a file in the way of shrunk-cases/.
-  if (v.save && savePathProblem('shrunk-cases') !== null) p.add(`--save: ${savePathProblem('shrunk-cases')}`);
+  const unsavable = v.save ? savePathProblem('shrunk-cases') : null;
+  if (unsavable !== null) p.add(`--save: ${unsavable}`);
   if (!v.exhaustive) for (const f of ['depth', 'max-states', 'max-memory', 'max-threads'] as const) if (v[f] !== undefined) p.add(`--${f} bounds the exhaustive search: give --exhaustive too`);
   const bounds = { ...(depth !== undefined ? { depth } : {}), ...(maxStates !== undefined ? { maxStates } : {}), ...(maxMemoryMb !== undefined ? { maxMemoryBytes: maxMemoryMb * MB } : {}), ...(maxThreads !== undefined ? { maxThreads } : {}) };
   // One by default: most checks are one strategy's search, where a second worker only costs its start-up.

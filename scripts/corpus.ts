@@ -8,7 +8,7 @@
 import { familyById } from '../checks/families.ts';
 import { HOLDS_RUNS, matrix } from '../checks/matrix.ts';
 import { toCase } from '../engine/case-format.ts';
-import { saveCase } from '../engine/cases.ts';
+import { saveCase, savePathProblem } from '../engine/cases.ts';
 import { DEFAULT_SHORTEST } from '../engine/check.ts';
 import { search } from '../engine/random.ts';
 import type { Counterexample } from '../engine/result.ts';
@@ -30,6 +30,9 @@ export const corpusCommand: Command = (argv, io) => {
   const p = new Problems();
   const seed = p.take(() => seedArg(v.seed, io.env), 42);
   const dir = v.dir === undefined ? 'shrunk-cases' : p.take(() => fileArg('--dir', v.dir as string), 'shrunk-cases');
+  // Before the searches, not after the first of them.
+  const unsavable = savePathProblem(dir);
+  if (unsavable !== null) p.add(`--dir: ${unsavable}`);
   p.check();
   let added = 0;
   let kept = 0;
