@@ -269,7 +269,7 @@ export type ReplayOutcome =
   | { kind: 'verdict-changed'; trace: readonly TraceStep[]; verdict: string; witness: string | null }
   /** `field`: what differs first at `step` (thread, action, events, diagnostics, drain, trace length, schedule[k], verdict, witness). */
   | { kind: 'drift'; step: number; field?: string; expected: string; actual: string; trace: readonly TraceStep[] }
-  | { kind: 'invalid'; error: string };
+  | { kind: 'invalid'; errors: readonly string[] };
 
 const stepText = (s: TraceStep | undefined) => (s ? `${s.thread}: ${s.action}` : '(nothing: the run has ended)');
 const list = (xs: readonly string[] | undefined) => JSON.stringify(xs ?? []);
@@ -298,11 +298,11 @@ const stepDifference = (i: number, rec: TraceStep, got: TraceStep | undefined): 
 export const replayCase = (c: SavedCase, strategyOverride?: string, catalogue?: Catalogue): ReplayOutcome => {
   const scenario = { ...(c.scenario as Scenario), ...(strategyOverride ? { strategy: strategyOverride } : {}) };
   const r = resolve(scenario, catalogue);
-  if (!r.ok) return { kind: 'invalid', error: `scenario.${r.error}` };
+  if (!r.ok) return { kind: 'invalid', errors: r.errors.map((e) => `scenario.${e}`) };
   const inv = invariantByName(c.expect.invariant);
-  if (!inv) return { kind: 'invalid', error: `expect.invariant: unknown '${c.expect.invariant}'` };
+  if (!inv) return { kind: 'invalid', errors: [`expect.invariant: unknown '${c.expect.invariant}'`] };
   for (const [i, th] of c.schedule.entries())
-    if (!c.scenario.threads.includes(th)) return { kind: 'invalid', error: `schedule[${i}]: '${th}' is not one of the scenario's threads (${c.scenario.threads.join(', ')})` };
+    if (!c.scenario.threads.includes(th)) return { kind: 'invalid', errors: [`schedule[${i}]: '${th}' is not one of the scenario's threads (${c.scenario.threads.join(', ')})`] };
   const report = runWorld(r.world, r.state, c.schedule, { invariants: [inv] });
   const v = report.verdicts[inv.name];
   if (strategyOverride) {

@@ -58,7 +58,7 @@ export const runnable = (templates: readonly ScenarioTemplate[], catalogue?: Cat
   for (const t of templates) {
     const r = resolve({ ...t, threads: t.threads ?? [] }, catalogue);
     if (r.ok) ok.push(t);
-    else errors.push(r.error);
+    else errors.push(...r.errors);
   }
   return { ok, errors };
 };

@@ -38,7 +38,8 @@ export const BUILTIN: Catalogue = { strategies, drivers: presets };
 /** Own keys only: a name such as 'constructor' is not a strategy. */
 const lookup = <T,>(table: Readonly<Record<string, T>>, name: string): T | undefined => (Object.hasOwn(table, name) ? table[name] : undefined);
 
-export type Resolved = { readonly ok: true; readonly world: World; readonly state: ModelState } | { readonly ok: false; readonly error: string };
+/** The world and initial state, or every problem of the scenario (`error`: the first). */
+export type Resolved = { readonly ok: true; readonly world: World; readonly state: ModelState } | { readonly ok: false; readonly error: string; readonly errors: readonly string[] };
 
 export const threadKind = (id: string): { kind: ThreadKind; target: string | null } | null => {
   if (id === 'oom_reaper' || id === 'munmap' || id === 'madvise' || id === 'exit_mmap') return { kind: id, target: null };
@@ -58,45 +59,55 @@ export const candidateThreads = (world: Pick<World, 'ops'>, names: readonly stri
 };
 
 export const resolve = (scenario: Scenario, catalogue: Catalogue = BUILTIN): Resolved => {
+  // Every problem, not only the first (docs/design.md §6); a thread of a notifier that is itself
+  // wrong is not reported again.
+  const errors: string[] = [];
   const strategy = lookup(catalogue.strategies, scenario.strategy);
-  if (!strategy) return err(`strategy: unknown '${scenario.strategy}' (valid: ${Object.keys(catalogue.strategies).join(', ')})`);
-  if (!REAPER_ERAS.includes(scenario.reaper)) return err(`reaper: unknown era '${scenario.reaper}' (valid: ${REAPER_ERAS.join(', ')})`);
-  if (scenario.vmas.length === 0) return err('vmas: at least one VMA is needed');
+  if (!strategy) errors.push(`strategy: unknown '${scenario.strategy}' (valid: ${Object.keys(catalogue.strategies).join(', ')})`);
+  if (!REAPER_ERAS.includes(scenario.reaper)) errors.push(`reaper: unknown era '${scenario.reaper}' (valid: ${REAPER_ERAS.join(', ')})`);
+  if (scenario.vmas.length === 0) errors.push('vmas: at least one VMA is needed');
   for (const [i, v] of scenario.vmas.entries()) {
-    if (!Number.isInteger(v.start) || !Number.isInteger(v.end) || v.start < 0 || v.end <= v.start || v.end > 64)
-      return err(`vmas[${i}]: need integers 0 <= start < end <= 64`);
+    if (!Number.isInteger(v.start) || !Number.isInteger(v.end) || v.start < 0 || v.end <= v.start || v.end > 64) errors.push(`vmas[${i}]: need integers 0 <= start < end <= 64`);
   }
   const knobs = { ...DEFAULT_KNOBS, ...(scenario.knobs ?? {}) };
-  const pages = Math.max(...scenario.vmas.map((v) => v.end));
   const defs: Record<string, DriverDef> = {};
   const ops: Record<string, ResolvedOps> = {};
   const names = new Set<string>();
   const addrs = new Set<number>();
+  const broken = new Set<string>();
   for (const [i, n] of scenario.notifiers.entries()) {
-    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(n.name)) return err(`notifiers[${i}].name: '${n.name}' is not a simple identifier`);
-    if (names.has(n.name)) return err(`notifiers[${i}].name: duplicate '${n.name}'`);
-    if (!Number.isInteger(n.address) || addrs.has(n.address)) return err(`notifiers[${i}].address: need a distinct integer`);
+    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(n.name)) errors.push(`notifiers[${i}].name: '${n.name}' is not a simple identifier`);
+    else if (names.has(n.name)) errors.push(`notifiers[${i}].name: duplicate '${n.name}'`);
+    if (!Number.isInteger(n.address) || addrs.has(n.address)) errors.push(`notifiers[${i}].address: need a distinct integer`);
+    const def = driverFor(n, catalogue.drivers);
+    if (!def) errors.push(`notifiers[${i}].driver: unknown '${n.driver}' (valid: ${[...Object.keys(catalogue.drivers), 'generic'].join(', ')})`);
+    const o = def && strategy ? strategy.opsFor(def) : undefined;
+    if (def && strategy && !o) errors.push(`notifiers[${i}].driver: '${n.driver}' has no interval-notifier form, so it cannot run under ${strategy.name}`);
+    if (!def || !o || names.has(n.name)) broken.add(n.name);
+    else {
+      defs[n.name] = def;
+      ops[n.name] = o;
+    }
     names.add(n.name);
     addrs.add(n.address);
-    const def = driverFor(n, catalogue.drivers);
-    if (!def) return err(`notifiers[${i}].driver: unknown '${n.driver}' (valid: ${[...Object.keys(catalogue.drivers), 'generic'].join(', ')})`);
-    const o = strategy.opsFor(def);
-    if (!o) return err(`notifiers[${i}].driver: '${n.driver}' has no interval-notifier form, so it cannot run under ${strategy.name}`);
-    defs[n.name] = def;
-    ops[n.name] = o;
   }
-  const valid = candidateThreads({ ops }, [...names]);
+  const valid = candidateThreads({ ops }, [...names].filter((n) => !broken.has(n)));
   const threadKinds: { id: string; kind: ThreadKind; target: string | null }[] = [];
   for (const id of scenario.threads) {
     const tk = threadKind(id);
-    if (!tk || !valid.includes(id)) return err(`threads: '${id}' is not a thread of this scenario (valid: ${valid.join(', ')})`);
-    if (threadKinds.some((t) => t.id === id)) return err(`threads: duplicate '${id}'`);
-    threadKinds.push({ id, ...tk });
+    if (tk?.target != null && broken.has(tk.target)) continue; // its notifier's problem is reported
+    if (!tk || !valid.includes(id)) errors.push(`threads: '${id}' is not a thread of this scenario (valid: ${valid.join(', ')})`);
+    else if (threadKinds.some((t) => t.id === id)) errors.push(`threads: duplicate '${id}'`);
+    else threadKinds.push({ id, ...tk });
   }
   // A notifier with a register thread starts unregistered; one thread per notifier changes it.
   for (const n of names)
     if (scenario.threads.includes(`register:${n}`) && scenario.threads.includes(`unregister:${n}`))
-      return err(`threads: register:${n} and unregister:${n} together (pick one; a notifier is registered once)`);
+      errors.push(`threads: register:${n} and unregister:${n} together (pick one; a notifier is registered once)`);
+  for (const n of scenario.notifiers)
+    if (n.interval !== undefined && (n.interval.start < 0 || n.interval.end <= n.interval.start)) errors.push(`notifiers.${n.name}.interval: need 0 <= start < end`);
+  if (errors.length > 0 || !strategy) return fail(errors);
+  const pages = Math.max(...scenario.vmas.map((v) => v.end));
   const registering = (n: string) => scenario.threads.includes(`register:${n}`);
   const lockKinds: Record<string, 'spinlock' | 'mutex' | 'rwsem'> = { mmap_lock: 'rwsem' };
   const locks: Record<string, Lock> = { mmap_lock: FREE };
@@ -110,7 +121,6 @@ export const resolve = (scenario: Scenario, catalogue: Catalogue = BUILTIN): Res
       locks[`${n.name}.${l}`] = FREE;
     }
     const interval = n.interval ?? { start: 0, end: pages };
-    if (interval.start < 0 || interval.end <= interval.start) return err(`notifiers.${n.name}.interval: need 0 <= start < end`);
     const sptes: Record<number, number> = {};
     // The device already mirrors its pages when the OOM killer strikes (unless not registered yet).
     if (!registering(n.name)) for (let p = interval.start; p < Math.min(interval.end, pages); p++) if (pte[p] !== null) sptes[p] = pte[p] as number;
@@ -143,7 +153,7 @@ export const resolve = (scenario: Scenario, catalogue: Catalogue = BUILTIN): Res
   return { ok: true, world, state };
 };
 
-const err = (error: string): Resolved => ({ ok: false, error });
+const fail = (errors: readonly string[]): Resolved => ({ ok: false, error: errors[0], errors });
 
 const initialThread = (world: World, id: string, kind: ThreadKind, target: string | null): ThreadState => {
   const base = { id, inv: null, call: null, nonBlockCount: 0, done: false, outcome: 'running' } as const;

@@ -58,7 +58,7 @@ describe('drift and bad cases', () => {
   it('a schedule naming a thread the scenario lacks is invalid, not drift', () => {
     if (!good.ok) return expect.fail(good.error);
     const out = replayCase({ ...good.value, schedule: ['fault:Z'] });
-    expect(out).toEqual({ kind: 'invalid', error: expect.stringContaining("schedule[0]: 'fault:Z'") });
+    expect(out).toEqual({ kind: 'invalid', errors: [expect.stringContaining("schedule[0]: 'fault:Z'")] });
   });
 });
 

@@ -144,6 +144,8 @@ const F = {
   drvNoRet: json('drv-no-ret.json', kvmWithStart('no-ret', [{ op: 'zap' }])),
   drvEmpty: json('drv-empty.json', kvmWithStart('empty-code', [])),
   drvLabelOnly: json('drv-label-only.json', kvmWithStart('label-only', [':a', ':b'])),
+  // several problems the schema cannot see, all named (resolve reported the first only)
+  scResolveMany: json('sc-resolve-many.json', { ...scenario, vmas: [{ start: 5, end: 1 }, { start: 0, end: 4 }, { start: 3, end: 99 }], notifiers: [{ name: 'A', driver: 'kvm', address: 256 }, { name: 'A', driver: 'odp-4.20', address: 256 }], threads: ['oom_reaper', 'fault:Z', 'toString', 'oom_reaper'] }),
   // generic-driver knobs beside a preset: silently ignored before
   scPresetKnobs: json('sc-preset-knobs.json', { ...scenario, notifiers: [{ name: 'A', driver: 'kvm', address: 256, nonblockStart: 'always-eagain', hasEnd: true }, scenario.notifiers[1]] }),
   casePresetKnobs: json('case-preset-knobs.json', withScenario({ notifiers: [scenario.notifiers[0], { ...scenario.notifiers[1], faultPath: 'none' }] })),
@@ -247,8 +249,9 @@ const corpus: Bad[] = [
   bad('check', ['--scenario', F.scProto], [/sc-proto\.json: unknown strategy '__proto__'/], 1),
   bad('check', ['--scenario', F.scProtoKey], [/: __proto__: unknown key/], 1),
   bad('check', ['--scenario', F.scControlName], [/sc-control\.json: unknown strategy 'skip\\x00all\\x1b\[31m\\u\{feff\}end'/], 1),
-  bad('check', ['--scenario', F.scDriver], [/sc-driver\.json: notifiers\[0\]\.driver: unknown 'floppy'/], 1),
-  bad('check', ['--scenario', F.scDriverProto], [/notifiers\[0\]\.driver: unknown 'constructor'/], 1),
+  // Every problem: its threads name a notifier B the file does not have.
+  bad('check', ['--scenario', F.scDriver], [/sc-driver\.json: notifiers\[0\]\.driver: unknown 'floppy'/, /threads: 'ioctl:B' is not a thread of this scenario/], 2),
+  bad('check', ['--scenario', F.scDriverProto], [/notifiers\[0\]\.driver: unknown 'constructor'/, /threads: 'ioctl:B'/], 2),
   bad('check', ['--scenario', F.scVma], [/sc-vma\.json: vmas\[0\]: need integers 0 <= start < end <= 64/], 1),
   bad('check', ['--scenario', F.scTypes], [/: strategy: expected string \(got 7\)/, /: reaper: expected/, /: vmas: expected array/, /: notifiers\[0\]\.name: expected string/, /: notifiers\[0\]\.driver: expected string/, /: notifiers\[0\]\.address: expected number/, /: threads: expected array/, /: knobs: expected object/], 8),
   bad('check', ['--scenario', F.scManyErrors], [/nonblockStart: expected/, /hasEnd: expected boolean/, /faultPath: expected 'seq-retry' \| 'none' \(got 'maybe'\)/, /onFailedStart: expected 'self-undo' \| 'leave' \(got 1\)/, /knobs\.faultRetryBound/, /knobs\.reaperChecksNotifiersBeforeLok: unknown key \(did you mean 'reaperChecksNotifiersBeforeLock'\?\)/], 6),
@@ -290,7 +293,7 @@ const corpus: Bad[] = [
   bad('replay', [F.caseHolds], [/expect\.verdict: expected 'violated' \(got 'holds'\)/, /expect\.witness: missing/], 2),
   bad('replay', [F.caseSchedule], [/schedule\[0\]: 'fault:Z' is not one of the scenario's threads/], 1),
   bad('replay', [F.caseTypes], [/schedule: expected array/, /trace\[0\]\.action: expected string/, /trace\[0\]\.events: expected array/, /provenance\.foundWith: expected 'random' \| 'exhaustive' \(got 'luck'\)/], 4),
-  bad('replay', [F.caseDriver], [/scenario\.notifiers\[0\]\.driver: unknown 'floppy'/], 1),
+  bad('replay', [F.caseDriver], [/scenario\.notifiers\[0\]\.driver: unknown 'floppy'/, /scenario\.threads: 'ioctl:B'/], 2),
   bad('replay', [F.caseReaper], [/scenario\.reaper: expected 'no-notify' \| 'skip-if-notifiers' \| 'nonblock-per-vma' \(got 'toString'\)/], 1),
   bad('replay', [F.caseFuture, '--strategy', 'nope'], [/unknown strategy 'nope'/], 1),
   bad('replay', [F.caseFuture, '--strategy', 'skip-all-end,sorted-undo'], [/--strategy: give one strategy or 'all' \(got 2\)/], 1),
@@ -322,6 +325,7 @@ const corpus: Bad[] = [
   bad('check', ['--runs', '-5'], [/^error: --runs: its value starts with '-'; write --runs=VALUE/], 1),
   bad('check', ['--scenario', F.scPresetKnobs], [/notifiers\[0\]\.nonblockStart: only the 'generic' driver takes this knob; 'kvm' behaves as its programs say \(got 'always-eagain'\)/, /notifiers\[0\]\.hasEnd: only the 'generic' driver/], 2),
   bad('replay', [F.casePresetKnobs], [/scenario\.notifiers\[1\]\.faultPath: only the 'generic' driver takes this knob; 'odp-4.20'/], 1),
+  bad('check', ['--scenario', F.scResolveMany], [/vmas\[0\]: need integers/, /vmas\[2\]: need integers/, /notifiers\[1\]\.name: duplicate 'A'/, /notifiers\[1\]\.address: need a distinct integer/, /threads: 'fault:Z' is not a thread/, /threads: 'toString' is not a thread/, /threads: duplicate 'oom_reaper'/], 7),
   bad('corpus', ['--dir', F.binary], [/--dir: .* is a file, not a directory: cases cannot be saved under/], 1),
   bad('schemas', ['--dir', F.binary], [/--dir: .* is not a directory/], 1),
   bad('schemas', ['--check', '--dir', F.missing], [/--dir: no directory .* to check/], 1),

@@ -307,7 +307,7 @@ describe('replay', () => {
   it('one line per strategy under --strategy all', () => {
     expect(replayUnderLine('sorted-undo', 'StartEndPaired', { kind: 'verdict-changed', trace, verdict: 'holds', witness: null })).toBe('sorted-undo        StartEndPaired: holds\n');
     expect(replayUnderLine('skip-all-end', 'StartEndPaired', { kind: 'reproduced', trace, witness: 'A got 0 ends', step: 10 })).toBe('skip-all-end       StartEndPaired: violated at step 10: A got 0 ends\n');
-    expect(replayUnderLine('core-counter', 'StartEndPaired', { kind: 'invalid', error: 'no form' })).toBe('core-counter       StartEndPaired: cannot run: no form\n');
+    expect(replayUnderLine('core-counter', 'StartEndPaired', { kind: 'invalid', errors: ['no form'] })).toBe('core-counter       StartEndPaired: cannot run: no form\n');
   });
   it('the summary names the file, the case, and the verdict reached', () => {
     const reproduced = replaySummary('f.json', c, undefined, { kind: 'reproduced', trace, witness: 'A got 0 ends', step: 3 }).split('\n');

@@ -11,7 +11,7 @@ type Ran = Extract<ReplayOutcome, { kind: 'reproduced' | 'verdict-changed' }>;
 /** `--strategy all`: one line per strategy. */
 export const replayUnderLine = (strategy: string, invariant: string, o: ReplayOutcome, pc: Colors = plain): string => {
   const what =
-    o.kind === 'invalid' ? pc.dim(`cannot run: ${escapeText(o.error)}`)
+    o.kind === 'invalid' ? pc.dim(`cannot run: ${escapeText(o.errors.join('; '))}`)
     : o.kind === 'reproduced' ? `${pc.red('violated')} at step ${o.step}: ${o.witness}`
     : o.kind === 'verdict-changed' ? (o.verdict === 'holds' ? pc.green('holds') : `${pc.red('violated')}: ${o.witness}`)
     : `drift at step ${o.step}${o.field ? ` (${escapeText(o.field)})` : ''}: recorded '${escapeText(o.expected)}', now '${escapeText(o.actual)}'`;

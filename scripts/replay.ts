@@ -75,7 +75,7 @@ export const replayCaseCommand: Command = (argv, io) => {
   if (strategy === 'all') {
     // The same scenario and schedule under every strategy, one line each; the case's own strategy is replayed in full.
     const mine = replayCase(c, undefined, catalogue);
-    if (mine.kind === 'invalid') return fail(`${file}: ${mine.error}`);
+    if (mine.kind === 'invalid') return fail(...mine.errors.map((e) => `${file}: ${e}`));
     for (const name of STRATEGY_NAMES) io.stdout.write(replayUnderLine(name, c.expect.invariant, name === own ? mine : replayCase(c, name, catalogue), pc));
     if (mine.kind === 'drift') {
       io.stderr.write(driftLine(file, mine));
@@ -85,7 +85,7 @@ export const replayCaseCommand: Command = (argv, io) => {
   }
   const other = strategy !== undefined && strategy !== own ? strategy : undefined;
   const out = replayCase(c, other, catalogue);
-  if (out.kind === 'invalid') return fail(`${file}: ${out.error}`);
+  if (out.kind === 'invalid') return fail(...out.errors.map((e) => `${file}: ${e}`));
   if (out.kind === 'drift') {
     io.stderr.write(driftLine(file, out));
     return EXIT.drift;
