@@ -146,6 +146,7 @@ const F = {
   drvLabelOnly: json('drv-label-only.json', kvmWithStart('label-only', [':a', ':b'])),
   // several problems the schema cannot see, all named (resolve reported the first only)
   scResolveMany: json('sc-resolve-many.json', { ...scenario, vmas: [{ start: 5, end: 1 }, { start: 0, end: 4 }, { start: 3, end: 99 }], notifiers: [{ name: 'A', driver: 'kvm', address: 256 }, { name: 'A', driver: 'odp-4.20', address: 256 }], threads: ['oom_reaper', 'fault:Z', 'toString', 'oom_reaper'] }),
+  scFixed: json('sc-fixed.json', scenario),
   // generic-driver knobs beside a preset: silently ignored before
   scPresetKnobs: json('sc-preset-knobs.json', { ...scenario, notifiers: [{ name: 'A', driver: 'kvm', address: 256, nonblockStart: 'always-eagain', hasEnd: true }, scenario.notifiers[1]] }),
   casePresetKnobs: json('case-preset-knobs.json', withScenario({ notifiers: [scenario.notifiers[0], { ...scenario.notifiers[1], faultPath: 'none' }] })),
@@ -209,7 +210,7 @@ const corpus: Bad[] = [
   bad('check', ['--time-limit', '0'], [/--time-limit: '0' is out of range \(1 to 86400\)/], 1),
   bad('check', ['--time-limit', '1e3'], [/--time-limit: expected an integer/], 1),
   bad('check', ['--time-limit', '999999'], [/--time-limit: '999999' is out of range/], 1),
-  bad('check', ['--exhaustive', '--runs', 'x', '--seed', 'y', '--depth', '-', '--strategy', 'nope', '--invariant', 'Nope'], [/--runs/, /--seed/, /--depth/, /unknown strategy/, /unknown invariant/], 5),
+  bad('check', ['--exhaustive', '--runs', 'x', '--seed', 'y', '--depth', '-', '--strategy', 'nope', '--invariant', 'Nope'], [/--runs: expected an integer/, /--runs counts random runs; --exhaustive explores every interleaving instead/, /--seed/, /--depth/, /unknown strategy/, /unknown invariant/], 6),
   bad('check', ['--bogus'], [/^error: Unknown option '--bogus'$/], 1),
   bad('check', ['--\x07bogus\x1b[2J'], [/Unknown option '--\\x07bogus\\x1b\[2J'/], 1),
   bad('check', ['extra'], [/Unexpected argument 'extra'/], 1),
@@ -326,6 +327,8 @@ const corpus: Bad[] = [
   bad('check', ['--scenario', F.scPresetKnobs], [/notifiers\[0\]\.nonblockStart: only the 'generic' driver takes this knob; 'kvm' behaves as its programs say \(got 'always-eagain'\)/, /notifiers\[0\]\.hasEnd: only the 'generic' driver/], 2),
   bad('replay', [F.casePresetKnobs], [/scenario\.notifiers\[1\]\.faultPath: only the 'generic' driver takes this knob; 'odp-4.20'/], 1),
   bad('check', ['--scenario', F.scResolveMany], [/vmas\[0\]: need integers/, /vmas\[2\]: need integers/, /notifiers\[1\]\.name: duplicate 'A'/, /notifiers\[1\]\.address: need a distinct integer/, /threads: 'fault:Z' is not a thread/, /threads: 'toString' is not a thread/, /threads: duplicate 'oom_reaper'/], 7),
+  bad('check', ['--threads', 'oom_reaper', '--max-threads', '2', '--exhaustive'], [/^error: --max-threads chooses the thread sets to search; the threads are fixed here/], 1),
+  bad('check', ['--scenario', F.scFixed, '--max-threads', '2', '--exhaustive'], [/--max-threads chooses the thread sets to search; the threads are fixed here \(--threads or the scenario's "threads"\)/], 1),
   bad('corpus', ['--dir', F.binary], [/--dir: .* is a file, not a directory: cases cannot be saved under/], 1),
   bad('schemas', ['--dir', F.binary], [/--dir: .* is not a directory/], 1),
   bad('schemas', ['--check', '--dir', F.missing], [/--dir: no directory .* to check/], 1),

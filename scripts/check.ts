@@ -129,7 +129,7 @@ export const checkCommand: Command = async (argv, io) => {
     if (sc) templates = strategies.map((strategy) => ({ ...sc, strategy }));
   } else {
     const notifiers = p.take(() => notifiersArg(v.notifiers ?? DEFAULT_NOTIFIERS, fileDrivers.map((d) => d.driver)), []);
-    notifiersText = notifiers.length ? listArg('--notifiers', v.notifiers ?? DEFAULT_NOTIFIERS).join(',') : DEFAULT_NOTIFIERS;
+    notifiersText = notifiers.length ? listArg('--notifiers', v.notifiers ?? DEFAULT_NOTIFIERS, true).join(',') : DEFAULT_NOTIFIERS;
     const era = p.take(() => reaperArg(v.reaper), 'nonblock-per-vma');
     reaper = era;
     threads = v.threads === undefined ? undefined : p.take(() => listArg('--threads', v.threads as string), undefined);
@@ -146,6 +146,10 @@ export const checkCommand: Command = async (argv, io) => {
   const shortest = v['shortest-states'] === undefined ? undefined : p.take(() => intArg('--shortest-states', v['shortest-states'], DEFAULT_SHORTEST, 0, LIMITS.maxStates), undefined);
   const pass = shortest !== undefined ? { shortest } : {};
   if (v.exhaustive && shortest !== undefined) p.add('--shortest-states bounds the random search\'s shortest pass; --exhaustive finds the shortest of each thread set itself');
+  // Flags that would be ignored are refused, as --max-states is without --exhaustive.
+  if (v.exhaustive && v.runs !== undefined) p.add('--runs counts random runs; --exhaustive explores every interleaving instead');
+  if (v['max-threads'] !== undefined && (v.threads !== undefined || (templates.length > 0 && templates.every((t) => t.threads !== undefined))))
+    p.add('--max-threads chooses the thread sets to search; the threads are fixed here (--threads or the scenario\'s "threads")');
   // The exhaustive search is bounded by states and memory (deterministic), not by time.
   if (v.exhaustive && v['time-limit'] !== undefined) p.add('--time-limit bounds the random search; bound --exhaustive with --max-states, --max-memory or --depth');
   // Found out before the search, not after it: a file in the way of shrunk-cases/.

@@ -189,12 +189,12 @@ export const parse = <T extends NonNullable<ParseArgsConfig['options']>>(argv: r
   return parsed;
 };
 
-/** A comma-separated list: no empty item, duplicates dropped. */
-export const listArg = (flag: string, v: string): string[] => {
+/** A comma-separated list: no empty item, duplicates dropped (kept with `keepRepeats`: 'kvm,kvm' is two notifiers). */
+export const listArg = (flag: string, v: string, keepRepeats = false): string[] => {
   // Only blanks are trimmed: a BOM or another invisible character stays, to be shown escaped.
   const items = v.split(',').map((x) => x.replace(/^[ \t]+|[ \t]+$/g, ''));
   if (items.some((x) => x === '')) fail(`${flag}: expected a comma-separated list of names, got ${v === '' ? 'nothing' : shown(v)}`);
-  return [...new Set(items)];
+  return keepRepeats ? items : [...new Set(items)];
 };
 
 /** Names looked up in a list of valid ones (an array: 'constructor' or '__proto__' is never found). */
@@ -233,7 +233,7 @@ export const reaperArg = (v: string | undefined): ReaperEra => {
 export const notifiersArg = (v: string, extraDrivers: readonly string[] = []): NotifierSpec[] => {
   const p = new Problems();
   const out: NotifierSpec[] = [];
-  for (const [i, item] of listArg('--notifiers', v).entries()) {
+  for (const [i, item] of listArg('--notifiers', v, true).entries()) {
     const m = /^(?:([A-Za-z][A-Za-z0-9_]*)=)?([A-Za-z0-9][A-Za-z0-9._-]*)(?:@(\d{1,9}))?$/.exec(item);
     if (!m) {
       p.add(`--notifiers: cannot read ${shown(item)} (expected [NAME=]DRIVER[@ADDR])`);

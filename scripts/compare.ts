@@ -115,7 +115,7 @@ export const compareCommand: Command = async (argv, io) => {
     const era = p.take(() => reaperArg(v.reaper), 'nonblock-per-vma');
     const threads = v.threads === undefined ? undefined : p.take(() => listArg('--threads', v.threads as string), undefined);
     if (notifiers.length) {
-      userScenario = listArg('--notifiers', v.notifiers).join(',');
+      userScenario = listArg('--notifiers', v.notifiers, true).join(',');
       checkFlags = [...(v.driver ?? []).flatMap((d) => ['--driver', d]), '--notifiers', userScenario, ...(era !== 'nonblock-per-vma' ? ['--reaper', era] : []), ...(threads ? ['--threads', threads.join(',')] : [])].map(shellWord).join(' ');
       fams = [{ id: userScenario, template: { reaper: era, vmas: [{ start: 0, end: 4 }], notifiers, ...(threads ? { threads } : {}) } }];
     }
