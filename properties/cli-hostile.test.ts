@@ -297,6 +297,7 @@ const corpus: Bad[] = [
   bad('replay', [F.caseDriver], [/scenario\.notifiers\[0\]\.driver: unknown 'floppy'/, /scenario\.threads: 'ioctl:B'/], 2),
   bad('replay', [F.caseReaper], [/scenario\.reaper: expected 'no-notify' \| 'skip-if-notifiers' \| 'nonblock-per-vma' \(got 'toString'\)/], 1),
   bad('replay', [F.caseFuture, '--strategy', 'nope'], [/unknown strategy 'nope'/], 1),
+  bad('replay', [F.caseFuture, '--strategy', 'ALL'], [/^error: unknown strategy 'ALL' \(did you mean 'all'\?\) \(valid: .*, core-counter, all\)$/], 1),
   bad('replay', [F.caseFuture, '--strategy', 'skip-all-end,sorted-undo'], [/--strategy: give one strategy or 'all' \(got 2\)/], 1),
   bad('replay', [F.caseFuture, '--strategy', ''], [/--strategy: expected a comma-separated list/], 1),
   bad('replay', [F.caseFuture, '--strategy', 'all', '--mermaid'], [/--mermaid draws one replay/], 1),

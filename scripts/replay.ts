@@ -14,7 +14,7 @@ import { mailText } from '../report/mail.ts';
 import { mermaid } from '../report/mermaid.ts';
 import { driftLine, replaySummary, replayUnderLine } from '../report/replay.ts';
 import { timeline } from '../report/timeline.ts';
-import { colorsFor, driversArg, EXIT, fail, fileArg, formatArg, isEntry, main, parse, Problems, readJson, strategiesArg, widthFor, type Command } from './cli.ts';
+import { checkNames, colorsFor, driversArg, EXIT, fail, fileArg, formatArg, isEntry, listArg, main, parse, Problems, readJson, widthFor, type Command } from './cli.ts';
 
 const HELP = `usage: npm run replay -- FILE [--strategy NAME|all] [--mermaid | --format text|mail] [--driver FILE]
 
@@ -47,8 +47,10 @@ export const replayCaseCommand: Command = (argv, io) => {
     v.strategy === undefined || v.strategy === 'all'
       ? v.strategy
       : p.take(() => {
-          const s = strategiesArg(v.strategy);
-          return s.length === 1 ? s[0] : fail(`--strategy: give one strategy or 'all' (got ${s.length})`);
+          const s = listArg('--strategy', v.strategy as string);
+          if (s.length !== 1) return fail(`--strategy: give one strategy or 'all' (got ${s.length})`);
+          checkNames('strategy', s, [...STRATEGY_NAMES, 'all']);
+          return s[0];
         }, undefined);
   if (v.strategy === 'all' && v.mermaid) p.add('--mermaid draws one replay: give --strategy NAME or none');
   const format = p.take(() => formatArg(v.format), 'text');
