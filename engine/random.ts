@@ -42,7 +42,7 @@ export interface SearchOptions {
 /**
  * The shortest pass's default budget in states per counterexample it shortens, for every search
  * that does not say (compare, the tests): 4,000 states, about a tenth of a second. With the matrix's
- * rows searched as the tests do, 4,000 bring 200 of its 234 violated cells to their exhaustive
+ * rows searched as the tests do, 4,000 bring 211 of its 246 violated cells to their exhaustive
  * shortest (`npm run bench` counts them; 1,000 brought 168 before the pass searched smaller
  * sets); check passes a larger one (engine/check.ts).
  */
