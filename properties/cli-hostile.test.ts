@@ -324,7 +324,10 @@ const corpus: Bad[] = [
   bad('check', ['--exhaustive', '--time-limit', '2'], [/--time-limit bounds the random search; bound --exhaustive with --max-states/], 1),
   bad('check', ['--invariant', 'StartEndPaired', '--invariant', 'NoDeadlock'], [/^error: --invariant is given more than once; give it once \(a list is comma-separated\)$/], 1),
   bad('compare', ['--json', '--json'], [/--json is given more than once/], 1),
-  bad('check', ['--runs', '-5'], [/^error: --runs: its value starts with '-'; write --runs=VALUE/], 1),
+  bad('check', ['--runs', '-5'], [/^error: --runs: expected an integer from 1 to 1000000 \(decimal digits\), got '-5'$/], 1),
+  // every problem at once: the command line's (unknown flag, positional, value to a boolean) and each value's
+  bad('check', ['--strategy', 'bogus', '--bogus', '--runs', 'x', 'extra', '--json=1', '--seed', '-1'], [/^error: Unknown option '--bogus'$/, /^error: Unexpected argument 'extra': this command takes no positional arguments$/, /^error: Option '--json' does not take an argument$/, /unknown strategy 'bogus'/, /--runs: expected an integer/, /--seed: expected an integer/], 6),
+  bad('check', ['--help', '--bogus'], [/Unknown option '--bogus'/], 1),
   bad('check', ['--scenario', F.scPresetKnobs], [/notifiers\[0\]\.nonblockStart: only the 'generic' driver takes this knob; 'kvm' behaves as its programs say \(got 'always-eagain'\)/, /notifiers\[0\]\.hasEnd: only the 'generic' driver/], 2),
   bad('replay', [F.casePresetKnobs], [/scenario\.notifiers\[1\]\.faultPath: only the 'generic' driver takes this knob; 'odp-4.20'/], 1),
   bad('check', ['--scenario', F.scResolveMany], [/vmas\[0\]: need integers/, /vmas\[2\]: need integers/, /notifiers\[1\]\.name: duplicate 'A'/, /notifiers\[1\]\.address: need a distinct integer/, /threads: 'fault:Z' is not a thread/, /threads: 'toString' is not a thread/, /threads: duplicate 'oom_reaper'/], 7),

@@ -12,7 +12,7 @@ import { CHECK_RESULT_FORMAT, checkJson, checkMail, checkText, progressLine } fr
 import { resolve } from '../model/index.ts';
 import { escapeText } from '../report/escape.ts';
 import { catalogueWith, driverFilesProblems, type DriverFile } from '../engine/driver-format.ts';
-import { colorsFor, driversArg, EXIT, fail, within, fileArg, intArg, invariantsArg, isEntry, LIMITS, listArg, main, notifiersArg, parse, Problems, reaperArg, readScenarioTemplate, seedArg, strategiesArg, widthFor, formatArg, type Command } from './cli.ts';
+import { colorsFor, driversArg, EXIT, fail, within, fileArg, intArg, invariantsArg, isEntry, LIMITS, listArg, main, notifiersArg, parseCollecting, Problems, reaperArg, readScenarioTemplate, seedArg, strategiesArg, widthFor, formatArg, type Command } from './cli.ts';
 import { defaultWorkers, runJob } from './jobs.ts';
 import { collectStats, type Stats } from '../engine/stats.ts';
 import { statsText } from '../report/stats.ts';
@@ -79,7 +79,7 @@ examples:
 `;
 
 export const checkCommand: Command = async (argv, io) => {
-  const { values: v } = parse(argv, {
+  const { values: v, problems: argProblems } = parseCollecting(argv, {
     strategy: { type: 'string' },
     notifiers: { type: 'string' },
     reaper: { type: 'string' },
@@ -103,12 +103,14 @@ export const checkCommand: Command = async (argv, io) => {
     driver: { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h' },
   });
-  if (v.help) {
+  if (v.help && argProblems.length === 0) {
     io.stdout.write(HELP);
     return EXIT.ok;
   }
   // Every problem with the arguments is reported at once, one line each.
   const p = new Problems();
+  // Every problem at once: the command line's and each flag's value's.
+  p.add(...argProblems);
   const fileDrivers = p.take(() => driversArg(v.driver), []);
   // Drivers inline in a --scenario file join the --driver files (one name, one definition).
   const inline: DriverFile[] = [];

@@ -169,24 +169,56 @@ export const main = (cmd: Command, opts: { interruptible?: boolean; argv?: reado
 /** An argument as shown in a message: escaped later, cut when very long. */
 const shown = (v: string) => `'${v.length > 80 ? `${v.slice(0, 77)}...` : v}'`;
 
-export const parse = <T extends NonNullable<ParseArgsConfig['options']>>(argv: readonly string[], options: T, allowPositionals = false) => {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...argv], options, allowPositionals, strict: true, tokens: true });
-  } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    // A value that starts with '-' ('--runs -1'): parseArgs' advice is on a later line.
-    const dashed = /^Option '(--[^']+)' argument is ambiguous/.exec(message);
-    if (dashed) return fail(`${dashed[1]}: its value starts with '-'; write ${dashed[1]}=VALUE to give such a value`);
-    // parseArgs' own sentence, without its advice on '--' (one line).
-    return fail(message.split('\n')[0].replace(/\. To specify a positional argument.*$/, ''));
-  }
-  // The last of two values would win silently: '--invariant A --invariant B' judging only B.
+/**
+ * The command line and every problem with it, named at once (parseArgs' strict mode stops at
+ * the first): unknown options, a value missing or given to a flag that takes none, positionals
+ * where none are taken, and a flag given twice (the last value would win silently: '--invariant
+ * A --invariant B' judging only B). A value may start with '-' ('--runs -5'): the flag's own
+ * check then says what is wrong with it. A flag with a problem is left out of `values`, so the
+ * command's own checks of the others still run and report theirs too.
+ */
+export const parseCollecting = <T extends NonNullable<ParseArgsConfig['options']>>(argv: readonly string[], options: T, allowPositionals = false) => {
+  const parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: false, tokens: true });
+  const problems: string[] = [];
+  const bad = new Set<string>();
   const seen = new Map<string, number>();
-  for (const t of parsed.tokens ?? []) if (t.kind === 'option' && !options[t.name]?.multiple) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
-  const twice = [...seen].filter(([, n]) => n > 1).map(([name]) => `--${name} is given more than once; give it once${options[name]?.type === 'string' ? ' (a list is comma-separated)' : ''}`);
-  if (twice.length) fail(...twice);
-  return parsed;
+  // The argument after an unknown option is likely its value ('--bogus x'), not a positional of its own.
+  let unknownAt = -2;
+  for (const t of parsed.tokens ?? []) {
+    if (t.kind === 'positional') {
+      if (!allowPositionals && t.index !== unknownAt + 1) problems.push(`Unexpected argument ${shown(t.value)}: this command takes no positional arguments`);
+      continue;
+    }
+    if (t.kind !== 'option') continue;
+    // Own keys only: '--constructor' is no option.
+    const o = Object.hasOwn(options, t.name) ? options[t.name] : undefined;
+    if (o === undefined) {
+      problems.push(`Unknown option ${shown(t.rawName)}`);
+      bad.add(t.name);
+      if (t.value === undefined) unknownAt = t.index;
+      continue;
+    }
+    if (o.type === 'string' && t.value === undefined) {
+      problems.push(`Option '${t.rawName} <value>' argument missing`);
+      bad.add(t.name);
+    }
+    if (o.type === 'boolean' && t.value !== undefined) {
+      problems.push(`Option '${t.rawName}' does not take an argument`);
+      bad.add(t.name);
+    }
+    if (!o.multiple) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
+  }
+  for (const [name, n] of seen) if (n > 1) problems.push(`--${name} is given more than once; give it once${options[name]?.type === 'string' ? ' (a list is comma-separated)' : ''}`);
+  const values = Object.fromEntries(Object.entries(parsed.values).filter(([k]) => !bad.has(k)));
+  type Strict = ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: boolean; strict: true }>>;
+  return { values: values as Strict['values'], positionals: parsed.positionals, problems: [...new Set(problems)] };
+};
+
+/** parseCollecting, its problems thrown at once (commands with few flags). */
+export const parse = <T extends NonNullable<ParseArgsConfig['options']>>(argv: readonly string[], options: T, allowPositionals = false) => {
+  const r = parseCollecting(argv, options, allowPositionals);
+  if (r.problems.length) fail(...r.problems);
+  return r;
 };
 
 /** A comma-separated list: no empty item, duplicates dropped (kept with `keepRepeats`: 'kvm,kvm' is two notifiers). */

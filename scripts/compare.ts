@@ -14,7 +14,7 @@ import { catalogueWith, driverFilesProblems, type DriverFile } from '../engine/d
 import { interruptedLine } from '../report/check.ts';
 import { escapeText, shellWord } from '../report/escape.ts';
 import { COMPARE_RESULT_FORMAT, jsonMatrix, markdownMatrix, terminalMatrix } from '../report/matrix.ts';
-import { checkNames, colorsFor, driversArg, EXIT, fail, fileArg, intArg, invariantsArg, isEntry, LIMITS, listArg, main, notifiersArg, parse, Problems, reaperArg, readScenarioTemplate, seedArg, strategiesArg, widthFor, type Command } from './cli.ts';
+import { checkNames, colorsFor, driversArg, EXIT, fail, fileArg, intArg, invariantsArg, isEntry, LIMITS, listArg, main, notifiersArg, parseCollecting, Problems, reaperArg, readScenarioTemplate, seedArg, strategiesArg, widthFor, type Command } from './cli.ts';
 import { defaultWorkers, runJob } from './jobs.ts';
 
 const FAMILY_IDS = families.map((f) => f.id);
@@ -65,7 +65,7 @@ examples:
 `;
 
 export const compareCommand: Command = async (argv, io) => {
-  const { values: v } = parse(argv, {
+  const { values: v, problems: argProblems } = parseCollecting(argv, {
     strategy: { type: 'string' },
     invariant: { type: 'string' },
     family: { type: 'string' },
@@ -83,11 +83,13 @@ export const compareCommand: Command = async (argv, io) => {
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
-  if (v.help) {
+  if (v.help && argProblems.length === 0) {
     io.stdout.write(HELP);
     return EXIT.ok;
   }
   const p = new Problems();
+  // Every problem at once: the command line's and each flag's value's.
+  p.add(...argProblems);
   const fileDrivers = p.take(() => driversArg(v.driver), []);
   // Drivers inline in a --scenario file join the --driver files (one name, one definition).
   const inline: DriverFile[] = [];
