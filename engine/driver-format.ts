@@ -122,10 +122,50 @@ const programs = (f: DriverFile): [string, Source][] => {
   return all.filter((x): x is [string, Source] => x[1] !== null && x[1] !== undefined);
 };
 
+const shown = (v: unknown): string => {
+  const j = typeof v === 'string' ? `'${v}'` : JSON.stringify(v) ?? String(v);
+  return j.length > 60 ? `${j.slice(0, 57)}...` : j;
+};
+
+const INSTR_OPS: readonly string[] = instr.options.map((o) => (o.shape.op as z.ZodLiteral<string>).value);
+const COND_KINDS: readonly string[] = ['nonblockable', 'intersects', 'nonzero', 'changed', 'not', 'any'];
+
+/** The value at `path` in `data`. */
+const at = (data: unknown, path: readonly PropertyKey[]): unknown =>
+  path.reduce<unknown>((x, k) => (typeof x === 'object' && x !== null && Object.hasOwn(x, k) ? (x as Record<PropertyKey, unknown>)[k] : undefined), data);
+
+/**
+ * An issue as lines a driver author can act on. zod reports a program element or a condition
+ * that matches none of its forms as "Invalid input": say which op or condition is unknown, or
+ * validate the instruction on its own for what is wrong inside it.
+ */
+const describe = (data: unknown, i: z.core.$ZodIssue, base: readonly PropertyKey[] = []): string[] => {
+  const path = [...base, ...i.path];
+  const value = at(data, path);
+  if (i.code === 'invalid_union' || (i.code === 'invalid_value' && path.at(-1) === 'op')) {
+    const el = i.code === 'invalid_union' ? value : at(data, path.slice(0, -1));
+    const elPath = i.code === 'invalid_union' ? path : path.slice(0, -1);
+    if (typeof el === 'string') return [`${where(elPath)}: ${shown(el)} is neither an instruction nor a label ':name'`];
+    if (typeof el !== 'object' || el === null || Array.isArray(el)) return [`${where(elPath)}: expected an instruction {"op": …} or a label ':name' (got ${shown(el)})`];
+    const o = el as Record<string, unknown>;
+    if ('is' in o && !('op' in o)) {
+      if (!COND_KINDS.includes(String(o.is))) return [`${where(elPath)}.is: unknown condition ${shown(o.is)} (valid: ${COND_KINDS.join(', ')})`];
+      const r = cond.safeParse(o);
+      return r.success ? [`${where(elPath)}: invalid condition`] : r.error.issues.flatMap((x) => describe(data, x, elPath));
+    }
+    if (!INSTR_OPS.includes(String(o.op))) return [`${where(elPath)}.op: ${o.op === undefined ? 'missing' : `unknown op ${shown(o.op)}`} (valid: ${INSTR_OPS.join(', ')})`];
+    const r = instr.safeParse(o);
+    return r.success ? [`${where(elPath)}: invalid instruction`] : r.error.issues.flatMap((x) => describe(data, x, elPath));
+  }
+  if (i.code === 'invalid_type') return [`${where(path)}: ${value === undefined ? `missing (expected ${i.expected})` : `expected ${i.expected} (got ${shown(value)})`}`];
+  if (i.code === 'invalid_value') return [`${where(path)}: ${value === undefined ? `missing (expected ${i.values.map(shown).join(' | ')})` : `expected ${i.values.map(shown).join(' | ')} (got ${shown(value)})`}`];
+  return [`${where(path)}: ${i.message.replace(/^Invalid input: /, '')}${value !== undefined && typeof value !== 'object' ? ` (got ${shown(value)})` : ''}`];
+};
+
 /** Validate a parsed JSON value as a driver file; every problem is listed. */
 export const parseDriverFile = (data: unknown): Parsed<DriverFile> => {
   const r = driverFileSchema.safeParse(data);
-  if (!r.success) return { ok: false, problems: r.error.issues.map((i) => `${where(i.path)}: ${i.message}`) };
+  if (!r.success) return { ok: false, problems: [...new Set(r.error.issues.flatMap((i) => describe(data, i)))] };
   const problems: string[] = [];
   if (!r.data.hlist && !r.data.interval) problems.push('hlist, interval: a driver needs a classic (hlist) or an interval form');
   if (r.data.combined && !r.data.hlist) problems.push('combined: a combined per-fault interval notifier needs the classic (hlist) form beside it');

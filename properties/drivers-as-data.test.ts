@@ -72,6 +72,26 @@ describe('the driver file format', () => {
     ]);
   });
 
+  it('a malformed instruction is named precisely, not as "Invalid input"', () => {
+    const kvm = fromDriverDef(presets.kvm);
+    const problems = (start: unknown[]) => {
+      const r = parseDriverFile({ ...kvm, driver: 'kvm-bad', hlist: { ...kvm.hlist, invalidate_range_start: start } });
+      return r.ok ? [] : r.problems;
+    };
+    const ret = { op: 'ret', value: 0 };
+    expect(problems([{ op: 'frobnicate' }, ret])).toEqual([expect.stringMatching(/^hlist\.invalidate_range_start\[0\]\.op: unknown op 'frobnicate' \(valid: lock, unlock, .*, ret\)$/)]);
+    expect(problems([7, ret])).toEqual(["hlist.invalidate_range_start[0]: expected an instruction {\"op\": …} or a label ':name' (got 7)"]);
+    expect(problems(['retry', ret])).toEqual(["hlist.invalidate_range_start[0]: a label ':name' (got 'retry')"]);
+    expect(problems([{ op: 'jump', to: 99999 }, ret])).toEqual(['hlist.invalidate_range_start[0].to: expected string (got 99999)']);
+    expect(problems([{ op: 'lock', lock: 'mmu_lock' }, ret])).toEqual([
+      "hlist.invalidate_range_start[0].mode: missing (expected 'read' | 'write')",
+      "hlist.invalidate_range_start[0].how: missing (expected 'lock' | 'trylock' | 'nbTrylock')",
+    ]);
+    expect(problems([{ op: 'jump', to: 'x', if: { is: 'nope' } }, ':x', ret])).toEqual([
+      "hlist.invalidate_range_start[0].if.is: unknown condition 'nope' (valid: nonblockable, intersects, nonzero, changed, not, any)",
+    ]);
+  });
+
   it('a program control can run past the end of is refused, with where and how to end it', () => {
     const kvm = fromDriverDef(presets.kvm);
     const withStart = (start: unknown[]) => parseDriverFile({ ...kvm, driver: 'kvm-end', hlist: { ...kvm.hlist, invalidate_range_start: start } });
