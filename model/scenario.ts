@@ -15,6 +15,7 @@ import {
   type Lock,
   type ModelState,
   type Scenario,
+  type Range,
   type ResolvedOps,
   type RollbackStrategy,
   type Subscription,
@@ -66,8 +67,12 @@ export const resolve = (scenario: Scenario, catalogue: Catalogue = BUILTIN): Res
   if (!strategy) errors.push(`strategy: unknown '${scenario.strategy}' (valid: ${Object.keys(catalogue.strategies).join(', ')})`);
   if (!REAPER_ERAS.includes(scenario.reaper)) errors.push(`reaper: unknown era '${scenario.reaper}' (valid: ${REAPER_ERAS.join(', ')})`);
   if (scenario.vmas.length === 0) errors.push('vmas: at least one VMA is needed');
+  const wellFormed = (v: Range) => Number.isInteger(v.start) && Number.isInteger(v.end) && v.start >= 0 && v.end > v.start && v.end <= 64;
   for (const [i, v] of scenario.vmas.entries()) {
-    if (!Number.isInteger(v.start) || !Number.isInteger(v.end) || v.start < 0 || v.end <= v.start || v.end > 64) errors.push(`vmas[${i}]: need integers 0 <= start < end <= 64`);
+    if (!wellFormed(v)) errors.push(`vmas[${i}]: need integers 0 <= start < end <= 64`);
+    // An mm's VMAs never overlap (each address is in at most one).
+    const other = scenario.vmas.findIndex((w, j) => j < i && wellFormed(v) && wellFormed(w) && w.start < v.end && v.start < w.end);
+    if (other >= 0) errors.push(`vmas[${i}]: [${v.start},${v.end}) overlaps vmas[${other}]; an mm's VMAs never overlap`);
   }
   const knobs = { ...DEFAULT_KNOBS, ...(scenario.knobs ?? {}) };
   const defs: Record<string, DriverDef> = {};
