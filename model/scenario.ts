@@ -110,7 +110,7 @@ export const resolve = (scenario: Scenario, catalogue: Catalogue = BUILTIN): Res
     if (scenario.threads.includes(`register:${n}`) && scenario.threads.includes(`unregister:${n}`))
       errors.push(`threads: register:${n} and unregister:${n} together (pick one; a notifier is registered once)`);
   for (const n of scenario.notifiers)
-    if (n.interval !== undefined && (n.interval.start < 0 || n.interval.end <= n.interval.start)) errors.push(`notifiers.${n.name}.interval: need 0 <= start < end`);
+    if (n.interval !== undefined && !wellFormed(n.interval)) errors.push(`notifiers.${n.name}.interval: need integers 0 <= start < end <= 64 (the pages VMAs can have)`);
   if (errors.length > 0 || !strategy) return fail(errors);
   const pages = Math.max(...scenario.vmas.map((v) => v.end));
   const registering = (n: string) => scenario.threads.includes(`register:${n}`);

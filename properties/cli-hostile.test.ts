@@ -147,6 +147,7 @@ const F = {
   // several problems the schema cannot see, all named (resolve reported the first only)
   scResolveMany: json('sc-resolve-many.json', { ...scenario, vmas: [{ start: 5, end: 1 }, { start: 0, end: 4 }, { start: 3, end: 99 }], notifiers: [{ name: 'A', driver: 'kvm', address: 256 }, { name: 'A', driver: 'odp-4.20', address: 256 }], threads: ['oom_reaper', 'fault:Z', 'toString', 'oom_reaper'] }),
   scFixed: json('sc-fixed.json', scenario),
+  scInterval: json('sc-interval.json', { ...scenario, notifiers: [{ ...scenario.notifiers[0], interval: { start: 0, end: 2 ** 53 - 1 } }, { ...scenario.notifiers[1], interval: { start: 2, end: 1 } }] }),
   scOverlap: json('sc-overlap.json', { ...scenario, vmas: [{ start: 0, end: 4 }, { start: 2, end: 6 }, { start: 8, end: 9 }, { start: 3, end: 5 }] }),
   // generic-driver knobs beside a preset: silently ignored before
   scPresetKnobs: json('sc-preset-knobs.json', { ...scenario, notifiers: [{ name: 'A', driver: 'kvm', address: 256, nonblockStart: 'always-eagain', hasEnd: true }, scenario.notifiers[1]] }),
@@ -334,6 +335,7 @@ const corpus: Bad[] = [
   bad('check', ['--scenario', F.scResolveMany], [/vmas\[0\]: need integers/, /vmas\[2\]: need integers/, /notifiers\[1\]\.name: duplicate 'A'/, /notifiers\[1\]\.address: need a distinct integer/, /threads: 'fault:Z' is not a thread/, /threads: 'toString' is not a thread/, /threads: duplicate 'oom_reaper'/], 7),
   bad('check', ['--threads', 'oom_reaper', '--max-threads', '2', '--exhaustive'], [/^error: --max-threads chooses the thread sets to search; the threads are fixed here/], 1),
   bad('check', ['--scenario', F.scFixed, '--max-threads', '2', '--exhaustive'], [/--max-threads chooses the thread sets to search; the threads are fixed here \(--threads or the scenario's "threads"\)/], 1),
+  bad('check', ['--scenario', F.scInterval], [/notifiers\.A\.interval: need integers 0 <= start < end <= 64/, /notifiers\.B\.interval: need integers/], 2),
   bad('check', ['--scenario', F.scOverlap], [/^error: .*sc-overlap\.json: vmas\[1\]: \[2,6\) overlaps vmas\[0\]; an mm's VMAs never overlap$/, /vmas\[3\]: \[3,5\) overlaps vmas\[0\]/], 2),
   bad('corpus', ['--dir', F.binary], [/--dir: .* is a file, not a directory: cases cannot be saved under/], 1),
   bad('schemas', ['--dir', F.binary], [/--dir: .* is not a directory/], 1),
