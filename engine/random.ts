@@ -13,14 +13,24 @@ import { threadSets } from './threadsets.ts';
 import { minimize } from './minimize.ts';
 import type { Counterexample, SearchResult } from './result.ts';
 
+/** An invariant the runs violated, and the first run that did (1-based). */
+export interface FoundSoFar {
+  readonly invariant: string;
+  readonly run: number;
+}
+
 export interface SearchOptions {
   readonly seed: number;
   readonly numRuns: number;
   /** Longest generated schedule (the drain comes on top). */
   readonly maxSchedule?: number;
   readonly timeLimitMs?: number;
-  /** Called every 100 generated runs (for a progress line on a terminal). */
-  readonly onProgress?: (runs: number, ms: number) => void;
+  /**
+   * Called every 100 generated runs (for a progress line on a terminal), and on the run that first
+   * violates an invariant, with the invariants violated so far and that first run of each (what an
+   * interrupted check can still tell, before shrinking).
+   */
+  readonly onProgress?: (runs: number, ms: number, found: readonly FoundSoFar[]) => void;
   readonly catalogue?: Catalogue;
   /**
    * After shrinking, a bounded breadth-first pass looks for a shorter counterexample (shrinking
@@ -225,9 +235,10 @@ export const searchAll = (t: ScenarioTemplate, names: readonly string[], o: Sear
   // Per invariant, the thread sets its runs violated it with and the earliest violating step of each: the shortest pass's hints.
   const violatedWith: Record<string, Map<string, { threads: readonly string[]; step: number }>> = Object.fromEntries(invs.map((i) => [i.name, new Map()]));
   let runs = 0;
+  const found = (): FoundSoFar[] => Object.entries(firstAt).map(([invariant, f]) => ({ invariant, run: f.run }));
   const prop = fc.property(candidateArb(t, o.maxSchedule, catalogue), (c) => {
     runs++;
-    if (o.onProgress && runs % 100 === 0) o.onProgress(runs, performance.now() - t0);
+    const known = Object.keys(firstAt).length;
     const reached = new Set<string>();
     // Violated ones stay judged for the hints while the run is needed anyway; once every one is found, runs stop at once.
     const report = runCandidate(t, invs.some((i) => !firstAt[i.name]) ? invs : [], c, { catalogue, goals: reached });
@@ -240,6 +251,7 @@ export const searchAll = (t: ScenarioTemplate, names: readonly string[], o: Sear
       const seen = violatedWith[i.name].get(key);
       if (!seen || v.step < seen.step) violatedWith[i.name].set(key, { threads: c.threads, step: v.step });
     }
+    if (o.onProgress && (runs % 100 === 0 || Object.keys(firstAt).length > known)) o.onProgress(runs, performance.now() - t0, found());
     return true;
   });
   const done = fc.check(prop, { seed: o.seed, numRuns: o.numRuns, ...(o.timeLimitMs ? { interruptAfterTimeLimit: o.timeLimitMs } : {}) });

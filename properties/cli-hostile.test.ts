@@ -580,6 +580,17 @@ describe('an interrupted check or compare prints what finished (the SIGINT path,
     expect(r.out).not.toMatch(/sorted-undo|call-all-end-2021/);
   });
 
+  it('check: stopped inside its only strategy, it still names what the runs had violated, with the first run of each (not shrunk)', async () => {
+    // Stopped on the first progress line: the one the first violation (run 1) writes.
+    const r = await interrupted(checkCommand, ['--strategy', 'skip-all-end', '--invariant', 'StartEndPaired,UnregisterQuiesces', '--runs', '100000', '--workers', '1'], (s) => s.includes('runs'));
+    expect(r.code).toBe(130);
+    expect(r.out).toBe(
+      'interrupted (SIGINT) after 0 of 1 strategies; nothing finished\n' +
+        'violated before the stop, not yet shrunk (the first run that broke each: a --runs at least that large finds it again):\n' +
+        '  skip-all-end × StartEndPaired (run 1)\n',
+    );
+  });
+
   it('check --json: an interrupted run says so in the object (here before anything finished); a whole run does not', async () => {
     const whole = await interrupted(checkCommand, ['--strategy', 'skip-all-end,sorted-undo', '--invariant', 'StartEndPaired', '--runs', '100', '--json'], () => false);
     expect(whole.code).toBe(1);

@@ -189,6 +189,8 @@ export const checkCommand: Command = async (argv, io) => {
   const tty = io.stderr.isTTY === true && !v.json;
   const checked: Checked[] = [];
   const runsSeen: Record<string, number> = {};
+  // Per strategy, what its runs had violated so far: all an interrupted check can say of a strategy it cut short.
+  const foundSoFar = new Map<string, readonly { readonly invariant: string; readonly run: number }[]>();
   const run = await runJob(
     { kind: 'check', templates: ok, invariants, seed, runs, exhaustive: v.exhaustive === true, ...bounds, ...pass, drivers, ...(timeLimit ? { timeLimitMs: timeLimit * 1000 } : {}) },
     {
@@ -205,11 +207,16 @@ export const checkCommand: Command = async (argv, io) => {
         }
         if (tty) io.stderr.write('\r\x1b[K');
       },
-      ...(tty ? { onProgress: (pr) => void (pr.engine !== 'compare' && io.stderr.write(progressLine(pr, pc))) } : {}),
+      onProgress: (pr) => {
+        if (pr.engine === 'random' && pr.found) foundSoFar.set(pr.strategy, pr.found);
+        if (tty && pr.engine !== 'compare') io.stderr.write(progressLine(pr, pc));
+      },
     },
   );
   if (tty) io.stderr.write('\r\x1b[K');
-  const interrupted = run.interrupted ? { completed: run.results.length, total: run.total, unit: 'strategies' } : undefined;
+  const finished = new Set(checked.map((c) => c.strategy));
+  const cutShort = [...foundSoFar].filter(([strategy]) => !finished.has(strategy)).flatMap(([strategy, fs]) => fs.map((f) => ({ strategy, ...f })));
+  const interrupted = run.interrupted ? { completed: run.results.length, total: run.total, unit: 'strategies', ...(cutShort.length ? { foundSoFar: cutShort } : {}) } : undefined;
 
   // The same seed and runs as the search, replayed with counters (engine/stats.ts); skipped when interrupted.
   const stats: Stats[] | undefined = v.stats && !interrupted ? ok.map((t) => collectStats(t, { seed, runs, catalogue })) : undefined;
