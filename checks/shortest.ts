@@ -55,7 +55,7 @@ export interface ShortestOptions {
   readonly onSet?: (threads: readonly string[], states: number, ms: number) => void;
 }
 
-/** The exhaustive shortest of every violated cell of one matrix row, in the row's order. */
+/** The exhaustive shortest of every violated cell of one matrix row, and each "holds" cell a set breaks (a search a state bound cut may have missed one: such a cell is not reported), in INVARIANT_NAMES order. */
 export const rowShortest = (row: Row, o: ShortestOptions = {}): CellShortest[] => {
   const fam = familyById(row.family);
   if (!fam) throw new Error(`no family ${row.family}`);

@@ -134,6 +134,31 @@ const COND_KINDS: readonly string[] = ['nonblockable', 'intersects', 'nonzero', 
 const at = (data: unknown, path: readonly PropertyKey[]): unknown =>
   path.reduce<unknown>((x, k) => (typeof x === 'object' && x !== null && Object.hasOwn(x, k) ? (x as Record<PropertyKey, unknown>)[k] : undefined), data);
 
+/** A plain issue (no union) at `path` as one line. */
+const plain = (i: z.core.$ZodIssue, path: readonly PropertyKey[], value: unknown): string => {
+  if (i.code === 'invalid_type') return `${where(path)}: ${value === undefined ? `missing (expected ${i.expected})` : `expected ${i.expected} (got ${shown(value)})`}`;
+  if (i.code === 'invalid_value') return `${where(path)}: ${value === undefined ? `missing (expected ${i.values.map(shown).join(' | ')})` : `expected ${i.values.map(shown).join(' | ')} (got ${shown(value)})`}`;
+  return `${where(path)}: ${i.message.replace(/^Invalid input: /, '')}${value !== undefined && typeof value !== 'object' ? ` (got ${shown(value)})` : ''}`;
+};
+
+/** What is wrong with a jump's condition at `path`, checked form by form (never through the union, whose message says nothing). */
+const condProblems = (c: unknown, path: readonly PropertyKey[]): string[] => {
+  if (typeof c !== 'object' || c === null || Array.isArray(c)) return [`${where(path)}: expected a condition {"is": …} (got ${shown(c)})`];
+  const o = c as Record<string, unknown>;
+  if (!COND_KINDS.includes(String(o.is))) return [`${where(path)}.is: ${o.is === undefined ? 'missing' : `unknown condition ${shown(o.is)}`} (valid: ${COND_KINDS.join(', ')})`];
+  const extra = Object.keys(o).filter((k) => k !== 'is' && k !== (o.is === 'not' ? 'cond' : o.is === 'any' ? 'conds' : '')).map((k) => `${where([...path, k])}: unknown key`);
+  if (o.is === 'not') return [...extra, ...condProblems(o.cond, [...path, 'cond'])];
+  if (o.is === 'any') {
+    if (!Array.isArray(o.conds) || o.conds.length === 0) return [...extra, `${where([...path, 'conds'])}: expected a non-empty array of conditions (got ${shown(o.conds)})`];
+    return [...extra, ...o.conds.flatMap((x, k) => condProblems(x, [...path, 'conds', k]))];
+  }
+  const r = condBase.safeParse(o);
+  return r.success ? [] : r.error.issues.map((x) => plain(x, [...path, ...x.path], at(o, x.path)));
+};
+
+/** Whether an issue's path is a condition's place: a jump's `if`, a `not`'s `cond`, an element of an `any`'s `conds`. */
+const isCondPath = (path: readonly PropertyKey[]): boolean => path.at(-1) === 'if' || path.at(-1) === 'cond' || path.at(-2) === 'conds';
+
 /**
  * An issue as lines a driver author can act on. zod reports a program element or a condition
  * that matches none of its forms as "Invalid input": say which op or condition is unknown, or
@@ -142,24 +167,19 @@ const at = (data: unknown, path: readonly PropertyKey[]): unknown =>
 const describe = (data: unknown, i: z.core.$ZodIssue, base: readonly PropertyKey[] = []): string[] => {
   const path = [...base, ...i.path];
   const value = at(data, path);
+  if (i.code === 'invalid_union' && isCondPath(path)) return condProblems(value, path);
   if (i.code === 'invalid_union' || (i.code === 'invalid_value' && path.at(-1) === 'op')) {
     const el = i.code === 'invalid_union' ? value : at(data, path.slice(0, -1));
     const elPath = i.code === 'invalid_union' ? path : path.slice(0, -1);
     if (typeof el === 'string') return [`${where(elPath)}: ${shown(el)} is neither an instruction nor a label ':name'`];
     if (typeof el !== 'object' || el === null || Array.isArray(el)) return [`${where(elPath)}: expected an instruction {"op": …} or a label ':name' (got ${shown(el)})`];
     const o = el as Record<string, unknown>;
-    if ('is' in o && !('op' in o)) {
-      if (!COND_KINDS.includes(String(o.is))) return [`${where(elPath)}.is: unknown condition ${shown(o.is)} (valid: ${COND_KINDS.join(', ')})`];
-      const r = cond.safeParse(o);
-      return r.success ? [`${where(elPath)}: invalid condition`] : r.error.issues.flatMap((x) => describe(data, x, elPath));
-    }
     if (!INSTR_OPS.includes(String(o.op))) return [`${where(elPath)}.op: ${o.op === undefined ? 'missing' : `unknown op ${shown(o.op)}`} (valid: ${INSTR_OPS.join(', ')})`];
+    // The op is known, so the discriminated union reports fields (and an `if` as a union at its own path): no loop.
     const r = instr.safeParse(o);
     return r.success ? [`${where(elPath)}: invalid instruction`] : r.error.issues.flatMap((x) => describe(data, x, elPath));
   }
-  if (i.code === 'invalid_type') return [`${where(path)}: ${value === undefined ? `missing (expected ${i.expected})` : `expected ${i.expected} (got ${shown(value)})`}`];
-  if (i.code === 'invalid_value') return [`${where(path)}: ${value === undefined ? `missing (expected ${i.values.map(shown).join(' | ')})` : `expected ${i.values.map(shown).join(' | ')} (got ${shown(value)})`}`];
-  return [`${where(path)}: ${i.message.replace(/^Invalid input: /, '')}${value !== undefined && typeof value !== 'object' ? ` (got ${shown(value)})` : ''}`];
+  return [plain(i, path, value)];
 };
 
 /** Validate a parsed JSON value as a driver file; every problem is listed. */

@@ -337,6 +337,9 @@ const corpus: Bad[] = [
   bad('check', ['--scenario', F.scFixed, '--max-threads', '2', '--exhaustive'], [/--max-threads chooses the thread sets to search; the threads are fixed here \(--threads or the scenario's "threads"\)/], 1),
   bad('check', ['--scenario', F.scInterval], [/notifiers\.A\.interval: need integers 0 <= start < end <= 64/, /notifiers\.B\.interval: need integers/], 2),
   bad('check', ['--scenario', F.scOverlap], [/^error: .*sc-overlap\.json: vmas\[1\]: \[2,6\) overlaps vmas\[0\]; an mm's VMAs never overlap$/, /vmas\[3\]: \[3,5\) overlaps vmas\[0\]/], 2),
+  // a flag taken as the value of the one before it: nothing written into ./--check or ./-h
+  bad('schemas', ['--dir', '--check'], [/^error: Option '--dir <value>' argument missing \('--check' is a flag; to give a value starting with '-', write --dir=VALUE\)$/], 1),
+  bad('corpus', ['--dir', '-h'], [/^error: Option '--dir <value>' argument missing \('-h' is a flag/], 1),
   bad('corpus', ['--dir', F.binary], [/--dir: .* is a file, not a directory: cases cannot be saved under/], 1),
   bad('schemas', ['--dir', F.binary], [/--dir: .* is not a directory/], 1),
   bad('schemas', ['--check', '--dir', F.missing], [/--dir: no directory .* to check/], 1),

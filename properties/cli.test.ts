@@ -43,6 +43,11 @@ it('an unknown command of scripts/run.mjs is exit 2, naming the commands', () =>
 });
 
 describe('npm run check', () => {
+  it('counts the strategies it skips, not their problems: two odp-4.20s keep only core-counter out', async () => {
+    const r = await inProcess(checkCommand, ['--notifiers', 'odp-4.20,odp-4.20', '--invariant', 'StartEndPaired', '--runs', '5', '--shortest-states', '0']);
+    expect(r.err).toMatch(/^skipped 1 strategies that cannot run these notifiers \(notifiers\[0\]\.driver: 'odp-4\.20' has no interval-notifier form/);
+    expect(r.out.match(/^\S+ {2}\(seed /gm)).toHaveLength(5);
+  });
   it('skip-all-end with kvm,odp-4.20 exits 1 and --json gives the counterexample', () => {
     const r = cli('check', '--strategy', 'skip-all-end', '--notifiers', 'kvm,odp-4.20', '--invariant', 'StartEndPaired', '--runs', '100', '--json');
     expect(r.code).toBe(1);

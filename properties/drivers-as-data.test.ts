@@ -87,6 +87,9 @@ describe('the driver file format', () => {
       "hlist.invalidate_range_start[0].mode: missing (expected 'read' | 'write')",
       "hlist.invalidate_range_start[0].how: missing (expected 'lock' | 'trylock' | 'nbTrylock')",
     ]);
+    // A known condition with a bad field (this looped until the stack ran out: exit 70), nested too.
+    expect(problems([{ op: 'jump', to: 'x', if: { is: 'not', cond: { is: 'nonzero' } } }, ':x', ret])).toEqual(['hlist.invalidate_range_start[0].if.cond.counter: missing (expected string)']);
+    expect(problems([{ op: 'jump', to: 'x', if: 5 }, ':x', ret])).toEqual(['hlist.invalidate_range_start[0].if: expected a condition {"is": …} (got 5)']);
     expect(problems([{ op: 'jump', to: 'x', if: { is: 'nope' } }, ':x', ret])).toEqual([
       "hlist.invalidate_range_start[0].if.is: unknown condition 'nope' (valid: nonblockable, intersects, nonzero, changed, not, any)",
     ]);

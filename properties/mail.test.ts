@@ -215,11 +215,23 @@ describe('npm run check -- --format mail', () => {
     const cut = checkMail([{ ...checked[0], result: { ...checked[0].result, counterexample: { ...cx, shortestOnThreads: false } } as Checked['result'] }], { seed: 1, runs: 10, exhaustive: true, notifiers: 'kvm,odp-4.20' });
     expect(squeezed(cut)).toContain(squeezed('Found: exhaustive search: the first found before a bound cut the search'));
   });
+  it('an interrupted check: its note line by line, what was found before the stop included', () => {
+    const text = checkMail([], { seed: 1, runs: 10, exhaustive: false, notifiers: 'kvm,odp-4.20' }, undefined, { completed: 0, total: 1, unit: 'strategies', foundSoFar: [{ strategy: 'skip-all-end', invariant: 'StartEndPaired', run: 1 }] });
+    fitsAMail(text);
+    expect(text).not.toContain('\\x0a');
+    expect(text.split('\n').slice(0, 4)).toEqual([
+      'interrupted (SIGINT) after 0 of 1 strategies; nothing finished',
+      'violated before the stop, not yet shrunk (the first run that broke each:',
+      'a --runs at least that large finds it again):',
+      '  skip-all-end x StartEndPaired (run 1)',
+    ]);
+  });
   it.each([
     [checkCommand, ['--format', 'nope'], /^error: unknown format 'nope' \(valid: text, mail\)$/],
     [checkCommand, ['--json', '--format', 'mail'], /^error: --json and --format: give one or the other$/],
     [replayCaseCommand, ['shrunk-cases/skip-all-end__StartEndPaired__kvm_odp-4.20_ioctl-B.json', '--mermaid', '--format', 'mail'], /^error: --mermaid and --format: give one or the other$/],
     [replayCaseCommand, ['shrunk-cases/skip-all-end__StartEndPaired__kvm_odp-4.20_ioctl-B.json', '--strategy', 'all', '--format', 'mail'], /^error: --format mail writes one replay/],
+    [replayCaseCommand, ['shrunk-cases/skip-all-end__StartEndPaired__kvm_odp-4.20_ioctl-B.json', '--strategy', ' all', '--format', 'mail'], /^error: --format mail writes one replay/],
   ])('bad input %#: exit 2, one line', async (cmd, argv, msg) => {
     const r = await run(cmd as Command, argv as string[]);
     expect(r.code).toBe(2);

@@ -227,7 +227,8 @@ export const checkMail = (checked: readonly Checked[], how: CheckInvocation, cat
   const rows = checkRows(checked);
   const { done, extentOf } = extents(rows, how);
   const out: string[] = [];
-  if (interrupted) out.push(...wrap(ascii(interruptedLine(interrupted).trim()), MAIL_WIDTH), '');
+  // Each line of the note on its own (ascii() would print a newline as '\x0a').
+  if (interrupted) out.push(...interruptedLine(interrupted).trim().split('\n').flatMap((l) => wrap(ascii(l), MAIL_WIDTH)), '');
   for (const s of new Set(rows.map((r) => r.strategy))) {
     const mine = rows.filter((r) => r.strategy === s);
     const names = (p: (r: CheckRow) => boolean) => mine.filter(p).map((r) => r.invariant);

@@ -182,7 +182,8 @@ export const checkCommand: Command = async (argv, io) => {
     // Nothing can run: the problem most strategies share is the scenario's (a strategy's own refusal is noise then).
     fail(...(errors.length ? commonestErrors(errors).map(where) : ['nothing to check']));
   }
-  if (errors.length && !v.json) io.stderr.write(`skipped ${errors.length} strategies that cannot run these notifiers (${escapeText(distinct[0])})\n`);
+  // Counted by template: one that cannot run may have several problems.
+  if (errors.length && !v.json) io.stderr.write(`skipped ${templates.length - ok.length} strategies that cannot run these notifiers (${escapeText(distinct[0])})\n`);
 
   // Progress on stderr, only when it is a terminal (docs/design.md §6).
   const pc = colorsFor(io);

@@ -169,6 +169,9 @@ export const main = (cmd: Command, opts: { interruptible?: boolean; argv?: reado
 /** An argument as shown in a message: escaped later, cut when very long. */
 const shown = (v: string) => `'${v.length > 80 ? `${v.slice(0, 77)}...` : v}'`;
 
+/** The flags that take a comma-separated list. */
+const LIST_FLAGS: readonly string[] = ['strategy', 'invariant', 'notifiers', 'threads', 'family'];
+
 /**
  * The command line and every problem with it, named at once (parseArgs' strict mode stops at
  * the first): unknown options, a value missing or given to a flag that takes none, positionals
@@ -182,6 +185,7 @@ export const parseCollecting = <T extends NonNullable<ParseArgsConfig['options']
   const problems: string[] = [];
   const bad = new Set<string>();
   const seen = new Map<string, number>();
+  const shorts = new Set(Object.values(options).flatMap((o) => (o.short ? [`-${o.short}`] : [])));
   // The argument after an unknown option is likely its value ('--bogus x'), not a positional of its own.
   let unknownAt = -2;
   for (const t of parsed.tokens ?? []) {
@@ -198,8 +202,11 @@ export const parseCollecting = <T extends NonNullable<ParseArgsConfig['options']
       if (t.value === undefined) unknownAt = t.index;
       continue;
     }
-    if (o.type === 'string' && t.value === undefined) {
-      problems.push(`Option '${t.rawName} <value>' argument missing`);
+    // Non-strict parseArgs takes the next argument as the value whatever it is: '--dir --check'
+    // would write into ./--check. A value from the next argument that looks like a flag is none.
+    const swallowed = t.value !== undefined && !t.inlineValue && (t.value.startsWith('--') || shorts.has(t.value));
+    if (o.type === 'string' && (t.value === undefined || swallowed)) {
+      problems.push(`Option '${t.rawName} <value>' argument missing${swallowed ? ` (${shown(t.value as string)} is a flag; to give a value starting with '-', write ${t.rawName}=VALUE)` : ''}`);
       bad.add(t.name);
     }
     if (o.type === 'boolean' && t.value !== undefined) {
@@ -208,7 +215,7 @@ export const parseCollecting = <T extends NonNullable<ParseArgsConfig['options']
     }
     if (!o.multiple) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
   }
-  for (const [name, n] of seen) if (n > 1) problems.push(`--${name} is given more than once; give it once${options[name]?.type === 'string' ? ' (a list is comma-separated)' : ''}`);
+  for (const [name, n] of seen) if (n > 1) problems.push(`--${name} is given more than once; give it once${LIST_FLAGS.includes(name) ? ' (a list is comma-separated)' : ''}`);
   const values = Object.fromEntries(Object.entries(parsed.values).filter(([k]) => !bad.has(k)));
   type Strict = ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: boolean; strict: true }>>;
   return { values: values as Strict['values'], positionals: parsed.positionals, problems: [...new Set(problems)] };

@@ -154,7 +154,8 @@ export const compareCommand: Command = async (argv, io) => {
     if (ok.length === 0) {
       fail(...commonestErrors(errors).map(where));
     }
-    if (errors.length && !v.json && !v.markdown) io.stderr.write(`${errors.length} of ${strategies.length} strategies cannot run these drivers (${escapeText(where(errors[0]))})\n`);
+    // Counted by template: one that cannot run may have several problems.
+    if (errors.length && !v.json && !v.markdown) io.stderr.write(`${templates.length - ok.length} of ${strategies.length} strategies cannot run these drivers (${escapeText(where(errors[0]))})\n`);
   }
 
   // Progress on stderr, only when it is a terminal and the output is the terminal table.

@@ -52,11 +52,11 @@ export const replayCaseCommand: Command = (argv, io) => {
           checkNames('strategy', s, [...STRATEGY_NAMES, 'all']);
           return s[0];
         }, undefined);
-  if (v.strategy === 'all' && v.mermaid) p.add('--mermaid draws one replay: give --strategy NAME or none');
+  if (strategy === 'all' && v.mermaid) p.add('--mermaid draws one replay: give --strategy NAME or none');
   const format = p.take(() => formatArg(v.format), 'text');
   const fileDrivers = p.take(() => driversArg(v.driver), []);
   if (v.mermaid && v.format !== undefined) p.add('--mermaid and --format: give one or the other');
-  if (v.strategy === 'all' && format === 'mail') p.add('--format mail writes one replay: give --strategy NAME or none');
+  if (strategy === 'all' && format === 'mail') p.add('--format mail writes one replay: give --strategy NAME or none');
   p.check();
   if (file === undefined) return fail('replay takes exactly one case file');
 
