@@ -8,6 +8,7 @@ import { DEFAULT_KNOBS, DRAIN_BOUND, GENERIC_KNOB_NAMES, INVARIANT_NAMES, REAPER
 import type { ScenarioTemplate } from './arbitraries.ts';
 import type { Counterexample } from './result.ts';
 
+import { formatPath, shown } from './issue-text.ts';
 import { driverFileSchema, driverFilesProblems, driversUsed, parseDriverFile, type DriverFile } from './driver-format.ts';
 
 export const CASE_FORMAT = 'mmu-notifier-checker/case@1';
@@ -96,12 +97,6 @@ export const caseSchema = z.strictObject({
 
 export type SavedCase = z.infer<typeof caseSchema>;
 
-/** `scenario.notifiers[0].hasEnd`: keys joined by dots, array indices in brackets. */
-export const formatPath = (path: readonly PropertyKey[]): string => {
-  let out = '';
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : `${out ? '.' : ''}${String(p)}`;
-  return out || '(top level)';
-};
 
 /** The keys an object schema accepts at `path` (through arrays, optionals and records), for an unknown-key message. */
 const keysAt = (schema: z.ZodType, path: readonly PropertyKey[]): string[] => {
@@ -139,11 +134,6 @@ export const closest = (given: string, valid: readonly string[]): string | undef
   return best;
 };
 
-const shown = (v: unknown): string => {
-  if (typeof v === 'string') return `'${v.length > 60 ? `${v.slice(0, 57)}...` : v}'`;
-  const j = JSON.stringify(v);
-  return j === undefined ? String(v) : j.length > 60 ? `${j.slice(0, 57)}...` : j;
-};
 
 /** One line per problem, each with its path (`scenario.notifiers[0].hasEnd: expected boolean, got "no"`); an unknown key is one line per key. */
 export const describeIssues = (e: z.ZodError, schema: z.ZodType): string[] =>

@@ -5,6 +5,7 @@
  * the driver does not declare — and every problem is reported with its path.
  */
 import { z } from 'zod';
+import { formatPath, shown } from './issue-text.ts';
 import { BUILTIN, program, type Catalogue, type DriverDef, type Instr, type Program, type Scenario } from '../model/index.ts';
 
 export const DRIVER_FORMAT = 'mmu-notifier-checker/driver@1';
@@ -68,9 +69,6 @@ type Source = z.infer<typeof source>;
 /** Every problem with its path: `hlist.invalidate_range_start[3].lock: unknown lock 'mmu'`. */
 export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problems: readonly string[] };
 
-const where = (path: readonly PropertyKey[]): string =>
-  path.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), '') || '(top level)';
-
 /** Whether control can go on past the instruction (the model steps to the next one). */
 const fallsThrough = (i: Exclude<Source[number], string>): boolean => !(i.op === 'ret' || i.op === 'retry' || (i.op === 'jump' && i.if === undefined));
 
@@ -122,11 +120,6 @@ const programs = (f: DriverFile): [string, Source][] => {
   return all.filter((x): x is [string, Source] => x[1] !== null && x[1] !== undefined);
 };
 
-const shown = (v: unknown): string => {
-  const j = typeof v === 'string' ? `'${v}'` : JSON.stringify(v) ?? String(v);
-  return j.length > 60 ? `${j.slice(0, 57)}...` : j;
-};
-
 const INSTR_OPS: readonly string[] = instr.options.map((o) => (o.shape.op as z.ZodLiteral<string>).value);
 const COND_KINDS: readonly string[] = ['nonblockable', 'intersects', 'nonzero', 'changed', 'not', 'any'];
 
@@ -136,20 +129,20 @@ const at = (data: unknown, path: readonly PropertyKey[]): unknown =>
 
 /** A plain issue (no union) at `path` as one line. */
 const plain = (i: z.core.$ZodIssue, path: readonly PropertyKey[], value: unknown): string => {
-  if (i.code === 'invalid_type') return `${where(path)}: ${value === undefined ? `missing (expected ${i.expected})` : `expected ${i.expected} (got ${shown(value)})`}`;
-  if (i.code === 'invalid_value') return `${where(path)}: ${value === undefined ? `missing (expected ${i.values.map(shown).join(' | ')})` : `expected ${i.values.map(shown).join(' | ')} (got ${shown(value)})`}`;
-  return `${where(path)}: ${i.message.replace(/^Invalid input: /, '')}${value !== undefined && typeof value !== 'object' ? ` (got ${shown(value)})` : ''}`;
+  if (i.code === 'invalid_type') return `${formatPath(path)}: ${value === undefined ? `missing (expected ${i.expected})` : `expected ${i.expected} (got ${shown(value)})`}`;
+  if (i.code === 'invalid_value') return `${formatPath(path)}: ${value === undefined ? `missing (expected ${i.values.map(shown).join(' | ')})` : `expected ${i.values.map(shown).join(' | ')} (got ${shown(value)})`}`;
+  return `${formatPath(path)}: ${i.message.replace(/^Invalid input: /, '')}${value !== undefined && typeof value !== 'object' ? ` (got ${shown(value)})` : ''}`;
 };
 
 /** What is wrong with a jump's condition at `path`, checked form by form (never through the union, whose message says nothing). */
 const condProblems = (c: unknown, path: readonly PropertyKey[]): string[] => {
-  if (typeof c !== 'object' || c === null || Array.isArray(c)) return [`${where(path)}: expected a condition {"is": …} (got ${shown(c)})`];
+  if (typeof c !== 'object' || c === null || Array.isArray(c)) return [`${formatPath(path)}: expected a condition {"is": …} (got ${shown(c)})`];
   const o = c as Record<string, unknown>;
-  if (!COND_KINDS.includes(String(o.is))) return [`${where(path)}.is: ${o.is === undefined ? 'missing' : `unknown condition ${shown(o.is)}`} (valid: ${COND_KINDS.join(', ')})`];
-  const extra = Object.keys(o).filter((k) => k !== 'is' && k !== (o.is === 'not' ? 'cond' : o.is === 'any' ? 'conds' : '')).map((k) => `${where([...path, k])}: unknown key`);
+  if (!COND_KINDS.includes(String(o.is))) return [`${formatPath(path)}.is: ${o.is === undefined ? 'missing' : `unknown condition ${shown(o.is)}`} (valid: ${COND_KINDS.join(', ')})`];
+  const extra = Object.keys(o).filter((k) => k !== 'is' && k !== (o.is === 'not' ? 'cond' : o.is === 'any' ? 'conds' : '')).map((k) => `${formatPath([...path, k])}: unknown key`);
   if (o.is === 'not') return [...extra, ...condProblems(o.cond, [...path, 'cond'])];
   if (o.is === 'any') {
-    if (!Array.isArray(o.conds) || o.conds.length === 0) return [...extra, `${where([...path, 'conds'])}: expected a non-empty array of conditions (got ${shown(o.conds)})`];
+    if (!Array.isArray(o.conds) || o.conds.length === 0) return [...extra, `${formatPath([...path, 'conds'])}: expected a non-empty array of conditions (got ${shown(o.conds)})`];
     return [...extra, ...o.conds.flatMap((x, k) => condProblems(x, [...path, 'conds', k]))];
   }
   const r = condBase.safeParse(o);
@@ -171,13 +164,13 @@ const describe = (data: unknown, i: z.core.$ZodIssue, base: readonly PropertyKey
   if (i.code === 'invalid_union' || (i.code === 'invalid_value' && path.at(-1) === 'op')) {
     const el = i.code === 'invalid_union' ? value : at(data, path.slice(0, -1));
     const elPath = i.code === 'invalid_union' ? path : path.slice(0, -1);
-    if (typeof el === 'string') return [`${where(elPath)}: ${shown(el)} is neither an instruction nor a label ':name'`];
-    if (typeof el !== 'object' || el === null || Array.isArray(el)) return [`${where(elPath)}: expected an instruction {"op": …} or a label ':name' (got ${shown(el)})`];
+    if (typeof el === 'string') return [`${formatPath(elPath)}: ${shown(el)} is neither an instruction nor a label ':name'`];
+    if (typeof el !== 'object' || el === null || Array.isArray(el)) return [`${formatPath(elPath)}: expected an instruction {"op": …} or a label ':name' (got ${shown(el)})`];
     const o = el as Record<string, unknown>;
-    if (!INSTR_OPS.includes(String(o.op))) return [`${where(elPath)}.op: ${o.op === undefined ? 'missing' : `unknown op ${shown(o.op)}`} (valid: ${INSTR_OPS.join(', ')})`];
+    if (!INSTR_OPS.includes(String(o.op))) return [`${formatPath(elPath)}.op: ${o.op === undefined ? 'missing' : `unknown op ${shown(o.op)}`} (valid: ${INSTR_OPS.join(', ')})`];
     // The op is known, so the discriminated union reports fields (and an `if` as a union at its own path): no loop.
     const r = instr.safeParse(o);
-    return r.success ? [`${where(elPath)}: invalid instruction`] : r.error.issues.flatMap((x) => describe(data, x, elPath));
+    return r.success ? [`${formatPath(elPath)}: invalid instruction`] : r.error.issues.flatMap((x) => describe(data, x, elPath));
   }
   return [plain(i, path, value)];
 };
