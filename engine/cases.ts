@@ -165,27 +165,27 @@ const placeExclusive = (tmp: string, file: string): void => {
   }
 };
 
-/** Whether `path` exists (a directory or not); any error but ENOENT is thrown. */
-const exists = (path: string): boolean => {
-  try {
-    statSync(path);
-    return true;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw e;
+/** The nearest of `dir` and its ancestors that exists (with its stat), and the missing ones below it, outermost first. */
+const nearestExisting = (dir: string): { readonly path: string; readonly stat: Stats | null; readonly missing: readonly string[] } => {
+  const missing: string[] = [];
+  for (let d = resolvePath(dir); ; d = dirname(d)) {
+    try {
+      return { path: d, stat: statSync(d), missing: missing.reverse() };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    missing.push(d);
+    if (dirname(d) === d) return { path: d, stat: null, missing: missing.reverse() };
   }
 };
 
 /** Why cases cannot be saved under `dir` (a file, not a directory, in its place), or null. */
 export const savePathProblem = (dir: string): string | null => {
-  for (let d = resolvePath(dir); ; d = dirname(d)) {
-    try {
-      if (!statSync(d).isDirectory()) return `${d} is a file, not a directory: cases cannot be saved under ${dir}`;
-      return null;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return `${d}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
-    }
-    if (dirname(d) === d) return null;
+  try {
+    const { path, stat } = nearestExisting(dir);
+    return stat === null || stat.isDirectory() ? null : `${path} is a file, not a directory: cases cannot be saved under ${dir}`;
+  } catch (e) {
+    return `${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
   }
 };
 
@@ -194,12 +194,7 @@ export const savePathProblem = (dir: string): string | null => {
  * true })` never returns for a path under /proc (its parent exists, yet mkdir says ENOENT).
  */
 export const makeDir = (dir: string): void => {
-  const missing: string[] = [];
-  for (let d = resolvePath(dir); !exists(d); d = dirname(d)) {
-    missing.push(d);
-    if (dirname(d) === d) break;
-  }
-  for (const d of missing.reverse()) {
+  for (const d of nearestExisting(dir).missing) {
     try {
       mkdirSync(d);
     } catch (e) {
