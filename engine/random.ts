@@ -238,7 +238,7 @@ export const searchAll = (t: ScenarioTemplate, names: readonly string[], o: Sear
   const found = (): FoundSoFar[] => Object.entries(firstAt).map(([invariant, f]) => ({ invariant, run: f.run }));
   const prop = fc.property(candidateArb(t, o.maxSchedule, catalogue), (c) => {
     runs++;
-    const known = Object.keys(firstAt).length;
+    let fresh = false; // this run is the first to violate some invariant
     const reached = new Set<string>();
     // Violated ones stay judged for the hints while the run is needed anyway; once every one is found, runs stop at once.
     const report = runCandidate(t, invs.some((i) => !firstAt[i.name]) ? invs : [], c, { catalogue, goals: reached });
@@ -246,12 +246,15 @@ export const searchAll = (t: ScenarioTemplate, names: readonly string[], o: Sear
     for (const i of invs) {
       const v = report.verdicts[i.name];
       if (v?.status !== 'violated') continue;
-      firstAt[i.name] ??= { run: runs, ms: performance.now() - t0 };
+      if (!firstAt[i.name]) {
+        firstAt[i.name] = { run: runs, ms: performance.now() - t0 };
+        fresh = true;
+      }
       const key = c.threads.join(',');
       const seen = violatedWith[i.name].get(key);
       if (!seen || v.step < seen.step) violatedWith[i.name].set(key, { threads: c.threads, step: v.step });
     }
-    if (o.onProgress && (runs % 100 === 0 || Object.keys(firstAt).length > known)) o.onProgress(runs, performance.now() - t0, found());
+    if (o.onProgress && (runs % 100 === 0 || fresh)) o.onProgress(runs, performance.now() - t0, found());
     return true;
   });
   const done = fc.check(prop, { seed: o.seed, numRuns: o.numRuns, ...(o.timeLimitMs ? { interruptAfterTimeLimit: o.timeLimitMs } : {}) });
