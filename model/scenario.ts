@@ -70,7 +70,7 @@ export const resolve = (scenario: Scenario, catalogue: Catalogue = BUILTIN): Res
   const wellFormed = (v: Range) => Number.isInteger(v.start) && Number.isInteger(v.end) && v.start >= 0 && v.end > v.start && v.end <= 64;
   for (const [i, v] of scenario.vmas.entries()) {
     if (!wellFormed(v)) errors.push(`vmas[${i}]: need integers 0 <= start < end <= 64`);
-    // An mm's VMAs never overlap (each address is in at most one).
+    // An mm's VMAs never overlap (docs/kernel.md §1.1).
     const other = scenario.vmas.findIndex((w, j) => j < i && wellFormed(v) && wellFormed(w) && w.start < v.end && v.start < w.end);
     if (other >= 0) errors.push(`vmas[${i}]: [${v.start},${v.end}) overlaps vmas[${other}]; an mm's VMAs never overlap`);
   }
