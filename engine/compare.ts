@@ -11,7 +11,7 @@
  */
 import { reaperNotifies, resolve, type Catalogue, type ReaperEra } from '../model/index.ts';
 import type { ScenarioTemplate } from './arbitraries.ts';
-import { searchAll } from './random.ts';
+import { searchAll, type FoundSoFar } from './random.ts';
 import { vacuous } from './result.ts';
 import { exhaustiveTemplate } from './threadsets.ts';
 
@@ -83,6 +83,17 @@ export interface CompareOptions {
   readonly catalogue?: Catalogue;
   /** Before each family's search, and before its proof (for a progress line). */
   readonly onFamily?: (strategy: string, family: string, phase: 'sampling' | 'proving') => void;
+  /**
+   * What a family's search has violated so far (the runs', with the first run of each; after the
+   * proof, its finds too, without a run): all an interrupted compare can say of a strategy it cut short.
+   */
+  readonly onFound?: (strategy: string, family: string, found: readonly FoundInFamily[]) => void;
+}
+
+/** An invariant a family's search violated: by its runs (the first that did), or by its proof (no run). */
+export interface FoundInFamily {
+  readonly invariant: string;
+  readonly run?: number;
 }
 
 const emptyCell = (strategy: string, invariant: string): Cell => ({
@@ -114,11 +125,14 @@ export const compareFamily = (strategy: string, invariants: readonly string[], f
   const template = { ...fam.template, strategy };
   if (!resolve({ ...template, threads: template.threads ?? [] }, o.catalogue).ok) return null;
   o.onFamily?.(strategy, fam.id, 'sampling');
-  const sampled = searchAll(template, invariants, { seed: o.seed, numRuns: o.runs, catalogue: o.catalogue });
+  const { onFound } = o;
+  const sampled = searchAll(template, invariants, { seed: o.seed, numRuns: o.runs, catalogue: o.catalogue, ...(onFound ? { onProgress: (_runs: number, _ms: number, found: readonly FoundSoFar[]) => onFound(strategy, fam.id, found) } : {}) });
   // The invariants the runs held, proved (or refuted) by one exhaustive pass over the family's thread sets.
   const held = sampled.filter((r) => r.verdict === 'holds').map((r) => r.invariant);
   if (o.proof && held.length) o.onFamily?.(strategy, fam.id, 'proving');
   const proofs = o.proof && held.length ? exhaustiveTemplate(template, held, { ...o.proof, catalogue: o.catalogue }) : [];
+  const byProof = proofs.filter((p) => p.verdict === 'violated').map((p) => ({ invariant: p.invariant }));
+  if (onFound && byProof.length) onFound(strategy, fam.id, [...sampled.flatMap((r) => (r.counterexample ? [{ invariant: r.invariant, run: r.runs }] : [])), ...byProof]);
   return sampled.map((r) => {
     const c = emptyCell(strategy, r.invariant);
     c.runs = r.runs;

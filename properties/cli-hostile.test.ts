@@ -22,6 +22,7 @@ import { CASE_FORMAT, NOTIFIER_FIELD_NAMES, parseCase, SCENARIO_KNOB_NAMES, gene
 import { fromDriverDef } from '../engine/driver-format.ts';
 import { BUILTIN, DEFAULT_KNOBS, GENERIC_KNOB_NAMES } from '../model/index.ts';
 import { escapeText } from '../report/escape.ts';
+import { interruptedLine } from '../report/check.ts';
 import { checkCommand } from '../scripts/check.ts';
 import { runCommand, type Command, type Io } from '../scripts/cli.ts';
 import { compareCommand } from '../scripts/compare.ts';
@@ -618,5 +619,25 @@ describe('an interrupted check or compare prints what finished (the SIGINT path,
     expect([1, 2]).toContain(completed);
     const header = r.out.split('\n').find((l) => l.startsWith(' '.repeat(14)) && l.includes('skip-all-end'));
     expect(header?.trim().split(/\s+/)).toEqual(strategies.slice(0, completed));
+  });
+
+  it('compare: stopped inside its only strategy, it still names what the runs had violated, with the family and the first run (not shrunk)', async () => {
+    // Stopped on the progress line the first violation (run 1) writes.
+    const r = await interrupted(compareCommand, ['--strategy', 'skip-all-end', '--invariant', 'StartEndPaired,UnregisterQuiesces', '--family', 'ab-pair', '--runs', '100000', '--workers', '1'], (s) => s.includes('violated so far'));
+    expect(r.code).toBe(130);
+    expect(r.err).toContain('skip-all-end × ab-pair: 1 violated so far…');
+    expect(r.out).toBe(
+      'interrupted (SIGINT) after 0 of 1 strategies; nothing finished\n' +
+        'violated before the stop, not yet shrunk (the first run that broke each: a --runs at least that large finds it again):\n' +
+        '  skip-all-end × StartEndPaired on ab-pair (run 1)\n',
+    );
+  });
+
+  it("the note names a proof's find without a run, and escapes a family's name", () => {
+    expect(interruptedLine({ completed: 1, total: 2, unit: 'strategies', foundSoFar: [{ strategy: 'sorted-undo', family: 'mine\x1b', invariant: 'NoDeadlock' }] })).toBe(
+      'interrupted (SIGINT) after 1 of 2 strategies; the results below are those that finished\n' +
+        'violated before the stop, not yet shrunk (the first run that broke each: a --runs at least that large finds it again):\n' +
+        '  sorted-undo × NoDeadlock on mine\\x1b (by the exhaustive proof)\n',
+    );
   });
 });

@@ -77,14 +77,17 @@ export interface Interrupted {
   readonly completed: number;
   readonly total: number;
   readonly unit: string;
-  /** Of the strategies the stop cut short: the invariants their runs had violated, and the first run of each (not shrunk). */
-  readonly foundSoFar?: readonly { readonly strategy: string; readonly invariant: string; readonly run: number }[];
+  /**
+   * Of the strategies the stop cut short: the invariants their runs had violated, and the first
+   * run of each (not shrunk); compare's also name the family, and its proofs' finds have no run.
+   */
+  readonly foundSoFar?: readonly { readonly strategy: string; readonly family?: string; readonly invariant: string; readonly run?: number }[];
 }
 
 export const interruptedLine = (i: Interrupted): string =>
   `interrupted (SIGINT) after ${i.completed} of ${i.total} ${i.unit}${i.completed ? '; the results below are those that finished' : '; nothing finished'}\n` +
   (i.foundSoFar?.length
-    ? `violated before the stop, not yet shrunk (the first run that broke each: a --runs at least that large finds it again):\n${i.foundSoFar.map((f) => `  ${f.strategy} × ${f.invariant} (run ${f.run})\n`).join('')}`
+    ? `violated before the stop, not yet shrunk (the first run that broke each: a --runs at least that large finds it again):\n${i.foundSoFar.map((f) => `  ${f.strategy} × ${f.invariant}${f.family !== undefined ? ` on ${escapeText(f.family)}` : ''} (${f.run !== undefined ? `run ${f.run}` : 'by the exhaustive proof'})\n`).join('')}`
     : '');
 
 export const checkRows = (checked: readonly Checked[]): CheckRow[] =>

@@ -9,7 +9,7 @@
 import { families } from '../checks/families.ts';
 import type { ScenarioTemplate } from '../engine/arbitraries.ts';
 import { commonestErrors, runnable } from '../engine/check.ts';
-import { attribute, DEFAULT_PROOF, type Cell, type FamilyTemplate } from '../engine/compare.ts';
+import { attribute, DEFAULT_PROOF, type Cell, type FamilyTemplate, type FoundInFamily } from '../engine/compare.ts';
 import { catalogueWith, driverFilesProblems, type DriverFile } from '../engine/driver-format.ts';
 import { interruptedLine } from '../report/check.ts';
 import { escapeText, shellWord } from '../report/escape.ts';
@@ -161,13 +161,20 @@ export const compareCommand: Command = async (argv, io) => {
   // Progress on stderr, only when it is a terminal and the output is the terminal table.
   const pc = colorsFor(io);
   const tty = io.stderr.isTTY === true && !v.json && !v.markdown;
+  // Per strategy and family, what its search had violated so far: all an interrupted compare can say of a strategy it cut short.
+  const foundSoFar = new Map<string, { strategy: string; family: string; found: readonly FoundInFamily[] }>();
   const run = await runJob(
     { kind: 'compare', strategies, invariants, families: fams, seed, runs, proof, drivers },
     {
       signal: io.signal,
       inline: io.inline,
       workers,
-      ...(tty ? { onProgress: (pr) => void (pr.engine === 'compare' && io.stderr.write(pc.dim(`  ${pr.strategy} × ${escapeText(pr.family)}: ${pr.phase}…${' '.repeat(20)}\r`))) } : {}),
+      onProgress: (pr) => {
+        if (pr.engine === 'compare-found') {
+          foundSoFar.set(`${pr.strategy}\0${pr.family}`, pr);
+          if (tty && pr.found.length) io.stderr.write(pc.dim(`  ${pr.strategy} × ${escapeText(pr.family)}: ${pr.found.length} violated so far…${' '.repeat(20)}\r`));
+        } else if (tty && pr.engine === 'compare') io.stderr.write(pc.dim(`  ${pr.strategy} × ${escapeText(pr.family)}: ${pr.phase}…${' '.repeat(20)}\r`));
+      },
     },
   );
   if (tty) io.stderr.write(`${' '.repeat(60)}\r`);
@@ -176,12 +183,18 @@ export const compareCommand: Command = async (argv, io) => {
   const eras = Object.fromEntries(fams.map((f) => [f.id, f.template.reaper]));
   const cells: Cell[] = attribute(run.results.flatMap((r) => (r.kind === 'compare' ? r.cells : [])), eras);
   const done = run.completed.map((k) => strategies[k]);
-  const interrupted = run.interrupted ? { completed: run.results.length, total: run.total, unit: 'strategies' } : undefined;
+  // In the matrix's order (strategy, family, invariant), whichever worker reported first.
+  const order = (xs: readonly string[], x: string) => xs.indexOf(x);
+  const cutShort = [...foundSoFar.values()]
+    .filter((f) => !done.includes(f.strategy))
+    .flatMap(({ strategy, family, found }) => found.map((f) => ({ strategy, family, ...f })))
+    .sort((a, b) => order(strategies, a.strategy) - order(strategies, b.strategy) || order(fams.map((f) => f.id), a.family) - order(fams.map((f) => f.id), b.family) || order(invariants, a.invariant) - order(invariants, b.invariant));
+  const interrupted = run.interrupted ? { completed: run.results.length, total: run.total, unit: 'strategies', ...(cutShort.length ? { foundSoFar: cutShort } : {}) } : undefined;
   const matrixRun = { seed, runs, proof, families: fams.map((f) => f.id), ...(userScenario !== undefined ? { userScenario, checkFlags } : {}) };
   const width = widthFor(io);
   if (v.json) io.stdout.write(jsonMatrix(cells, matrixRun, done, interrupted));
   else {
-    if (interrupted) io.stdout.write(`${interruptedLine(interrupted)}\n`);
+    if (interrupted) io.stdout.write(`${interruptedLine(interrupted)}${done.length ? '\n' : ''}`);
     if (done.length) io.stdout.write(v.markdown ? markdownMatrix(done, invariants, cells, matrixRun) : terminalMatrix(done, invariants, cells, matrixRun, pc, width));
   }
   if (interrupted) return EXIT.interrupted;

@@ -17,7 +17,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ScenarioTemplate } from '../engine/arbitraries.ts';
 import { check, exhaustiveBounds, type CheckProgress, type Checked } from '../engine/check.ts';
-import { compareFamily, mergeCells, type Cell, type FamilyTemplate, type ProofOptions } from '../engine/compare.ts';
+import { compareFamily, mergeCells, type Cell, type FamilyTemplate, type FoundInFamily, type ProofOptions } from '../engine/compare.ts';
 import { catalogueWith, type DriverFile } from '../engine/driver-format.ts';
 import { explore } from '../engine/exhaustive.ts';
 import type { ExhaustiveResult } from '../engine/result.ts';
@@ -58,7 +58,11 @@ export interface CompareJob {
 
 export type Job = CheckJob | CompareJob;
 
-export type JobProgress = CheckProgress | { readonly engine: 'compare'; readonly strategy: string; readonly family: string; readonly phase: 'sampling' | 'proving' };
+export type JobProgress =
+  | CheckProgress
+  | { readonly engine: 'compare'; readonly strategy: string; readonly family: string; readonly phase: 'sampling' | 'proving' }
+  /** What a family's search of `compare` has violated so far (engine/compare.ts onFound). */
+  | { readonly engine: 'compare-found'; readonly strategy: string; readonly family: string; readonly found: readonly FoundInFamily[] };
 
 /**
  * What one unit found: `check` results without files (the main thread saves) and, for the random
@@ -97,7 +101,15 @@ export const unitsOf = (job: Job): Unit[] => {
       tasks: job.families.map((fam) => ({
         run: (onProgress) => ({
           kind: 'family',
-          cells: compareFamily(strategy, job.invariants, fam, { ...o, ...(onProgress ? { onFamily: (s, family, phase) => onProgress({ engine: 'compare', strategy: s, family, phase }) } : {}) }),
+          cells: compareFamily(strategy, job.invariants, fam, {
+            ...o,
+            ...(onProgress
+              ? {
+                  onFamily: (s, family, phase) => onProgress({ engine: 'compare', strategy: s, family, phase }),
+                  onFound: (s, family, found) => onProgress({ engine: 'compare-found', strategy: s, family, found }),
+                }
+              : {}),
+          }),
         }),
       })),
       combine: (rs) => ({ kind: 'compare', cells: mergeCells(strategy, job.invariants, rs.map(cellsOf)) }),
