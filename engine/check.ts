@@ -9,14 +9,16 @@ import { toCase } from './case-format.ts';
 import { saveCase } from './cases.ts';
 import { DEFAULT_MAX_STATES, type ExhaustiveOptions } from './exhaustive.ts';
 import { DEFAULT_MAX_THREADS, exhaustiveTemplate } from './threadsets.ts';
-import { searchAll, type FoundSoFar } from './random.ts';
+import { searchAll, type FoundSoFar, type PassProgress } from './random.ts';
 import type { EngineResult } from './result.ts';
 
 export { DEFAULT_MAX_STATES, DEFAULT_MAX_THREADS };
 
 export type CheckProgress =
   | { readonly engine: 'random'; readonly strategy: string; readonly runs: number; readonly of: number; readonly ms: number; readonly found?: readonly FoundSoFar[] }
-  | { readonly engine: 'exhaustive'; readonly strategy: string; readonly threads: readonly string[]; readonly set: number; readonly of: number; readonly states: number; readonly ms: number };
+  | { readonly engine: 'exhaustive'; readonly strategy: string; readonly threads: readonly string[]; readonly set: number; readonly of: number; readonly states: number; readonly ms: number }
+  /** The random search after its runs: shrinking, then the shortest pass (engine/random.ts PassProgress). */
+  | { readonly engine: 'pass'; readonly strategy: string; readonly pass: PassProgress };
 
 export interface CheckOptions {
   readonly invariants: readonly string[];
@@ -98,7 +100,14 @@ export const check = (templates: readonly ScenarioTemplate[], o: CheckOptions): 
       for (const result of results) found.push({ strategy, result });
     } else {
       const progress = onProgress && ((runs: number, ms: number, found: readonly FoundSoFar[]) => onProgress({ engine: 'random', strategy, runs, of: o.runs, ms, found }));
-      const opts = { seed: o.seed, numRuns: o.runs, catalogue, shortest: o.shortest ?? DEFAULT_SHORTEST, ...(o.timeLimitMs ? { timeLimitMs: o.timeLimitMs } : {}), ...(progress ? { onProgress: progress } : {}) };
+      const opts = {
+        seed: o.seed,
+        numRuns: o.runs,
+        catalogue,
+        shortest: o.shortest ?? DEFAULT_SHORTEST,
+        ...(o.timeLimitMs ? { timeLimitMs: o.timeLimitMs } : {}),
+        ...(progress ? { onProgress: progress, onPass: (pass: PassProgress) => onProgress({ engine: 'pass', strategy, pass }) } : {}),
+      };
       for (const result of searchAll(t, o.invariants, opts)) found.push({ strategy, result });
     }
     o.onStrategyDone?.(strategy);

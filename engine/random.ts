@@ -45,9 +45,19 @@ export interface SearchOptions {
    * those its runs violated it with, by their violating step): the pass searches them too.
    */
   readonly hints?: readonly (readonly string[])[];
+  /**
+   * After phase 1, for a progress line: before each violated invariant is shrunk, and as the
+   * shortest pass searches a thread set (at its start, then every 5000 states); `ms` since the search began.
+   */
+  readonly onPass?: (p: PassProgress) => void;
   /** Called after each thread set the shortest pass searched: the states it visited, the invariants it was searched for (`named`) and judged, and the length it found of each judged one (null: none shorter). */
   readonly onShortestSet?: (set: { readonly threads: readonly string[]; readonly states: number; readonly named: readonly string[]; readonly invariants: readonly string[]; readonly steps: readonly (number | null)[] }) => void;
 }
+
+/** What a search does after its runs: shrinking a counterexample, or the shortest pass searching a thread set. */
+export type PassProgress =
+  | { readonly phase: 'shrinking'; readonly invariant: string; readonly ms: number }
+  | { readonly phase: 'shortest'; readonly threads: readonly string[]; readonly states: number; readonly ms: number };
 
 /**
  * The shortest pass's default budget in states per counterexample it shortens, for every search
@@ -102,6 +112,7 @@ export const shortestPasses = (
   budget: number,
   catalogue?: Catalogue,
   onSet?: SearchOptions['onShortestSet'],
+  onProgress?: (threads: readonly string[], states: number) => void,
 ): { readonly shorter: (Counterexample | null)[]; readonly proven: boolean[] } => {
   const best: Counterexample[] = items.map((i) => i.cx);
   const shorter: (Counterexample | null)[] = items.map(() => null);
@@ -132,8 +143,15 @@ export const shortestPasses = (
       if (named.length === 0) continue;
       const judged = items.map((_, k) => k).filter((k) => best[k].steps > 1);
       const maxDepth = Math.max(...named.map(depthOf));
+      onProgress?.(set.threads, 0);
       // It stops once the named ones are decided: the others only ride along.
-      const { results, stats } = explore({ ...t, threads: set.threads }, judged.map((k) => items[k].inv.name), { maxDepth, maxStates: Math.max(...named.map((k) => left[k])), stopWhen: named.map((k) => items[k].inv.name), ...(catalogue ? { catalogue } : {}) });
+      const { results, stats } = explore({ ...t, threads: set.threads }, judged.map((k) => items[k].inv.name), {
+        maxDepth,
+        maxStates: Math.max(...named.map((k) => left[k])),
+        stopWhen: named.map((k) => items[k].inv.name),
+        ...(catalogue ? { catalogue } : {}),
+        ...(onProgress ? { onProgress: (states: number) => onProgress(set.threads, states) } : {}),
+      });
       // Cut by a bound, or stopped once the named ones were decided, the search completed the
       // depths before the one it was in; at its depth bound, that depth; at the space's end, all.
       const stopped = stats.bound === 'states' || stats.bound === 'memory' || stats.decided;
@@ -168,6 +186,10 @@ export const shortestPasses = (
   const proven = best.map((cx) => cx.steps <= 1 || (searched.get(cx.scenario.threads.join(',')) ?? -1) >= cx.steps - 1);
   return { shorter, proven };
 };
+
+/** The pass's progress as PassProgress, timed from `t0`. */
+const passProgress = (onPass: SearchOptions['onPass'], t0: number) =>
+  onPass && ((threads: readonly string[], states: number) => onPass({ phase: 'shortest', threads, states, ms: performance.now() - t0 }));
 
 export const search = (t: ScenarioTemplate, invariantName: string, o: SearchOptions): SearchResult => {
   const inv = invariantByName(invariantName);
@@ -213,7 +235,7 @@ export const search = (t: ScenarioTemplate, invariantName: string, o: SearchOpti
     provenance,
   };
   const budget = o.shortest ?? SHORTEST_BUDGET;
-  const pass = budget > 0 ? shortestPasses(t, [{ inv, cx: shrunkCx, hints: o.hints }], budget, catalogue, o.onShortestSet) : null;
+  const pass = budget > 0 ? shortestPasses(t, [{ inv, cx: shrunkCx, hints: o.hints }], budget, catalogue, o.onShortestSet, passProgress(o.onPass, t0)) : null;
   const shorter = pass?.shorter[0] ?? null;
   const counterexample = { ...(shorter ? { ...shorter, fromSteps: shrunkCx.fromSteps, fromSwitches: shrunkCx.fromSwitches, provenance } : shrunkCx), shortestOnThreads: pass?.proven[0] ?? false };
   return { engine: 'random', invariant: inv.name, verdict: 'violated', runs: firstFailRuns, ms: performance.now() - t0, counterexample };
@@ -264,6 +286,7 @@ export const searchAll = (t: ScenarioTemplate, names: readonly string[], o: Sear
   const shrunk = invs.map((inv): SearchResult => {
     const f = firstAt[inv.name];
     if (!f) return { engine: 'random', invariant: inv.name, verdict: 'holds', runs: done.numRuns, ms: phase1, counterexample: null, goals };
+    o.onPass?.({ phase: 'shrinking', invariant: inv.name, ms: performance.now() - t0 });
     const r = search(t, inv.name, { ...o, numRuns: f.run, shortest: 0 });
     return { ...r, runs: f.run, ms: f.ms, goals };
   });
@@ -275,7 +298,7 @@ export const searchAll = (t: ScenarioTemplate, names: readonly string[], o: Sear
     return [{ inv, cx, hints, k }];
   });
   const budget = o.shortest ?? SHORTEST_BUDGET;
-  const passed = budget > 0 ? shortestPasses(t, items, budget, catalogue, o.onShortestSet) : null;
+  const passed = budget > 0 ? shortestPasses(t, items, budget, catalogue, o.onShortestSet, passProgress(o.onPass, t0)) : null;
   items.forEach((item, j) => {
     const found = passed?.shorter[j] ?? null;
     const r = shrunk[item.k];

@@ -15,6 +15,8 @@ import { decisionLines, jsonMatrix, markdownMatrix, terminalMatrix } from '../re
 import { mermaid } from '../report/mermaid.ts';
 import { driftLine, replaySummary, replayUnderLine } from '../report/replay.ts';
 import { switchesText, timeline } from '../report/timeline.ts';
+import { checkCommand } from '../scripts/check.ts';
+import { runCommand, type Io } from '../scripts/cli.ts';
 
 const colour = picocolors.createColors(true);
 
@@ -299,6 +301,20 @@ describe('check', () => {
     expect(progressLine({ engine: 'random', strategy: 'skip-all-end', runs: 200, of: 1000, ms: 1234 })).toBe('\r  skip-all-end: 200/1000 runs, 1.2 s\x1b[K');
     expect(progressLine({ engine: 'exhaustive', strategy: 'sorted-undo', threads: ['oom_reaper', 'fault:A'], set: 0, of: 1, states: 5000, ms: 50 })).toBe('\r  sorted-undo: 5000 states, 0.1 s\x1b[K');
     expect(progressLine({ engine: 'exhaustive', strategy: 'sorted-undo', threads: ['oom_reaper', 'fault:A'], set: 2, of: 7, states: 5000, ms: 50 })).toBe('\r  sorted-undo: thread set 3/7 (oom_reaper,fault:A), 5000 states, 0.1 s\x1b[K');
+    expect(progressLine({ engine: 'pass', strategy: 'skip-all-end', pass: { phase: 'shrinking', invariant: 'NoDeadlock', ms: 2500 } })).toBe('\r  skip-all-end: shrinking NoDeadlock, 2.5 s\x1b[K');
+    expect(progressLine({ engine: 'pass', strategy: 'skip-all-end', pass: { phase: 'shortest', threads: ['oom_reaper', 'ioctl:B'], states: 10000, ms: 3000 } })).toBe('\r  skip-all-end: shortest pass on oom_reaper,ioctl:B, 10000 states, 3.0 s\x1b[K');
+  });
+  it('progress on a terminal: after the runs, each violated invariant shrunk, then the shortest pass set by set', async () => {
+    let err = '';
+    const io: Io = { stdout: { write: () => true }, stderr: { isTTY: true, write: (s: string) => ((err += s), true) }, env: { NO_COLOR: '1' }, inline: true };
+    const code = await runCommand(checkCommand, ['--strategy', 'skip-all-end', '--notifiers', 'kvm,odp-4.20', '--invariant', 'StartEndPaired,LockOrder', '--runs', '100'], io);
+    expect(code).toBe(1);
+    const lines = err.split('\r').map((l) => l.replace('\x1b[K', '').trim()).filter((l) => l !== '');
+    const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
+    expect(at(/^skip-all-end: 100\/100 runs/)).toBeGreaterThanOrEqual(0);
+    expect(at(/^skip-all-end: shrinking StartEndPaired, /)).toBeGreaterThan(at(/^skip-all-end: 100\/100 runs/));
+    expect(at(/^skip-all-end: shrinking LockOrder, /)).toBeGreaterThan(at(/^skip-all-end: shrinking StartEndPaired, /));
+    expect(at(/^skip-all-end: shortest pass on \S+, 0 states, /)).toBeGreaterThan(at(/^skip-all-end: shrinking LockOrder, /));
   });
 });
 

@@ -4,6 +4,7 @@ import { BUILTIN, invariantByName, type Catalogue, type TraceStep } from '../mod
 import { DEFAULT_SHORTEST, type CheckProgress, type Checked } from '../engine/check.ts';
 import { vacuous } from '../engine/result.ts';
 import { plain, type Colors } from './colors.ts';
+import { match } from 'ts-pattern';
 import { escapeText, shellWord } from './escape.ts';
 import { mailText, MAIL_WIDTH } from './mail.ts';
 import { DEFAULT_WIDTH, switchesText, timeline } from './timeline.ts';
@@ -269,6 +270,11 @@ export const checkMail = (checked: readonly Checked[], how: CheckInvocation, cat
 
 /** The progress line on a terminal: overwritten in place, cleared after each strategy. */
 export const progressLine = (p: CheckProgress, pc: Colors = plain): string => {
-  const what = p.engine === 'exhaustive' ? `${p.of > 1 ? `thread set ${p.set + 1}/${p.of} (${p.threads.join(',')}), ` : ''}${p.states} states` : `${p.runs}/${p.of} runs`;
-  return `\r${pc.dim(`  ${p.strategy}: ${what}, ${(p.ms / 1000).toFixed(1)} s`)}\x1b[K`;
+  const [what, ms] = match(p)
+    .with({ engine: 'exhaustive' }, (x) => [`${x.of > 1 ? `thread set ${x.set + 1}/${x.of} (${x.threads.join(',')}), ` : ''}${x.states} states`, x.ms] as const)
+    .with({ engine: 'random' }, (x) => [`${x.runs}/${x.of} runs`, x.ms] as const)
+    .with({ engine: 'pass', pass: { phase: 'shrinking' } }, ({ pass: x }) => [`shrinking ${x.invariant}`, x.ms] as const)
+    .with({ engine: 'pass', pass: { phase: 'shortest' } }, ({ pass: x }) => [`shortest pass on ${x.threads.join(',')}, ${x.states} states`, x.ms] as const)
+    .exhaustive();
+  return `\r${pc.dim(`  ${p.strategy}: ${what}, ${(ms / 1000).toFixed(1)} s`)}\x1b[K`;
 };

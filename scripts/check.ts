@@ -210,7 +210,7 @@ export const checkCommand: Command = async (argv, io) => {
       },
       onProgress: (pr) => {
         if (pr.engine === 'random' && pr.found) foundSoFar.set(pr.strategy, pr.found);
-        if (tty && (pr.engine === 'random' || pr.engine === 'exhaustive')) io.stderr.write(progressLine(pr, pc));
+        if (tty && pr.engine !== 'compare' && pr.engine !== 'compare-found') io.stderr.write(progressLine(pr, pc));
       },
     },
   );
