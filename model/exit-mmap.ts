@@ -61,11 +61,14 @@ const nextReapVma = (_world: World, s: ModelState, t: ExitMmapThread, from: numb
 
 const releaseCall = (sub: string): Call => ({ sub, op: 'release', pc: 0, blockable: true, nonBlock: false, locals: {} });
 
-/** A ->release returned: the next notifier's, or unhash them all. */
+/**
+ * A ->release returned: the next notifier's, or unhash them all. The walk follows the live list
+ * (hlist_for_each_entry_srcu): one unregister unlinked meanwhile is not reached.
+ */
 const releaseReturn: CallReturn = {
   returned: (_world, s, t) => {
     const x = t as ExitMmapThread;
-    const [next, ...rest] = x.releasing;
+    const [next, ...rest] = x.releasing.filter((n) => inHlist(subOf(s, n)));
     return put(s, next === undefined ? { ...x, call: null, pc: 'unhash' } : { ...x, call: releaseCall(next), releasing: rest });
   },
 };

@@ -64,7 +64,7 @@ export const nextAction = (world: World, s: ModelState, t: ThreadState): Action 
     case 'register':
       return registerAction(world, s, t);
     case 'unregister':
-      return unregisterAction(world, t);
+      return unregisterAction(world, s, t);
   }
 };
 

@@ -179,6 +179,54 @@ describe('6. exit_mmap: each ->release is a driver program inside SRCU; the exit
     expect(blocker(w, s, threadById(s, 'exit_mmap')!)).toEqual({ on: 'lock', lock: 'A.priv_lock', mode: 'write' });
   });
 
+  /** Step `id` while `more` holds of its thread (at most 60 steps). */
+  const stepWhile = (w: ReturnType<typeof world>['world'], s0: ReturnType<typeof world>['state'], id: string, more: (t: NonNullable<ReturnType<typeof threadById>>) => boolean) => {
+    let s = s0;
+    const labels: string[] = [];
+    for (let k = 0; k < 60 && more(threadById(s, id)!); k++) {
+      const r = stepOnce(w, s, id);
+      labels.push(r.label);
+      s = r.state;
+    }
+    return { s, labels };
+  };
+
+  it('an unregister that finds its notifier unhashed by mmu_notifier_release calls no ->release: only synchronize_srcu (if (!hlist_unhashed), §1.4)', () => {
+    const { world: w, state } = world({ ...base, strategy: 'call-all-end-2021', notifiers: [notifier('A', 'kvm', 256)], threads: ['exit_mmap', 'unregister:A'] });
+    // exit_mmap through ->release and the unhash.
+    const ex = stepWhile(w, state, 'exit_mmap', (t) => t.kind === 'exit_mmap' && (t.call !== null || ['itree_release', 'hlist_release', 'unhash'].includes(t.pc)));
+    expect(ex.labels.some((l) => l.startsWith('mmu_notifier_release'))).toBe(true);
+    const un = stepOnce(w, ex.s, 'unregister:A');
+    expect(un.label).toBe('mmu_notifier_unregister(A): hlist_unhashed (mmu_notifier_release was first)');
+    const t = threadOf(un.state, 'unregister:A', 'unregister');
+    expect(t.call).toBeNull();
+    expect(t.pc).toBe('srcu_wait');
+  });
+
+  it("exit_mmap's ->release walk follows the live list: a notifier unregistered meanwhile is not reached (hlist_for_each_entry_srcu)", () => {
+    const { world: w, state } = world({ ...base, strategy: 'call-all-end-2021', notifiers: [notifier('A', 'kvm', 256), notifier('B', 'kvm', 512)], threads: ['exit_mmap', 'unregister:A', 'unregister:B'] });
+    // The first ->release begins; the other notifier is the one left to walk.
+    const first = stepOnce(w, state, 'exit_mmap').state;
+    const ex = threadOf(first, 'exit_mmap', 'exit_mmap');
+    const [second] = ex.releasing;
+    expect(ex.call?.op).toBe('release');
+    expect(second).toBeDefined();
+    // The other notifier's unregister: its own ->release, then hlist_del_init_rcu; it then waits in synchronize_srcu.
+    const un = stepWhile(w, first, `unregister:${second}`, (t) => t.kind === 'unregister' && t.pc !== 'srcu_wait');
+    expect(un.labels).toContain(`hlist_del_init_rcu(${second})`);
+    // exit_mmap finishes the first ->release and goes straight to the unhash.
+    const calls: string[] = [];
+    const after = stepWhile(w, un.s, 'exit_mmap', (t) => {
+      if (t.call) calls.push(t.call.sub);
+      return t.kind === 'exit_mmap' && t.call !== null;
+    });
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls).not.toContain(second);
+    const t = threadOf(after.s, 'exit_mmap', 'exit_mmap');
+    expect(t.call).toBeNull();
+    expect(t.pc).toBe('unhash');
+  });
+
   it('an interval notifier is invalidated by mn_itree_release, then again by the exit-time non-blocking reap of each VMA', () => {
     const r = runWithFacts({ ...base, strategy: 'skip-all-end', notifiers: [notifier('A', 'odp-5.5', 256)], threads: ['oom_reaper', 'exit_mmap'] }, times('exit_mmap', 40));
     const starts = factsOf(r.facts, 'range_start_returned').filter((f) => f.thread === 'exit_mmap');

@@ -7,8 +7,8 @@
  * The core does not know who called it. Its caller (the OOM reaper, munmap, exit_mmap) passes
  * an InvalidationCaller: what happens when start returns and when the instance is over.
  *
- * Abstracts: SRCU read side (a walk snapshots the registered list when it begins and skips
- * entries unlinked since).
+ * The hlist walk follows the live list (nextInHlist); the interval walk takes the intersecting
+ * subscriptions when the wave starts (the tree cannot change while seq is odd).
  */
 import type { Effects } from '../facts.ts';
 import { lockdepAcquire } from '../lockdep.ts';

@@ -21,7 +21,10 @@ import type { ModelState, RegisterThread, Subscription, UnregisterThread, World 
 
 export type RegistrationAction =
   | { readonly type: 'mmu_notifier_register'; readonly t: RegisterThread; readonly phase: 'lock' | 'insert' | 'unlock' }
-  | { readonly type: 'mmu_notifier_unregister'; readonly t: UnregisterThread; readonly phase: 'release' | 'unlink' | 'srcu_wait' | 'seq_wait' };
+  | { readonly type: 'mmu_notifier_unregister'; readonly t: UnregisterThread; readonly phase: UnregisterPhase };
+
+/** `unhashed`: at `release`, a classic notifier exit_mmap's mn_hlist_release has already unhashed. */
+export type UnregisterPhase = 'release' | 'unhashed' | 'unlink' | 'srcu_wait' | 'seq_wait';
 
 export const registerAction = (world: World, s: ModelState, t: RegisterThread): RegistrationAction | null => {
   if (t.pc === 'done') return null;
@@ -31,9 +34,12 @@ export const registerAction = (world: World, s: ModelState, t: RegisterThread): 
   return { type: 'mmu_notifier_register', t, phase: t.pc };
 };
 
-export const unregisterAction = (world: World, t: UnregisterThread): RegistrationAction | DriverInstrAction | null => {
+export const unregisterAction = (world: World, s: ModelState, t: UnregisterThread): RegistrationAction | DriverInstrAction | null => {
   if (t.call) return driverInstrAction(world, t, t.call, releaseReturn);
-  return t.pc === 'done' ? null : { type: 'mmu_notifier_unregister', t, phase: t.pc };
+  if (t.pc === 'done') return null;
+  // `if (!hlist_unhashed(&subscription->hlist))` (docs/kernel.md §1.4): unhashed, there is no ->release and no unlink.
+  const sub = subOf(s, t.target);
+  return { type: 'mmu_notifier_unregister', t, phase: t.pc === 'release' && sub.form !== 'interval' && sub.released && !sub.registered ? 'unhashed' : t.pc };
 };
 
 /** ->release returned: unlink. */
@@ -122,7 +128,7 @@ export const intervalTreeRemove = (s: ModelState, name: string, fx: Effects): { 
   return { s: setSub(s, sub.form === 'both' ? { ...sub, inTree: false } : { ...sub, registered: false }), waitSeq: -1 };
 };
 
-export const unregister = (world: World, s: ModelState, t: UnregisterThread, phase: 'release' | 'unlink' | 'srcu_wait' | 'seq_wait', fx: Effects): ModelState => {
+export const unregister = (world: World, s: ModelState, t: UnregisterThread, phase: UnregisterPhase, fx: Effects): ModelState => {
   const name = t.target;
   const sub = subOf(s, name);
   switch (phase) {
@@ -131,6 +137,10 @@ export const unregister = (world: World, s: ModelState, t: UnregisterThread, pha
       if (sub.form !== 'interval') return put(s, { ...t, call: { sub: name, op: 'release', pc: 0, blockable: true, nonBlock: false, locals: {} } });
       const held = Object.entries(s.drivers[name].sptes).map(([p, f]) => ({ page: Number(p), frame: f }));
       return put(unpinZapped(world, releaseMirror(s, name, fx), t, name, held, fx), { ...t, pc: 'unlink' });
+    case 'unhashed':
+      // Straight to synchronize_srcu: the walks now in their SRCU sections may still call it.
+      if (fx.record) fx.events.push(`${name} already unhashed: only synchronize_srcu`);
+      return put(s, { ...t, pc: 'srcu_wait', srcuReaders: srcuReadersNow(s) });
     case 'unlink': {
       fx.facts.push({ fact: 'unlinked', sub: name, thread: t.id, openInvalidations: s.threads.filter((x) => x.inv !== null).map((x) => x.id) });
       if (sub.form !== 'interval') {
@@ -155,6 +165,8 @@ export const describeRegistration = (world: World, a: RegistrationAction): strin
   switch (a.phase) {
     case 'release':
       return hlist ? `mmu_notifier_unregister(${x}): srcu_read_lock; ->release` : `${x}: shut down secondary mappings`;
+    case 'unhashed':
+      return `mmu_notifier_unregister(${x}): hlist_unhashed (mmu_notifier_release was first)`;
     case 'unlink':
       return hlist ? `hlist_del_init_rcu(${x})` : `mmu_interval_notifier_remove(${x})`;
     case 'srcu_wait':
