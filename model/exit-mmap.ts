@@ -3,8 +3,8 @@
  * mn_itree_release (one blocking invalidation of every interval notifier), then mn_hlist_release
  * (each hlist notifier's ->release inside SRCU, which may take driver locks; unhash them all;
  * synchronize_srcu) —; for an OOM victim __oom_reap_task_mm (a non-blocking start/end through the
- * interval tree around each VMA's unmap; the hlist is empty by now) and MMF_OOM_SKIP;
- * mmap_write_lock/unlock so the reaper is out; unmap_vmas; tlb_finish_mmu.
+ * interval tree around each VMA's unmap; the hlist is empty by now) and MMF_OOM_SKIP, set before
+ * mmap_write_lock/unlock waits for the reaper to be out; unmap_vmas; tlb_finish_mmu.
  */
 import { callbackReturned, closeInvalidation, type CoreAction, type InvalidationCaller } from './core/invalidate.ts';
 import type { Effects } from './facts.ts';
@@ -16,7 +16,7 @@ import { finish, inHlist, put, setSkip, setSub, srcuPending, srcuReadersNow, sub
 import type { Blocker } from './step.ts';
 import type { Call, ExitMmapThread, ModelState, World } from './types.ts';
 
-export type ExitPhase = 'hlist_release' | 'unhash' | 'srcu' | 'oom_unmap' | 'oom_tlb_finish' | 'lock' | 'unmap' | 'tlb_finish';
+export type ExitPhase = 'hlist_release' | 'unhash' | 'srcu' | 'oom_unmap' | 'oom_tlb_finish' | 'oom_skip' | 'lock' | 'unmap' | 'tlb_finish';
 export type ExitMmapAction = { readonly type: 'exit_mmap'; readonly t: ExitMmapThread; readonly phase: ExitPhase };
 
 export const exitMmapAction = (world: World, s: ModelState, t: ExitMmapThread): ExitMmapAction | CoreAction | DriverInstrAction | null => {
@@ -53,10 +53,10 @@ const reapCaller: InvalidationCaller<ExitMmapThread> = {
 };
 const reapReturn: CallReturn = { returned: (world, s, t, c, value, fx) => callbackReturned(world, s, t as ExitMmapThread, c, value, reapCaller, fx) };
 
-/** The next VMA to reap; after the last, set MMF_OOM_SKIP and fence the reaper out. */
+/** The next VMA to reap; after the last, set MMF_OOM_SKIP, then fence the reaper out. */
 const nextReapVma = (_world: World, s: ModelState, t: ExitMmapThread, from: number): ExitMmapThread => {
   const i = s.mm.vmas.findIndex((v, k) => k >= from && !v.unmapped);
-  return i < 0 ? { ...t, pc: 'lock' } : { ...t, pc: 'oom_vma', vma: i };
+  return i < 0 ? { ...t, pc: 'oom_skip' } : { ...t, pc: 'oom_vma', vma: i };
 };
 
 const releaseCall = (sub: string): Call => ({ sub, op: 'release', pc: 0, blockable: true, nonBlock: false, locals: {} });
@@ -109,10 +109,15 @@ export const exitMmap = (world: World, s: ModelState, a: ExitMmapAction, fx: Eff
       const r = tlbFinishMmu(world, s, t, fx);
       return put(r.s, nextReapVma(world, r.s, r.t, t.vma + 1));
     }
+    // set_bit(MMF_OOM_SKIP) comes before mmap_write_lock, which may wait for the reaper's read
+    // hold: the flag already ends the wait of an allocation under OOM (docs/kernel.md §10).
+    case 'oom_skip':
+      if (fx.record) fx.events.push('set MMF_OOM_SKIP');
+      return put(setSkip(s), { ...t, pc: 'lock' });
     case 'lock': {
-      if (fx.record) fx.events.push(world.underOom ? 'set MMF_OOM_SKIP; mmap_write_lock; mmap_write_unlock (the reaper is out)' : 'mmap_write_lock; mmap_write_unlock');
+      if (fx.record) fx.events.push(world.underOom ? 'mmap_write_lock; mmap_write_unlock (the reaper is out)' : 'mmap_write_lock; mmap_write_unlock');
       const s1 = lockdepAcquire(world, s, t, 'mmap_lock', [], fx);
-      return put(world.underOom ? setSkip(s1) : s1, { ...t, pc: 'unmap' });
+      return put(s1, { ...t, pc: 'unmap' });
     }
     case 'unmap': {
       const r = clearPtes(s, t, wholeMm(s), 'unmap_vmas', fx);
@@ -137,6 +142,8 @@ export const describeExitMmap = (a: ExitMmapAction): string => {
       return `__oom_reap_task_mm: unmap_page_range vma ${a.t.vma}`;
     case 'oom_tlb_finish':
       return 'tlb_finish_mmu';
+    case 'oom_skip':
+      return 'set_bit(MMF_OOM_SKIP)';
     case 'lock':
       return 'mmap_write_lock; mmap_write_unlock';
     case 'unmap':

@@ -303,7 +303,7 @@ export interface ExitMmapThread extends ThreadBase {
   readonly kind: 'exit_mmap';
   readonly pc:
     | 'itree_release' | 'itree_end' | 'hlist_release' | 'unhash' | 'srcu'
-    | 'oom_vma' | 'oom_unmap' | 'oom_end' | 'oom_tlb_finish' | 'lock' | 'unmap' | 'tlb_finish' | 'done';
+    | 'oom_vma' | 'oom_unmap' | 'oom_end' | 'oom_tlb_finish' | 'oom_skip' | 'lock' | 'unmap' | 'tlb_finish' | 'done';
   /** synchronize_srcu: the walks ('<thread>#<invalidation>') in flight when it was called. */
   readonly srcuReaders: readonly string[];
   readonly gather: readonly Gathered[];

@@ -227,6 +227,19 @@ describe('6. exit_mmap: each ->release is a driver program inside SRCU; the exit
     expect(t.pc).toBe('unhash');
   });
 
+  it('the exit-time reap sets MMF_OOM_SKIP before mmap_write_lock, so the flag is set while exit_mmap waits for the reaper (exit_mmap, v5.10 mm/mmap.c)', () => {
+    const { world: w, state } = world({ ...base, strategy: 'call-all-end-2021', notifiers: [notifier('A', 'kvm', 256)], threads: ['oom_reaper', 'exit_mmap'] });
+    const ex = stepWhile(w, state, 'exit_mmap', (t) => t.kind === 'exit_mmap' && t.pc !== 'oom_skip');
+    expect(ex.s.mm.MMF_OOM_SKIP).toBe(false);
+    // The reaper takes mmap_lock for read (the flag is not set yet), then exit_mmap sets it.
+    const held = stepOnce(w, ex.s, 'oom_reaper');
+    expect(held.label).toBe('mmap_read_trylock');
+    const set = stepOnce(w, held.state, 'exit_mmap');
+    expect(set.label).toBe('set_bit(MMF_OOM_SKIP)');
+    expect(set.state.mm.MMF_OOM_SKIP).toBe(true);
+    expect(blocker(w, set.state, threadById(set.state, 'exit_mmap')!)).toEqual({ on: 'lock', lock: 'mmap_lock', mode: 'write' });
+  });
+
   it('an interval notifier is invalidated by mn_itree_release, then again by the exit-time non-blocking reap of each VMA', () => {
     const r = runWithFacts({ ...base, strategy: 'skip-all-end', notifiers: [notifier('A', 'odp-5.5', 256)], threads: ['oom_reaper', 'exit_mmap'] }, times('exit_mmap', 40));
     const starts = factsOf(r.facts, 'range_start_returned').filter((f) => f.thread === 'exit_mmap');
