@@ -63,7 +63,8 @@ const releaseCall = (sub: string): Call => ({ sub, op: 'release', pc: 0, blockab
 
 /**
  * A ->release returned: the next notifier's, or unhash them all. The walk follows the live list
- * (hlist_for_each_entry_srcu): one unregister unlinked meanwhile is not reached.
+ * (hlist_for_each_entry_rcu under SRCU): one unregister unlinked meanwhile is not reached. Not
+ * modelled: a walker on an entry unlinked under it following its stale ->next (docs/kernel.md §10.1 item 6).
  */
 const releaseReturn: CallReturn = {
   returned: (_world, s, t) => {

@@ -203,7 +203,7 @@ describe('6. exit_mmap: each ->release is a driver program inside SRCU; the exit
     expect(t.pc).toBe('srcu_wait');
   });
 
-  it("exit_mmap's ->release walk follows the live list: a notifier unregistered meanwhile is not reached (hlist_for_each_entry_srcu)", () => {
+  it("exit_mmap's ->release walk follows the live list: a notifier unregistered meanwhile is not reached (hlist_for_each_entry_rcu under SRCU)", () => {
     const { world: w, state } = world({ ...base, strategy: 'call-all-end-2021', notifiers: [notifier('A', 'kvm', 256), notifier('B', 'kvm', 512)], threads: ['exit_mmap', 'unregister:A', 'unregister:B'] });
     // The first ->release begins; the other notifier is the one left to walk.
     const first = stepOnce(w, state, 'exit_mmap').state;
