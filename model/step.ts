@@ -34,6 +34,7 @@ export type Blocker =
   | { readonly on: 'counter'; readonly sub: string; readonly counter: string } // wait_event(wq, counter == 0): waits for the ends
   | { readonly on: 'srcu'; readonly readers: readonly string[] } // synchronize_srcu: waits for these walks to finish
   | { readonly on: 'registration'; readonly sub: string } // a device faults only once its notifier is registered
+  | { readonly on: 'mm_users'; readonly thread: string } // exit_mmap: a thread using the mm still holds mm_users
   | { readonly on: 'timeout' }; // the reaper sleeps between attempts while other threads can still step
 
 export interface Stepped extends Effects {
@@ -68,8 +69,21 @@ export const nextAction = (world: World, s: ModelState, t: ThreadState): Action 
   }
 };
 
+/**
+ * exit_mmap begins at mm_users == 0, so after every thread that uses the mm: a device fault or an
+ * ioctl (mmget_not_zero, or a task of the process), munmap, madvise, a registration
+ * (docs/kernel.md §1.4, §10.1 item 1). The OOM reaper and unregister hold only mm_count.
+ */
+const mmUser = (s: ModelState, t: ThreadState): Blocker | null => {
+  if (t.kind !== 'exit_mmap' || t.pc !== 'itree_release' || t.inv !== null || t.call !== null) return null;
+  const user = s.threads.find((x) => !x.done && (x.kind === 'fault' || x.kind === 'ioctl' || x.kind === 'munmap' || x.kind === 'madvise' || x.kind === 'register'));
+  return user ? { on: 'mm_users', thread: user.id } : null;
+};
+
 /** The guard of an action: why it cannot run now, or null. */
 const guard = (world: World, s: ModelState, a: Action): Blocker | null => {
+  const pinned = mmUser(s, a.t);
+  if (pinned !== null) return pinned;
   switch (a.type) {
     case 'driver_instr':
       return driverInstrBlocker(world, s, a);

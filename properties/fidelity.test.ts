@@ -227,6 +227,25 @@ describe('6. exit_mmap: each ->release is a driver program inside SRCU; the exit
     expect(t.pc).toBe('unhash');
   });
 
+  it('exit_mmap begins only once every thread using the mm is done: a device fault holds mm_users (mmget_not_zero, §10)', () => {
+    const { world: w, state } = world({ ...base, strategy: 'call-all-end-2021', notifiers: [notifier('A', 'kvm', 256)], threads: ['exit_mmap', 'fault:A', 'unregister:A'] });
+    expect(blocker(w, state, threadById(state, 'exit_mmap')!)).toEqual({ on: 'mm_users', thread: 'fault:A' });
+    // unregister holds only mm_count: it does not keep exit_mmap out.
+    expect(blocker(w, state, threadById(state, 'unregister:A')!)).toBeNull();
+    const done = stepWhile(w, state, 'fault:A', (t) => !t.done);
+    expect(threadById(done.s, 'fault:A')!.done).toBe(true);
+    expect(blocker(w, done.s, threadById(done.s, 'exit_mmap')!)).toBeNull();
+  });
+
+  it('no exit_mmap under a half-done fault: oom_reaper,exit_mmap,fault:A no longer deadlocks (reaper-calls-end × interval-and-hlist)', () => {
+    const fam = { reaper: 'nonblock-per-vma', vmas: [{ start: 0, end: 2 }, { start: 2, end: 4 }] } as const;
+    const sc: Scenario = { ...fam, strategy: 'reaper-calls-end', notifiers: [notifier('A', 'odp-5.5', 256, { start: 0, end: 4 }), notifier('B', 'nouveau-5.5', 512)], threads: ['oom_reaper', 'exit_mmap', 'fault:A'] };
+    const r = exhaustive(sc, 'NoDeadlock', 400);
+    expect(r.bound).toBeNull(); // every state explored
+    // Before exit_mmap waited for mm_users, its mn_itree_release ran under the stuck fault: a 35-step "deadlock" of the fault alone.
+    expect(r.verdict).toBe('holds');
+  });
+
   it('the exit-time reap sets MMF_OOM_SKIP before mmap_write_lock, so the flag is set while exit_mmap waits for the reaper (exit_mmap, v5.10 mm/mmap.c)', () => {
     const { world: w, state } = world({ ...base, strategy: 'call-all-end-2021', notifiers: [notifier('A', 'kvm', 256)], threads: ['oom_reaper', 'exit_mmap'] });
     const ex = stepWhile(w, state, 'exit_mmap', (t) => t.kind === 'exit_mmap' && t.pc !== 'oom_skip');
