@@ -9,7 +9,7 @@ import { putPage, unpinZapped } from './mm.ts';
 import { intervalTreeInsert, intervalTreeRemove } from './core/registration.ts';
 import { retText, type Cond, type Instr, type LockMode, type Program } from './program.ts';
 import {
-  faultPage, finish, holdsDriverLock, intersects, invalidationActive, isInvalidating, lockBusy, lockId, memoryShort, mirrorGone, mmExiting, put,
+  faultPage, finish, holdsDriverLock, intersects, invalidationActive, isInvalidating, lockBusy, lockId, memoryShort, mirrorGone, put,
   registerPending, releaseMirror, setCounter, setLock, setSub, subOf,
 } from './state.ts';
 import { readLockBlocker, writerQueued, type Blocker } from './step.ts';
@@ -212,8 +212,8 @@ export const driverInstr = (world: World, s: ModelState, a: DriverInstrAction, f
       // mmap_read_lock; resolve; mmap_read_unlock: one step, so only its lockdep edges remain.
       const s1 = lockdepAcquire(world, s, t, 'mmap_lock', [], fx);
       const page = faultPage(s, c).start;
-      // mmget_not_zero fails once the mm is exiting (mm_users is 0 by exit_mmap).
-      const live = !mmExiting(s1) && s1.mm.vmas.some((v) => !v.unmapped && page >= v.start && page < v.end);
+      // The mm is not exiting: exit_mmap waits for faults and ioctls (mm_users, docs/kernel.md §10.1 item 1). A munmapped page fails.
+      const live = s1.mm.vmas.some((v) => !v.unmapped && page >= v.start && page < v.end);
       if (!live) {
         if (fx.record) fx.events.push(`get_user_pages(page ${page}) -> -EFAULT`);
         return put(s1, { ...t, call: null, done: true, outcome: 'finished' });

@@ -61,9 +61,6 @@ export const memoryShort = (world: World, s: ModelState): boolean => world.under
 
 export const registerPending = (s: ModelState, sub: string): boolean => s.threads.some((x) => x.id === `register:${sub}` && !x.done);
 
-/** exit_mmap has begun: mm_users reached 0. */
-export const mmExiting = (s: ModelState): boolean => s.threads.some((x) => x.kind === 'exit_mmap' && (x.pc !== 'itree_release' || x.inv !== null));
-
 /** mmu_interval_notifier_insert returned 0 but the tree was frozen: the insert waits on the deferred list (§1.5). */
 export const insertDeferred = (s: ModelState, sub: string): boolean => s.core.deferred.some((d) => d.sub === sub && d.op === 'insert');
 

@@ -111,6 +111,13 @@ describe('the driver file format', () => {
     expect(problems([':top', { op: 'zap' }, { op: 'jump', to: 'top' }])).toEqual([]);
   });
 
+  it("'gup' only in a fault or an ioctl program: in a callback the thread running it is the invalidator, not a user of the mm", () => {
+    const kvm = fromDriverDef(presets.kvm);
+    const r = parseDriverFile({ ...kvm, driver: 'kvm-gup', hlist: { ...kvm.hlist, release: [{ op: 'gup' }, { op: 'ret', value: 0 }] } });
+    expect(r.ok ? [] : r.problems).toEqual(["hlist.release[0]: 'gup' only in a fault or ioctl program (it resolves the page a device faults on)"]);
+    expect(parseDriverFile({ ...kvm, driver: 'kvm-gup', ioctl: [{ op: 'gup' }, { op: 'ret', value: 0 }] }).ok).toBe(true);
+  });
+
   it('lists every problem of a bad file, each with its path', () => {
     const bad = {
       ...fromDriverDef(presets.kvm),

@@ -42,9 +42,9 @@ export const ReaperBounded: Invariant = {
  *   non-failing notifier leaves only a busy mmap_lock as the reason to give up, i.e. the
  *   premise itself fails on a finite run.
  * - "Unmapped" means no page of a reapable VMA (one munmap has not removed) still maps the
- *   frame it had when the run began. A device fault may refault a page after the reaper's
- *   unmap (the model's get_user_pages does not check MMF_UNSTABLE, unlike the kernel's
- *   check_stable_address_space), giving it a fresh frame; that is not the victim's memory.
+ *   frame it had when the run began. A device fault cannot fault a page back in after the
+ *   reaper's unmap: the reaper sets MMF_UNSTABLE first, and get_user_pages then fails
+ *   (check_stable_address_space).
  * Not atEnd: by then munmap or exit_mmap may have freed what the reaper left.
  */
 export const ReaperUsefulProgress: Invariant = {
