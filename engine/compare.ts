@@ -91,10 +91,7 @@ export interface CompareOptions {
 }
 
 /** An invariant a family's search violated: by its runs (the first that did), or by its proof (no run). */
-export interface FoundInFamily {
-  readonly invariant: string;
-  readonly run?: number;
-}
+export type FoundInFamily = Pick<FoundSoFar, 'invariant'> & Partial<Pick<FoundSoFar, 'run'>>;
 
 const emptyCell = (strategy: string, invariant: string): Cell => ({
   strategy,

@@ -102,7 +102,7 @@ const checkProgram = (f: DriverFile, at: string, src: Source, problems: string[]
     if (i.op === 'lock' && i.how !== 'lock' && i.else === undefined) problems.push(`${p}.else: a ${i.how} needs the label to go to when the lock is busy`);
     if ((i.op === 'add' || i.op === 'snapshot' || i.op === 'waitZero') && !Object.hasOwn(f.counters, i.counter)) problems.push(`${p}.counter: unknown counter '${i.counter}' (declared: ${Object.keys(f.counters).join(', ') || 'none'})`);
     if (i.op === 'jump' && i.if) conds(i.if, `${p}.if`);
-    // get_user_pages resolves the faulting page for a thread that holds mm_users; in a callback the thread is the invalidator.
+    // get_user_pages resolves the faulting page for a thread that holds mm_users (docs/kernel.md §10.1 item 1); in a callback the thread is the invalidator.
     if (i.op === 'gup' && !(at.endsWith('.fault') || at === 'ioctl')) problems.push(`${p}: 'gup' only in a fault or ioctl program (it resolves the page a device faults on)`);
   });
 };

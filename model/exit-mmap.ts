@@ -63,7 +63,7 @@ const releaseCall = (sub: string): Call => ({ sub, op: 'release', pc: 0, blockab
 
 /**
  * A ->release returned: the next notifier's, or unhash them all. The walk follows the live list
- * (hlist_for_each_entry_rcu under SRCU): one unregister unlinked meanwhile is not reached. Not
+ * (hlist_for_each_entry_rcu under SRCU, docs/kernel.md §1.4): one unregister unlinked meanwhile is not reached. Not
  * modelled: a walker on an entry unlinked under it following its stale ->next (docs/kernel.md §10.1 item 6).
  */
 const releaseReturn: CallReturn = {
@@ -72,6 +72,17 @@ const releaseReturn: CallReturn = {
     const [next, ...rest] = x.releasing.filter((n) => inHlist(subOf(s, n)));
     return put(s, next === undefined ? { ...x, call: null, pc: 'unhash' } : { ...x, call: releaseCall(next), releasing: rest });
   },
+};
+
+/**
+ * exit_mmap begins at mm_users == 0, so after every thread that uses the mm: a device fault or an
+ * ioctl (mmget_not_zero, or a task of the process), munmap, madvise, a registration
+ * (docs/kernel.md §1.4, §10.1 item 1). The OOM reaper and unregister hold only mm_count.
+ */
+export const mmUsersBlocker = (s: ModelState, t: ExitMmapThread): Blocker | null => {
+  const begun = t.pc !== 'itree_release' || t.inv !== null || t.call !== null;
+  const user = begun ? undefined : s.threads.find((x) => !x.done && (x.kind === 'fault' || x.kind === 'ioctl' || x.kind === 'munmap' || x.kind === 'madvise' || x.kind === 'register'));
+  return user ? { on: 'mm_users', thread: user.id } : null;
 };
 
 export const exitMmapBlocker = (s: ModelState, a: ExitMmapAction): Blocker | null => {
@@ -111,7 +122,7 @@ export const exitMmap = (world: World, s: ModelState, a: ExitMmapAction, fx: Eff
       return put(r.s, nextReapVma(world, r.s, r.t, t.vma + 1));
     }
     // set_bit(MMF_OOM_SKIP) comes before mmap_write_lock, which may wait for the reaper's read
-    // hold: the flag already ends the wait of an allocation under OOM (docs/kernel.md §10).
+    // hold: the flag already ends the wait of an allocation under OOM (docs/kernel.md §3.2).
     case 'oom_skip':
       if (fx.record) fx.events.push('set MMF_OOM_SKIP');
       return put(setSkip(s), { ...t, pc: 'lock' });

@@ -80,7 +80,7 @@ export const actionReads = (s: ModelState, a: Action | null): readonly string[] 
     case 'munmap_tlb_finish_mmu':
     case 'madvise_tlb_finish_mmu':
     case 'schedule_timeout_idle': // whether any other thread can step
-    case 'exit_mmap': // its first step's guard reads other threads' `done` (step.ts mmUser)
+    case 'exit_mmap': // its first step's guard reads other threads' `done` (exit-mmap.ts mmUsersBlocker)
     case 'mmu_notifier_register':
     case 'mmu_notifier_unregister':
       return null;

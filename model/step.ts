@@ -10,7 +10,7 @@
 import { match } from 'ts-pattern';
 import { describeStart, invalidateRangeEnd, invalidateRangeStart, type CoreAction } from './core/invalidate.ts';
 import { describeRegistration, register, registerAction, registrationBlocker, unregister, unregisterAction, type RegistrationAction } from './core/registration.ts';
-import { describeExitMmap, exitMmap, exitMmapAction, exitMmapBlocker, type ExitMmapAction } from './exit-mmap.ts';
+import { describeExitMmap, exitMmap, exitMmapAction, exitMmapBlocker, mmUsersBlocker, type ExitMmapAction } from './exit-mmap.ts';
 import { noEffects, type Effects } from './facts.ts';
 import { describeInstr, driverInstr, driverInstrAction, driverInstrBlocker, type DriverInstrAction } from './interpreter.ts';
 import type { LockMode } from './program.ts';
@@ -69,21 +69,13 @@ export const nextAction = (world: World, s: ModelState, t: ThreadState): Action 
   }
 };
 
-/**
- * exit_mmap begins at mm_users == 0, so after every thread that uses the mm: a device fault or an
- * ioctl (mmget_not_zero, or a task of the process), munmap, madvise, a registration
- * (docs/kernel.md §1.4, §10.1 item 1). The OOM reaper and unregister hold only mm_count.
- */
-const mmUser = (s: ModelState, t: ThreadState): Blocker | null => {
-  if (t.kind !== 'exit_mmap' || t.pc !== 'itree_release' || t.inv !== null || t.call !== null) return null;
-  const user = s.threads.find((x) => !x.done && (x.kind === 'fault' || x.kind === 'ioctl' || x.kind === 'munmap' || x.kind === 'madvise' || x.kind === 'register'));
-  return user ? { on: 'mm_users', thread: user.id } : null;
-};
-
 /** The guard of an action: why it cannot run now, or null. */
 const guard = (world: World, s: ModelState, a: Action): Blocker | null => {
-  const pinned = mmUser(s, a.t);
-  if (pinned !== null) return pinned;
+  // exit_mmap's first action is a core one (mn_itree_release) or its own: the wait for mm_users covers both.
+  if (a.t.kind === 'exit_mmap') {
+    const users = mmUsersBlocker(s, a.t);
+    if (users !== null) return users;
+  }
   switch (a.type) {
     case 'driver_instr':
       return driverInstrBlocker(world, s, a);

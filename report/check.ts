@@ -2,6 +2,7 @@
 import type { Stats } from '../engine/stats.ts';
 import { BUILTIN, invariantByName, type Catalogue, type TraceStep } from '../model/index.ts';
 import { DEFAULT_SHORTEST, type CheckProgress, type Checked } from '../engine/check.ts';
+import type { FoundInFamily } from '../engine/compare.ts';
 import { vacuous } from '../engine/result.ts';
 import { plain, type Colors } from './colors.ts';
 import { match } from 'ts-pattern';
@@ -82,7 +83,7 @@ export interface Interrupted {
    * Of the strategies the stop cut short: the invariants their runs had violated, and the first
    * run of each (not shrunk); compare's also name the family, and its proofs' finds have no run.
    */
-  readonly foundSoFar?: readonly { readonly strategy: string; readonly family?: string; readonly invariant: string; readonly run?: number }[];
+  readonly foundSoFar?: readonly (FoundInFamily & { readonly strategy: string; readonly family?: string })[];
 }
 
 export const interruptedLine = (i: Interrupted): string =>

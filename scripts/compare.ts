@@ -184,11 +184,11 @@ export const compareCommand: Command = async (argv, io) => {
   const cells: Cell[] = attribute(run.results.flatMap((r) => (r.kind === 'compare' ? r.cells : [])), eras);
   const done = run.completed.map((k) => strategies[k]);
   // In the matrix's order (strategy, family, invariant), whichever worker reported first.
-  const order = (xs: readonly string[], x: string) => xs.indexOf(x);
+  const familyIds = fams.map((f) => f.id);
   const cutShort = [...foundSoFar.values()]
     .filter((f) => !done.includes(f.strategy))
     .flatMap(({ strategy, family, found }) => found.map((f) => ({ strategy, family, ...f })))
-    .sort((a, b) => order(strategies, a.strategy) - order(strategies, b.strategy) || order(fams.map((f) => f.id), a.family) - order(fams.map((f) => f.id), b.family) || order(invariants, a.invariant) - order(invariants, b.invariant));
+    .sort((a, b) => strategies.indexOf(a.strategy) - strategies.indexOf(b.strategy) || familyIds.indexOf(a.family) - familyIds.indexOf(b.family) || invariants.indexOf(a.invariant) - invariants.indexOf(b.invariant));
   const interrupted = run.interrupted ? { completed: run.results.length, total: run.total, unit: 'strategies', ...(cutShort.length ? { foundSoFar: cutShort } : {}) } : undefined;
   const matrixRun = { seed, runs, proof, families: fams.map((f) => f.id), ...(userScenario !== undefined ? { userScenario, checkFlags } : {}) };
   const width = widthFor(io);

@@ -14,7 +14,7 @@ import type { Effects } from '../facts.ts';
 import { lockdepAcquire } from '../lockdep.ts';
 import { unpinZapped } from '../mm.ts';
 import { mmapWriteLockBlocker } from '../munmap.ts';
-import { FREE, finish, put, releaseMirror, setLock, setSub, srcuPending, srcuReadersNow, subOf } from '../state.ts';
+import { FREE, finish, inHlist, put, releaseMirror, setLock, setSub, srcuPending, srcuReadersNow, subOf } from '../state.ts';
 import { driverInstrAction, type CallReturn, type DriverInstrAction } from '../interpreter.ts';
 import type { Blocker } from '../step.ts';
 import type { ModelState, RegisterThread, Subscription, UnregisterThread, World } from '../types.ts';
@@ -39,7 +39,7 @@ export const unregisterAction = (world: World, s: ModelState, t: UnregisterThrea
   if (t.pc === 'done') return null;
   // `if (!hlist_unhashed(&subscription->hlist))` (docs/kernel.md §1.4): unhashed, there is no ->release and no unlink.
   const sub = subOf(s, t.target);
-  return { type: 'mmu_notifier_unregister', t, phase: t.pc === 'release' && sub.form !== 'interval' && sub.released && !sub.registered ? 'unhashed' : t.pc };
+  return { type: 'mmu_notifier_unregister', t, phase: t.pc === 'release' && sub.form !== 'interval' && !inHlist(sub) ? 'unhashed' : t.pc };
 };
 
 /** ->release returned: unlink. */
