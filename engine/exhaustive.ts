@@ -36,6 +36,13 @@ export interface ExhaustiveOptions {
   readonly reduce?: boolean;
   /** Stop once these invariants are decided (default: all judged); the others are judged on the way. */
   readonly stopWhen?: readonly string[];
+  /**
+   * Only these threads step; the others stay as they start. The search is then of a subgraph of
+   * the scenario's, so every trace it finds is one of the scenario's, but not the shortest on its
+   * threads, and at-end invariants are not judged (a state is terminal only when no thread can step).
+   * A "holds" is then of the subgraph only: the shortest pass uses it for counterexamples alone.
+   */
+  readonly only?: readonly string[];
   /** Called every 5000 states expanded (for a progress line on a terminal). */
   readonly onProgress?: (states: number, ms: number) => void;
   readonly catalogue?: Catalogue;
@@ -126,6 +133,8 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
   const maxDepth = o.maxDepth ?? Infinity;
   const maxMemory = o.maxMemoryBytes ?? DEFAULT_MAX_MEMORY;
   const abstract = o.abstract ?? true;
+  // The threads `only` leaves out, by index.
+  const idle = o.only ? initial.threads.map((t) => !o.only?.includes(t.id)) : null;
   const resources = (o.reduce ?? true) && initial.threads.length <= 31 ? new Resources(initial) : null;
   const t0 = performance.now();
 
@@ -138,7 +147,7 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
   const onStep = invs.flatMap((inv, k) => (inv.onStep ? [k] : []));
   // Where each step invariant can fire (model/hints.ts), to skip it on other steps.
   const onStepNeeds = onStep.map((k) => stepNeeds(invs[k]));
-  const atEnd = invs.flatMap((inv, k) => (inv.atEnd ? [k] : []));
+  const atEnd = o.only ? [] : invs.flatMap((inv, k) => (inv.atEnd ? [k] : []));
   let bound: Bound | null = null;
   let transitions = 0;
   let pruned = 0;
@@ -210,7 +219,7 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
       let enabled = false;
       for (let ti = 0; ti < s.threads.length; ti++) {
         const t = s.threads[ti];
-        if (t.done) continue;
+        if (t.done || idle?.[ti]) continue;
         if (sleep.mask & (1 << ti)) {
           // Asleep: enabled still (nothing since could disable it), its successor reached another way.
           enabled = true;
@@ -306,7 +315,7 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
       fromSwitches: switches,
       provenance: { foundWith: 'exhaustive' },
       // Breadth-first: the first found is the shortest of the set, unless a state or memory bound dropped states on the way.
-      shortestOnThreads: bound !== 'states' && bound !== 'memory',
+      shortestOnThreads: bound !== 'states' && bound !== 'memory' && !o.only,
     };
     return { engine: 'exhaustive', invariant: inv.name, verdict: 'violated', states: f.states, depth: trace.length, ms, counterexample, bound: null };
   });

@@ -50,8 +50,8 @@ export interface SearchOptions {
    * shortest pass searches a thread set (at its start, then every 5000 states); `ms` since the search began.
    */
   readonly onPass?: (p: PassProgress) => void;
-  /** Called after each thread set the shortest pass searched: the states it visited, the invariants it was searched for (`named`) and judged, and the length it found of each judged one (null: none shorter). */
-  readonly onShortestSet?: (set: { readonly threads: readonly string[]; readonly states: number; readonly named: readonly string[]; readonly invariants: readonly string[]; readonly steps: readonly (number | null)[] }) => void;
+  /** Called after each thread set the shortest pass searched (with `only`: those of its threads alone stepped): the states it visited, the invariants it was searched for (`named`) and judged, and the length it found of each judged one (null: none shorter). */
+  readonly onShortestSet?: (set: { readonly threads: readonly string[]; readonly only?: readonly string[]; readonly states: number; readonly named: readonly string[]; readonly invariants: readonly string[]; readonly steps: readonly (number | null)[] }) => void;
 }
 
 /** What a search does after its runs: shrinking a counterexample, or the shortest pass searching a thread set. */
@@ -89,6 +89,35 @@ const dropOne = (threads: readonly string[]): string[][] =>
   threads.length < 2 ? [] : threads.map((_, i) => threads.filter((__, j) => j !== i)).filter(allowedThreadSet);
 
 /**
+ * A thread set the pass searches, for the items `for`; with `only`, just those of its threads step
+ * (engine/exhaustive.ts): what a fixed thread set searches instead of smaller sets.
+ */
+interface PassSet {
+  readonly threads: readonly string[];
+  readonly for: number[];
+  readonly only?: readonly string[];
+}
+
+/**
+ * The subsets of a fixed thread set whose threads alone the pass lets step, each with an
+ * invalidator: every one of two threads or more when the set has at most SMALLER_OF + 1, else
+ * those one thread smaller. A pinned set's shortest often leaves some of its threads idle:
+ * failing-self-undo's 28-step stale mapping on its five pinned threads (checks/matrix.ts) needs
+ * only madvise, unregister:A and fault:B, 2,894 states with those alone, where the search of all
+ * five visits 530,000 to reach that depth.
+ */
+const idleSubsets = (threads: readonly string[]): string[][] => {
+  const n = threads.length;
+  const min = n <= SMALLER_OF + 1 ? 2 : n - 1;
+  const out: string[][] = [];
+  for (let m = 1; m < (1 << n) - 1; m++) {
+    const sub = threads.filter((_, i) => m & (1 << i));
+    if (sub.length >= min && allowedThreadSet(sub)) out.push(sub);
+  }
+  return out;
+};
+
+/**
  * The largest set whose smaller sets the pass searches: five of a 6-thread hint cost the A/B
  * check 1.5 s and shortened nothing; with 4, the tests' pass reaches two matrix cells fewer.
  */
@@ -116,15 +145,20 @@ export const shortestPasses = (
 ): { readonly shorter: (Counterexample | null)[]; readonly proven: boolean[] } => {
   const best: Counterexample[] = items.map((i) => i.cx);
   const shorter: (Counterexample | null)[] = items.map(() => null);
-  const sets = new Map<string, { threads: readonly string[]; for: number[] }>();
-  const name = (threads: readonly string[], k: number) => {
-    const set = sets.get(threads.join(',')) ?? { threads, for: [] };
+  const sets = new Map<string, PassSet>();
+  const keyOf = (threads: readonly string[], only?: readonly string[]) => (only ? `${threads.join(',')}|${only.join(',')}` : threads.join(','));
+  const name = (threads: readonly string[], k: number, only?: readonly string[]) => {
+    const key = keyOf(threads, only);
+    const set = sets.get(key) ?? { threads, for: [], ...(only ? { only } : {}) };
     if (!set.for.includes(k)) set.for.push(k);
-    sets.set(threads.join(','), set);
+    sets.set(key, set);
   };
   items.forEach((item, k) => {
-    if (t.threads) name(item.cx.scenario.threads, k);
-    else {
+    if (t.threads) {
+      name(item.cx.scenario.threads, k);
+      // Fixed threads have no smaller sets, but a counterexample may need only some of them.
+      if (item.inv.onStep) for (const only of idleSubsets(item.cx.scenario.threads)) name(item.cx.scenario.threads, k, only);
+    } else {
       const own = [item.cx.scenario.threads, ...(item.hints ?? [])];
       for (const threads of [...own, ...own.filter((s) => s.length <= SMALLER_OF).flatMap(dropOne)]) name(threads, k);
     }
@@ -136,21 +170,22 @@ export const shortestPasses = (
   // How deep each set was searched completely: an item needing no more depth gains nothing there.
   const searched = new Map<string, number>();
   const depthOf = (k: number) => best[k].steps - 1;
-  const searchSets = (order: readonly { threads: readonly string[]; for: number[] }[]) => {
+  const searchSets = (order: readonly PassSet[]) => {
     for (const set of order) {
-      const key = set.threads.join(',');
+      const key = keyOf(set.threads, set.only);
       const named = set.for.filter((k) => best[k].steps > 1 && left[k] > 0 && depthOf(k) > (searched.get(key) ?? -1));
       if (named.length === 0) continue;
       const judged = items.map((_, k) => k).filter((k) => best[k].steps > 1);
       const maxDepth = Math.max(...named.map(depthOf));
-      onProgress?.(set.threads, 0);
+      onProgress?.(set.only ?? set.threads, 0);
       // It stops once the named ones are decided: the others only ride along.
       const { results, stats } = explore({ ...t, threads: set.threads }, judged.map((k) => items[k].inv.name), {
         maxDepth,
         maxStates: Math.max(...named.map((k) => left[k])),
         stopWhen: named.map((k) => items[k].inv.name),
+        ...(set.only ? { only: set.only } : {}),
         ...(catalogue ? { catalogue } : {}),
-        ...(onProgress ? { onProgress: (states: number) => onProgress(set.threads, states) } : {}),
+        ...(onProgress ? { onProgress: (states: number) => onProgress(set.only ?? set.threads, states) } : {}),
       });
       // Cut by a bound, or stopped once the named ones were decided, the search completed the
       // depths before the one it was in; at its depth bound, that depth; at the space's end, all.
@@ -169,11 +204,11 @@ export const shortestPasses = (
         best[k] = shorter[k] = found;
         return found.steps;
       });
-      onSet?.({ threads: set.threads, states: stats.states, named: named.map((k) => items[k].inv.name), invariants: judged.map((k) => items[k].inv.name), steps });
+      onSet?.({ threads: set.threads, ...(set.only ? { only: set.only } : {}), states: stats.states, named: named.map((k) => items[k].inv.name), invariants: judged.map((k) => items[k].inv.name), steps });
     }
   };
   // Smaller sets first: cheap, and what they find lowers the depth of the larger ones.
-  const bySize = (m: Map<string, { threads: readonly string[]; for: number[] }>) => [...m.values()].sort((a, b) => a.threads.length - b.threads.length);
+  const bySize = (m: Map<string, PassSet>) => [...m.values()].sort((a, b) => (a.only ?? a.threads).length - (b.only ?? b.threads).length);
   searchSets(bySize(sets));
   if (!t.threads) {
     // Then every set of up to two threads the template allows, with what is left: cheap, and a

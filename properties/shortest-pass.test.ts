@@ -5,7 +5,8 @@
 import { expect, it } from 'vitest';
 import { familyById } from '../checks/families.ts';
 import { explore } from '../engine/exhaustive.ts';
-import { searchAll, shortestPasses } from '../engine/random.ts';
+import { judge } from '../engine/judge.ts';
+import { search, searchAll, shortestPasses } from '../engine/random.ts';
 import { INVARIANT_NAMES, invariantByName } from '../model/index.ts';
 import { seed } from './seed.ts';
 
@@ -55,4 +56,45 @@ it('the pass searches the sets one thread smaller too: a thread the shortest doe
   expect(shorter[0]?.steps).toBe(26);
   expect(shorter[0]?.scenario.threads).toEqual(['oom_reaper', 'unregister:A', 'unregister:B']);
   expect(proven[0]).toBe(true);
+});
+
+it('a search with `only` steps those threads alone: its counterexample is one of the whole scenario, not called shortest, and no at-end verdict', () => {
+  const sc = { ...abPair, threads: ['oom_reaper', 'madvise', 'ioctl:B'] };
+  const only = ['oom_reaper', 'ioctl:B'];
+  const whole = explore(sc, ['StartEndPaired']);
+  const part = explore(sc, ['StartEndPaired'], { only });
+  expect(part.stats.states).toBeLessThan(whole.stats.states);
+  const cx = part.results[0].counterexample;
+  expect(cx, 'StartEndPaired with oom_reaper and ioctl:B alone').not.toBeNull();
+  if (!cx) return;
+  expect(cx.scenario.threads).toEqual(sc.threads);
+  expect(new Set(cx.schedule)).toEqual(new Set(only));
+  expect(cx.shortestOnThreads).toBe(false);
+  // The same schedule, run on the whole scenario, breaks the invariant at the same step.
+  const j = judge(sc, invariantByName('StartEndPaired')!, { threads: sc.threads, schedule: cx.schedule });
+  expect([j.violated, j.steps]).toEqual([true, cx.steps]);
+  // A state where the others are done is not terminal while an idle thread could still step:
+  // judged at the end there, NoDeadlock would break although every interleaving ends well.
+  const three = { ...abPair, threads: ['oom_reaper', 'madvise', 'fault:A'] };
+  expect(explore(three, ['NoDeadlock']).results[0].verdict).toBe('holds');
+  expect(explore(three, ['NoDeadlock'], { only: ['oom_reaper', 'fault:A'] }).results[0].verdict).toBe('holds');
+});
+
+it(`with fixed threads the pass searches subsets of them, the rest idle: a shorter counterexample that leaves threads out (seed ${seed})`, () => {
+  // failing-self-undo × NoStaleSecondaryMapping on its five pinned threads (checks/matrix.ts):
+  // shrinking leaves 48 steps or so; madvise and fault:B alone race in 29, which the search of all
+  // five reaches only after 530,000 states or more.
+  const t = { ...familyById('failing-self-undo')!.template, strategy: 'call-all-end-2021', threads: ['oom_reaper', 'madvise', 'unregister:A', 'fault:B', 'ioctl:B'] };
+  const seen: string[] = [];
+  const off = search(t, 'NoStaleSecondaryMapping', { seed, numRuns: 1000, shortest: 0 });
+  const on = search(t, 'NoStaleSecondaryMapping', { seed, numRuns: 1000, shortest: 8_000, onShortestSet: (s) => seen.push((s.only ?? s.threads).join(',')) });
+  const cx = on.counterexample;
+  expect(off.counterexample?.steps).toBeGreaterThan(29);
+  expect(cx?.steps).toBeLessThanOrEqual(29);
+  expect(seen).toContain('madvise,fault:B');
+  if (!cx) return;
+  expect(cx.scenario.threads).toEqual(t.threads);
+  expect(cx.shortestOnThreads).toBe(false);
+  const j = judge(t, invariantByName('NoStaleSecondaryMapping')!, { threads: t.threads, schedule: cx.schedule });
+  expect([j.violated, j.steps]).toEqual([true, cx.steps]);
 });
