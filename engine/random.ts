@@ -96,6 +96,8 @@ interface PassSet {
   readonly threads: readonly string[];
   readonly for: number[];
   readonly only?: readonly string[];
+  /** With `only`: the fewest steps those threads took in a counterexample it was named for (the order among equal sizes). */
+  weight?: number;
 }
 
 /**
@@ -149,8 +151,9 @@ export const shortestPasses = (
   const keyOf = (threads: readonly string[], only?: readonly string[]) => (only ? `${threads.join(',')}|${only.join(',')}` : threads.join(','));
   const name = (threads: readonly string[], k: number, only?: readonly string[]) => {
     const key = keyOf(threads, only);
-    const set = sets.get(key) ?? { threads, for: [], ...(only ? { only } : {}) };
+    const set: PassSet = sets.get(key) ?? { threads, for: [], ...(only ? { only } : {}) };
     if (!set.for.includes(k)) set.for.push(k);
+    if (only) set.weight = Math.min(set.weight ?? Infinity, items[k].cx.trace.filter((x) => only.includes(x.thread)).length);
     sets.set(key, set);
   };
   items.forEach((item, k) => {
@@ -208,7 +211,10 @@ export const shortestPasses = (
     }
   };
   // Smaller sets first: cheap, and what they find lowers the depth of the larger ones.
-  const bySize = (m: Map<string, PassSet>) => [...m.values()].sort((a, b) => (a.only ?? a.threads).length - (b.only ?? b.threads).length);
+  // Among subsets of one size, those whose threads took fewer steps first: fewer interleavings to
+  // the same depth (failing-self-undo's stale mapping: madvise, unregister:A and fault:B before the reaper's sets).
+  const bySize = (m: Map<string, PassSet>) =>
+    [...m.values()].sort((a, b) => (a.only ?? a.threads).length - (b.only ?? b.threads).length || (a.weight ?? 0) - (b.weight ?? 0));
   searchSets(bySize(sets));
   if (!t.threads) {
     // Then every set of up to two threads the template allows, with what is left: cheap, and a
