@@ -5,7 +5,7 @@ import { SHORTEST_BUDGET, search, searchAll, type SearchOptions } from '../engin
 import type { SearchResult } from '../engine/result.ts';
 import { INVARIANT_NAMES, type Scenario } from '../model/index.ts';
 import { familyById } from './families.ts';
-import { HOLDS_RUNS, matrix, type Bound } from './matrix.ts';
+import { HOLDS_RUNS, matrix, passBudget, type Bound } from './matrix.ts';
 
 /** One violated matrix cell: the random search's length (with and without its shortest pass) against the matrix's exhaustive shortest. */
 export interface ShrunkVsShortest {
@@ -17,9 +17,15 @@ export interface ShrunkVsShortest {
   readonly shortest: number;
   readonly exact: boolean;
   readonly bound: Bound['why'] | null;
-  /** Shrunk and minimized only, then after the shortest pass at its default budget (what the tests and compare report), and at check's (absent: not measured); null: no counterexample. */
+  /**
+   * Shrunk and minimized only; then after the shortest pass as the tests search (the default
+   * budget, or the matrix's `states` for the cell); at the default where the matrix names another
+   * (what compare reports; absent: the same as `reported`); and at check's (absent: not measured).
+   * null: no counterexample.
+   */
   readonly shrunk: number | null;
   readonly reported: number | null;
+  readonly reportedByDefault?: number | null;
   readonly reportedByCheck?: number | null;
   /** Where check's pass stayed above the shortest, the pass at the larger budget asked for (absent: not measured). */
   readonly reportedByLargerBudget?: number | null;
@@ -59,13 +65,15 @@ export const shrunkVsShortest = (seeds: readonly number[], onCell?: (c: ShrunkVs
       for (const [invariant, shortest, run] of cells) {
         const base = { seed, numRuns: HOLDS_RUNS };
         const off = run({ ...base, shortest: 0 });
-        const on = run({ ...base, shortest: SHORTEST_BUDGET, onShortestSet });
+        const budget = passBudget(row, invariant);
+        const on = run({ ...base, shortest: budget ?? SHORTEST_BUDGET, onShortestSet });
+        const byDefault = budget ? run({ ...base, shortest: SHORTEST_BUDGET }) : null;
         const byCheck = checkBudget ? run({ ...base, shortest: checkBudget }) : null;
         const checkSteps = byCheck?.counterexample?.steps;
         const byLarger = largerBudget && checkSteps !== undefined && checkSteps > shortest ? run({ ...base, shortest: largerBudget }) : null;
         const c = {
           strategy: row.strategy, family: row.family, invariant, seed, shortest, exact: row.atMost?.[invariant] === undefined, bound: row.atMost?.[invariant]?.why ?? null,
-          shrunk: off.counterexample?.steps ?? null, reported: on.counterexample?.steps ?? null,
+          shrunk: off.counterexample?.steps ?? null, reported: on.counterexample?.steps ?? null, ...(byDefault ? { reportedByDefault: byDefault.counterexample?.steps ?? null } : {}),
           ...(byCheck ? { reportedByCheck: checkSteps ?? null } : {}), ...(byLarger ? { reportedByLargerBudget: byLarger.counterexample?.steps ?? null } : {}),
           passStates: passStates[invariant] ?? 0,
         };

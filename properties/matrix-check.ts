@@ -2,12 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { familyById } from '../checks/families.ts';
 import { allowedThreadSet } from '../engine/arbitraries.ts';
-import { search, searchAll } from '../engine/random.ts';
+import { search, searchAll, SHORTEST_BUDGET } from '../engine/random.ts';
 import type { SearchResult } from '../engine/result.ts';
 import { INVARIANT_NAMES } from '../model/index.ts';
 import { resolve } from '../model/index.ts';
 import { STRATEGY_NAMES } from '../model/index.ts';
-import { boundReason, HOLDS_RUNS, matrix, type Row } from '../checks/matrix.ts';
+import { boundReason, HOLDS_RUNS, matrix, passBudget, type Row } from '../checks/matrix.ts';
 import { seed } from './seed.ts';
 
 /** The counterexample's length against the cell's: exactly the exhaustive shortest, or at most a bound (`atMost` says why). */
@@ -21,7 +21,9 @@ const expectLength = (row: Row, name: string, r: SearchResult, steps: number): v
     expect(
       got,
       `${where}: the exhaustive shortest is ${steps} steps (checks/shortest.ts); got ${got} with threads ${threads} and schedule ${JSON.stringify(r.counterexample?.schedule)}` +
-        (got !== undefined && got < steps ? ': shorter than every thread set the exhaustive search covered, so regenerate with a larger --beyond' : ': the shortest pass missed it'),
+        (got !== undefined && got < steps
+          ? ': shorter than every thread set the exhaustive search covered, so regenerate with a larger --beyond'
+          : `: the shortest pass missed it within ${passBudget(row, name) ?? SHORTEST_BUDGET} states (the matrix's \`states\` can raise it)`),
     ).toBe(steps);
 };
 
@@ -36,6 +38,8 @@ export const checkRows = (family: string): void => {
     for (const r of rows) for (const name of [...Object.keys(r.violated), ...Object.keys(r.atMost ?? {})]) expect(INVARIANT_NAMES).toContain(name);
     // A bound names a violated cell; its shortest is over a set of up to 3 threads the family
     // allows (a pinned cell's: its own set); a larger set's counterexample is on more threads, and shorter.
+    // A budget of the shortest pass is named only where the default falls short.
+    for (const r of rows) for (const name of Object.keys(r.violated)) expect(passBudget(r, name) ?? Infinity, `${r.strategy} × ${family} × ${name}`).toBeGreaterThan(SHORTEST_BUDGET);
     for (const r of rows)
       for (const [name, b] of Object.entries(r.atMost ?? {})) {
         expect(Object.keys(r.violated)).toContain(name);
@@ -56,16 +60,16 @@ export const checkRows = (family: string): void => {
   });
 
   for (const row of rows) {
-    describe(`${row.strategy} × ${family} (seed ${seed})`, () => {
+    describe(`${row.strategy} × ${family} (seed ${seed}${row.states ? `, shortest pass ${row.states} states` : ''})`, () => {
       let results: SearchResult[] | undefined;
-      const get = () => (results ??= searchAll({ ...fam.template, strategy: row.strategy }, INVARIANT_NAMES, { seed, numRuns: HOLDS_RUNS }));
+      const get = () => (results ??= searchAll({ ...fam.template, strategy: row.strategy }, INVARIANT_NAMES, { seed, numRuns: HOLDS_RUNS, ...(row.states ? { shortest: row.states } : {}) }));
       const length = (name: string, steps: number) => (row.atMost?.[name] !== undefined ? `<= ${steps}` : `${steps}`);
       for (const name of INVARIANT_NAMES) {
         const want = row.violated[name];
         if (typeof want === 'object') {
           // Reached from the generated thread sets under some seeds only: asserted on its thread set.
-          it(`${name}: violated with threads ${want.threads.join(',')}, ${length(name, want.steps)} steps`, () => {
-            const r = search({ ...fam.template, strategy: row.strategy, threads: want.threads }, name, { seed, numRuns: HOLDS_RUNS });
+          it(`${name}: violated with threads ${want.threads.join(',')}, ${length(name, want.steps)} steps${want.states ? ` (shortest pass ${want.states} states)` : ''}`, () => {
+            const r = search({ ...fam.template, strategy: row.strategy, threads: want.threads }, name, { seed, numRuns: HOLDS_RUNS, ...(want.states ? { shortest: want.states } : {}) });
             expect(r.verdict, `${row.strategy} × ${name} expected a violation with threads ${want.threads.join(',')}`).toBe('violated');
             expectLength(row, name, r, want.steps);
           });
