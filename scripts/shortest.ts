@@ -3,7 +3,8 @@
  * (checks/shortest.ts): the lengths the matrix pins. Slow (about 15 minutes for the whole matrix
  * on a 2-core machine, every set of up to 3 threads searched to completion): not part of npm test.
  * A cell whose random search does not report that length (`npm run bench`, shrunkVsExhaustive,
- * its `reported` column) keeps a bound in the matrix's `atMost`, with the reason.
+ * its `reported` column) gets the shortest pass's budget that reaches it (`states`, measured by
+ * scripts/pass-budgets.ts), or, when a larger thread set is shorter, a 'wider' bound in `atMost`.
  * A cell the matrix says holds but a set breaks is printed as `HOLDS? …` (a finding: pin it in
  * the matrix, or list it in checks/proof-findings.ts if the random runs miss it even pinned).
  *
