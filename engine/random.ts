@@ -57,7 +57,7 @@ export interface SearchOptions {
 /** What a search does after its runs: shrinking a counterexample, or the shortest pass searching a thread set. */
 export type PassProgress =
   | { readonly phase: 'shrinking'; readonly invariant: string; readonly ms: number }
-  | { readonly phase: 'shortest'; readonly threads: readonly string[]; readonly states: number; readonly ms: number };
+  | { readonly phase: 'shortest'; readonly threads: readonly string[]; readonly idle?: readonly string[]; readonly states: number; readonly ms: number };
 
 /**
  * The shortest pass's default budget in states per counterexample it shortens, for every search
@@ -143,7 +143,7 @@ export const shortestPasses = (
   budget: number,
   catalogue?: Catalogue,
   onSet?: SearchOptions['onShortestSet'],
-  onProgress?: (threads: readonly string[], states: number) => void,
+  onProgress?: (threads: readonly string[], states: number, idle?: readonly string[]) => void,
 ): { readonly shorter: (Counterexample | null)[]; readonly proven: boolean[] } => {
   const best: Counterexample[] = items.map((i) => i.cx);
   const shorter: (Counterexample | null)[] = items.map(() => null);
@@ -180,7 +180,8 @@ export const shortestPasses = (
       if (named.length === 0) continue;
       const judged = items.map((_, k) => k).filter((k) => best[k].steps > 1);
       const maxDepth = Math.max(...named.map(depthOf));
-      onProgress?.(set.only ?? set.threads, 0);
+      const idle = set.only ? set.threads.filter((x) => !set.only?.includes(x)) : undefined;
+      onProgress?.(set.only ?? set.threads, 0, idle);
       // It stops once the named ones are decided: the others only ride along.
       const { results, stats } = explore({ ...t, threads: set.threads }, judged.map((k) => items[k].inv.name), {
         maxDepth,
@@ -188,7 +189,7 @@ export const shortestPasses = (
         stopWhen: named.map((k) => items[k].inv.name),
         ...(set.only ? { only: set.only } : {}),
         ...(catalogue ? { catalogue } : {}),
-        ...(onProgress ? { onProgress: (states: number) => onProgress(set.only ?? set.threads, states) } : {}),
+        ...(onProgress ? { onProgress: (states: number) => onProgress(set.only ?? set.threads, states, idle) } : {}),
       });
       // Cut by a bound, or stopped once the named ones were decided, the search completed the
       // depths before the one it was in; at its depth bound, that depth; at the space's end, all.
@@ -230,7 +231,7 @@ export const shortestPasses = (
 
 /** The pass's progress as PassProgress, timed from `t0`. */
 const passProgress = (onPass: SearchOptions['onPass'], t0: number) =>
-  onPass && ((threads: readonly string[], states: number) => onPass({ phase: 'shortest', threads, states, ms: performance.now() - t0 }));
+  onPass && ((threads: readonly string[], states: number, idle?: readonly string[]) => onPass({ phase: 'shortest', threads, ...(idle ? { idle } : {}), states, ms: performance.now() - t0 }));
 
 export const search = (t: ScenarioTemplate, invariantName: string, o: SearchOptions): SearchResult => {
   const inv = invariantByName(invariantName);
