@@ -35,7 +35,8 @@ export interface ShrunkVsShortest {
 
 /**
  * Every violated cell of the matrix searched as its test does (searchAll over the family, or
- * search on a pinned thread set), with the shortest pass off and on, under each seed; with
+ * search on a pinned thread set), with the shortest pass off and on (at the matrix's budget for
+ * the cell, and at the default too where that differs), under each seed; with
  * `checkBudget`, once more with the pass at that budget (check's, DEFAULT_SHORTEST); with
  * `largerBudget` too, where that is still above the shortest, once more at `largerBudget`.
  */

@@ -38,9 +38,10 @@ export interface ExhaustiveOptions {
   readonly stopWhen?: readonly string[];
   /**
    * Only these threads step; the others stay as they start. The search is then of a subgraph of
-   * the scenario's, so every trace it finds is one of the scenario's, but not the shortest on its
-   * threads, and at-end invariants are not judged (a state is terminal only when no thread can step).
-   * A "holds" is then of the subgraph only: the shortest pass uses it for counterexamples alone.
+   * the scenario's, so every trace it finds is one of the scenario's, but not necessarily the
+   * shortest on its threads, and at-end invariants are not judged (a state is terminal only when
+   * no thread can step): their "holds" means nothing, and any other "holds" is of the subgraph
+   * only. The shortest pass uses it for counterexamples alone.
    */
   readonly only?: readonly string[];
   /** Called every 5000 states expanded (for a progress line on a terminal). */
@@ -133,6 +134,8 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
   const maxDepth = o.maxDepth ?? Infinity;
   const maxMemory = o.maxMemoryBytes ?? DEFAULT_MAX_MEMORY;
   const abstract = o.abstract ?? true;
+  const unknown = o.only?.filter((id) => !initial.threads.some((t) => t.id === id)) ?? [];
+  if (unknown.length > 0) throw new Error(`exhaustive: only names threads the scenario lacks: ${unknown.join(', ')}`);
   // The threads `only` leaves out, by index.
   const idle = o.only ? initial.threads.map((t) => !o.only?.includes(t.id)) : null;
   const resources = (o.reduce ?? true) && initial.threads.length <= 31 ? new Resources(initial) : null;
@@ -314,7 +317,7 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
       fromSteps: trace.length,
       fromSwitches: switches,
       provenance: { foundWith: 'exhaustive' },
-      // Breadth-first: the first found is the shortest of the set, unless a state or memory bound dropped states on the way.
+      // Breadth-first: the first found is the shortest of the set, unless a state or memory bound dropped states on the way, or `only` left threads idle.
       shortestOnThreads: bound !== 'states' && bound !== 'memory' && !o.only,
     };
     return { engine: 'exhaustive', invariant: inv.name, verdict: 'violated', states: f.states, depth: trace.length, ms, counterexample, bound: null };

@@ -98,3 +98,11 @@ it(`with fixed threads the pass searches subsets of them, the rest idle: a short
   const j = judge(t, invariantByName('NoStaleSecondaryMapping')!, { threads: t.threads, schedule: cx.schedule });
   expect([j.violated, j.steps]).toEqual([true, cx.steps]);
 });
+
+it(`with fixed threads the whole set keeps half the budget after the subsets: a short counterexample is still proven shortest (seed ${seed})`, () => {
+  // Searched first, the 5-thread set's subsets to depth 8 would spend the whole 4,000 states.
+  const t = { ...abPair, threads: ['oom_reaper', 'munmap', 'madvise', 'fault:A', 'ioctl:B'] };
+  const r = search(t, 'LockOrder', { seed, numRuns: 200, shortest: 4_000 });
+  expect(r.counterexample?.steps).toBe(9);
+  expect(r.counterexample?.shortestOnThreads).toBe(true);
+});

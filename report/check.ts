@@ -275,7 +275,7 @@ export const progressLine = (p: CheckProgress, pc: Colors = plain): string => {
     .with({ engine: 'exhaustive' }, (x) => [`${x.of > 1 ? `thread set ${x.set + 1}/${x.of} (${x.threads.join(',')}), ` : ''}${x.states} states`, x.ms] as const)
     .with({ engine: 'random' }, (x) => [`${x.runs}/${x.of} runs`, x.ms] as const)
     .with({ engine: 'pass', pass: { phase: 'shrinking' } }, ({ pass: x }) => [`shrinking ${x.invariant}`, x.ms] as const)
-    .with({ engine: 'pass', pass: { phase: 'shortest' } }, ({ pass: x }) => [`shortest pass on ${x.threads.join(',')}${x.idle?.length ? ` (${x.idle.join(',')} idle)` : ''}, ${x.states} states`, x.ms] as const)
+    .with({ engine: 'pass', pass: { phase: 'shortest' } }, ({ pass: x }) => [`shortest pass on ${x.threads.join(',')}${x.idle?.length ? ` (${x.idle.join(',')} held at their start)` : ''}, ${x.states} states`, x.ms] as const)
     .exhaustive();
   return `\r${pc.dim(`  ${p.strategy}: ${what}, ${(ms / 1000).toFixed(1)} s`)}\x1b[K`;
 };

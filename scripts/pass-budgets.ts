@@ -49,7 +49,7 @@ for (const row of matrix) {
       return open.every((inv) => rs.find((r) => r.invariant === inv)?.counterexample?.steps === exactOf(row, inv));
     });
     report('', row.states, needed);
-  }
+  } else if (row.states) report(' (no cell its search asserts exactly)', row.states, SHORTEST_BUDGET);
   for (const [inv, want] of Object.entries(row.violated)) {
     if (typeof want !== 'object' || exactOf(row, inv) === null) continue;
     const needed = firstOf((shortest) => search({ ...t, threads: want.threads }, inv, { seed, numRuns: HOLDS_RUNS, shortest }).counterexample?.steps === want.steps);
