@@ -180,8 +180,8 @@ export const shortestPasses = (
   const depthOf = (k: number) => best[k].steps - 1;
   // What searches with idle threads leave of an item's budget: the whole set, searched last, keeps
   // at least half, so a short counterexample there is still proven shortest. On ab-pair's 4- and
-  // 5-thread sets at 4,000 states, with every step invariant, this shortens 12 counterexamples and
-  // keeps 315 of the 337 proofs the whole set alone gave. A first search of the whole set with
+  // 5-thread sets at 4,000 states, with every step invariant, this shortens 12 counterexamples,
+  // lengthens 2 and keeps 315 of the 337 proofs the whole set alone gave. A first search of the whole set with
   // three quarters of the budget kept 325 but shortened 9, and needed twice these budgets for the
   // matrix's pinned cells (checks/matrix.ts), a restart costing what the first search spent.
   const reserve = (set: PassSet) => (set.only ? Math.floor(budget / 2) : 0);
