@@ -265,6 +265,10 @@ describe('check', () => {
     expect(proven).toContain('  threads ["oom_reaper","ioctl:B"]; schedule ["ioctl:B","oom_reaper"]; 3 steps (shrunk from 7), the fewest these threads allow, 1 context switch');
     expect(checkRows([{ ...checked[0], result: { ...checked[0].result, counterexample: { ...cx('random'), shortestOnThreads: true } } as Checked['result'] }])[0].counterexample).toMatchObject({ shortestOnThreads: true });
     expect(checkRows(checked)[0].counterexample).toMatchObject({ shortestOnThreads: false });
+    // A thread of the scenario that takes no step before the violation is named (it has no column).
+    expect(lines.filter((l) => l.includes('no step before the violation'))).toEqual([]);
+    const wider = { ...cx('random'), scenario: { ...scenario, threads: [...scenario.threads, 'madvise', 'fault:A'] } };
+    expect(checkText([{ ...checked[0], result: { ...checked[0].result, counterexample: wider } as Checked['result'] }], how).split('\n')).toContain('  (madvise, fault:A take no step before the violation)');
     // A random one not proven so says why, and how to search further; an exhaustive one never (its bound line says it).
     const hint = '  (these threads may allow fewer steps: the shortest pass stopped at its budget of 200000 states; try a larger --shortest-states, or --exhaustive --threads oom_reaper,ioctl:B)';
     expect(lines.filter((l) => l === hint)).toHaveLength(1);

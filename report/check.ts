@@ -193,6 +193,9 @@ export const checkText = (checked: readonly Checked[], how: CheckInvocation, pc:
     if (!cx) continue;
     out.push(`\n${pc.red('✘')} ${pc.bold(`${o.strategy} × ${o.invariant}`)}: ${cx.witness}\n`);
     out.push(`  threads ${JSON.stringify(cx.threads)}; schedule ${JSON.stringify(cx.schedule)}; ${cx.steps} steps${cx.shrunkFrom !== undefined ? ` (shrunk from ${cx.shrunkFrom})` : ''}${cx.shortestOnThreads ? ', the fewest these threads allow' : ''}, ${switchesText(cx.contextSwitches)}\n`);
+    // A scenario's thread that never stepped before the violation has no column in the timeline: say why.
+    const unused = cx.threads.filter((th) => !cx.trace.some((s) => s.thread === th));
+    if (unused.length > 0) out.push(`${pc.dim(`  (${unused.join(', ')} ${unused.length === 1 ? 'takes' : 'take'} no step before the violation)`)}\n`);
     if (!cx.shortestOnThreads && o.engine === 'random') out.push(`${pc.dim(`  ${maybeShorter(cx.threads, how)}`)}\n`);
     out.push(`\n${timeline(cx.trace, { pc, width: how.width ?? DEFAULT_WIDTH })}\n`);
     const d = done.get(o.strategy);
