@@ -19,13 +19,12 @@ export interface ShrunkVsShortest {
   readonly bound: Bound['why'] | null;
   /**
    * Shrunk and minimized only; then after the shortest pass as the tests search (the default
-   * budget, or the matrix's `states` for the cell); at the default where the matrix names another
-   * (what compare reports; absent: the same as `reported`); and at check's (absent: not measured).
-   * null: no counterexample.
+   * budget, or the matrix's `states` for the cell); at the default budget (what compare reports);
+   * and at check's (absent: not measured). null: no counterexample.
    */
   readonly shrunk: number | null;
   readonly reported: number | null;
-  readonly reportedByDefault?: number | null;
+  readonly reportedByDefault: number | null;
   readonly reportedByCheck?: number | null;
   /** Where check's pass stayed above the shortest, the pass at the larger budget asked for (absent: not measured). */
   readonly reportedByLargerBudget?: number | null;
@@ -74,7 +73,7 @@ export const shrunkVsShortest = (seeds: readonly number[], onCell?: (c: ShrunkVs
         const byLarger = largerBudget && checkSteps !== undefined && checkSteps > shortest ? run({ ...base, shortest: largerBudget }) : null;
         const c = {
           strategy: row.strategy, family: row.family, invariant, seed, shortest, exact: row.atMost?.[invariant] === undefined, bound: row.atMost?.[invariant]?.why ?? null,
-          shrunk: off.counterexample?.steps ?? null, reported: on.counterexample?.steps ?? null, ...(byDefault ? { reportedByDefault: byDefault.counterexample?.steps ?? null } : {}),
+          shrunk: off.counterexample?.steps ?? null, reported: on.counterexample?.steps ?? null, reportedByDefault: (byDefault ?? on).counterexample?.steps ?? null,
           ...(byCheck ? { reportedByCheck: checkSteps ?? null } : {}), ...(byLarger ? { reportedByLargerBudget: byLarger.counterexample?.steps ?? null } : {}),
           passStates: passStates[invariant] ?? 0,
         };

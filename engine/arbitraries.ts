@@ -4,7 +4,7 @@
  * choices keeps the others' meaning and fast-check's shrinking stays effective.
  */
 import fc from 'fast-check';
-import { candidateThreads, resolve, threadKind, type Catalogue, type Scenario } from '../model/index.ts';
+import { candidateThreads, holdsMmUsers, resolve, threadKind, type Catalogue, type Scenario } from '../model/index.ts';
 
 /** A scenario whose threads may be left open: then the engine generates the thread set too. */
 export type ScenarioTemplate = Omit<Scenario, 'threads'> & { readonly threads?: readonly string[] };
@@ -24,17 +24,16 @@ export const threadsFor = (t: ScenarioTemplate, catalogue?: Catalogue): string[]
 /**
  * Thread combinations a real system cannot produce: a notifier is registered or unregistered,
  * not both; a driver ioctl (MR registration, command submission) holds a reference on its
- * mirror, so the mirror is not unregistered under it; and ioctls, munmap and madvise run in tasks of
- * this mm, so the mm does not reach exit_mmap while they run.
+ * mirror, so the mirror is not unregistered under it; and a registration, an ioctl, munmap and
+ * madvise run in tasks of this mm holding mm_users (holdsMmUsers; registration's BUG_ON in
+ * __mmu_notifier_register), so the mm does not reach exit_mmap while they run. A device fault may
+ * still be on its way beside exit_mmap, which waits for it (model/exit-mmap.ts mmUsersBlocker).
  */
 const sensibleWith = (x: string, ts: readonly string[]): boolean => {
-  const [kind, n] = x.split(':');
-  // Registration needs mm_users > 0 (BUG_ON in __mmu_notifier_register): not once exit_mmap runs.
-  if (kind === 'register') return !ts.includes(`unregister:${n}`) && !ts.includes('exit_mmap');
-  // An ioctl's task, like munmap's, holds mm_users: the mm cannot reach exit_mmap meanwhile.
-  if (kind === 'ioctl') return !ts.includes(`unregister:${n}`) && !ts.includes('exit_mmap');
-  if (kind === 'munmap' || kind === 'madvise') return !ts.includes('exit_mmap');
-  return true;
+  const tk = threadKind(x);
+  if (tk === null) return true;
+  if (tk.kind !== 'fault' && holdsMmUsers(tk.kind) && ts.includes('exit_mmap')) return false;
+  return tk.kind === 'register' || tk.kind === 'ioctl' ? !ts.includes(`unregister:${tk.target}`) : true;
 };
 
 export const sensible = (ts: readonly string[]): boolean => ts.every((x) => sensibleWith(x, ts));

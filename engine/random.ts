@@ -181,9 +181,10 @@ export const shortestPasses = (
   // What searches with idle threads leave of an item's budget: the whole set, searched last, keeps
   // at least half, so a short counterexample there is still proven shortest. On ab-pair's 4- and
   // 5-thread sets at 4,000 states, with every step invariant, this shortens 12 counterexamples,
-  // lengthens 2 and keeps 315 of the 337 proofs the whole set alone gave. A first search of the whole set with
-  // three quarters of the budget kept 325 but shortened 9, and needed twice these budgets for the
-  // matrix's pinned cells (checks/matrix.ts), a restart costing what the first search spent.
+  // lengthens 2 and keeps 315 of the 337 proofs the whole set alone gave. A first search of the
+  // whole set with three quarters of the budget kept 325 but shortened 9, and needed twice these
+  // budgets for the matrix's pinned cells (checks/matrix.ts), a restart costing what the first
+  // search spent.
   const reserve = (set: PassSet) => (set.only ? Math.floor(budget / 2) : 0);
   const searchSets = (order: readonly PassSet[]) => {
     for (const set of order) {

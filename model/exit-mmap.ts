@@ -12,7 +12,7 @@ import { driverInstrAction, type CallReturn, type DriverInstrAction } from './in
 import { lockdepAcquire } from './lockdep.ts';
 import { clearPtes, tlbFinishMmu, wholeMm } from './mm.ts';
 import { mmapWriteLockBlocker } from './munmap.ts';
-import { finish, inHlist, put, setSkip, setSub, srcuPending, srcuReadersNow, subOf, vmaRange } from './state.ts';
+import { finish, holdsMmUsers, inHlist, put, setSkip, setSub, srcuPending, srcuReadersNow, subOf, vmaRange } from './state.ts';
 import type { Blocker } from './step.ts';
 import type { Call, ExitMmapThread, ModelState, World } from './types.ts';
 
@@ -74,14 +74,10 @@ const releaseReturn: CallReturn = {
   },
 };
 
-/**
- * exit_mmap begins at mm_users == 0, so after every thread that uses the mm: a device fault or an
- * ioctl (mmget_not_zero, or a task of the process), munmap, madvise, a registration
- * (docs/kernel.md §1.4, §10.1 item 1). The OOM reaper and unregister hold only mm_count.
- */
+/** exit_mmap begins at mm_users == 0, so after every thread that uses the mm (state.ts holdsMmUsers, docs/kernel.md §1.4). */
 export const mmUsersBlocker = (s: ModelState, t: ExitMmapThread): Blocker | null => {
   const begun = t.pc !== 'itree_release' || t.inv !== null || t.call !== null;
-  const user = begun ? undefined : s.threads.find((x) => !x.done && (x.kind === 'fault' || x.kind === 'ioctl' || x.kind === 'munmap' || x.kind === 'madvise' || x.kind === 'register'));
+  const user = begun ? undefined : s.threads.find((x) => !x.done && holdsMmUsers(x.kind));
   return user ? { on: 'mm_users', thread: user.id } : null;
 };
 

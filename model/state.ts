@@ -4,7 +4,7 @@
  */
 import type { Effects } from './facts.ts';
 import type { LockMode } from './program.ts';
-import type { Call, Lock, ModelState, Range, Subscription, ThreadState, World } from './types.ts';
+import type { Call, Lock, ModelState, Range, Subscription, ThreadKind, ThreadState, World } from './types.ts';
 
 export const FREE: Lock = { writer: null, readers: [] };
 
@@ -58,6 +58,13 @@ export const invalidationActive = (s: ModelState): boolean => s.core.activeInval
 
 /** Whether memory is short: the victim is this mm until it is reaped or skipped (docs/kernel.md §3.1, §9). */
 export const memoryShort = (world: World, s: ModelState): boolean => world.underOom && !s.mm.MMF_OOM_SKIP;
+
+/**
+ * A thread of this kind holds mm_users while it runs (docs/kernel.md §1.1, §10.1 item 1): a device
+ * fault or ioctl (mmget_not_zero, or a task of the process), munmap, madvise, a registration. The
+ * OOM reaper and unregister hold only mm_count; exit_mmap runs at mm_users == 0.
+ */
+export const holdsMmUsers = (kind: ThreadKind): boolean => kind === 'fault' || kind === 'ioctl' || kind === 'munmap' || kind === 'madvise' || kind === 'register';
 
 export const registerPending = (s: ModelState, sub: string): boolean => s.threads.some((x) => x.id === `register:${sub}` && !x.done);
 

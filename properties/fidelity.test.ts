@@ -9,9 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { check } from '../engine/check.ts';
 import { exhaustive } from '../engine/exhaustive.ts';
 import { search } from '../engine/random.ts';
-import { BUILTIN, I, blocker, program, step, threadById, type Catalogue, type DriverDef, type Scenario } from '../model/index.ts';
+import { BUILTIN, I, blocker, program, step, threadById, type Catalogue, type DriverDef, type Scenario, type ThreadState } from '../model/index.ts';
 import { seed } from './seed.ts';
-import { factsOf, notifier, runWithFacts, stepOnce, threadOf, times, world } from './support.ts';
+import { factsOf, notifier, runWithFacts, stepOnce, stepUntil, threadOf, times, world } from './support.ts';
 
 const base = { reaper: 'nonblock-per-vma', vmas: [{ start: 0, end: 4 }] } as const;
 const events = (r: { trace: readonly { events: readonly string[] }[] }): string[] => r.trace.flatMap((s) => s.events);
@@ -179,16 +179,10 @@ describe('6. exit_mmap: each ->release is a driver program inside SRCU; the exit
     expect(blocker(w, s, threadById(s, 'exit_mmap')!)).toEqual({ on: 'lock', lock: 'A.priv_lock', mode: 'write' });
   });
 
-  /** Step `id` while `more` holds of its thread (at most 60 steps). */
-  const stepWhile = (w: ReturnType<typeof world>['world'], s0: ReturnType<typeof world>['state'], id: string, more: (t: NonNullable<ReturnType<typeof threadById>>) => boolean) => {
-    let s = s0;
+  /** Step `id` while `more` holds of its thread: the state reached and the steps' labels. */
+  const stepWhile = (w: ReturnType<typeof world>['world'], s0: ReturnType<typeof world>['state'], id: string, more: (t: ThreadState) => boolean) => {
     const labels: string[] = [];
-    for (let k = 0; k < 60 && more(threadById(s, id)!); k++) {
-      const r = stepOnce(w, s, id);
-      labels.push(r.label);
-      s = r.state;
-    }
-    return { s, labels };
+    return { s: stepUntil(w, s0, id, (_, t) => !more(t), 60, labels), labels };
   };
 
   it('an unregister that finds its notifier unhashed by mmu_notifier_release calls no ->release: only synchronize_srcu (if (!hlist_unhashed), §1.4)', () => {

@@ -35,12 +35,14 @@ export const stepOnce = (w: World, s: ModelState, id: string): Stepped => {
   return r;
 };
 
-/** Step `id` until `until(state, thread)` holds (at most `max` steps). */
-export const stepUntil = (w: World, s: ModelState, id: string, until: (s: ModelState, t: ThreadState) => boolean, max = 200): ModelState => {
+/** Step `id` until `until(state, thread)` holds (at most `max` steps), pushing each step's label to `labels`. */
+export const stepUntil = (w: World, s: ModelState, id: string, until: (s: ModelState, t: ThreadState) => boolean, max = 200, labels?: string[]): ModelState => {
   let cur = s;
   for (let k = 0; k < max; k++) {
     if (until(cur, threadById(cur, id) as ThreadState)) return cur;
-    cur = stepOnce(w, cur, id).state;
+    const r = stepOnce(w, cur, id);
+    labels?.push(r.label);
+    cur = r.state;
   }
   if (until(cur, threadById(cur, id) as ThreadState)) return cur;
   throw new Error(`${id}: condition not reached in ${max} steps`);

@@ -69,11 +69,9 @@ export const benchCommand: Command = (argv, io) => {
   out.shrunkVsExhaustive.push(...cells.map((c) => ({ ...c, bound: c.bound ?? '-' })));
   // Against the exhaustive shortest of every cell (a 'wider' one: over sets of up to 3 threads, which a larger set beats).
   const share = (k: 'shrunk' | 'reported' | 'reportedByDefault' | 'reportedByCheck') => {
-    // At the default budget, a cell the matrix gives none was searched so by `reported`.
-    const at = (c: (typeof cells)[number]) => (k === 'reportedByDefault' ? (c.reportedByDefault === undefined ? c.reported : c.reportedByDefault) : c[k]);
-    const of = cells.filter((c) => at(c) !== undefined);
-    const equal = of.filter((c) => at(c) === c.shortest).length;
-    return of.length === 0 ? '-' : `${equal} of ${of.length} (${Math.round((100 * equal) / of.length)}%; ${of.filter((c) => typeof at(c) === 'number' && (at(c) as number) < c.shortest).length} shorter)`;
+    const of = cells.filter((c) => c[k] !== undefined);
+    const equal = of.filter((c) => c[k] === c.shortest).length;
+    return of.length === 0 ? '-' : `${equal} of ${of.length} (${Math.round((100 * equal) / of.length)}%; ${of.filter((c) => typeof c[k] === 'number' && (c[k] as number) < c.shortest).length} shorter)`;
   };
   // With check's pass, or where it stays above, with --shortest-states LARGER_SHORTEST: at or below the shortest.
   const byCheck = cells.filter((c) => c.reportedByCheck !== undefined);
