@@ -53,6 +53,8 @@ export interface Cell {
   provedIn: string[];
   /** Held and proved in every family that ran it. */
   proved: boolean;
+  /** The proofs' bound: every thread set of up to this many threads (null: no proof searched this cell). */
+  maxThreads: number | null;
   /** Distinct states the proofs explored, summed over families and thread sets. */
   proofStates: number;
   /** Runs that reached each goal (model/goals.ts), summed over the families. */
@@ -105,6 +107,7 @@ const emptyCell = (strategy: string, invariant: string): Cell => ({
   vacuous: false,
   provedIn: [],
   proved: false,
+  maxThreads: null,
   proofStates: 0,
   goals: {},
   ms: null,
@@ -138,6 +141,7 @@ export const compareFamily = (strategy: string, invariants: readonly string[], f
     c.goals = { ...r.goals };
     c.verdict = 'holds';
     const proof = proofs.find((p) => p.invariant === r.invariant);
+    if (proof && o.proof) c.maxThreads = o.proof.maxThreads;
     if (proof?.verdict === 'holds') {
       c.provedIn = [fam.id];
       c.proofStates = proof.states;
@@ -168,6 +172,7 @@ export const mergeCells = (strategy: string, invariants: readonly string[], perF
       c.vacuousIn.push(...f.vacuousIn);
       c.provedIn.push(...f.provedIn);
       c.proofStates += f.proofStates;
+      if (f.maxThreads !== null) c.maxThreads = Math.max(c.maxThreads ?? 0, f.maxThreads);
       for (const [g, n] of Object.entries(f.goals)) c.goals[g] = (c.goals[g] ?? 0) + n;
       if (c.verdict !== 'violated') c.verdict = f.verdict;
       c.violatedIn.push(...f.violatedIn);
@@ -178,6 +183,13 @@ export const mergeCells = (strategy: string, invariants: readonly string[], perF
     c.proved = c.verdict === 'holds' && c.familiesRun > 0 && c.provedIn.length === c.familiesRun;
     return c;
   });
+
+/**
+ * Some held cell's proof did not complete (a bound cut it: the cell is "sampled" although proofs
+ * were on): compare's exit 4 when nothing is violated (docs/design.md §6).
+ */
+export const proofCut = (cells: readonly Cell[], proof: ProofOptions | null | undefined): boolean =>
+  !!proof && cells.some((c) => c.verdict === 'holds' && c.familiesRun > 0 && !c.proved);
 
 /** Cells strategy-major, invariants in the given order, each violation attributed among these strategies. */
 export const compare = (strategies: readonly string[], invariants: readonly string[], families: readonly FamilyTemplate[], o: CompareOptions): Cell[] => {
@@ -217,6 +229,8 @@ export interface FamilyDecision {
   readonly breaks: readonly Broken[];
   /** Invariants kept only vacuously on this family (no run reached a situation they are about). */
   readonly vacuous: readonly string[];
+  /** It ran the family and every invariant it did not break there was proved there (the exhaustive proof completed). */
+  readonly proved: boolean;
 }
 
 export interface StrategyDecision {
@@ -227,6 +241,8 @@ export interface StrategyDecision {
   /** It ran some family and every violation it has is one no strategy avoids (driver, reaper era). */
   readonly keepsEveryInvariantItDecides: boolean;
   readonly breaks: readonly (Broken & { readonly family: string })[];
+  /** It ran some family and every invariant it holds was proved in every family it ran. */
+  readonly proved: boolean;
 }
 
 export interface Decision {
@@ -246,7 +262,9 @@ export const decide = (cells: readonly Cell[], strategies: readonly string[], fa
       const mine = cells.filter((c) => c.strategy === strategy);
       const ran = mine.some((c) => c.ranIn.includes(family));
       const breaks = mine.flatMap((c) => c.violatedIn.filter((v) => v.family === family).map((v): Broken => ({ invariant: c.invariant, cause: v.cause ?? 'driver', steps: v.steps })));
-      perFamily.push({ family, strategy, ran, keepsEveryInvariant: ran && breaks.length === 0, breaks, vacuous: mine.filter((c) => c.vacuousIn.includes(family)).map((c) => c.invariant) });
+      const kept = mine.filter((c) => c.ranIn.includes(family) && !c.violatedIn.some((v) => v.family === family));
+      const proved = ran && kept.every((c) => c.provedIn.includes(family));
+      perFamily.push({ family, strategy, ran, keepsEveryInvariant: ran && breaks.length === 0, breaks, vacuous: mine.filter((c) => c.vacuousIn.includes(family)).map((c) => c.invariant), proved });
     }
   const perStrategy = strategies.map((strategy): StrategyDecision => {
     const mine = perFamily.filter((d) => d.strategy === strategy && d.ran);
@@ -257,6 +275,7 @@ export const decide = (cells: readonly Cell[], strategies: readonly string[], fa
       keepsEveryInvariant: mine.length > 0 && breaks.length === 0,
       keepsEveryInvariantItDecides: mine.length > 0 && breaks.every((b) => b.cause !== 'strategy'),
       breaks,
+      proved: mine.length > 0 && cells.filter((c) => c.strategy === strategy && c.verdict === 'holds').every((c) => c.proved),
     };
   });
   return {

@@ -180,12 +180,39 @@ describe('npm run check --exhaustive (docs/design.md §4)', () => {
     }
   });
 
-  it('a state bound that cuts the search says so: holds-up-to-bound, bound "states", and the text says which bound', () => {
+  it('a state bound that cuts the search says so: holds-up-to-bound, bound "states", the text says which bound, and it exits 4, not 0', () => {
     const args = ['--strategy', 'call-all-end-2021', '--notifiers', 'kvm', '--threads', 'oom_reaper,fault:A,munmap', '--invariant', 'StartEndPaired', '--exhaustive', '--max-states', '50'];
     const json = cli('check', ...args, '--json');
-    expect(json.code, json.err).toBe(0);
+    expect(json.code, json.err).toBe(4);
     expect(JSON.parse(json.out).results[0]).toMatchObject({ verdict: 'holds-up-to-bound', bound: 'states', threadSets: null });
-    expect(cli('check', ...args).out).toMatch(/holds ≤ bound\s+StartEndPaired\s+\d+ states, cut by the states bound/);
+    const text = cli('check', ...args);
+    expect(text.code).toBe(4);
+    expect(text.out).toMatch(/holds ≤ bound\s+StartEndPaired\s+\d+ states, cut by the states bound/);
+  });
+
+  it('exit 4 for every bound (states, depth, memory), over generated thread sets too; the text names the thread-count bound searched', async () => {
+    const base = ['--strategy', 'skip-all-end', '--notifiers', 'kvm,odp-4.20', '--exhaustive'];
+    const states = await inProcess(checkCommand, [...base, '--max-states', '1']);
+    expect(states.code, states.err).toBe(4);
+    expect(states.out).not.toMatch(/violated/);
+    expect(states.out).toMatch(/holds ≤ bound {2}StartEndPaired +\d+ states over \d+ thread sets of up to 3 threads, cut by the states bound/);
+    const depth = await inProcess(checkCommand, [...base, '--invariant', 'StartReturnContract', '--max-threads', '1', '--depth', '2', '--json']);
+    expect(depth.code, depth.err).toBe(4);
+    expect(JSON.parse(depth.out).results[0]).toMatchObject({ verdict: 'holds-up-to-bound', bound: 'depth' });
+    const memory = await inProcess(checkCommand, [...base, '--invariant', 'StartReturnContract', '--threads', 'oom_reaper,ioctl:B,madvise', '--max-memory', '16', '--json']);
+    expect(memory.code, memory.err).toBe(4);
+    expect(JSON.parse(memory.out).results[0]).toMatchObject({ verdict: 'holds-up-to-bound', bound: 'memory' });
+    // A complete search is exit 0, and says how many threads its sets have at most.
+    const complete = await inProcess(checkCommand, [...base, '--invariant', 'StartReturnContract', '--max-threads', '1']);
+    expect(complete.code, complete.err).toBe(0);
+    expect(complete.out).toMatch(/holds +StartReturnContract \d+ states over 4 thread sets of up to 1 thread, every interleaving/);
+  });
+
+  it('a violation is exit 1 even when a bound cut another invariant\'s search', async () => {
+    // StartEndPaired breaks in 10 steps on the A/B pair; a 3,000-state cut leaves other invariants "holds ≤ bound".
+    const r = await inProcess(checkCommand, ['--strategy', 'skip-all-end', '--notifiers', 'kvm,odp-4.20', '--threads', 'oom_reaper,ioctl:B,madvise', '--invariant', 'StartEndPaired,StartReturnContract', '--exhaustive', '--max-states', '3000', '--json']);
+    expect(r.code, r.err).toBe(1);
+    expect(JSON.parse(r.out).results.map((x: { verdict: string }) => x.verdict)).toEqual(['violated', 'holds-up-to-bound']);
   });
 });
 

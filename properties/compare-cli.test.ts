@@ -56,14 +56,32 @@ describe(`compare --notifiers: the user's drivers as the one family (seed ${seed
     expect(j.decision.keepEveryInvariant).toEqual(per.filter((s) => s.keepsEveryInvariant).map((s) => s.strategy));
   });
   it('the terminal: the decision view of the scenario and the closing line', async () => {
-    const r = await run(['--notifiers', 'kvm,gntdev', '--strategy', 'skip-all-end,call-all-end-2021', '--invariant', 'StartEndPaired,NoDeadlock', '--runs', '150']);
+    const r = await run(['--notifiers', 'kvm,gntdev', '--strategy', 'skip-all-end,call-all-end-2021', '--invariant', 'StartEndPaired,StartReturnContract', '--runs', '150']);
     const lines = r.out.split('\n');
     expect(lines).toContain('your scenario (kvm,gntdev)');
     expect(lines).toContain('  skip-all-end       breaks StartEndPaired');
-    expect(lines).toContain('  call-all-end-2021  keeps every invariant');
-    expect(lines).toContain('with these drivers, call-all-end-2021 keeps every invariant');
+    expect(lines).toContain('  call-all-end-2021  keeps every invariant (proved over every thread set of up to 2 threads)');
+    expect(r.out.replace(/\n {2}(?=\S)/g, ' ').split('\n')).toContain('with these drivers, call-all-end-2021 keeps every invariant (proved over every thread set of up to 2 threads)'); // wrapped at 100 columns
+    // Each proved cell names the bound it was proved to.
+    expect(lines.find((l) => l.startsWith('StartReturnContract '))).toMatch(/^StartReturnContract +✔ ≤2 threads \(\d+k?\) +✔ ≤2 threads \(\d+k?\)$/);
     expect(lines).toContain('details: npm run check -- --strategy NAME --invariant NAME --notifiers kvm,gntdev');
     expect(r.code).toBe(1);
+  });
+  it('exit 4 when nothing is violated but a proof hit --max-states (the cell is sampled, not proved); 1 when something is violated; 0 when every proof completed', async () => {
+    const args = ['--notifiers', 'kvm,gntdev', '--invariant', 'StartEndPaired', '--runs', '20'];
+    const cut = await run([...args, '--strategy', 'call-all-end-2021', '--max-states', '1', '--json']);
+    expect(cut.code, cut.err).toBe(4);
+    const [cell] = JSON.parse(cut.out).results as Cell[];
+    expect(cell).toMatchObject({ verdict: 'holds', proved: false, maxThreads: 2 });
+    const text = await run([...args, '--strategy', 'call-all-end-2021', '--max-states', '1']);
+    expect(text.code).toBe(4);
+    expect(text.out.split('\n')).toContain('  call-all-end-2021  keeps every invariant (sampled: a proof did not complete within --max-states)');
+    expect((await run([...args, '--strategy', 'skip-all-end,call-all-end-2021', '--max-states', '1'])).code).toBe(1);
+    const whole = await run([...args, '--strategy', 'call-all-end-2021', '--max-threads', '1', '--json']);
+    expect(whole.code, whole.err).toBe(0);
+    expect(JSON.parse(whole.out).results[0]).toMatchObject({ verdict: 'holds', proved: true, maxThreads: 1 });
+    // Proofs off: nothing was cut, the runs are the evidence asked for.
+    expect((await run([...args, '--strategy', 'call-all-end-2021', '--max-threads', '0'])).code).toBe(0);
   });
   it('an old reaper era under every strategy is the era\'s doing', async () => {
     const r = await run(['--notifiers', 'kvm,i915-4.19', '--reaper', 'skip-if-notifiers', '--strategy', 'skip-all-end,call-all-end-2021', '--invariant', 'ReaperUsefulProgress', '--runs', '50', '--json']);

@@ -117,7 +117,7 @@ describe('mermaid', () => {
 
 describe('the compare matrix and the decision', () => {
   const cell = (strategy: string, invariant: string, o: Partial<Cell>): Cell => ({
-    strategy, invariant, verdict: 'holds', runs: 600, familiesRun: 2, ranIn: ['ab-pair', 'reaper-skip-era'], violatedIn: [], vacuousIn: [], vacuous: false, provedIn: [], proved: false, proofStates: 0, goals: {}, ms: null, steps: null, family: null, witness: null, ...o,
+    strategy, invariant, verdict: 'holds', runs: 600, familiesRun: 2, ranIn: ['ab-pair', 'reaper-skip-era'], violatedIn: [], vacuousIn: [], vacuous: false, provedIn: [], proved: false, maxThreads: null, proofStates: 0, goals: {}, ms: null, steps: null, family: null, witness: null, ...o,
   });
   const broken = (family: string, steps: number, witness: string) => ({ family, steps, ms: 15, witness, cause: null });
   const violated = (family: string, steps: number, witness: string): Partial<Cell> => ({ verdict: 'violated', violatedIn: [broken(family, steps, witness)], ms: 15, steps, family, witness });
@@ -127,7 +127,7 @@ describe('the compare matrix and the decision', () => {
   const raw: Cell[] = [
     // Only skip-all-end breaks pairing on ab-pair: the strategy's doing.
     cell('skip-all-end', 'StartEndPaired', violated('ab-pair', 10, 'A got 0 ends')),
-    cell('call-all-end-2021', 'StartEndPaired', { provedIn: ['ab-pair', 'reaper-skip-era'], proved: true, proofStates: 12_345 }),
+    cell('call-all-end-2021', 'StartEndPaired', { provedIn: ['ab-pair', 'reaper-skip-era'], proved: true, maxThreads: 2, proofStates: 12_345 }),
     cell('core-counter', 'StartEndPaired', { ...onlyEra, vacuousIn: ['reaper-skip-era'], vacuous: true }),
     // Every strategy that runs ab-pair deadlocks there: the drivers'.
     cell('skip-all-end', 'NoDeadlock', violated('ab-pair', 15, 'stuck')),
@@ -165,24 +165,32 @@ describe('the compare matrix and the decision', () => {
     expect(d.keepEveryInvariantTheyDecide).toEqual(['call-all-end-2021', 'core-counter']);
     expect(decisionLines(d, run)).toEqual([
       'in every family compared, no strategy keeps every invariant',
-      'setting aside what every strategy breaks (by the drivers: NoDeadlock; by the reaper era: ReaperUsefulProgress), call-all-end-2021 and core-counter keep every other invariant',
+      // call-all-end-2021's NoCounterUnderflow and core-counter's NoDeadlock are only sampled.
+      'setting aside what every strategy breaks (by the drivers: NoDeadlock; by the reaper era: ReaperUsefulProgress), call-all-end-2021 and core-counter keep every other invariant (sampled: a proof did not complete within --max-states)',
     ]);
     // The user's scenario: with its drivers, the strategies that keep everything.
     const mine = attribute([raw[0], raw[1]], {});
-    expect(decisionLines(decide(mine, ['skip-all-end', 'call-all-end-2021'], ['ab-pair']), { ...run, families: ['ab-pair'], userScenario: 'ab-pair' })).toEqual(['with these drivers, call-all-end-2021 keeps every invariant']);
+    const user = { ...run, families: ['ab-pair'], userScenario: 'ab-pair' };
+    expect(decisionLines(decide(mine, ['skip-all-end', 'call-all-end-2021'], ['ab-pair']), user)).toEqual(['with these drivers, call-all-end-2021 keeps every invariant (proved over every thread set of up to 2 threads)']);
+    // Each says what backs it: the proofs and their bound, or the runs alone.
+    const sampled = attribute([raw[0], raw[1], cell('sorted-undo', 'StartEndPaired', {})], {});
+    expect(decisionLines(decide(sampled, ['skip-all-end', 'call-all-end-2021', 'sorted-undo'], ['ab-pair']), user)).toEqual([
+      'with these drivers, call-all-end-2021 and sorted-undo keep every invariant (call-all-end-2021: proved over every thread set of up to 2 threads; sorted-undo: sampled: a proof did not complete within --max-states)',
+    ]);
+    expect(decisionLines(decide(mine, ['skip-all-end', 'call-all-end-2021'], ['ab-pair']), { ...user, proof: null })).toEqual(['with these drivers, call-all-end-2021 keeps every invariant (sampled only: no proofs, --max-threads 0)']);
   });
   it('Markdown: the matrix (✔ proved or sampled, ○ for a vacuous holds), then the decision table and its closing line', () => {
     const lines = markdownMatrix(strategies, invariants, cells, run).split('\n');
     expect(lines[0]).toBe('| invariant | skip-all-end | call-all-end-2021 | core-counter |');
     expect(lines[1]).toBe('|---|---|---|---|');
     expect(lines.slice(2, 6)).toEqual([
-      '| StartEndPaired | ✘ 1/2 · 10 st | ✔ proved (12k) | ○ vacuous |',
+      '| StartEndPaired | ✘ 1/2 · 10 st | ✔ ≤2 threads (12k) | ○ vacuous |',
       '| NoDeadlock | ✘ 1/2 · 15 st | ✘ 1/2 · 16 st | ✔ sampled (300) |',
       '| ReaperUsefulProgress | ✘ 1/2 · 2 st | ✘ 1/2 · 2 st | ✘ 1/1 · 2 st |',
       '| NoCounterUnderflow | ✔ sampled (600) | ✔ sampled (600) | ○ vacuous |',
     ]);
     expect(lines[6]).toBe('');
-    expect(lines[7]).toMatch(/^✘ k\/n · s st: .* ✔ proved \(S\): .* every thread set of up to 2 threads .* ○ vacuous: held, but no run or proof reached a situation the invariant is about\.$/);
+    expect(lines[7]).toMatch(/^✘ k\/n · s st: .* ✔ ≤2 threads \(S\): proved: .* every thread set of up to 2 threads .* ○ vacuous: held, but no run or proof reached a situation the invariant is about\.$/);
     expect(lines).toContain('| ab-pair | ✘ breaks StartEndPaired (and what every strategy breaks: by the drivers: NoDeadlock) | ✘ breaks only what every strategy breaks (by the drivers: NoDeadlock) | n/a |');
     expect(lines).toContain('In every family compared, no strategy keeps every invariant.');
     // Without the run, only the matrix (as README embeds it).
@@ -198,7 +206,7 @@ describe('the compare matrix and the decision', () => {
     expect(decided).toBeGreaterThan(0);
     expect(held).toBeGreaterThan(decided);
     expect(folded).toBeGreaterThan(held);
-    expect(lines.slice(decided + 1, held)).toEqual([expect.stringMatching(/^StartEndPaired {8}✘ 1\/2 10st +✔ proved \(12k\) +○ vacuous$/)]);
+    expect(lines.slice(decided + 1, held)).toEqual([expect.stringMatching(/^StartEndPaired {8}✘ 1\/2 10st +✔ ≤2 threads \(12k\) +○ vacuous$/)]);
     expect(lines.slice(held + 1, folded)).toEqual([expect.stringMatching(/^NoCounterUnderflow {4}✔ sampled \(600\) +✔ sampled \(600\) +○ vacuous$/)]);
     expect(lines.slice(folded + 1, folded + 5).map((l) => l.replace(/ +/g, ' '))).toEqual([' by the drivers:', ' NoDeadlock in ab-pair', ' by the reaper era:', ' ReaperUsefulProgress in reaper-skip-era']);
     expect(lines).toContain('  skip-all-end × StartEndPaired: ab-pair (10 st, 15 ms)');
@@ -213,7 +221,8 @@ describe('the compare matrix and the decision', () => {
     ]);
     expect(lines).toContain('  core-counter       breaks only what every strategy breaks (by the reaper era: ReaperUsefulProgress)');
     expect(lines).toContain('in every family compared, no strategy keeps every invariant');
-    expect(terminalMatrix(strategies, invariants, cells, run, colour)).toContain(colour.red('✘ 1/2 10st'.padEnd(17)));
+    // The columns are as wide as the widest name or held cell: '✔ ≤2 threads (12k)', 18.
+    expect(terminalMatrix(strategies, invariants, cells, run, colour)).toContain(colour.red('✘ 1/2 10st'.padEnd(18)));
     // At 80 columns the prose wraps (the matrix rows are as wide as the strategies they show).
     const narrow = terminalMatrix(strategies, invariants, cells, run, plain, 80).split('\n');
     const rows = new Set([...invariants.map((i) => narrow.find((l) => l.startsWith(`${i} `))), narrow.find((l) => l.startsWith(' '.repeat(20)))]);
@@ -226,6 +235,7 @@ describe('the compare matrix and the decision', () => {
     const j = JSON.parse(jsonMatrix(cells, run, strategies));
     expect(j).toEqual({ format: 'mmu-notifier-checker/compare-result@1', seed: 42, runsPerFamily: 300, proof: run.proof, families: run.families, strategies, results: JSON.parse(JSON.stringify(cells)), decision: JSON.parse(JSON.stringify(decide(cells, strategies, run.families))) });
     expect(j.results[0].violatedIn[0].cause).toBe('strategy');
+    expect(j.results[1]).toMatchObject({ strategy: 'call-all-end-2021', invariant: 'StartEndPaired', proved: true, maxThreads: 2 });
     expect(j.decision.perStrategy.map((s: { strategy: string; keepsEveryInvariantItDecides: boolean }) => [s.strategy, s.keepsEveryInvariantItDecides])).toEqual([['skip-all-end', false], ['call-all-end-2021', true], ['core-counter', true]]);
     expect(JSON.parse(jsonMatrix(cells, { ...run, userScenario: 'ab-pair', checkFlags: '--notifiers x' }, strategies))).toMatchObject({ userScenario: 'ab-pair' });
     expect(JSON.parse(jsonMatrix(cells, { ...run, checkFlags: '--notifiers x' }, strategies))).not.toHaveProperty('checkFlags');

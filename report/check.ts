@@ -1,7 +1,7 @@
 /** What `npm run check` prints: the verdict list, each counterexample's block, --json and --format mail. */
 import type { Stats } from '../engine/stats.ts';
 import { BUILTIN, invariantByName, type Catalogue, type TraceStep } from '../model/index.ts';
-import { DEFAULT_SHORTEST, type CheckProgress, type Checked } from '../engine/check.ts';
+import { DEFAULT_MAX_THREADS, DEFAULT_SHORTEST, type CheckProgress, type Checked } from '../engine/check.ts';
 import type { FoundInFamily } from '../engine/compare.ts';
 import { vacuous } from '../engine/result.ts';
 import { plain, type Colors } from './colors.ts';
@@ -183,7 +183,7 @@ export const checkText = (checked: readonly Checked[], how: CheckInvocation, pc:
     const tag = o.verdict === 'violated' ? pc.red('violated') : o.vacuous ? pc.yellow('vacuous ') : o.verdict === 'holds' ? pc.green('holds   ') : pc.yellow('holds ≤ bound');
     const extent =
       o.engine === 'exhaustive'
-        ? `${o.states} states${o.threadSets ? ` over ${o.threadSets.length} thread sets` : ''}${o.verdict === 'holds' ? ', every interleaving' : o.bound ? `, cut by the ${o.bound} bound` : ''}`
+        ? `${o.states} states${o.threadSets ? ` over ${o.threadSets.length} thread sets of up to ${how.maxThreads ?? DEFAULT_MAX_THREADS} thread${(how.maxThreads ?? DEFAULT_MAX_THREADS) === 1 ? '' : 's'}` : ''}${o.verdict === 'holds' ? ', every interleaving' : o.bound ? `, cut by the ${o.bound} bound` : ''}`
         : `${o.runs} runs`;
     const unreached = o.vacuous ? `; no ${o.engine === 'exhaustive' ? 'step explored' : 'run'} reached ${unreachedGoals(o).join(', ')}` : '';
     out.push(`  ${tag}  ${o.invariant.padEnd(nameWidth)} ${pc.dim(`${extent}, ${o.ms} ms`)}${unreached ? pc.yellow(unreached) : ''}\n`);

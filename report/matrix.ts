@@ -33,8 +33,24 @@ export interface MatrixRun {
 export const compactCount = (n: number): string =>
   n < 1000 ? String(n) : n < 1e6 ? `${Math.round(n / 1000)}k` : `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)}M`;
 
-/** A held cell: proved when every family's exhaustive search completed, else sampled. */
-const heldText = (c: Cell): string => (c.proved ? `✔ proved (${compactCount(c.proofStates)})` : `✔ sampled (${c.runs})`);
+/** A held cell: proved when every family's exhaustive search completed (with the thread bound it searched), else sampled. */
+const heldText = (c: Cell): string => (c.proved ? `✔ ≤${c.maxThreads ?? '?'} threads (${compactCount(c.proofStates)})` : `✔ sampled (${c.runs})`);
+
+/** What backs a "keeps every invariant": the proofs and their bound, or only the runs, and why. */
+const evidenceText = (proved: boolean, run: MatrixRun): string =>
+  proved && run.proof ? `proved over every thread set of up to ${run.proof.maxThreads} threads`
+  : run.proof ? 'sampled: a proof did not complete within --max-states'
+  : 'sampled only: no proofs, --max-threads 0';
+
+/** The evidence of strategies that keep what they keep: one text for all, or each group's. */
+const evidenceOf = (strategies: readonly string[], d: Decision, run: MatrixRun): string => {
+  const groups = new Map<string, string[]>();
+  for (const s of strategies) {
+    const text = evidenceText(d.perStrategy.find((x) => x.strategy === s)?.proved === true, run);
+    groups.set(text, [...(groups.get(text) ?? []), s]);
+  }
+  return groups.size === 1 ? [...groups.keys()][0] : [...groups].map(([text, ss]) => `${andList(ss)}: ${text}`).join('; ');
+};
 
 /** The header's account of the evidence: runs per family, and the proofs' reach. */
 const evidence = (run: MatrixRun): string =>
@@ -42,7 +58,7 @@ const evidence = (run: MatrixRun): string =>
 
 const heldLegend = (run: MatrixRun | undefined): string =>
   run?.proof
-    ? `✔ proved (S): held in every run, and an exhaustive search of every interleaving of every thread set of up to ${run.proof.maxThreads} threads (S states in all) found nothing. ✔ sampled (N): held in N generated runs; some family's proof did not complete within --max-states.`
+    ? `✔ ≤${run.proof.maxThreads} threads (S): proved: held in every run, and an exhaustive search of every interleaving of every thread set of up to ${run.proof.maxThreads} threads (S states in all) found nothing. ✔ sampled (N): held in N generated runs; some family's proof did not complete within --max-states.`
     : '✔ sampled (N): held in N generated runs (no proofs: --max-threads 0).'
 
 const cellAt = (cells: readonly Cell[], s: string, i: string) => cells.find((c) => c.strategy === s && c.invariant === i) as Cell;
@@ -60,23 +76,23 @@ export const decisionLines = (d: Decision, run: MatrixRun): string[] => {
   const where = run.userScenario !== undefined ? 'with these drivers' : 'in every family compared';
   const lines = [
     d.keepEveryInvariant.length
-      ? `${where}, ${andList(d.keepEveryInvariant)} ${d.keepEveryInvariant.length === 1 ? 'keeps' : 'keep'} every invariant`
+      ? `${where}, ${andList(d.keepEveryInvariant)} ${d.keepEveryInvariant.length === 1 ? 'keeps' : 'keep'} every invariant (${evidenceOf(d.keepEveryInvariant, d, run)})`
       : `${where}, no strategy keeps every invariant`,
   ];
   const rest = d.keepEveryInvariantTheyDecide.filter((s) => !d.keepEveryInvariant.includes(s));
   if (rest.length) {
     const folded = (cause: Cause) => [...new Set(d.perStrategy.flatMap((s) => s.breaks.filter((b) => b.cause === cause).map((b) => b.invariant)))];
     const causes = (['driver', 'reaper-era'] as const).filter((c) => folded(c).length).map((c) => `by ${CAUSE_TEXT[c]}: ${folded(c).join(', ')}`);
-    lines.push(`setting aside what every strategy breaks (${causes.join('; ')}), ${andList(rest)} ${rest.length === 1 ? 'keeps' : 'keep'} every other invariant`);
+    lines.push(`setting aside what every strategy breaks (${causes.join('; ')}), ${andList(rest)} ${rest.length === 1 ? 'keeps' : 'keep'} every other invariant (${evidenceOf(rest, d, run)})`);
   }
   return lines;
 };
 
 /** One decision cell in words: every invariant kept, or those broken (with their cause when not the strategy's). */
-const decisionCell = (d: Decision['perFamily'][number], markdown: boolean): string => {
+const decisionCell = (d: Decision['perFamily'][number], markdown: boolean, run: MatrixRun): string => {
   if (!d.ran) return markdown ? 'n/a' : 'cannot run these drivers';
-  const vac = d.vacuous.length ? ` (${markdown ? '○ ' : ''}vacuous: ${d.vacuous.join(', ')})` : '';
-  if (d.keepsEveryInvariant) return `${markdown ? '✔ ' : ''}keeps every invariant${vac}`;
+  const vac = d.vacuous.length ? `; ${markdown ? '○ ' : ''}vacuous: ${d.vacuous.join(', ')}` : '';
+  if (d.keepsEveryInvariant) return `${markdown ? '✔ ' : ''}keeps every invariant (${evidenceText(d.proved, run)}${vac})`;
   const by = (cause: Cause) => d.breaks.filter((b) => b.cause === cause).map((b) => b.invariant);
   const folded = (['driver', 'reaper-era'] as const).filter((c) => by(c).length).map((c) => `by ${CAUSE_TEXT[c]}: ${by(c).join(', ')}`).join('; ');
   const mine = by('strategy');
@@ -100,7 +116,7 @@ export const markdownMatrix = (strategies: readonly string[], invariants: readon
   if (!run) return table;
   // The decision view after the matrix: family × strategy.
   const d = decide(cells, strategies, run.families);
-  const rows = run.families.map((f) => `| ${f === run.userScenario ? `your scenario (${f})` : f} | ${strategies.map((s) => decisionCell(d.perFamily.find((x) => x.family === f && x.strategy === s) as Decision['perFamily'][number], true)).join(' | ')} |`);
+  const rows = run.families.map((f) => `| ${f === run.userScenario ? `your scenario (${f})` : f} | ${strategies.map((s) => decisionCell(d.perFamily.find((x) => x.family === f && x.strategy === s) as Decision['perFamily'][number], true, run)).join(' | ')} |`);
   return [
     table,
     '**Decision** (family × strategy): ✔ keeps every invariant, else ✘ the invariants it breaks; "by the drivers" / "by the reaper era": broken under every strategy that runs the family.',
@@ -115,7 +131,8 @@ export const markdownMatrix = (strategies: readonly string[], invariants: readon
 };
 
 export const terminalMatrix = (strategies: readonly string[], invariants: readonly string[], cells: readonly Cell[], run: MatrixRun, pc: Colors = plain, width: number = DEFAULT_WIDTH): string => {
-  const w = Math.max(14, ...strategies.map((s) => s.length));
+  // As wide as the widest name or held cell ('✔ ≤2 threads (106k)'), so the columns stay aligned.
+  const w = Math.max(14, ...strategies.map((s) => s.length), ...cells.filter((c) => c.verdict === 'holds' && !c.vacuous && strategies.includes(c.strategy) && invariants.includes(c.invariant)).map((c) => heldText(c).length));
   const iw = Math.max(...invariants.map((i) => i.length));
   const para = (text: string, indent = 0) => wrap(`${' '.repeat(indent)}${text}`, Math.max(40, width), 2);
   const out = [...para(`strategy × invariant (seed ${run.seed}, ${evidence(run)}; families: ${run.families.join(', ')})`), ''];
@@ -178,7 +195,7 @@ export const terminalMatrix = (strategies: readonly string[], invariants: readon
     out.push(f === run.userScenario ? `your scenario (${f})` : f);
     for (const s of strategies) {
       const cell = d.perFamily.find((x) => x.family === f && x.strategy === s) as Decision['perFamily'][number];
-      const text = decisionCell(cell, false);
+      const text = decisionCell(cell, false, run);
       const colour = !cell.ran ? pc.dim : cell.keepsEveryInvariant ? pc.green : cell.breaks.some((b) => b.cause === 'strategy') ? pc.red : pc.yellow;
       out.push(...hanging(`  ${s.padEnd(sw)}  `, text, width).map((l) => `${l.slice(0, sw + 4)}${colour(l.slice(sw + 4))}`));
     }

@@ -48,7 +48,8 @@ Explore the mmu_notifier model and report, per strategy and invariant, whether i
                            (default ${DEFAULT_MAX_STATES}; per set when the threads are generated)
   --max-memory MB          --exhaustive: stop when heap and tables reach MB (default ${Math.round(DEFAULT_MAX_MEMORY / MB)})
   --depth D                --exhaustive: explore paths of at most D steps (default: no bound)
-                           A bound that cuts the search turns "holds" into "holds <= bound".
+                           A bound that cuts the search turns "holds" into "holds <= bound"
+                           (exit 4 when nothing is violated).
   --workers N              worker threads (default 1; ${defaultWorkers()} cores here): strategies, and
                            --exhaustive's thread sets, side by side; the same results
   --json                   one JSON object on stdout (format ${CHECK_RESULT_FORMAT})
@@ -69,7 +70,8 @@ naming those situations: it says nothing about them.
 
 Ctrl-C stops the search and prints the results of the strategies that finished (exit 130).
 
-exit: 0 all hold, 1 a violation was found, 2 bad input, 130 interrupted
+exit: 0 all hold, 1 a violation was found, 2 bad input, 4 nothing violated but a bound
+(--max-states, --max-memory, --depth) cut an exhaustive search ("holds <= bound"), 130 interrupted
 
 examples:
   npm run check -- --strategy skip-all-end --notifiers kvm,odp-4.20
@@ -241,7 +243,9 @@ export const checkCommand: Command = async (argv, io) => {
     if (stats) io.stdout.write(`\n${pc.bold('what the runs exercised')} (--stats, seed ${seed}, ${runs} runs per strategy)\n\n${statsText(stats)}`);
   }
   if (interrupted) return EXIT.interrupted;
-  return checked.some((c) => c.result.verdict === 'violated') ? EXIT.violated : EXIT.ok;
+  // A violation wins over a cut search; a "holds ≤ bound" is not the complete proof exit 0 means.
+  if (checked.some((c) => c.result.verdict === 'violated')) return EXIT.violated;
+  return checked.some((c) => c.result.verdict === 'holds-up-to-bound') ? EXIT.bounded : EXIT.ok;
 };
 
 if (isEntry(import.meta.url)) main(checkCommand, { interruptible: true });

@@ -38,8 +38,12 @@ export interface Io {
 
 export type Command = (argv: readonly string[], io: Io) => number | Promise<number>;
 
-/** Exit codes (docs/design.md §6). */
-export const EXIT = { ok: 0, violated: 1, usage: 2, drift: 3, internal: 70, interrupted: 130 } as const;
+/**
+ * Exit codes (docs/design.md §6). `bounded`: nothing violated, but a bound (--max-states,
+ * --max-memory, --depth) cut some search short, so a "holds" is not a proof of every
+ * interleaving: check's "holds ≤ bound", compare's proof that did not complete.
+ */
+export const EXIT = { ok: 0, violated: 1, usage: 2, drift: 3, bounded: 4, internal: 70, interrupted: 130 } as const;
 
 /** The width to print for: the terminal's, else 100 columns (report/timeline.ts DEFAULT_WIDTH). */
 export const widthFor = (io: Io): number => (io.stdout.isTTY === true && typeof io.stdout.columns === 'number' && io.stdout.columns > 0 ? io.stdout.columns : DEFAULT_WIDTH);

@@ -9,7 +9,7 @@
 import { families } from '../checks/families.ts';
 import type { ScenarioTemplate } from '../engine/arbitraries.ts';
 import { commonestErrors, runnable } from '../engine/check.ts';
-import { attribute, DEFAULT_PROOF, type Cell, type FamilyTemplate, type FoundInFamily } from '../engine/compare.ts';
+import { attribute, DEFAULT_PROOF, proofCut, type Cell, type FamilyTemplate, type FoundInFamily } from '../engine/compare.ts';
 import { catalogueWith, driverFilesProblems, type DriverFile } from '../engine/driver-format.ts';
 import { interruptedLine } from '../report/check.ts';
 import { escapeText, shellWord } from '../report/escape.ts';
@@ -51,13 +51,16 @@ and folds the others under their cause.
   --markdown               print Markdown tables (the matrix, then the decision)
   --json                   print one JSON object (format ${COMPARE_RESULT_FORMAT})
 
-A held cell prints "✔ proved (S)" when every family's proof completed (S: states explored),
-"✔ sampled (N)" when some proof hit --max-states and only the N runs back it. A proof can also
+A held cell prints "✔ <=T threads (S)" (as "✔ ≤2 threads (106k)") when every family's proof
+of every thread set of up to T threads completed (S: states explored), "✔ sampled (N)" when some
+proof hit --max-states and only the N runs back it. A proof can also
 find a violation the runs missed: it is reported as one, found by the proof.
 
 Ctrl-C stops and prints the matrix of the strategies that finished (exit 130).
 
-exit: 0 every cell holds, 1 some cell is violated, 2 bad input, 130 interrupted
+exit: 0 every cell holds (and with proofs on, every held cell is proved), 1 some cell is
+violated, 2 bad input, 4 nothing violated but some proof hit --max-states (a "sampled" cell),
+130 interrupted
 
 examples:
   npm run compare -- --notifiers kvm,i915-4.19,odp-5.5
@@ -198,7 +201,9 @@ export const compareCommand: Command = async (argv, io) => {
     if (done.length) io.stdout.write(v.markdown ? markdownMatrix(done, invariants, cells, matrixRun) : terminalMatrix(done, invariants, cells, matrixRun, pc, width));
   }
   if (interrupted) return EXIT.interrupted;
-  return cells.some((c) => c.verdict === 'violated') ? EXIT.violated : EXIT.ok;
+  if (cells.some((c) => c.verdict === 'violated')) return EXIT.violated;
+  // A held cell whose proof --max-states cut ("sampled" although proofs were on) is not proved: exit 4, as check's "holds ≤ bound".
+  return proofCut(cells, proof) ? EXIT.bounded : EXIT.ok;
 };
 
 if (isEntry(import.meta.url)) main(compareCommand, { interruptible: true });
