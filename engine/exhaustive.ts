@@ -2,7 +2,8 @@
  * Exhaustive search (docs/design.md §4): one breadth-first pass over the states of one scenario
  * judges every selected invariant, and keeps per invariant its first, hence shortest,
  * counterexample. Safety and contract invariants are judged on every step, liveness ones at
- * terminal states (no thread can step), which is where the random engine's drain ends too.
+ * terminal states (no thread can step), which is where the random engine's drain ends too, and
+ * those judged on cycles (`onCycle`) also on a reachable fair cycle, after the search (lasso.ts).
  *
  * Complete by default: no depth bound unless asked; a state bound and a memory bound instead,
  * and "holds" only when every reachable state was explored. Visited states are kept as 64-bit
@@ -14,6 +15,7 @@ import { getHeapStatistics } from 'node:v8';
 import { BLOCKED_GOALS, enabledThreads, factMask, GOALS, mayFire, resolve, step, STEP_GOALS, stepNeeds, type Catalogue, type Invariant, type ModelState, type Scenario, type TraceStep, type World } from '../model/index.ts';
 import { ExactSet, FingerprintSet, PartsStore, type Visited } from './fingerprint.ts';
 import { contextSwitches, invariantsNamed } from './judge.ts';
+import { cycleContext, EdgeGraph, lassoProblem, runPath } from './lasso.ts';
 import { AWAKE, intersect, Resources, sleepAfter, type Footprint, type Sleep } from './reduction.ts';
 import type { Bound, Counterexample, ExhaustiveResult } from './result.ts';
 
@@ -44,6 +46,11 @@ export interface ExhaustiveOptions {
    * only. The shortest pass uses it for counterexamples alone.
    */
   readonly only?: readonly string[];
+  /**
+   * Search from this state instead of the scenario's initial one (a state of the scenario's,
+   * e.g. where a random run's drain hit its bound: engine/judge.ts); traces then start there.
+   */
+  readonly from?: ModelState;
   /** Called every 5000 states expanded (for a progress line on a terminal). */
   readonly onProgress?: (states: number, ms: number) => void;
   readonly catalogue?: Catalogue;
@@ -62,8 +69,10 @@ export interface ExploreStats {
   readonly bound: Bound | null;
   /** It stopped because every invariant it was to stop on was decided (`stopWhen`), not at a bound or the space's end. */
   readonly decided: boolean;
-  /** The visited set's and the parent arrays' bytes. */
+  /** The visited set's, the parent arrays' and (judging cycles) the edge graph's bytes. */
   readonly tableBytes: number;
+  /** Whether it recorded the edge graph to judge fair cycles (an invariant with `onCycle` was selected). */
+  readonly cycles: boolean;
   /** The highest heapUsed sampled. */
   readonly peakHeapBytes: number;
 }
@@ -100,13 +109,15 @@ class Tree {
   }
 }
 
-/** A violation: at the terminal state `node` (`last` −1), or on the step of thread `last` out of it. */
+/** A violation: at the terminal state `node` (`last` −1), or on the step of thread `last` out of it; or a lasso. */
 interface Found {
   readonly witness: string;
   readonly node: number;
   readonly last: number;
   readonly length: number;
   readonly states: number;
+  /** A lasso: the path's thread indices (prefix, then one turn of the cycle), the cycle from `from`. */
+  readonly lasso?: { readonly path: readonly number[]; readonly from: number; readonly trace: readonly TraceStep[] };
 }
 
 /** Re-run the path with recording on: the printable trace (the model is deterministic). */
@@ -128,7 +139,8 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
   const invs = invariantsNamed(invariantNames);
   const r = resolve(scenario, o.catalogue);
   if (!r.ok) throw new Error(r.error);
-  const { world, state: initial } = r;
+  const { world } = r;
+  const initial = o.from ?? r.state;
   if (initial.threads.length > 255) throw new Error('exhaustive: at most 255 threads'); // a thread index is a byte of the tree
   const maxStates = o.maxStates ?? DEFAULT_MAX_STATES;
   const maxDepth = o.maxDepth ?? Infinity;
@@ -138,10 +150,16 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
   if (unknown.length > 0) throw new Error(`exhaustive: only names threads the scenario lacks: ${unknown.join(', ')}`);
   // The threads `only` leaves out, by index.
   const idle = o.only ? initial.threads.map((t) => !o.only?.includes(t.id)) : null;
-  const resources = (o.reduce ?? true) && initial.threads.length <= 31 ? new Resources(initial) : null;
+  // Cycles are judged only on the whole scenario: with idle threads, every cycle would look unfair.
+  const onCycle = o.only ? [] : invs.flatMap((inv, k) => (inv.onCycle ? [k] : []));
+  if (onCycle.length > 0 && initial.threads.length > 31) throw new Error('exhaustive: judging cycles takes at most 31 threads (an enabled-thread bitmask per state)');
+  const graph = onCycle.length > 0 ? new EdgeGraph() : null;
+  // Sleep sets prune transitions, and a cycle may need a pruned one: judging cycles, the search
+  // takes every transition (docs/design.md §4.1 says what that costs).
+  const resources = (o.reduce ?? true) && !graph && initial.threads.length <= 31 ? new Resources(initial) : null;
   const t0 = performance.now();
 
-  const visited: Visited = o.exact ? new ExactSet(abstract) : new FingerprintSet(abstract, initial.threads.length);
+  const visited: Visited = o.exact ? new ExactSet(abstract) : new FingerprintSet(abstract, initial.threads.length, 1 << 12, graph !== null);
   const tree = new Tree();
   visited.add(initial);
   tree.push(-1, 0);
@@ -206,7 +224,7 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
       if (++expanded % MEMORY_EVERY === 0) {
         const heap = process.memoryUsage().heapUsed;
         peakHeap = Math.max(peakHeap, heap);
-        if (heap + visited.bytes + tree.bytes + layerParts.bytes + nextParts.bytes > maxMemory) {
+        if (heap + visited.bytes + tree.bytes + (graph?.bytes ?? 0) + layerParts.bytes + nextParts.bytes > maxMemory) {
           bound = 'memory';
           break search;
         }
@@ -215,8 +233,10 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
       if (depth >= maxDepth) {
         if (enabledThreads(world, s).length > 0) bound ??= 'depth';
         else judgeEnd(s, node, depth);
+        graph?.close(0); // not expanded: no edges, so on no cycle
         continue;
       }
+      let enabledMask = 0;
       // Stepping every unfinished thread tells both its successors and whether the state is
       // terminal (enabled: not blocked; model/step.ts isEnabled), with one guard evaluation each.
       let enabled = false;
@@ -240,6 +260,7 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
         enabled = true;
         if (res.tag !== 'stepped') continue;
         transitions++;
+        enabledMask |= 1 << ti;
         const kinds = factMask(res.facts);
         const kind = res.state.threads[ti].kind; // the stepping thread's (a thread keeps its kind)
         const c = { world, before: s, after: res.state, step: res };
@@ -268,15 +289,18 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
         }
         if (visited.size >= maxStates) {
           if (!visited.has(res.state, from)) bound ??= 'states';
+          else graph?.edge(visited.last, ti);
           continue;
         }
         if (!visited.add(res.state, from)) {
+          graph?.edge(visited.last, ti);
           if (resources) {
             const at = nextAt.get();
             if (at !== undefined) nextSleep[at] = intersect(nextSleep[at], childSleep);
           }
           continue;
         }
+        graph?.edge(visited.size - 1, ti);
         tree.push(node, ti);
         next.push(res.state);
         visited.keepParts(nextParts);
@@ -286,6 +310,7 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
         }
       }
       if (!enabled) judgeEnd(s, node, depth);
+      graph?.close(enabledMask);
     }
     layerStart += layer.length;
     layer = next;
@@ -295,15 +320,32 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
   }
   layer = [];
   layerParts = new PartsStore(0);
+  // Fair cycles among the states expanded: each is real (a cut search finds fewer, never false ones).
+  const undecided = onCycle.filter((k) => found[k] === null);
+  if (graph && undecided.length > 0) {
+    const cycle = graph.fairCycle(initial.threads.length);
+    if (cycle) {
+      const prefix = tree.path(cycle.entry);
+      const path = [...prefix, ...cycle.steps.map((x) => x.via)];
+      const ran = runPath(world, initial, path.map((ti) => initial.threads[ti].id), prefix.length);
+      if ('failedAt' in ran) throw new Error(`exhaustive: the lasso's step ${ran.failedAt + 1} did not step`);
+      const problem = lassoProblem(world, ran, prefix.length);
+      if (problem) throw new Error(`exhaustive: not a lasso: ${problem}`);
+      for (const k of undecided) {
+        const w = (invs[k].onCycle as NonNullable<Invariant['onCycle']>)(cycleContext(world, ran, prefix.length));
+        if (w !== null) found[k] = { witness: w, node: cycle.entry, last: -1, length: path.length, states: visited.size, lasso: { path, from: prefix.length, trace: ran.trace } };
+      }
+    }
+  }
   const ms = performance.now() - t0;
   peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
 
   const results = invs.map((inv, k): ExhaustiveResult => {
     const f = found[k];
     if (f === null) return { engine: 'exhaustive', invariant: inv.name, verdict: bound ? 'holds-up-to-bound' : 'holds', states: visited.size, depth: deepest, ms, counterexample: null, bound, goals };
-    const path = tree.path(f.node);
+    const path = f.lasso ? [...f.lasso.path] : tree.path(f.node);
     if (f.last >= 0) path.push(f.last);
-    const trace = replay(world, initial, path);
+    const trace = f.lasso ? [...f.lasso.trace] : replay(world, initial, path);
     const switches = contextSwitches(trace);
     // Breadth-first: the first trace found is a shortest one, so nothing was shrunk.
     const counterexample: Counterexample = {
@@ -317,12 +359,14 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
       fromSteps: trace.length,
       fromSwitches: switches,
       provenance: { foundWith: 'exhaustive' },
-      // Breadth-first: the first found is the shortest of the set, unless a state or memory bound dropped states on the way, or `only` left threads idle.
-      shortestOnThreads: bound !== 'states' && bound !== 'memory' && !o.only,
+      // Breadth-first: the first found is the shortest of the set, unless a state or memory bound
+      // dropped states on the way, or `only` left threads idle; a lasso is not the shortest (lasso.ts).
+      shortestOnThreads: bound !== 'states' && bound !== 'memory' && !o.only && !f.lasso,
+      ...(f.lasso ? { cycle: { from: f.lasso.from } } : {}),
     };
     return { engine: 'exhaustive', invariant: inv.name, verdict: 'violated', states: f.states, depth: trace.length, ms, counterexample, bound: null };
   });
-  return { results, stats: { states: visited.size, transitions, pruned, depth: deepest, statesToDepth, ms, bound, decided, tableBytes: visited.bytes + tree.bytes, peakHeapBytes: peakHeap } };
+  return { results, stats: { states: visited.size, transitions, pruned, depth: deepest, statesToDepth, ms, bound, decided, tableBytes: visited.bytes + tree.bytes + (graph?.bytes ?? 0), peakHeapBytes: peakHeap, cycles: graph !== null } };
 };
 
 /** One search, every invariant named: a result per invariant, in the order asked. */

@@ -703,6 +703,11 @@ export interface Visited {
   readonly bytes: number;
   /** A new, empty map from states to numbers, keyed by the state last added or looked up (a layer's states' places). */
   newIndex(): StateIndex;
+  /**
+   * With `indexed`: the insertion number (0-based) of the state last added or looked up, when it
+   * was stored; -1 otherwise. The exhaustive engine's node number, for the edges of a cycle search.
+   */
+  readonly last: number;
 }
 
 /** Numbers by state: `set` and `get` are about the state the visited set last added or looked up. */
@@ -775,13 +780,21 @@ export class FingerprintSet implements Visited {
   private mask: number;
   size = 0;
   private readonly fp: Fingerprinter;
-  constructor(abstract: boolean, threads: number, capacity = 1 << 12) {
+  /** With `indexed`: each slot's insertion number (4 more bytes per slot). */
+  private ids: Int32Array | null;
+  /** The slot of the state last added or found (-1: not there). */
+  private hit = -1;
+  constructor(abstract: boolean, threads: number, capacity = 1 << 12, indexed = false) {
     this.fp = new Fingerprinter(abstract, threads);
     this.table = new Uint32Array(capacity * 2);
     this.mask = capacity - 1;
+    this.ids = indexed ? new Int32Array(capacity) : null;
   }
   get bytes(): number {
-    return this.table.byteLength;
+    return this.table.byteLength + (this.ids?.byteLength ?? 0);
+  }
+  get last(): number {
+    return this.ids && this.hit >= 0 ? this.ids[this.hit] : -1;
   }
   get stride(): number {
     return this.fp.parts.length;
@@ -811,23 +824,33 @@ export class FingerprintSet implements Visited {
     }
     this.table[2 * i] = a;
     this.table[2 * i + 1] = b;
+    if (this.ids) this.ids[i] = this.size;
+    this.hit = i;
     this.size++;
     return true;
   }
-  /** The empty slot where (a, b) goes, or -1 when it is there already. */
+  /** The empty slot where (a, b) goes, or -1 when it is there already (its slot in `hit`). */
   private slot(a: number, b: number): number {
     const t = this.table;
     for (let i = a & this.mask; ; i = (i + 1) & this.mask) {
       const x = t[2 * i];
       const y = t[2 * i + 1];
-      if (x === 0 && y === 0) return i;
-      if (x === a && y === b) return -1;
+      if (x === 0 && y === 0) {
+        this.hit = -1;
+        return i;
+      }
+      if (x === a && y === b) {
+        this.hit = i;
+        return -1;
+      }
     }
   }
   private grow(): void {
     const old = this.table;
+    const oldIds = this.ids;
     const cap = (this.mask + 1) * 2;
     this.table = new Uint32Array(cap * 2);
+    if (oldIds) this.ids = new Int32Array(cap);
     this.mask = cap - 1;
     for (let j = 0; j < old.length; j += 2) {
       const a = old[j];
@@ -836,13 +859,16 @@ export class FingerprintSet implements Visited {
       const i = this.slot(a, b);
       this.table[2 * i] = a;
       this.table[2 * i + 1] = b;
+      if (oldIds && this.ids) this.ids[i] = oldIds[j / 2];
     }
   }
 }
 
 /** Exact keys (the canonical JSON): for tests, and to check the fingerprints against. */
 export class ExactSet implements Visited {
-  private readonly keys = new Set<string>();
+  /** Each key's insertion number. */
+  private readonly keys = new Map<string, number>();
+  last = -1;
   private chars = 0;
   readonly stride = 0;
   keepParts(): void {}
@@ -860,13 +886,19 @@ export class ExactSet implements Visited {
   }
   has(s: ModelState): boolean {
     this.lastKey = exactKey(s, this.abstract);
-    return this.keys.has(this.lastKey);
+    this.last = this.keys.get(this.lastKey) ?? -1;
+    return this.last >= 0;
   }
   add(s: ModelState): boolean {
     const k = exactKey(s, this.abstract);
     this.lastKey = k;
-    if (this.keys.has(k)) return false;
-    this.keys.add(k);
+    const at = this.keys.get(k);
+    if (at !== undefined) {
+      this.last = at;
+      return false;
+    }
+    this.last = this.keys.size;
+    this.keys.set(k, this.last);
     this.chars += k.length;
     return true;
   }

@@ -25,6 +25,12 @@ export interface Counterexample {
   readonly provenance: Provenance;
   /** No shorter counterexample exists on its thread set: a breadth-first search of that set judged every length below it (the exhaustive engine's own, or the random engine's shortest pass). */
   readonly shortestOnThreads?: boolean;
+  /**
+   * A lasso (docs/design.md §3.5): `trace` and `schedule` are a prefix and one turn of a fair
+   * cycle that starts at index `from`; the state after the last step is the one before step
+   * `from`, so the cycle repeats forever. Every step is a schedule choice (no drain).
+   */
+  readonly cycle?: { readonly from: number };
 }
 
 /** The random engine's result: `runs` generated cases (up to the first failing one when violated). */

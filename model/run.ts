@@ -21,7 +21,16 @@ export interface TraceStep {
 
 export type Verdict =
   | { readonly status: 'holds' }
-  | { readonly status: 'violated'; readonly step: number; readonly witness: string };
+  | {
+      readonly status: 'violated';
+      readonly step: number;
+      readonly witness: string;
+      /**
+       * A lasso (docs/design.md §3.5), set by the engine when it confirms a drain that hit its
+       * bound: every step's thread from the initial state (`step` of them), the cycle from `from`.
+       */
+      readonly lasso?: { readonly path: readonly string[]; readonly from: number };
+    };
 
 export interface RunReport {
   readonly trace: readonly TraceStep[];
@@ -30,6 +39,12 @@ export interface RunReport {
   readonly verdicts: Readonly<Record<string, Verdict>>;
   readonly final: ModelState;
   readonly stuck: boolean;
+  /**
+   * The drain hit its bound with threads still stepping: the invariants judged on cycles
+   * (`onCycle`) are then undecided by the run itself; the engine searches for a fair cycle from
+   * `final` (engine/lasso.ts).
+   */
+  readonly exhausted: boolean;
 }
 
 export interface RunOptions {
@@ -58,7 +73,7 @@ export const runWorld = (world: World, initial: ModelState, schedule: readonly s
   const executed: string[] = [];
   let s = initial;
   const record = opts.record ?? true;
-  const decided = () => judged.every((i) => verdicts[i.name] !== undefined && !i.atEnd);
+  const decided = () => judged.every((i) => verdicts[i.name] !== undefined && !i.atEnd && !i.onCycle);
   const take = (thread: string, drain: boolean): boolean => {
     const r = step(world, s, thread, record);
     if (r.tag !== 'stepped') {
@@ -134,7 +149,7 @@ export const runWorld = (world: World, initial: ModelState, schedule: readonly s
     if (w !== null) verdicts[inv.name] = { status: 'violated', step: trace.length, witness: w };
   }
   for (const inv of judged) verdicts[inv.name] ??= { status: 'holds' };
-  return { trace, executed, verdicts, final: s, stuck };
+  return { trace, executed, verdicts, final: s, stuck, exhausted };
 };
 
 /** Convenience: resolve and run; throws only on an invalid scenario (callers validate first). */

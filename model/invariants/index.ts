@@ -14,7 +14,7 @@ export * from './memory.ts';
 export * from './pairing.ts';
 export * from './reaper.ts';
 export * from './subscriptions.ts';
-export type { EndContext, Invariant, StepContext } from './types.ts';
+export type { CycleContext, EndContext, Invariant, StepContext } from './types.ts';
 
 export const invariants: readonly Invariant[] = [
   StartEndPaired,

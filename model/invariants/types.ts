@@ -20,8 +20,21 @@ export interface EndContext {
   readonly state: ModelState;
   /** Threads unfinished while none can step. */
   readonly stuck: boolean;
-  /** The drain hit its bound with threads still stepping. */
+  /** The drain hit its bound with threads still stepping (not a verdict by itself: see onCycle). */
   readonly exhausted: boolean;
+}
+
+/**
+ * A reachable cycle a weakly fair scheduler can repeat forever (docs/design.md §3.5): every thread
+ * that takes no step in it is disabled at some state of it. Every thread's program is finite, so
+ * such a cycle is a run that never ends.
+ */
+export interface CycleContext {
+  readonly world: World;
+  /** The states of one turn, the first (where it starts and ends) first; `states[k]` is before `steps[k]`. */
+  readonly states: readonly ModelState[];
+  /** One turn's steps: the thread and its action label. */
+  readonly steps: readonly { readonly thread: string; readonly action: string }[];
 }
 
 export interface Invariant {
@@ -39,6 +52,11 @@ export interface Invariant {
   /** When given, onStep is null on a step of a thread of another kind: a search may skip it there. */
   readonly threadKinds?: readonly ThreadKind[];
   readonly atEnd?: (c: EndContext) => string | null;
+  /**
+   * Judged on fair cycles (CycleContext): the exhaustive engine searches them, and a random run
+   * whose drain hit its bound is confirmed by such a search from where it stopped (engine/lasso.ts).
+   */
+  readonly onCycle?: (c: CycleContext) => string | null;
 }
 
 /** The first fact of this kind in the step whose witness is not null. */
