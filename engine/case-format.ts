@@ -93,6 +93,11 @@ export const caseSchema = z.strictObject({
     .optional(),
   /** Every driver the scenario uses that is not a preset, whole (engine/driver-format.ts). */
   drivers: z.array(driverFileSchema).optional(),
+  /**
+   * A lasso (docs/design.md §3.5): every step is a schedule choice, and the steps from index
+   * `from` on are a fair cycle: the state after the last one is the state before step `from`.
+   */
+  cycle: z.strictObject({ from: z.number().int().min(0) }).optional(),
 });
 
 export type SavedCase = z.infer<typeof caseSchema>;
@@ -183,6 +188,8 @@ export const parseCase = (data: unknown): Loaded => {
   }
   if (r.success && r.data.drivers) errors.push(...embeddedDriverProblems(r.data.drivers));
   if (r.success) errors.push(...knobProblems(r.data.scenario.notifiers, 'scenario.'));
+  if (r.success && r.data.cycle && r.data.cycle.from >= r.data.schedule.length)
+    errors.push(`cycle.from: ${r.data.cycle.from} leaves the cycle empty (the schedule has ${r.data.schedule.length} choices; a lasso's cycle starts at a smaller index)`);
   if (!r.success || errors.length) return failed(errors);
   return { ok: true, value: r.data };
 };
@@ -239,5 +246,6 @@ export const toCase = (cx: Counterexample, drivers: readonly DriverFile[] = []):
     provenance: p.foundWith === 'random' ? { seed: p.seed, path: p.path, runs: p.runs, foundWith: 'random' } : { foundWith: 'exhaustive' },
     shrink: { fromSteps: cx.fromSteps, toSteps: cx.steps, contextSwitches: cx.contextSwitches, fromContextSwitches: cx.fromSwitches },
     ...(used.length ? { drivers: used } : {}),
+    ...(cx.cycle ? { cycle: { from: cx.cycle.from } } : {}),
   };
 };

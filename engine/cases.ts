@@ -10,8 +10,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, constants, copyFileSync, fstatSync, fsyncSync, linkSync, mkdirSync, openSync, readSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { invariantByName, resolve, runWorld, type Catalogue, type Scenario, type TraceStep } from '../model/index.ts';
+import { invariantByName, resolve, runWorld, type Catalogue, type Invariant, type ModelState, type Scenario, type TraceStep, type World } from '../model/index.ts';
 import { parseCase, type SavedCase } from './case-format.ts';
+import { confirmDrain } from './judge.ts';
+import { cycleContext, lassoProblem, runPath } from './lasso.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Reading a file that came from outside
@@ -260,7 +262,8 @@ export const saveCase = (dir: string, c: SavedCase): { file: string; existed: bo
 // Replaying
 
 export type ReplayOutcome =
-  | { kind: 'reproduced'; trace: readonly TraceStep[]; witness: string; step: number }
+  /** `cycleFrom`: a lasso, whose steps from that index on repeat forever. */
+  | { kind: 'reproduced'; trace: readonly TraceStep[]; witness: string; step: number; cycleFrom?: number }
   | { kind: 'verdict-changed'; trace: readonly TraceStep[]; verdict: string; witness: string | null }
   /** `field`: what differs first at `step` (thread, action, events, diagnostics, drain, trace length, schedule[k], verdict, witness). */
   | { kind: 'drift'; step: number; field?: string; expected: string; actual: string; trace: readonly TraceStep[] }
@@ -298,12 +301,21 @@ export const replayCase = (c: SavedCase, strategyOverride?: string, catalogue?: 
   if (!inv) return { kind: 'invalid', errors: [`expect.invariant: unknown '${c.expect.invariant}'`] };
   for (const [i, th] of c.schedule.entries())
     if (!c.scenario.threads.includes(th)) return { kind: 'invalid', errors: [`schedule[${i}]: '${th}' is not one of the scenario's threads (${c.scenario.threads.join(', ')})`] };
-  const report = runWorld(r.world, r.state, c.schedule, { invariants: [inv] });
-  const v = report.verdicts[inv.name];
+  if (c.cycle && !strategyOverride) return replayLasso(c, r.world, r.state, inv, c.cycle.from);
+  const raw = runWorld(r.world, r.state, c.schedule, { invariants: [inv] });
   if (strategyOverride) {
+    // Under another strategy a drain that hits its bound is judged as a search judges it (judge.ts).
+    const report = confirmDrain(scenario, r.world, r.state, raw, [inv], catalogue);
+    const v = report.verdicts[inv.name];
+    if (v.status === 'violated' && v.path) {
+      const ran = runPath(r.world, r.state, v.path, v.cycleFrom ?? v.path.length);
+      if (!('failedAt' in ran)) return { kind: 'reproduced', trace: ran.trace, witness: v.witness, step: v.step, ...(v.cycleFrom !== undefined ? { cycleFrom: v.cycleFrom } : {}) };
+    }
     if (v.status === 'violated') return { kind: 'reproduced', trace: report.trace.slice(0, v.step), witness: v.witness, step: v.step };
     return { kind: 'verdict-changed', trace: report.trace, verdict: v.status, witness: null };
   }
+  const report = raw;
+  const v = report.verdicts[inv.name];
 
   const rec = c.trace;
   const got = report.trace;
@@ -345,4 +357,30 @@ export const replayCase = (c: SavedCase, strategyOverride?: string, catalogue?: 
   }
   if (v.status === 'violated') return { kind: 'reproduced', trace: got.slice(0, v.step), witness: v.witness, step: v.step };
   return { kind: 'verdict-changed', trace: report.trace, verdict: v.status, witness: null };
+};
+
+/**
+ * A lasso case (docs/design.md §3.5): every schedule choice must step and give the recorded
+ * step; then the state after the last step must be the state before step `from` (the same
+ * canonical form: engine/fingerprint.ts exactKey), the cycle fair, and the invariant's cycle
+ * judgement the recorded witness.
+ */
+const replayLasso = (c: SavedCase, world: World, initial: ModelState, inv: Invariant, from: number): ReplayOutcome => {
+  if (!inv.onCycle) return { kind: 'invalid', errors: [`cycle: ${inv.name} is not judged on cycles`] };
+  const ran = runPath(world, initial, c.schedule, from);
+  if ('failedAt' in ran) {
+    const k = ran.failedAt;
+    return { kind: 'drift', step: k + 1, field: `schedule[${k}]`, expected: `choice '${c.schedule[k]}'`, actual: `'${c.schedule[k]}' cannot step: a lasso's every choice steps`, trace: [] };
+  }
+  const got = ran.trace;
+  for (let i = 0; i < Math.max(c.trace.length, got.length); i++) {
+    const d = i < c.trace.length ? stepDifference(i, c.trace[i], got[i]) : { step: i + 1, field: 'trace length', expected: '(end of the recorded trace)', actual: stepText(got[i]) };
+    if (d) return { kind: 'drift', ...d, trace: got };
+  }
+  const problem = lassoProblem(world, ran, from);
+  if (problem) return { kind: 'drift', step: got.length, field: 'cycle', expected: `a fair cycle back to the state before step ${from + 1}`, actual: problem, trace: got };
+  const w = inv.onCycle(cycleContext(world, ran, from));
+  if (w === null) return { kind: 'verdict-changed', trace: got, verdict: 'holds', witness: null };
+  if (w !== c.expect.witness) return { kind: 'drift', step: got.length, field: 'witness', expected: c.expect.witness, actual: w, trace: got };
+  return { kind: 'reproduced', trace: got, witness: w, step: got.length, cycleFrom: from };
 };

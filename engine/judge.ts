@@ -1,6 +1,8 @@
 /** Running one generated candidate and judging it: what the search, the minimizer and check share. */
-import { invariantByName, runWorld, resolve, type Catalogue, type Invariant, type RunReport } from '../model/index.ts';
+import { invariantByName, runWorld, resolve, step, type Catalogue, type Invariant, type ModelState, type RunReport, type Scenario, type World } from '../model/index.ts';
 import type { Candidate, ScenarioTemplate } from './arbitraries.ts';
+import { explore } from './exhaustive.ts';
+import { exactKey, fingerprint } from './fingerprint.ts';
 
 export interface Judged {
   readonly report: RunReport;
@@ -19,9 +21,65 @@ export interface JudgeOptions {
 
 /** Run one candidate, judging these invariants and stopping as soon as all are decided. */
 export const runCandidate = (t: ScenarioTemplate, invariants: readonly Invariant[], c: Candidate, o: JudgeOptions = {}): RunReport => {
-  const r = resolve({ ...t, threads: c.threads }, o.catalogue);
+  const scenario = { ...t, threads: c.threads };
+  const r = resolve(scenario, o.catalogue);
   if (!r.ok) throw new Error(r.error); // candidates only name threads the template allows
-  return runWorld(r.world, r.state, c.schedule, { invariants, stopWhenDecided: true, record: o.record ?? false, ...(o.goals ? { goals: o.goals } : {}) });
+  const report = runWorld(r.world, r.state, c.schedule, { invariants, stopWhenDecided: true, record: o.record ?? false, ...(o.goals ? { goals: o.goals } : {}) });
+  return confirmDrain(scenario, r.world, r.state, report, invariants, o.catalogue);
+};
+
+/**
+ * The states a confirmation searches at most: a drain that hit its bound is judged by a search
+ * of the fair cycles reachable from where it stopped; cut by this bound with none found, the run
+ * counts as holding (docs/design.md §3.5).
+ */
+export const CONFIRM_STATES = 100_000;
+
+/**
+ * A run whose drain hit its bound decides nothing about the invariants judged on cycles: search
+ * every interleaving from where it stopped (explore's `from`). A fair cycle, or a stuck state,
+ * found there is the verdict, its path the run's steps then the search's (every one a schedule
+ * choice); a lasso's prefix is cut at the first time the run was in its cycle's first state.
+ * None found: the run holds them (honestly only when the search was complete; CONFIRM_STATES).
+ */
+export const confirmDrain = (scenario: Scenario, world: World, initial: ModelState, report: RunReport, invariants: readonly Invariant[], catalogue?: Catalogue): RunReport => {
+  if (!report.exhausted) return report;
+  const open = invariants.filter((i) => i.onCycle && report.verdicts[i.name]?.status !== 'violated');
+  if (open.length === 0) return report;
+  const ran = report.trace.map((s) => s.thread);
+  const { results } = explore(scenario, open.map((i) => i.name), { from: report.final, maxStates: CONFIRM_STATES, ...(catalogue ? { catalogue } : {}) });
+  const verdicts = { ...report.verdicts };
+  for (const res of results) {
+    const cx = res.counterexample;
+    if (!cx) continue;
+    let path = [...ran, ...cx.schedule];
+    let cycleFrom = cx.cycle ? ran.length + cx.cycle.from : undefined;
+    if (cycleFrom !== undefined) {
+      const at = firstVisit(world, initial, path, cycleFrom);
+      path = [...path.slice(0, at), ...path.slice(cycleFrom)];
+      cycleFrom = at;
+    }
+    verdicts[res.invariant] = { status: 'violated', step: path.length, witness: cx.witness, path, ...(cycleFrom !== undefined ? { cycleFrom } : {}) };
+  }
+  return { ...report, verdicts };
+};
+
+/** The first step k ≤ `at` after which `path` (run from `initial`) is in the state it is in after `at` steps. */
+const firstVisit = (world: World, initial: ModelState, path: readonly string[], at: number): number => {
+  const states: ModelState[] = [initial];
+  let s = initial;
+  for (let k = 0; k < at; k++) {
+    const res = step(world, s, path[k], false);
+    if (res.tag !== 'stepped') throw new Error(`confirm: step ${k + 1} of the run did not step`);
+    s = res.state;
+    states.push(s);
+  }
+  const [a, b] = fingerprint(s);
+  const key = exactKey(s);
+  return states.findIndex((x) => {
+    const [c, d] = fingerprint(x);
+    return c === a && d === b && exactKey(x) === key;
+  });
 };
 
 /** Run one candidate and judge one invariant. */

@@ -5,10 +5,11 @@
  * counterexample by a shortest one when it finds one. search and searchAll share it.
  */
 import fc from 'fast-check';
-import { GOAL_NAMES, invariantByName, type Catalogue, type Invariant } from '../model/index.ts';
+import { GOAL_NAMES, invariantByName, resolve, type Catalogue, type Invariant, type TraceStep } from '../model/index.ts';
 import { allowedThreadSet, candidateArb, type Candidate, type ScenarioTemplate } from './arbitraries.ts';
 import { contextSwitches, invariantsNamed, judge, runCandidate, type Judged } from './judge.ts';
 import { explore } from './exhaustive.ts';
+import { runPath } from './lasso.ts';
 import { threadSets } from './threadsets.ts';
 import { minimize } from './minimize.ts';
 import type { Counterexample, SearchResult } from './result.ts';
@@ -237,9 +238,19 @@ export const shortestPasses = (
     for (const small of threadSets(t, 2, catalogue)) items.forEach((_, k) => name(small, k));
     searchSets(bySize(sets));
   }
-  // Proven when the set of its best counterexample was searched one step short of it (a 1-step one is never searched: nothing is shorter).
-  const proven = best.map((cx) => cx.steps <= 1 || (searched.get(cx.scenario.threads.join(',')) ?? -1) >= cx.steps - 1);
+  // Proven when the set of its best counterexample was searched one step short of it (a 1-step
+  // one is never searched: nothing is shorter); never a lasso, whose cycle is not the shortest.
+  const proven = best.map((cx) => !cx.cycle && (cx.steps <= 1 || (searched.get(cx.scenario.threads.join(',')) ?? -1) >= cx.steps - 1));
   return { shorter, proven };
+};
+
+/** The printable trace of a path every step of which is a schedule choice (a confirmed drain's). */
+const lassoTrace = (t: ScenarioTemplate, c: Candidate, path: readonly string[], cycleFrom: number | undefined, catalogue?: Catalogue): TraceStep[] => {
+  const r = resolve({ ...t, threads: c.threads }, catalogue);
+  if (!r.ok) throw new Error(r.error);
+  const ran = runPath(r.world, r.state, path, cycleFrom ?? path.length);
+  if ('failedAt' in ran) throw new Error(`random: step ${ran.failedAt + 1} of a confirmed path did not step`);
+  return ran.trace;
 };
 
 /** The pass's progress as PassProgress, timed from `t0`. */
@@ -274,14 +285,17 @@ export const search = (t: ScenarioTemplate, invariantName: string, o: SearchOpti
   const before = (first ?? judge(t, inv, shrunk, { catalogue })) as Judged;
   const { candidate } = minimize(t, inv, firstC ? [shrunk, firstC] : [shrunk], catalogue);
   const judged = judge(t, inv, candidate, { record: true, catalogue }); // once more, recording the trace to print
-  const trace = judged.report.trace.slice(0, judged.steps);
   const v = judged.report.verdicts[inv.name];
+  // A drain confirmed by a search (judge.ts confirmDrain): its path is the schedule, its trace re-run.
+  const extended = v.status === 'violated' && v.path ? lassoTrace(t, candidate, v.path, v.cycleFrom, catalogue) : null;
+  const trace = extended ?? judged.report.trace.slice(0, judged.steps);
   const provenance = { foundWith: 'random', seed: o.seed, path: details.counterexamplePath ?? '', runs: firstFailRuns } as const;
   const shrunkCx: Counterexample = {
     invariant: inv.name,
     witness: v.status === 'violated' ? v.witness : '',
     scenario: { ...t, threads: candidate.threads },
-    schedule: judged.report.executed,
+    schedule: v.status === 'violated' && v.path ? v.path : judged.report.executed,
+    ...(v.status === 'violated' && v.cycleFrom !== undefined ? { cycle: { from: v.cycleFrom } } : {}),
     trace,
     steps: judged.steps,
     contextSwitches: contextSwitches(trace),

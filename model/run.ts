@@ -26,10 +26,12 @@ export type Verdict =
       readonly step: number;
       readonly witness: string;
       /**
-       * A lasso (docs/design.md §3.5), set by the engine when it confirms a drain that hit its
-       * bound: every step's thread from the initial state (`step` of them), the cycle from `from`.
+       * Set by the engine when it confirms a drain that hit its bound (engine/judge.ts): every
+       * step's thread from the initial state (`step` of them), all schedule choices; with
+       * `cycleFrom`, a lasso whose cycle starts there (docs/design.md §3.5).
        */
-      readonly lasso?: { readonly path: readonly string[]; readonly from: number };
+      readonly path?: readonly string[];
+      readonly cycleFrom?: number;
     };
 
 export interface RunReport {

@@ -43,6 +43,8 @@ export interface CheckRow {
     readonly shrunkFrom?: number;
     /** No shorter counterexample on its thread set (engine/result.ts Counterexample). */
     readonly shortestOnThreads: boolean;
+    /** A lasso: `trace` from index `from` on repeats forever (engine/result.ts Counterexample.cycle). */
+    readonly cycle?: { readonly from: number };
   } | null;
 }
 
@@ -118,6 +120,7 @@ export const checkRows = (checked: readonly Checked[]): CheckRow[] =>
             file,
             ...(cx.provenance.foundWith === 'random' ? { shrunkFrom: cx.fromSteps } : {}),
             shortestOnThreads: cx.shortestOnThreads === true,
+            ...(cx.cycle ? { cycle: cx.cycle } : {}),
           }
         : null,
     };
@@ -196,8 +199,9 @@ export const checkText = (checked: readonly Checked[], how: CheckInvocation, pc:
     // A scenario's thread that never stepped before the violation has no column in the timeline: say why.
     const unused = cx.threads.filter((th) => !cx.trace.some((s) => s.thread === th));
     if (unused.length > 0) out.push(`${pc.dim(`  (${unused.join(', ')} ${unused.length === 1 ? 'takes' : 'take'} no step before the violation)`)}\n`);
-    if (!cx.shortestOnThreads && o.engine === 'random') out.push(`${pc.dim(`  ${maybeShorter(cx.threads, how)}`)}\n`);
-    out.push(`\n${timeline(cx.trace, { pc, width: how.width ?? DEFAULT_WIDTH })}\n`);
+    if (cx.cycle) out.push(`${pc.dim(`  a lasso: steps ${cx.cycle.from + 1}-${cx.steps} return to the state before step ${cx.cycle.from + 1} and repeat forever (not the shortest such)`)}\n`);
+    else if (!cx.shortestOnThreads && o.engine === 'random') out.push(`${pc.dim(`  ${maybeShorter(cx.threads, how)}`)}\n`);
+    out.push(`\n${timeline(cx.trace, { pc, width: how.width ?? DEFAULT_WIDTH, ...(cx.cycle ? { cycleFrom: cx.cycle.from } : {}) })}\n`);
     const d = done.get(o.strategy);
     out.push(`\n  replay: ${escapeText(replayCommand(o, d ? { ...how, runs: d.runs } : how))}\n`);
     if (cx.file) out.push(`  saved: ${escapeText(cx.file)}  (npm run replay -- ${escapeText(shellWord(cx.file))})\n`);
@@ -258,13 +262,13 @@ export const checkMail = (checked: readonly Checked[], how: CheckInvocation, cat
     const found =
       cx.provenance.foundWith === 'random'
         ? `random search, seed ${cx.provenance.seed}, run ${cx.provenance.runs}, shrunk from ${cx.fromSteps} to ${cx.steps} steps${cx.shortestOnThreads ? ', the fewest these threads allow' : ''}`
-        : `exhaustive search: ${cx.shortestOnThreads ? 'a shortest counterexample' : 'the first found before a bound cut the search'}`;
+        : `exhaustive search: ${cx.cycle ? 'a lasso through the first fair cycle the search entered' : cx.shortestOnThreads ? 'a shortest counterexample' : 'the first found before a bound cut the search'}`;
     const replay: string[][] = [['npm', 'run', 'check', '--', ...replayArgs(row, d ? { ...how, runs: d.runs } : how)]];
     if (c.file) replay.unshift(['npm', 'run', 'replay', '--', c.file]);
     out.push('', '-'.repeat(MAIL_WIDTH), '');
     out.push(
       mailText(
-        { scenario: cx.scenario, invariant: cx.invariant, verdict: 'violated', witness: cx.witness, trace: cx.trace, contextSwitches: cx.contextSwitches, replay, found },
+        { scenario: cx.scenario, invariant: cx.invariant, verdict: 'violated', witness: cx.witness, trace: cx.trace, contextSwitches: cx.contextSwitches, replay, found, ...(cx.cycle ? { cycleFrom: cx.cycle.from } : {}) },
         catalogue,
       ).trimEnd(),
     );

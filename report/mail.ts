@@ -34,6 +34,8 @@ export interface MailCase {
   readonly replay: readonly (readonly string[])[];
   /** How it was found, e.g. "random search, seed 42, shrunk from 11 steps". */
   readonly found?: string;
+  /** A lasso: the steps from this index on repeat forever (engine/result.ts Counterexample.cycle). */
+  readonly cycleFrom?: number;
 }
 
 const own = <T,>(table: Readonly<Record<string, T>>, key: string): T | undefined => (Object.hasOwn(table, key) ? table[key] : undefined);
@@ -123,9 +125,10 @@ const stepLines = (s: TraceStep, showCtx: boolean, w: number): string[] => {
 };
 
 const drainNote = 'from here on the model drains: every thread runs to its end, round-robin';
+const repeatNote = 'repeats forever:';
 
-/** The trace in columns (two threads) or as numbered steps naming the CPU. */
-const traceLines = (trace: readonly TraceStep[], width: number): string[] => {
+/** The trace in columns (two threads) or as numbered steps naming the CPU; a lasso's cycle under a line. */
+const traceLines = (trace: readonly TraceStep[], width: number, cycleFrom?: number): string[] => {
   const threads = [...new Set(trace.map((s) => s.thread))];
   const cpu = (t: string) => `CPU${threads.indexOf(t)}`;
   const num = String(trace.length).length;
@@ -146,6 +149,7 @@ const traceLines = (trace: readonly TraceStep[], width: number): string[] => {
     const lastCtx = new Map<string, string | null>();
     for (const [k, s] of trace.entries()) {
       if (s.drain) drainLine(gutter);
+      if (k === cycleFrom) out.push(`${' '.repeat(gutter)}-- ${repeatNote} --`);
       const { ctx } = splitAction(ascii(s.action));
       const lines = stepLines(s, ctx !== lastCtx.get(s.thread), w);
       lastCtx.set(s.thread, ctx);
@@ -164,6 +168,7 @@ const traceLines = (trace: readonly TraceStep[], width: number): string[] => {
   let prev: { thread: string; ctx: string | null } | null = null;
   for (const [k, s] of trace.entries()) {
     if (s.drain) drainLine(gutter);
+    if (k === cycleFrom) out.push(`${' '.repeat(gutter)}-- ${repeatNote} --`);
     const { ctx } = splitAction(ascii(s.action));
     const lines = stepLines(s, !(prev && prev.thread === s.thread && prev.ctx === ctx), width - gutter);
     prev = { thread: s.thread, ctx };
@@ -197,9 +202,13 @@ export const mailText = (m: MailCase, catalogue: Catalogue = BUILTIN, width = MA
   const sentence = inv ? `${inv.summary}.` : '';
   out.push('');
   out.push(...field('Invariant', `${m.invariant}${inv ? ` (${inv.id})` : ''} ${m.verdict === 'violated' ? 'is broken' : 'holds on this run'}: ${sentence}`, width));
-  if (m.witness) out.push(...field('Witness', m.verdict === 'violated' ? `at step ${m.trace.length}, ${m.witness}` : m.witness, width));
+  const when =
+    m.cycleFrom !== undefined
+      ? `${m.cycleFrom + 1 === m.trace.length ? `step ${m.trace.length} repeats` : `steps ${m.cycleFrom + 1}-${m.trace.length} repeat`} forever, a fair cycle (each thread that takes no step in it is blocked or done in it):`
+      : `at step ${m.trace.length},`;
+  if (m.witness) out.push(...field('Witness', m.verdict === 'violated' ? `${when} ${m.witness}` : m.witness, width));
   if (m.found) out.push(...field('Found', m.found, width));
-  out.push('', ...traceLines(m.trace, width), '');
+  out.push('', ...traceLines(m.trace, width, m.cycleFrom), '');
   out.push(
     ...wrap(
       ascii(`${m.trace.length} steps, ${m.contextSwitches} context switch${m.contextSwitches === 1 ? '' : 'es'}. Lines starting "//" are a step's effects, "!!" the kernel's diagnostics (WARN_ON, BUG_ON, might_sleep).`),

@@ -21,8 +21,10 @@ export const replayUnderLine = (strategy: string, invariant: string, o: ReplayOu
 /** The file, the case, and the verdict the replay reached (`other`: the strategy it ran under instead). */
 export const replaySummary = (file: string, c: SavedCase, other: string | undefined, out: Ran, pc: Colors = plain): string => {
   const head = `${pc.bold(escapeText(file))}\n  ${other ? `${c.scenario.strategy} case replayed under ${pc.bold(other)}` : c.scenario.strategy} × ${c.expect.invariant}; threads ${JSON.stringify(c.scenario.threads)}; schedule ${JSON.stringify(c.schedule)}\n`;
-  if (out.kind === 'reproduced')
-    return `${head}  ${pc.red('violated')} ${c.expect.invariant} at step ${out.step}: ${out.witness}\n  ${out.trace.length} steps, ${switchesText(contextSwitches(out.trace))}\n\n`;
+  if (out.kind === 'reproduced') {
+    const at = out.cycleFrom !== undefined ? `forever (steps ${out.cycleFrom + 1}-${out.step} repeat)` : `at step ${out.step}`;
+    return `${head}  ${pc.red('violated')} ${c.expect.invariant} ${at}: ${out.witness}\n  ${out.trace.length} steps, ${switchesText(contextSwitches(out.trace))}\n\n`;
+  }
   return `${head}  ${out.verdict === 'holds' ? pc.green('holds') : pc.red('violated')} ${c.expect.invariant}${out.witness ? `: ${out.witness}` : ''} (recorded: ${c.expect.verdict})\n\n`;
 };
 

@@ -43,8 +43,14 @@ const layout = (needs: readonly number[], minimums: readonly number[], room: num
   return widths;
 };
 
-/** Plus the step's effects, the kernel's diagnostics in red, and `(drain)` on the fair drain's steps. */
-export const timeline = (trace: readonly TraceStep[], opts: { width?: number; pc?: Colors } = {}): string => {
+/** The line a lasso's cycle starts under (engine/result.ts Counterexample.cycle). */
+export const REPEATS = 'repeats forever:';
+
+/**
+ * Plus the step's effects, the kernel's diagnostics in red, and `(drain)` on the fair drain's
+ * steps; `cycleFrom`: a lasso, whose steps from that index on repeat forever (a line before them).
+ */
+export const timeline = (trace: readonly TraceStep[], opts: { width?: number; pc?: Colors; cycleFrom?: number } = {}): string => {
   const pc = opts.pc ?? plain;
   const width = opts.width ?? DEFAULT_WIDTH;
   const threads = [...new Set(trace.map((s) => s.thread))];
@@ -75,6 +81,7 @@ export const timeline = (trace: readonly TraceStep[], opts: { width?: number; pc
   }
   lines.push(`${'-'.repeat(num)}  ${columns.map((w) => '-'.repeat(w)).join('─┼─')}─┼─${'-'.repeat(Math.min(effect, 20))}`);
   for (const [k, s] of trace.entries()) {
+    if (k === opts.cycleFrom) lines.push(pc.bold(`${' '.repeat(num)}  ${REPEATS}`));
     const cells = threads.map((t, i) => (t === s.thread ? cell(s.action, columns[i]) : ['']));
     const fx: Token[] = [...(s.drain ? tokens('(drain)', pc.dim) : [])];
     const parts = [...s.events.map((e) => ({ text: e, style: undefined })), ...(s.diagnostics ?? []).map((d) => ({ text: d, style: pc.red }))];

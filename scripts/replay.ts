@@ -20,7 +20,8 @@ const HELP = `usage: npm run replay -- FILE [--strategy NAME|all] [--mermaid | -
 
 Replay a saved case from shrunk-cases/: print its per-thread timeline, the invariant and the
 witness. The case must reproduce whole: every recorded step (thread, action, events,
-diagnostics, drain), the schedule, and the violation at its last step with the same witness.
+diagnostics, drain), the schedule, and the violation at its last step with the same witness;
+a lasso (a "cycle" field) must also end in the state its cycle starts in, with a fair cycle.
 --strategy replays the same scenario and schedule under another strategy
 (all: under each, one line per strategy; the case's own strategy decides the exit code);
 --mermaid prints a Mermaid sequence diagram instead of the timeline.
@@ -98,12 +99,14 @@ export const replayCaseCommand: Command = (argv, io) => {
     const sc = other ? { ...c.scenario, strategy: other } : c.scenario;
     // Reproduced: violated at its last step; else (under another strategy) the whole run, which held.
     const violated = out.kind === 'reproduced';
-    io.stdout.write(mailText({ scenario: sc, invariant: c.expect.invariant, verdict: violated ? 'violated' : 'holds', witness: out.witness, trace: out.trace, contextSwitches: contextSwitches(out.trace), replay }, catalogue));
+    const cycle = out.kind === 'reproduced' && out.cycleFrom !== undefined ? { cycleFrom: out.cycleFrom } : {};
+    io.stdout.write(mailText({ scenario: sc, invariant: c.expect.invariant, verdict: violated ? 'violated' : 'holds', witness: out.witness, trace: out.trace, contextSwitches: contextSwitches(out.trace), replay, ...cycle }, catalogue));
     return out.kind === 'reproduced' || other ? EXIT.ok : EXIT.violated;
   }
   // With --mermaid, stdout is only the diagram (pipe it to a renderer); the summary goes to stderr.
   (v.mermaid ? io.stderr : io.stdout).write(replaySummary(file, c, other, out, pc));
-  io.stdout.write(`${v.mermaid ? mermaid(out.trace) : timeline(out.trace, { pc, width: widthFor(io) })}\n`);
+  const cycleFrom = out.kind === 'reproduced' ? out.cycleFrom : undefined;
+  io.stdout.write(`${v.mermaid ? mermaid(out.trace, cycleFrom) : timeline(out.trace, { pc, width: widthFor(io), ...(cycleFrom !== undefined ? { cycleFrom } : {}) })}\n`);
   return out.kind === 'reproduced' || other ? EXIT.ok : EXIT.violated;
 };
 
