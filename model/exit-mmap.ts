@@ -13,7 +13,7 @@ import { lockdepAcquire } from './lockdep.ts';
 import { clearPtes, tlbFinishMmu, wholeMm } from './mm.ts';
 import { mmapWriteLockBlocker } from './munmap.ts';
 import { finish, holdsMmUsers, inHlist, put, setSkip, setSub, srcuPending, srcuReadersNow, subOf, vmaRange } from './state.ts';
-import type { Blocker } from './step.ts';
+import type { Blocker } from './rwsem.ts';
 import type { Call, ExitMmapThread, ModelState, World } from './types.ts';
 
 export type ExitPhase = 'hlist_release' | 'unhash' | 'srcu' | 'oom_unmap' | 'oom_tlb_finish' | 'oom_skip' | 'lock' | 'unmap' | 'tlb_finish';
@@ -81,8 +81,8 @@ export const mmUsersBlocker = (s: ModelState, t: ExitMmapThread): Blocker | null
   return user ? { on: 'mm_users', thread: user.id } : null;
 };
 
-export const exitMmapBlocker = (s: ModelState, a: ExitMmapAction): Blocker | null => {
-  if (a.phase === 'lock') return mmapWriteLockBlocker(s);
+export const exitMmapBlocker = (world: World, s: ModelState, a: ExitMmapAction): Blocker | null => {
+  if (a.phase === 'lock') return mmapWriteLockBlocker(world, s, a.t.id);
   if (a.phase === 'srcu') {
     const readers = srcuPending(s, a.t.srcuReaders);
     return readers.length ? { on: 'srcu', readers } : null;

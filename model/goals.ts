@@ -7,7 +7,8 @@
 import type { Fact } from './facts.ts';
 import { stepNeeds, type StepNeeds } from './hints.ts';
 import { holdsDriverLock, mappedPages, memoryShort } from './state.ts';
-import type { Blocker, Stepped } from './step.ts';
+import type { Blocker } from './rwsem.ts';
+import type { Stepped } from './step.ts';
 import type { Invalidation, ModelState, ThreadKind, World } from './types.ts';
 
 export interface GoalContext {

@@ -9,11 +9,11 @@ import { putPage, unpinZapped } from './mm.ts';
 import { intervalTreeInsert, intervalTreeRemove } from './core/registration.ts';
 import { retText, type Cond, type Instr, type LockMode, type Program } from './program.ts';
 import {
-  faultPage, finish, holdsDriverLock, intersects, invalidationActive, isInvalidating, lockBusy, lockId, memoryShort, mirrorGone, put,
-  registerPending, releaseMirror, setCounter, setLock, setSub, subOf,
+  downRead, faultPage, finish, holdsDriverLock, intersects, invalidationActive, isInvalidating, lockId, memoryShort, mirrorGone, put,
+  registerPending, releaseMirror, setCounter, setSub, subOf, upRead,
 } from './state.ts';
-import { readLockBlocker, writerQueued, type Blocker } from './step.ts';
-import type { Call, Lock, ModelState, Range, ThreadState, World } from './types.ts';
+import { downWrite, readLockBlocker, trylockFails, upWrite, writeLockBlocker, type Blocker } from './rwsem.ts';
+import type { Call, ModelState, Range, ThreadState, World } from './types.ts';
 
 /** Where a driver program returns to: the core's walk (a callback), a ->release caller; null for a fault or an ioctl. */
 export interface CallReturn {
@@ -50,8 +50,7 @@ export const driverInstrBlocker = (world: World, s: ModelState, a: DriverInstrAc
     case 'lock': {
       if (tryOnly(i, c)) return null;
       const id = lockId(c.sub, i.lock);
-      if (i.mode === 'read') return readLockBlocker(world, s, id, t.id);
-      return lockBusy(s.locks[id], i.mode) ? { on: 'lock', lock: id, mode: i.mode } : null;
+      return i.mode === 'read' ? readLockBlocker(world, s, id, t.id) : writeLockBlocker(world, s, id, t.id);
     }
     case 'alloc':
       return memoryShort(world, s) ? { on: 'memory' } : null;
@@ -66,7 +65,7 @@ export const driverInstrBlocker = (world: World, s: ModelState, a: DriverInstrAc
     }
     // The first insert registers the NULL notifier: mmap_write_lock and mm_take_all_locks (§1.5).
     case 'intervalInsert':
-      return !s.core.hasItree && lockBusy(s.locks.mmap_lock, 'write') ? { on: 'lock', lock: 'mmap_lock', mode: 'write' } : null;
+      return s.core.hasItree ? null : writeLockBlocker(world, s, 'mmap_lock', t.id);
     // A deferred remove waits for invalidate_seq to move.
     case 'intervalRemove':
       return c.locals.removeSeq !== undefined && s.core.invalidateSeq === c.locals.removeSeq ? { on: 'invalidation', sub: c.sub } : null;
@@ -130,17 +129,16 @@ export const driverInstr = (world: World, s: ModelState, a: DriverInstrAction, f
       const id = lockId(c.sub, i.lock);
       const l = s.locks[id];
       const only = tryOnly(i, c);
-      // A read trylock of an rwsem also fails while a writer is queued (docs/kernel.md §1.1).
-      if (only && (lockBusy(l, i.mode) || (i.mode === 'read' && writerQueued(world, s, id, t.id)))) {
+      // An rwsem trylock also fails while a writer is queued (docs/kernel.md §1.1).
+      if (only && trylockFails(world, s, id, i.mode, t.id)) {
         if (fx.record) fx.events.push(`${lockVerb(i.mode, true)}(${id}) failed`);
         return advancePc(world, s, t, c, i.else);
       }
       if (!only && world.lockKinds[id] !== 'spinlock') sleepAttempt(t, `${lockVerb(i.mode, false)}(${id})`, fx);
       if (fx.record) fx.events.push(`${lockVerb(i.mode, only)}(${id})${only ? ' ok' : ''}`);
-      const held: Lock = i.mode === 'write' ? { writer: t.id, readers: l.readers } : { writer: l.writer, readers: [...l.readers, t.id] };
       // lockdep adds no dependency for a trylock; inside a callback the notifier map is held.
       const s2 = only ? s : lockdepAcquire(world, s, t, lockClass(world, c.sub, i.lock), isCallback(c) ? ['notifier_map'] : [], fx);
-      return advancePc(world, setLock(s2, id, held), t, c);
+      return advancePc(world, i.mode === 'write' ? downWrite(s2, id, t.id) : downRead(s2, id, t.id), t, c);
     }
     case 'unlock': {
       const id = lockId(c.sub, i.lock);
@@ -152,16 +150,17 @@ export const driverInstr = (world: World, s: ModelState, a: DriverInstrAction, f
           return advancePc(world, s, t, c);
         }
         if (fx.record) fx.events.push(`unlock(${id})`);
-        return advancePc(world, setLock(s, id, { writer: null, readers: l.readers }), t, c);
+        return advancePc(world, upWrite(s, id), t, c);
       }
-      const at = l.readers.includes(t.id) ? l.readers.indexOf(t.id) : l.readers.length - 1;
-      if (at < 0) {
-        fx.facts.push({ fact: 'underflow', what: `up_read(${id}) with no reader: rwsem count -1`, value: -1 });
+      // up_read by a thread that holds no read hold is the caller's bug: a fact and the debug
+      // warning, never a silent change to another reader's hold.
+      if (!l.readers.includes(t.id)) {
+        fx.facts.push({ fact: 'underflow', what: l.readers.length ? `up_read(${id}) by ${t.id}, which holds no read hold` : `up_read(${id}) with no reader: rwsem count -1`, value: -1 });
         fx.diagnostics.push({ kind: 'WARN_ON', text: `DEBUG_RWSEMS_WARN_ON: up_read of unheld ${id}` });
         return advancePc(world, s, t, c);
       }
       if (fx.record) fx.events.push(`up_read(${id})`);
-      return advancePc(world, setLock(s, id, { writer: l.writer, readers: l.readers.filter((_, k) => k !== at) }), t, c);
+      return advancePc(world, upRead(s, id, t.id), t, c);
     }
     case 'add': {
       const from = s.drivers[c.sub].counters[i.counter];

@@ -8,7 +8,7 @@ import type { Effects } from './facts.ts';
 import { driverInstrAction, type CallReturn, type DriverInstrAction } from './interpreter.ts';
 import { clearPtes, tlbFinishMmu } from './mm.ts';
 import { downRead, finish, put, upRead, vmaRange } from './state.ts';
-import { readLockBlocker, type Blocker } from './step.ts';
+import { readLockBlocker, type Blocker } from './rwsem.ts';
 import type { MadviseThread, ModelState, World } from './types.ts';
 
 export type MadviseAction =

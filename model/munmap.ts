@@ -10,7 +10,7 @@ import type { Effects } from './facts.ts';
 import { driverInstrAction, type CallReturn, type DriverInstrAction } from './interpreter.ts';
 import { clearPtes, tlbFinishMmu } from './mm.ts';
 import { finish, lockBusy, put, setLock, upRead, vmaRange } from './state.ts';
-import type { Blocker } from './step.ts';
+import { downWrite, upWrite, writeLockBlocker, type Blocker } from './rwsem.ts';
 import type { ModelState, MunmapThread, World } from './types.ts';
 
 export type MunmapAction =
@@ -52,20 +52,19 @@ const munmapCaller: InvalidationCaller<MunmapThread> = {
 /** Its callbacks return into the core's walk for this caller. */
 const munmapReturn: CallReturn = { returned: (world, s, t, c, value, fx) => callbackReturned(world, s, t as MunmapThread, c, value, munmapCaller, fx) };
 
-export const mmapWriteLockBlocker = (s: ModelState): Blocker | null =>
-  lockBusy(s.locks.mmap_lock, 'write') ? { on: 'lock', lock: 'mmap_lock', mode: 'write' } : null;
+export const mmapWriteLockBlocker = (world: World, s: ModelState, self: string): Blocker | null => writeLockBlocker(world, s, 'mmap_lock', self);
 
 /** mmap_write_lock, then detach_vmas_to_be_unmapped: the VMA leaves the mm's list. */
 export const mmapWriteLock = (world: World, s: ModelState, t: MunmapThread, fx: Effects): ModelState => {
   if (fx.record) fx.events.push(`mmap_write_lock(mm); detach vma ${t.vma}`);
   const vmas = s.mm.vmas.map((x, k) => (k === t.vma ? { ...x, unmapped: true } : x));
-  return put({ ...setLock(s, 'mmap_lock', { writer: t.id, readers: [] }), mm: { ...s.mm, vmas } }, { ...t, pc: downgrades(world) ? 'downgrade' : 'start' });
+  return put({ ...downWrite(s, 'mmap_lock', t.id), mm: { ...s.mm, vmas } }, { ...t, pc: downgrades(world) ? 'downgrade' : 'start' });
 };
 
 /** mmap_write_downgrade: readers (the OOM reaper, faults) may come in while munmap unmaps. */
 export const mmapWriteDowngrade = (s: ModelState, t: MunmapThread, fx: Effects): ModelState => {
   if (fx.record) fx.events.push('mmap_write_downgrade');
-  return put(setLock(s, 'mmap_lock', { writer: null, readers: [...s.locks.mmap_lock.readers, t.id] }), { ...t, pc: 'start' });
+  return put(setLock(s, 'mmap_lock', { ...s.locks.mmap_lock, writer: null, readers: [...s.locks.mmap_lock.readers, t.id] }), { ...t, pc: 'start' });
 };
 
 export const munmapUnmapPageRange = (s: ModelState, t: MunmapThread, vma: number, fx: Effects): ModelState => {
@@ -83,7 +82,7 @@ export const munmapUnlock = (s: ModelState, t: MunmapThread, fx: Effects): Model
   const l = s.locks.mmap_lock;
   const read = l.readers.includes(t.id);
   if (fx.record) fx.events.push(read ? 'mmap_read_unlock' : 'mmap_write_unlock');
-  return put(read ? upRead(s, 'mmap_lock', t.id) : setLock(s, 'mmap_lock', { writer: null, readers: l.readers }), finish(t));
+  return put(read ? upRead(s, 'mmap_lock', t.id) : upWrite(s, 'mmap_lock'), finish(t));
 };
 
 export const describeMunmapUnlock = (s: ModelState, t: MunmapThread): string => (s.locks.mmap_lock.readers.includes(t.id) ? 'mmap_read_unlock' : 'mmap_write_unlock');

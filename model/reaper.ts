@@ -3,18 +3,16 @@
  * oom_reap_task_mm up to MAX_OOM_REAP_RETRIES times, sleeping between attempts; each attempt
  * mmap_read_trylocks, then __oom_reap_task_mm unmaps the VMAs.
  *
- * The sleep between attempts (schedule_timeout_idle(HZ/10)) ends only once no other thread can
- * step: 100 ms is longer than any run of steps the model's other threads take without blocking,
- * so an attempt fails again only if the thread in the way is itself stuck (blocked), never
- * because the interleaving granularity let it hold mmap_lock for "one more step".
- * Abstracts: a thread preempted for 100 ms or more while runnable.
+ * The sleep between attempts (schedule_timeout_idle(HZ/10)) is a timer: its step is always
+ * enabled, so the thread in the way may hold mmap_lock across all ten attempts (docs/kernel.md
+ * §1.6, §10): whether another thread could step instead is none of the reaper's business.
  */
 import { callbackReturned, closeInvalidation, type CoreAction, type InvalidationCaller } from './core/invalidate.ts';
 import type { Effects } from './facts.ts';
 import { driverInstrAction, type CallReturn, type DriverInstrAction } from './interpreter.ts';
 import { clearPtes, tlbFinishMmu } from './mm.ts';
 import { downRead, finish, lockBusy, put, setSkip, upRead, vmaRange } from './state.ts';
-import { writerQueued } from './step.ts';
+import { trylockFails } from './rwsem.ts';
 import type { ModelState, ReaperEra, ReaperThread, World } from './types.ts';
 
 export const MAX_OOM_REAP_RETRIES = 10; // mm/oom_kill.c
@@ -104,8 +102,8 @@ export const mmHasNotifiers = (s: ModelState, t: ReaperThread, fx: Effects): Mod
 /** oom_reap_task_mm: mmap_read_trylock, MMF_OOM_SKIP check, MMF_UNSTABLE (docs/kernel.md §3.2, §3.3). */
 export const mmapReadTrylock = (world: World, s: ModelState, t: ReaperThread, fx: Effects): ModelState => {
   // A queued writer makes down_read_trylock fail even when only readers hold the lock (rwsem, §1.1).
-  if (lockBusy(s.locks.mmap_lock, 'read') || writerQueued(world, s, 'mmap_lock', t.id)) {
-    if (fx.record) fx.events.push(s.locks.mmap_lock.writer === null && !lockBusy(s.locks.mmap_lock, 'read') ? 'mmap_read_trylock failed (a writer is queued)' : 'mmap_read_trylock failed');
+  if (trylockFails(world, s, 'mmap_lock', 'read', t.id)) {
+    if (fx.record) fx.events.push(s.locks.mmap_lock.writer === null ? 'mmap_read_trylock failed (a writer is queued)' : 'mmap_read_trylock failed');
     return failedAttempt(s, t, fx);
   }
   const s2 = downRead(s, 'mmap_lock', t.id);
@@ -133,7 +131,7 @@ const failedAttempt = (s: ModelState, t: ReaperThread, fx: Effects): ModelState 
   return put(s, { ...t, attempts, pc: 'sleep' });
 };
 
-/** schedule_timeout_idle(HZ/10) between attempts (enabled only once the others are stuck or done: see the header). */
+/** schedule_timeout_idle(HZ/10) between attempts: a timer, always enabled (see the header). */
 export const scheduleTimeoutIdle = (world: World, s: ModelState, t: ReaperThread): ModelState => put(s, { ...t, pc: reaperFirstPc(world), attemptOk: true });
 
 /** unmap_page_range of one VMA: PTEs cleared, frames gathered (docs/kernel.md §3.2). */

@@ -6,7 +6,7 @@ import type { Effects } from './facts.ts';
 import type { LockMode } from './program.ts';
 import type { Call, Lock, ModelState, Range, Subscription, ThreadKind, ThreadState, World } from './types.ts';
 
-export const FREE: Lock = { writer: null, readers: [] };
+export const FREE: Lock = { writer: null, readers: [], waiters: [] };
 
 export const threadById = (s: ModelState, id: string): ThreadState | undefined => s.threads.find((t) => t.id === id);
 
@@ -17,14 +17,14 @@ export const setLock = (s: ModelState, id: string, l: Lock): ModelState => ({ ..
 /** down_read once the caller found the rwsem free of writers: one more reader. */
 export const downRead = (s: ModelState, id: string, reader: string): ModelState => {
   const l = s.locks[id];
-  return setLock(s, id, { writer: l.writer, readers: [...l.readers, reader] });
+  return setLock(s, id, { ...l, readers: [...l.readers, reader] });
 };
 
 /** up_read: the reader's hold goes away (the state unchanged if it held none). */
 export const upRead = (s: ModelState, id: string, reader: string): ModelState => {
   const l = s.locks[id];
   const at = l.readers.indexOf(reader);
-  return at < 0 ? s : setLock(s, id, { writer: l.writer, readers: l.readers.filter((_, k) => k !== at) });
+  return at < 0 ? s : setLock(s, id, { ...l, readers: l.readers.filter((_, k) => k !== at) });
 };
 
 export const setCounter = (s: ModelState, sub: string, counter: string, v: number): ModelState => {

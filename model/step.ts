@@ -13,7 +13,6 @@ import { describeRegistration, register, registerAction, registrationBlocker, un
 import { describeExitMmap, exitMmap, exitMmapAction, exitMmapBlocker, mmUsersBlocker, type ExitMmapAction } from './exit-mmap.ts';
 import { noEffects, type Effects } from './facts.ts';
 import { describeInstr, driverInstr, driverInstrAction, driverInstrBlocker, type DriverInstrAction } from './interpreter.ts';
-import type { LockMode } from './program.ts';
 import { madviseAction, madviseReadLock, madviseReadUnlock, madviseTlbFinishMmu, mmapReadLockBlocker, zapPageRange, type MadviseAction } from './madvise.ts';
 import {
   describeMunmapUnlock, mmapWriteDowngrade, mmapWriteLock, mmapWriteLockBlocker, munmapAction, munmapTlbFinishMmu, munmapUnlock, munmapUnmapPageRange, type MunmapAction,
@@ -21,21 +20,13 @@ import {
 import {
   mmapReadTrylock, mmapReadUnlock, mmHasNotifiers, oomReaperSkip, oomTlbFinishMmu, oomUnmapPageRange, reaperAction, scheduleTimeoutIdle, type ReaperAction,
 } from './reaper.ts';
-import { lockBusy, lockId, threadById } from './state.ts';
+import { dequeueWriter, queuesFor, queueWriter, type Blocker } from './rwsem.ts';
+import { threadById } from './state.ts';
 import type { ModelState, ThreadState, World } from './types.ts';
 
 export type Action = DriverInstrAction | CoreAction | ReaperAction | MunmapAction | MadviseAction | ExitMmapAction | RegistrationAction;
 
-/** What a blocked thread waits for (edges of the waits-for graph, INV-10). */
-export type Blocker =
-  | { readonly on: 'lock'; readonly lock: string; readonly mode: LockMode }
-  | { readonly on: 'memory' } // reclaim under OOM: waits for the victim to be reaped or skipped
-  | { readonly on: 'invalidation'; readonly sub: string } // mmu_interval_read_begin: waits for seq to move
-  | { readonly on: 'counter'; readonly sub: string; readonly counter: string } // wait_event(wq, counter == 0): waits for the ends
-  | { readonly on: 'srcu'; readonly readers: readonly string[] } // synchronize_srcu: waits for these walks to finish
-  | { readonly on: 'registration'; readonly sub: string } // a device faults only once its notifier is registered
-  | { readonly on: 'mm_users'; readonly thread: string } // exit_mmap: a thread using the mm still holds mm_users
-  | { readonly on: 'timeout' }; // the reaper sleeps between attempts while other threads can still step
+export type { Blocker } from './rwsem.ts';
 
 export interface Stepped extends Effects {
   readonly tag: 'stepped';
@@ -80,16 +71,16 @@ const guard = (world: World, s: ModelState, a: Action): Blocker | null => {
     case 'driver_instr':
       return driverInstrBlocker(world, s, a);
     case 'mmap_write_lock':
-      return mmapWriteLockBlocker(s);
+      return mmapWriteLockBlocker(world, s, a.t.id);
     case 'madvise_mmap_read_lock':
       return mmapReadLockBlocker(world, s, a.t.id);
-    case 'schedule_timeout_idle':
-      return s.threads.some((x) => x.id !== a.t.id && isEnabled(world, s, x)) ? { on: 'timeout' } : null;
     case 'exit_mmap':
-      return exitMmapBlocker(s, a);
+      return exitMmapBlocker(world, s, a);
     case 'mmu_notifier_register':
     case 'mmu_notifier_unregister':
-      return registrationBlocker(s, a);
+      return registrationBlocker(world, s, a);
+    // A timed sleep: the timer fires whatever the other threads do (reaper.ts).
+    case 'schedule_timeout_idle':
     case 'invalidate_range_start':
     case 'invalidate_range_end':
     case 'mm_has_notifiers':
@@ -109,42 +100,20 @@ const guard = (world: World, s: ModelState, a: Action): Blocker | null => {
   }
 };
 
-/** Why a thread cannot step now, or null when it can (or is done). */
-export const blocker = (world: World, s: ModelState, t: ThreadState): Blocker | null => {
+/**
+ * What the thread's next action waits for, or null: also for a contended rwsem down_write it has
+ * not queued for yet, whose next step is to queue (the thread is going to sleep).
+ */
+export const waitOf = (world: World, s: ModelState, t: ThreadState): Blocker | null => {
   const a = nextAction(world, s, t);
   return a === null ? null : guard(world, s, a);
 };
 
-/**
- * rwsem writer preference (docs/kernel.md §1.1): another thread waits to take `lock` for write.
- * A queued writer makes new readers wait and read trylocks fail.
- */
-export const writerQueued = (world: World, s: ModelState, lock: string, self: string): boolean => {
-  if (world.lockKinds[lock] !== 'rwsem' || !lockBusy(s.locks[lock], 'write')) return false;
-  return s.threads.some((x) => x.id !== self && wantsWrite(world, s, x) === lock);
+/** Why a thread cannot step now, or null when it can (or is done). */
+export const blocker = (world: World, s: ModelState, t: ThreadState): Blocker | null => {
+  const b = waitOf(world, s, t);
+  return b !== null && queuesFor(world, s, b, t.id) ? null : b;
 };
-
-/** The lock a thread's next action takes for write and may wait for, if any. */
-const wantsWrite = (world: World, s: ModelState, t: ThreadState): string | null => {
-  const a = nextAction(world, s, t);
-  if (a === null) return null;
-  switch (a.type) {
-    case 'mmap_write_lock':
-      return 'mmap_lock';
-    case 'mmu_notifier_register':
-      return a.phase === 'lock' ? 'mmap_lock' : null;
-    case 'exit_mmap':
-      return a.phase === 'lock' ? 'mmap_lock' : null;
-    case 'driver_instr':
-      return a.instr.op === 'lock' && a.instr.mode === 'write' && (a.instr.how === 'lock' || (a.instr.how === 'nbTrylock' && a.call.blockable)) ? lockId(a.call.sub, a.instr.lock) : null;
-    default:
-      return null;
-  }
-};
-
-/** A read acquisition of an rwsem waits while a writer holds it or is queued for it. */
-export const readLockBlocker = (world: World, s: ModelState, lock: string, self: string): Blocker | null =>
-  lockBusy(s.locks[lock], 'read') || writerQueued(world, s, lock, self) ? { on: 'lock', lock, mode: 'read' } : null;
 
 export const isEnabled = (world: World, s: ModelState, t: ThreadState): boolean => !t.done && blocker(world, s, t) === null;
 
@@ -156,10 +125,20 @@ export const step = (world: World, s: ModelState, threadId: string, record = tru
   const a = t ? nextAction(world, s, t) : null;
   if (a === null) return { tag: 'finished', thread: threadId };
   const b = guard(world, s, a);
-  if (b !== null) return { tag: 'blocked', thread: threadId, blocker: b };
+  if (b !== null) {
+    // A contended down_write: first the writer joins the wait list (model/rwsem.ts), then it waits.
+    if (b.on === 'lock' && queuesFor(world, s, b, threadId)) return new SteppedResult(queueWriter(s, b.lock, threadId), threadId, noEffects(record), world, s, a, b.lock);
+    return { tag: 'blocked', thread: threadId, blocker: b };
+  }
   const fx = noEffects(record);
   const next = UPDATE[a.type](world, s, a as never, fx);
-  return new SteppedResult(next, threadId, fx, world, s, a);
+  return new SteppedResult(queued(next, threadId) ? dequeueWriter(next, threadId) : next, threadId, fx, world, s, a);
+};
+
+/** Whether the thread is on some lock's wait list (its acquisition then takes it off). */
+const queued = (s: ModelState, id: string): boolean => {
+  for (const k in s.locks) if (s.locks[k].waiters.length > 0 && s.locks[k].waiters.includes(id)) return true;
+  return false;
 };
 
 /** A step's result; its label is formatted only when asked for: searching runs never print it. */
@@ -176,6 +155,8 @@ class SteppedResult implements Stepped {
     private readonly world: World,
     private readonly before: ModelState,
     readonly action: Action,
+    /** The lock whose wait list this step joined (rwsem_down_write_slowpath), or null for the action itself. */
+    readonly queuedOn: string | null = null,
   ) {
     this.record = fx.record;
     this.events = fx.events;
@@ -183,7 +164,11 @@ class SteppedResult implements Stepped {
     this.diagnostics = fx.diagnostics;
   }
   get label(): string {
-    return describe(this.world, this.before, this.action);
+    const what = describe(this.world, this.before, this.action);
+    if (this.queuedOn === null) return what;
+    const l = this.before.locks[this.queuedOn];
+    const by = l.writer ?? l.readers[0] ?? l.waiters[0];
+    return `${what}: waits (queued for write${by ? `, ${by} ${l.writer ? 'holds it' : l.readers.length ? 'holds it for read' : 'queued first'}` : ''})`;
   }
 }
 

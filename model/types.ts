@@ -152,6 +152,8 @@ export interface RollbackStrategy {
 export interface Lock {
   readonly writer: ThreadId | null;
   readonly readers: readonly ThreadId[];
+  /** Threads on the rwsem's wait list for write, in arrival order (model/rwsem.ts); [] for other locks. */
+  readonly waiters: readonly ThreadId[];
 }
 
 export interface Vma extends Range {

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { DRIVER_NAMES, presets } from '../model/index.ts';
 import { canFail } from '../model/index.ts';
 import { resolve } from '../model/index.ts';
-import { blocker, enabledThreads, step, threadById } from '../model/index.ts';
+import { blocker, enabledThreads, step, threadById, waitOf } from '../model/index.ts';
 import type { ModelState, NotifierSpec, Range, Scenario, World } from '../model/index.ts';
 import { factsOf, reaperOf, returned, runWithFacts as run, stepOnce, type RunWithFacts as RunReport, stepUntil as stepStateUntil, times, world } from './support.ts';
 
@@ -170,7 +170,7 @@ describe('the non-blocking start with the driver lock free (OOM reaper, docs/ker
     expect(witness(r, 'NonBlockingNeverSleeps')).toBe('oom_reaper sleeps in a non-blockable invalidation: down_read(A.amn_lock)');
     expect(diagnostics(r)[0]).toBe('BUG: BUG: sleeping function called from invalid context (down_read(A.amn_lock)), non_block: 1');
     // The self-undo on -EAGAIN releases the read hold: no lock is left behind.
-    expect(r.final.locks['A.amn_lock']).toEqual({ writer: null, readers: [] });
+    expect(r.final.locks['A.amn_lock']).toEqual({ writer: null, readers: [], waiters: [] });
     expect(r.verdicts.QuiescentBalanced.status).toBe('holds');
   });
 
@@ -457,9 +457,14 @@ describe('amdgpu-4.19: amn->lock is read-held from start to end (docs/kernel.md 
   it('a CS cannot take amn->lock for write inside a munmap window', () => {
     const { world: w, state } = world(scenario('amdgpu-4.19', 'skip-all-end', ['munmap', 'ioctl:A']));
     const open = stepUntil(w, state, 'munmap', (s) => threadById(s, 'munmap')?.pc === 'unmap');
-    expect(open.locks['A.amn_lock']).toEqual({ writer: null, readers: ['munmap'] });
-    expect(blocker(w, open, threadById(open, 'ioctl:A') as NonNullable<ReturnType<typeof threadById>>)).toEqual({ on: 'lock', lock: 'A.amn_lock', mode: 'write' });
-    const closed = stepUntil(w, open, 'munmap', (s) => s.locks['A.amn_lock'].readers.length === 0);
+    expect(open.locks['A.amn_lock']).toEqual({ writer: null, readers: ['munmap'], waiters: [] });
+    const cs = (s: typeof open) => threadById(s, 'ioctl:A') as NonNullable<ReturnType<typeof threadById>>;
+    // down_write: the CS joins the wait list (a step), then sleeps (model/rwsem.ts).
+    expect(waitOf(w, open, cs(open))).toEqual({ on: 'lock', lock: 'A.amn_lock', mode: 'write' });
+    const q = stepOnce(w, open, 'ioctl:A');
+    expect(q.label).toBe('A.ioctl: lock(amn_lock): waits (queued for write, munmap holds it for read)');
+    expect(blocker(w, q.state, cs(q.state))).toEqual({ on: 'lock', lock: 'A.amn_lock', mode: 'write' });
+    const closed = stepUntil(w, q.state, 'munmap', (s) => s.locks['A.amn_lock'].readers.length === 0);
     expect(stepOnce(w, closed, 'ioctl:A').label).toBe('A.ioctl: lock(amn_lock)');
   });
 });
@@ -504,8 +509,9 @@ describe('an interval sub beside a failing hlist notifier (docs/kernel.md §2.2)
       }),
       [...REAPER, ...times('munmap', 40)],
     );
-    // Attempt 1 fails on VMA 1; munmap (VMA 0) passes B's blocking start; attempts 2–10 fail on VMA 1.
-    expect(startResults(r, 'B')).toEqual(['-EAGAIN', '0', ...times('-EAGAIN', 9)]);
+    // Attempts 1–10 fail on VMA 1 (the sleep between them is a timer: the schedule runs them back
+    // to back); then munmap (VMA 0) passes B's blocking start.
+    expect(startResults(r, 'B')).toEqual([...times('-EAGAIN', 10), '0']);
     expect(r.final.core).toMatchObject({ invalidateSeq: 5, activeInvalidateRanges: 10, hasItree: true, deferred: [] });
     expect(witness(r, 'QuiescentBalanced')).toBe('active_invalidate_ranges = 10 at quiescence');
     expect(witness(r, 'NoDeadlock')).toBe('stuck: fault:A waits for the invalidation of A to end');

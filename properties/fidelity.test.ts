@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { check } from '../engine/check.ts';
 import { exhaustive } from '../engine/exhaustive.ts';
 import { search } from '../engine/random.ts';
-import { BUILTIN, I, blocker, program, step, threadById, type Catalogue, type DriverDef, type Scenario, type ThreadState } from '../model/index.ts';
+import { BUILTIN, I, blocker, enabledThreads, program, step, threadById, waitOf, type Catalogue, type DriverDef, type Scenario, type ThreadState } from '../model/index.ts';
 import { seed } from './seed.ts';
 import { factsOf, notifier, runWithFacts, stepOnce, stepUntil, threadOf, times, world } from './support.ts';
 
@@ -123,7 +123,7 @@ describe('5. other invalidators overlap the reaper: munmap downgrades to the rea
     // munmap: lock, downgrade, start, KVM's start (lock, count++, zap, unlock, return 0); then the
     // reaper: trylock, start on VMA 1 (munmap detached VMA 0), KVM's start: lock, count++.
     const { s } = steps(sc, [...times('munmap', 8), ...times('oom_reaper', 4)]);
-    expect(s.locks.mmap_lock).toEqual({ writer: null, readers: ['munmap', 'oom_reaper'] });
+    expect(s.locks.mmap_lock).toEqual({ writer: null, readers: ['munmap', 'oom_reaper'], waiters: [] });
     expect(threadOf(s, 'munmap', 'munmap').inv).not.toBeNull();
     expect(threadOf(s, 'oom_reaper', 'oom_reaper').inv).not.toBeNull(); // both windows open at once
     expect(s.drivers.A.counters.mmu_invalidate_in_progress).toBe(2);
@@ -250,7 +250,11 @@ describe('6. exit_mmap: each ->release is a driver program inside SRCU; the exit
     const set = stepOnce(w, held.state, 'exit_mmap');
     expect(set.label).toBe('set_bit(MMF_OOM_SKIP)');
     expect(set.state.mm.MMF_OOM_SKIP).toBe(true);
-    expect(blocker(w, set.state, threadById(set.state, 'exit_mmap')!)).toEqual({ on: 'lock', lock: 'mmap_lock', mode: 'write' });
+    // mmap_write_lock: exit_mmap joins the wait list behind the reaper's read hold, then sleeps.
+    expect(waitOf(w, set.state, threadById(set.state, 'exit_mmap')!)).toEqual({ on: 'lock', lock: 'mmap_lock', mode: 'write' });
+    const queued = stepOnce(w, set.state, 'exit_mmap');
+    expect(queued.state.locks.mmap_lock.waiters).toEqual(['exit_mmap']);
+    expect(blocker(w, queued.state, threadById(queued.state, 'exit_mmap')!)).toEqual({ on: 'lock', lock: 'mmap_lock', mode: 'write' });
   });
 
   it('an interval notifier is invalidated by mn_itree_release, then again by the exit-time non-blocking reap of each VMA', () => {
@@ -341,14 +345,26 @@ describe('9. pages are freed at tlb_finish_mmu, a GUP reference keeps a page ali
   });
 });
 
-describe('10. the reaper sleeps between attempts until the others are stuck, so step granularity cannot use up its attempts (§3.2)', () => {
-  it('under the v4.14 reaper, a munmap holding mmap_lock for write across its invalidation costs one attempt, not ten', () => {
+describe('10. the reaper\'s sleep between attempts is a timer: it fires whatever the other threads do (schedule_timeout_idle(HZ/10), §3.2)', () => {
+  it('under the v4.14 reaper, a munmap holding mmap_lock for write can make all ten attempts fail: the reaper gives up and sets MMF_OOM_SKIP', () => {
     const sc: Scenario = { ...base, reaper: 'skip-if-notifiers', strategy: 'call-all-end-2021', notifiers: [], threads: ['oom_reaper', 'munmap'] };
     const r = runWithFacts(sc, ['munmap', ...times('oom_reaper', 50)]);
-    expect(threadOf(r.final, 'oom_reaper', 'oom_reaper')).toMatchObject({ outcome: 'reaped', attempts: 1 });
-    const sleep = r.trace.findIndex((s) => s.action === 'schedule_timeout_idle(HZ/10)');
+    expect(threadOf(r.final, 'oom_reaper', 'oom_reaper')).toMatchObject({ outcome: 'unable_to_reap', attempts: 10 });
+    expect(r.final.mm.MMF_OOM_SKIP).toBe(true);
+    // munmap, runnable all along, never stepped while the reaper slept: the timer woke it each time.
     const unlocked = r.trace.findIndex((s) => s.thread === 'munmap' && s.action === 'mmap_write_unlock');
-    expect(sleep).toBeGreaterThan(unlocked); // it woke only once munmap was done
+    const gaveUp = r.trace.findIndex((s) => s.thread === 'oom_reaper' && s.events.some((e) => e.includes('unable to reap')));
+    expect(gaveUp).toBeGreaterThan(0);
+    expect(unlocked).toBeGreaterThan(gaveUp);
+  });
+
+  it('the sleep is enabled while another thread can step (adding a runnable thread does not stop the reaper)', () => {
+    const sc: Scenario = { ...base, strategy: 'call-all-end-2021', notifiers: [], threads: ['oom_reaper', 'munmap'] };
+    const { w, s } = steps(sc, ['munmap']); // munmap holds mmap_lock for write
+    const failed = stepOnce(w, s, 'oom_reaper');
+    expect(failed.label).toBe('mmap_read_trylock');
+    expect(enabledThreads(w, failed.state)).toEqual(['oom_reaper', 'munmap']);
+    expect(stepOnce(w, failed.state, 'oom_reaper').label).toBe('schedule_timeout_idle(HZ/10)');
   });
 });
 
@@ -376,13 +392,45 @@ describe('11. the hlist walk follows the live list: an entry inserted ahead of t
 });
 
 describe('12. rwsem writer preference: a queued writer blocks new readers and fails read trylocks (kernel/locking/rwsem.c)', () => {
+  const sc: Scenario = { ...base, vmas: [{ start: 0, end: 4 }, { start: 4, end: 8 }], strategy: 'call-all-end-2021', notifiers: [notifier('B', 'odp-4.20', 512)], threads: ['oom_reaper', 'munmap', 'ioctl:B'] };
+  // munmap: lock, downgrade, start, B's start down_read(umem_rwsem) (held to the end).
+  const inWindow = ['munmap', 'munmap', 'munmap', 'munmap'];
+
   it("ODP-4.20: MR registration queued for umem_rwsem behind munmap's read hold makes the reaper's down_read_trylock fail", () => {
-    const sc: Scenario = { ...base, vmas: [{ start: 0, end: 4 }, { start: 4, end: 8 }], strategy: 'call-all-end-2021', notifiers: [notifier('B', 'odp-4.20', 512)], threads: ['oom_reaper', 'munmap', 'ioctl:B'] };
-    // munmap: lock, downgrade, start, B's start down_read(umem_rwsem) (held to the end); the ioctl queues for write.
-    const { w, s } = steps(sc, ['munmap', 'munmap', 'munmap', 'munmap']);
+    const { w, s } = steps(sc, inWindow);
     expect(s.locks['B.umem_rwsem'].readers).toEqual(['munmap']);
-    expect(blocker(w, s, threadById(s, 'ioctl:B')!)).toEqual({ on: 'lock', lock: 'B.umem_rwsem', mode: 'write' });
-    const r = runWithFacts(sc, ['munmap', 'munmap', 'munmap', 'munmap', ...times('oom_reaper', 4)]);
+    // down_write is two steps: the ioctl joins the wait list, then sleeps.
+    expect(waitOf(w, s, threadById(s, 'ioctl:B')!)).toEqual({ on: 'lock', lock: 'B.umem_rwsem', mode: 'write' });
+    const q = stepOnce(w, s, 'ioctl:B');
+    expect(q.state.locks['B.umem_rwsem'].waiters).toEqual(['ioctl:B']);
+    expect(blocker(w, q.state, threadById(q.state, 'ioctl:B')!)).toEqual({ on: 'lock', lock: 'B.umem_rwsem', mode: 'write' });
+    const r = runWithFacts(sc, [...inWindow, 'ioctl:B', ...times('oom_reaper', 4)]);
     expect(events(r)).toContain('down_read_trylock(B.umem_rwsem) failed');
+    expect(events(r)).not.toContain('down_read_trylock(B.umem_rwsem) ok');
+  });
+
+  /** The reaper's first four steps from `s`: its trylock of mmap_lock, its start, B's callback. */
+  const reaperEvents = (w: ReturnType<typeof steps>['w'], s: ReturnType<typeof steps>['s']): string[] => {
+    const out: string[] = [];
+    for (let k = 0, cur = s; k < 4; k++) {
+      const r = stepOnce(w, cur, 'oom_reaper');
+      out.push(...r.events);
+      cur = r.state;
+    }
+    return out;
+  };
+
+  it('a writer that has not called down_write yet is on no wait list: the same trylock succeeds', () => {
+    const before = steps(sc, inWindow);
+    expect(reaperEvents(before.w, before.s)).toContain('down_read_trylock(B.umem_rwsem) ok');
+    const queued = steps(sc, [...inWindow, 'ioctl:B']);
+    expect(reaperEvents(queued.w, queued.s)).toContain('down_read_trylock(B.umem_rwsem) failed');
+  });
+
+  it('the queued writer takes the lock once the reader leaves, ahead of new readers, and leaves the wait list', () => {
+    const { w, s } = steps(sc, [...inWindow, 'ioctl:B']);
+    const free = stepUntil(w, s, 'munmap', (x) => x.locks['B.umem_rwsem'].readers.length === 0);
+    const took = stepOnce(w, free, 'ioctl:B');
+    expect(took.state.locks['B.umem_rwsem']).toEqual({ writer: 'ioctl:B', readers: [], waiters: [] });
   });
 });

@@ -107,7 +107,7 @@ describe('INV-9 ReaperBounded', () => {
       expect(ReaperBounded.onStep!(ctx(w, after, 'oom_reaper'))).toBe(witness);
     });
     it('sleeping on mmap_lock instead of try-locking it', () => {
-      const held = { ...state, locks: { ...state.locks, mmap_lock: { writer: 'munmap', readers: [] } } };
+      const held = { ...state, locks: { ...state.locks, mmap_lock: { writer: 'munmap', readers: [], waiters: [] } } };
       // A reaper that runs get_user_pages (kvm's fault program, instruction 1) would take mmap_lock for read and sleep.
       const gup = { sub: 'A', op: 'fault', pc: 1, blockable: true, nonBlock: false, locals: {} } as const;
       expect(ReaperBounded.onStep!(ctx(w, withThread(held, 'oom_reaper', { call: gup }), 'oom_reaper'))).toBe('oom_reaper would sleep on mmap_lock: the reaper may only mmap_read_trylock it');

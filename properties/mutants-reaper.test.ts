@@ -30,7 +30,7 @@ describe('v4.14 (skip-if-notifiers, 4d4bbd8526a8): an mm with notifiers is skipp
       ['oom_reaper: skip mm with notifiers', ['mm_has_notifiers: skip; schedule_timeout_idle(HZ); set MMF_OOM_SKIP']],
     ]);
     expect(factsOf(r.facts, 'mm_skipped')).toEqual([{ fact: 'mm_skipped', thread: 'oom_reaper', step: 2 }]);
-    expect(r.final.locks.mmap_lock).toEqual({ writer: null, readers: [] });
+    expect(r.final.locks.mmap_lock).toEqual({ writer: null, readers: [], waiters: [] });
     expect(reaperOf(r.final)).toMatchObject({ outcome: 'reaped', attempts: 0 });
     // The skip comes before set_bit(MMF_UNSTABLE) in 4d4bbd8526a8: a skipped mm is not marked unstable.
     expect(r.final.mm).toMatchObject({ MMF_OOM_SKIP: true, MMF_UNSTABLE: false });
@@ -82,7 +82,7 @@ describe('oom_reap_task_mm on an mm exit_mmap has marked MMF_OOM_SKIP (docs/kern
     ]);
     expect(reaperOf(r.final)).toMatchObject({ outcome: 'finished', attempts: 1 });
     expect(factsOf(r.facts, 'range_start_returned').filter((f) => f.thread === 'oom_reaper')).toHaveLength(1);
-    expect(r.final.locks.mmap_lock).toEqual({ writer: null, readers: [] });
+    expect(r.final.locks.mmap_lock).toEqual({ writer: null, readers: [], waiters: [] });
   });
 });
 

@@ -110,7 +110,7 @@ describe('skip-if-notifiers (v4.14): skip an mm with notifiers and declare it do
     expect(mentions(r, 'invalidate_range_start')).toBe(false);
     expect(mentions(r, 'unmap_page_range')).toBe(false);
     // mmap_lock is dropped before the sleep.
-    expect(r.final.locks.mmap_lock).toEqual({ writer: null, readers: [] });
+    expect(r.final.locks.mmap_lock).toEqual({ writer: null, readers: [], waiters: [] });
   });
 
   it.each(combos)('%s × %s with reaperChecksNotifiersBeforeLock: skip without ever taking mmap_lock', (driver, strategy) => {

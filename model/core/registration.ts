@@ -16,7 +16,7 @@ import { unpinZapped } from '../mm.ts';
 import { mmapWriteLockBlocker } from '../munmap.ts';
 import { FREE, finish, inHlist, put, releaseMirror, setLock, setSub, srcuPending, srcuReadersNow, subOf } from '../state.ts';
 import { driverInstrAction, type CallReturn, type DriverInstrAction } from '../interpreter.ts';
-import type { Blocker } from '../step.ts';
+import { downWrite, upWrite, type Blocker } from '../rwsem.ts';
 import type { ModelState, RegisterThread, Subscription, UnregisterThread, World } from '../types.ts';
 
 export type RegistrationAction =
@@ -45,8 +45,8 @@ export const unregisterAction = (world: World, s: ModelState, t: UnregisterThrea
 /** ->release returned: unlink. */
 const releaseReturn: CallReturn = { returned: (_world, s, t) => put(s, { ...(t as UnregisterThread), call: null, pc: 'unlink' }) };
 
-export const registrationBlocker = (s: ModelState, a: RegistrationAction): Blocker | null => {
-  if (a.type === 'mmu_notifier_register') return a.phase === 'lock' ? mmapWriteLockBlocker(s) : null;
+export const registrationBlocker = (world: World, s: ModelState, a: RegistrationAction): Blocker | null => {
+  if (a.type === 'mmu_notifier_register') return a.phase === 'lock' ? mmapWriteLockBlocker(world, s, a.t.id) : null;
   if (a.phase === 'srcu_wait') {
     const readers = srcuPending(s, a.t.srcuReaders);
     return readers.length ? { on: 'srcu', readers } : null;
@@ -60,7 +60,7 @@ export const register = (world: World, s: ModelState, t: RegisterThread, phase: 
   const sub = subOf(s, name);
   switch (phase) {
     case 'lock': {
-      const s1 = setLock(lockdepAcquire(world, s, t, 'mmap_lock', [], fx), 'mmap_lock', { writer: t.id, readers: [] });
+      const s1 = downWrite(lockdepAcquire(world, s, t, 'mmap_lock', [], fx), 'mmap_lock', t.id);
       if (sub.form !== 'interval') {
         if (fx.record) fx.events.push('mmap_write_lock; mm_take_all_locks');
         return put(s1, { ...t, pc: 'insert' });
@@ -72,7 +72,7 @@ export const register = (world: World, s: ModelState, t: RegisterThread, phase: 
     }
     case 'unlock': {
       if (fx.record) fx.events.push('mm_drop_all_locks; mmap_write_unlock');
-      return put(setLock(s, 'mmap_lock', FREE), sub.form !== 'interval' ? finish(t) : { ...t, pc: 'insert' });
+      return put(upWrite(s, 'mmap_lock'), sub.form !== 'interval' ? finish(t) : { ...t, pc: 'insert' });
     }
     case 'insert': {
       const afterInsert: RegisterThread = s.locks.mmap_lock.writer === t.id ? { ...t, pc: 'unlock' } : finish(t);

@@ -1,6 +1,6 @@
 /** Sleeping, balance, deadlock and fault progress: INV-5, 3, 10, 14 (docs/kernel.md §8). */
 import { threadById } from '../state.ts';
-import { blocker } from '../step.ts';
+import { blocker, waitOf } from '../step.ts';
 import type { ModelState, World } from '../types.ts';
 import { firstFact, judgedOn, type Invariant } from './types.ts';
 
@@ -15,10 +15,11 @@ export const NonBlockingNeverSleeps: Invariant = {
     const w = firstFact(c, 'sleep_in_nonblock', (f) =>
       `${f.thread} sleeps in a non-blockable invalidation: ${f.what}${f.nonBlockCount > 0 ? '' : ' (outside non_block_start/end: the debug check would not fire)'}`);
     if (w) return w;
-    // Reaching a sleeping wait that cannot proceed is the same violation (the thread would sleep now).
+    // Reaching a sleeping wait that cannot proceed is the same violation (the thread would sleep
+    // now; a contended down_write would first queue, then sleep).
     const t = threadById(c.after, c.step.thread);
     if (!t || t.done || !t.inv || t.inv.blockable) return null;
-    const b = blocker(c.world, c.after, t);
+    const b = waitOf(c.world, c.after, t);
     if (b === null || (b.on === 'lock' && c.world.lockKinds[b.lock] === 'spinlock')) return null;
     const what =
       b.on === 'lock' ? b.lock
@@ -27,7 +28,6 @@ export const NonBlockingNeverSleeps: Invariant = {
       : b.on === 'srcu' ? 'synchronize_srcu'
       : b.on === 'registration' ? `${b.sub} to be registered`
       : b.on === 'mm_users' ? `${b.thread} to drop mm_users`
-      : b.on === 'timeout' ? 'its sleep between attempts'
       : `${b.sub}'s invalidation to end`;
     return `${t.id} would sleep in a non-blockable invalidation waiting for ${what}`;
   },
@@ -100,7 +100,6 @@ export const waitsFor = (world: World, s: ModelState): string => {
     }
     if (b.on === 'srcu') return { text: `${id} waits in synchronize_srcu for ${b.readers.join(', ')}`, next: b.readers[0].split('#')[0] };
     if (b.on === 'registration') return { text: `${id} waits for ${b.sub} to be registered`, next: `register:${b.sub}` };
-    if (b.on === 'timeout') return { text: `${id} sleeps between attempts`, next: null };
     if (b.on === 'mm_users') return { text: `${id} waits for ${b.thread} to drop mm_users (exit_mmap runs at mm_users == 0)`, next: b.thread };
     return { text: `${id} waits for the invalidation of ${b.sub} to end`, next: s.threads.find((x) => x.inv !== null)?.id ?? null };
   };

@@ -1,7 +1,7 @@
 /** The OOM reaper's own promises: INV-9, INV-9b (docs/kernel.md §8). */
 import { MAX_OOM_REAP_RETRIES } from '../reaper.ts';
 import { threadById } from '../state.ts';
-import { blocker } from '../step.ts';
+import { waitOf } from '../step.ts';
 import type { Invariant } from './types.ts';
 
 /**
@@ -26,7 +26,7 @@ export const ReaperBounded: Invariant = {
     if (t.attempts === MAX_OOM_REAP_RETRIES && !t.done) return `${t.id} goes on to attempt ${t.attempts + 1} after ${t.attempts} failed ones (MAX_OOM_REAP_RETRIES is ${MAX_OOM_REAP_RETRIES})`;
     if (t.done && !c.after.mm.MMF_OOM_SKIP) return `${t.id} finished (${t.outcome}) without setting MMF_OOM_SKIP: the OOM killer keeps choosing this mm`;
     if (t.done) return null;
-    const b = blocker(c.world, c.after, t);
+    const b = waitOf(c.world, c.after, t);
     if (b !== null && b.on === 'lock' && b.lock === 'mmap_lock') return `${t.id} would sleep on mmap_lock: the reaper may only mmap_read_trylock it`;
     return null;
   },
