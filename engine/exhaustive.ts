@@ -15,7 +15,7 @@ import { getHeapStatistics } from 'node:v8';
 import { BLOCKED_GOALS, enabledThreads, factMask, GOALS, mayFire, resolve, step, STEP_GOALS, stepNeeds, type Catalogue, type Invariant, type ModelState, type Scenario, type TraceStep, type World } from '../model/index.ts';
 import { ExactSet, FingerprintSet, PartsStore, type Visited } from './fingerprint.ts';
 import { contextSwitches, invariantsNamed } from './judge.ts';
-import { cycleContext, EdgeGraph, lassoProblem, runPath } from './lasso.ts';
+import { cycleContext, EdgeGraph, lassoProblem, runPath, takesLock } from './lasso.ts';
 import { AWAKE, intersect, Resources, sleepAfter, type Footprint, type Sleep } from './reduction.ts';
 import type { Bound, Counterexample, ExhaustiveResult } from './result.ts';
 
@@ -237,6 +237,7 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
         continue;
       }
       let enabledMask = 0;
+      let lockMask = 0;
       // Stepping every unfinished thread tells both its successors and whether the state is
       // terminal (enabled: not blocked; model/step.ts isEnabled), with one guard evaluation each.
       let enabled = false;
@@ -261,6 +262,7 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
         if (res.tag !== 'stepped') continue;
         transitions++;
         enabledMask |= 1 << ti;
+        if (graph && takesLock(s, res.state, t.id)) lockMask |= 1 << ti;
         const kinds = factMask(res.facts);
         const kind = res.state.threads[ti].kind; // the stepping thread's (a thread keeps its kind)
         const c = { world, before: s, after: res.state, step: res };
@@ -310,7 +312,7 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
         }
       }
       if (!enabled) judgeEnd(s, node, depth);
-      graph?.close(enabledMask);
+      graph?.close(enabledMask, lockMask);
     }
     layerStart += layer.length;
     layer = next;

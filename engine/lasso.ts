@@ -29,6 +29,7 @@ import { exactKey } from './fingerprint.ts';
 export class EdgeGraph {
   private start = new Int32Array(1 << 12);
   private enabledMask = new Int32Array(1 << 12);
+  private lockMask = new Int32Array(1 << 12);
   private to = new Int32Array(1 << 13);
   private via = new Uint8Array(1 << 13);
   /** Nodes whose edges are recorded. */
@@ -48,107 +49,145 @@ export class EdgeGraph {
     this.via[this.edges] = thread;
     this.edges++;
   }
-  /** Node `nodes` is expanded: its edges are those added since the last close; `enabled`, a bitmask of thread indices. */
-  close(enabled: number): void {
+  /**
+   * Node `nodes` is expanded: its edges are those added since the last close. Bitmasks of thread
+   * indices: `enabled`, the threads that can step; `locks`, those whose step takes a lock.
+   */
+  close(enabled: number, locks = 0): void {
     if (this.nodes + 2 > this.start.length) {
-      const start = new Int32Array(this.start.length * 2);
-      start.set(this.start);
-      this.start = start;
-      const mask = new Int32Array(this.start.length);
-      mask.set(this.enabledMask);
-      this.enabledMask = mask;
+      const grow = (a: Int32Array) => {
+        const b = new Int32Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.start = grow(this.start);
+      this.enabledMask = grow(this.enabledMask);
+      this.lockMask = grow(this.lockMask);
     }
     this.enabledMask[this.nodes] = enabled;
+    this.lockMask[this.nodes] = locks;
     this.nodes++;
     this.start[this.nodes] = this.edges;
   }
   get bytes(): number {
-    return this.start.byteLength + this.enabledMask.byteLength + this.to.byteLength + this.via.byteLength;
+    return this.start.byteLength + this.enabledMask.byteLength + this.lockMask.byteLength + this.to.byteLength + this.via.byteLength;
   }
 
   /**
    * A reachable fair cycle (module comment), or null: of the fair SCCs, the one entered first by
    * the search (its smallest node; breadth-first, that is the shallowest), and a closed walk
-   * through it from that node which takes one step of each thread that steps there, unless the
-   * thread is disabled at the entry, and visits a state where each other unfinished thread is
-   * disabled; each leg a shortest path inside the SCC. Not the shortest fair cycle.
+   * through it from that node which takes one step of each thread that steps there, and visits
+   * a state where each other unfinished thread is disabled; each leg a shortest path inside the
+   * SCC. Not the shortest fair cycle.
    */
   fairCycle(threads: number): { entry: number; steps: { to: number; via: number }[] } | null {
     const n = this.nodes;
-    const { start, to, via, enabledMask } = this;
+    const { start, to, via, enabledMask, lockMask } = this;
     const all = (2 ** threads - 1) | 0;
+    // The node sets still to split into SCCs: group[u] names u's (−1: on no fair cycle).
+    const group = new Int32Array(n);
+    let groups = 1;
+    const work: Int32Array[] = [Int32Array.from({ length: n }, (_, u) => u)];
     const index = new Int32Array(n).fill(-1);
     const low = new Int32Array(n);
-    const comp = new Int32Array(n).fill(-1);
     const onStack = new Uint8Array(n);
     const stack = new Int32Array(n);
     const callNode = new Int32Array(n);
     const callEdge = new Int32Array(n);
-    let sp = 0;
-    let csp = 0;
-    let counter = 0;
-    let comps = 0;
-    let best = -1; // the fair component with the smallest node so far
+    let best: Int32Array | null = null;
     let bestEntry = n;
-    const open = (v: number) => {
-      index[v] = low[v] = counter++;
-      stack[sp++] = v;
-      onStack[v] = 1;
-      callNode[csp] = v;
-      callEdge[csp++] = start[v];
+    const judge = (members: Int32Array, g: number) => {
+      let steppers = 0;
+      let disabled = 0;
+      let edgeInside = false;
+      let entry = n;
+      for (const u of members) {
+        if (u < entry) entry = u;
+        disabled |= ~enabledMask[u];
+        for (let f = start[u]; f < start[u + 1]; f++)
+          if (to[f] < n && group[to[f]] === g) {
+            edgeInside = true;
+            steppers |= 1 << via[f];
+          }
+      }
+      if (!edgeInside || entry >= bestEntry) return;
+      // Weak fairness: a thread enabled throughout and never stepping rules out every cycle here.
+      if (((steppers | disabled) & all) !== all) return;
+      // Lock handoff: a thread that never steps here may not be offered a lock it waits for.
+      const idle = ~steppers & all;
+      const keep = members.filter((u) => (lockMask[u] & idle) === 0);
+      // (the refined set is searched again for SCCs: removing states may remove steps too)
+      if (keep.length === members.length) {
+        best = members;
+        bestEntry = entry;
+        return;
+      }
+      const h = groups++;
+      for (const u of members) group[u] = -1;
+      for (const u of keep) group[u] = h;
+      if (keep.length > 0) work.push(keep);
     };
-    for (let root = 0; root < n; root++) {
-      if (index[root] !== -1) continue;
-      open(root);
-      while (csp > 0) {
-        const v = callNode[csp - 1];
-        const e = callEdge[csp - 1];
-        if (e < start[v + 1]) {
-          callEdge[csp - 1]++;
-          const w = to[e];
-          if (w >= n) continue; // a state not expanded (a bound cut the search): on no cycle
-          if (index[w] === -1) open(w);
-          else if (onStack[w] && index[w] < low[v]) low[v] = index[w];
-          continue;
-        }
-        csp--;
-        if (csp > 0) {
-          const u = callNode[csp - 1];
-          if (low[v] < low[u]) low[u] = low[v];
-        }
-        if (low[v] !== index[v]) continue;
-        // v roots a component: pop it, then judge it.
-        const c = comps++;
-        let first = sp - 1;
-        while (stack[first] !== v) first--;
-        let entry = n;
-        for (let k = first; k < sp; k++) {
-          const u = stack[k];
-          onStack[u] = 0;
-          comp[u] = c;
-          if (u < entry) entry = u;
-        }
-        let steppers = 0;
-        let disabled = 0;
-        let edgeInside = false;
-        for (let k = first; k < sp; k++) {
-          const u = stack[k];
-          disabled |= ~enabledMask[u];
-          for (let f = start[u]; f < start[u + 1]; f++)
-            if (to[f] < n && comp[to[f]] === c) {
-              edgeInside = true;
-              steppers |= 1 << via[f];
+    while (work.length > 0) {
+      const nodes = work.pop() as Int32Array;
+      const g = group[nodes[0]];
+      for (const u of nodes) index[u] = -1;
+      let sp = 0;
+      let csp = 0;
+      let counter = 0;
+      const open = (v: number) => {
+        index[v] = low[v] = counter++;
+        stack[sp++] = v;
+        onStack[v] = 1;
+        callNode[csp] = v;
+        callEdge[csp++] = start[v];
+      };
+      for (const root of nodes) {
+        if (index[root] !== -1) continue;
+        open(root);
+        while (csp > 0) {
+          const v = callNode[csp - 1];
+          const e = callEdge[csp - 1];
+          if (e < start[v + 1]) {
+            callEdge[csp - 1]++;
+            const w = to[e];
+            if (w >= n || group[w] !== g) continue; // not expanded (a bound cut the search), or outside this set
+            if (index[w] === -1) open(w);
+            else if (onStack[w] && index[w] < low[v]) low[v] = index[w];
+            continue;
+          }
+          csp--;
+          if (csp > 0) {
+            const u = callNode[csp - 1];
+            if (low[v] < low[u]) low[u] = low[v];
+          }
+          if (low[v] !== index[v]) continue;
+          // v roots an SCC: every node it reaches is in an SCC already, so it is judged now, as its own group.
+          let first = sp - 1;
+          while (stack[first] !== v) first--;
+          for (let k = first; k < sp; k++) onStack[stack[k]] = 0;
+          if (sp - first === 1) {
+            let self = false;
+            for (let f = start[v]; f < start[v + 1]; f++) if (to[f] === v) self = true;
+            sp = first;
+            if (!self) {
+              group[v] = -1;
+              continue;
             }
-        }
-        sp = first;
-        if (edgeInside && ((steppers | disabled) & all) === all && entry < bestEntry) {
-          best = c;
-          bestEntry = entry;
+            sp = first + 1;
+          }
+          const members = stack.slice(first, sp);
+          sp = first;
+          const c = groups++;
+          for (const u of members) group[u] = c;
+          judge(members, c);
         }
       }
     }
-    if (best < 0) return null;
-    return { entry: bestEntry, steps: this.walk(best, bestEntry, comp, threads) };
+    if (best === null) return null;
+    const fair = best as Int32Array;
+    const c = groups++;
+    for (const u of fair) group[u] = c;
+    return { entry: bestEntry, steps: this.walk(c, bestEntry, group, threads) };
   }
 
   /** The closed walk through component `c` from `entry` (fairCycle's). */
@@ -156,10 +195,10 @@ export class EdgeGraph {
     const { start, to, via, enabledMask } = this;
     const n = this.nodes;
     const inside = (f: number) => to[f] < n && comp[to[f]] === c;
-    // The targets: per thread, a step of it inside, or a state where it is disabled.
+    // The targets: per thread, a step of it inside (so a lock offered to it is taken), else a
+    // state where it is disabled.
     const targets: ({ edge: number } | { node: number })[] = [];
     for (let t = 0; t < threads; t++) {
-      if (!(enabledMask[entry] & (1 << t))) continue;
       let target: { edge: number } | { node: number } | null = null;
       for (let u = entry; u < n && target === null; u++) {
         if (comp[u] !== c) continue;
@@ -169,6 +208,7 @@ export class EdgeGraph {
             break;
           }
       }
+      if (target === null && !(enabledMask[entry] & (1 << t))) continue;
       for (let u = entry; u < n && target === null; u++) if (comp[u] === c && !(enabledMask[u] & (1 << t))) target = { node: u };
       if (target) targets.push(target);
     }
@@ -259,7 +299,26 @@ export const lassoProblem = (world: World, ran: Ran, from: number): string | nul
     (t) => !steps.some((s) => s.thread === t.id) && cycleStates.every((s) => enabledThreads(world, s).includes(t.id)),
   );
   if (unfair.length) return `the cycle is unfair: ${unfair.map((t) => t.id).join(', ')} ${unfair.length === 1 ? 'is' : 'are'} enabled in every state of it and never ${unfair.length === 1 ? 'steps' : 'step'}`;
+  for (const t of cycleStates[0].threads) {
+    if (steps.some((s) => s.thread === t.id)) continue;
+    const k = cycleStates.findIndex((s) => {
+      const res = step(world, s, t.id, false);
+      return res.tag === 'stepped' && takesLock(s, res.state, t.id);
+    });
+    if (k >= 0) return `the cycle is unfair: before step ${from + k + 1} ${t.id} could take the lock it waits for, and never steps (a lock is handed to its waiter)`;
+  }
   return null;
+};
+
+/** Whether `id` holds a lock after the step that it did not hold before. */
+export const takesLock = (before: ModelState, after: ModelState, id: string): boolean => {
+  if (after.locks === before.locks) return false;
+  for (const [name, l] of Object.entries(after.locks)) {
+    const was = before.locks[name];
+    if (l === was) continue;
+    if ((l.writer === id && was?.writer !== id) || (l.readers.includes(id) && !was?.readers.includes(id))) return true;
+  }
+  return false;
 };
 
 /** The cycle an invariant's onCycle judges. */
