@@ -68,40 +68,32 @@ export const NoDeadlock: Invariant = {
   kind: 'liveness',
   id: 'INV-10',
   domainRef: 'docs/kernel.md §8 INV-10; §3.1 (the reclaim cycle)',
-  summary: 'the drain never gets stuck: some unfinished thread can always step (waits-for graph acyclic)',
-  atEnd: ({ world, state, stuck, exhausted }) => {
-    if (exhausted) return 'the drain hit its bound: a livelock';
-    if (!stuck) return null;
-    return waitsFor(world, state);
+  summary: 'every thread finishes: the drain never gets stuck (waits-for graph acyclic), and no fair cycle repeats forever (livelock)',
+  // A drain that hits its bound proves nothing by itself: the engine confirms it by a fair cycle.
+  atEnd: ({ world, state, stuck }) => (stuck ? waitsFor(world, state) : null),
+  onCycle: ({ world, states, steps }) => {
+    const start = states[0];
+    const parts = start.threads.flatMap((t): string[] => {
+      const mine = steps.filter((s) => s.thread === t.id).map((s) => s.action);
+      if (mine.length > 0) {
+        const distinct = [...new Set(mine)];
+        const shown = distinct.length > 3 ? [...distinct.slice(0, 3), `… (${distinct.length} distinct steps)`] : distinct;
+        return [`${t.id} repeats ${shown.join(', ')} forever`];
+      }
+      if (t.done) return [];
+      // It takes no step: fairness says it is disabled somewhere in the cycle.
+      const at = states.find((s) => waitText(world, s, t.id).next !== undefined) ?? start;
+      return [waitText(world, at, t.id).text];
+    });
+    return `livelock: ${parts.join('; ')}`;
   },
 };
 
 /** The waits-for chain from the first blocked thread (threads → locks → holders, memory → reaper). */
 export const waitsFor = (world: World, s: ModelState): string => {
   const edge = (id: string): { text: string; next: string | null } => {
-    const t = threadById(s, id);
-    if (!t || t.done) return { text: `${id} (finished)`, next: null };
-    const b = blocker(world, s, t);
-    if (b === null) return { text: id, next: null };
-    if (b.on === 'lock') {
-      const l = s.locks[b.lock];
-      const holder = l.writer ?? l.readers.find((r) => r !== id) ?? l.readers[0] ?? null;
-      return { text: `${id} waits for ${b.lock}${holder ? ` (held${l.writer ? '' : ' for read'} by ${holder})` : ''}`, next: holder };
-    }
-    if (b.on === 'memory') {
-      const reaper = s.threads.find((x) => x.kind === 'oom_reaper');
-      return { text: `${id} waits for free memory ← victim reaped ← oom_reaper${reaper ? '' : ' (absent)'}`, next: null };
-    }
-    if (b.on === 'counter') {
-      // The counter drops in invalidate_range_end: some open invalidation must still run it.
-      const ender = s.threads.find((x) => x.inv !== null)?.id ?? null;
-      const v = s.drivers[b.sub].counters[b.counter];
-      return { text: `${id} waits for ${b.sub}.${b.counter} = ${v} to reach 0${ender ? ' ← its invalidate_range_end in' : ' (no invalidation open: its end was lost)'}`, next: ender };
-    }
-    if (b.on === 'srcu') return { text: `${id} waits in synchronize_srcu for ${b.readers.join(', ')}`, next: b.readers[0].split('#')[0] };
-    if (b.on === 'registration') return { text: `${id} waits for ${b.sub} to be registered`, next: `register:${b.sub}` };
-    if (b.on === 'mm_users') return { text: `${id} waits for ${b.thread} to drop mm_users (exit_mmap runs at mm_users == 0)`, next: b.thread };
-    return { text: `${id} waits for the invalidation of ${b.sub} to end`, next: s.threads.find((x) => x.inv !== null)?.id ?? null };
+    const w = waitText(world, s, id);
+    return { text: w.text, next: w.next ?? null };
   };
   const first = s.threads.find((t) => !t.done);
   if (!first) return 'no thread left';
@@ -115,6 +107,33 @@ export const waitsFor = (world: World, s: ModelState): string => {
     cur = e.next;
   }
   return `stuck: ${parts.join(' → ')}${cur !== null ? ` → ${cur} (cycle)` : ''}`;
+};
+
+/** What thread `id` waits for in `s`, and the thread it waits on (null: none; undefined: it is not blocked). */
+export const waitText = (world: World, s: ModelState, id: string): { text: string; next?: string | null } => {
+  const t = threadById(s, id);
+  if (!t || t.done) return { text: `${id} (finished)`, next: null };
+  const b = blocker(world, s, t);
+  if (b === null) return { text: id };
+  if (b.on === 'lock') {
+    const l = s.locks[b.lock];
+    const holder = l.writer ?? l.readers.find((r) => r !== id) ?? l.readers[0] ?? null;
+    return { text: `${id} waits for ${b.lock}${holder ? ` (held${l.writer ? '' : ' for read'} by ${holder})` : ''}`, next: holder };
+  }
+  if (b.on === 'memory') {
+    const reaper = s.threads.find((x) => x.kind === 'oom_reaper');
+    return { text: `${id} waits for free memory ← victim reaped ← oom_reaper${reaper ? '' : ' (absent)'}`, next: null };
+  }
+  if (b.on === 'counter') {
+    // The counter drops in invalidate_range_end: some open invalidation must still run it.
+    const ender = s.threads.find((x) => x.inv !== null)?.id ?? null;
+    const v = s.drivers[b.sub].counters[b.counter];
+    return { text: `${id} waits for ${b.sub}.${b.counter} = ${v} to reach 0${ender ? ' ← its invalidate_range_end in' : ' (no invalidation open: its end was lost)'}`, next: ender };
+  }
+  if (b.on === 'srcu') return { text: `${id} waits in synchronize_srcu for ${b.readers.join(', ')}`, next: b.readers[0].split('#')[0] };
+  if (b.on === 'registration') return { text: `${id} waits for ${b.sub} to be registered`, next: `register:${b.sub}` };
+  if (b.on === 'mm_users') return { text: `${id} waits for ${b.thread} to drop mm_users (exit_mmap runs at mm_users == 0)`, next: b.thread };
+  return { text: `${id} waits for the invalidation of ${b.sub} to end`, next: s.threads.find((x) => x.inv !== null)?.id ?? null };
 };
 
 export const FaultLiveness: Invariant = {
