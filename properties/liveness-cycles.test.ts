@@ -144,6 +144,20 @@ describe('a saved lasso', () => {
   });
 });
 
+describe('the cost is paid only by searches that judge cycles', () => {
+  it('with NoDeadlock the search records edges and takes every transition; without it, it keeps the reduction', () => {
+    const ab = { ...base, notifiers: [{ name: 'A', driver: 'kvm', address: 256 }, { name: 'B', driver: 'odp-4.20', address: 512 }], threads: ['oom_reaper', 'madvise'] };
+    const withCycles = explore(ab, ['NoDeadlock', 'LockOrder']).stats;
+    const without = explore(ab, ['LockOrder']).stats;
+    expect([withCycles.cycles, withCycles.pruned]).toEqual([true, 0]);
+    expect(without.cycles).toBe(false);
+    expect(without.pruned).toBeGreaterThan(0);
+    expect(without.states).toBe(withCycles.states);
+    expect(without.transitions + without.pruned).toBe(withCycles.transitions);
+    expect(without.tableBytes).toBeLessThan(withCycles.tableBytes);
+  });
+});
+
 describe('fairness', () => {
   it('a cycle in which a thread stays enabled and never steps is not a livelock', () => {
     const r = resolve(spinning, catalogue);
