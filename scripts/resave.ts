@@ -44,7 +44,7 @@ for (const f of readdirSync(dir).filter((x) => x.endsWith('.json')).sort()) {
   const p = c.provenance;
   // The random search first, as the case was found; where its runs miss, a breadth-first search of the same threads.
   const cx =
-    (p.foundWith === 'random' ? search(sc, c.expect.invariant, { seed: p.seed, numRuns: HOLDS_RUNS, shortest: DEFAULT_SHORTEST }).counterexample : null) ??
+    (p.foundWith === 'random' ? search(sc, c.expect.invariant, { seed: p.seed ?? 42, numRuns: HOLDS_RUNS, shortest: DEFAULT_SHORTEST }).counterexample : null) ??
     explore(sc, [c.expect.invariant], { maxStates: EXHAUSTIVE_STATES }).results[0].counterexample ??
     null;
   if (cx === null) {
