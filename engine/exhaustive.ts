@@ -252,6 +252,8 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
         }
         const res = step(world, s, t.id, false);
         if (res.tag === 'blocked') {
+          // A timer fires whatever else runs: for fairness the sleeper counts as enabled, so a cycle it sleeps through is not fair.
+          if (res.blocker.on === 'timeout') enabledMask |= 1 << ti;
           if (blockedGoals.length && blockedGoals.some((g) => g.reached(res.blocker))) {
             for (const g of blockedGoals) if (g.reached(res.blocker)) goals[g.name] = 1;
             blockedGoals = blockedGoals.filter((g) => goals[g.name] === 0);

@@ -14,11 +14,13 @@
  * and is fair. Only if: a cycle inside C uses a subset of C's states and edges, so a thread
  * enabled at every state of C that never steps inside C is enabled throughout it and never
  * steps. So for weak fairness no SCC needs splitting further, unlike strong fairness.
+ * A thread asleep on a timer (the reaper's schedule_timeout_idle, model/step.ts timerPending)
+ * counts as enabled: its timer fires whatever else runs, so a cycle it sleeps through is unfair.
  * The SCCs come from Tarjan's algorithm (R. Tarjan, "Depth-first search and linear graph
  * algorithms", SIAM J. Comput. 1(2), 1972), written with explicit stacks: the graphs have
  * millions of states.
  */
-import { enabledThreads, step, type CycleContext, type ModelState, type TraceStep, type World } from '../model/index.ts';
+import { enabledThreads, step, timerPending, type ThreadState, type CycleContext, type ModelState, type TraceStep, type World } from '../model/index.ts';
 import { exactKey } from './fingerprint.ts';
 
 /**
@@ -296,7 +298,7 @@ export const lassoProblem = (world: World, ran: Ran, from: number): string | nul
   if (exactKey(cycleStates[0]) !== exactKey(last)) return `the state after the last step is not the state before step ${from + 1}, where the cycle starts`;
   const steps = trace.slice(from);
   const unfair = cycleStates[0].threads.filter(
-    (t) => !steps.some((s) => s.thread === t.id) && cycleStates.every((s) => enabledThreads(world, s).includes(t.id)),
+    (t) => !steps.some((s) => s.thread === t.id) && cycleStates.every((s) => enabledThreads(world, s).includes(t.id) || timerPending(world, s, s.threads.find((x) => x.id === t.id) as ThreadState)),
   );
   if (unfair.length) return `the cycle is unfair: ${unfair.map((t) => t.id).join(', ')} ${unfair.length === 1 ? 'is' : 'are'} enabled in every state of it and never ${unfair.length === 1 ? 'steps' : 'step'}`;
   for (const t of cycleStates[0].threads) {

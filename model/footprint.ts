@@ -58,8 +58,6 @@ export const actionReads = (s: ModelState, a: Action | null): readonly string[] 
       break;
     case 'mm_has_notifiers':
       return CORE;
-    case 'schedule_timeout_idle': // a timed sleep: the thread's own pc only
-      return NOTHING;
     // Clearing PTEs: the thread's own invalidation, the VMA and the page table.
     case 'oom_unmap_page_range':
     case 'munmap_unmap_page_range':
@@ -81,6 +79,7 @@ export const actionReads = (s: ModelState, a: Action | null): readonly string[] 
     case 'oom_tlb_finish_mmu': // frees frames: every driver's mappings and pins
     case 'munmap_tlb_finish_mmu':
     case 'madvise_tlb_finish_mmu':
+    case 'schedule_timeout_idle': // whether any other thread can step
     case 'exit_mmap': // its first step's guard reads other threads' `done` (exit-mmap.ts mmUsersBlocker)
     case 'mmu_notifier_register':
     case 'mmu_notifier_unregister':

@@ -3,9 +3,14 @@
  * oom_reap_task_mm up to MAX_OOM_REAP_RETRIES times, sleeping between attempts; each attempt
  * mmap_read_trylocks, then __oom_reap_task_mm unmaps the VMAs.
  *
- * The sleep between attempts (schedule_timeout_idle(HZ/10)) is a timer: its step is always
- * enabled, so the thread in the way may hold mmap_lock across all ten attempts (docs/kernel.md
- * §1.6, §10): whether another thread could step instead is none of the reaper's business.
+ * The sleep between attempts (schedule_timeout_idle(HZ/10)) ends only once no other thread can
+ * step: 100 ms is longer than any run of steps the model's other threads take without blocking,
+ * so an attempt fails again only if the thread in the way is itself stuck (blocked), never
+ * because the interleaving granularity let it hold mmap_lock for "one more step". It is the one
+ * place where a thread that has not started matters to another (docs/kernel.md §1.6: a timer
+ * step always enabled, as the kernel's is, multiplied the state space 10-100 times). For
+ * fairness the sleep is a timer (engine/lasso.ts): a cycle the reaper sleeps through is unfair.
+ * Abstracts: a thread preempted for 100 ms or more while runnable.
  */
 import { callbackReturned, closeInvalidation, type CoreAction, type InvalidationCaller } from './core/invalidate.ts';
 import type { Effects } from './facts.ts';
@@ -131,7 +136,7 @@ const failedAttempt = (s: ModelState, t: ReaperThread, fx: Effects): ModelState 
   return put(s, { ...t, attempts, pc: 'sleep' });
 };
 
-/** schedule_timeout_idle(HZ/10) between attempts: a timer, always enabled (see the header). */
+/** schedule_timeout_idle(HZ/10) between attempts (enabled only once the others are stuck or done: see the header). */
 export const scheduleTimeoutIdle = (world: World, s: ModelState, t: ReaperThread): ModelState => put(s, { ...t, pc: reaperFirstPc(world), attemptOk: true });
 
 /** unmap_page_range of one VMA: PTEs cleared, frames gathered (docs/kernel.md §3.2). */

@@ -17,7 +17,8 @@ export type Blocker =
   | { readonly on: 'counter'; readonly sub: string; readonly counter: string } // wait_event(wq, counter == 0): waits for the ends
   | { readonly on: 'srcu'; readonly readers: readonly string[] } // synchronize_srcu: waits for these walks to finish
   | { readonly on: 'registration'; readonly sub: string } // a device faults only once its notifier is registered
-  | { readonly on: 'mm_users'; readonly thread: string }; // exit_mmap: a thread using the mm still holds mm_users
+  | { readonly on: 'mm_users'; readonly thread: string } // exit_mmap: a thread using the mm still holds mm_users
+  | { readonly on: 'timeout' }; // the reaper sleeps between attempts while another thread can still step (reaper.ts)
 
 const isRwsem = (world: World, lock: string): boolean => world.lockKinds[lock] === 'rwsem';
 

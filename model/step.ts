@@ -79,8 +79,9 @@ const guard = (world: World, s: ModelState, a: Action): Blocker | null => {
     case 'mmu_notifier_register':
     case 'mmu_notifier_unregister':
       return registrationBlocker(world, s, a);
-    // A timed sleep: the timer fires whatever the other threads do (reaper.ts).
+    // HZ/10 outlasts any run of steps of a runnable thread (reaper.ts; the exception of docs/kernel.md §1.6).
     case 'schedule_timeout_idle':
+      return s.threads.some((x) => x.id !== a.t.id && isEnabled(world, s, x)) ? { on: 'timeout' } : null;
     case 'invalidate_range_start':
     case 'invalidate_range_end':
     case 'mm_has_notifiers':
@@ -134,6 +135,9 @@ export const step = (world: World, s: ModelState, threadId: string, record = tru
   const next = UPDATE[a.type](world, s, a as never, fx);
   return new SteppedResult(queued(next, threadId) ? dequeueWriter(next, threadId) : next, threadId, fx, world, s, a);
 };
+
+/** A thread asleep on a timer: blocked now, but its timer fires whatever else runs, so fairness counts it as enabled (engine/lasso.ts). */
+export const timerPending = (world: World, s: ModelState, t: ThreadState): boolean => blocker(world, s, t)?.on === 'timeout';
 
 /** Whether the thread is on some lock's wait list (its acquisition then takes it off). */
 const queued = (s: ModelState, id: string): boolean => {

@@ -5,7 +5,9 @@
  * diagnostics, and the same verdict of every invariant at every step (and at the end) — when any
  * other thread the scenario allows is added and never scheduled. The exceptions are the ones
  * docs/kernel.md §1.6 lists: a thread holding mm_users beside exit_mmap, a registration (which
- * makes its notifier start unregistered) and the OOM reaper (which makes the mm an OOM victim).
+ * makes its notifier start unregistered), the OOM reaper (which makes the mm an OOM victim), and
+ * the reaper's sleep between attempts, which ends only once no other thread can step: there the
+ * comparison stops (counted, and bounded below).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -49,6 +51,11 @@ const idleDifference = (sc: Scenario, trace: readonly TraceStep[], judged: reado
     const ra = step(a.world, sa, th, true);
     const rb = step(b.world, sb, th, true);
     if (ra.tag !== 'stepped') return `step ${i + 1}: ${th} does not step without ${extra} either (${ra.tag})`;
+    // The reaper's sleep ends only once no other thread can step, started or not (§1.6's exception): from here the runs part.
+    if (rb.tag === 'blocked' && rb.blocker.on === 'timeout') {
+      timerPartings++;
+      return null;
+    }
     if (rb.tag !== 'stepped') return `step ${i + 1}: ${th} ${rb.tag === 'blocked' ? `is blocked (${JSON.stringify(rb.blocker)})` : 'has finished'} once ${extra} exists`;
     if (ra.label !== rb.label) return `step ${i + 1}: '${ra.label}' becomes '${rb.label}'`;
     if (JSON.stringify(ra.events) !== JSON.stringify(rb.events)) return `step ${i + 1} (${ra.label}): events ${JSON.stringify(ra.events)} become ${JSON.stringify(rb.events)}`;
@@ -72,6 +79,10 @@ const idleDifference = (sc: Scenario, trace: readonly TraceStep[], judged: reado
   return null;
 };
 
+/** How often the comparison stopped at the reaper's sleep (the exception): counted, so that it cannot be most of them. */
+let timerPartings = 0;
+let comparisons = 0;
+
 const dir = 'shrunk-cases';
 const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 
@@ -86,13 +97,15 @@ describe('a thread that has not started is invisible: every saved case replays t
       const inv = invariantByName(c.expect.invariant);
       expect(inv).toBeDefined();
       const extras = idleExtras(sc);
+      comparisons += extras.length;
       const problems = extras.map((x) => [x, idleDifference(sc, c.trace, [inv as Invariant], x)] as const).filter(([, d]) => d !== null);
       expect(problems.map(([x, d]) => `+${x}: ${d}`)).toEqual([]);
       compared += extras.length;
     });
   }
-  it('compared the cases with some added thread (a corpus where nothing could be added would prove nothing)', () => {
+  it('compared the cases with some added thread (a corpus where nothing could be added would prove nothing), most of them to the end', () => {
     expect(compared).toBeGreaterThan(files.length);
+    expect(timerPartings).toBeLessThan(comparisons / 2);
   });
 });
 

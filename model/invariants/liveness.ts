@@ -28,6 +28,7 @@ export const NonBlockingNeverSleeps: Invariant = {
       : b.on === 'srcu' ? 'synchronize_srcu'
       : b.on === 'registration' ? `${b.sub} to be registered`
       : b.on === 'mm_users' ? `${b.thread} to drop mm_users`
+      : b.on === 'timeout' ? 'its sleep between attempts'
       : `${b.sub}'s invalidation to end`;
     return `${t.id} would sleep in a non-blockable invalidation waiting for ${what}`;
   },
@@ -133,6 +134,7 @@ export const waitText = (world: World, s: ModelState, id: string): { text: strin
   if (b.on === 'srcu') return { text: `${id} waits in synchronize_srcu for ${b.readers.join(', ')}`, next: b.readers[0].split('#')[0] };
   if (b.on === 'registration') return { text: `${id} waits for ${b.sub} to be registered`, next: `register:${b.sub}` };
   if (b.on === 'mm_users') return { text: `${id} waits for ${b.thread} to drop mm_users (exit_mmap runs at mm_users == 0)`, next: b.thread };
+  if (b.on === 'timeout') return { text: `${id} sleeps between attempts`, next: null };
   return { text: `${id} waits for the invalidation of ${b.sub} to end`, next: s.threads.find((x) => x.inv !== null)?.id ?? null };
 };
 
