@@ -83,7 +83,7 @@ const PLANTED: readonly Planted[] = [
     name: 'reaper: mmap_read_lock instead of mmap_read_trylock',
     file: 'step.ts',
     from: "    case 'mm_has_notifiers':\n    case 'mmap_read_trylock':\n",
-    to: "    case 'mmap_read_trylock':\n      return readLockBlocker(world, s, 'mmap_lock', a.t.id);\n    case 'mm_has_notifiers':\n",
+    to: "    case 'mmap_read_trylock':\n      return mmapReadLockBlocker(world, s, a.t.id);\n    case 'mm_has_notifiers':\n",
     template: { ...base, strategy: 'call-all-end-2021', notifiers: [kvm], threads: ['oom_reaper', 'munmap'] },
     invariant: 'ReaperBounded',
   },
