@@ -218,7 +218,12 @@ export const parseScenarioTemplate = (data: unknown): Loaded<{ readonly template
   const r = scenarioTemplateSchema.safeParse(data, { reportInput: true });
   if (!r.success) return failed(describeIssues(r.error, scenarioTemplateSchema));
   const { drivers = [], ...template } = r.data;
-  const errors = [...knobProblems(template.notifiers, ''), ...embeddedDriverProblems(drivers)];
+  // A driver defined here that no notifier uses would be read and ignored, the notifiers checked without it.
+  const used = template.notifiers.map((n) => n.driver);
+  const unused = drivers.flatMap((d, k) =>
+    used.includes(d.driver) ? [] : [`drivers[${k}]: no notifier uses driver '${d.driver}' (the notifiers use ${[...new Set(used)].join(', ') || 'no driver'}); name it in notifiers, or leave it out`],
+  );
+  const errors = [...knobProblems(template.notifiers, ''), ...embeddedDriverProblems(drivers), ...unused];
   if (errors.length) return failed(errors);
   return { ok: true, value: { template, drivers } };
 };

@@ -7,7 +7,7 @@
  * witness; the first difference is drift.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, constants, copyFileSync, fstatSync, fsyncSync, linkSync, mkdirSync, openSync, readSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, copyFileSync, fstatSync, fsyncSync, linkSync, mkdirSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { invariantByName, resolve, runWorld, type Catalogue, type Invariant, type ModelState, type Scenario, type TraceStep, type World } from '../model/index.ts';
@@ -181,11 +181,46 @@ const nearestExisting = (dir: string): { readonly path: string; readonly stat: S
   }
 };
 
-/** Why cases cannot be saved under `dir` (a file, not a directory, in its place), or null. */
+/** Why a file cannot be created, in words. */
+const writeErrnoText = (code: string | undefined): string => {
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EROFS':
+      return 'a read-only file system';
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return 'no space left on the device';
+    case 'EFBIG':
+      return 'file too large for this process (a file-size limit)';
+    case 'ENOENT':
+      return 'no file can be created there';
+    default:
+      return code ?? 'cannot create a file';
+  }
+};
+
+/**
+ * Why cases cannot be saved under `dir`, or null: a file, not a directory, in its place, or a
+ * directory this process cannot create a file in (tried: a temporary file in `dir`, or in the
+ * nearest existing directory above it, made and removed at once; nothing else is left behind).
+ * Asked before a search, so that its results are never lost to a directory found unwritable
+ * after it; a disk that fills meanwhile is still reported after the results (scripts/check.ts).
+ */
 export const savePathProblem = (dir: string): string | null => {
   try {
     const { path, stat } = nearestExisting(dir);
-    return stat === null || stat.isDirectory() ? null : `${path} is a file, not a directory: cases cannot be saved under ${dir}`;
+    if (stat === null) return null;
+    if (!stat.isDirectory()) return `${path} is a file, not a directory: cases cannot be saved under ${dir}`;
+    const probe = join(path, `.tmp-probe-${process.pid}-${randomBytes(6).toString('hex')}`);
+    try {
+      closeSync(openSync(probe, 'wx'));
+    } catch (e) {
+      return `cannot save cases under ${dir}: ${path} is not writable (${writeErrnoText((e as NodeJS.ErrnoException).code)})`;
+    }
+    unlinkSync(probe);
+    return null;
   } catch (e) {
     return `${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
   }
@@ -206,6 +241,40 @@ export const makeDir = (dir: string): void => {
 };
 
 /**
+ * All of `text` to `fd`: writeSync may write only part of it (a file-size limit, a disk that
+ * fills), and the rest then fails with the reason (EFBIG, ENOSPC) instead of a truncated file.
+ */
+export const writeAll = (fd: number, text: string): void => {
+  const bytes = Buffer.from(text, 'utf8');
+  for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
+};
+
+/**
+ * Replace `file` with `text` whole or not at all: written to a temporary file in the same
+ * directory, flushed, then renamed over it (a full disk leaves the old file as it was, never a
+ * truncated one). For files the tool owns (the schemas); a case is never replaced (saveCase).
+ */
+export const replaceFile = (file: string, text: string): void => {
+  const tmp = join(dirname(file), `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+  try {
+    const fd = openSync(tmp, 'wx');
+    try {
+      writeAll(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+  } finally {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // renamed into place, or never created
+    }
+  }
+};
+
+/**
  * Write a case; an identical one already there is reused, a different one is never replaced.
  * Safe against concurrent savers: a file appears whole (written to a temporary file in the same
  * directory, then linked to its name without overwriting), and two savers of the same case end
@@ -220,7 +289,7 @@ export const saveCase = (dir: string, c: SavedCase): { file: string; existed: bo
     tmp = join(dir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
     const fd = openSync(tmp, 'wx');
     try {
-      writeSync(fd, text);
+      writeAll(fd, text);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -247,7 +316,7 @@ export const saveCase = (dir: string, c: SavedCase): { file: string; existed: bo
   } catch (e) {
     if (e instanceof SaveError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    throw new SaveError(`cannot save the case under ${dir}: ${code ?? (e instanceof Error ? e.message : String(e))}`);
+    throw new SaveError(`cannot save the case under ${dir}: ${code ? `${writeErrnoText(code)}${writeErrnoText(code) === code ? '' : ` (${code})`}` : e instanceof Error ? e.message : String(e)}`);
   } finally {
     if (tmp !== null)
       try {

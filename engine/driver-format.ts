@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { formatPath, shown } from './issue-text.ts';
-import { BUILTIN, program, type Catalogue, type DriverDef, type Instr, type Program, type Scenario } from '../model/index.ts';
+import { BUILTIN, EAGAIN, program, type Catalogue, type DriverDef, type Instr, type Program, type Scenario } from '../model/index.ts';
 
 export const DRIVER_FORMAT = 'mmu-notifier-checker/driver@1';
 
@@ -69,6 +69,28 @@ type Source = z.infer<typeof source>;
 /** Every problem with its path: `hlist.invalidate_range_start[3].lock: unknown lock 'mmu'`. */
 export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problems: readonly string[] };
 
+/**
+ * What each callback may return, as the kernel types it (include/linux/mmu_notifier.h): the
+ * model reads a nonzero value as failure, so any other value would be taken silently as
+ * -EAGAIN or false. A fault's or an ioctl's value ends the program and nothing reads it.
+ */
+const RETURNS: Readonly<Record<string, { readonly values: readonly number[]; readonly text: string }>> = {
+  'hlist.invalidate_range_start': {
+    values: [0, EAGAIN],
+    text: "invalidate_range_start returns an int, 0 or -EAGAIN: write 0, or -11 for -EAGAIN (only when non-blockable; the core WARNs on any other value)",
+  },
+  'hlist.invalidate_range_end': { values: [0], text: "invalidate_range_end returns void: write 'ret' with value 0" },
+  'hlist.release': { values: [0], text: "release returns void: write 'ret' with value 0" },
+  'interval.invalidate': {
+    values: [0, EAGAIN],
+    text: "an interval notifier's invalidate returns bool, true or false: write 0 for true, or -11 for false (it would have to sleep; only when non-blockable)",
+  },
+  'combined.invalidate': {
+    values: [0, EAGAIN],
+    text: "an interval notifier's invalidate returns bool, true or false: write 0 for true, or -11 for false (it would have to sleep; only when non-blockable)",
+  },
+};
+
 /** Whether control can go on past the instruction (the model steps to the next one). */
 const fallsThrough = (i: Exclude<Source[number], string>): boolean => !(i.op === 'ret' || i.op === 'retry' || (i.op === 'jump' && i.if === undefined));
 
@@ -78,6 +100,15 @@ const fallsThrough = (i: Exclude<Source[number], string>): boolean => !(i.op ===
  */
 const checkProgram = (f: DriverFile, at: string, src: Source, problems: string[]): void => {
   const labels = new Set(src.filter((x): x is string => typeof x === 'string').map((x) => x.slice(1)));
+  // A label defined twice: a jump would go to one of them, silently (the model takes the last).
+  const firstAt = new Map<string, number>();
+  src.forEach((x, k) => {
+    if (typeof x !== 'string') return;
+    const first = firstAt.get(x);
+    if (first === undefined) firstAt.set(x, k);
+    else problems.push(`${at}[${k}]: label '${x}' is defined twice (first at [${first}]); give each label one place`);
+  });
+  const returns = RETURNS[at];
   let lastAt = src.length - 1;
   while (lastAt >= 0 && typeof src[lastAt] === 'string') lastAt--;
   if (lastAt < 0) problems.push(`${at}: a program with no instruction; it needs at least a 'ret'`);
@@ -102,6 +133,7 @@ const checkProgram = (f: DriverFile, at: string, src: Source, problems: string[]
     if (i.op === 'lock' && i.how !== 'lock' && i.else === undefined) problems.push(`${p}.else: a ${i.how} needs the label to go to when the lock is busy`);
     if ((i.op === 'add' || i.op === 'snapshot' || i.op === 'waitZero') && !Object.hasOwn(f.counters, i.counter)) problems.push(`${p}.counter: unknown counter '${i.counter}' (declared: ${Object.keys(f.counters).join(', ') || 'none'})`);
     if (i.op === 'jump' && i.if) conds(i.if, `${p}.if`);
+    if (i.op === 'ret' && returns && !returns.values.includes(i.value)) problems.push(`${p}.value: ${returns.text} (got ${i.value})`);
     // get_user_pages resolves the faulting page for a thread that holds mm_users (docs/kernel.md §10.1 item 1); in a callback the thread is the invalidator.
     if (i.op === 'gup' && !(at.endsWith('.fault') || at === 'ioctl')) problems.push(`${p}: 'gup' only in a fault or ioctl program (it resolves the page a device faults on)`);
   });
@@ -186,6 +218,54 @@ export const parseDriverFile = (data: unknown): Parsed<DriverFile> => {
   if (r.data.combined && !r.data.hlist) problems.push('combined: a combined per-fault interval notifier needs the classic (hlist) form beside it');
   for (const [at, src] of programs(r.data)) checkProgram(r.data, at, src, problems);
   return problems.length ? { ok: false, problems } : { ok: true, value: r.data };
+};
+
+/** Where control can go from the instruction at `k` (code indices): on, and to a label. */
+const successors = (i: Exclude<Source[number], string>, k: number, label: (l: string) => number | undefined): number[] => {
+  const to = i.op === 'jump' || i.op === 'retry' ? i.to : i.op === 'readRetry' ? i.then : i.op === 'lock' ? i.else : undefined;
+  const jumped = to === undefined ? undefined : label(to);
+  return [...(fallsThrough(i) ? [k + 1] : []), ...(jumped === undefined ? [] : [jumped])];
+};
+
+/**
+ * What `driver check` warns of in a valid file: a label no instruction jumps to, and
+ * instructions no path from the program's start reaches (after a 'ret', a 'retry' or a 'jump'
+ * without 'if', with no label jumped to before them). Neither changes what the model checks,
+ * as a C compiler only warns of them; each is likely a slip (a misspelt jump, a lost label).
+ */
+export const driverFileWarnings = (f: DriverFile): string[] => {
+  const out: string[] = [];
+  for (const [at, src] of programs(f)) {
+    const code: { instr: Exclude<Source[number], string>; src: number }[] = [];
+    const labels = new Map<string, number>();
+    src.forEach((x, k) => {
+      if (typeof x === 'string') labels.set(x.slice(1), code.length);
+      else code.push({ instr: x, src: k });
+    });
+    const targeted = new Set(code.flatMap(({ instr: i }) => (i.op === 'jump' || i.op === 'retry' ? [i.to] : i.op === 'readRetry' ? [i.then] : i.op === 'lock' && i.else !== undefined ? [i.else] : [])));
+    src.forEach((x, k) => {
+      if (typeof x === 'string' && !targeted.has(x.slice(1))) out.push(`${at}[${k}]: label '${x}' is unused: no instruction jumps to it`);
+    });
+    const reached = new Set<number>();
+    const todo = code.length ? [0] : [];
+    while (todo.length) {
+      const k = todo.pop() as number;
+      if (reached.has(k) || k >= code.length) continue;
+      reached.add(k);
+      todo.push(...successors(code[k].instr, k, (l) => labels.get(l)));
+    }
+    // Consecutive unreachable instructions as one warning.
+    for (let k = 0; k < code.length; k++) {
+      if (reached.has(k)) continue;
+      let e = k;
+      while (e + 1 < code.length && !reached.has(e + 1)) e++;
+      const n = e - k + 1;
+      const before = k > 0 ? ` (after '${code[k - 1].instr.op}' at [${code[k - 1].src}])` : '';
+      out.push(`${at}[${code[k].src}]${n > 1 ? `..[${code[e].src}]` : ''}: unreachable: no path from the program's start reaches ${n > 1 ? `these ${n} instructions` : 'this instruction'}${before}`);
+      k = e;
+    }
+  }
+  return out;
 };
 
 const compile = (src: Source): Program => program(src as readonly (Instr | `:${string}`)[]);

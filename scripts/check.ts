@@ -4,15 +4,15 @@
  * Parse → engine/check.ts (in a worker: scripts/jobs.ts) → report/check.ts.
  */
 import { threadsFor, type ScenarioTemplate } from '../engine/arbitraries.ts';
-import { toCase } from '../engine/case-format.ts';
-import { saveCase, savePathProblem } from '../engine/cases.ts';
+import { toCase, type SavedCase } from '../engine/case-format.ts';
+import { SaveError, saveCase, savePathProblem } from '../engine/cases.ts';
 import { commonestErrors, DEFAULT_MAX_STATES, DEFAULT_MAX_THREADS, DEFAULT_SHORTEST, runnable, type Checked } from '../engine/check.ts';
 import { DEFAULT_MAX_MEMORY } from '../engine/exhaustive.ts';
 import { CHECK_RESULT_FORMAT, checkJson, checkMail, checkText, progressLine } from '../report/check.ts';
 import { resolve } from '../model/index.ts';
 import { escapeText } from '../report/escape.ts';
 import { catalogueWith, driverFilesProblems, type DriverFile } from '../engine/driver-format.ts';
-import { colorsFor, driversArg, EXIT, fail, within, fileArg, intArg, invariantsArg, isEntry, LIMITS, listArg, main, notifiersArg, parseCollecting, Problems, reaperArg, readScenarioTemplate, seedArg, strategiesArg, widthFor, formatArg, type Command } from './cli.ts';
+import { colorsFor, driversArg, EXIT, fail, within, fileArg, intArg, invariantsArg, isEntry, LIMITS, listArg, main, notifiersArg, parseCollecting, Problems, reaperArg, readScenarioTemplate, seedArg, strategiesArg, unusedDriverProblems, widthFor, formatArg, type Command } from './cli.ts';
 import { defaultWorkers, runJob } from './jobs.ts';
 import { collectStats, type Stats } from '../engine/stats.ts';
 import { statsText } from '../report/stats.ts';
@@ -26,9 +26,12 @@ const HELP = `usage: npm run check -- [flags]
 Explore the mmu_notifier model and report, per strategy and invariant, whether it holds.
 
   --strategy NAME[,NAME]   strategies to check (default: all)
-  --notifiers SPEC         [NAME=]DRIVER[@ADDR],... (default: kvm,odp-4.20)
+  --notifiers SPEC         [NAME=]DRIVER[@ADDR],... (default: kvm,odp-4.20; @ADDR: below)
   --reaper ERA             no-notify | skip-if-notifiers | nonblock-per-vma (default)
-  --threads LIST           fix the threads (default: generated from the notifiers)
+  --threads LIST           fix the threads (default: generated from the notifiers): oom_reaper,
+                           munmap, madvise, exit_mmap, fault:NAME, ioctl:NAME, register:NAME,
+                           unregister:NAME; each id names one thread, so a repeat is refused
+                           (several threads of one kind are not supported yet)
   --scenario FILE.json     a whole scenario instead of the three flags above (knobs too)
   --invariant NAME[,NAME]  invariants to judge (default: all)
   --runs N                 random cases per strategy (default 1000, at most ${LIMITS.runs})
@@ -62,7 +65,16 @@ Explore the mmu_notifier model and report, per strategy and invariant, whether i
   --save                   write each counterexample under shrunk-cases/ (with every
                            driver file it uses, so it replays anywhere)
   --driver FILE.json       a driver definition (repeatable); name it in --notifiers or the
-                           scenario (npm run driver -- show kvm prints a preset in this format)
+                           scenario (npm run driver -- show kvm prints a preset in this format);
+                           a file no notifier names is refused, not ignored
+
+@ADDR is the address of the notifier's struct mmu_notifier, a decimal integer, distinct per
+notifier (default: 256, 512, ... by position). sorted-undo keeps the hlist sorted by it and
+stops its undo at the first notifier not below the failing one; the other strategies walk the
+list in registration order (newest first) and do not use it.
+
+Every name is used: a --driver file no notifier names, or a repeated strategy, invariant or
+thread, is refused (exit 2), not ignored.
 
 A "holds" whose runs never reached a situation its invariant is about (a failed non-blocking
 start, an end in the error path, a fault retrying, ...: model/goals.ts) prints as "vacuous",
@@ -70,7 +82,11 @@ naming those situations: it says nothing about them.
 
 Ctrl-C stops the search and prints the results of the strategies that finished (exit 130).
 
-exit: 0 all hold, 1 a violation was found, 2 bad input, 4 nothing violated but a bound
+--save checks before the search that it can create files under shrunk-cases/; should a case
+still fail to save (a disk that fills meanwhile), the verdicts are printed first, then the
+error, and the exit is 2.
+
+exit: 0 all hold, 1 a violation was found, 2 bad input (or --save failed), 4 nothing violated but a bound
 (--max-states, --max-memory, --depth) cut an exhaustive search ("holds <= bound"), 130 interrupted
 
 examples:
@@ -127,6 +143,7 @@ export const checkCommand: Command = async (argv, io) => {
     const read = file === undefined ? undefined : p.take(() => readScenarioTemplate(file), undefined);
     const sc = read?.template;
     if (read) inline.push(...read.drivers);
+    if (sc) p.add(...unusedDriverProblems(v.driver, fileDrivers, sc.notifiers.map((n) => n.driver), `${file}'s notifiers use ${[...new Set(sc.notifiers.map((n) => n.driver))].join(', ') || 'no driver'}`, (d) => `name it in the scenario's notifiers ({"name": ..., "driver": "${d}", "address": ...})`));
     const fromFile = sc?.strategy;
     const strategies = p.take(() => (v.strategy !== undefined || fromFile === undefined ? strategiesArg(v.strategy) : within(`${file}: `, () => strategiesArg(fromFile, 'strategy'))), []);
     scenarioFile = file;
@@ -134,6 +151,10 @@ export const checkCommand: Command = async (argv, io) => {
   } else {
     const notifiers = p.take(() => notifiersArg(v.notifiers ?? DEFAULT_NOTIFIERS, fileDrivers.map((d) => d.driver)), []);
     notifiersText = notifiers.length ? listArg('--notifiers', v.notifiers ?? DEFAULT_NOTIFIERS, true).join(',') : DEFAULT_NOTIFIERS;
+    if (notifiers.length)
+      p.add(
+        ...unusedDriverProblems(v.driver, fileDrivers, notifiers.map((n) => n.driver), v.notifiers === undefined ? `no --notifiers given, so the default ${DEFAULT_NOTIFIERS} is checked` : `--notifiers ${notifiersText}`, (d) => `name it in --notifiers, as --notifiers ${v.notifiers === undefined ? 'kvm' : notifiersText},${d}`),
+      );
     const era = p.take(() => reaperArg(v.reaper), 'nonblock-per-vma');
     reaper = era;
     threads = v.threads === undefined ? undefined : p.take(() => listArg('--threads', v.threads as string), undefined);
@@ -191,6 +212,19 @@ export const checkCommand: Command = async (argv, io) => {
   const pc = colorsFor(io);
   const tty = io.stderr.isTTY === true && !v.json;
   const checked: Checked[] = [];
+  // A case that cannot be saved (the disk filled during the search) loses no verdict: they are printed, then the error, exit 2.
+  const saveErrors: string[] = [];
+  let unsaved = 0;
+  const save = (c: SavedCase): string | null => {
+    try {
+      return saveCase('shrunk-cases', c).file;
+    } catch (e) {
+      if (!(e instanceof SaveError)) throw e;
+      if (!saveErrors.includes(e.message)) saveErrors.push(e.message);
+      unsaved++;
+      return null;
+    }
+  };
   const runsSeen: Record<string, number> = {};
   // Per strategy, what its runs had violated so far: all an interrupted check can say of a strategy it cut short.
   const foundSoFar = new Map<string, readonly { readonly invariant: string; readonly run: number }[]>();
@@ -206,7 +240,7 @@ export const checkCommand: Command = async (argv, io) => {
         for (const c of r.checked) {
           runsSeen[c.strategy] = Math.max(runsSeen[c.strategy] ?? 0, r.runsSeen);
           const cx = c.result.counterexample;
-          checked.push({ ...c, file: cx && v.save ? saveCase('shrunk-cases', toCase(cx, drivers)).file : null });
+          checked.push({ ...c, file: cx && v.save ? save(toCase(cx, drivers)) : null });
         }
         if (tty) io.stderr.write('\r\x1b[K');
       },
@@ -241,6 +275,11 @@ export const checkCommand: Command = async (argv, io) => {
     };
     io.stdout.write(format === 'mail' ? checkMail(checked, how, catalogue, interrupted) : checkText(checked, how, pc, interrupted));
     if (stats) io.stdout.write(`\n${pc.bold('what the runs exercised')} (--stats, seed ${seed}, ${runs} runs per strategy)\n\n${statsText(stats)}`);
+  }
+  if (saveErrors.length) {
+    for (const e of saveErrors) io.stderr.write(`error: --save: ${escapeText(e)}\n`);
+    io.stderr.write(`error: --save: ${unsaved} counterexample${unsaved === 1 ? ' was' : 's were'} not saved; the verdicts above stand\n`);
+    return EXIT.usage;
   }
   if (interrupted) return EXIT.interrupted;
   // A violation wins over a cut search; a "holds ≤ bound" is not the complete proof exit 0 means.

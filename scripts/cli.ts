@@ -232,12 +232,42 @@ export const parse = <T extends NonNullable<ParseArgsConfig['options']>>(argv: r
   return r;
 };
 
-/** A comma-separated list: no empty item, duplicates dropped (kept with `keepRepeats`: 'kvm,kvm' is two notifiers). */
+/** What to say of a repeated item, per flag: why each item is given once. */
+const REPEAT_HINT: Readonly<Record<string, string>> = {
+  '--threads': 'each thread id names one thread (several threads of one kind, as two madvise calls, are not supported yet)',
+  '--strategy': 'give each strategy once',
+  strategy: 'give each strategy once',
+  '--invariant': 'give each invariant once',
+  '--family': 'give each family once',
+};
+
+/** One problem per item given more than once in a list (nothing is dropped silently: 'x,x' is not 'x'). */
+export const repeatProblems = (flag: string, items: readonly string[]): string[] =>
+  [...new Set(items.filter((x, i) => items.indexOf(x) !== i))].map((x) => {
+    const n = items.filter((y) => y === x).length;
+    return `${flag}: ${shown(x)} is given ${n === 2 ? 'twice' : `${n} times`}; ${Object.hasOwn(REPEAT_HINT, flag) ? REPEAT_HINT[flag] : 'give each once'}`;
+  });
+
+/** A comma-separated list: no empty item, and no item given twice (kept with `keepRepeats`: 'kvm,kvm' is two notifiers). */
 export const listArg = (flag: string, v: string, keepRepeats = false): string[] => {
   // Only blanks are trimmed: a BOM or another invisible character stays, to be shown escaped.
   const items = v.split(',').map((x) => x.replace(/^[ \t]+|[ \t]+$/g, ''));
   if (items.some((x) => x === '')) fail(`${flag}: expected a comma-separated list of names, got ${v === '' ? 'nothing' : shown(v)}`);
-  return keepRepeats ? items : [...new Set(items)];
+  if (!keepRepeats) {
+    const repeats = repeatProblems(flag, items);
+    if (repeats.length) fail(...repeats);
+  }
+  return items;
+};
+
+/** A list of names: every repeat and every unknown name reported at once. */
+export const namesArg = (flag: string, what: string, v: string, valid: readonly string[]): string[] => {
+  const given = listArg(flag, v, true);
+  const p = new Problems();
+  p.add(...repeatProblems(flag, given));
+  p.take(() => checkNames(what, [...new Set(given)], valid), undefined);
+  p.check();
+  return given;
 };
 
 /** Names looked up in a list of valid ones (an array: 'constructor' or '__proto__' is never found). */
@@ -254,16 +284,12 @@ export const checkNames = (what: string, given: readonly string[], valid: readon
 
 export const strategiesArg = (v: string | undefined, flag = '--strategy'): string[] => {
   if (v === undefined) return [...STRATEGY_NAMES];
-  const s = listArg(flag, v);
-  checkNames('strategy', s, STRATEGY_NAMES);
-  return s;
+  return namesArg(flag, 'strategy', v, STRATEGY_NAMES);
 };
 
 export const invariantsArg = (v: string | undefined): string[] => {
   if (v === undefined) return [...INVARIANT_NAMES];
-  const s = listArg('--invariant', v);
-  checkNames('invariant', s, INVARIANT_NAMES);
-  return s;
+  return namesArg('--invariant', 'invariant', v, INVARIANT_NAMES);
 };
 
 export const reaperArg = (v: string | undefined): ReaperEra => {
@@ -272,20 +298,38 @@ export const reaperArg = (v: string | undefined): ReaperEra => {
   return v as ReaperEra;
 };
 
+/**
+ * What `@ADDR` is, for --help and for the messages that refuse one: the address of the
+ * notifier's struct mmu_notifier as the model uses it (model/strategies/hooks.ts sortedAdd,
+ * sorted-undo.ts; docs/kernel.md §5.2).
+ */
+export const ADDR_TEXT =
+  "ADDR (a decimal integer) stands for the address of the notifier's struct mmu_notifier: sorted-undo keeps the hlist sorted by it, ascending, and its undo stops at the first notifier whose address is not below the failing one's; the other strategies walk the list in registration order (newest first) and do not use it. Each notifier needs its own address; without @ADDR the k-th notifier gets 256*k (256, 512, ...)";
+
 /** `[NAME=]DRIVER[@ADDR],...`: names default to A, B, C…; addresses to 256, 512, … */
 export const notifiersArg = (v: string, extraDrivers: readonly string[] = []): NotifierSpec[] => {
   const p = new Problems();
   const out: NotifierSpec[] = [];
+  const explicit = new Set<number>();
   for (const [i, item] of listArg('--notifiers', v, true).entries()) {
     const m = /^(?:([A-Za-z][A-Za-z0-9_]*)=)?([A-Za-z0-9][A-Za-z0-9._-]*)(?:@(\d{1,9}))?$/.exec(item);
     if (!m) {
-      p.add(`--notifiers: cannot read ${shown(item)} (expected [NAME=]DRIVER[@ADDR])`);
+      const at = item.indexOf('@');
+      p.add(`--notifiers: cannot read ${shown(item)} (expected [NAME=]DRIVER[@ADDR]${at >= 0 ? `; ${ADDR_TEXT}` : ''})`);
       continue;
     }
     const [, name, driver, addr] = m;
     p.take(() => checkNames('driver', [driver], [...DRIVER_NAMES, ...extraDrivers]), undefined);
+    if (addr) explicit.add(i);
     out.push({ name: name ?? (i < 26 ? String.fromCharCode(65 + i) : `N${i}`), driver, address: addr ? Number(addr) : 256 * (i + 1) });
   }
+  // Two notifiers at one address: named here with what ADDR is (the model would only say "need a distinct integer").
+  out.forEach((n, k) => {
+    const first = out.findIndex((o) => o.address === n.address);
+    if (first === k) return;
+    const how = (j: number) => (explicit.has(j) ? `@${out[j].address}` : `${out[j].address} by default, as notifier ${j + 1}`);
+    p.add(`--notifiers: ${n.name} (${n.driver}) and ${out[first].name} (${out[first].driver}) have the same address (${n.name}: ${how(k)}; ${out[first].name}: ${how(first)}); ${ADDR_TEXT}`);
+  });
   p.check();
   return out;
 };
@@ -385,3 +429,10 @@ export const driversArg = (files: readonly string[] | undefined): DriverFile[] =
   p.check();
   return out;
 };
+
+/**
+ * A driver file no notifier uses would be read, validated and then ignored, the defaults
+ * checked instead: refused, naming the file and what the notifiers are (`where`, `fix`).
+ */
+export const unusedDriverProblems = (files: readonly string[] | undefined, drivers: readonly DriverFile[], used: readonly string[], where: string, fix: (driver: string) => string): string[] =>
+  drivers.flatMap((d, k) => (used.includes(d.driver) ? [] : [`--driver ${shown(files?.[k] ?? d.driver)}: no notifier uses its driver '${d.driver}' (${where}); ${fix(d.driver)}`]));

@@ -14,7 +14,7 @@ import { catalogueWith, driverFilesProblems, type DriverFile } from '../engine/d
 import { interruptedLine } from '../report/check.ts';
 import { escapeText, shellWord } from '../report/escape.ts';
 import { COMPARE_RESULT_FORMAT, jsonMatrix, markdownMatrix, terminalMatrix } from '../report/matrix.ts';
-import { checkNames, colorsFor, driversArg, EXIT, fail, fileArg, intArg, invariantsArg, isEntry, LIMITS, listArg, main, notifiersArg, parseCollecting, Problems, reaperArg, readScenarioTemplate, seedArg, strategiesArg, widthFor, type Command } from './cli.ts';
+import { colorsFor, driversArg, EXIT, fail, fileArg, intArg, invariantsArg, isEntry, LIMITS, listArg, main, namesArg, notifiersArg, parseCollecting, Problems, reaperArg, readScenarioTemplate, seedArg, strategiesArg, unusedDriverProblems, widthFor, type Command } from './cli.ts';
 import { defaultWorkers, runJob } from './jobs.ts';
 
 const FAMILY_IDS = families.map((f) => f.id);
@@ -35,11 +35,15 @@ and folds the others under their cause.
   --invariant NAME[,NAME]  invariants (default: all)
   --family ID[,ID]         scenario families (default: all: ${FAMILY_IDS.join(', ')})
   --notifiers SPEC         your drivers instead of the families: [NAME=]DRIVER[@ADDR],...
+                           (@ADDR: below)
   --reaper ERA             with --notifiers: no-notify | skip-if-notifiers | nonblock-per-vma (default)
-  --threads LIST           with --notifiers: fix the threads (default: generated)
+  --threads LIST           with --notifiers: fix the threads (default: generated); each id
+                           (madvise, fault:NAME, ...) names one thread, so a repeat is
+                           refused (several threads of one kind are not supported yet)
   --scenario FILE.json     your scenario instead of the families (its strategy, if any, is
                            ignored: every --strategy is compared)
-  --driver FILE.json       a driver definition (repeatable); name it in --notifiers or the scenario
+  --driver FILE.json       a driver definition (repeatable); name it in --notifiers or the
+                           scenario (a file no notifier names is refused, not ignored)
   --runs N                 random cases per strategy and family (default 300, at most ${LIMITS.runs})
   --seed S                 fast-check seed (default: FC_SEED or 42)
   --max-threads N          prove each held cell: an exhaustive search of every thread set of
@@ -50,6 +54,11 @@ and folds the others under their cause.
                            strategies side by side; the same results
   --markdown               print Markdown tables (the matrix, then the decision)
   --json                   print one JSON object (format ${COMPARE_RESULT_FORMAT})
+
+@ADDR is the address of the notifier's struct mmu_notifier, a decimal integer, distinct per
+notifier (default: 256, 512, ... by position). sorted-undo keeps the hlist sorted by it and
+stops its undo at the first notifier not below the failing one; the other strategies walk the
+list in registration order (newest first) and do not use it.
 
 A held cell prints "✔ <=T threads (S)" (as "✔ ≤2 threads (106k)") when every family's proof
 of every thread set of up to T threads completed (S: states explored), "✔ sampled (N)" when some
@@ -108,6 +117,7 @@ export const compareCommand: Command = async (argv, io) => {
     const read = file === undefined ? undefined : p.take(() => readScenarioTemplate(file), undefined);
     const sc = read?.template;
     if (read) inline.push(...read.drivers);
+    if (sc) p.add(...unusedDriverProblems(v.driver, fileDrivers, sc.notifiers.map((n) => n.driver), `${file}'s notifiers use ${[...new Set(sc.notifiers.map((n) => n.driver))].join(', ') || 'no driver'}`, (d) => `name it in the scenario's notifiers ({"name": ..., "driver": "${d}", "address": ...})`));
     if (file !== undefined && sc) {
       const { strategy: _ignored, ...template } = sc;
       userScenario = file;
@@ -121,19 +131,18 @@ export const compareCommand: Command = async (argv, io) => {
     const threads = v.threads === undefined ? undefined : p.take(() => listArg('--threads', v.threads as string), undefined);
     if (notifiers.length) {
       userScenario = listArg('--notifiers', v.notifiers, true).join(',');
+      p.add(...unusedDriverProblems(v.driver, fileDrivers, notifiers.map((n) => n.driver), `--notifiers ${userScenario}`, (d) => `name it in --notifiers, as --notifiers ${userScenario},${d}`));
       checkFlags = [...(v.driver ?? []).flatMap((d) => ['--driver', d]), '--notifiers', userScenario, ...(era !== 'nonblock-per-vma' ? ['--reaper', era] : []), ...(threads ? ['--threads', threads.join(',')] : [])].map(shellWord).join(' ');
       fams = [{ id: userScenario, template: { reaper: era, vmas: [{ start: 0, end: 4 }], notifiers, ...(threads ? { threads } : {}) } }];
     }
   } else {
     for (const f of ['reaper', 'threads'] as const) if (v[f] !== undefined) p.add(`--${f} goes with --notifiers (the families fix their own)`);
+    // The families run presets only: a driver file would be read and ignored.
+    p.add(...unusedDriverProblems(v.driver, fileDrivers, [], 'the standard families run presets only', (d) => `compare your driver with --notifiers, as --notifiers kvm,${d}, or with --scenario`));
     const ids =
       v.family === undefined
         ? FAMILY_IDS
-        : p.take(() => {
-            const f = listArg('--family', v.family as string);
-            checkNames('family', f, FAMILY_IDS);
-            return f;
-          }, []);
+        : p.take(() => namesArg('--family', 'family', v.family as string, FAMILY_IDS), []);
     fams = families.filter((f) => ids.includes(f.id)).map((f) => ({ id: f.id, template: f.template }));
   }
   const runs = p.take(() => intArg('--runs', v.runs, 300, 1, LIMITS.runs), 300);

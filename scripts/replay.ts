@@ -14,7 +14,7 @@ import { mailText } from '../report/mail.ts';
 import { mermaid } from '../report/mermaid.ts';
 import { driftLine, replaySummary, replayUnderLine } from '../report/replay.ts';
 import { timeline } from '../report/timeline.ts';
-import { checkNames, colorsFor, driversArg, EXIT, fail, fileArg, formatArg, isEntry, listArg, main, parse, Problems, readJson, widthFor, type Command } from './cli.ts';
+import { checkNames, colorsFor, driversArg, EXIT, fail, fileArg, formatArg, isEntry, listArg, main, parse, Problems, readJson, unusedDriverProblems, widthFor, type Command } from './cli.ts';
 
 const HELP = `usage: npm run replay -- FILE [--strategy NAME|all] [--mermaid | --format text|mail] [--driver FILE]
 
@@ -26,7 +26,8 @@ a lasso (a "cycle" field) must also end in the state its cycle starts in, with a
 (all: under each, one line per strategy; the case's own strategy decides the exit code);
 --mermaid prints a Mermaid sequence diagram instead of the timeline.
 --driver FILE.json (repeatable) defines a driver the case names but does not embed
-(a saved case embeds every driver file it uses; a name defined twice is refused).
+(a saved case embeds every driver file it uses; a name defined twice, or a file whose driver
+the case does not name, is refused).
 --format mail prints the case as plain ASCII within 72 columns, ready to paste into a mail to
 linux-mm: the strategy, the reaper era, the drivers, the invariant broken, the trace (one
 column per CPU, or numbered steps) and the command that replays it.
@@ -69,7 +70,9 @@ export const replayCaseCommand: Command = (argv, io) => {
   const drivers = [...(c.drivers ?? []), ...fileDrivers];
   if (fileDrivers.length) {
     const clash = driverFilesProblems(drivers);
-    if (clash.length) return fail(...clash.map((e) => `--driver and ${file}'s embedded drivers: ${e}`));
+    const used = c.scenario.notifiers.map((n) => n.driver);
+    const unused = unusedDriverProblems(v.driver, fileDrivers, used, `${file}'s notifiers use ${[...new Set(used)].join(', ') || 'no driver'}`, () => 'give only the drivers the case names');
+    if (clash.length || unused.length) return fail(...clash.map((e) => `--driver and ${file}'s embedded drivers: ${e}`), ...unused);
   }
   const catalogue = catalogueWith(drivers);
   const pc = colorsFor(io);

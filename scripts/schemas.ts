@@ -5,11 +5,11 @@
  * exits 1 when a committed file differs from what the validators give now
  * (properties/schemas.test.ts does the same in npm test).
  */
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { CASE_FORMAT, caseSchema, scenarioTemplateSchema } from '../engine/case-format.ts';
-import { makeDir } from '../engine/cases.ts';
+import { makeDir, replaceFile } from '../engine/cases.ts';
 import { DRIVER_FORMAT, driverFileSchema } from '../engine/driver-format.ts';
 import { EXIT, fileArg, isEntry, main, parse, Problems, type Command } from './cli.ts';
 
@@ -94,7 +94,8 @@ export const schemasCommand: Command = (argv, io) => {
   };
   written(() => makeDir(dir), dir);
   for (const [name, text] of Object.entries(files)) {
-    written(() => writeFileSync(join(dir, name), text), join(dir, name));
+    // Whole or not at all: a full disk leaves the committed schema as it was, not truncated.
+    written(() => replaceFile(join(dir, name), text), join(dir, name));
     io.stdout.write(`wrote ${join(dir, name)}\n`);
   }
   return EXIT.ok;
