@@ -250,20 +250,33 @@ export const writeAll = (fd: number, text: string): void => {
 };
 
 /**
+ * `text` in a new temporary file of `dir`, whole and flushed: its path. Not *.json, so a reader of
+ * the corpus never sees it, even if this process is killed before it is renamed or unlinked; a
+ * failed write leaves no file.
+ */
+const writeTemp = (dir: string, text: string): string => {
+  const tmp = join(dir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+  const fd = openSync(tmp, 'wx');
+  try {
+    writeAll(fd, text);
+    fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    unlinkSync(tmp);
+    throw e;
+  }
+  closeSync(fd);
+  return tmp;
+};
+
+/**
  * Replace `file` with `text` whole or not at all: written to a temporary file in the same
  * directory, flushed, then renamed over it (a full disk leaves the old file as it was, never a
  * truncated one). For files the tool owns (the schemas); a case is never replaced (saveCase).
  */
 export const replaceFile = (file: string, text: string): void => {
-  const tmp = join(dirname(file), `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+  const tmp = writeTemp(dirname(file), text);
   try {
-    const fd = openSync(tmp, 'wx');
-    try {
-      writeAll(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
     renameSync(tmp, file);
   } finally {
     try {
@@ -285,15 +298,7 @@ export const saveCase = (dir: string, c: SavedCase): { file: string; existed: bo
   let tmp: string | null = null;
   try {
     makeDir(dir);
-    // Not *.json: a reader of the corpus never sees it, even if this process is killed before the unlink.
-    tmp = join(dir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
-    const fd = openSync(tmp, 'wx');
-    try {
-      writeAll(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    tmp = writeTemp(dir, text);
     let budget = 0;
     for (let k = 1; k <= 10_000; ) {
       const file = join(dir, caseFileName(c, k === 1 ? '' : `-${k}`, NAME_BUDGETS[budget]));
