@@ -56,7 +56,7 @@ describe(`compare --notifiers: the user's drivers as the one family (seed ${seed
     expect(j.decision.keepEveryInvariant).toEqual(per.filter((s) => s.keepsEveryInvariant).map((s) => s.strategy));
   });
   it('the terminal: the decision view of the scenario and the closing line', async () => {
-    const r = await run(['--notifiers', 'kvm,gntdev', '--strategy', 'skip-all-end,call-all-end-2021', '--invariant', 'StartEndPaired,StartReturnContract', '--runs', '150']);
+    const r = await run(['--notifiers', 'kvm,gntdev', '--strategy', 'skip-all-end,call-all-end-2021', '--invariant', 'StartEndPaired,StartReturnContract', '--runs', '150', '--max-threads', '2']);
     const lines = r.out.split('\n');
     expect(lines).toContain('your scenario (kvm,gntdev)');
     expect(lines).toContain('  skip-all-end       breaks StartEndPaired');
@@ -69,14 +69,14 @@ describe(`compare --notifiers: the user's drivers as the one family (seed ${seed
   });
   it('exit 4 when nothing is violated but a proof hit --max-states (the cell is sampled, not proved); 1 when something is violated; 0 when every proof completed', async () => {
     const args = ['--notifiers', 'kvm,gntdev', '--invariant', 'StartEndPaired', '--runs', '20'];
-    const cut = await run([...args, '--strategy', 'call-all-end-2021', '--max-states', '1', '--json']);
+    const cut = await run([...args, '--strategy', 'call-all-end-2021', '--max-states', '1', '--max-threads', '2', '--json']);
     expect(cut.code, cut.err).toBe(4);
     const [cell] = JSON.parse(cut.out).results as Cell[];
     expect(cell).toMatchObject({ verdict: 'holds', proved: false, maxThreads: 2 });
-    const text = await run([...args, '--strategy', 'call-all-end-2021', '--max-states', '1']);
+    const text = await run([...args, '--strategy', 'call-all-end-2021', '--max-states', '1', '--max-threads', '2']);
     expect(text.code).toBe(4);
     expect(text.out.split('\n')).toContain('  call-all-end-2021  keeps every invariant (sampled: a proof did not complete within --max-states)');
-    expect((await run([...args, '--strategy', 'skip-all-end,call-all-end-2021', '--max-states', '1'])).code).toBe(1);
+    expect((await run([...args, '--strategy', 'skip-all-end,call-all-end-2021', '--max-states', '1', '--max-threads', '2'])).code).toBe(1);
     const whole = await run([...args, '--strategy', 'call-all-end-2021', '--max-threads', '1', '--json']);
     expect(whole.code, whole.err).toBe(0);
     expect(JSON.parse(whole.out).results[0]).toMatchObject({ verdict: 'holds', proved: true, maxThreads: 1 });
@@ -84,7 +84,7 @@ describe(`compare --notifiers: the user's drivers as the one family (seed ${seed
     expect((await run([...args, '--strategy', 'call-all-end-2021', '--max-threads', '0'])).code).toBe(0);
   });
   it('an old reaper era under every strategy is the era\'s doing', async () => {
-    const r = await run(['--notifiers', 'kvm,i915-4.19', '--reaper', 'skip-if-notifiers', '--strategy', 'skip-all-end,call-all-end-2021', '--invariant', 'ReaperUsefulProgress', '--runs', '50', '--json']);
+    const r = await run(['--notifiers', 'kvm,i915-4.19', '--reaper', 'skip-if-notifiers', '--strategy', 'skip-all-end,call-all-end-2021', '--invariant', 'ReaperUsefulProgress', '--runs', '50', '--max-threads', '2', '--json']);
     const j = JSON.parse(r.out);
     expect(j.results.map((c: Cell) => [c.strategy, c.verdict, c.violatedIn.map((v) => v.cause)])).toEqual([
       ['skip-all-end', 'violated', ['reaper-era']],
@@ -94,12 +94,12 @@ describe(`compare --notifiers: the user's drivers as the one family (seed ${seed
     expect(j.decision.keepEveryInvariantTheyDecide).toEqual(['skip-all-end', 'call-all-end-2021']);
   });
   it('--driver: a driver file the user named runs beside the presets; --scenario: a file is the family', async () => {
-    const viaDriver = JSON.parse((await run(['--driver', 'examples/dmirror.json', '--notifiers', 'kvm,dmirror', '--strategy', 'call-all-end-2021,core-counter', '--invariant', 'NoStaleSecondaryMapping,FaultLiveness', '--runs', '40', '--json'])).out);
+    const viaDriver = JSON.parse((await run(['--driver', 'examples/dmirror.json', '--notifiers', 'kvm,dmirror', '--strategy', 'call-all-end-2021,core-counter', '--invariant', 'NoStaleSecondaryMapping,FaultLiveness', '--runs', '40', '--max-threads', '2', '--json'])).out);
     expect(viaDriver.results.map((c: Cell) => [c.strategy, c.familiesRun])).toEqual([['call-all-end-2021', 1], ['call-all-end-2021', 1], ['core-counter', 1], ['core-counter', 1]]);
     const d = mkdtempSync(join(tmpdir(), 'mnc-compare-'));
     const file = join(d, 'mine.json');
     writeFileSync(file, JSON.stringify({ strategy: 'skip-all-end', reaper: 'nonblock-per-vma', vmas: [{ start: 0, end: 4 }], notifiers: [{ name: 'A', driver: 'kvm', address: 256 }, { name: 'B', driver: 'gntdev', address: 512 }] }));
-    const viaFile = JSON.parse((await run(['--scenario', file, '--strategy', 'skip-all-end,sorted-undo', '--invariant', 'StartEndPaired', '--runs', '100', '--json'])).out);
+    const viaFile = JSON.parse((await run(['--scenario', file, '--strategy', 'skip-all-end,sorted-undo', '--invariant', 'StartEndPaired', '--runs', '100', '--max-threads', '2', '--json'])).out);
     // The file's strategy is not the only one compared.
     expect(viaFile).toMatchObject({ families: [file], userScenario: file, strategies: ['skip-all-end', 'sorted-undo'] });
     expect(viaFile.results.map((c: Cell) => [c.strategy, c.verdict])).toEqual([['skip-all-end', 'violated'], ['sorted-undo', 'holds']]);

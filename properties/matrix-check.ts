@@ -49,6 +49,9 @@ export const checkRows = (family: string): void => {
         if (typeof pinned === 'object') expect(b.threads, `${where}: a pinned cell's bound is on its set`).toBe(pinned.threads.join(','));
         else expect(threads.length, `${where}: the bound's set ${b.threads}`).toBeLessThanOrEqual(3);
         expect(allowedThreadSet(threads), `${where}: ${b.threads} is a set the family allows`).toBe(true);
+        // A 'pass' bound is above the exhaustive shortest it names.
+        if (b.why === 'pass') expect(typeof pinned === 'number' ? pinned : pinned.steps, `${where}: the bound is above the shortest`).toBeGreaterThan(b.shortest);
+        if (b.why !== 'wider') continue;
         const larger = b.larger.threads.split(',');
         expect(larger.length, `${where}: ${b.larger.threads} has more than 3 threads`).toBeGreaterThan(3);
         expect(allowedThreadSet(larger), `${where}: ${b.larger.threads} is a set the family allows`).toBe(true);

@@ -20,7 +20,7 @@ const cases: SavedCase[] = readdirSync(dir)
     return c.ok ? [c.value] : [];
   });
 
-const bounds = matrix.flatMap((row) => Object.entries(row.atMost ?? {}).flatMap(([invariant, b]) => (b.larger ? [{ row, invariant, larger: b.larger }] : [])));
+const bounds = matrix.flatMap((row) => Object.entries(row.atMost ?? {}).flatMap(([invariant, b]) => (b.why === 'wider' ? [{ row, invariant, larger: b.larger }] : [])));
 
 describe("each 'wider' bound's larger counterexample is a saved case", () => {
   it('there are such bounds', () => {
