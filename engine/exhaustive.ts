@@ -47,6 +47,12 @@ export interface ExhaustiveOptions {
    */
   readonly only?: readonly string[];
   /**
+   * Judge the invariants with `onCycle` on reachable fair cycles too (default true). False: at
+   * terminal states only, with no edge graph and the sleep sets on, as the random search's
+   * shortest pass does: it looks for a shorter stuck state, and a lasso is never called shortest.
+   */
+  readonly cycles?: boolean;
+  /**
    * Search from this state instead of the scenario's initial one (a state of the scenario's,
    * e.g. where a random run's drain hit its bound: engine/judge.ts); traces then start there.
    */
@@ -151,7 +157,7 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
   // The threads `only` leaves out, by index.
   const idle = o.only ? initial.threads.map((t) => !o.only?.includes(t.id)) : null;
   // Cycles are judged only on the whole scenario: with idle threads, every cycle would look unfair.
-  const onCycle = o.only ? [] : invs.flatMap((inv, k) => (inv.onCycle ? [k] : []));
+  const onCycle = o.only || o.cycles === false ? [] : invs.flatMap((inv, k) => (inv.onCycle ? [k] : []));
   if (onCycle.length > 0 && initial.threads.length > 31) throw new Error('exhaustive: judging cycles takes at most 31 threads (an enabled-thread bitmask per state)');
   const graph = onCycle.length > 0 ? new EdgeGraph() : null;
   // Sleep sets prune transitions, and a cycle may need a pruned one: judging cycles, the search

@@ -201,6 +201,7 @@ export const shortestPasses = (
         maxDepth,
         maxStates: Math.max(...named.map((k) => left[k] - reserve(set))),
         stopWhen: named.map((k) => items[k].inv.name),
+        cycles: false, // a depth-bounded search for a shorter stuck state: no edge graph (exhaustive.ts)
         ...(set.only ? { only: set.only } : {}),
         ...(catalogue ? { catalogue } : {}),
         ...(onProgress ? { onProgress: (states: number) => onProgress(set.only ?? set.threads, states, idle) } : {}),
