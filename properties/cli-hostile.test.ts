@@ -509,16 +509,24 @@ describe('as processes', () => {
    * modules ends the process the default way (killed by SIGINT: nothing was found yet); the
    * machine may be busy with other test files, so that case is retried once, later.
    */
-  const interrupt = async (args: string[], cwd: string, after: number): Promise<Ran> => {
+  const interrupt = async (args: string[], cwd: string, after: number, sig: 'SIGINT' | 'SIGTERM' = 'SIGINT'): Promise<Ran> => {
     for (const wait of [after, after * 3]) {
       const { p, done } = start(args, cwd);
       await sleep(wait);
-      p.kill('SIGINT');
+      p.kill(sig);
       const r = await done;
-      if (r.signal !== 'SIGINT') return r;
+      if (r.signal !== sig) return r;
     }
-    throw new Error('SIGINT never reached a running search');
+    throw new Error(`${sig} never reached a running search`);
   };
+
+  it.concurrent('SIGTERM (a CI cancel, timeout) during check: exit 143, and what was found is printed', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'mnc-sigterm-'));
+    const r = await interrupt([...script('check'), '--strategy', 'skip-all-end,call-all-end-2019', '--invariant', 'StartEndPaired', '--runs', '1000000', '--time-limit', '30'], cwd, 3500, 'SIGTERM');
+    expect(r.code).toBe(143);
+    expect(r.err).not.toMatch(STACK);
+    expect(r.out).toMatch(/^interrupted \(SIGTERM\) after \d of 2 strategies/m);
+  });
 
   it.concurrent('SIGINT during a long check --save: exit 130, what finished is printed and saved whole, no temporary file', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'mnc-sigint-'));
@@ -605,7 +613,7 @@ describe('an interrupted check or compare prints what finished (the SIGINT path,
     const code = await runCommand(checkCommand, ['--strategy', 'skip-all-end', '--runs', '100', '--json', '--seed', '7'], { stdout: { write: (s: string) => writes.push(s) }, stderr: { write: () => 0 }, env: {}, signal: ac.signal });
     expect(code).toBe(130);
     expect(writes).toHaveLength(1);
-    expect(JSON.parse(writes[0])).toEqual({ format: 'mmu-notifier-checker/check-result@1', seed: 7, interrupted: { completed: 0, total: 1, unit: 'strategies' }, results: [] });
+    expect(JSON.parse(writes[0])).toEqual({ format: 'mmu-notifier-checker/check-result@1', seed: 7, interrupted: { signal: 'SIGINT', completed: 0, total: 1, unit: 'strategies' }, results: [] });
   });
 
   it('compare: stopped while the second strategy runs, exit 130, the matrix of the finished ones', async () => {

@@ -78,6 +78,8 @@ export interface CheckInvocation {
 
 /** A run stopped by SIGINT: `completed` of `total` units (strategies, or strategy × invariant searches) finished. */
 export interface Interrupted {
+  /** The signal that stopped it (default SIGINT). */
+  readonly signal?: 'SIGINT' | 'SIGTERM';
   readonly completed: number;
   readonly total: number;
   readonly unit: string;
@@ -89,7 +91,7 @@ export interface Interrupted {
 }
 
 export const interruptedLine = (i: Interrupted): string =>
-  `interrupted (SIGINT) after ${i.completed} of ${i.total} ${i.unit}${i.completed ? '; the results below are those that finished' : '; nothing finished'}\n` +
+  `interrupted (${i.signal ?? 'SIGINT'}) after ${i.completed} of ${i.total} ${i.unit}${i.completed ? '; the results below are those that finished' : '; nothing finished'}\n` +
   (i.foundSoFar?.length
     ? `violated before the stop, not yet shrunk (the first run that broke each: a --runs at least that large finds it again):\n${i.foundSoFar.map((f) => `  ${f.strategy} × ${f.invariant}${f.family !== undefined ? ` on ${escapeText(f.family)}` : ''} (${f.run !== undefined ? `run ${f.run}` : 'by the exhaustive proof'})\n`).join('')}`
     : '');

@@ -161,7 +161,8 @@ export const checkCommand: Command = async (argv, io) => {
     const strategies = p.take(() => strategiesArg(v.strategy), []);
     templates = strategies.map((strategy) => ({ strategy, reaper: era, vmas: [{ start: 0, end: 4 }], notifiers, ...(threads ? { threads } : {}) }));
   }
-  const invariants = p.take(() => invariantsArg(v.invariant), []);
+  // DriverAssertions joins the default when a driver file of the run states assertions (INV-18).
+  const invariants = p.take(() => invariantsArg(v.invariant, [...fileDrivers, ...inline]), []);
   const runs = p.take(() => intArg('--runs', v.runs, 1000, 1, LIMITS.runs), 1000);
   const seed = p.take(() => seedArg(v.seed, io.env), 42);
   const depth = v.depth === undefined ? undefined : p.take(() => intArg('--depth', v.depth, 0, 1, LIMITS.depth), undefined);
@@ -253,7 +254,7 @@ export const checkCommand: Command = async (argv, io) => {
   if (tty) io.stderr.write('\r\x1b[K');
   const finished = new Set(checked.map((c) => c.strategy));
   const cutShort = [...foundSoFar].filter(([strategy]) => !finished.has(strategy)).flatMap(([strategy, fs]) => fs.map((f) => ({ strategy, ...f })));
-  const interrupted = run.interrupted ? { completed: run.results.length, total: run.total, unit: 'strategies', ...(cutShort.length ? { foundSoFar: cutShort } : {}) } : undefined;
+  const interrupted = run.interrupted ? { signal: io.signal?.reason === 'SIGTERM' ? ('SIGTERM' as const) : ('SIGINT' as const), completed: run.results.length, total: run.total, unit: 'strategies', ...(cutShort.length ? { foundSoFar: cutShort } : {}) } : undefined;
 
   // The same seed and runs as the search, replayed with counters (engine/stats.ts); skipped when interrupted.
   const stats: Stats[] | undefined = v.stats && !interrupted ? ok.map((t) => collectStats(t, { seed, runs, catalogue })) : undefined;

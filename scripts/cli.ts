@@ -11,10 +11,10 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import picocolors from 'picocolors';
-import { driverFilesProblems, parseDriverFile, type DriverFile } from '../engine/driver-format.ts';
+import { declaresAssertions, driverFilesProblems, parseDriverFile, type DriverFile } from '../engine/driver-format.ts';
 import { closest, parseScenarioTemplate } from '../engine/case-format.ts';
 import { readTextFile, SaveError } from '../engine/cases.ts';
-import { DRIVER_NAMES, INVARIANT_NAMES, REAPER_ERAS, STRATEGY_NAMES, type NotifierSpec, type ReaperEra } from '../model/index.ts';
+import { ALL_INVARIANT_NAMES, DRIVER_INVARIANT_NAMES, DRIVER_NAMES, INVARIANT_NAMES, REAPER_ERAS, STRATEGY_NAMES, type NotifierSpec, type ReaperEra } from '../model/index.ts';
 import type { Colors } from '../report/colors.ts';
 import { escapeText } from '../report/escape.ts';
 import { DEFAULT_WIDTH } from '../report/timeline.ts';
@@ -43,7 +43,7 @@ export type Command = (argv: readonly string[], io: Io) => number | Promise<numb
  * --max-memory, --depth) cut some search short, so a "holds" is not a proof of every
  * interleaving: check's "holds ≤ bound", compare's proof that did not complete.
  */
-export const EXIT = { ok: 0, violated: 1, usage: 2, drift: 3, bounded: 4, internal: 70, interrupted: 130 } as const;
+export const EXIT = { ok: 0, violated: 1, usage: 2, drift: 3, bounded: 4, internal: 70, interrupted: 130, terminated: 143 } as const;
 
 /** The width to print for: the terminal's, else 100 columns (report/timeline.ts DEFAULT_WIDTH). */
 export const widthFor = (io: Io): number => (io.stdout.isTTY === true && typeof io.stdout.columns === 'number' && io.stdout.columns > 0 ? io.stdout.columns : DEFAULT_WIDTH);
@@ -158,15 +158,19 @@ export const main = (cmd: Command, opts: { interruptible?: boolean; argv?: reado
   process.on('uncaughtException', internal);
   process.on('unhandledRejection', internal);
   const ac = new AbortController();
+  // SIGTERM (a CI cancel, `timeout`) stops the command as SIGINT does, and exits 128 + 15.
+  let terminated = false;
   if (opts.interruptible)
-    process.on('SIGINT', () => {
-      if (ac.signal.aborted) process.exit(EXIT.interrupted);
-      ac.abort();
-    });
+    for (const sig of ['SIGINT', 'SIGTERM'] as const)
+      process.on(sig, () => {
+        if (ac.signal.aborted) process.exit(sig === 'SIGTERM' || terminated ? EXIT.terminated : EXIT.interrupted);
+        terminated = sig === 'SIGTERM';
+        ac.abort(sig);
+      });
   const io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: ac.signal };
   // process.exitCode, not process.exit(): a large --json output to a pipe must be flushed first.
   void runCommand(cmd, opts.argv ?? process.argv.slice(2), io).then((code) => {
-    process.exitCode = code;
+    process.exitCode = terminated && code === EXIT.interrupted ? EXIT.terminated : code;
   });
 };
 
@@ -287,9 +291,13 @@ export const strategiesArg = (v: string | undefined, flag = '--strategy'): strin
   return namesArg(flag, 'strategy', v, STRATEGY_NAMES);
 };
 
-export const invariantsArg = (v: string | undefined): string[] => {
-  if (v === undefined) return [...INVARIANT_NAMES];
-  return namesArg('--invariant', 'invariant', v, INVARIANT_NAMES);
+/**
+ * The invariants named, or by default the protocol's (INV-1 … INV-17, INV-9b) plus DriverAssertions
+ * (INV-18) when one of these driver files states assertions of its own (warn_on, bug_on, a counter range).
+ */
+export const invariantsArg = (v: string | undefined, drivers: readonly DriverFile[] = []): string[] => {
+  if (v === undefined) return [...INVARIANT_NAMES, ...(drivers.some(declaresAssertions) ? DRIVER_INVARIANT_NAMES : [])];
+  return namesArg('--invariant', 'invariant', v, ALL_INVARIANT_NAMES);
 };
 
 export const reaperArg = (v: string | undefined): ReaperEra => {
