@@ -4,7 +4,7 @@
  * an error, and every problem is reported, one line each with its path.
  */
 import { z } from 'zod';
-import { DEFAULT_KNOBS, DRAIN_BOUND, GENERIC_KNOB_NAMES, INVARIANT_NAMES, REAPER_ERAS, type GenericKnobs, type Knobs, type ReaperEra } from '../model/index.ts';
+import { DEFAULT_KNOBS, DRAIN_BOUND, GENERIC_KNOB_NAMES, ALL_INVARIANT_NAMES, REAPER_ERAS, type GenericKnobs, type Knobs, type ReaperEra } from '../model/index.ts';
 import type { ScenarioTemplate } from './arbitraries.ts';
 import type { Counterexample } from './result.ts';
 
@@ -182,9 +182,9 @@ export const parseCase = (data: unknown): Loaded => {
   const r = caseSchema.safeParse(data, { reportInput: true });
   const errors = r.success ? [] : describeIssues(r.error, caseSchema);
   const inv = r.success ? r.data.expect.invariant : (data as { expect?: { invariant?: unknown } } | null)?.expect?.invariant;
-  if (typeof inv === 'string' && !INVARIANT_NAMES.includes(inv)) {
-    const near = closest(inv, INVARIANT_NAMES);
-    errors.push(`expect.invariant: unknown ${shown(inv)}${near ? ` (did you mean '${near}'?)` : ''} (valid: ${INVARIANT_NAMES.join(', ')})`);
+  if (typeof inv === 'string' && !ALL_INVARIANT_NAMES.includes(inv)) {
+    const near = closest(inv, ALL_INVARIANT_NAMES);
+    errors.push(`expect.invariant: unknown ${shown(inv)}${near ? ` (did you mean '${near}'?)` : ''} (valid: ${ALL_INVARIANT_NAMES.join(', ')})`);
   }
   if (r.success && r.data.drivers) errors.push(...embeddedDriverProblems(r.data.drivers));
   if (r.success) errors.push(...knobProblems(r.data.scenario.notifiers, 'scenario.'));

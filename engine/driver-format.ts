@@ -16,6 +16,8 @@ const condBase = z.discriminatedUnion('is', [
   z.strictObject({ is: z.literal('intersects') }),
   z.strictObject({ is: z.literal('nonzero'), counter: z.string() }),
   z.strictObject({ is: z.literal('changed'), counter: z.string(), since: z.string() }),
+  z.strictObject({ is: z.literal('above'), counter: z.string(), value: z.number().int() }),
+  z.strictObject({ is: z.literal('below'), counter: z.string(), value: z.number().int() }),
 ]);
 const cond: z.ZodType<CondJson> = z.lazy(() =>
   z.union([condBase, z.strictObject({ is: z.literal('not'), cond }), z.strictObject({ is: z.literal('any'), conds: z.array(cond).min(1) })]),
@@ -42,6 +44,9 @@ const instr = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('waitZero'), counter: name }),
   z.strictObject({ op: z.literal('jump'), to: name, if: cond.optional() }),
   z.strictObject({ op: z.literal('retry'), to: name }),
+  // The driver's own assertions (INV-18): WARN_ON(cond) reports and goes on, BUG_ON(cond) also kills the thread.
+  z.strictObject({ op: z.literal('warn_on'), if: cond, message: z.string().optional() }),
+  z.strictObject({ op: z.literal('bug_on'), if: cond, message: z.string().optional() }),
   z.strictObject({ op: z.literal('ret'), value: z.number().int() }),
 ]);
 /** Instructions interleaved with ':label' strings, as model/program.ts's ProgramSource. */
@@ -55,7 +60,8 @@ export const driverFileSchema = z.strictObject({
   /** Where the behaviour comes from: the kernel file, function and version. */
   source: z.string(),
   locks: z.record(name, z.enum(['spinlock', 'mutex', 'rwsem'])),
-  counters: z.record(name, z.strictObject({ balanced: z.boolean() })),
+  /** `min` / `max`: the range the driver declares for the counter, judged after every step that changes it (INV-18). */
+  counters: z.record(name, z.strictObject({ balanced: z.boolean(), min: z.number().int().optional(), max: z.number().int().optional() })),
   hlist: z.strictObject({ invalidate_range_start: source, invalidate_range_end: source.nullable(), release: source.optional(), fault: source.nullable() }).nullable(),
   interval: z.strictObject({ invalidate: source, fault: source.nullable() }).nullable(),
   combined: z.strictObject({ invalidate: source, fault: source.nullable() }).optional(),
@@ -120,7 +126,7 @@ const checkProgram = (f: DriverFile, at: string, src: Source, problems: string[]
     });
   }
   const conds = (c: CondJson, p: string): void => {
-    if (c.is === 'nonzero' || c.is === 'changed') if (!Object.hasOwn(f.counters, c.counter)) problems.push(`${p}.counter: unknown counter '${c.counter}' (declared: ${Object.keys(f.counters).join(', ') || 'none'})`);
+    if (c.is === 'nonzero' || c.is === 'changed' || c.is === 'above' || c.is === 'below') if (!Object.hasOwn(f.counters, c.counter)) problems.push(`${p}.counter: unknown counter '${c.counter}' (declared: ${Object.keys(f.counters).join(', ') || 'none'})`);
     if (c.is === 'not') conds(c.cond, `${p}.cond`);
     if (c.is === 'any') c.conds.forEach((x, k) => conds(x, `${p}.conds[${k}]`));
   };
@@ -132,7 +138,7 @@ const checkProgram = (f: DriverFile, at: string, src: Source, problems: string[]
     if ((i.op === 'lock' || i.op === 'unlock') && !Object.hasOwn(f.locks, i.lock)) problems.push(`${p}.lock: unknown lock '${i.lock}' (declared: ${Object.keys(f.locks).join(', ') || 'none'})`);
     if (i.op === 'lock' && i.how !== 'lock' && i.else === undefined) problems.push(`${p}.else: a ${i.how} needs the label to go to when the lock is busy`);
     if ((i.op === 'add' || i.op === 'snapshot' || i.op === 'waitZero') && !Object.hasOwn(f.counters, i.counter)) problems.push(`${p}.counter: unknown counter '${i.counter}' (declared: ${Object.keys(f.counters).join(', ') || 'none'})`);
-    if (i.op === 'jump' && i.if) conds(i.if, `${p}.if`);
+    if ((i.op === 'jump' || i.op === 'warn_on' || i.op === 'bug_on') && i.if) conds(i.if, `${p}.if`);
     if (i.op === 'ret' && returns && !returns.values.includes(i.value)) problems.push(`${p}.value: ${returns.text} (got ${i.value})`);
     // get_user_pages resolves the faulting page for a thread that holds mm_users (docs/kernel.md §10.1 item 1); in a callback the thread is the invalidator.
     if (i.op === 'gup' && !(at.endsWith('.fault') || at === 'ioctl')) problems.push(`${p}: 'gup' only in a fault or ioctl program (it resolves the page a device faults on)`);
@@ -155,7 +161,7 @@ const programs = (f: DriverFile): [string, Source][] => {
 };
 
 const INSTR_OPS: readonly string[] = instr.options.map((o) => (o.shape.op as z.ZodLiteral<string>).value);
-const COND_KINDS: readonly string[] = ['nonblockable', 'intersects', 'nonzero', 'changed', 'not', 'any'];
+const COND_KINDS: readonly string[] = ['nonblockable', 'intersects', 'nonzero', 'changed', 'above', 'below', 'not', 'any'];
 
 /** The value at `path` in `data`. */
 const at = (data: unknown, path: readonly PropertyKey[]): unknown =>
@@ -217,6 +223,8 @@ export const parseDriverFile = (data: unknown): Parsed<DriverFile> => {
   if (!r.data.hlist && !r.data.interval) problems.push('hlist, interval: a driver needs a classic (hlist) or an interval form');
   if (r.data.combined && !r.data.hlist) problems.push('combined: a combined per-fault interval notifier needs the classic (hlist) form beside it');
   for (const [at, src] of programs(r.data)) checkProgram(r.data, at, src, problems);
+  for (const [c, d] of Object.entries(r.data.counters))
+    if (d.min !== undefined && d.max !== undefined && d.min > d.max) problems.push(`counters.${c}: min ${d.min} is above max ${d.max}; the range would be empty`);
   return problems.length ? { ok: false, problems } : { ok: true, value: r.data };
 };
 
@@ -308,7 +316,7 @@ export const fromDriverDef = (d: DriverDef): DriverFile => ({
   summary: d.summary,
   source: d.domainRef,
   locks: { ...d.locks },
-  counters: Object.fromEntries(Object.entries(d.counters).map(([k, v]) => [k, { balanced: v.balanced }])),
+  counters: Object.fromEntries(Object.entries(d.counters).map(([k, v]) => [k, { balanced: v.balanced, ...(v.min !== undefined ? { min: v.min } : {}), ...(v.max !== undefined ? { max: v.max } : {}) }])),
   hlist: d.hlist && {
     invalidate_range_start: decompile(d.hlist.invalidate_range_start),
     invalidate_range_end: d.hlist.invalidate_range_end && decompile(d.hlist.invalidate_range_end),
@@ -336,6 +344,11 @@ export const driverFilesProblems = (files: readonly DriverFile[]): string[] => {
   }
   return out;
 };
+
+/** Whether the file states assertions of its own (INV-18): a `warn_on` or `bug_on`, or a counter with a declared range. */
+export const declaresAssertions = (f: DriverFile): boolean =>
+  Object.values(f.counters).some((c) => c.min !== undefined || c.max !== undefined) ||
+  programs(f).some(([, src]) => src.some((i) => typeof i !== 'string' && (i.op === 'warn_on' || i.op === 'bug_on')));
 
 /** The driver files a scenario uses (a saved case embeds them, so the stock tool can replay it). */
 export const driversUsed = (scenario: Pick<Scenario, 'notifiers'>, files: readonly DriverFile[]): DriverFile[] =>

@@ -33,6 +33,12 @@ export type Fact =
   | { readonly fact: 'mm_skipped'; readonly thread: ThreadId }
   /** mmu_notifier_unregister / mmu_interval_notifier_remove returned (INV-15). */
   | { readonly fact: 'unregistered'; readonly sub: string; readonly thread: ThreadId }
+  /**
+   * A driver's own assertion was checked (INV-18): a `warn_on` / `bug_on` instruction, or a change
+   * of a counter with a declared range. `fired`: the condition held (the range was left);
+   * `what`: the assertion, where it is and the values it read.
+   */
+  | { readonly fact: 'driver_assert'; readonly thread: ThreadId; readonly sub: string; readonly kind: 'WARN_ON' | 'BUG_ON' | 'range'; readonly fired: boolean; readonly what: string }
   | { readonly fact: 'lockdep_edge'; readonly thread: ThreadId; readonly from: string; readonly to: string; readonly why: string };
 
 export type DiagnosticKind = 'WARN_ON' | 'BUG_ON' | 'BUG' | 'lockdep';
@@ -71,6 +77,7 @@ const FACT_BIT: { readonly [K in Fact['fact']]: number } = {
   mm_skipped: 1 << 14,
   unregistered: 1 << 15,
   lockdep_edge: 1 << 16,
+  driver_assert: 1 << 17,
 };
 
 /** The kinds of these facts as a bit mask (0 for none). */

@@ -26,6 +26,8 @@ const condReads = (sub: string, c: Cond, out: string[]): void => {
       return;
     case 'nonzero':
     case 'changed':
+    case 'above':
+    case 'below':
       out.push(`driver:${sub}`);
       return;
     case 'not':
@@ -142,6 +144,13 @@ const instrReadsOf = (i: Instr, sub: string, fault: boolean): readonly string[] 
       return out;
     case 'jump':
       if (i.if) condReads(sub, i.if, out);
+      return out;
+    // The driver's own assertions read what their condition reads (its counters: `driver:<sub>`).
+    // A BUG_ON that fires ends its own thread only (call, done, outcome): no other thread's
+    // non-null step reads those, and the locks it holds stay as they are.
+    case 'warn_on':
+    case 'bug_on':
+      condReads(sub, i.if, out);
       return out;
     // witnessLocals: whether an invalidation is active (core, and which threads have one, which
     // only `null` steps change), and nextInvId (likewise).

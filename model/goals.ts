@@ -64,6 +64,7 @@ export const GOALS: readonly Goal[] = [
   onFact('unmap_under_device', 'PTEs a device mirrors were cleared', 'pte_cleared', (f, c) =>
     Object.values(c.before.drivers).some((d) => mappedPages(d.sptes).some((p) => p >= f.start && p < f.end))),
   onFact('frame_freed', 'a frame went back to the allocator', 'frame_freed'),
+  onFact('driver_assertion_checked', "a driver's own WARN_ON / BUG_ON was reached, or a counter with a declared range changed", 'driver_assert'),
   onFact('lock_in_callback', 'a driver lock was taken inside a notifier callback', 'lockdep_edge', (f) => f.from === 'notifier_map'),
   {
     name: 'reaper_attempt_failed',
@@ -109,3 +110,6 @@ export const BLOCKED_GOALS: readonly { readonly name: string; readonly situation
 ];
 
 export const GOAL_NAMES: readonly string[] = [...GOALS, ...BLOCKED_GOALS].map((g) => g.name);
+
+/** Goals only a driver file reaches (its own assertions, INV-18): no preset family does. */
+export const DRIVER_GOAL_NAMES: readonly string[] = ['driver_assertion_checked'];

@@ -74,6 +74,29 @@ export const driverInstrBlocker = (world: World, s: ModelState, a: DriverInstrAc
   }
 };
 
+/** The index in the program's source (labels counted, as `driver check` numbers it) of instruction `pc`. */
+const sourceIndex = (p: Program, pc: number): number => pc + Object.values(p.labels).filter((k) => k <= pc).length;
+
+/** The driver counters a condition reads, in order, once each. */
+const condCounters = (c: Cond, out: string[] = []): string[] => {
+  if (c.is === 'not') condCounters(c.cond, out);
+  else if (c.is === 'any') for (const x of c.conds) condCounters(x, out);
+  else if ('counter' in c && !out.includes(c.counter)) out.push(c.counter);
+  return out;
+};
+
+/** A counter with a declared range (DriverDef.counters min/max) changed to `to`: INV-18 judges it (a WARN_ON when it left the range). */
+const rangeCheck = (world: World, t: ThreadState, c: Call, counter: string, to: number, fx: Effects): void => {
+  const d = world.defs[c.sub]?.counters[counter];
+  if (d === undefined || (d.min === undefined && d.max === undefined)) return;
+  const low = d.min !== undefined && to < d.min;
+  const high = d.max !== undefined && to > d.max;
+  const range = `[${d.min ?? '-inf'}, ${d.max ?? 'inf'}]`;
+  const what = `${c.sub}.${counter} = ${to}, outside its declared range ${range} (${c.op}[${sourceIndex(programOf(world, c), c.pc)}])`;
+  fx.facts.push({ fact: 'driver_assert', thread: t.id, sub: c.sub, kind: 'range', fired: low || high, what: low || high ? what : `${c.sub}.${counter} = ${to} in ${range}` });
+  if (low || high) fx.diagnostics.push({ kind: 'WARN_ON', text: `WARN_ON(${c.sub}.${counter} ${low ? `< ${d.min}` : `> ${d.max}`})` });
+};
+
 /** The thread's call moves to the next instruction, or to a label. */
 const advancePc = (world: World, s: ModelState, t: ThreadState, c: Call, label?: string): ModelState =>
   put(s, { ...t, call: { ...c, pc: label === undefined ? c.pc + 1 : programOf(world, c).labels[label] } });
@@ -108,6 +131,10 @@ const evalCond = (s: ModelState, t: ThreadState, c: Call, cond: Cond): boolean =
       return s.drivers[c.sub].counters[cond.counter] !== 0;
     case 'changed':
       return s.drivers[c.sub].counters[cond.counter] !== c.locals[cond.since];
+    case 'above':
+      return s.drivers[c.sub].counters[cond.counter] > cond.value;
+    case 'below':
+      return s.drivers[c.sub].counters[cond.counter] < cond.value;
     case 'not':
       return !evalCond(s, t, c, cond.cond);
     case 'any':
@@ -170,6 +197,7 @@ export const driverInstr = (world: World, s: ModelState, a: DriverInstrAction, f
         fx.facts.push({ fact: 'underflow', what: `${c.sub}.${i.counter}`, value: to });
         fx.diagnostics.push({ kind: 'BUG_ON', text: `BUG_ON(${c.sub}.${i.counter} < 0)` });
       }
+      rangeCheck(world, t, c, i.counter, to, fx);
       return advancePc(world, setCounter(s, c.sub, i.counter, to), t, c);
     }
     case 'zap': {
@@ -294,6 +322,22 @@ export const driverInstr = (world: World, s: ModelState, a: DriverInstrAction, f
       if (fx.record) fx.events.push(explained ? 'fault collided with an invalidation: retry' : `fault collided with no invalidation in progress: retry (${retries})`);
       return put(dropPin(world, s, t, c, fx), { ...t, retries, call: { ...c, pc: programOf(world, c).labels[i.to], locals: { ...c.locals, pinned: 0 } } });
     }
+    case 'warn_on':
+    case 'bug_on': {
+      const fired = evalCond(s, t, c, i.if);
+      const kind = i.op === 'warn_on' ? 'WARN_ON' : 'BUG_ON';
+      const text = `${kind}(${describeCond(i.if)})`;
+      const where = `${c.sub}.${c.op}[${sourceIndex(programOf(world, c), c.pc)}]`;
+      const values = condCounters(i.if).map((k) => `${k} = ${s.drivers[c.sub].counters[k]}`).join(', ');
+      const what = `${text} at ${where}${i.message === undefined ? '' : ` (${JSON.stringify(i.message)})`}${fired && values ? `: ${values}` : ''}`;
+      fx.facts.push({ fact: 'driver_assert', thread: t.id, sub: c.sub, kind, fired, what });
+      if (!fired) return advancePc(world, s, t, c);
+      fx.diagnostics.push({ kind, text: `${text} at ${where}${i.message === undefined ? '' : `: ${i.message}`}${values ? ` (${values})` : ''}` });
+      if (i.op === 'warn_on') return advancePc(world, s, t, c);
+      // BUG(): the task is killed where it stands, its locks held, its invalidation (if any) never finished.
+      if (fx.record) fx.events.push(`kernel BUG at ${where}: ${t.id} is killed`);
+      return put(s, { ...t, call: null, done: true, outcome: 'bug' });
+    }
     case 'ret':
       if (a.back === null) return put(dropPin(world, s, t, c, fx), { ...t, call: null, done: true, outcome: 'finished' });
       return a.back.returned(world, s, t, c, i.value, fx);
@@ -345,6 +389,10 @@ export const describeInstr = (c: Call, i: Instr): string => {
       return 'retry';
     case 'ret':
       return `return ${retText(c.op, i.value)}`;
+    case 'warn_on':
+      return `WARN_ON(${describeCond(i.if)})`;
+    case 'bug_on':
+      return `BUG_ON(${describeCond(i.if)})`;
     default:
       return i satisfies never;
   }
@@ -363,6 +411,10 @@ const describeCond = (c: Cond): string => {
       return `${c.counter} != 0`;
     case 'changed':
       return `${c.counter} != ${c.since}`;
+    case 'above':
+      return `${c.counter} > ${c.value}`;
+    case 'below':
+      return `${c.counter} < ${c.value}`;
     case 'not':
       return `!(${describeCond(c.cond)})`;
     case 'any':

@@ -15,6 +15,8 @@ export type Cond =
   | { readonly is: 'intersects' } // the range meets the driver's object (umem, BO, userptr)
   | { readonly is: 'nonzero'; readonly counter: string } // e.g. kvm->mmu_notifier_count != 0
   | { readonly is: 'changed'; readonly counter: string; readonly since: string } // seq != snapshot
+  | { readonly is: 'above'; readonly counter: string; readonly value: number } // counter > value
+  | { readonly is: 'below'; readonly counter: string; readonly value: number } // counter < value
   | { readonly is: 'not'; readonly cond: Cond }
   | { readonly is: 'any'; readonly conds: readonly Cond[] };
 
@@ -44,7 +46,14 @@ export type Instr =
   | { readonly op: 'waitZero'; readonly counter: string } // wait_event(wq, counter == 0): sleeps while the driver's counter is nonzero (GRU, HMM)
   | { readonly op: 'jump'; readonly to: string; readonly if?: Cond }
   | { readonly op: 'retry'; readonly to: string } // fault collided: retries++, go again (bounded)
-  | { readonly op: 'ret'; readonly value: number }; // 0 / -EAGAIN; interval invalidate: 0 = true
+  | { readonly op: 'ret'; readonly value: number } // 0 / -EAGAIN; interval invalidate: 0 = true
+  /**
+   * The driver's own assertions (docs/design.md §3.4, judged by DriverAssertions, docs/kernel.md §8
+   * INV-18): WARN_ON(cond) reports and goes on; BUG_ON(cond) reports and kills the thread where it
+   * stands (outcome 'bug': it holds its locks and leaves its invalidation open, as an oops does).
+   */
+  | { readonly op: 'warn_on'; readonly if: Cond; readonly message?: string }
+  | { readonly op: 'bug_on'; readonly if: Cond; readonly message?: string };
 
 /** A compiled program: instructions plus label → index. */
 export interface Program {
@@ -107,6 +116,8 @@ export const I = {
   jump: (to: string, cond?: Cond): Instr => (cond ? { op: 'jump', to, if: cond } : { op: 'jump', to }),
   retry: (to: string): Instr => ({ op: 'retry', to }),
   ret: (value: number): Instr => ({ op: 'ret', value }),
+  warnOn: (cond: Cond, message?: string): Instr => ({ op: 'warn_on', if: cond, ...(message === undefined ? {} : { message }) }),
+  bugOn: (cond: Cond, message?: string): Instr => ({ op: 'bug_on', if: cond, ...(message === undefined ? {} : { message }) }),
 } as const;
 
 export const C = {
@@ -114,6 +125,8 @@ export const C = {
   intersects: { is: 'intersects' } as Cond,
   nonzero: (counter: string): Cond => ({ is: 'nonzero', counter }),
   changed: (counter: string, since: string): Cond => ({ is: 'changed', counter, since }),
+  above: (counter: string, value: number): Cond => ({ is: 'above', counter, value }),
+  below: (counter: string, value: number): Cond => ({ is: 'below', counter, value }),
   not: (cond: Cond): Cond => ({ is: 'not', cond }),
   any: (...conds: Cond[]): Cond => ({ is: 'any', conds }),
 } as const;

@@ -88,8 +88,11 @@ export interface DriverDef {
   readonly domainRef: string;
   readonly summary: string;
   readonly locks: Readonly<Record<string, LockKind>>;
-  /** Counters of the driver; `balanced` ones must be 0 at quiescence (INV-3). */
-  readonly counters: Readonly<Record<string, { readonly balanced: boolean }>>;
+  /**
+   * Counters of the driver; `balanced` ones must be 0 at quiescence (INV-3). `min` / `max`: the
+   * range the driver declares for it, judged after every step that changes it (INV-18).
+   */
+  readonly counters: Readonly<Record<string, { readonly balanced: boolean; readonly min?: number; readonly max?: number }>>;
   readonly hlist: HlistOps | null;
   readonly interval: IntervalOps | null;
   /**
@@ -259,7 +262,8 @@ interface ThreadBase {
   /** current->non_block_count (docs/kernel.md §2.3). */
   readonly nonBlockCount: number;
   readonly done: boolean;
-  readonly outcome: 'running' | 'finished' | 'gave_up' | 'reaped' | 'unable_to_reap';
+  /** 'bug': a driver's BUG_ON fired in this thread (program.ts), which stops where it stood. */
+  readonly outcome: 'running' | 'finished' | 'gave_up' | 'reaped' | 'unable_to_reap' | 'bug';
 }
 
 /** A frame unmapped from `page` and gathered (mmu_gather), waiting for tlb_finish_mmu. */

@@ -15,7 +15,9 @@ import type { ScenarioTemplate } from '../engine/arbitraries.ts';
 import { exactKey, fingerprint } from '../engine/fingerprint.ts';
 import { independent, Resources } from '../engine/reduction.ts';
 import { threadSets } from '../engine/threadsets.ts';
-import { invariants, resolve, step, STRATEGY_NAMES, type ModelState, type Scenario, type Stepped, type World } from '../model/index.ts';
+import { invariants, resolve, step, STRATEGY_NAMES, type Catalogue, type ModelState, type Scenario, type Stepped, type World } from '../model/index.ts';
+import { catalogueWith, parseDriverFile } from '../engine/driver-format.ts';
+import { readFileSync } from 'node:fs';
 
 /** States checked per scenario: the families' sets, and the generic driver's (deeper: its rwsem held across the window). */
 const STATES_PER_SCENARIO = 400;
@@ -39,8 +41,8 @@ const differ = (a: string, b: string): string => {
 };
 
 /** The first independent pair that does not commute, keep the other enabled or keep its verdicts, on up to `maxStates` states; and how many pairs were checked. */
-const check = (sc: Scenario, maxStates = STATES_PER_SCENARIO): { problem: string | null; pairs: number } => {
-  const r = resolve(sc);
+const check = (sc: Scenario, maxStates = STATES_PER_SCENARIO, catalogue?: Catalogue): { problem: string | null; pairs: number } => {
+  const r = resolve(sc, catalogue);
   if (!r.ok) return { problem: `does not resolve: ${r.error}`, pairs: 0 };
   const { world, state: initial } = r;
   const resources = new Resources(initial);
@@ -132,6 +134,29 @@ describe('every pair of steps the reduction treats as independent commutes, stay
       }
     });
   }
+
+  // The driver's own assertions (warn_on, bug_on, a declared range) read the driver's counters; a BUG_ON ends its thread.
+  it('driver files with assertions of their own (examples/finish-inuse-*.json, and a BUG_ON) beside kvm', () => {
+    const file = (p: string) => {
+      const f = parseDriverFile(JSON.parse(readFileSync(p, 'utf8')));
+      if (!f.ok) throw new Error(f.problems.join('; '));
+      return f.value;
+    };
+    const warn = file('examples/finish-inuse-warn.json');
+    const range = file('examples/finish-inuse-range.json');
+    const bug = { ...warn, driver: 'finish-inuse-bug', hlist: { ...warn.hlist!, invalidate_range_start: warn.hlist!.invalidate_range_start.map((i) => (typeof i !== 'string' && i.op === 'warn_on' ? { ...i, op: 'bug_on' as const } : i)) } };
+    const catalogue = catalogueWith([warn, range, bug]);
+    let here = 0;
+    for (const driver of [warn.driver, range.driver, bug.driver])
+      for (const threads of [['oom_reaper', 'madvise', 'munmap'], ['madvise', 'munmap', 'fault:A']]) {
+        const sc = { strategy: 'call-all-end-2021', reaper: 'nonblock-per-vma', vmas: [{ start: 0, end: 4 }], notifiers: [{ name: 'A', driver: 'kvm', address: 256 }, { name: 'B', driver, address: 512 }], threads } as Scenario;
+        const { problem, pairs } = check(sc, STATES_PER_SCENARIO, catalogue);
+        pairsAnywhere += pairs;
+        here += pairs;
+        expect(problem).toBeNull();
+      }
+    expect(here).toBeGreaterThan(0);
+  });
 
   it('checked some independent pairs (a relation that never says independent proves nothing)', () => {
     expect(pairsAnywhere).toBeGreaterThan(100);

@@ -91,7 +91,7 @@ describe('the driver file format', () => {
     expect(problems([{ op: 'jump', to: 'x', if: { is: 'not', cond: { is: 'nonzero' } } }, ':x', ret])).toEqual(['hlist.invalidate_range_start[0].if.cond.counter: missing (expected string)']);
     expect(problems([{ op: 'jump', to: 'x', if: 5 }, ':x', ret])).toEqual(['hlist.invalidate_range_start[0].if: expected a condition {"is": …} (got 5)']);
     expect(problems([{ op: 'jump', to: 'x', if: { is: 'nope' } }, ':x', ret])).toEqual([
-      "hlist.invalidate_range_start[0].if.is: unknown condition 'nope' (valid: nonblockable, intersects, nonzero, changed, not, any)",
+      "hlist.invalidate_range_start[0].if.is: unknown condition 'nope' (valid: nonblockable, intersects, nonzero, changed, above, below, not, any)",
     ]);
   });
 

@@ -7,7 +7,7 @@ import { families } from '../checks/families.ts';
 import { exhaustiveTemplate } from '../engine/threadsets.ts';
 import { searchAll } from '../engine/random.ts';
 import { vacuous } from '../engine/result.ts';
-import { GOAL_NAMES, invariants, resolve, STRATEGY_NAMES } from '../model/index.ts';
+import { DRIVER_GOAL_NAMES, GOAL_NAMES, invariants, resolve, STRATEGY_NAMES } from '../model/index.ts';
 import { seed } from './seed.ts';
 
 describe(`reachability goals (seed ${seed})`, () => {
@@ -18,7 +18,9 @@ describe(`reachability goals (seed ${seed})`, () => {
     }
   });
 
-  it('every goal is reached by some family under some strategy', () => {
+  // A driver's own assertions (INV-18) are a driver file's: no preset has one, and
+  // properties/driver-asserts.test.ts shows examples/ reaching them.
+  it('every goal is reached by some family under some strategy (but the driver files\' own)', () => {
     const reached = new Set<string>();
     for (const fam of families) {
       for (const strategy of STRATEGY_NAMES) {
@@ -28,7 +30,7 @@ describe(`reachability goals (seed ${seed})`, () => {
         for (const [g, n] of Object.entries(r.goals ?? {})) if (n > 0) reached.add(g);
       }
     }
-    expect(GOAL_NAMES.filter((g) => !reached.has(g)), 'goals no family reaches').toEqual([]);
+    expect(GOAL_NAMES.filter((g) => !reached.has(g) && !DRIVER_GOAL_NAMES.includes(g)), 'goals no family reaches').toEqual([]);
   });
 
   it('a "holds" whose runs never reached its situation is vacuous: StartEndPaired with KVM alone (nothing fails)', () => {

@@ -68,6 +68,6 @@ describe('they say what the validators accept', () => {
     const d = load('driver.schema.json');
     expect(d.properties.format.const).toBe(DRIVER_FORMAT);
     const ops = [...files['driver.schema.json'].matchAll(/"op": \{\s*"type": "string",\s*"const": "(\w+)"/g)].map((m) => m[1]);
-    expect(new Set(ops)).toEqual(new Set(['lock', 'unlock', 'add', 'zap', 'zapAll', 'intervalInsert', 'intervalRemove', 'snapshot', 'gup', 'install', 'setSeq', 'readBegin', 'readRetry', 'alloc', 'waitFence', 'waitZero', 'jump', 'retry', 'ret']));
+    expect(new Set(ops)).toEqual(new Set(['lock', 'unlock', 'add', 'zap', 'zapAll', 'intervalInsert', 'intervalRemove', 'snapshot', 'gup', 'install', 'setSeq', 'readBegin', 'readRetry', 'alloc', 'waitFence', 'waitZero', 'jump', 'retry', 'warn_on', 'bug_on', 'ret']));
   });
 });
