@@ -9,7 +9,7 @@
  * every strategy that can run these drivers). `decide` turns the cells into the decision the
  * user asked for: per family and strategy, every invariant kept, or those broken.
  */
-import { reaperNotifies, resolve, type Catalogue, type ReaperEra } from '../model/index.ts';
+import { BUILTIN, classicOps, reaperNotifies, resolve, type Catalogue, type ReaperEra } from '../model/index.ts';
 import type { ScenarioTemplate } from './arbitraries.ts';
 import { searchAll, type FoundSoFar } from './random.ts';
 import { vacuous } from './result.ts';
@@ -285,4 +285,58 @@ export const decide = (cells: readonly Cell[], strategies: readonly string[], fa
     keepEveryInvariant: perStrategy.filter((s) => s.keepsEveryInvariant).map((s) => s.strategy),
     keepEveryInvariantTheyDecide: perStrategy.filter((s) => s.keepsEveryInvariantItDecides).map((s) => s.strategy),
   };
+};
+
+/**
+ * What compare adapted to run a strategy over a family's drivers (issue #23): a driver run in
+ * another form than its own (`interval-form`: a classic hlist preset through its interval
+ * notifier, e.g. under core-counter; `folded`: a preset with both an hlist notifier and a
+ * per-fault interval notifier run as one interval notifier), or a strategy that could not run
+ * the family at all (`cannot-run`: its row is missing from the family's decision). One entry
+ * per strategy, driver and kind, with the families it applies to.
+ */
+export interface Adaptation {
+  readonly strategy: string;
+  readonly kind: 'interval-form' | 'folded' | 'cannot-run';
+  /** The driver adapted or that could not run; null when the strategy could not run the family for another reason. */
+  readonly driver: string | null;
+  readonly families: readonly string[];
+  /** cannot-run: why, as resolve says it. */
+  readonly reason?: string;
+}
+
+/** The driver's own form: what the classic strategies run (its hlist form when it has one). */
+const ownForm = (def: Parameters<typeof classicOps>[0]) => classicOps(def)?.form ?? null;
+
+/** Every adaptation compare makes to run `strategies` over `families` (in that order; see Adaptation). */
+export const adaptations = (strategies: readonly string[], families: readonly FamilyTemplate[], catalogue: Catalogue = BUILTIN): Adaptation[] => {
+  const found = new Map<string, { strategy: string; kind: Adaptation['kind']; driver: string | null; families: string[]; reason?: string }>();
+  const note = (strategy: string, kind: Adaptation['kind'], driver: string | null, family: string, reason?: string) => {
+    const key = `${strategy}\0${kind}\0${driver ?? ''}\0${reason ?? ''}`;
+    const a = found.get(key) ?? { strategy, kind, driver, families: [], ...(reason !== undefined ? { reason } : {}) };
+    if (!a.families.includes(family)) a.families.push(family);
+    found.set(key, a);
+  };
+  for (const strategy of strategies)
+    for (const fam of families) {
+      const r = resolve({ ...fam.template, strategy, threads: fam.template.threads ?? [] }, catalogue);
+      if (!r.ok) {
+        // Each driver the strategy has no form for (resolve's words for it); else the scenario's first problem under it.
+        const missing = fam.template.notifiers.flatMap((n, i) => {
+          const e = r.errors.find((x) => x.startsWith(`notifiers[${i}].driver: `) && x.includes('cannot run under'));
+          return e ? [{ driver: n.driver, reason: e.replace(/^notifiers\[\d+\]\.driver: /, '') }] : [];
+        });
+        if (missing.length) for (const m of missing) note(strategy, 'cannot-run', m.driver, fam.id, m.reason);
+        else note(strategy, 'cannot-run', null, fam.id, r.errors[0] ?? r.error);
+        continue;
+      }
+      for (const n of fam.template.notifiers) {
+        const def = r.world.defs[n.name];
+        const form = r.world.ops[n.name]?.form;
+        const own = def ? ownForm(def) : null;
+        if (!form || !own || form === own) continue;
+        note(strategy, own === 'both' && form === 'interval' ? 'folded' : 'interval-form', n.driver, fam.id);
+      }
+    }
+  return [...found.values()];
 };

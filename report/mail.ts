@@ -40,8 +40,8 @@ export interface MailCase {
 
 const own = <T,>(table: Readonly<Record<string, T>>, key: string): T | undefined => (Object.hasOwn(table, key) ? table[key] : undefined);
 
-/** `label:` then the text, continuation lines aligned under the text. */
-const field = (label: string, text: string, width: number): string[] => {
+/** `label:` then the text (in ASCII), continuation lines aligned under the text; compare's mail (report/compare-mail.ts) too. */
+export const field = (label: string, text: string, width: number): string[] => {
   const pad = 12;
   return wrap(ascii(text), width - pad).map((l, k) => `${(k === 0 && label ? `${label}:` : '').padEnd(pad)}${l}`);
 };

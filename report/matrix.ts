@@ -7,7 +7,7 @@
  * strategy decides (another strategy holds the same invariant on the same family). Violations
  * every strategy has on a family are folded under their cause (the drivers, the reaper era).
  */
-import { decide, type Cause, type Cell, type Decision, type ProofOptions } from '../engine/compare.ts';
+import { decide, type Adaptation, type Cause, type Cell, type Decision, type ProofOptions } from '../engine/compare.ts';
 import type { Interrupted } from './check.ts';
 import { plain, type Colors } from './colors.ts';
 import { DEFAULT_WIDTH } from './timeline.ts';
@@ -25,6 +25,10 @@ export interface MatrixRun {
   readonly userScenario?: string;
   /** The flags that give `check` the same scenario (the terminal's closing hint); not in the JSON. */
   readonly checkFlags?: string;
+  /** checkFlags as words, unquoted (the mail's replay commands); not in the JSON. */
+  readonly checkArgs?: readonly string[];
+  /** What compare adapted to run the strategies over the families (engine/compare.ts adaptations). */
+  readonly adaptations?: readonly Adaptation[];
   /** The exhaustive proofs behind held cells; null or absent: sampled only. */
   readonly proof?: ProofOptions | null;
 }
@@ -37,8 +41,8 @@ export const compactCount = (n: number): string =>
 const heldText = (c: Cell): string => (c.proved ? `✔ ≤${c.maxThreads ?? '?'} threads (${compactCount(c.proofStates)})` : `✔ sampled (${c.runs})`);
 
 /** What backs a "keeps every invariant": the proofs and their bound, or only the runs, and why. */
-const evidenceText = (proved: boolean, run: MatrixRun): string =>
-  proved && run.proof ? `proved over every thread set of up to ${run.proof.maxThreads} threads`
+export const evidenceText = (proved: boolean, run: MatrixRun): string =>
+  proved && run.proof ? `proved over every thread set of up to ${threads(run.proof.maxThreads)}`
   : run.proof ? 'sampled: a proof did not complete within --max-states'
   : 'sampled only: no proofs, --max-threads 0';
 
@@ -53,8 +57,11 @@ const evidenceOf = (strategies: readonly string[], d: Decision, run: MatrixRun):
 };
 
 /** The header's account of the evidence: runs per family, and the proofs' reach. */
-const evidence = (run: MatrixRun): string =>
-  `${run.runs} runs per family${run.proof ? `, proofs over every thread set of up to ${run.proof.maxThreads} threads` : ''}`;
+export const evidence = (run: MatrixRun): string =>
+  `${run.runs} runs per family${run.proof ? `, proofs over every thread set of up to ${threads(run.proof.maxThreads)}` : ''}`;
+
+/** `1 thread`, `3 threads`. */
+const threads = (n: number): string => `${n} thread${n === 1 ? '' : 's'}`;
 
 const heldLegend = (run: MatrixRun | undefined): string =>
   run?.proof
@@ -66,10 +73,10 @@ const cellAt = (cells: readonly Cell[], s: string, i: string) => cells.find((c) 
 const cellText = (c: Cell): string =>
   c.verdict === 'violated' ? `✘ ${c.violatedIn.length}/${c.familiesRun} · ${c.steps} st` : c.vacuous ? '○ vacuous' : c.verdict === 'holds' ? heldText(c) : 'n/a';
 
-const CAUSE_TEXT: Readonly<Record<Cause, string>> = { strategy: 'the strategy', driver: 'the drivers', 'reaper-era': 'the reaper era' };
+export const CAUSE_TEXT: Readonly<Record<Cause, string>> = { strategy: 'the strategy', driver: 'the drivers', 'reaper-era': 'the reaper era' };
 
 /** `a`, `a and b`, `a, b and c`. */
-const andList = (xs: readonly string[]): string => (xs.length <= 1 ? (xs[0] ?? '') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`);
+export const andList = (xs: readonly string[]): string => (xs.length <= 1 ? (xs[0] ?? '') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`);
 
 /** The closing lines: which strategies keep every invariant, and (if it differs) which keep all they decide. */
 export const decisionLines = (d: Decision, run: MatrixRun): string[] => {
@@ -87,6 +94,17 @@ export const decisionLines = (d: Decision, run: MatrixRun): string[] => {
   }
   return lines;
 };
+
+/** One adaptation in words (issue #23): a driver run in another form, a strategy that could not run a driver. */
+export const adaptationText = (a: Adaptation, run: Pick<MatrixRun, 'userScenario'>): string => {
+  const where = run.userScenario !== undefined ? '' : ` (in ${a.families.join(', ')})`;
+  if (a.kind === 'cannot-run') return `${a.strategy} not compared${where}: ${a.reason ?? `it cannot run ${a.driver ?? 'these drivers'}`}`;
+  if (a.kind === 'folded') return `under ${a.strategy}, ${a.driver} runs its hlist notifier and its per-fault interval notifier folded into one interval notifier${where}`;
+  return `under ${a.strategy}, ${a.driver} runs in its interval form (mmu_interval_notifier), not its own hlist form${where}`;
+};
+
+/** The adaptations, one line each, starting "adapted: ". */
+export const adaptationLines = (run: MatrixRun): string[] => (run.adaptations ?? []).map((a) => `adapted: ${adaptationText(a, run)}`);
 
 /** One decision cell in words: every invariant kept, or those broken (with their cause when not the strategy's). */
 const decisionCell = (d: Decision['perFamily'][number], markdown: boolean, run: MatrixRun): string => {
@@ -114,20 +132,51 @@ export const markdownMatrix = (strategies: readonly string[], invariants: readon
   const legend = `✘ k/n · s st: violated in k of the n families the strategy runs; s: the shortest shrunk counterexample, in steps. ${heldLegend(run)}${cells.some((c) => c.vacuous) ? ' ○ vacuous: held, but no run or proof reached a situation the invariant is about.' : ''}`;
   const table = `${lines.join('\n')}\n\n${legend}\n`;
   if (!run) return table;
-  // The decision view after the matrix: family × strategy.
+  // The decision view after the matrix: a row per family and strategy, each naming only what the
+  // strategy decides; what every strategy breaks on a family is listed once, below (short rows).
   const d = decide(cells, strategies, run.families);
-  const rows = run.families.map((f) => `| ${f === run.userScenario ? `your scenario (${f})` : f} | ${strategies.map((s) => decisionCell(d.perFamily.find((x) => x.family === f && x.strategy === s) as Decision['perFamily'][number], true, run)).join(' | ')} |`);
+  const famName = (f: string) => (f === run.userScenario ? `your scenario (${f})` : f);
+  const rows = run.families.flatMap((f) =>
+    strategies.map((s) => {
+      const cell = d.perFamily.find((x) => x.family === f && x.strategy === s) as Decision['perFamily'][number];
+      return `| ${famName(f)} | ${s} | ${decisionCellShort(cell, run)} |`;
+    }),
+  );
+  const everyBreaks = run.families.flatMap((f) => {
+    const folded = foldedText(d.perFamily.filter((x) => x.family === f && x.ran).flatMap((x) => x.breaks));
+    return folded ? [`- ${famName(f)}: ${folded}`] : [];
+  });
   return [
     table,
-    '**Decision** (family × strategy): ✔ keeps every invariant, else ✘ the invariants it breaks; "by the drivers" / "by the reaper era": broken under every strategy that runs the family.',
+    '**Decision** (family × strategy): ✔ keeps every invariant, else ✘ the invariants the strategy breaks where another strategy holds them; what every strategy breaks is listed once, below the table.',
     '',
-    `| family | ${strategies.join(' | ')} |`,
-    `|---|${strategies.map(() => '---').join('|')}|`,
+    '| family | strategy | decision |',
+    '|---|---|---|',
     ...rows,
     '',
+    ...(everyBreaks.length ? ['What every strategy that runs the family breaks ("by the drivers" / "by the reaper era"):', '', ...everyBreaks, ''] : []),
     ...decisionLines(d, run).map((l) => `${l[0].toUpperCase()}${l.slice(1)}.`),
+    ...(run.adaptations?.length ? ['', 'Adapted:', '', ...run.adaptations.map((a) => `- ${adaptationText(a, run)}`)] : []),
     '',
   ].join('\n');
+};
+
+/** What every strategy breaks among `breaks` (the driver's and the reaper era's), by cause, each invariant once. */
+const foldedText = (breaks: readonly { invariant: string; cause: Cause }[]): string =>
+  (['driver', 'reaper-era'] as const)
+    .map((c) => ({ c, names: [...new Set(breaks.filter((b) => b.cause === c).map((b) => b.invariant))] }))
+    .filter((x) => x.names.length)
+    .map((x) => `by ${CAUSE_TEXT[x.c]}: ${x.names.join(', ')}`)
+    .join('; ');
+
+/** A Markdown decision cell: what the strategy decides, with what every strategy breaks only pointed to. */
+const decisionCellShort = (d: Decision['perFamily'][number], run: MatrixRun): string => {
+  if (!d.ran) return 'n/a: cannot run these drivers';
+  if (d.keepsEveryInvariant) return `✔ keeps every invariant (${evidenceText(d.proved, run)}${d.vacuous.length ? `; ○ vacuous: ${d.vacuous.join(', ')}` : ''})`;
+  const mine = d.breaks.filter((b) => b.cause === 'strategy').map((b) => b.invariant);
+  const rest = d.breaks.length > mine.length;
+  if (!mine.length) return '✘ breaks only what every strategy breaks (below)';
+  return `✘ breaks ${mine.join(', ')}${rest ? ' (and what every strategy breaks, below)' : ''}`;
 };
 
 export const terminalMatrix = (strategies: readonly string[], invariants: readonly string[], cells: readonly Cell[], run: MatrixRun, pc: Colors = plain, width: number = DEFAULT_WIDTH): string => {
@@ -185,7 +234,7 @@ export const terminalMatrix = (strategies: readonly string[], invariants: readon
   );
   const tag = (cause: Cause | null) => (cause && cause !== 'strategy' ? `, ${CAUSE_TEXT[cause].replace(/^the /, '')}` : '');
   for (const c of cells.filter((c) => c.verdict === 'violated'))
-    out.push(...hanging(`  ${c.strategy} × ${c.invariant}: `, c.violatedIn.map((f) => `${f.family} (${f.steps} st, ${f.ms} ms${f.foundBy ? ', found by the proof' : ''}${tag(f.cause)})`).join(', '), width), `      shortest: ${c.witness}`);
+    out.push(...hanging(`  ${c.strategy} × ${c.invariant}: `, c.violatedIn.map((f) => `${f.family} (${f.steps} st, ${f.ms} ms${f.foundBy ? ', found by the proof' : ''}${tag(f.cause)})`).join(', '), width), ...hanging('      shortest: ', c.witness ?? '', width));
 
   // The decision view: family (or the user's scenario) × strategy.
   const d = decide(cells, strategies, run.families);
@@ -200,8 +249,8 @@ export const terminalMatrix = (strategies: readonly string[], invariants: readon
       out.push(...hanging(`  ${s.padEnd(sw)}  `, text, width).map((l) => `${l.slice(0, sw + 4)}${colour(l.slice(sw + 4))}`));
     }
   }
-  out.push('', ...decisionLines(d, run).flatMap((l) => para(l).map((x) => pc.bold(x))));
-  out.push('', `details: npm run check -- --strategy NAME --invariant NAME ${run.checkFlags ?? '--notifiers ...'}`, '');
+  out.push('', ...decisionLines(d, run).flatMap((l) => para(l).map((x) => pc.bold(x))), ...adaptationLines(run).flatMap((l) => para(l)));
+  out.push('', ...para(`details: npm run check -- --strategy NAME --invariant NAME ${run.checkFlags ?? '--notifiers ...'}`), '');
   return out.join('\n');
 };
 
@@ -217,6 +266,7 @@ export const jsonMatrix = (cells: readonly Cell[], run: MatrixRun, strategies?: 
       families: run.families,
       ...(run.userScenario !== undefined ? { userScenario: run.userScenario } : {}),
       strategies: ss,
+      adaptations: run.adaptations ?? [],
       ...(interrupted ? { interrupted } : {}),
       results: cells,
       decision: decide(cells, ss, run.families),

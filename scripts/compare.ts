@@ -9,9 +9,10 @@
 import { families } from '../checks/families.ts';
 import type { ScenarioTemplate } from '../engine/arbitraries.ts';
 import { commonestErrors, runnable } from '../engine/check.ts';
-import { attribute, DEFAULT_PROOF, proofCut, type Cell, type FamilyTemplate, type FoundInFamily } from '../engine/compare.ts';
+import { adaptations, attribute, DEFAULT_PROOF, proofCut, type Cell, type FamilyTemplate, type FoundInFamily } from '../engine/compare.ts';
 import { catalogueWith, driverFilesProblems, type DriverFile } from '../engine/driver-format.ts';
 import { interruptedLine } from '../report/check.ts';
+import { compareMail, familyCheckArgs, type FamilyCheck } from '../report/compare-mail.ts';
 import { escapeText, shellWord } from '../report/escape.ts';
 import { COMPARE_RESULT_FORMAT, jsonMatrix, markdownMatrix, terminalMatrix } from '../report/matrix.ts';
 import { colorsFor, driversArg, EXIT, fail, fileArg, intArg, invariantsArg, isEntry, LIMITS, listArg, main, namesArg, notifiersArg, parseCollecting, Problems, reaperArg, readScenarioTemplate, seedArg, strategiesArg, unusedDriverProblems, widthFor, type Command } from './cli.ts';
@@ -52,7 +53,11 @@ and folds the others under their cause.
                            ${DEFAULT_PROOF.maxStates}); the cell is then "sampled", not "proved"
   --workers N              worker threads (default: one per core, ${defaultWorkers()} here): families and
                            strategies side by side; the same results
-  --markdown               print Markdown tables (the matrix, then the decision)
+  --format FORMAT          text (default: the matrix, then the decision, wrapped to the
+                           terminal, 100 columns when piped), mail (ASCII within 72 columns
+                           for a mail: the decision first, then each cell that decides it
+                           with its witness and the command that reproduces it) or markdown
+  --markdown               the same as --format markdown (Markdown tables)
   --json                   print one JSON object (format ${COMPARE_RESULT_FORMAT})
 
 @ADDR is the address of the notifier's struct mmu_notifier, a decimal integer, distinct per
@@ -91,6 +96,7 @@ export const compareCommand: Command = async (argv, io) => {
     'max-threads': { type: 'string' },
     'max-states': { type: 'string' },
     workers: { type: 'string' },
+    format: { type: 'string' },
     markdown: { type: 'boolean' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -110,7 +116,7 @@ export const compareCommand: Command = async (argv, io) => {
   // The families compared: the standard ones, or the user's scenario as the one family.
   let fams: FamilyTemplate[] = [];
   let userScenario: string | undefined;
-  let checkFlags = '';
+  let checkArgs: string[] = [];
   if (v.scenario !== undefined) {
     for (const f of ['notifiers', 'reaper', 'threads', 'family'] as const) if (v[f] !== undefined) p.add(`--scenario replaces --${f}; give one or the other`);
     const file = p.take(() => fileArg('--scenario', v.scenario as string), undefined);
@@ -121,7 +127,7 @@ export const compareCommand: Command = async (argv, io) => {
     if (file !== undefined && sc) {
       const { strategy: _ignored, ...template } = sc;
       userScenario = file;
-      checkFlags = [...(v.driver ?? []).flatMap((d) => ['--driver', d]), '--scenario', file].map(shellWord).join(' ');
+      checkArgs = [...(v.driver ?? []).flatMap((d) => ['--driver', d]), '--scenario', file];
       fams = [{ id: file, template }];
     }
   } else if (v.notifiers !== undefined) {
@@ -132,7 +138,7 @@ export const compareCommand: Command = async (argv, io) => {
     if (notifiers.length) {
       userScenario = listArg('--notifiers', v.notifiers, true).join(',');
       p.add(...unusedDriverProblems(v.driver, fileDrivers, notifiers.map((n) => n.driver), `--notifiers ${userScenario}`, (d) => `name it in --notifiers, as --notifiers ${userScenario},${d}`));
-      checkFlags = [...(v.driver ?? []).flatMap((d) => ['--driver', d]), '--notifiers', userScenario, ...(era !== 'nonblock-per-vma' ? ['--reaper', era] : []), ...(threads ? ['--threads', threads.join(',')] : [])].map(shellWord).join(' ');
+      checkArgs = [...(v.driver ?? []).flatMap((d) => ['--driver', d]), '--notifiers', userScenario, ...(era !== 'nonblock-per-vma' ? ['--reaper', era] : []), ...(threads ? ['--threads', threads.join(',')] : [])];
       fams = [{ id: userScenario, template: { reaper: era, vmas: [{ start: 0, end: 4 }], notifiers, ...(threads ? { threads } : {}) } }];
     }
   } else {
@@ -152,7 +158,13 @@ export const compareCommand: Command = async (argv, io) => {
   if (maxThreads === 0 && v['max-states'] !== undefined) p.add('--max-states bounds the proofs, and --max-threads 0 turns them off: give one or the other');
   const proof = maxThreads === 0 ? null : { maxThreads, maxStates };
   const workers = p.take(() => intArg('--workers', v.workers, defaultWorkers(), 1, LIMITS.workers), 1);
+  // --markdown is --format markdown; --json stays its own flag (its output is an object, not a text format).
+  const FORMATS = ['text', 'mail', 'markdown'] as const;
+  if (v.format !== undefined && !(FORMATS as readonly string[]).includes(v.format)) p.add(`--format: unknown '${escapeText(v.format)}' (valid: ${FORMATS.join(', ')})`);
+  if (v.format !== undefined && v.json) p.add(`--format ${escapeText(v.format)} and --json: give one or the other`);
+  if (v.format !== undefined && v.markdown) p.add(`--format ${escapeText(v.format)} and --markdown (the same as --format markdown): give one or the other`);
   if (v.json && v.markdown) p.add('--json and --markdown: give one or the other');
+  const format: 'text' | 'mail' | 'markdown' | 'json' = v.json ? 'json' : v.markdown ? 'markdown' : ((v.format as (typeof FORMATS)[number] | undefined) ?? 'text');
   const drivers = [...fileDrivers, ...inline];
   if (inline.length) for (const e of driverFilesProblems(drivers)) p.add(`--driver and the scenario's drivers: ${e}`);
   p.check();
@@ -167,12 +179,12 @@ export const compareCommand: Command = async (argv, io) => {
       fail(...commonestErrors(errors).map(where));
     }
     // Counted by template: one that cannot run may have several problems.
-    if (errors.length && !v.json && !v.markdown) io.stderr.write(`${templates.length - ok.length} of ${strategies.length} strategies cannot run these drivers (${escapeText(where(errors[0]))})\n`);
+    if (errors.length && format === 'text') io.stderr.write(`${templates.length - ok.length} of ${strategies.length} strategies cannot run these drivers (${escapeText(where(errors[0]))})\n`);
   }
 
   // Progress on stderr, only when it is a terminal and the output is the terminal table.
   const pc = colorsFor(io);
-  const tty = io.stderr.isTTY === true && !v.json && !v.markdown;
+  const tty = io.stderr.isTTY === true && format === 'text';
   // Per strategy and family, what its search had violated so far: all an interrupted compare can say of a strategy it cut short.
   const foundSoFar = new Map<string, { strategy: string; family: string; found: readonly FoundInFamily[] }>();
   const run = await runJob(
@@ -202,12 +214,20 @@ export const compareCommand: Command = async (argv, io) => {
     .flatMap(({ strategy, family, found }) => found.map((f) => ({ strategy, family, ...f })))
     .sort((a, b) => strategies.indexOf(a.strategy) - strategies.indexOf(b.strategy) || familyIds.indexOf(a.family) - familyIds.indexOf(b.family) || invariants.indexOf(a.invariant) - invariants.indexOf(b.invariant));
   const interrupted = run.interrupted ? { completed: run.results.length, total: run.total, unit: 'strategies', ...(cutShort.length ? { foundSoFar: cutShort } : {}) } : undefined;
-  const matrixRun = { seed, runs, proof, families: fams.map((f) => f.id), ...(userScenario !== undefined ? { userScenario, checkFlags } : {}) };
+  // Every adaptation behind the decision: a driver run in another form, a strategy that could not run a family (of the strategies that finished).
+  const adapted = adaptations(done, fams, catalogue);
+  // Each family's scenario as check's flags, for the mail's replay commands (the user's scenario: the flags it was given).
+  const familyCheck: Record<string, FamilyCheck | null> = Object.fromEntries(
+    fams.map((f) => [f.id, userScenario !== undefined ? { args: checkArgs, fixedThreads: f.template.threads !== undefined } : familyCheckArgs(f.template)]),
+  );
+  const checkFlags = checkArgs.map(shellWord).join(' ');
+  const matrixRun = { seed, runs, proof, families: fams.map((f) => f.id), adaptations: adapted, ...(userScenario !== undefined ? { userScenario, checkFlags, checkArgs } : {}) };
   const width = widthFor(io);
-  if (v.json) io.stdout.write(jsonMatrix(cells, matrixRun, done, interrupted));
+  if (format === 'json') io.stdout.write(jsonMatrix(cells, matrixRun, done, interrupted));
+  else if (format === 'mail') io.stdout.write(compareMail(done, cells, { ...matrixRun, familyCheck }, interrupted));
   else {
     if (interrupted) io.stdout.write(`${interruptedLine(interrupted)}${done.length ? '\n' : ''}`);
-    if (done.length) io.stdout.write(v.markdown ? markdownMatrix(done, invariants, cells, matrixRun) : terminalMatrix(done, invariants, cells, matrixRun, pc, width));
+    if (done.length) io.stdout.write(format === 'markdown' ? markdownMatrix(done, invariants, cells, matrixRun) : terminalMatrix(done, invariants, cells, matrixRun, pc, width));
   }
   if (interrupted) return EXIT.interrupted;
   if (cells.some((c) => c.verdict === 'violated')) return EXIT.violated;
