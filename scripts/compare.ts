@@ -70,6 +70,10 @@ of every thread set of up to T threads completed (S: states explored), "✔ samp
 proof hit --max-states and only the N runs back it. A proof can also
 find a violation the runs missed: it is reported as one, found by the proof.
 
+The decision names every adaptation it rests on: a driver run in another form under a strategy
+(under core-counter a hlist-era preset runs its interval form; nouveau-5.5's two notifiers are
+folded into one), and a strategy that cannot run a family's drivers (its row is missing).
+
 Ctrl-C stops and prints the matrix of the strategies that finished (exit 130).
 
 exit: 0 every cell holds (and with proofs on, every held cell is proved), 1 some cell is
@@ -78,6 +82,7 @@ violated, 2 bad input, 4 nothing violated but some proof hit --max-states (a "sa
 
 examples:
   npm run compare -- --notifiers kvm,i915-4.19,odp-5.5
+  npm run compare -- --notifiers kvm,odp-4.20 --format mail
   npm run compare -- --driver examples/dmirror.json --notifiers kvm,dmirror --json
 `;
 
