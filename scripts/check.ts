@@ -33,7 +33,8 @@ Explore the mmu_notifier model and report, per strategy and invariant, whether i
                            unregister:NAME; each id names one thread, so a repeat is refused
                            (several threads of one kind are not supported yet)
   --scenario FILE.json     a whole scenario instead of the three flags above (knobs too)
-  --invariant NAME[,NAME]  invariants to judge (default: all)
+  --invariant NAME[,NAME]  invariants to judge (default: all; DriverAssertions only when a
+                           driver file states assertions: warn_on, bug_on, a counter range)
   --runs N                 random cases per strategy (default 1000, at most ${LIMITS.runs})
   --seed S                 fast-check seed (default: FC_SEED or 42)
   --time-limit SECONDS     stop generating after this long per strategy (at most ${LIMITS.timeLimitSeconds});
