@@ -17,6 +17,7 @@ import { vacuous } from '../engine/result.ts';
 import { exhaustiveTemplate } from '../engine/threadsets.ts';
 import { ALL_INVARIANT_NAMES, DriverAssertions, INVARIANT_NAMES, resolve, runWorld } from '../model/index.ts';
 import { checkCommand } from '../scripts/check.ts';
+import { compareCommand } from '../scripts/compare.ts';
 import { runCommand, type Command, type Io } from '../scripts/cli.ts';
 import { driverCommand } from '../scripts/driver.ts';
 import { replayCaseCommand } from '../scripts/replay.ts';
@@ -159,6 +160,16 @@ describe('check, --invariant, mail, saved cases', () => {
     expect(r.out).toContain('DriverAssertions');
     expect(r.out).toMatch(/WARN_ON\(finish_inuse > 1\)/);
     expect(r.out.split('\n').filter((l) => l.length > 72)).toEqual([]);
+  });
+
+  it('compare --invariant DriverAssertions: a cell of its own, broken "by the drivers" under every strategy, with the witness', async () => {
+    const r = await inProcess(compareCommand, ['--driver', WARN, '--notifiers', `kvm,${warn.driver}`, '--invariant', 'DriverAssertions', '--strategy', 'call-all-end-2021,skip-all-end', '--max-threads', '1', '--runs', '30', '--json']);
+    const results = (JSON.parse(r.out) as { results: { strategy: string; invariant: string; verdict: string; violatedIn: { steps: number; witness: string; cause: string }[] }[] }).results;
+    expect(results.map((x) => [x.strategy, x.invariant, x.verdict])).toEqual([
+      ['call-all-end-2021', 'DriverAssertions', 'violated'],
+      ['skip-all-end', 'DriverAssertions', 'violated'],
+    ]);
+    for (const x of results) expect(x.violatedIn).toEqual([expect.objectContaining({ steps: 7, witness: WARN_WITNESS, cause: 'driver' })]);
   });
 
   it('a saved case carries the invariant and the driver, and replays exactly (API and `replay`)', async () => {
