@@ -55,6 +55,13 @@ describe(`compare --notifiers: the user's drivers as the one family (seed ${seed
     }
     expect(j.decision.keepEveryInvariant).toEqual(per.filter((s) => s.keepsEveryInvariant).map((s) => s.strategy));
   });
+  it('a driver that states assertions (warn_on, a counter range) brings DriverAssertions into the default invariants, as in check', async () => {
+    const r = await run(['--driver', 'examples/finish-inuse-warn.json', '--notifiers', 'kvm,finish-inuse-warn', '--strategy', 'skip-all-end', '--runs', '50', '--max-threads', '1', '--json']);
+    const cells = JSON.parse(r.out).results as { invariant: string; verdict: string }[];
+    expect(cells.find((c) => c.invariant === 'DriverAssertions')).toMatchObject({ verdict: 'violated' });
+    const plain = await run(['--notifiers', 'kvm,odp-4.20', '--strategy', 'skip-all-end', '--runs', '20', '--max-threads', '0', '--json']);
+    expect((JSON.parse(plain.out).results as { invariant: string }[]).map((c) => c.invariant)).not.toContain('DriverAssertions');
+  });
   it('the terminal: the decision view of the scenario and the closing line', async () => {
     const r = await run(['--notifiers', 'kvm,gntdev', '--strategy', 'skip-all-end,call-all-end-2021', '--invariant', 'StartEndPaired,StartReturnContract', '--runs', '150', '--max-threads', '2']);
     const lines = r.out.split('\n');

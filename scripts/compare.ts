@@ -117,7 +117,6 @@ export const compareCommand: Command = async (argv, io) => {
   // Drivers inline in a --scenario file join the --driver files (one name, one definition).
   const inline: DriverFile[] = [];
   const strategies = p.take(() => strategiesArg(v.strategy), []);
-  const invariants = p.take(() => invariantsArg(v.invariant), []);
   // The families compared: the standard ones, or the user's scenario as the one family.
   let fams: FamilyTemplate[] = [];
   let userScenario: string | undefined;
@@ -156,6 +155,8 @@ export const compareCommand: Command = async (argv, io) => {
         : p.take(() => namesArg('--family', 'family', v.family as string, FAMILY_IDS), []);
     fams = families.filter((f) => ids.includes(f.id)).map((f) => ({ id: f.id, template: f.template }));
   }
+  // After the scenario file's inline drivers are read: a driver that states assertions brings DriverAssertions into the default list.
+  const invariants = p.take(() => invariantsArg(v.invariant, [...fileDrivers, ...inline]), []);
   const runs = p.take(() => intArg('--runs', v.runs, 300, 1, LIMITS.runs), 300);
   const seed = p.take(() => seedArg(v.seed, io.env), 42);
   const maxThreads = p.take(() => intArg('--max-threads', v['max-threads'], DEFAULT_PROOF.maxThreads, 0, LIMITS.maxThreads), DEFAULT_PROOF.maxThreads);
@@ -218,7 +219,7 @@ export const compareCommand: Command = async (argv, io) => {
     .filter((f) => !done.includes(f.strategy))
     .flatMap(({ strategy, family, found }) => found.map((f) => ({ strategy, family, ...f })))
     .sort((a, b) => strategies.indexOf(a.strategy) - strategies.indexOf(b.strategy) || familyIds.indexOf(a.family) - familyIds.indexOf(b.family) || invariants.indexOf(a.invariant) - invariants.indexOf(b.invariant));
-  const interrupted = run.interrupted ? { completed: run.results.length, total: run.total, unit: 'strategies', ...(cutShort.length ? { foundSoFar: cutShort } : {}) } : undefined;
+  const interrupted = run.interrupted ? { signal: io.signal?.reason === 'SIGTERM' ? ('SIGTERM' as const) : ('SIGINT' as const), completed: run.results.length, total: run.total, unit: 'strategies', ...(cutShort.length ? { foundSoFar: cutShort } : {}) } : undefined;
   // Every adaptation behind the decision: a driver run in another form, a strategy that could not run a family (of the strategies that finished).
   const adapted = adaptations(done, fams, catalogue);
   // Each family's scenario as check's flags, for the mail's replay commands (the user's scenario: the flags it was given).
