@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkCommand } from '../scripts/check.ts';
-import { runCommand, type Command, type Io } from '../scripts/cli.ts';
 import { replayCaseCommand } from '../scripts/replay.ts';
+import { inProcess } from './cli-support.ts';
 
 const env = { ...process.env, FC_SEED: '', NO_COLOR: '1' };
 const cli = (script: string, ...args: string[]) => {
@@ -19,14 +19,6 @@ const cli = (script: string, ...args: string[]) => {
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
 
-/** A command run in this process, as its main runs it (bad input never reaches the engine: no process needed). */
-const inProcess = async (cmd: Command, argv: readonly string[]) => {
-  let out = '';
-  let err = '';
-  const io: Io = { stdout: { write: (x: string) => (out += x) }, stderr: { write: (x: string) => (err += x) }, env: { NO_COLOR: '1' } };
-  const code = await runCommand(cmd, argv, io);
-  return { code, out, err };
-};
 
 it('through `npm run` and through tsx on the script itself: bad input is exit 2 and one line', () => {
   for (const [cmd, args] of [['npm', ['run', '-s', 'check', '--', '--runs', '0x10']], [join('node_modules', '.bin', 'tsx'), [join('scripts', 'check.ts'), '--runs', '0x10']]] as const) {

@@ -18,10 +18,10 @@ import { exhaustiveTemplate } from '../engine/threadsets.ts';
 import { ALL_INVARIANT_NAMES, DriverAssertions, INVARIANT_NAMES, resolve, runWorld } from '../model/index.ts';
 import { checkCommand } from '../scripts/check.ts';
 import { compareCommand } from '../scripts/compare.ts';
-import { runCommand, type Command, type Io } from '../scripts/cli.ts';
 import { driverCommand } from '../scripts/driver.ts';
 import { replayCaseCommand } from '../scripts/replay.ts';
 import { seed } from './seed.ts';
+import { inProcess } from './cli-support.ts';
 
 const raw = (p: string): unknown => JSON.parse(readFileSync(p, 'utf8'));
 const file = (data: unknown): DriverFile => {
@@ -123,14 +123,6 @@ describe('declared counter ranges', () => {
   });
 });
 
-/** A command run in this process (as properties/cli.test.ts). */
-const inProcess = async (cmd: Command, argv: readonly string[]) => {
-  let out = '';
-  let err = '';
-  const io: Io = { stdout: { write: (x: string) => (out += x) }, stderr: { write: (x: string) => (err += x) }, env: { NO_COLOR: '1' } };
-  const code = await runCommand(cmd, argv, io);
-  return { code, out, err };
-};
 const CHECK = ['--driver', WARN, '--notifiers', `kvm,${warn.driver}`, '--strategy', 'call-all-end-2021', '--runs', '200'];
 
 describe('check, --invariant, mail, saved cases', () => {
