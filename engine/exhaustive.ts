@@ -59,6 +59,8 @@ export interface ExhaustiveOptions {
   readonly from?: ModelState;
   /** Called every 5000 states expanded (for a progress line on a terminal). */
   readonly onProgress?: (states: number, ms: number) => void;
+  /** performance.now() at which the search stops, cut by the 'time' bound (the shortest pass under --time-limit). */
+  readonly deadline?: number;
   readonly catalogue?: Catalogue;
 }
 
@@ -234,6 +236,10 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
           bound = 'memory';
           break search;
         }
+        if (o.deadline !== undefined && performance.now() >= o.deadline) {
+          bound = 'time';
+          break search;
+        }
       }
       if (o.onProgress && expanded % PROGRESS_EVERY === 0) o.onProgress(visited.size, performance.now() - t0);
       if (depth >= maxDepth) {
@@ -371,7 +377,7 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
       provenance: { foundWith: 'exhaustive' },
       // Breadth-first: the first found is the shortest of the set, unless a state or memory bound
       // dropped states on the way, or `only` left threads idle; a lasso is not the shortest (lasso.ts).
-      shortestOnThreads: bound !== 'states' && bound !== 'memory' && !o.only && !f.lasso,
+      shortestOnThreads: bound !== 'states' && bound !== 'memory' && bound !== 'time' && !o.only && !f.lasso,
       ...(f.lasso ? { cycle: { from: f.lasso.from } } : {}),
     };
     return { engine: 'exhaustive', invariant: inv.name, verdict: 'violated', states: f.states, depth: trace.length, ms, counterexample, bound: null };

@@ -149,6 +149,8 @@ export const shortestPasses = (
   catalogue?: Catalogue,
   onSet?: SearchOptions['onShortestSet'],
   onProgress?: (threads: readonly string[], states: number, idle?: readonly string[]) => void,
+  /** performance.now() after which no further thread set is searched (--time-limit): what was found so far stands. */
+  deadline?: number,
 ): { readonly shorter: (Counterexample | null)[]; readonly proven: boolean[] } => {
   const best: Counterexample[] = items.map((i) => i.cx);
   const shorter: (Counterexample | null)[] = items.map(() => null);
@@ -189,6 +191,7 @@ export const shortestPasses = (
   const reserve = (set: PassSet) => (set.only ? Math.floor(budget / 2) : 0);
   const searchSets = (order: readonly PassSet[]) => {
     for (const set of order) {
+      if (deadline !== undefined && performance.now() >= deadline) return;
       const key = keyOf(set.threads, set.only);
       const named = set.for.filter((k) => best[k].steps > 1 && left[k] > reserve(set) && depthOf(k) > (searched.get(key) ?? -1));
       if (named.length === 0) continue;
@@ -202,13 +205,14 @@ export const shortestPasses = (
         maxStates: Math.max(...named.map((k) => left[k] - reserve(set))),
         stopWhen: named.map((k) => items[k].inv.name),
         cycles: false, // a depth-bounded search for a shorter stuck state: no edge graph (exhaustive.ts)
+        ...(deadline !== undefined ? { deadline } : {}),
         ...(set.only ? { only: set.only } : {}),
         ...(catalogue ? { catalogue } : {}),
         ...(onProgress ? { onProgress: (states: number) => onProgress(set.only ?? set.threads, states, idle) } : {}),
       });
       // Cut by a bound, or stopped once the named ones were decided, the search completed the
       // depths before the one it was in; at its depth bound, that depth; at the space's end, all.
-      const stopped = stats.bound === 'states' || stats.bound === 'memory' || stats.decided;
+      const stopped = stats.bound === 'states' || stats.bound === 'memory' || stats.bound === 'time' || stats.decided;
       searched.set(key, Math.max(searched.get(key) ?? -1, stopped ? stats.statesToDepth.length - 2 : stats.bound === 'depth' ? maxDepth : Infinity));
       // Each named one pays the states up to its depth, or up to where it was found.
       for (const k of named) {
@@ -368,7 +372,9 @@ export const searchAll = (t: ScenarioTemplate, names: readonly string[], o: Sear
     return [{ inv, cx, hints, k }];
   });
   const budget = o.shortest ?? SHORTEST_BUDGET;
-  const passed = budget > 0 ? shortestPasses(t, items, budget, catalogue, o.onShortestSet, passProgress(o.onPass, t0)) : null;
+  // --time-limit bounds the pass too: a search under way stops at it, and no thread set is begun after it.
+  const deadline = o.timeLimitMs ? t0 + o.timeLimitMs : undefined;
+  const passed = budget > 0 ? shortestPasses(t, items, budget, catalogue, o.onShortestSet, passProgress(o.onPass, t0), deadline) : null;
   items.forEach((item, j) => {
     const found = passed?.shorter[j] ?? null;
     const r = shrunk[item.k];

@@ -46,7 +46,7 @@ export interface SearchResult {
 }
 
 /** What cut an exhaustive search short: its state, depth or memory bound. */
-export type Bound = 'states' | 'depth' | 'memory';
+export type Bound = 'states' | 'depth' | 'memory' | 'time';
 
 /**
  * The exhaustive engine's result: "holds" only when every reachable state was explored,

@@ -2,7 +2,7 @@
  * The shortest pass (engine/random.ts shortestPasses, docs/design.md §4) and the per-depth state
  * counts it charges its budgets with (engine/exhaustive.ts statesToDepth).
  */
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { familyById } from '../checks/families.ts';
 import { explore } from '../engine/exhaustive.ts';
 import { judge } from '../engine/judge.ts';
@@ -106,4 +106,26 @@ it(`with fixed threads the whole set keeps half the budget after the subsets: a 
   const r = search(t, 'LockOrder', { seed, numRuns: 200, shortest: 5_000 });
   expect(r.counterexample?.steps).toBe(9);
   expect(r.counterexample?.shortestOnThreads).toBe(true);
+});
+
+describe('--time-limit bounds the shortest pass too (a deadline already past, so nothing here depends on the clock)', () => {
+  const six = { ...abPair, threads: ['oom_reaper', 'munmap', 'madvise', 'unregister:A', 'fault:B', 'ioctl:B'] };
+  it("explore stops at its deadline, cut by the 'time' bound, and calls nothing it found then shortest", () => {
+    const { stats } = explore(six, ['NoDeadlock'], { deadline: performance.now(), cycles: false });
+    expect(stats.bound).toBe('time');
+    expect(stats.states).toBeLessThan(20_000); // the whole space is far larger: 211,319 states to depth 18
+  });
+  it('a pass whose deadline has passed begins no thread set, and keeps what it was given', () => {
+    const cx = search({ ...abPair }, 'NoDeadlock', { seed, numRuns: 1000, shortest: 0 }).counterexample;
+    expect(cx).not.toBeNull();
+    const inv = invariantByName('NoDeadlock');
+    if (!cx || !inv) return expect.fail('no counterexample to shorten');
+    const sets: string[] = [];
+    const late = shortestPasses(abPair, [{ inv, cx, hints: [] }], 4_000, undefined, (x) => void sets.push(x.threads.join(',')), undefined, performance.now());
+    expect(sets).toEqual([]);
+    expect(late.shorter).toEqual([null]);
+    const timely = shortestPasses(abPair, [{ inv, cx, hints: [] }], 4_000, undefined, (x) => void sets.push(x.threads.join(',')));
+    expect(sets.length).toBeGreaterThan(0); // with no deadline the same pass searches
+    expect(timely.proven).toHaveLength(1);
+  });
 });

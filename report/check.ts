@@ -28,7 +28,7 @@ export interface CheckRow {
   /** How often each reachability goal (model/goals.ts) was reached: in how many runs (random), or 1/0 whether any explored step reached it (exhaustive); null when violated. */
   readonly goals: Readonly<Record<string, number>> | null;
   /** The exhaustive engine: what cut the search ("holds-up-to-bound"), else null; null for the random engine. */
-  readonly bound: 'states' | 'depth' | 'memory' | null;
+  readonly bound: 'states' | 'depth' | 'memory' | 'time' | null;
   /** The exhaustive engine over a template without fixed threads: the thread sets searched. */
   readonly threadSets: readonly (readonly string[])[] | null;
   readonly counterexample: {

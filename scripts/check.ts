@@ -37,7 +37,7 @@ Explore the mmu_notifier model and report, per strategy and invariant, whether i
                            driver file states assertions: warn_on, bug_on, a counter range)
   --runs N                 random cases per strategy (default 1000, at most ${LIMITS.runs})
   --seed S                 fast-check seed (default: FC_SEED or 42)
-  --time-limit SECONDS     stop generating after this long per strategy (at most ${LIMITS.timeLimitSeconds});
+  --time-limit SECONDS     stop the runs, and the shortest pass, after this long per strategy (at most ${LIMITS.timeLimitSeconds});
                            not with --exhaustive, which --max-states and --max-memory bound
   --shortest-states N      after shrinking, a breadth-first pass looks for a shorter
                            counterexample over its thread set and nearby ones, visiting at
