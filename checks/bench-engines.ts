@@ -54,3 +54,29 @@ export const commandMs = (args: readonly string[], times = 3): { command: string
   ms.sort((a, b) => a - b);
   return { command: `npm run -s ${args.join(' ')}`, medianMs: Math.round(ms[ms.length >> 1]), exit };
 };
+
+/**
+ * Issue #21 item 5's speed targets, each a command timed from process start to its last line (npm
+ * included), once: compare's proofs over every thread set of up to 3 threads (target 30 s) and of
+ * up to 4 (target 5 min; stopped at `capMs`, then reported as over it), and the A/B check (target:
+ * the compiled checker's whole job on the same model, 1.2 s as issue #21 measured it; no compiled
+ * model is kept here, so the number is the issue's). Measured, never asserted.
+ */
+export const speedTargets = (capMs = 330_000): { target: string; command: string; goalMs: number; ms: number | string; met: boolean }[] => {
+  const timed = (args: readonly string[], cap: number) => {
+    const t0 = performance.now();
+    const r = spawnSync('npm', ['run', '-s', ...args], { stdio: 'ignore', timeout: cap });
+    const ms = Math.round(performance.now() - t0);
+    return r.signal ? { ms: `over ${Math.round(cap / 1000)} s (stopped)`, done: false, elapsed: ms } : { ms, done: true, elapsed: ms };
+  };
+  const row = (target: string, args: readonly string[], goalMs: number, cap: number) => {
+    const r = timed(args, cap);
+    return { target, command: `npm run -s ${args.join(' ')}`, goalMs, ms: r.ms, met: r.done && r.elapsed <= goalMs };
+  };
+  return [
+    row('compare, 3 threads', ['compare', '--', '--max-threads', '3'], 30_000, capMs),
+    row('compare, 4 threads', ['compare', '--', '--max-threads', '4'], 300_000, capMs),
+    row('A/B check', ['check', '--', '--strategy', 'skip-all-end', '--notifiers', 'kvm,odp-4.20'], 1_200, capMs),
+  ];
+};
+

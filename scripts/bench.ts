@@ -6,7 +6,7 @@ import { Console } from 'node:console';
 import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import { growth, proofSets, shrunkVsShortest } from '../checks/bench.ts';
-import { commandMs, reductionRows } from '../checks/bench-engines.ts';
+import { commandMs, reductionRows, speedTargets } from '../checks/bench-engines.ts';
 import { families } from '../checks/families.ts';
 import { matrix } from '../checks/matrix.ts';
 import { candidateArb } from '../engine/arbitraries.ts';
@@ -20,13 +20,18 @@ import { EXIT, isEntry, main, parse, type Command } from './cli.ts';
 const LARGER_SHORTEST = 1_000_000;
 
 export const benchCommand: Command = (argv, io) => {
-  const { values: v } = parse(argv, { json: { type: 'boolean' }, quick: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
+  const { values: v } = parse(argv, { json: { type: 'boolean' }, quick: { type: 'boolean' }, targets: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
   if (v.help) {
-    io.stdout.write('usage: npm run bench [-- --quick] [--json]\n\nThe performance figures of docs/design.md §8: random runs per second per strategy and family, time to\nfirst counterexample (median over 20 seeds, 5 with --quick) per violated matrix cell, shrunk length\nvs the exhaustive shortest (every violated matrix cell; share where they are equal), exhaustive states per second as notifiers and threads\ngrow, complete verdicts, the same searches with and without partial-order reduction, and the A/B check from process start.\n');
+    io.stdout.write('usage: npm run bench [-- --quick | --targets] [--json]\n\n--targets: only issue #21\'s three speed targets (compare over 3 and 4 threads, the A/B check), about 10 minutes.\n\nThe performance figures of docs/design.md §8: random runs per second per strategy and family, time to\nfirst counterexample (median over 20 seeds, 5 with --quick) per violated matrix cell, shrunk length\nvs the exhaustive shortest (every violated matrix cell; share where they are equal), exhaustive states per second as notifiers and threads\ngrow, complete verdicts, the same searches with and without partial-order reduction, and the A/B check from process start.\n');
+    return EXIT.ok;
+  }
+  if (v.targets) {
+    const rows = speedTargets();
+    io.stdout.write(v.json ? `${JSON.stringify({ speedTargets: rows }, null, 2)}\n` : `\nspeedTargets\n${tableText(rows)}`);
     return EXIT.ok;
   }
   const seeds = v.quick ? 5 : 20;
-  const out: Record<string, unknown[]> = { runsPerSecond: [], timeToFirstCounterexample: [], shrunkVsExhaustive: [], shrunkEqualsShortest: [], exhaustive: [], completeVerdicts: [], reduction: [], abCheck: [] };
+  const out: Record<string, unknown[]> = { runsPerSecond: [], timeToFirstCounterexample: [], shrunkVsExhaustive: [], shrunkEqualsShortest: [], exhaustive: [], completeVerdicts: [], reduction: [], abCheck: [], speedTargets: [] };
 
   // 1. random runs per second per strategy and family (generation + run + judging every invariant)
   for (const fam of families) {
@@ -100,6 +105,8 @@ export const benchCommand: Command = (argv, io) => {
   out.reduction.push(...reductionRows(v.quick ? proofSets.slice(0, 3) : proofSets));
   // 7. the A/B check of README's first example, from process start to printed, shrunk traces (npm and tsx included)
   out.abCheck.push(commandMs(['check', '--', '--strategy', 'skip-all-end', '--notifiers', 'kvm,odp-4.20'], v.quick ? 1 : 3));
+  // 8. issue #21's speed targets (not with --quick: about 10 minutes)
+  if (!v.quick) out.speedTargets.push(...speedTargets());
   if (v.json) io.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   else for (const [k, rows] of Object.entries(out)) io.stdout.write(`\n${k}\n${tableText(rows)}`);
   return EXIT.ok;
