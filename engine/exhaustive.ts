@@ -61,6 +61,14 @@ export interface ExhaustiveOptions {
   readonly onProgress?: (states: number, ms: number) => void;
   /** performance.now() at which the search stops, cut by the 'time' bound (the shortest pass under --time-limit). */
   readonly deadline?: number;
+  /**
+   * Watch the search (`check --exhaustive --stats`: engine/stats.ts exhaustiveStats). Given the
+   * scenario's world, it returns the world the search steps in (a copy whose strategy hooks are
+   * counted) and a callback on every transition taken: thread index `ti` stepped out of
+   * `before`. Only the search's own steps use that world (invariants, replays and lassos keep
+   * the scenario's). Absent, the search does no extra work.
+   */
+  readonly observe?: (world: World) => { readonly world: World; readonly onTransition: (before: ModelState, ti: number) => void };
   readonly catalogue?: Catalogue;
 }
 
@@ -148,6 +156,10 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
   const r = resolve(scenario, o.catalogue);
   if (!r.ok) throw new Error(r.error);
   const { world } = r;
+  const watch = o.observe?.(world);
+  // The world the search steps in, and the callback on each transition (null: not watched).
+  const stepWorld = watch?.world ?? world;
+  const onTransition = watch?.onTransition ?? null;
   const initial = o.from ?? r.state;
   if (initial.threads.length > 255) throw new Error('exhaustive: at most 255 threads'); // a thread index is a byte of the tree
   const maxStates = o.maxStates ?? DEFAULT_MAX_STATES;
@@ -262,7 +274,7 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
           pruned++;
           continue;
         }
-        const res = step(world, s, t.id, false);
+        const res = step(stepWorld, s, t.id, false);
         if (res.tag === 'blocked') {
           // A timer fires whatever else runs: for fairness the sleeper counts as enabled, so a cycle it sleeps through is not fair.
           if (res.blocker.on === 'timeout') enabledMask |= 1 << ti;
@@ -275,6 +287,7 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
         enabled = true;
         if (res.tag !== 'stepped') continue;
         transitions++;
+        if (onTransition !== null) onTransition(s, ti);
         enabledMask |= 1 << ti;
         if (graph && takesLock(s, res.state, t.id)) lockMask |= 1 << ti;
         const kinds = factMask(res.facts);

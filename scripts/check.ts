@@ -6,7 +6,7 @@
 import { threadsFor, type ScenarioTemplate } from '../engine/arbitraries.ts';
 import { toCase, type SavedCase } from '../engine/case-format.ts';
 import { SaveError, saveCase, savePathProblem } from '../engine/cases.ts';
-import { commonestErrors, DEFAULT_MAX_STATES, DEFAULT_MAX_THREADS, DEFAULT_SHORTEST, runnable, type Checked } from '../engine/check.ts';
+import { commonestErrors, DEFAULT_MAX_STATES, DEFAULT_MAX_THREADS, DEFAULT_SHORTEST, exhaustiveBounds, runnable, type Checked } from '../engine/check.ts';
 import { DEFAULT_MAX_MEMORY } from '../engine/exhaustive.ts';
 import { CHECK_RESULT_FORMAT, checkJson, checkMail, checkText, progressLine } from '../report/check.ts';
 import { resolve } from '../model/index.ts';
@@ -14,7 +14,7 @@ import { escapeText } from '../report/escape.ts';
 import { catalogueWith, driverFilesProblems, type DriverFile } from '../engine/driver-format.ts';
 import { colorsFor, driversArg, EXIT, fail, within, fileArg, intArg, invariantsArg, isEntry, LIMITS, listArg, main, notifiersArg, parseCollecting, Problems, reaperArg, readScenarioTemplate, seedArg, strategiesArg, unusedDriverProblems, widthFor, formatArg, type Command } from './cli.ts';
 import { defaultWorkers, runJob } from './jobs.ts';
-import { collectStats, type Stats } from '../engine/stats.ts';
+import { collectStats, exhaustiveStats, type Stats } from '../engine/stats.ts';
 import { statsText } from '../report/stats.ts';
 
 const DEFAULT_NOTIFIERS = 'kvm,odp-4.20';
@@ -62,7 +62,11 @@ Explore the mmu_notifier model and report, per strategy and invariant, whether i
                            ready to paste into a mail to linux-mm
   --stats                  after the verdicts, what the runs exercised: per action, driver
                            instruction and strategy decision point how often it ran, the
-                           distinct states, and the driver instructions no run executed
+                           distinct states, and the driver instructions no run executed;
+                           with --exhaustive, the same counts over every transition of the
+                           state space (each state's steps once, the sleep-set reduction
+                           off; summed over the thread sets): a second search, as long as
+                           the first, and the instructions never executed in it
   --save                   write each counterexample under shrunk-cases/ (with every
                            driver file it uses, so it replays anywhere)
   --driver FILE.json       a driver definition (repeatable); name it in --notifiers or the
@@ -189,7 +193,6 @@ export const checkCommand: Command = async (argv, io) => {
   const timeLimit = v['time-limit'] === undefined ? undefined : p.take(() => intArg('--time-limit', v['time-limit'], 0, 1, LIMITS.timeLimitSeconds), undefined);
   const format = p.take(() => formatArg(v.format), 'text');
   if (v.json && v.format !== undefined) p.add('--json and --format: give one or the other');
-  if (v.stats && v.exhaustive) p.add('--stats counts what the random runs exercised: not with --exhaustive');
   if (v.stats && v.format === 'mail') p.add('--stats and --format mail: give one or the other');
   const drivers = [...fileDrivers, ...inline];
   if (inline.length) for (const e of driverFilesProblems(drivers)) p.add(`--driver and the scenario's drivers: ${e}`);
@@ -258,7 +261,17 @@ export const checkCommand: Command = async (argv, io) => {
   const interrupted = run.interrupted ? { signal: io.signal?.reason === 'SIGTERM' ? ('SIGTERM' as const) : ('SIGINT' as const), completed: run.results.length, total: run.total, unit: 'strategies', ...(cutShort.length ? { foundSoFar: cutShort } : {}) } : undefined;
 
   // The same seed and runs as the search, replayed with counters (engine/stats.ts); skipped when interrupted.
-  const stats: Stats[] | undefined = v.stats && !interrupted ? ok.map((t) => collectStats(t, { seed, runs, catalogue })) : undefined;
+  // With --exhaustive, a search of its own over the same thread sets and bounds, counting every transition (engine/stats.ts exhaustiveStats).
+  const statsProgress = tty ? (states: number) => io.stderr.write(`\r\x1b[K--stats: ${states} states`) : undefined;
+  const stats: Stats[] | undefined =
+    v.stats && !interrupted
+      ? ok.map((t) =>
+          v.exhaustive
+            ? exhaustiveStats(t, { ...exhaustiveBounds({ ...bounds, catalogue }), ...(maxThreads !== undefined ? { maxThreads } : {}), ...(statsProgress ? { onProgress: statsProgress } : {}) })
+            : collectStats(t, { seed, runs, catalogue }),
+        )
+      : undefined;
+  if (tty && stats) io.stderr.write('\r\x1b[K');
   if (v.json) io.stdout.write(checkJson(checked, seed, interrupted, stats));
   else {
     const how = {
@@ -276,7 +289,12 @@ export const checkCommand: Command = async (argv, io) => {
       ...(v.driver?.length ? { drivers: v.driver } : {}),
     };
     io.stdout.write(format === 'mail' ? checkMail(checked, how, catalogue, interrupted) : checkText(checked, how, pc, interrupted));
-    if (stats) io.stdout.write(`\n${pc.bold('what the runs exercised')} (--stats, seed ${seed}, ${runs} runs per strategy)\n\n${statsText(stats)}`);
+    if (stats)
+      io.stdout.write(
+        v.exhaustive
+          ? `\n${pc.bold('what the state space holds')} (--stats --exhaustive: counts over the transitions of the state space, each state's steps once, not over runs; the sleep-set reduction off)\n\n${statsText(stats)}`
+          : `\n${pc.bold('what the runs exercised')} (--stats, seed ${seed}, ${runs} runs per strategy)\n\n${statsText(stats)}`,
+      );
   }
   if (saveErrors.length) {
     for (const e of saveErrors) io.stderr.write(`error: --save: ${escapeText(e)}\n`);
