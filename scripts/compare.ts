@@ -11,12 +11,14 @@ import type { ScenarioTemplate } from '../engine/arbitraries.ts';
 import { commonestErrors, runnable } from '../engine/check.ts';
 import { adaptations, attribute, DEFAULT_PROOF, proofCut, type Cell, type FamilyTemplate, type FoundInFamily } from '../engine/compare.ts';
 import { catalogueWith, driverFilesProblems, type DriverFile } from '../engine/driver-format.ts';
-import { interruptedLine } from '../report/check.ts';
+import type { Catalogue } from '../model/index.ts';
+import { interruptedLine, type Interrupted } from '../report/check.ts';
 import { compareMail, familyCheckArgs, type FamilyCheck } from '../report/compare-mail.ts';
 import { escapeText, shellWord } from '../report/escape.ts';
 import { COMPARE_RESULT_FORMAT, jsonMatrix, markdownMatrix, terminalMatrix } from '../report/matrix.ts';
-import { colorsFor, driversArg, EXIT, fail, fileArg, intArg, invariantsArg, isEntry, LIMITS, listArg, main, namesArg, notifiersArg, parseCollecting, Problems, reaperArg, readScenarioTemplate, seedArg, strategiesArg, unusedDriverProblems, widthFor, type Command } from './cli.ts';
-import { defaultWorkers, runJob } from './jobs.ts';
+import { colorsFor, driversArg, EXIT, fail, fileArg, intArg, invariantsArg, isEntry, LIMITS, listArg, main, namesArg, notifiersArg, parseCollecting, Problems, reaperArg, readScenarioTemplate, seedArg, strategiesArg, unusedDriverProblems, widthFor, type Command, type Io } from './cli.ts';
+import { jobOf, readShards, shardArg, shardFile, type ShardOptions } from './compare-shard.ts';
+import { combineUnits, defaultWorkers, runJob, shardTasks, tasksOf, unitsOf, type UnitResult } from './jobs.ts';
 
 const FAMILY_IDS = families.map((f) => f.id);
 
@@ -59,6 +61,14 @@ and folds the others under their cause.
                            with its witness and the command that reproduces it) or markdown
   --markdown               the same as --format markdown (Markdown tables)
   --json                   print one JSON object (format ${COMPARE_RESULT_FORMAT})
+  --shard K/N              with --json: run only shard K of N of the work (the
+                           strategy × family tasks whose index is K-1 modulo N) and
+                           print a shard file for --merge (exit 0 once written: the
+                           verdicts come from the merge)
+  --merge FILE...          from the N shard files of one run (each K once, the same
+                           options), print what that run prints unsharded (text,
+                           --format, --json) with its exit code; each counterexample's
+                           ms is the shard's. No other flag: the shards fix them
 
 @ADDR is the address of the notifier's struct mmu_notifier, a decimal integer, distinct per
 notifier (default: 256, 512, ... by position). sorted-undo keeps the hlist sorted by it and
@@ -78,16 +88,97 @@ Ctrl-C stops and prints the matrix of the strategies that finished (exit 130).
 
 exit: 0 every cell holds (and with proofs on, every held cell is proved), 1 some cell is
 violated, 2 bad input, 4 nothing violated but some proof hit --max-states (a "sampled" cell),
-130 interrupted
+130 interrupted (a --shard run cut short writes no file); --merge exits as the run would, and a
+--shard run 0 once its file is written
 
 examples:
   npm run compare -- --notifiers kvm,i915-4.19,odp-5.5
   npm run compare -- --notifiers kvm,odp-4.20 --format mail
   npm run compare -- --driver examples/dmirror.json --notifiers kvm,dmirror --json
+  npm run compare -- --shard 1/2 --json > a.json    (on one machine)
+  npm run compare -- --shard 2/2 --json > b.json    (on another)
+  npm run compare -- --merge a.json b.json
 `;
 
+/** Flags that set what a run computes: a merge takes them from its shards. */
+const WORK_FLAGS = ['strategy', 'invariant', 'family', 'notifiers', 'reaper', 'threads', 'scenario', 'driver', 'runs', 'seed', 'max-threads', 'max-states', 'workers', 'shard'] as const;
+
+type OutputFormat = 'text' | 'mail' | 'markdown' | 'json';
+
+/** The output asked for, its problems recorded: --format, --markdown, --json. */
+const formatOf = (v: { format?: string; markdown?: boolean; json?: boolean }, p: Problems): OutputFormat => {
+  // --markdown is --format markdown; --json stays its own flag (its output is an object, not a text format).
+  const FORMATS = ['text', 'mail', 'markdown'] as const;
+  if (v.format !== undefined && !(FORMATS as readonly string[]).includes(v.format)) p.add(`--format: unknown '${escapeText(v.format)}' (valid: ${FORMATS.join(', ')})`);
+  if (v.format !== undefined && v.json) p.add(`--format ${escapeText(v.format)} and --json: give one or the other`);
+  if (v.format !== undefined && v.markdown) p.add(`--format ${escapeText(v.format)} and --markdown (the same as --format markdown): give one or the other`);
+  if (v.json && v.markdown) p.add('--json and --markdown: give one or the other');
+  return v.json ? 'json' : v.markdown ? 'markdown' : ((v.format as (typeof FORMATS)[number] | undefined) ?? 'text');
+};
+
+/**
+ * The user's scenario must run under some strategy compared (a strategy that cannot run it shows
+ * as such in the decision); in text, stderr says how many cannot.
+ */
+const checkRunnable = (o: ShardOptions, catalogue: Catalogue, format: OutputFormat, scenarioFile: boolean, io: Io): void => {
+  if (o.userScenario === undefined) return;
+  const templates: ScenarioTemplate[] = o.strategies.map((strategy) => ({ ...o.families[0].template, strategy }));
+  const { ok, errors } = runnable(templates, catalogue);
+  const where = (e: string) => (scenarioFile ? `${o.userScenario}: ${e}` : e);
+  if (ok.length === 0) fail(...commonestErrors(errors).map(where));
+  // Counted by template: one that cannot run may have several problems.
+  if (errors.length && format === 'text') io.stderr.write(`${templates.length - ok.length} of ${o.strategies.length} strategies cannot run these drivers (${escapeText(where(errors[0]))})\n`);
+};
+
+/**
+ * What compare prints of its units' results (a run's, or the shards' merged) and its exit code:
+ * the cells attributed among the strategies that finished, then the matrix and the decision.
+ */
+const report = (io: Io, o: ShardOptions, format: OutputFormat, units: readonly UnitResult[], completed: readonly number[], interrupted: Interrupted | undefined, catalogue: Catalogue): number => {
+  const { strategies, invariants, seed, runs, proof, userScenario, checkArgs } = o;
+  const fams = o.families;
+  // Each violation attributed among the strategies that finished.
+  const eras = Object.fromEntries(fams.map((f) => [f.id, f.template.reaper]));
+  const cells: Cell[] = attribute(units.flatMap((r) => (r.kind === 'compare' ? r.cells : [])), eras);
+  const done = completed.map((k) => strategies[k]);
+  // Every adaptation behind the decision: a driver run in another form, a strategy that could not run a family (of the strategies that finished).
+  const adapted = adaptations(done, fams, catalogue);
+  // Each family's scenario as check's flags, for the mail's replay commands (the user's scenario: the flags it was given).
+  const familyCheck: Record<string, FamilyCheck | null> = Object.fromEntries(
+    fams.map((f) => [f.id, userScenario !== undefined ? { args: [...checkArgs], fixedThreads: f.template.threads !== undefined } : familyCheckArgs(f.template)]),
+  );
+  const checkFlags = checkArgs.map(shellWord).join(' ');
+  const matrixRun = { seed, runs, proof, families: fams.map((f) => f.id), adaptations: adapted, ...(userScenario !== undefined ? { userScenario, checkFlags, checkArgs } : {}) };
+  const width = widthFor(io);
+  const pc = colorsFor(io);
+  if (format === 'json') io.stdout.write(jsonMatrix(cells, matrixRun, done, interrupted));
+  else if (format === 'mail') io.stdout.write(compareMail(done, cells, { ...matrixRun, familyCheck }, interrupted));
+  else {
+    if (interrupted) io.stdout.write(`${interruptedLine(interrupted)}${done.length ? '\n' : ''}`);
+    if (done.length) io.stdout.write(format === 'markdown' ? markdownMatrix(done, invariants, cells, matrixRun) : terminalMatrix(done, invariants, cells, matrixRun, pc, width));
+  }
+  if (interrupted) return EXIT.interrupted;
+  if (cells.some((c) => c.verdict === 'violated')) return EXIT.violated;
+  // A held cell whose proof --max-states cut ("sampled" although proofs were on) is not proved: exit 4, as check's "holds ≤ bound".
+  return proofCut(cells, proof) ? EXIT.bounded : EXIT.ok;
+};
+
+/** `compare --merge FILE…`: the shards' tasks combined into units as the worker threads' are, then printed as one run would print them. */
+const mergeCommand = (files: readonly string[], v: Record<string, unknown>, p: Problems, io: Io): number => {
+  for (const f of WORK_FLAGS) if (v[f] !== undefined) p.add(`--merge takes every option from the shards: --${f} is not given with it (give it to each --shard run)`);
+  const format = formatOf(v, p);
+  p.check();
+  const { options, tasks } = readShards(files);
+  const catalogue = catalogueWith(options.drivers);
+  checkRunnable(options, catalogue, format, options.checkArgs.includes('--scenario'), io);
+  const units = combineUnits(unitsOf(jobOf(options)), tasks);
+  return report(io, options, format, units, units.map((_, k) => k), undefined, catalogue);
+};
+
 export const compareCommand: Command = async (argv, io) => {
-  const { values: v, problems: argProblems } = parseCollecting(argv, {
+  // Positionals are the shard files of --merge, and nothing otherwise.
+  const merging = argv.includes('--merge');
+  const { values: v, positionals, problems: argProblems } = parseCollecting(argv, {
     strategy: { type: 'string' },
     invariant: { type: 'string' },
     family: { type: 'string' },
@@ -104,8 +195,10 @@ export const compareCommand: Command = async (argv, io) => {
     format: { type: 'string' },
     markdown: { type: 'boolean' },
     json: { type: 'boolean' },
+    shard: { type: 'string' },
+    merge: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
-  });
+  }, merging);
   if (v.help && argProblems.length === 0) {
     io.stdout.write(HELP);
     return EXIT.ok;
@@ -113,6 +206,10 @@ export const compareCommand: Command = async (argv, io) => {
   const p = new Problems();
   // Every problem at once: the command line's and each flag's value's.
   p.add(...argProblems);
+  if (v.merge) return mergeCommand(positionals, v, p, io);
+  const shard = v.shard === undefined ? undefined : p.take(() => shardArg(v.shard as string), undefined);
+  // A shard is only what --merge reads: JSON of its tasks, never a partial matrix to read as an answer.
+  if (v.shard !== undefined && !v.json) p.add(`--shard ${escapeText(v.shard)} writes a shard file for --merge: add --json (the matrix is printed by compare --merge)`);
   const fileDrivers = p.take(() => driversArg(v.driver), []);
   // Drivers inline in a --scenario file join the --driver files (one name, one definition).
   const inline: DriverFile[] = [];
@@ -164,38 +261,26 @@ export const compareCommand: Command = async (argv, io) => {
   if (maxThreads === 0 && v['max-states'] !== undefined) p.add('--max-states bounds the proofs, and --max-threads 0 turns them off: give one or the other');
   const proof = maxThreads === 0 ? null : { maxThreads, maxStates };
   const workers = p.take(() => intArg('--workers', v.workers, defaultWorkers(), 1, LIMITS.workers), 1);
-  // --markdown is --format markdown; --json stays its own flag (its output is an object, not a text format).
-  const FORMATS = ['text', 'mail', 'markdown'] as const;
-  if (v.format !== undefined && !(FORMATS as readonly string[]).includes(v.format)) p.add(`--format: unknown '${escapeText(v.format)}' (valid: ${FORMATS.join(', ')})`);
-  if (v.format !== undefined && v.json) p.add(`--format ${escapeText(v.format)} and --json: give one or the other`);
-  if (v.format !== undefined && v.markdown) p.add(`--format ${escapeText(v.format)} and --markdown (the same as --format markdown): give one or the other`);
-  if (v.json && v.markdown) p.add('--json and --markdown: give one or the other');
-  const format: 'text' | 'mail' | 'markdown' | 'json' = v.json ? 'json' : v.markdown ? 'markdown' : ((v.format as (typeof FORMATS)[number] | undefined) ?? 'text');
+  const format = formatOf(v, p);
   const drivers = [...fileDrivers, ...inline];
   if (inline.length) for (const e of driverFilesProblems(drivers)) p.add(`--driver and the scenario's drivers: ${e}`);
   p.check();
   const catalogue = catalogueWith(drivers);
 
-  // The user's scenario must run under some strategy compared (a strategy that cannot run it shows as such in the decision).
-  if (userScenario !== undefined) {
-    const templates: ScenarioTemplate[] = strategies.map((strategy) => ({ ...fams[0].template, strategy }));
-    const { ok, errors } = runnable(templates, catalogue);
-    const where = (e: string) => (v.scenario !== undefined ? `${userScenario}: ${e}` : e);
-    if (ok.length === 0) {
-      fail(...commonestErrors(errors).map(where));
-    }
-    // Counted by template: one that cannot run may have several problems.
-    if (errors.length && format === 'text') io.stderr.write(`${templates.length - ok.length} of ${strategies.length} strategies cannot run these drivers (${escapeText(where(errors[0]))})\n`);
-  }
+  const options: ShardOptions = { seed, runs, proof, strategies, invariants, families: fams, drivers, ...(userScenario !== undefined ? { userScenario } : {}), checkArgs };
+  checkRunnable(options, catalogue, format, v.scenario !== undefined, io);
 
   // Progress on stderr, only when it is a terminal and the output is the terminal table.
   const pc = colorsFor(io);
   const tty = io.stderr.isTTY === true && format === 'text';
   // Per strategy and family, what its search had violated so far: all an interrupted compare can say of a strategy it cut short.
   const foundSoFar = new Map<string, { strategy: string; family: string; found: readonly FoundInFamily[] }>();
+  const job = jobOf(options);
+  const only = shard && shardTasks(tasksOf(unitsOf(job)).length, shard.k, shard.n);
   const run = await runJob(
-    { kind: 'compare', strategies, invariants, families: fams, seed, runs, proof, drivers },
+    job,
     {
+      ...(only ? { only } : {}),
       signal: io.signal,
       inline: io.inline,
       workers,
@@ -208,10 +293,16 @@ export const compareCommand: Command = async (argv, io) => {
     },
   );
   if (tty) io.stderr.write(`${' '.repeat(60)}\r`);
-
-  // Each violation attributed among the strategies that finished.
-  const eras = Object.fromEntries(fams.map((f) => [f.id, f.template.reaper]));
-  const cells: Cell[] = attribute(run.results.flatMap((r) => (r.kind === 'compare' ? r.cells : [])), eras);
+  const signal = io.signal?.reason === 'SIGTERM' ? ('SIGTERM' as const) : ('SIGINT' as const);
+  if (shard) {
+    // A shard cut short cannot be merged: nothing on stdout, and the exit code says so.
+    if (run.interrupted) {
+      io.stderr.write(`interrupted (${signal}): shard ${shard.k}/${shard.n} is incomplete, so no shard file was written\n`);
+      return signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
+    }
+    io.stdout.write(`${JSON.stringify(shardFile(options, shard.k, shard.n, run.tasks))}\n`);
+    return EXIT.ok;
+  }
   const done = run.completed.map((k) => strategies[k]);
   // In the matrix's order (strategy, family, invariant), whichever worker reported first.
   const familyIds = fams.map((f) => f.id);
@@ -219,26 +310,8 @@ export const compareCommand: Command = async (argv, io) => {
     .filter((f) => !done.includes(f.strategy))
     .flatMap(({ strategy, family, found }) => found.map((f) => ({ strategy, family, ...f })))
     .sort((a, b) => strategies.indexOf(a.strategy) - strategies.indexOf(b.strategy) || familyIds.indexOf(a.family) - familyIds.indexOf(b.family) || invariants.indexOf(a.invariant) - invariants.indexOf(b.invariant));
-  const interrupted = run.interrupted ? { signal: io.signal?.reason === 'SIGTERM' ? ('SIGTERM' as const) : ('SIGINT' as const), completed: run.results.length, total: run.total, unit: 'strategies', ...(cutShort.length ? { foundSoFar: cutShort } : {}) } : undefined;
-  // Every adaptation behind the decision: a driver run in another form, a strategy that could not run a family (of the strategies that finished).
-  const adapted = adaptations(done, fams, catalogue);
-  // Each family's scenario as check's flags, for the mail's replay commands (the user's scenario: the flags it was given).
-  const familyCheck: Record<string, FamilyCheck | null> = Object.fromEntries(
-    fams.map((f) => [f.id, userScenario !== undefined ? { args: checkArgs, fixedThreads: f.template.threads !== undefined } : familyCheckArgs(f.template)]),
-  );
-  const checkFlags = checkArgs.map(shellWord).join(' ');
-  const matrixRun = { seed, runs, proof, families: fams.map((f) => f.id), adaptations: adapted, ...(userScenario !== undefined ? { userScenario, checkFlags, checkArgs } : {}) };
-  const width = widthFor(io);
-  if (format === 'json') io.stdout.write(jsonMatrix(cells, matrixRun, done, interrupted));
-  else if (format === 'mail') io.stdout.write(compareMail(done, cells, { ...matrixRun, familyCheck }, interrupted));
-  else {
-    if (interrupted) io.stdout.write(`${interruptedLine(interrupted)}${done.length ? '\n' : ''}`);
-    if (done.length) io.stdout.write(format === 'markdown' ? markdownMatrix(done, invariants, cells, matrixRun) : terminalMatrix(done, invariants, cells, matrixRun, pc, width));
-  }
-  if (interrupted) return EXIT.interrupted;
-  if (cells.some((c) => c.verdict === 'violated')) return EXIT.violated;
-  // A held cell whose proof --max-states cut ("sampled" although proofs were on) is not proved: exit 4, as check's "holds ≤ bound".
-  return proofCut(cells, proof) ? EXIT.bounded : EXIT.ok;
+  const interrupted = run.interrupted ? { signal, completed: run.results.length, total: run.total, unit: 'strategies', ...(cutShort.length ? { foundSoFar: cutShort } : {}) } : undefined;
+  return report(io, options, format, run.results, run.completed, interrupted, catalogue);
 };
 
 if (isEntry(import.meta.url)) main(compareCommand, { interruptible: true });

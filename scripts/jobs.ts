@@ -10,6 +10,9 @@
  * per thread set (merged by mergeSets); otherwise the unit is one task. Tasks are handed to the
  * workers in order, one at a time; a unit is combined in the main thread once its tasks are in,
  * and reported in unit order, so N workers give the same results, in the same order, as one.
+ * `compare --shard K/N` runs only the tasks shardTasks picks (JobOptions.only) and keeps their
+ * results (JobRun.tasks); `compare --merge` combines every shard's with combineUnits, the same
+ * unit.combine the workers' results go through (scripts/compare-shard.ts).
  * On SIGINT the main thread stops the workers and keeps the units completed so far. The main
  * thread does all the writing (saving cases, printing), so a stop never cuts a write short.
  */
@@ -152,6 +155,26 @@ export const unitsOf = (job: Job): Unit[] => {
 /** The job's tasks in order, each with its unit: what a worker runs by index. */
 export const tasksOf = (units: readonly Unit[]): { unit: number; task: Task }[] => units.flatMap((u, unit) => u.tasks.map((task) => ({ unit, task })));
 
+/**
+ * The tasks of shard K of N (`compare --shard K/N`): every task whose index in the job's task
+ * order (tasksOf: unit by unit, a unit's tasks in order) is K-1 modulo N. The rule depends only on
+ * the job, so N machines given the same job and K = 1..N run every task exactly once.
+ */
+export const shardTasks = (total: number, k: number, n: number): number[] => Array.from({ length: total }, (_, i) => i).filter((i) => i % n === k - 1);
+
+/**
+ * Each unit combined from its tasks' results (indexed as tasksOf orders them, every one present):
+ * what the worker threads' results make (Collector), and what `compare --merge` makes of shards.
+ */
+export const combineUnits = (units: readonly Unit[], results: readonly TaskResult[]): UnitResult[] => {
+  let first = 0;
+  return units.map((u) => {
+    const mine = results.slice(first, first + u.tasks.length);
+    first += u.tasks.length;
+    return u.combine(mine);
+  });
+};
+
 /** --workers' default: one per core, never more than there are tasks. */
 export const defaultWorkers = (): number => availableParallelism();
 
@@ -164,6 +187,8 @@ export interface JobRun {
   readonly interrupted: boolean;
   /** Worker threads it ran in (0: in this thread). */
   readonly workers: number;
+  /** Each task's result by its index in tasksOf's order (undefined: not run, or not finished). */
+  readonly tasks: readonly (TaskResult | undefined)[];
 }
 
 export interface JobOptions {
@@ -176,6 +201,11 @@ export interface JobOptions {
   readonly inline?: boolean;
   /** Worker threads (default 1): tasks run side by side, results come out as with one. */
   readonly workers?: number;
+  /**
+   * Only these tasks (indices in tasksOf's order, ascending; a shard: shardTasks): a unit some of
+   * whose tasks are left out never completes, and the results are read from JobRun.tasks.
+   */
+  readonly only?: readonly number[];
 }
 
 type FromWorker = { type: 'progress'; progress: JobProgress } | { type: 'task'; index: number; result: TaskResult };
@@ -203,7 +233,7 @@ const workerBoot = ((): ((data: unknown) => Worker) | null => {
  * complete (so the order never depends on which worker finished first).
  */
 class Collector {
-  private readonly got: (TaskResult | undefined)[];
+  readonly got: (TaskResult | undefined)[];
   private readonly missing: number[];
   readonly results: UnitResult[] = [];
   readonly completed: number[] = [];
@@ -247,15 +277,18 @@ class Collector {
   }
 }
 
+/** The indices of the tasks to run: all of them, or o.only's. */
+const chosen = (tasks: readonly unknown[], o: JobOptions): readonly number[] => o.only ?? tasks.map((_, i) => i);
+
 const runInline = async (job: Job, o: JobOptions): Promise<JobRun> => {
   const units = unitsOf(job);
   const tasks = tasksOf(units);
   const c = new Collector(units, tasks, o.onUnit);
-  const run = (interrupted: boolean): JobRun => ({ results: c.results, completed: c.completed, total: units.length, interrupted, workers: 0 });
-  for (const [i, t] of tasks.entries()) {
+  const run = (interrupted: boolean): JobRun => ({ results: c.results, completed: c.completed, total: units.length, interrupted, workers: 0, tasks: c.got });
+  for (const i of chosen(tasks, o)) {
     await new Promise((r) => setImmediate(r)); // let a signal handler run between tasks
     if (o.signal?.aborted) return run(true);
-    c.add(i, t.task.run(o.onProgress));
+    c.add(i, tasks[i].task.run(o.onProgress));
   }
   return run(false);
 };
@@ -267,8 +300,9 @@ export const runJob = (job: Job, o: JobOptions = {}): Promise<JobRun> => {
   const tasks = tasksOf(units);
   const c = new Collector(units, tasks, o.onUnit);
   const total = units.length;
-  if (o.signal?.aborted || tasks.length === 0) return Promise.resolve({ results: c.results, completed: c.completed, total, interrupted: tasks.length > 0, workers: 0 });
-  const n = Math.max(1, Math.min(o.workers ?? 1, tasks.length));
+  const order = chosen(tasks, o);
+  if (o.signal?.aborted || order.length === 0) return Promise.resolve({ results: c.results, completed: c.completed, total, interrupted: order.length > 0, workers: 0, tasks: c.got });
+  const n = Math.max(1, Math.min(o.workers ?? 1, order.length));
   return new Promise<JobRun>((resolve, reject) => {
     const workers: Worker[] = [];
     let next = 0;
@@ -288,11 +322,11 @@ export const runJob = (job: Job, o: JobOptions = {}): Promise<JobRun> => {
     const onAbort = () =>
       settle(() => {
         c.flushOnStop();
-        resolve({ results: c.results, completed: c.completed, total, interrupted: true, workers: n });
+        resolve({ results: c.results, completed: c.completed, total, interrupted: true, workers: n, tasks: c.got });
       });
     o.signal?.addEventListener('abort', onAbort, { once: true });
     const give = (w: Worker) => {
-      if (next < tasks.length) w.postMessage({ type: 'run', index: next++ });
+      if (next < order.length) w.postMessage({ type: 'run', index: order[next++] });
     };
     for (let k = 0; k < n; k++) {
       const w = boot({ job, progress: o.onProgress !== undefined });
@@ -304,7 +338,7 @@ export const runJob = (job: Job, o: JobOptions = {}): Promise<JobRun> => {
           else {
             c.add(m.index, m.result);
             give(w);
-            if (++finished === tasks.length) settle(() => resolve({ results: c.results, completed: c.completed, total, interrupted: false, workers: n }));
+            if (++finished === order.length) settle(() => resolve({ results: c.results, completed: c.completed, total, interrupted: false, workers: n, tasks: c.got }));
           }
         } catch (e) {
           settle(() => reject(e));
