@@ -6,10 +6,10 @@
 import type { Effects } from './facts.ts';
 import { lockClass, lockdepAcquire } from './lockdep.ts';
 import { putPage, unpinZapped } from './mm.ts';
-import { intervalTreeInsert, intervalTreeRemove } from './core/registration.ts';
+import { intervalTreeInsert, intervalTreeRemove } from './core/itree.ts';
 import { retText, type Cond, type Instr, type LockMode, type Program } from './program.ts';
 import {
-  downRead, faultPage, finish, holdsDriverLock, intersects, invalidationActive, isInvalidating, lockId, memoryShort, mirrorGone, put,
+  downRead, faultPage, holdsDriverLock, intersects, invalidationActive, isInvalidating, lockId, memoryShort, mirrorGone, put,
   registerPending, releaseMirror, setCounter, setSub, subOf, upRead,
 } from './state.ts';
 import { downWrite, readLockBlocker, trylockFails, upWrite, writeLockBlocker, type Blocker } from './rwsem.ts';
@@ -154,7 +154,6 @@ export const driverInstr = (world: World, s: ModelState, a: DriverInstrAction, f
   switch (i.op) {
     case 'lock': {
       const id = lockId(c.sub, i.lock);
-      const l = s.locks[id];
       const only = tryOnly(i, c);
       // An rwsem trylock also fails while a writer is queued (docs/kernel.md §1.1).
       if (only && trylockFails(world, s, id, i.mode, t.id)) {

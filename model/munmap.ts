@@ -9,7 +9,7 @@ import { callbackReturned, type CoreAction, type InvalidationCaller } from './co
 import type { Effects } from './facts.ts';
 import { driverInstrAction, type CallReturn, type DriverInstrAction } from './interpreter.ts';
 import { clearPtes, tlbFinishMmu } from './mm.ts';
-import { finish, lockBusy, put, setLock, upRead, vmaRange } from './state.ts';
+import { downRead, finish, put, upRead, vmaRange } from './state.ts';
 import { downWrite, upWrite, writeLockBlocker, type Blocker } from './rwsem.ts';
 import type { ModelState, MunmapThread, World } from './types.ts';
 
@@ -64,7 +64,7 @@ export const mmapWriteLock = (world: World, s: ModelState, t: MunmapThread, fx: 
 /** mmap_write_downgrade: readers (the OOM reaper, faults) may come in while munmap unmaps. */
 export const mmapWriteDowngrade = (s: ModelState, t: MunmapThread, fx: Effects): ModelState => {
   if (fx.record) fx.events.push('mmap_write_downgrade');
-  return put(setLock(s, 'mmap_lock', { ...s.locks.mmap_lock, writer: null, readers: [...s.locks.mmap_lock.readers, t.id] }), { ...t, pc: 'start' });
+  return put(downRead(upWrite(s, 'mmap_lock'), 'mmap_lock', t.id), { ...t, pc: 'start' });
 };
 
 export const munmapUnmapPageRange = (s: ModelState, t: MunmapThread, vma: number, fx: Effects): ModelState => {

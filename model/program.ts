@@ -7,7 +7,6 @@
  * Abstracts: a driver's interval tree of objects is one object covering the notifier's
  * `interval`; "intersects" asks whether the invalidated range meets it.
  */
-import type { CallOp } from './types.ts';
 
 /** Conditions a driver branches on; all read the current thread's call frame and driver state. */
 export type Cond =
@@ -65,6 +64,9 @@ export interface Program {
 export type ProgramSource = readonly (Instr | `:${string}`)[];
 
 export const EAGAIN = -11;
+
+/** A notifier program's name: the callbacks of mmu_notifier_ops / mmu_interval_notifier_ops, a fault, an ioctl (types.ts re-exports it). */
+export type CallOp = 'invalidate_range_start' | 'invalidate_range_end' | 'invalidate' | 'release' | 'fault' | 'ioctl';
 
 /** A callback's return value as the kernel writes it: an interval invalidate returns a bool. */
 export const retText = (op: CallOp, v: number): string =>

@@ -16,7 +16,7 @@ import { callbackReturned, closeInvalidation, type CoreAction, type Invalidation
 import type { Effects } from './facts.ts';
 import { driverInstrAction, type CallReturn, type DriverInstrAction } from './interpreter.ts';
 import { clearPtes, tlbFinishMmu } from './mm.ts';
-import { downRead, finish, lockBusy, put, setSkip, upRead, vmaRange } from './state.ts';
+import { downRead, finish, put, setSkip, upRead, vmaRange } from './state.ts';
 import { trylockFails } from './rwsem.ts';
 import type { ModelState, ReaperEra, ReaperThread, World } from './types.ts';
 

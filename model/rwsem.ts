@@ -62,7 +62,7 @@ export const queueWriter = (s: ModelState, lock: string, self: string): ModelSta
   return setLock(s, lock, { ...l, waiters: [...l.waiters, self] });
 };
 
-/** The thread leaves every wait list it is on (its acquisition step ran). */
+/** The thread leaves every wait list it is on (its acquisition step ran); the state itself when it is on none. */
 export const dequeueWriter = (s: ModelState, self: string): ModelState => {
   let out = s;
   for (const id in s.locks) {

@@ -133,17 +133,12 @@ export const step = (world: World, s: ModelState, threadId: string, record = tru
   }
   const fx = noEffects(record);
   const next = UPDATE[a.type](world, s, a as never, fx);
-  return new SteppedResult(queued(next, threadId) ? dequeueWriter(next, threadId) : next, threadId, fx, world, s, a);
+  return new SteppedResult(dequeueWriter(next, threadId), threadId, fx, world, s, a);
 };
 
 /** A thread asleep on a timer: blocked now, but its timer fires whatever else runs, so fairness counts it as enabled (engine/lasso.ts). */
 export const timerPending = (world: World, s: ModelState, t: ThreadState): boolean => blocker(world, s, t)?.on === 'timeout';
 
-/** Whether the thread is on some lock's wait list (its acquisition then takes it off). */
-const queued = (s: ModelState, id: string): boolean => {
-  for (const k in s.locks) if (s.locks[k].waiters.length > 0 && s.locks[k].waiters.includes(id)) return true;
-  return false;
-};
 
 /** A step's result; its label is formatted only when asked for: searching runs never print it. */
 class SteppedResult implements Stepped {

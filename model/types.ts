@@ -2,7 +2,9 @@
  * Scenario (input) and state types (docs/design.md §3.1). Everything is plain, JSON-able and
  * readonly: a step returns a new state and never mutates the old one.
  */
-import type { Program } from './program.ts';
+import type { CallOp, Program } from './program.ts';
+
+export type { CallOp } from './program.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Scenario
@@ -240,7 +242,6 @@ export interface Invalidation {
   readonly failedAt: string | null;
 }
 
-export type CallOp = 'invalidate_range_start' | 'invalidate_range_end' | 'invalidate' | 'release' | 'fault' | 'ioctl';
 
 /** A driver program in execution. */
 export interface Call {

@@ -14,8 +14,9 @@ import type { Effects } from '../facts.ts';
 import { lockdepAcquire } from '../lockdep.ts';
 import { unpinZapped } from '../mm.ts';
 import { mmapWriteLockBlocker } from '../munmap.ts';
-import { FREE, finish, inHlist, put, releaseMirror, setLock, setSub, srcuPending, srcuReadersNow, subOf } from '../state.ts';
+import { finish, inHlist, put, releaseMirror, setSub, srcuPending, srcuReadersNow, subOf } from '../state.ts';
 import { driverInstrAction, type CallReturn, type DriverInstrAction } from '../interpreter.ts';
+import { intervalTreeInsert, intervalTreeRemove } from './itree.ts';
 import { downWrite, upWrite, type Blocker } from '../rwsem.ts';
 import type { ModelState, RegisterThread, Subscription, UnregisterThread, World } from '../types.ts';
 
@@ -88,44 +89,6 @@ export const register = (world: World, s: ModelState, t: RegisterThread, phase: 
       return put(intervalTreeInsert({ ...s, core: { ...s.core, hasItree: true, hasSubscriptions: true } }, name, fx), afterInsert);
     }
   }
-};
-
-/**
- * __mmu_interval_notifier_insert under subscriptions->lock (docs/kernel.md §1.5): idle, insert
- * with invalidate_seq = seq - 1; an invalidation active but the tree not frozen, insert and freeze
- * (seq |= 1) so a reader waits for this wave; frozen, defer the insert to the last inv_end.
- */
-export const intervalTreeInsert = (s: ModelState, name: string, fx: Effects): ModelState => {
-  const sub = subOf(s, name);
-  const { activeInvalidateRanges: active, invalidateSeq: seq } = s.core;
-  if (active > 0 && (seq & 1) === 1) {
-    fx.facts.push({ fact: 'insert_deferred', sub: name });
-    if (fx.record) fx.events.push(`${name}: tree frozen (invalidate_seq ${seq}): deferred insert`);
-    return { ...setSub(s, { ...sub, invalidateSeq: seq }), core: { ...s.core, deferred: [...s.core.deferred, { sub: name, op: 'insert' }] } };
-  }
-  const cur = active > 0 ? seq | 1 : seq;
-  if (fx.record) fx.events.push(`${name}: interval_tree_insert, invalidate_seq ${active > 0 ? cur : seq - 1}`);
-  const inserted = sub.form === 'both' ? { ...sub, inTree: true } : { ...sub, registered: true };
-  return { ...setSub(s, { ...inserted, invalidateSeq: active > 0 ? cur : seq - 1 }), core: { ...s.core, invalidateSeq: cur } };
-};
-
-/**
- * mmu_interval_notifier_remove: while the tree is frozen, drop a still-deferred insert, or defer
- * the remove and report the seq to wait past; else remove now. Returns the seq to wait past, or -1.
- */
-export const intervalTreeRemove = (s: ModelState, name: string, fx: Effects): { s: ModelState; waitSeq: number } => {
-  const sub = subOf(s, name);
-  const seq = s.core.invalidateSeq;
-  if ((seq & 1) === 1) {
-    if (s.core.deferred.some((d) => d.sub === name && d.op === 'insert')) {
-      if (fx.record) fx.events.push(`${name}: never inserted: drop the deferred insert`);
-      return { s: { ...s, core: { ...s.core, deferred: s.core.deferred.filter((d) => d.sub !== name) } }, waitSeq: -1 };
-    }
-    if (fx.record) fx.events.push(`${name}: tree frozen (invalidate_seq ${seq}): deferred remove`);
-    return { s: { ...s, core: { ...s.core, deferred: [...s.core.deferred, { sub: name, op: 'remove' }] } }, waitSeq: seq };
-  }
-  if (fx.record) fx.events.push(`${name}: interval_tree_remove`);
-  return { s: setSub(s, sub.form === 'both' ? { ...sub, inTree: false } : { ...sub, registered: false }), waitSeq: -1 };
 };
 
 export const unregister = (world: World, s: ModelState, t: UnregisterThread, phase: UnregisterPhase, fx: Effects): ModelState => {
