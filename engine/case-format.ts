@@ -4,7 +4,7 @@
  * an error, and every problem is reported, one line each with its path.
  */
 import { z } from 'zod';
-import { DEFAULT_KNOBS, DRAIN_BOUND, GENERIC_KNOB_NAMES, ALL_INVARIANT_NAMES, REAPER_ERAS, type GenericKnobs, type Knobs, type ReaperEra } from '../model/index.ts';
+import { DEFAULT_KNOBS, DRAIN_BOUND, GENERIC_KNOB_NAMES, ALL_INVARIANT_NAMES, KERNEL_NAMES, kernelNamed, REAPER_ERAS, type GenericKnobs, type Kernel, type Knobs, type ReaperEra } from '../model/index.ts';
 import type { ScenarioTemplate } from './arbitraries.ts';
 import type { Counterexample } from './result.ts';
 
@@ -61,11 +61,14 @@ export const scenarioSchema = z.strictObject({
   notifiers: z.array(notifierSchema),
   threads: z.array(z.string()).min(1),
   knobs: z.strictObject(knobShape).partial().optional(),
+  /** The kernel release (model/kernel.ts); absent: v5.10's core with `reaper` (docs/kernel.md §11). */
+  kernel: z.enum(KERNEL_NAMES as [string, ...string[]]).optional(),
 });
 
 /** What `check --scenario FILE` reads: a scenario whose strategy and threads may be left open. */
 /** A --scenario file: a scenario whose strategy and threads may be left open, with the driver files it names inline (docs/design.md §3.4). */
-export const scenarioTemplateSchema = scenarioSchema.partial({ strategy: true, threads: true }).extend({ drivers: z.array(driverFileSchema).optional() });
+// reaper may be left out when kernel names a release, which fixes it (model/kernel.ts; parseScenarioTemplate).
+export const scenarioTemplateSchema = scenarioSchema.partial({ strategy: true, threads: true, reaper: true }).extend({ drivers: z.array(driverFileSchema).optional() });
 
 const traceStep = z.strictObject({
   thread: z.string(),
@@ -217,7 +220,9 @@ const embeddedDriverProblems = (drivers: readonly DriverFile[]): string[] => [
 export const parseScenarioTemplate = (data: unknown): Loaded<{ readonly template: Omit<ScenarioTemplate, 'strategy'> & { readonly strategy?: string }; readonly drivers: readonly DriverFile[] }> => {
   const r = scenarioTemplateSchema.safeParse(data, { reportInput: true });
   if (!r.success) return failed(describeIssues(r.error, scenarioTemplateSchema));
-  const { drivers = [], ...template } = r.data;
+  const { drivers = [], reaper, ...rest } = r.data;
+  if (reaper === undefined && rest.kernel === undefined) return failed(['reaper: missing: give reaper (no-notify, skip-if-notifiers or nonblock-per-vma), or kernel (a release, which fixes its reaper)']);
+  const template = { ...rest, reaper: reaper ?? (kernelNamed(rest.kernel as string) as Kernel).reaper };
   // A driver defined here that no notifier uses would be read and ignored, the notifiers checked without it.
   const used = template.notifiers.map((n) => n.driver);
   const unused = drivers.flatMap((d, k) =>

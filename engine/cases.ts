@@ -116,7 +116,7 @@ const slug = (s: Scenario): string =>
     [
       ...s.notifiers.map((n) => n.driver),
       ...s.threads.filter((t) => t !== 'oom_reaper').map((t) => t.replace(':', '-')),
-      ...(s.reaper === 'nonblock-per-vma' ? [] : [s.reaper]),
+      ...(s.kernel !== undefined ? [s.kernel] : s.reaper === 'nonblock-per-vma' ? [] : [s.reaper]),
       ...Object.entries(s.knobs ?? {}).map(([k, v]) => `${k}-${v}`),
     ].join('_'),
   );

@@ -52,10 +52,14 @@ const instr = z.discriminatedUnion('op', [
 /** Instructions interleaved with ':label' strings, as model/program.ts's ProgramSource. */
 const source = z.array(z.union([instr, z.string().regex(/^:[A-Za-z_][A-Za-z0-9_]*$/, "a label ':name'")]));
 
+const release = z.string().regex(/^v\d+\.\d+$/, "a kernel release 'v<major>.<minor>'");
+
 export const driverFileSchema = z.strictObject({
   format: z.literal(DRIVER_FORMAT),
   driver: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, . _ -'),
   era: z.string(),
+  /** The releases the driver's code is from (model/kernel.ts; docs/kernel.md §11); absent: every release. */
+  kernels: z.strictObject({ from: release.optional(), until: release.optional() }).optional(),
   summary: z.string(),
   /** Where the behaviour comes from: the kernel file, function and version. */
   source: z.string(),
@@ -282,6 +286,7 @@ const compile = (src: Source): Program => program(src as readonly (Instr | `:${s
 export const toDriverDef = (f: DriverFile): DriverDef => ({
   driver: f.driver,
   era: f.era,
+  ...(f.kernels ? { kernels: f.kernels } : {}),
   domainRef: f.source,
   summary: f.summary,
   locks: f.locks,
@@ -313,6 +318,7 @@ export const fromDriverDef = (d: DriverDef): DriverFile => ({
   format: DRIVER_FORMAT,
   driver: d.driver,
   era: d.era,
+  ...(d.kernels ? { kernels: { ...d.kernels } } : {}),
   summary: d.summary,
   source: d.domainRef,
   locks: { ...d.locks },

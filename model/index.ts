@@ -3,6 +3,7 @@
  * else in model/ (docs/design.md §2).
  */
 export { run, runWorld, DRAIN_BOUND, DRAIN_QUANTUM, type RunOptions, type RunReport, type TraceStep, type Verdict } from './run.ts';
+export { KERNELS, KERNEL_NAMES, kernelNamed, legacyKernel, compareKernels, inRange, kernelsIn, rangeText } from './kernel.ts';
 export { resolve, candidateThreads, threadKind, BUILTIN, type Catalogue, type Resolved } from './scenario.ts';
 export { step, actionOf, blocker, waitOf, timerPending, enabledThreads, isEnabled, nextAction, describe, type Action, type Blocker, type StepResult, type Stepped, type Updates } from './step.ts';
 export { holdsMmUsers, threadById } from './state.ts';

@@ -20,7 +20,7 @@ export type MunmapAction =
   | { readonly type: 'munmap_tlb_finish_mmu'; readonly t: MunmapThread }
   | { readonly type: 'munmap_unlock'; readonly t: MunmapThread };
 
-const downgrades = (world: World): boolean => world.scenario.reaper === 'nonblock-per-vma';
+const downgrades = (world: World): boolean => world.kernel.munmapDowngrades;
 
 export const munmapAction = (world: World, s: ModelState, t: MunmapThread): MunmapAction | CoreAction | DriverInstrAction | null => {
   if (t.call) return driverInstrAction(world, t, t.call, munmapReturn);

@@ -3,6 +3,7 @@
  * Invalid scenarios are returned as an error value naming the field, never thrown.
  */
 import { driverFor, presets } from './drivers/index.ts';
+import { inRange, KERNEL_NAMES, kernelNamed, legacyKernel, rangeText } from './kernel.ts';
 import { LOCKDEP_PRIMING } from './lockdep.ts';
 import { reaperFirstPc } from './reaper.ts';
 import { FREE, inTree } from './state.ts';
@@ -74,6 +75,16 @@ export const resolve = (scenario: Scenario, catalogue: Catalogue = BUILTIN): Res
     const other = scenario.vmas.findIndex((w, j) => j < i && wellFormed(v) && wellFormed(w) && w.start < v.end && v.start < w.end);
     if (other >= 0) errors.push(`vmas[${i}]: [${v.start},${v.end}) overlaps vmas[${other}]; an mm's VMAs never overlap`);
   }
+  // A named kernel fixes the reaper era, the mainline rule and the presets there are (docs/kernel.md §11).
+  const named = scenario.kernel === undefined ? undefined : kernelNamed(scenario.kernel);
+  if (scenario.kernel !== undefined && !named) errors.push(`kernel: unknown '${scenario.kernel}' (valid: ${KERNEL_NAMES.join(', ')})`);
+  if (named && REAPER_ERAS.includes(scenario.reaper) && scenario.reaper !== named.reaper)
+    errors.push(`reaper: '${scenario.reaper}' is not the reaper of ${named.name} ('${named.reaper}'); with a kernel, give its reaper or none`);
+  if (named && strategy?.mainline && !inRange(named.name as string, strategy.mainline))
+    errors.push(`strategy: ${strategy.name} is mainline's rule ${rangeText(strategy.mainline)}; ${named.name} runs ${named.mainline} (name a release of ${strategy.name}, or a proposal: one with no mainline release)`);
+  if (named && named.exitMmap !== 'reap-then-skip' && scenario.threads.includes('exit_mmap'))
+    errors.push(`threads: exit_mmap of ${named.name} (${named.exitMmap === 'no-oom-code' ? 'the 2022 exit_mmap without OOM code, L-2022-EXIT' : '212925802454: unmap_vmas, then MMF_OOM_SKIP'}) is not modelled yet; the model has the v4.17–v5.x exit_mmap (docs/kernel.md §11)`);
+  const kernel = named ?? legacyKernel(scenario.reaper);
   const knobs = { ...DEFAULT_KNOBS, ...(scenario.knobs ?? {}) };
   const defs: Record<string, DriverDef> = {};
   const ops: Record<string, ResolvedOps> = {};
@@ -86,6 +97,7 @@ export const resolve = (scenario: Scenario, catalogue: Catalogue = BUILTIN): Res
     if (!Number.isInteger(n.address) || addrs.has(n.address)) errors.push(`notifiers[${i}].address: need a distinct integer`);
     const def = driverFor(n, catalogue.drivers);
     if (!def) errors.push(`notifiers[${i}].driver: unknown '${n.driver}' (valid: ${[...Object.keys(catalogue.drivers), 'generic'].join(', ')})`);
+    else if (named && !inRange(named.name as string, def.kernels)) errors.push(`notifiers[${i}].driver: '${n.driver}' is kernel code ${rangeText(def.kernels ?? {})}, so ${named.name} does not have it`);
     const o = def && strategy ? strategy.opsFor(def) : undefined;
     if (def && strategy && !o) errors.push(`notifiers[${i}].driver: '${n.driver}' has no interval-notifier form, so it cannot run under ${strategy.name}`);
     if (!def || !o || names.has(n.name)) broken.add(n.name);
@@ -136,7 +148,7 @@ export const resolve = (scenario: Scenario, catalogue: Catalogue = BUILTIN): Res
     subs = strategy.hlistAdd(subs, sub);
   }
   const underOom = scenario.threads.includes('oom_reaper');
-  const world: World = { scenario, knobs, strategy, defs, lockKinds, underOom, ops, initialPte: pte };
+  const world: World = { scenario, kernel, knobs, strategy, defs, lockKinds, underOom, ops, initialPte: pte };
   const threads = threadKinds.map((x) => initialThread(world, x.id, x.kind, x.target));
   const state: ModelState = {
     mm: {

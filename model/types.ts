@@ -12,6 +12,41 @@ export type { CallOp } from './program.ts';
 export type ReaperEra = 'no-notify' | 'skip-if-notifiers' | 'nonblock-per-vma';
 export const REAPER_ERAS: readonly ReaperEra[] = ['no-notify', 'skip-if-notifiers', 'nonblock-per-vma'];
 
+// Kernel versions (model/kernel.ts holds the table; docs/kernel.md §11)
+
+/** The first and last release (inclusive) in which something exists; absent: no bound. */
+export interface KernelRange {
+  readonly from?: string;
+  readonly until?: string;
+}
+
+/**
+ * exit_mmap's OOM handling (docs/kernel.md §3.2): 212925802454 (v4.14: unmap_vmas, then
+ * MMF_OOM_SKIP and a write-lock cycle), 27ae357fa82b (v4.17: __oom_reap_task_mm first; the model's
+ * exit_mmap), and "mm: drop oom code from exit_mmap" (2022, L-2022-EXIT).
+ */
+export type ExitMmapEra = 'unmap-then-skip' | 'reap-then-skip' | 'no-oom-code';
+
+export interface Kernel {
+  /** The release, as `v<major>.<minor>`; null for the model without a named kernel (LEGACY). */
+  readonly name: string | null;
+  /** The OOM reaper of that time (docs/kernel.md §3.2–§3.3). */
+  readonly reaper: ReaperEra;
+  /** munmap downgrades mmap_lock to read before unmapping: dd2283f2605e (v4.20), §1.1. */
+  readonly munmapDowngrades: boolean;
+  /** Non-blockable callbacks run inside non_block_start/end: 312364f3534c, ba170f76b69d (v5.4), §2.3. */
+  readonly nonBlock: boolean;
+  /** lockdep knows the notifier map (__mmu_notifier_invalidate_range_start_map) and its fs_reclaim priming (v5.4), §1.4, INV-11. */
+  readonly lockdepMap: boolean;
+  /** struct mmu_interval_notifier exists: 99cb252f5e68 (v5.5), §1.5. */
+  readonly intervalNotifiers: boolean;
+  /** The mainline rule after a failed non-blocking start: skip-all-end (93065ac753e4) until c2655835fd8c (v5.12), §5.0–§5.1c. */
+  readonly mainline: 'skip-all-end' | 'call-all-end-2021' | null;
+  readonly exitMmap: ExitMmapEra;
+  /** Two-pass interval notifiers (invalidate_start / invalidate_finish), v7.1: issue #22 item 3, not modelled yet. */
+  readonly twoPass: boolean;
+}
+
 export interface Range {
   readonly start: number; // first page
   readonly end: number; // exclusive, as in struct mmu_notifier_range
@@ -63,6 +98,8 @@ export interface Scenario {
   readonly notifiers: readonly NotifierSpec[];
   readonly threads: readonly ThreadId[];
   readonly knobs?: Partial<Knobs>;
+  /** The kernel release it runs (model/kernel.ts KERNEL_NAMES); absent: v5.10's core with `reaper` (docs/kernel.md §11). */
+  readonly kernel?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -87,6 +124,8 @@ export interface IntervalOps {
 export interface DriverDef {
   readonly driver: string;
   readonly era: string;
+  /** The releases this preset's code is from (docs/kernel.md §11); absent: every release. */
+  readonly kernels?: KernelRange;
   readonly domainRef: string;
   readonly summary: string;
   readonly locks: Readonly<Record<string, LockKind>>;
@@ -136,6 +175,8 @@ export interface RollbackStrategy {
   readonly name: string;
   readonly title: string;
   readonly domainRef: string;
+  /** The releases whose rule this is (mainline); absent: a proposal, applied on top of any release (docs/kernel.md §11). */
+  readonly mainline?: KernelRange;
   /** The programs a notifier runs: its classic hlist form, or the interval core (§5.3); null when it cannot run. */
   readonly opsFor: (def: DriverDef) => ResolvedOps | null;
   /** Where a registering classic notifier joins the hlist (kernel: hlist_add_head_rcu), and the name of that step. */
@@ -373,6 +414,8 @@ export interface ModelState {
 /** The static half of a run: scenario plus resolved strategy and drivers. */
 export interface World {
   readonly scenario: Scenario;
+  /** The switches of the scenario's kernel (model/kernel.ts). */
+  readonly kernel: Kernel;
   readonly knobs: Knobs;
   readonly strategy: RollbackStrategy;
   /** Driver definition per notifier name. */

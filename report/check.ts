@@ -66,6 +66,8 @@ export interface CheckInvocation {
   readonly threads?: string;
   /** The reaper era, when not the default (`nonblock-per-vma`) and not from a --scenario file. */
   readonly reaper?: string;
+  /** --kernel: the release (it fixes the reaper era). */
+  readonly kernel?: string;
   /** --time-limit in seconds: the header then reports the runs actually done. */
   readonly timeLimit?: number;
   /** Per strategy, runs known to be done beyond the results' own counts (the search's progress). */
@@ -150,7 +152,8 @@ export const replayArgs = (row: Pick<CheckRow, 'strategy' | 'invariant'>, how: C
   if (how.scenarioFile) args.push('--scenario', how.scenarioFile);
   else {
     args.push('--notifiers', how.notifiers);
-    if (how.reaper && how.reaper !== 'nonblock-per-vma') args.push('--reaper', how.reaper);
+    if (how.kernel) args.push('--kernel', how.kernel);
+    else if (how.reaper && how.reaper !== 'nonblock-per-vma') args.push('--reaper', how.reaper);
   }
   if (how.threads) args.push('--threads', how.threads);
   if (how.exhaustive) {

@@ -28,7 +28,7 @@ export const familyCheckArgs = (t: Omit<ScenarioTemplate, 'strategy'>): FamilyCh
   if (t.notifiers.some((n) => Object.keys(n as object).some((k) => !['name', 'driver', 'address'].includes(k)))) return null;
   const spec = t.notifiers.map((n, i) => `${n.name === (i < 26 ? String.fromCharCode(65 + i) : `N${i}`) ? '' : `${n.name}=`}${n.driver}${n.address === 256 * (i + 1) ? '' : `@${n.address}`}`).join(',');
   return {
-    args: ['--notifiers', spec, ...(t.reaper !== 'nonblock-per-vma' ? ['--reaper', t.reaper] : []), ...(t.threads ? ['--threads', t.threads.join(',')] : [])],
+    args: ['--notifiers', spec, ...(t.kernel !== undefined ? ['--kernel', t.kernel] : t.reaper !== 'nonblock-per-vma' ? ['--reaper', t.reaper] : []), ...(t.threads ? ['--threads', t.threads.join(',')] : [])],
     fixedThreads: t.threads !== undefined,
   };
 };

@@ -9,10 +9,10 @@ import { SaveError, saveCase, savePathProblem } from '../engine/cases.ts';
 import { commonestErrors, DEFAULT_MAX_STATES, DEFAULT_MAX_THREADS, DEFAULT_SHORTEST, exhaustiveBounds, runnable, type Checked } from '../engine/check.ts';
 import { DEFAULT_MAX_MEMORY } from '../engine/exhaustive.ts';
 import { CHECK_RESULT_FORMAT, checkJson, checkMail, checkText, progressLine } from '../report/check.ts';
-import { resolve } from '../model/index.ts';
+import { KERNEL_NAMES, kernelNamed, resolve, type Kernel } from '../model/index.ts';
 import { escapeText } from '../report/escape.ts';
 import { catalogueWith, driverFilesProblems, type DriverFile } from '../engine/driver-format.ts';
-import { colorsFor, driversArg, EXIT, fail, within, fileArg, intArg, invariantsArg, isEntry, LIMITS, listArg, main, notifiersArg, parseCollecting, Problems, reaperArg, readScenarioTemplate, seedArg, strategiesArg, unusedDriverProblems, widthFor, formatArg, type Command } from './cli.ts';
+import { colorsFor, driversArg, EXIT, eraArgs, fail, within, fileArg, intArg, invariantsArg, isEntry, kernelArg, LIMITS, listArg, main, notifiersArg, parseCollecting, Problems, readScenarioTemplate, seedArg, strategiesArg, unusedDriverProblems, widthFor, formatArg, type Command } from './cli.ts';
 import { defaultWorkers, runJob } from './jobs.ts';
 import { collectStats, exhaustiveStats, type Stats } from '../engine/stats.ts';
 import { statsText } from '../report/stats.ts';
@@ -28,6 +28,11 @@ Explore the mmu_notifier model and report, per strategy and invariant, whether i
   --strategy NAME[,NAME]   strategies to check (default: all)
   --notifiers SPEC         [NAME=]DRIVER[@ADDR],... (default: kvm,odp-4.20; @ADDR: below)
   --reaper ERA             no-notify | skip-if-notifiers | nonblock-per-vma (default)
+  --kernel RELEASE         run that kernel release instead of --reaper: its reaper, munmap,
+                           non_block, lockdep map, interval notifiers, mainline rule and presets
+                           (docs/kernel.md §11). Without it: v5.10's core with --reaper's era.
+                           Releases: ${KERNEL_NAMES.slice(0, 8).join(', ')},
+                           ${KERNEL_NAMES.slice(8).join(', ')}
   --threads LIST           fix the threads (default: generated from the notifiers): oom_reaper,
                            munmap, madvise, exit_mmap, fault:NAME, ioctl:NAME, register:NAME,
                            unregister:NAME; each id names one thread, so a repeat is refused
@@ -106,6 +111,7 @@ export const checkCommand: Command = async (argv, io) => {
     strategy: { type: 'string' },
     notifiers: { type: 'string' },
     reaper: { type: 'string' },
+    kernel: { type: 'string' },
     threads: { type: 'string' },
     scenario: { type: 'string' },
     invariant: { type: 'string' },
@@ -140,10 +146,12 @@ export const checkCommand: Command = async (argv, io) => {
   let templates: ScenarioTemplate[] = [];
   let scenarioFile: string | undefined;
   let reaper: string | undefined;
+  let kernel: string | undefined;
   let notifiersText = DEFAULT_NOTIFIERS;
   let threads: string[] | undefined;
   if (v.scenario !== undefined) {
     for (const f of ['notifiers', 'reaper', 'threads'] as const) if (v[f] !== undefined) p.add(`--scenario replaces --${f}; give one or the other`);
+    kernel = p.take(() => kernelArg(v.kernel), undefined);
     const file = p.take(() => fileArg('--scenario', v.scenario as string), undefined);
     const read = file === undefined ? undefined : p.take(() => readScenarioTemplate(file), undefined);
     const sc = read?.template;
@@ -152,7 +160,10 @@ export const checkCommand: Command = async (argv, io) => {
     const fromFile = sc?.strategy;
     const strategies = p.take(() => (v.strategy !== undefined || fromFile === undefined ? strategiesArg(v.strategy) : within(`${file}: `, () => strategiesArg(fromFile, 'strategy'))), []);
     scenarioFile = file;
-    if (sc) templates = strategies.map((strategy) => ({ ...sc, strategy }));
+    if (sc && kernel !== undefined && sc.kernel !== undefined && sc.kernel !== kernel) p.add(`--kernel ${kernel}: ${file} names kernel ${sc.kernel}; give one or the other`);
+    // --kernel on a scenario file that names none: that release, with its reaper.
+    const at = sc && kernel !== undefined ? { kernel, reaper: (kernelNamed(kernel) as Kernel).reaper } : {};
+    if (sc) templates = strategies.map((strategy) => ({ ...sc, ...at, strategy }));
   } else {
     const notifiers = p.take(() => notifiersArg(v.notifiers ?? DEFAULT_NOTIFIERS, fileDrivers.map((d) => d.driver)), []);
     notifiersText = notifiers.length ? listArg('--notifiers', v.notifiers ?? DEFAULT_NOTIFIERS, true).join(',') : DEFAULT_NOTIFIERS;
@@ -160,11 +171,13 @@ export const checkCommand: Command = async (argv, io) => {
       p.add(
         ...unusedDriverProblems(v.driver, fileDrivers, notifiers.map((n) => n.driver), v.notifiers === undefined ? `no --notifiers given, so the default ${DEFAULT_NOTIFIERS} is checked` : `--notifiers ${notifiersText}`, (d) => `name it in --notifiers, as --notifiers ${v.notifiers === undefined ? 'kvm' : notifiersText},${d}`),
       );
-    const era = p.take(() => reaperArg(v.reaper), 'nonblock-per-vma');
-    reaper = era;
+    const eras = eraArgs(p, v);
+    const era = eras.reaper;
+    kernel = eras.kernel;
+    reaper = kernel === undefined ? era : undefined;
     threads = v.threads === undefined ? undefined : p.take(() => listArg('--threads', v.threads as string), undefined);
     const strategies = p.take(() => strategiesArg(v.strategy), []);
-    templates = strategies.map((strategy) => ({ strategy, reaper: era, vmas: [{ start: 0, end: 4 }], notifiers, ...(threads ? { threads } : {}) }));
+    templates = strategies.map((strategy) => ({ strategy, reaper: era, vmas: [{ start: 0, end: 4 }], notifiers, ...(threads ? { threads } : {}), ...(kernel !== undefined ? { kernel } : {}) }));
   }
   // DriverAssertions joins the default when a driver file of the run states assertions (INV-18).
   const invariants = p.take(() => invariantsArg(v.invariant, [...fileDrivers, ...inline]), []);
@@ -284,6 +297,7 @@ export const checkCommand: Command = async (argv, io) => {
       ...(scenarioFile !== undefined ? { scenarioFile } : {}),
       ...(threads ? { threads: threads.join(',') } : {}),
       ...(reaper !== undefined ? { reaper } : {}),
+      ...(kernel !== undefined ? { kernel } : {}),
       ...(timeLimit !== undefined ? { timeLimit, runsSeen } : {}),
       width: widthFor(io),
       ...(v.driver?.length ? { drivers: v.driver } : {}),

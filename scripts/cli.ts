@@ -14,7 +14,7 @@ import picocolors from 'picocolors';
 import { declaresAssertions, driverFilesProblems, parseDriverFile, type DriverFile } from '../engine/driver-format.ts';
 import { closest, parseScenarioTemplate } from '../engine/case-format.ts';
 import { readTextFile, SaveError } from '../engine/cases.ts';
-import { ALL_INVARIANT_NAMES, DRIVER_INVARIANT_NAMES, DRIVER_NAMES, INVARIANT_NAMES, REAPER_ERAS, STRATEGY_NAMES, type NotifierSpec, type ReaperEra } from '../model/index.ts';
+import { ALL_INVARIANT_NAMES, DRIVER_INVARIANT_NAMES, DRIVER_NAMES, INVARIANT_NAMES, KERNEL_NAMES, kernelNamed, REAPER_ERAS, STRATEGY_NAMES, type NotifierSpec, type ReaperEra } from '../model/index.ts';
 import type { Colors } from '../report/colors.ts';
 import { escapeText } from '../report/escape.ts';
 import { DEFAULT_WIDTH } from '../report/timeline.ts';
@@ -298,6 +298,29 @@ export const strategiesArg = (v: string | undefined, flag = '--strategy'): strin
 export const invariantsArg = (v: string | undefined, drivers: readonly DriverFile[] = []): string[] => {
   if (v === undefined) return [...INVARIANT_NAMES, ...(drivers.some(declaresAssertions) ? DRIVER_INVARIANT_NAMES : [])];
   return namesArg('--invariant', 'invariant', v, ALL_INVARIANT_NAMES);
+};
+
+/** --kernel RELEASE (model/kernel.ts), or undefined. */
+export const kernelArg = (v: string | undefined): string | undefined => {
+  if (v === undefined) return undefined;
+  checkNames('kernel', [v], KERNEL_NAMES);
+  return v;
+};
+
+/**
+ * --kernel and --reaper: the run's reaper era and kernel. A kernel fixes its reaper (v4.14 runs
+ * skip-if-notifiers), so the two together are refused; --reaper alone is the model without a
+ * named kernel, as before (docs/kernel.md §11).
+ */
+export const eraArgs = (p: Problems, v: { readonly kernel?: string; readonly reaper?: string }): { readonly reaper: ReaperEra; readonly kernel?: string } => {
+  const kernel = p.take(() => kernelArg(v.kernel), undefined);
+  const named = kernel === undefined ? undefined : kernelNamed(kernel);
+  if (v.kernel !== undefined && v.reaper !== undefined) {
+    p.add(`--kernel fixes the reaper era${named ? ` (${named.name} runs ${named.reaper})` : ''}: give --kernel or --reaper, not both`);
+    return { reaper: named?.reaper ?? 'nonblock-per-vma' };
+  }
+  if (named) return { reaper: named.reaper, kernel };
+  return { reaper: p.take(() => reaperArg(v.reaper), 'nonblock-per-vma') };
 };
 
 export const reaperArg = (v: string | undefined): ReaperEra => {

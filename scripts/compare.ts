@@ -11,12 +11,12 @@ import type { ScenarioTemplate } from '../engine/arbitraries.ts';
 import { commonestErrors, runnable } from '../engine/check.ts';
 import { adaptations, attribute, DEFAULT_PROOF, proofCut, type Cell, type FamilyTemplate, type FoundInFamily } from '../engine/compare.ts';
 import { catalogueWith, driverFilesProblems, type DriverFile } from '../engine/driver-format.ts';
-import type { Catalogue } from '../model/index.ts';
+import { KERNEL_NAMES, kernelNamed, type Catalogue, type Kernel } from '../model/index.ts';
 import { interruptedLine, type Interrupted } from '../report/check.ts';
 import { compareMail, familyCheckArgs, type FamilyCheck } from '../report/compare-mail.ts';
 import { escapeText, shellWord } from '../report/escape.ts';
 import { COMPARE_RESULT_FORMAT, jsonMatrix, markdownMatrix, terminalMatrix } from '../report/matrix.ts';
-import { colorsFor, driversArg, EXIT, fail, fileArg, intArg, invariantsArg, isEntry, LIMITS, listArg, main, namesArg, notifiersArg, parseCollecting, Problems, reaperArg, readScenarioTemplate, seedArg, strategiesArg, unusedDriverProblems, widthFor, type Command, type Io } from './cli.ts';
+import { colorsFor, driversArg, EXIT, fail, fileArg, intArg, invariantsArg, isEntry, LIMITS, listArg, main, namesArg, notifiersArg, parseCollecting, Problems, eraArgs, kernelArg, readScenarioTemplate, seedArg, strategiesArg, unusedDriverProblems, widthFor, type Command, type Io } from './cli.ts';
 import { jobOf, readShards, shardArg, shardFile, type ShardOptions } from './compare-shard.ts';
 import { combineUnits, defaultWorkers, runJob, shardTasks, tasksOf, unitsOf, type UnitResult } from './jobs.ts';
 
@@ -40,6 +40,10 @@ and folds the others under their cause.
   --notifiers SPEC         your drivers instead of the families: [NAME=]DRIVER[@ADDR],...
                            (@ADDR: below)
   --reaper ERA             with --notifiers: no-notify | skip-if-notifiers | nonblock-per-vma (default)
+  --kernel RELEASE         with --notifiers or --scenario: run that release (docs/kernel.md §11):
+                           its mainline rule and the proposals are compared, on its reaper,
+                           munmap, non_block, lockdep map and presets. Releases: ${KERNEL_NAMES.slice(0, 4).join(', ')},
+                           ${KERNEL_NAMES.slice(4).join(', ')}
   --threads LIST           with --notifiers: fix the threads (default: generated); each id
                            (madvise, fault:NAME, ...) names one thread, so a repeat is
                            refused (several threads of one kind are not supported yet)
@@ -101,7 +105,7 @@ examples:
 `;
 
 /** Flags that set what a run computes: a merge takes them from its shards. */
-const WORK_FLAGS = ['strategy', 'invariant', 'family', 'notifiers', 'reaper', 'threads', 'scenario', 'driver', 'runs', 'seed', 'max-threads', 'max-states', 'workers', 'shard'] as const;
+const WORK_FLAGS = ['strategy', 'invariant', 'family', 'notifiers', 'reaper', 'kernel', 'threads', 'scenario', 'driver', 'runs', 'seed', 'max-threads', 'max-states', 'workers', 'shard'] as const;
 
 type OutputFormat = 'text' | 'mail' | 'markdown' | 'json';
 
@@ -184,6 +188,7 @@ export const compareCommand: Command = async (argv, io) => {
     family: { type: 'string' },
     notifiers: { type: 'string' },
     reaper: { type: 'string' },
+    kernel: { type: 'string' },
     threads: { type: 'string' },
     scenario: { type: 'string' },
     driver: { type: 'string', multiple: true },
@@ -225,25 +230,28 @@ export const compareCommand: Command = async (argv, io) => {
     const sc = read?.template;
     if (read) inline.push(...read.drivers);
     if (sc) p.add(...unusedDriverProblems(v.driver, fileDrivers, sc.notifiers.map((n) => n.driver), `${file}'s notifiers use ${[...new Set(sc.notifiers.map((n) => n.driver))].join(', ') || 'no driver'}`, (d) => `name it in the scenario's notifiers ({"name": ..., "driver": "${d}", "address": ...})`));
+    const kernel = p.take(() => kernelArg(v.kernel), undefined);
+    if (sc && kernel !== undefined && sc.kernel !== undefined && sc.kernel !== kernel) p.add(`--kernel ${kernel}: ${file} names kernel ${sc.kernel}; give one or the other`);
     if (file !== undefined && sc) {
       const { strategy: _ignored, ...template } = sc;
       userScenario = file;
-      checkArgs = [...(v.driver ?? []).flatMap((d) => ['--driver', d]), '--scenario', file];
-      fams = [{ id: file, template }];
+      checkArgs = [...(v.driver ?? []).flatMap((d) => ['--driver', d]), '--scenario', file, ...(kernel !== undefined ? ['--kernel', kernel] : [])];
+      fams = [{ id: file, template: kernel !== undefined ? { ...template, kernel, reaper: (kernelNamed(kernel) as Kernel).reaper } : template }];
     }
   } else if (v.notifiers !== undefined) {
     if (v.family !== undefined) p.add('--notifiers replaces --family: your drivers are the one scenario compared; give one or the other');
     const notifiers = p.take(() => notifiersArg(v.notifiers as string, fileDrivers.map((d) => d.driver)), []);
-    const era = p.take(() => reaperArg(v.reaper), 'nonblock-per-vma');
+    const { reaper: era, kernel } = eraArgs(p, v);
     const threads = v.threads === undefined ? undefined : p.take(() => listArg('--threads', v.threads as string), undefined);
     if (notifiers.length) {
       userScenario = listArg('--notifiers', v.notifiers, true).join(',');
       p.add(...unusedDriverProblems(v.driver, fileDrivers, notifiers.map((n) => n.driver), `--notifiers ${userScenario}`, (d) => `name it in --notifiers, as --notifiers ${userScenario},${d}`));
-      checkArgs = [...(v.driver ?? []).flatMap((d) => ['--driver', d]), '--notifiers', userScenario, ...(era !== 'nonblock-per-vma' ? ['--reaper', era] : []), ...(threads ? ['--threads', threads.join(',')] : [])];
-      fams = [{ id: userScenario, template: { reaper: era, vmas: [{ start: 0, end: 4 }], notifiers, ...(threads ? { threads } : {}) } }];
+      checkArgs = [...(v.driver ?? []).flatMap((d) => ['--driver', d]), '--notifiers', userScenario, ...(kernel !== undefined ? ['--kernel', kernel] : era !== 'nonblock-per-vma' ? ['--reaper', era] : []), ...(threads ? ['--threads', threads.join(',')] : [])];
+      fams = [{ id: userScenario, template: { reaper: era, vmas: [{ start: 0, end: 4 }], notifiers, ...(threads ? { threads } : {}), ...(kernel !== undefined ? { kernel } : {}) } }];
     }
   } else {
     for (const f of ['reaper', 'threads'] as const) if (v[f] !== undefined) p.add(`--${f} goes with --notifiers (the families fix their own)`);
+    if (v.kernel !== undefined) p.add('--kernel goes with --notifiers or --scenario (each standard family fixes its own era)');
     // The families run presets only: a driver file would be read and ignored.
     p.add(...unusedDriverProblems(v.driver, fileDrivers, [], 'the standard families run presets only', (d) => `compare your driver with --notifiers, as --notifiers kvm,${d}, or with --scenario`));
     const ids =

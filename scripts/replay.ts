@@ -9,19 +9,21 @@ import { parseCase } from '../engine/case-format.ts';
 import { replayCase } from '../engine/cases.ts';
 import { catalogueWith, driverFilesProblems } from '../engine/driver-format.ts';
 import { contextSwitches } from '../engine/judge.ts';
-import { STRATEGY_NAMES } from '../model/index.ts';
+import { kernelNamed, STRATEGY_NAMES, type Kernel } from '../model/index.ts';
 import { mailText } from '../report/mail.ts';
 import { mermaid } from '../report/mermaid.ts';
 import { driftLine, replaySummary, replayUnderLine } from '../report/replay.ts';
 import { timeline } from '../report/timeline.ts';
-import { checkNames, colorsFor, driversArg, EXIT, fail, fileArg, formatArg, isEntry, listArg, main, parse, Problems, readJson, unusedDriverProblems, widthFor, type Command } from './cli.ts';
+import { checkNames, colorsFor, driversArg, EXIT, fail, fileArg, formatArg, isEntry, kernelArg, listArg, main, parse, Problems, readJson, unusedDriverProblems, widthFor, type Command } from './cli.ts';
 
-const HELP = `usage: npm run replay -- FILE [--strategy NAME|all] [--mermaid | --format text|mail] [--driver FILE]
+const HELP = `usage: npm run replay -- FILE [--strategy NAME|all] [--kernel RELEASE] [--mermaid | --format text|mail] [--driver FILE]
 
 Replay a saved case from shrunk-cases/: print its per-thread timeline, the invariant and the
 witness. The case must reproduce whole: every recorded step (thread, action, events,
 diagnostics, drain), the schedule, and the violation at its last step with the same witness;
 a lasso (a "cycle" field) must also end in the state its cycle starts in, with a fair cycle.
+--kernel RELEASE replays the same scenario and schedule on that kernel release (its reaper with
+it; docs/kernel.md §11) and prints the outcome there, as --strategy does.
 --strategy replays the same scenario and schedule under another strategy
 (all: under each, one line per strategy; the case's own strategy decides the exit code);
 --mermaid prints a Mermaid sequence diagram instead of the timeline.
@@ -37,7 +39,7 @@ exit: 0 reproduced (or, with --strategy NAME, the outcome there was printed), 1 
 `;
 
 export const replayCaseCommand: Command = (argv, io) => {
-  const { values: v, positionals } = parse(argv, { strategy: { type: 'string' }, mermaid: { type: 'boolean' }, format: { type: 'string' }, driver: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } }, true);
+  const { values: v, positionals } = parse(argv, { strategy: { type: 'string' }, kernel: { type: 'string' }, mermaid: { type: 'boolean' }, format: { type: 'string' }, driver: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } }, true);
   if (v.help) {
     io.stdout.write(HELP);
     return EXIT.ok;
@@ -59,12 +61,15 @@ export const replayCaseCommand: Command = (argv, io) => {
   const fileDrivers = p.take(() => driversArg(v.driver), []);
   if (v.mermaid && v.format !== undefined) p.add('--mermaid and --format: give one or the other');
   if (strategy === 'all' && format === 'mail') p.add('--format mail writes one replay: give --strategy NAME or none');
+  const kernel = p.take(() => kernelArg(v.kernel), undefined);
+  if (v.kernel !== undefined && strategy === 'all') p.add('--kernel replays under one strategy: give --strategy NAME or none');
   p.check();
   if (file === undefined) return fail('replay takes exactly one case file');
 
   const loaded = parseCase(readJson(file));
   if (!loaded.ok) return fail(...loaded.errors.map((e) => `${file}: ${e}`));
-  const c = loaded.value;
+  // --kernel: the same case under that release, with its reaper; like another --strategy, only the outcome is printed.
+  const c = kernel === undefined ? loaded.value : { ...loaded.value, scenario: { ...loaded.value.scenario, kernel, reaper: (kernelNamed(kernel) as Kernel).reaper } };
   // A case embeds the drivers it uses that are not presets: it replays with the stock tool.
   // --driver adds the definitions a hand-written case names but does not carry.
   const drivers = [...(c.drivers ?? []), ...fileDrivers];
@@ -89,8 +94,10 @@ export const replayCaseCommand: Command = (argv, io) => {
     }
     return mine.kind === 'reproduced' ? EXIT.ok : EXIT.violated;
   }
-  const other = strategy !== undefined && strategy !== own ? strategy : undefined;
-  const out = replayCase(c, other, catalogue);
+  const otherStrategy = strategy !== undefined && strategy !== own ? strategy : undefined;
+  const out = replayCase(c, otherStrategy ?? (kernel !== undefined ? own : undefined), catalogue);
+  // What the summary says it was replayed under.
+  const other = otherStrategy !== undefined || kernel !== undefined ? `${otherStrategy ?? own}${kernel !== undefined ? ` on ${kernel}` : ''}` : undefined;
   if (out.kind === 'invalid') return fail(...out.errors.map((e) => `${file}: ${e}`));
   if (out.kind === 'drift') {
     io.stderr.write(driftLine(file, out));
@@ -98,8 +105,8 @@ export const replayCaseCommand: Command = (argv, io) => {
   }
   if (format === 'mail') {
     // Only the mail on stdout: plain ASCII, at most 72 columns.
-    const replay = [['npm', 'run', 'replay', '--', file, ...(other ? ['--strategy', other] : [])]];
-    const sc = other ? { ...c.scenario, strategy: other } : c.scenario;
+    const replay = [['npm', 'run', 'replay', '--', file, ...(otherStrategy ? ['--strategy', otherStrategy] : []), ...(kernel !== undefined ? ['--kernel', kernel] : [])]];
+    const sc = otherStrategy ? { ...c.scenario, strategy: otherStrategy } : c.scenario;
     // Reproduced: violated at its last step; else (under another strategy) the whole run, which held.
     const violated = out.kind === 'reproduced';
     const cycle = out.kind === 'reproduced' && out.cycleFrom !== undefined ? { cycleFrom: out.cycleFrom } : {};

@@ -149,7 +149,7 @@ const pushFor = (world: World, s: ModelState, inv: Invalidation, sub: Subscripti
   const ops = world.ops[sub.name];
   // Non-blockable hlist callbacks run inside non_block_start/end; interval invalidate callbacks
   // (mn_itree_invalidate) and the v5.12 error-path end walk are not wrapped (docs/kernel.md §2.2).
-  const mk = (op: CallOp): Call => ({ sub: sub.name, op, pc: 0, blockable: inv.blockable, nonBlock: !inv.blockable && op !== 'invalidate' && inv.phase !== 'undo', locals: {} });
+  const mk = (op: CallOp): Call => ({ sub: sub.name, op, pc: 0, blockable: inv.blockable, nonBlock: world.kernel.nonBlock && !inv.blockable && op !== 'invalidate' && inv.phase !== 'undo', locals: {} });
   if (inv.phase === 'itree_start') return mk('invalidate');
   if (inv.phase === 'hlist_start') {
     if (inv.failedAt !== null && world.strategy.afterFailedStart() === 'stop') return 'stop';

@@ -37,6 +37,7 @@ import type { DriverDef } from '../types.ts';
 export const amdgpu419: DriverDef = {
   driver: 'amdgpu-4.19',
   era: 'v4.14–v5.0 (as in v4.19)',
+  kernels: { from: 'v4.19', until: 'v5.0' },
   domainRef: 'docs/kernel.md §6.4 (≈4.14–5.0)',
   summary: 'start: trylock read_lock (nb), down_read(amn->lock) held until end, nb ⇒ up_read + -EAGAIN on an intersecting BO; CS: down_write + GFP_KERNEL',
   locks: { read_lock: 'mutex', amn_lock: 'rwsem' },
@@ -99,6 +100,7 @@ export const amdgpu419: DriverDef = {
 export const amdgpu55: DriverDef = {
   driver: 'amdgpu-5.5',
   era: 'v5.5+',
+  kernels: { from: 'v5.5' },
   domainRef: 'docs/kernel.md §6.4 (5.5+)',
   summary: 'interval: nb ⇒ false; blk ⇒ notifier_lock, set_seq, wait BO fences under the lock; CS: read_begin, GUP, notifier_lock, read_retry',
   locks: { notifier_lock: 'mutex' },

@@ -18,6 +18,7 @@ import type { DriverDef } from '../types.ts';
 export const gntdev: DriverDef = {
   driver: 'gntdev',
   era: 'v4.19 (until its mmu_interval_notifier conversion, ≈v5.5 [U])',
+  kernels: { from: 'v4.19', until: 'v5.4' },
   domainRef: 'docs/kernel.md §6.7 (xen gntdev)',
   summary: 'start: nb trylock priv->lock else -EAGAIN; an overlapping grant map ⇒ -EAGAIN in nb, unmap (waits) in blk; no end',
   locks: { priv_lock: 'mutex' },

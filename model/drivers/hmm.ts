@@ -66,6 +66,7 @@ const syncMirror = (onMirrorEagain: string): ProgramSource => [
 export const hmm52: DriverDef = {
   driver: 'hmm-5.2',
   era: 'v5.2',
+  kernels: { from: 'v5.2', until: 'v5.2' },
   domainRef: 'docs/kernel.md §6.3 (5.2)',
   summary: 'start: trylock hmm->lock, notifiers++, trylock mirrors_sem else -EAGAIN without undo; mirror -EAGAIN swallowed (returns 0); end: notifiers--',
   locks: { hmm_lock: 'mutex', mirrors_sem: 'rwsem', mirror_lock: 'rwsem' },
@@ -109,6 +110,7 @@ export const hmm52: DriverDef = {
 export const hmm53: DriverDef = {
   driver: 'hmm-5.3',
   era: 'v5.3–v5.4',
+  kernels: { from: 'v5.3', until: 'v5.4' },
   domainRef: 'docs/kernel.md §6.3 (5.3+)',
   summary: 'start: notifiers++ under ranges_lock, trylock mirrors_sem, mirror may -EAGAIN; any failure ⇒ notifiers_decrement; end: notifiers--',
   locks: { ranges_lock: 'spinlock', mirrors_sem: 'rwsem', mirror_lock: 'rwsem' },

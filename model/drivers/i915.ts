@@ -16,6 +16,7 @@ import type { DriverDef } from '../types.ts';
 export const i915_419: DriverDef = {
   driver: 'i915-4.19',
   era: 'v4.19–v5.12',
+  kernels: { from: 'v4.19', until: 'v5.12' },
   domainRef: 'docs/kernel.md §6.5 (≈4.19–5.12)',
   summary: 'start: nb ⇒ -EAGAIN on an intersecting userptr; blk ⇒ unbind and wait for the GPU; no end',
   locks: { mn_lock: 'spinlock' },
@@ -83,6 +84,7 @@ export const i915_419: DriverDef = {
 export const i915_513: DriverDef = {
   driver: 'i915-5.13',
   era: 'v5.13+',
+  kernels: { from: 'v5.13' },
   domainRef: 'docs/kernel.md §6.5 (5.13+)',
   summary: 'interval: nb ⇒ false; blk ⇒ write_lock(notifier_lock), set_seq, unlock, wait for fences; execbuf: read_begin, GUP, read_lock, read_retry',
   locks: { notifier_lock: 'spinlock' },

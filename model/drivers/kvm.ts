@@ -12,6 +12,7 @@ import type { DriverDef } from '../types.ts';
 export const kvm: DriverDef = {
   driver: 'kvm',
   era: 'v4.19+ (counter+seq under mmu_lock)',
+  kernels: { from: 'v4.14' }, // before v4.19 its start and end are void, with the same counter and seq (§6.1)
   domainRef: 'docs/kernel.md §6.1',
   summary: 'start: count++ and zap under mmu_lock; end: seq++, count--; fault retries while count != 0 or seq moved',
   locks: { mmu_lock: 'spinlock' },

@@ -20,6 +20,7 @@ import type { DriverDef } from '../types.ts';
 export const nouveau55: DriverDef = {
   driver: 'nouveau-5.5',
   era: 'v5.5+',
+  kernels: { from: 'v5.5' },
   domainRef: 'docs/kernel.md §6.6 (5.5+)',
   summary: 'hlist svmm notifier: nb ⇒ -EAGAIN unconditionally, blk ⇒ svmm->mutex, PFNCLR; per-fault interval notifier: trylock/set_seq; fault: insert, read_begin, hmm_range_fault, mutex, read_retry, remove',
   locks: { mutex: 'mutex' },

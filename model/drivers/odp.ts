@@ -32,6 +32,7 @@ const odpFault = program([
 export const odp420: DriverDef = {
   driver: 'odp-4.20',
   era: 'v4.20–v5.2',
+  kernels: { from: 'v4.20', until: 'v5.2' },
   domainRef: 'docs/kernel.md §6.2 (ODP-4.20–5.2)',
   summary: 'start: down_read(umem_rwsem) (nb: trylock), nb ⇒ -EAGAIN on an intersecting umem still holding it; end: seq++, count--, up_read',
   locks: { umem_rwsem: 'rwsem', umem_mutex: 'mutex' },
@@ -89,6 +90,7 @@ export const odp420: DriverDef = {
 export const odp419: DriverDef = {
   driver: 'odp-4.19',
   era: 'v4.19',
+  kernels: { from: 'v4.19', until: 'v4.19' },
   domainRef: 'docs/kernel.md §6.2 (ODP-4.19)',
   summary: 'start: down_read(umem_rwsem) (nb: trylock), notifier_count++, nb ⇒ -EAGAIN on an intersecting umem without undo; end: per-umem seq++/count--, notifier_count--',
   locks: { umem_rwsem: 'rwsem', umem_mutex: 'mutex' },
@@ -147,6 +149,7 @@ export const odp419: DriverDef = {
 export const odp55: DriverDef = {
   driver: 'odp-5.5',
   era: 'v5.5+',
+  kernels: { from: 'v5.5' },
   domainRef: 'docs/kernel.md §6.2 (ODP-5.5+)',
   summary: 'interval: nb ⇒ false; blk ⇒ umem_mutex, set_seq, zap MTTs; fault: read_begin, GUP, umem_mutex, read_retry',
   locks: { umem_mutex: 'mutex' },

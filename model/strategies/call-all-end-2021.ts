@@ -10,6 +10,7 @@ import { MAINLINE_2018 } from './hooks.ts';
 export const callAllEnd2021: RollbackStrategy = {
   ...MAINLINE_2018,
   name: 'call-all-end-2021',
+  mainline: { from: 'v5.12' }, // c2655835fd8c
   title: 'call all ends + WARN (mainline v5.12+)',
   domainRef: 'docs/kernel.md §5.1c',
   warnOnFailedStart: (sub, hasEnd) => (hasEnd ? `WARN_ON(ops->invalidate_range_end): ${sub} failed start but has an end` : null),

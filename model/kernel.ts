@@ -1,0 +1,80 @@
+/**
+ * Kernel versions as data (docs/kernel.md §11): each release the model knows fixes the switches
+ * below, and a scenario that names one (`kernel`) runs with exactly those. A scenario without
+ * `kernel` runs as the model always did: v5.10's core with the reaper era it names
+ * (`LEGACY`), so saved cases and the standard families keep their traces.
+ */
+import type { Kernel, KernelRange, ReaperEra } from './types.ts';
+
+export type { ExitMmapEra, Kernel, KernelRange } from './types.ts';
+
+const V4_14: Kernel = {
+  name: 'v4.14',
+  reaper: 'skip-if-notifiers', // 4d4bbd8526a8
+  munmapDowngrades: false,
+  nonBlock: false,
+  lockdepMap: false,
+  intervalNotifiers: false,
+  mainline: 'skip-all-end', // invalidate_range_start is void: nothing fails, nothing to skip
+  exitMmap: 'unmap-then-skip',
+  twoPass: false,
+};
+const V4_19: Kernel = { ...V4_14, name: 'v4.19', reaper: 'nonblock-per-vma', exitMmap: 'reap-then-skip' }; // 93065ac753e4; 27ae357fa82b (v4.17)
+const V4_20: Kernel = { ...V4_19, name: 'v4.20', munmapDowngrades: true };
+const V5_4: Kernel = { ...V4_20, name: 'v5.4', nonBlock: true, lockdepMap: true };
+const V5_5: Kernel = { ...V5_4, name: 'v5.5', intervalNotifiers: true };
+const V5_12: Kernel = { ...V5_5, name: 'v5.12', mainline: 'call-all-end-2021' };
+const V6_1: Kernel = { ...V5_12, name: 'v6.1', exitMmap: 'no-oom-code' };
+
+/** The releases `--kernel` accepts, oldest first. */
+export const KERNELS: readonly Kernel[] = [
+  V4_14,
+  V4_19,
+  V4_20,
+  { ...V4_20, name: 'v5.2' },
+  { ...V4_20, name: 'v5.3' },
+  V5_4,
+  V5_5,
+  { ...V5_5, name: 'v5.10' },
+  V5_12,
+  { ...V5_12, name: 'v5.13' },
+  { ...V5_12, name: 'v5.15' },
+  V6_1,
+  { ...V6_1, name: 'v6.6' },
+  { ...V6_1, name: 'v7.1', twoPass: true },
+];
+
+export const KERNEL_NAMES: readonly string[] = KERNELS.map((k) => k.name as string);
+
+/** What the model runs without a named kernel: v5.10's core (docs/kernel.md §11), with the scenario's reaper era. */
+export const legacyKernel = (reaper: ReaperEra): Kernel => ({
+  ...V5_5,
+  name: null,
+  reaper,
+  munmapDowngrades: reaper === 'nonblock-per-vma',
+  mainline: null,
+  exitMmap: 'reap-then-skip',
+});
+
+export const kernelNamed = (name: string): Kernel | undefined => KERNELS.find((k) => k.name === name);
+
+const parts = (v: string): [number, number] => {
+  const m = /^v(\d+)\.(\d+)$/.exec(v);
+  return m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
+};
+
+/** Negative, zero or positive as release `a` is older than, the same as, or newer than `b`. */
+export const compareKernels = (a: string, b: string): number => {
+  const [x, y] = [parts(a), parts(b)];
+  return x[0] - y[0] || x[1] - y[1];
+};
+
+export const inRange = (kernel: string, r: KernelRange | undefined): boolean =>
+  !r || ((r.from === undefined || compareKernels(kernel, r.from) >= 0) && (r.until === undefined || compareKernels(kernel, r.until) <= 0));
+
+/** "from v5.5 on", "v4.20 to v5.2", "up to v5.11", "v4.19 only". */
+export const rangeText = (r: KernelRange): string =>
+  r.from && r.until ? (r.from === r.until ? `${r.from} only` : `${r.from} to ${r.until}`) : r.from ? `from ${r.from} on` : r.until ? `up to ${r.until}` : 'every release';
+
+/** The releases of KERNELS within a range. */
+export const kernelsIn = (r: KernelRange | undefined): string[] => KERNEL_NAMES.filter((k) => inRange(k, r));

@@ -1,0 +1,171 @@
+/**
+ * Kernel versions as data (model/kernel.ts, docs/kernel.md §11): each switch of the table changes
+ * what it should between the releases on either side of the commit that introduced it, and a
+ * release whose switches are those of the model without a named kernel (v5.4–v5.15: downgrade,
+ * non_block, the lockdep map, the v4.17 exit_mmap) replays every saved case step for step.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseCase } from '../engine/case-format.ts';
+import { checkCommand } from '../scripts/check.ts';
+import { compareCommand } from '../scripts/compare.ts';
+import { compareKernels, KERNEL_NAMES, KERNELS, legacyKernel, resolve, runWorld, type Scenario, type TraceStep } from '../model/index.ts';
+import { inProcess } from './cli-support.ts';
+import { notifier, scenario } from './support.ts';
+
+const on = (kernel: string | undefined, o: Partial<Scenario> & Pick<Scenario, 'notifiers'>): Scenario => {
+  const k = KERNELS.find((x) => x.name === kernel);
+  return { ...scenario(o), ...(k ? { kernel, reaper: k.reaper } : {}) };
+};
+
+const ran = (sc: Scenario, schedule: readonly string[]) => {
+  const r = resolve(sc);
+  if (!r.ok) throw new Error(r.errors.join('; '));
+  return runWorld(r.world, r.state, schedule);
+};
+
+const errorsOf = (sc: Scenario): readonly string[] => {
+  const r = resolve(sc);
+  return r.ok ? [] : r.errors;
+};
+
+const actions = (trace: readonly TraceStep[]) => trace.map((s) => s.action);
+
+describe('the table', () => {
+  it('names every release issue #22 asks for, oldest first', () => {
+    for (const v of ['v4.14', 'v4.19', 'v5.4', 'v5.5', 'v5.10', 'v5.12', 'v5.15', 'v6.1', 'v6.6', 'v7.1']) expect(KERNEL_NAMES).toContain(v);
+    const sorted = [...KERNEL_NAMES].sort(compareKernels);
+    expect(KERNEL_NAMES).toEqual(sorted);
+    expect(compareKernels('v5.10', 'v5.9')).toBeGreaterThan(0); // numerically, not as text
+  });
+
+  it('an unknown release, and a reaper that is not the release\'s, are refused with what is valid', () => {
+    expect(errorsOf({ ...scenario({ notifiers: [notifier('A', 'kvm', 256)] }), kernel: 'v5.9' })[0]).toMatch(/kernel: unknown 'v5.9' \(valid: v4.14, .*v7.1\)/);
+    expect(errorsOf({ ...scenario({ notifiers: [notifier('A', 'kvm', 256)], reaper: 'no-notify' }), kernel: 'v5.10' })[0]).toMatch(/reaper: 'no-notify' is not the reaper of v5.10 \('nonblock-per-vma'\)/);
+  });
+});
+
+describe('each switch changes what it should', () => {
+  const kvm = [notifier('A', 'kvm', 256)];
+
+  it('reaper (4d4bbd8526a8 v4.14, 93065ac753e4 v4.19): v4.14 skips an mm with notifiers; v4.19 invalidates without blocking', () => {
+    const old = ran(on('v4.14', { notifiers: kvm }), []);
+    const now = ran(on('v4.19', { notifiers: kvm }), []);
+    expect(actions(old.trace).join('\n')).not.toMatch(/invalidate_range_start/);
+    expect(actions(now.trace).join('\n')).toMatch(/invalidate_range_start/);
+  });
+
+  it('munmapDowngrades (dd2283f2605e, v4.20): only from v4.20 does munmap unmap under the read lock', () => {
+    const before = ran(on('v4.19', { notifiers: kvm, threads: ['munmap'] }), []);
+    const after = ran(on('v4.20', { notifiers: kvm, threads: ['munmap'] }), []);
+    expect(actions(before.trace)).not.toContain('mmap_write_downgrade');
+    expect(actions(after.trace)).toContain('mmap_write_downgrade');
+  });
+
+  it('nonBlock (312364f3534c, ba170f76b69d; v5.4): a start that sleeps when it must not is a BUG only from v5.4; the contract is broken in both', () => {
+    const sleeps = [{ ...notifier('A', 'generic', 256), nonblockStart: 'sleeps' as const }];
+    const before = ran(on('v5.2', { notifiers: sleeps }), []);
+    const after = ran(on('v5.4', { notifiers: sleeps }), []);
+    const bugs = (t: readonly TraceStep[]) => t.flatMap((s) => s.diagnostics ?? []).filter((d) => d.includes('sleeping function called from invalid context'));
+    expect(bugs(before.trace)).toEqual([]);
+    expect(bugs(after.trace).length).toBeGreaterThan(0);
+    expect(before.verdicts.NonBlockingNeverSleeps.status).toBe('violated');
+    expect(after.verdicts.NonBlockingNeverSleeps.status).toBe('violated');
+  });
+
+  it('lockdepMap (v5.4): a lockdep cycle through the notifier map is still found before v5.4, and says lockdep would not report it there', () => {
+    const file = 'shrunk-cases/skip-all-end__LockOrder__kvm_amdgpu-4.19_madvise_ioctl-B-2.json';
+    const loaded = parseCase(JSON.parse(readFileSync(file, 'utf8')));
+    if (!loaded.ok) throw new Error(loaded.errors.join('; '));
+    const c = loaded.value;
+    const legacy = ran(c.scenario as Scenario, c.schedule).verdicts.LockOrder;
+    const v420 = ran({ ...(c.scenario as Scenario), kernel: 'v4.20' }, c.schedule).verdicts.LockOrder;
+    expect(legacy.status).toBe('violated');
+    expect(v420.status).toBe('violated');
+    expect(legacy.status === 'violated' && legacy.witness).not.toMatch(/would not report/);
+    expect(v420.status === 'violated' && v420.witness).toMatch(/v4.20's lockdep has no notifier map \(v5.4\), so it would not report this cycle$/);
+  });
+
+  it('intervalNotifiers (99cb252f5e68, v5.5) and preset releases: an interval-notifier preset is refused before v5.5, a v4.19 one after its time', () => {
+    expect(errorsOf(on('v5.4', { notifiers: [notifier('A', 'odp-5.5', 256)] }))).toEqual(["notifiers[0].driver: 'odp-5.5' is kernel code from v5.5 on, so v5.4 does not have it"]);
+    expect(errorsOf(on('v5.5', { notifiers: [notifier('A', 'odp-5.5', 256)] }))).toEqual([]);
+    expect(errorsOf(on('v5.10', { notifiers: [notifier('A', 'odp-4.20', 256)] }))).toEqual(["notifiers[0].driver: 'odp-4.20' is kernel code v4.20 to v5.2, so v5.10 does not have it"]);
+    // A driver file (or the generic driver) says no releases: every release has it.
+    expect(errorsOf(on('v4.14', { notifiers: [notifier('A', 'generic', 256)] }))).toEqual([]);
+  });
+
+  it('mainline (c2655835fd8c, v5.12): skip-all-end is the rule up to v5.11, call-all-end-2021 from v5.12; a proposal runs on either', () => {
+    const at = (kernel: string, strategy: string) => errorsOf(on(kernel, { notifiers: kvm, strategy }));
+    expect(at('v5.10', 'skip-all-end')).toEqual([]);
+    expect(at('v5.12', 'skip-all-end')[0]).toMatch(/^strategy: skip-all-end is mainline's rule up to v5.11; v5.12 runs call-all-end-2021/);
+    expect(at('v5.10', 'call-all-end-2021')[0]).toMatch(/^strategy: call-all-end-2021 is mainline's rule from v5.12 on; v5.10 runs skip-all-end/);
+    expect(at('v5.12', 'call-all-end-2021')).toEqual([]);
+    for (const k of ['v4.19', 'v5.10', 'v7.1']) expect(at(k, 'sorted-undo')).toEqual([]);
+  });
+
+  it("exitMmap (212925802454 v4.14, 27ae357fa82b v4.17, L-2022-EXIT): the model has only the v4.17 exit_mmap and refuses the others' threads", () => {
+    expect(errorsOf(on('v5.10', { notifiers: kvm, threads: ['exit_mmap'] }))).toEqual([]);
+    expect(errorsOf(on('v6.1', { notifiers: kvm, threads: ['exit_mmap'], strategy: 'call-all-end-2021' }))[0]).toMatch(/^threads: exit_mmap of v6.1 \(the 2022 exit_mmap without OOM code, L-2022-EXIT\) is not modelled yet/);
+    expect(errorsOf(on('v4.14', { notifiers: kvm, threads: ['exit_mmap'] }))[0]).toMatch(/^threads: exit_mmap of v4.14 \(212925802454/);
+  });
+});
+
+describe('the model without a named kernel is a release of the table', () => {
+  // The switches LEGACY runs with, for the v4.19+ reaper: every release from v5.4 to v5.15 has them.
+  const same = KERNELS.filter((k) => {
+    const l = legacyKernel(k.reaper);
+    return k.reaper === 'nonblock-per-vma' && k.munmapDowngrades === l.munmapDowngrades && k.nonBlock === l.nonBlock && k.lockdepMap === l.lockdepMap && k.exitMmap === l.exitMmap;
+  }).map((k) => k.name as string);
+
+  it('those releases are v5.4 to v5.15', () => {
+    expect(same).toEqual(['v5.4', 'v5.5', 'v5.10', 'v5.12', 'v5.13', 'v5.15']);
+  });
+
+  it('every saved case of the v4.19+ reaper replays step for step on a release that has its drivers and strategy', () => {
+    const dir = 'shrunk-cases';
+    let compared = 0;
+    for (const f of readdirSync(dir).filter((x) => x.endsWith('.json'))) {
+      const loaded = parseCase(JSON.parse(readFileSync(join(dir, f), 'utf8')));
+      if (!loaded.ok || loaded.value.drivers?.length || loaded.value.cycle) continue;
+      const c = loaded.value;
+      const sc = c.scenario as Scenario;
+      if (sc.reaper !== 'nonblock-per-vma' || sc.kernel !== undefined) continue;
+      const kernel = same.find((k) => resolve({ ...sc, kernel: k }).ok);
+      if (!kernel) continue;
+      const a = ran(sc, c.schedule);
+      const b = ran({ ...sc, kernel }, c.schedule);
+      expect(b.trace, `${f} on ${kernel}`).toEqual(a.trace);
+      expect(b.verdicts[c.expect.invariant], `${f} on ${kernel}`).toEqual(a.verdicts[c.expect.invariant]);
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(100);
+  });
+});
+
+describe('--kernel on the command line', () => {
+  it('check: --kernel with --reaper, an unknown release, or a preset the release lacks: exit 2, each problem named', async () => {
+    const both = await inProcess(checkCommand, ['--kernel', 'v5.10', '--reaper', 'no-notify']);
+    expect(both.code).toBe(2);
+    expect(both.err).toContain('--kernel fixes the reaper era (v5.10 runs nonblock-per-vma): give --kernel or --reaper, not both');
+    const unknown = await inProcess(checkCommand, ['--kernel', 'v5.9']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain("unknown kernel 'v5.9'");
+    const lacks = await inProcess(checkCommand, ['--strategy', 'call-all-end-2021', '--notifiers', 'kvm,odp-4.20', '--kernel', 'v6.6']);
+    expect(lacks.code).toBe(2);
+    expect(lacks.err).toContain("'odp-4.20' is kernel code v4.20 to v5.2, so v6.6 does not have it");
+    expect(lacks.err).not.toMatch(/\n\s+at /);
+  });
+
+  it('check: the replay command it prints names the release', async () => {
+    const r = await inProcess(checkCommand, ['--strategy', 'skip-all-end', '--notifiers', 'kvm,odp-4.20', '--kernel', 'v4.20', '--invariant', 'StartEndPaired', '--runs', '200']);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('--kernel v4.20');
+  });
+
+  it('compare: --kernel goes with --notifiers or --scenario', async () => {
+    const r = await inProcess(compareCommand, ['--kernel', 'v5.10', '--max-threads', '0']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--kernel goes with --notifiers or --scenario');
+  });
+});
