@@ -47,7 +47,8 @@ const instr = z.discriminatedUnion('op', [
   // The driver's own assertions (INV-18): WARN_ON(cond) reports and goes on, BUG_ON(cond) also kills the thread.
   z.strictObject({ op: z.literal('warn_on'), if: cond, message: z.string().optional() }),
   z.strictObject({ op: z.literal('bug_on'), if: cond, message: z.string().optional() }),
-  z.strictObject({ op: z.literal('ret'), value: z.number().int() }),
+  // finish: an invalidate_start's `*finish = ...; return true` (v7.1 two-pass, docs/kernel.md §2.6).
+  z.strictObject({ op: z.literal('ret'), value: z.number().int(), finish: z.literal(true).optional() }),
 ]);
 /** Instructions interleaved with ':label' strings, as model/program.ts's ProgramSource. */
 const source = z.array(z.union([instr, z.string().regex(/^:[A-Za-z_][A-Za-z0-9_]*$/, "a label ':name'")]));
@@ -67,7 +68,8 @@ export const driverFileSchema = z.strictObject({
   /** `min` / `max`: the range the driver declares for the counter, judged after every step that changes it (INV-18). */
   counters: z.record(name, z.strictObject({ balanced: z.boolean(), min: z.number().int().optional(), max: z.number().int().optional() })),
   hlist: z.strictObject({ invalidate_range_start: source, invalidate_range_end: source.nullable(), release: source.optional(), fault: source.nullable() }).nullable(),
-  interval: z.strictObject({ invalidate: source, fault: source.nullable() }).nullable(),
+  /** One-pass (`invalidate`) or, from v7.1, two-pass (`invalidate_start` and `invalidate_finish`): parseDriverFile checks which. */
+  interval: z.strictObject({ invalidate: source.optional(), invalidate_start: source.optional(), invalidate_finish: source.optional(), fault: source.nullable() }).nullable(),
   combined: z.strictObject({ invalidate: source, fault: source.nullable() }).optional(),
   ioctl: source.nullable(),
   pinsPages: z.boolean().optional(),
@@ -95,6 +97,11 @@ const RETURNS: Readonly<Record<string, { readonly values: readonly number[]; rea
     values: [0, EAGAIN],
     text: "an interval notifier's invalidate returns bool, true or false: write 0 for true, or -11 for false (it would have to sleep; only when non-blockable)",
   },
+  'interval.invalidate_start': {
+    values: [0, EAGAIN],
+    text: "a two-pass invalidate_start returns bool, true or false: write 0 for true (with \"finish\": true when it hands the core a finish), or -11 for false (only when non-blockable)",
+  },
+  'interval.invalidate_finish': { values: [0], text: "invalidate_finish returns void: write 'ret' with value 0" },
   'combined.invalidate': {
     values: [0, EAGAIN],
     text: "an interval notifier's invalidate returns bool, true or false: write 0 for true, or -11 for false (it would have to sleep; only when non-blockable)",
@@ -144,6 +151,8 @@ const checkProgram = (f: DriverFile, at: string, src: Source, problems: string[]
     if ((i.op === 'add' || i.op === 'snapshot' || i.op === 'waitZero') && !Object.hasOwn(f.counters, i.counter)) problems.push(`${p}.counter: unknown counter '${i.counter}' (declared: ${Object.keys(f.counters).join(', ') || 'none'})`);
     if ((i.op === 'jump' || i.op === 'warn_on' || i.op === 'bug_on') && i.if) conds(i.if, `${p}.if`);
     if (i.op === 'ret' && returns && !returns.values.includes(i.value)) problems.push(`${p}.value: ${returns.text} (got ${i.value})`);
+    if (i.op === 'ret' && i.finish && at !== 'interval.invalidate_start') problems.push(`${p}.finish: only a two-pass invalidate_start hands the core a finish (v7.1); this is ${at}`);
+    if (i.op === 'ret' && i.finish && i.value !== 0) problems.push(`${p}.finish: a finish goes with true (value 0); with false the core drops it`);
     // get_user_pages resolves the faulting page for a thread that holds mm_users (docs/kernel.md §10.1 item 1); in a callback the thread is the invalidator.
     if (i.op === 'gup' && !(at.endsWith('.fault') || at === 'ioctl')) problems.push(`${p}: 'gup' only in a fault or ioctl program (it resolves the page a device faults on)`);
   });
@@ -156,6 +165,8 @@ const programs = (f: DriverFile): [string, Source][] => {
     ['hlist.release', f.hlist?.release],
     ['hlist.fault', f.hlist?.fault],
     ['interval.invalidate', f.interval?.invalidate],
+    ['interval.invalidate_start', f.interval?.invalidate_start],
+    ['interval.invalidate_finish', f.interval?.invalidate_finish],
     ['interval.fault', f.interval?.fault],
     ['combined.invalidate', f.combined?.invalidate],
     ['combined.fault', f.combined?.fault],
@@ -226,6 +237,14 @@ export const parseDriverFile = (data: unknown): Parsed<DriverFile> => {
   const problems: string[] = [];
   if (!r.data.hlist && !r.data.interval) problems.push('hlist, interval: a driver needs a classic (hlist) or an interval form');
   if (r.data.combined && !r.data.hlist) problems.push('combined: a combined per-fault interval notifier needs the classic (hlist) form beside it');
+  const iv = r.data.interval;
+  if (iv) {
+    if (iv.invalidate && iv.invalidate_start) problems.push('interval: give invalidate (one pass) or invalidate_start with invalidate_finish (two passes, v7.1), not both');
+    else if (!iv.invalidate && !iv.invalidate_start) problems.push('interval.invalidate: missing: an interval notifier needs invalidate, or invalidate_start with invalidate_finish (v7.1)');
+    if (iv.invalidate_start && !iv.invalidate_finish)
+      problems.push('interval.invalidate_finish: missing: an invalidate_start without an invalidate_finish (mmu_interval_notifier_insert: WARN_ON_ONCE(ops->invalidate_start && !ops->invalidate_finish); a finish it hands out would be called through NULL)');
+    if (iv.invalidate_finish && !iv.invalidate_start) problems.push('interval.invalidate_finish: a finish goes with invalidate_start (two passes), not with invalidate');
+  }
   for (const [at, src] of programs(r.data)) checkProgram(r.data, at, src, problems);
   for (const [c, d] of Object.entries(r.data.counters))
     if (d.min !== undefined && d.max !== undefined && d.min > d.max) problems.push(`counters.${c}: min ${d.min} is above max ${d.max}; the range would be empty`);
@@ -297,7 +316,11 @@ export const toDriverDef = (f: DriverFile): DriverDef => ({
     ...(f.hlist.release ? { release: compile(f.hlist.release) } : {}),
     fault: f.hlist.fault && compile(f.hlist.fault),
   },
-  interval: f.interval && { invalidate: compile(f.interval.invalidate), fault: f.interval.fault && compile(f.interval.fault) },
+  interval: f.interval && {
+    invalidate: compile((f.interval.invalidate ?? f.interval.invalidate_start) as Source),
+    fault: f.interval.fault && compile(f.interval.fault),
+    ...(f.interval.invalidate_start ? { invalidate_finish: f.interval.invalidate_finish ? compile(f.interval.invalidate_finish) : null } : {}),
+  },
   ...(f.combined ? { combined: { invalidate: compile(f.combined.invalidate), fault: f.combined.fault && compile(f.combined.fault) } } : {}),
   ioctl: f.ioctl && compile(f.ioctl),
   ...(f.pinsPages ? { pinsPages: true } : {}),
@@ -329,7 +352,11 @@ export const fromDriverDef = (d: DriverDef): DriverFile => ({
     ...(d.hlist.release ? { release: decompile(d.hlist.release) } : {}),
     fault: d.hlist.fault && decompile(d.hlist.fault),
   },
-  interval: d.interval && { invalidate: decompile(d.interval.invalidate), fault: d.interval.fault && decompile(d.interval.fault) },
+  interval:
+    d.interval &&
+    (d.interval.invalidate_finish !== undefined
+      ? { invalidate_start: decompile(d.interval.invalidate), ...(d.interval.invalidate_finish ? { invalidate_finish: decompile(d.interval.invalidate_finish) } : {}), fault: d.interval.fault && decompile(d.interval.fault) }
+      : { invalidate: decompile(d.interval.invalidate), fault: d.interval.fault && decompile(d.interval.fault) }),
   ...(d.combined ? { combined: { invalidate: decompile(d.combined.invalidate), fault: d.combined.fault && decompile(d.combined.fault) } } : {}),
   ioctl: d.ioctl && decompile(d.ioctl),
   ...(d.pinsPages ? { pinsPages: true } : {}),

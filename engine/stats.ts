@@ -77,7 +77,7 @@ const instrKey = (world: World, sub: string, op: string, pc: number, i: Instr): 
   return `${world.defs[sub].driver} ${op}[${pc}] ${i.op}${arg ? ` ${arg}` : ''}`;
 };
 
-const CALL_OPS: readonly CallOp[] = ['invalidate_range_start', 'invalidate_range_end', 'invalidate', 'release', 'fault', 'ioctl'];
+const CALL_OPS: readonly CallOp[] = ['invalidate_range_start', 'invalidate_range_end', 'invalidate', 'invalidate_finish', 'release', 'fault', 'ioctl'];
 
 /** The counters behind a Stats, fed by random runs (collectStats) or the exhaustive search's transitions (exhaustiveStats). */
 const counters = () => {

@@ -39,7 +39,10 @@ export type Fact =
    * `what`: the assertion, where it is and the values it read.
    */
   | { readonly fact: 'driver_assert'; readonly thread: ThreadId; readonly sub: string; readonly kind: 'WARN_ON' | 'BUG_ON' | 'range'; readonly fired: boolean; readonly what: string }
-  | { readonly fact: 'lockdep_edge'; readonly thread: ThreadId; readonly from: string; readonly to: string; readonly why: string };
+  | { readonly fact: 'lockdep_edge'; readonly thread: ThreadId; readonly from: string; readonly to: string; readonly why: string }
+  /** A two-pass invalidate_start returned true with `*finish` set; its finish is pending (v7.1, docs/kernel.md §2.6). */
+  | { readonly fact: 'finish_pending'; readonly sub: string; readonly inv: number }
+  | { readonly fact: 'finish_returned'; readonly sub: string; readonly inv: number };
 
 export type DiagnosticKind = 'WARN_ON' | 'BUG_ON' | 'BUG' | 'lockdep';
 
@@ -78,6 +81,8 @@ const FACT_BIT: { readonly [K in Fact['fact']]: number } = {
   unregistered: 1 << 15,
   lockdep_edge: 1 << 16,
   driver_assert: 1 << 17,
+  finish_pending: 1 << 18,
+  finish_returned: 1 << 19,
 };
 
 /** The kinds of these facts as a bit mask (0 for none). */

@@ -7,7 +7,7 @@ import type { Effects } from './facts.ts';
 import { lockClass, lockdepAcquire } from './lockdep.ts';
 import { putPage, unpinZapped } from './mm.ts';
 import { intervalTreeInsert, intervalTreeRemove } from './core/itree.ts';
-import { retText, type Cond, type Instr, type LockMode, type Program } from './program.ts';
+import { retText, WITH_FINISH, type Cond, type Instr, type LockMode, type Program } from './program.ts';
 import {
   downRead, faultPage, holdsDriverLock, intersects, invalidationActive, isInvalidating, lockId, memoryShort, mirrorGone, put,
   registerPending, releaseMirror, setCounter, setSub, subOf, upRead,
@@ -92,7 +92,7 @@ const rangeCheck = (world: World, t: ThreadState, c: Call, counter: string, to: 
   const low = d.min !== undefined && to < d.min;
   const high = d.max !== undefined && to > d.max;
   const range = `[${d.min ?? '-inf'}, ${d.max ?? 'inf'}]`;
-  const what = `${c.sub}.${counter} = ${to}, outside its declared range ${range} (${c.op}[${sourceIndex(programOf(world, c), c.pc)}])`;
+  const what = `${c.sub}.${counter} = ${to}, outside its declared range ${range} (${opName(world, c)}[${sourceIndex(programOf(world, c), c.pc)}])`;
   fx.facts.push({ fact: 'driver_assert', thread: t.id, sub: c.sub, kind: 'range', fired: low || high, what: low || high ? what : `${c.sub}.${counter} = ${to} in ${range}` });
   if (low || high) fx.diagnostics.push({ kind: 'WARN_ON', text: `WARN_ON(${c.sub}.${counter} ${low ? `< ${d.min}` : `> ${d.max}`})` });
 };
@@ -107,7 +107,10 @@ const invRange = (s: ModelState, t: ThreadState, c: Call): Range => (t.inv ? t.i
 /** Remembered at the snapshot, to tell an explained collision from a stuck marker. */
 const witnessLocals = (s: ModelState) => ({ invStarted: s.nextInvId, invActive: invalidationActive(s) ? 1 : 0 });
 
-const isCallback = (c: Call): boolean => c.op === 'invalidate_range_start' || c.op === 'invalidate_range_end' || c.op === 'invalidate';
+/** The callback's kernel name: a two-pass interval notifier's `invalidate` is its ->invalidate_start (v7.1). */
+export const opName = (world: World, c: Call): string => (c.op === 'invalidate' && world.ops[c.sub].twoPass ? 'invalidate_start' : c.op);
+
+const isCallback = (c: Call): boolean => c.op === 'invalidate_range_start' || c.op === 'invalidate_range_end' || c.op === 'invalidate' || c.op === 'invalidate_finish';
 
 /** put_page of the fault's get_user_pages reference, if it holds one. */
 const dropPin = (world: World, s: ModelState, t: ThreadState, c: Call, fx: Effects): ModelState =>
@@ -326,7 +329,7 @@ export const driverInstr = (world: World, s: ModelState, a: DriverInstrAction, f
       const fired = evalCond(s, t, c, i.if);
       const kind = i.op === 'warn_on' ? 'WARN_ON' : 'BUG_ON';
       const text = `${kind}(${describeCond(i.if)})`;
-      const where = `${c.sub}.${c.op}[${sourceIndex(programOf(world, c), c.pc)}]`;
+      const where = `${c.sub}.${opName(world, c)}[${sourceIndex(programOf(world, c), c.pc)}]`;
       const values = condCounters(i.if).map((k) => `${k} = ${s.drivers[c.sub].counters[k]}`).join(', ');
       const what = `${text} at ${where}${i.message === undefined ? '' : ` (${JSON.stringify(i.message)})`}${fired && values ? `: ${values}` : ''}`;
       fx.facts.push({ fact: 'driver_assert', thread: t.id, sub: c.sub, kind, fired, what });
@@ -339,7 +342,7 @@ export const driverInstr = (world: World, s: ModelState, a: DriverInstrAction, f
     }
     case 'ret':
       if (a.back === null) return put(dropPin(world, s, t, c, fx), { ...t, call: null, done: true, outcome: 'finished' });
-      return a.back.returned(world, s, t, c, i.value, fx);
+      return a.back.returned(world, s, t, c, i.finish ? WITH_FINISH : i.value, fx);
     default:
       return i satisfies never;
   }
@@ -387,7 +390,7 @@ export const describeInstr = (c: Call, i: Instr): string => {
     case 'retry':
       return 'retry';
     case 'ret':
-      return `return ${retText(c.op, i.value)}`;
+      return i.finish ? `*finish = &${c.sub}.finish; return true` : `return ${retText(c.op, i.value)}`;
     case 'warn_on':
       return `WARN_ON(${describeCond(i.if)})`;
     case 'bug_on':

@@ -45,7 +45,7 @@ export type Instr =
   | { readonly op: 'waitZero'; readonly counter: string } // wait_event(wq, counter == 0): sleeps while the driver's counter is nonzero (GRU, HMM)
   | { readonly op: 'jump'; readonly to: string; readonly if?: Cond }
   | { readonly op: 'retry'; readonly to: string } // fault collided: retries++, go again (bounded)
-  | { readonly op: 'ret'; readonly value: number } // 0 / -EAGAIN; interval invalidate: 0 = true
+  | { readonly op: 'ret'; readonly value: number; readonly finish?: true } // 0 / -EAGAIN; interval invalidate: 0 = true; finish: an invalidate_start's "true, *finish set" (v7.1, docs/kernel.md §2.6)
   /**
    * The driver's own assertions (docs/design.md §3.4, judged by DriverAssertions, docs/kernel.md §8
    * INV-18): WARN_ON(cond) reports and goes on; BUG_ON(cond) reports and kills the thread where it
@@ -66,11 +66,17 @@ export type ProgramSource = readonly (Instr | `:${string}`)[];
 export const EAGAIN = -11;
 
 /** A notifier program's name: the callbacks of mmu_notifier_ops / mmu_interval_notifier_ops, a fault, an ioctl (types.ts re-exports it). */
-export type CallOp = 'invalidate_range_start' | 'invalidate_range_end' | 'invalidate' | 'release' | 'fault' | 'ioctl';
+export type CallOp = 'invalidate_range_start' | 'invalidate_range_end' | 'invalidate' | 'invalidate_finish' | 'release' | 'fault' | 'ioctl';
 
-/** A callback's return value as the kernel writes it: an interval invalidate returns a bool. */
+/**
+ * What a two-pass invalidate_start's `ret` with `finish` hands the core: true, with `*finish`
+ * set (docs/kernel.md §2.6). A value of the model only: no driver program returns it by number.
+ */
+export const WITH_FINISH = 0x7f_ffff;
+
+/** A callback's return value as the kernel writes it: an interval invalidate returns a bool; a finish returns nothing. */
 export const retText = (op: CallOp, v: number): string =>
-  op === 'invalidate' ? (v === 0 ? 'true' : 'false') : v === EAGAIN ? '-EAGAIN' : String(v);
+  op === 'invalidate' ? (v === WITH_FINISH ? 'true, *finish set' : v === 0 ? 'true' : 'false') : op === 'invalidate_finish' ? 'void' : v === EAGAIN ? '-EAGAIN' : String(v);
 
 export const program = (src: ProgramSource): Program => {
   const code: Instr[] = [];
@@ -118,6 +124,8 @@ export const I = {
   jump: (to: string, cond?: Cond): Instr => (cond ? { op: 'jump', to, if: cond } : { op: 'jump', to }),
   retry: (to: string): Instr => ({ op: 'retry', to }),
   ret: (value: number): Instr => ({ op: 'ret', value }),
+  /** invalidate_start: `*finish = &...->finish; return true;` (v7.1 two-pass, docs/kernel.md §2.6). */
+  retFinish: { op: 'ret', value: 0, finish: true } as Instr,
   warnOn: (cond: Cond, message?: string): Instr => ({ op: 'warn_on', if: cond, ...(message === undefined ? {} : { message }) }),
   bugOn: (cond: Cond, message?: string): Instr => ({ op: 'bug_on', if: cond, ...(message === undefined ? {} : { message }) }),
 } as const;

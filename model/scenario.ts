@@ -3,7 +3,7 @@
  * Invalid scenarios are returned as an error value naming the field, never thrown.
  */
 import { driverFor, presets } from './drivers/index.ts';
-import { inRange, KERNEL_NAMES, kernelNamed, legacyKernel, rangeText } from './kernel.ts';
+import { inRange, KERNEL_NAMES, KERNELS, kernelNamed, legacyKernel, rangeText } from './kernel.ts';
 import { LOCKDEP_PRIMING } from './lockdep.ts';
 import { reaperFirstPc } from './reaper.ts';
 import { FREE, inTree } from './state.ts';
@@ -50,8 +50,9 @@ export const threadKind = (id: string): { kind: ThreadKind; target: string | nul
 };
 
 /** The threads that make sense for these notifiers (docs/design.md §4: explored when --threads is absent). */
-export const candidateThreads = (world: Pick<World, 'ops'>, names: readonly string[]): string[] => {
-  const out = ['oom_reaper', 'munmap', 'madvise', 'exit_mmap'];
+export const candidateThreads = (world: Pick<World, 'ops' | 'kernel'>, names: readonly string[]): string[] => {
+  // The model has only the v4.17–v6.0 exit_mmap (docs/kernel.md §11): no exit_mmap thread on other releases.
+  const out = ['oom_reaper', 'munmap', 'madvise', ...(world.kernel.exitMmap === 'reap-then-skip' ? ['exit_mmap'] : [])];
   for (const n of names) {
     if (world.ops[n].fault) out.push(`fault:${n}`);
     if (world.ops[n].ioctl) out.push(`ioctl:${n}`);
@@ -100,6 +101,9 @@ export const resolve = (scenario: Scenario, catalogue: Catalogue = BUILTIN): Res
     else if (named && !inRange(named.name as string, def.kernels)) errors.push(`notifiers[${i}].driver: '${n.driver}' is kernel code ${rangeText(def.kernels ?? {})}, so ${named.name} does not have it`);
     const o = def && strategy ? strategy.opsFor(def) : undefined;
     if (def && strategy && !o) errors.push(`notifiers[${i}].driver: '${n.driver}' has no interval-notifier form, so it cannot run under ${strategy.name}`);
+    // Two-pass interval ops are v7.1's (7aba71dbc416, docs/kernel.md §2.6): no other core calls a finish.
+    if (def?.interval?.invalidate_finish !== undefined && !kernel.twoPass)
+      errors.push(`notifiers[${i}].driver: '${n.driver}' has two-pass interval ops (invalidate_start, invalidate_finish), which only ${KERNELS.filter((k) => k.twoPass).map((k) => k.name).join(', ')} has: give --kernel (kernel in a scenario file)`);
     if (!def || !o || names.has(n.name)) broken.add(n.name);
     else {
       defs[n.name] = def;
@@ -108,11 +112,12 @@ export const resolve = (scenario: Scenario, catalogue: Catalogue = BUILTIN): Res
     names.add(n.name);
     addrs.add(n.address);
   }
-  const valid = candidateThreads({ ops }, [...names].filter((n) => !broken.has(n)));
+  const valid = candidateThreads({ ops, kernel }, [...names].filter((n) => !broken.has(n)));
   const threadKinds: { id: string; kind: ThreadKind; target: string | null }[] = [];
   for (const id of scenario.threads) {
     const tk = threadKind(id);
     if (tk?.target != null && broken.has(tk.target)) continue; // its notifier's problem is reported
+    if (id === 'exit_mmap' && kernel.exitMmap !== 'reap-then-skip') continue; // reported above, with why
     if (!tk || !valid.includes(id)) errors.push(`threads: '${id}' is not a thread of this scenario (valid: ${valid.join(', ')})`);
     else if (threadKinds.some((t) => t.id === id)) errors.push(`threads: duplicate '${id}'`);
     else threadKinds.push({ id, ...tk });

@@ -12,7 +12,7 @@ import { describeStart, invalidateRangeEnd, invalidateRangeStart, type CoreActio
 import { describeRegistration, register, registerAction, registrationBlocker, unregister, unregisterAction, type RegistrationAction } from './core/registration.ts';
 import { describeExitMmap, exitMmap, exitMmapAction, exitMmapBlocker, mmUsersBlocker, type ExitMmapAction } from './exit-mmap.ts';
 import { noEffects, type Effects } from './facts.ts';
-import { describeInstr, driverInstr, driverInstrAction, driverInstrBlocker, type DriverInstrAction } from './interpreter.ts';
+import { describeInstr, driverInstr, opName, driverInstrAction, driverInstrBlocker, type DriverInstrAction } from './interpreter.ts';
 import { madviseAction, madviseReadLock, madviseReadUnlock, madviseTlbFinishMmu, mmapReadLockBlocker, zapPageRange, type MadviseAction } from './madvise.ts';
 import {
   describeMunmapUnlock, mmapWriteDowngrade, mmapWriteLock, mmapWriteLockBlocker, munmapAction, munmapTlbFinishMmu, munmapUnlock, munmapUnmapPageRange, type MunmapAction,
@@ -205,7 +205,7 @@ const UPDATE: Updates = {
 /** The action as a trace line: kernel function names. */
 export const describe = (world: World, s: ModelState, a: Action): string =>
   match(a)
-    .with({ type: 'driver_instr' }, (a) => `${a.call.sub}.${a.call.op}: ${describeInstr(a.call, a.instr)}`)
+    .with({ type: 'driver_instr' }, (a) => `${a.call.sub}.${opName(world, a.call)}: ${describeInstr(a.call, a.instr)}`)
     .with({ type: 'invalidate_range_start' }, (a) => describeStart(a))
     .with({ type: 'invalidate_range_end' }, () => 'invalidate_range_end')
     .with({ type: 'mm_has_notifiers' }, () => 'mm_has_notifiers (before mmap_read_trylock)')

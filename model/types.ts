@@ -117,8 +117,11 @@ export interface HlistOps {
 }
 
 export interface IntervalOps {
+  /** ->invalidate, or with `invalidate_finish` given, ->invalidate_start (v7.1 two-pass, docs/kernel.md §2.6). */
   readonly invalidate: Program;
   readonly fault: Program | null;
+  /** Present: the ops are two-pass; null: an invalidate_start without an invalidate_finish (insert WARNs). */
+  readonly invalidate_finish?: Program | null;
 }
 
 export interface DriverDef {
@@ -254,6 +257,7 @@ export type StartResult = 'ok' | 'fail' | 'notCalled';
 
 export type InvPhase =
   | 'itree_start' // mn_itree_invalidate: inv_start_range, then each intersecting sub
+  | 'itree_finish' // mn_itree_finish_pass: each pending invalidate_finish, in walk order (v7.1)
   | 'hlist_start' // mn_hlist_invalidate_range_start walk
   | 'undo' // strategy's rollback walk after a failure
   | 'returned' // start returned to the caller
@@ -281,6 +285,8 @@ export interface Invalidation {
   readonly results: Readonly<Record<string, StartResult>>;
   readonly ends: Readonly<Record<string, number>>;
   readonly failedAt: string | null;
+  /** The interval subscriptions whose invalidate_start returned a finish not yet run, in walk order (v7.1, docs/kernel.md §2.6). */
+  readonly finishes: readonly string[];
 }
 
 
@@ -432,6 +438,8 @@ export interface World {
 /** Programs by the op a Call names, so the interpreter looks them up directly. */
 export interface ResolvedOps extends Readonly<Record<CallOp, Program | null>> {
   readonly form: NotifierForm;
+  /** The interval ops are two-pass: `invalidate` is ->invalidate_start (v7.1, docs/kernel.md §2.6). */
+  readonly twoPass: boolean;
 }
 
 export type NotifierForm = 'hlist' | 'interval' | 'both';

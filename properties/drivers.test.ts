@@ -78,7 +78,7 @@ const heldForOneAttempt = (s: Scenario): string[] => {
 describe('the preset registry (docs/design.md §3.4, docs/kernel.md §5 vocabulary)', () => {
   it('registers every preset docs/design.md §3.4 names, plus generic', () => {
     expect([...DRIVER_NAMES].sort()).toEqual(
-      ['amdgpu-4.19', 'amdgpu-5.5', 'generic', 'gntdev', 'gru', 'hmm-5.2', 'hmm-5.3', 'i915-4.19', 'i915-5.13', 'kvm', 'nouveau-5.5', 'odp-4.19', 'odp-4.20', 'odp-5.5'],
+      ['amdgpu-4.19', 'amdgpu-5.5', 'generic', 'gntdev', 'gru', 'hmm-5.2', 'hmm-5.3', 'i915-4.19', 'i915-5.13', 'kvm', 'nouveau-5.5', 'odp-4.19', 'odp-4.20', 'odp-5.5', 'xe'],
     );
   });
 
@@ -97,6 +97,7 @@ describe('the preset registry (docs/design.md §3.4, docs/kernel.md §5 vocabula
     ['nouveau-5.5', '§6.6', true, true, false, true, 'S'],
     ['gru', '§6.7', true, true, true, false, 'A'],
     ['gntdev', '§6.7', true, true, false, true, 'S'],
+    ['xe', '§6.8', false, true, false, false, 'S'],
   ];
   it.each(table)('%s cites docs/kernel.md %s and has the shape of its type', (name, section, hlist, interval, hasEnd, startFails, type) => {
     const d = presets[name];

@@ -12,7 +12,7 @@
  */
 import type { Effects } from '../facts.ts';
 import { lockdepAcquire } from '../lockdep.ts';
-import { EAGAIN, retText } from '../program.ts';
+import { EAGAIN, retText, WITH_FINISH } from '../program.ts';
 import { inHlist, inTree, intersects, put, subOf } from '../state.ts';
 import type { Call, CallOp, InvalidatingThread, Invalidation, ModelState, Range, StartResult, Subscription, World } from '../types.ts';
 
@@ -45,7 +45,7 @@ export const invalidateRangeStart = <T extends InvalidatingThread>(world: World,
     if (fx.record) fx.events.push(`active_invalidate_ranges -> ${s2.core.activeInvalidateRanges}, invalidate_seq ${curSeq}`);
     phase = 'itree_start';
   } else walk = [];
-  const inv: Invalidation = { id: s.nextInvId, blockable: a.blockable, release: a.release, range: a.range, phase, curSeq, walk, cursor: 0, last: null, results: {}, ends: {}, failedAt: null };
+  const inv: Invalidation = { id: s.nextInvId, blockable: a.blockable, release: a.release, range: a.range, phase, curSeq, walk, cursor: 0, last: null, results: {}, ends: {}, failedAt: null, finishes: [] };
   // lock_map_acquire(&__mmu_notifier_invalidate_range_start_map) under mmap_lock (23b68395c7c7).
   const s3 = lockdepAcquire(world, s2, t, 'notifier_map', [], fx);
   return advance(world, { ...s3, nextInvId: s.nextInvId + 1 }, { ...t, inv }, k, fx);
@@ -62,27 +62,38 @@ export const invalidateRangeEnd = <T extends InvalidatingThread>(world: World, s
 export const callbackReturned = <T extends InvalidatingThread>(world: World, s: ModelState, t: T, c: Call, value: number, k: InvalidationCaller<T>, fx: Effects): ModelState => {
   const inv = t.inv as Invalidation;
   const t1: T = { ...t, call: null, nonBlockCount: t.nonBlockCount - (c.nonBlock ? 1 : 0) }; // non_block_end()
-  if (fx.record) fx.events.push(`${c.sub}.${c.op} -> ${retText(c.op, value)}`);
+  if (fx.record) fx.events.push(`${c.sub}.${c.op === 'invalidate' && world.ops[c.sub].twoPass ? 'invalidate_start' : c.op} -> ${retText(c.op, value)}`);
   if (c.op === 'invalidate_range_end') {
     const ends = { ...inv.ends, [c.sub]: (inv.ends[c.sub] ?? 0) + 1 };
     return advance(world, s, { ...t1, inv: { ...inv, ends } }, k, fx);
   }
+  if (c.op === 'invalidate_finish') {
+    fx.facts.push({ fact: 'finish_returned', sub: c.sub, inv: inv.id });
+    return advance(world, s, t1, k, fx);
+  }
   const hasEnd = world.ops[c.sub].invalidate_range_end !== null;
-  fx.facts.push({ fact: 'start_returned', sub: c.sub, inv: inv.id, value, blockable: inv.blockable, hasEnd, form: c.op === 'invalidate' ? 'interval' : 'hlist' });
-  const result: StartResult = value === 0 ? 'ok' : 'fail';
+  // "true, *finish set" is a true as far as the start's contract goes.
+  fx.facts.push({ fact: 'start_returned', sub: c.sub, inv: inv.id, value: value === WITH_FINISH ? 0 : value, blockable: inv.blockable, hasEnd, form: c.op === 'invalidate' ? 'interval' : 'hlist' });
+  const result: StartResult = value === 0 || value === WITH_FINISH ? 'ok' : 'fail';
   const results = { ...inv.results, [c.sub]: result };
   if (c.op === 'invalidate') {
+    const name = world.ops[c.sub].twoPass ? 'invalidate_start' : 'invalidate';
     if (result === 'fail' && inv.blockable) {
       // mn_itree_invalidate: `if (WARN_ON(mmu_notifier_range_blockable(range))) continue;` — the walk goes on and start returns 0.
-      fx.diagnostics.push({ kind: 'WARN_ON', text: `WARN_ON(mmu_notifier_range_blockable(range)): ${c.sub}.invalidate returned false` });
+      fx.diagnostics.push({ kind: 'WARN_ON', text: `WARN_ON(mmu_notifier_range_blockable(range)): ${c.sub}.${name} returned false` });
       return advance(world, s, { ...t1, inv: { ...inv, results: { ...inv.results, [c.sub]: 'ok' } } }, k, fx);
     }
     if (result === 'fail') {
-      // out_would_block: mn_itree_inv_end, then -EAGAIN without visiting the hlist.
+      // v5.5: out_would_block: mn_itree_inv_end, then -EAGAIN without visiting the hlist. v7.1:
+      // the walk breaks, the finishes of the starts before it run, then inv_end and -EAGAIN.
+      if (inv.finishes.length > 0) return advance(world, s, { ...t1, inv: { ...inv, results, failedAt: c.sub, phase: 'itree_finish' } }, k, fx);
       const s2 = itreeInvEnd(s, fx);
       return finishStart(world, s2, { ...t1, inv: { ...inv, results, failedAt: c.sub } }, EAGAIN, k, fx);
     }
-    return advance(world, s, { ...t1, inv: { ...inv, results } }, k, fx);
+    // `*finish` set: the core links it for the finish pass (mn_itree_invalidate, v7.1).
+    const finishes = value === WITH_FINISH ? [...inv.finishes, c.sub] : inv.finishes;
+    if (value === WITH_FINISH) fx.facts.push({ fact: 'finish_pending', sub: c.sub, inv: inv.id });
+    return advance(world, s, { ...t1, inv: { ...inv, results, finishes } }, k, fx);
   }
   let failedAt = inv.failedAt;
   if (result === 'fail') {
@@ -98,6 +109,18 @@ export const callbackReturned = <T extends InvalidatingThread>(world: World, s: 
 const advance = <T extends InvalidatingThread>(world: World, s: ModelState, t: T, k: InvalidationCaller<T>, fx: Effects): ModelState => {
   let inv = t.inv as Invalidation;
   for (;;) {
+    if (inv.phase === 'itree_finish') {
+      // mn_itree_finish_pass: each linked finish in walk order, no core lock held (v7.1).
+      const [next, ...rest] = inv.finishes;
+      if (next !== undefined) {
+        inv = { ...inv, finishes: rest };
+        return put(s, { ...t, inv, call: { sub: next, op: 'invalidate_finish', pc: 0, blockable: inv.blockable, nonBlock: false, locals: {} } });
+      }
+      // After a non-blocking failure: mn_itree_inv_end, then -EAGAIN without visiting the hlist.
+      if (inv.failedAt !== null) return finishStart(world, itreeInvEnd(s, fx), { ...t, inv }, EAGAIN, k, fx);
+      inv = { ...inv, phase: 'hlist_start', last: inv.release ? END : null };
+      continue;
+    }
     const sub = inv.phase === 'itree_start' ? nextInTree(s, inv) : nextInHlist(s, inv);
     if (sub !== null) {
       inv = inv.phase === 'itree_start' ? { ...inv, cursor: inv.cursor + 1 } : { ...inv, last: sub.name };
@@ -112,7 +135,7 @@ const advance = <T extends InvalidatingThread>(world: World, s: ModelState, t: T
     }
     // The walk is exhausted: next phase.
     if (inv.phase === 'itree_start') {
-      inv = { ...inv, phase: 'hlist_start', last: inv.release ? END : null };
+      inv = inv.finishes.length > 0 ? { ...inv, phase: 'itree_finish' } : { ...inv, phase: 'hlist_start', last: inv.release ? END : null };
       continue;
     }
     if (inv.phase === 'hlist_start') {

@@ -86,6 +86,9 @@ export const register = (world: World, s: ModelState, t: RegisterThread, phase: 
         if (fx.record) fx.events.push(`${name}: ${world.strategy.hlistAddLabel}`);
         return put({ ...s, subs, core: { ...s.core, hasSubscriptions: true } }, afterInsert);
       }
+      // mmu_interval_notifier_insert (v7.1): WARN_ON_ONCE(ops->invalidate_start && !ops->invalidate_finish), then insert anyway.
+      const ops = world.ops[name];
+      if (ops.twoPass && ops.invalidate_finish === null) fx.diagnostics.push({ kind: 'WARN_ON', text: `WARN_ON_ONCE(ops->invalidate_start && !ops->invalidate_finish): ${name}` });
       return put(intervalTreeInsert({ ...s, core: { ...s.core, hasItree: true, hasSubscriptions: true } }, name, fx), afterInsert);
     }
   }

@@ -11,6 +11,7 @@ import { i915_419, i915_513 } from './i915.ts';
 import { kvm } from './kvm.ts';
 import { nouveau55 } from './nouveau.ts';
 import { odp419, odp420, odp55 } from './odp.ts';
+import { xe } from './xe.ts';
 
 export const presets: Readonly<Record<string, DriverDef>> = {
   kvm,
@@ -26,6 +27,7 @@ export const presets: Readonly<Record<string, DriverDef>> = {
   'nouveau-5.5': nouveau55,
   gru,
   gntdev,
+  xe,
 };
 
 export const DRIVER_NAMES: readonly string[] = [...Object.keys(presets), 'generic'];

@@ -54,9 +54,11 @@ const startPending = (s: ModelState, sub: string, page: number): boolean =>
   s.threads.some((t) => {
     const inv = t.inv;
     if (inv === null || page < inv.range.start || page >= inv.range.end) return false;
-    if (t.call !== null && t.call.sub === sub && (t.call.op === 'invalidate_range_start' || t.call.op === 'invalidate')) return true;
+    if (t.call !== null && t.call.sub === sub && (t.call.op === 'invalidate_range_start' || t.call.op === 'invalidate' || t.call.op === 'invalidate_finish')) return true;
+    // A two-pass start that handed the core a finish is not done until its finish returns (v7.1, docs/kernel.md §2.6).
+    if (inv.finishes.includes(sub)) return true;
     // Only while the start walks run: once start returned, every start it will make has returned.
-    return (inv.phase === 'itree_start' || inv.phase === 'hlist_start') && !(sub in inv.results);
+    return (inv.phase === 'itree_start' || inv.phase === 'itree_finish' || inv.phase === 'hlist_start') && !(sub in inv.results);
   });
 
 export const NoStaleSecondaryMapping: Invariant = {

@@ -14,13 +14,25 @@ const hlistOps = (def: DriverDef): ResolvedOps | null =>
     invalidate_range_start: def.hlist.invalidate_range_start,
     invalidate_range_end: def.hlist.invalidate_range_end,
     invalidate: def.combined?.invalidate ?? null,
+    invalidate_finish: null,
+    twoPass: false,
     release: def.hlist.release ?? DEFAULT_RELEASE,
     fault: def.combined ? def.combined.fault : def.hlist.fault,
     ioctl: def.ioctl,
   };
 
 const intervalOps = (def: DriverDef): ResolvedOps | null =>
-  def.interval && { form: 'interval', invalidate_range_start: null, invalidate_range_end: null, invalidate: def.interval.invalidate, release: null, fault: def.interval.fault, ioctl: def.ioctl };
+  def.interval && {
+    form: 'interval',
+    invalidate_range_start: null,
+    invalidate_range_end: null,
+    invalidate: def.interval.invalidate,
+    invalidate_finish: def.interval.invalidate_finish ?? null,
+    twoPass: def.interval.invalidate_finish !== undefined,
+    release: null,
+    fault: def.interval.fault,
+    ioctl: def.ioctl,
+  };
 
 /** A notifier runs its classic hlist form (with its per-fault interval notifier, if it has one), else its interval form (§1.5). */
 export const classicOps = (def: DriverDef): ResolvedOps | null => hlistOps(def) ?? intervalOps(def);
