@@ -16,7 +16,7 @@ const V4_14: Kernel = {
   lockdepMap: false,
   intervalNotifiers: false,
   mainline: 'skip-all-end', // invalidate_range_start is void: nothing fails, nothing to skip
-  exitMmap: 'unmap-then-skip',
+  exitMmap: 'unmap-then-skip', // 212925802454 (4.14.0; 4.14.y got 27ae357fa82b): model/exit-mmap.ts
   twoPass: false,
 };
 const V4_19: Kernel = { ...V4_14, name: 'v4.19', reaper: 'nonblock-per-vma', exitMmap: 'reap-then-skip' }; // 93065ac753e4; 27ae357fa82b (v4.17)
@@ -46,7 +46,11 @@ export const KERNELS: readonly Kernel[] = [
 
 export const KERNEL_NAMES: readonly string[] = KERNELS.map((k) => k.name as string);
 
-/** What the model runs without a named kernel: v5.10's core (docs/kernel.md §11), with the scenario's reaper era. */
+/**
+ * What the model runs without a named kernel: v5.10's core (docs/kernel.md §11), with the
+ * scenario's reaper era, and v5.10's exit_mmap under every era, its final unmap_vmas without the
+ * notifier start/end a named release runs (model/exit-mmap.ts keys that on `name: null`).
+ */
 export const legacyKernel = (reaper: ReaperEra): Kernel => ({
   ...V5_5,
   name: null,

@@ -51,8 +51,7 @@ export const threadKind = (id: string): { kind: ThreadKind; target: string | nul
 
 /** The threads that make sense for these notifiers (docs/design.md §4: explored when --threads is absent). */
 export const candidateThreads = (world: Pick<World, 'ops' | 'kernel'>, names: readonly string[]): string[] => {
-  // The model has only the v4.17–v6.0 exit_mmap (docs/kernel.md §11): no exit_mmap thread on other releases.
-  const out = ['oom_reaper', 'munmap', 'madvise', ...(world.kernel.exitMmap === 'reap-then-skip' ? ['exit_mmap'] : [])];
+  const out = ['oom_reaper', 'munmap', 'madvise', 'exit_mmap'];
   for (const n of names) {
     if (world.ops[n].fault) out.push(`fault:${n}`);
     if (world.ops[n].ioctl) out.push(`ioctl:${n}`);
@@ -83,8 +82,6 @@ export const resolve = (scenario: Scenario, catalogue: Catalogue = BUILTIN): Res
     errors.push(`reaper: '${scenario.reaper}' is not the reaper of ${named.name} ('${named.reaper}'); with a kernel, give its reaper or none`);
   if (named && strategy?.mainline && !inRange(named.name as string, strategy.mainline))
     errors.push(`strategy: ${strategy.name} is mainline's rule ${rangeText(strategy.mainline)}; ${named.name} runs ${named.mainline} (name a release of ${strategy.name}, or a proposal: one with no mainline release)`);
-  if (named && named.exitMmap !== 'reap-then-skip' && scenario.threads.includes('exit_mmap'))
-    errors.push(`threads: exit_mmap of ${named.name} (${named.exitMmap === 'no-oom-code' ? 'the 2022 exit_mmap without OOM code, L-2022-EXIT' : '212925802454: unmap_vmas, then MMF_OOM_SKIP'}) is not modelled yet; the model has the v4.17–v5.x exit_mmap (docs/kernel.md §11)`);
   const kernel = named ?? legacyKernel(scenario.reaper);
   const knobs = { ...DEFAULT_KNOBS, ...(scenario.knobs ?? {}) };
   const defs: Record<string, DriverDef> = {};
@@ -117,7 +114,6 @@ export const resolve = (scenario: Scenario, catalogue: Catalogue = BUILTIN): Res
   for (const id of scenario.threads) {
     const tk = threadKind(id);
     if (tk?.target != null && broken.has(tk.target)) continue; // its notifier's problem is reported
-    if (id === 'exit_mmap' && kernel.exitMmap !== 'reap-then-skip') continue; // reported above, with why
     if (!tk || !valid.includes(id)) errors.push(`threads: '${id}' is not a thread of this scenario (valid: ${valid.join(', ')})`);
     else if (threadKinds.some((t) => t.id === id)) errors.push(`threads: duplicate '${id}'`);
     else threadKinds.push({ id, ...tk });

@@ -352,18 +352,24 @@ export interface MadviseThread extends ThreadBase {
   readonly gather: readonly Gathered[];
 }
 
-/** exit_mmap: mmu_notifier_release (itree release → end, hlist ->release, SRCU), the OOM reap, unmap (§1.4, §3.2). */
+/**
+ * exit_mmap: mmu_notifier_release (itree release → end, hlist ->release, SRCU), then its release's
+ * order (model/exit-mmap.ts, docs/kernel.md §3.2): the OOM reap, MMF_OOM_SKIP, the write-lock
+ * cycle, unmap (v4.17–v6.0); unmap, MMF_OOM_SKIP, the cycle (v4.14); unmap under mmap_read_lock,
+ * MMF_OOM_SKIP, free under mmap_write_lock (v6.1+).
+ */
 export interface ExitMmapThread extends ThreadBase {
   readonly kind: 'exit_mmap';
   readonly pc:
     | 'itree_release' | 'itree_end' | 'hlist_release' | 'unhash' | 'srcu'
-    | 'oom_vma' | 'oom_unmap' | 'oom_end' | 'oom_tlb_finish' | 'oom_skip' | 'lock' | 'unmap' | 'tlb_finish' | 'done';
+    | 'oom_vma' | 'oom_unmap' | 'oom_end' | 'oom_tlb_finish' | 'oom_skip' | 'lock'
+    | 'read_lock' | 'unmap_start' | 'unmap' | 'unmap_end' | 'read_unlock' | 'write_lock' | 'tlb_finish' | 'done';
   /** synchronize_srcu: the walks ('<thread>#<invalidation>') in flight when it was called. */
   readonly srcuReaders: readonly string[];
   readonly gather: readonly Gathered[];
   /** mn_hlist_release: the notifiers whose ->release is still to run. */
   readonly releasing: readonly string[];
-  /** The exit-time __oom_reap_task_mm's VMA. */
+  /** The exit-time __oom_reap_task_mm's VMA; on a named release, also unmap_vmas' (unmap_single_vma per VMA). */
   readonly vma: number;
 }
 
