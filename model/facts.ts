@@ -42,7 +42,9 @@ export type Fact =
   | { readonly fact: 'lockdep_edge'; readonly thread: ThreadId; readonly from: string; readonly to: string; readonly why: string }
   /** A two-pass invalidate_start returned true with `*finish` set; its finish is pending (v7.1, docs/kernel.md §2.6). */
   | { readonly fact: 'finish_pending'; readonly sub: string; readonly inv: number }
-  | { readonly fact: 'finish_returned'; readonly sub: string; readonly inv: number };
+  | { readonly fact: 'finish_returned'; readonly sub: string; readonly inv: number }
+  /** mn_itree_inv_end applied a deferred insert or remove: interval_tree_insert/remove on the notifier, hlist_del of its deferred_item. */
+  | { readonly fact: 'deferred_applied'; readonly sub: string; readonly op: 'insert' | 'remove'; readonly thread: ThreadId };
 
 export type DiagnosticKind = 'WARN_ON' | 'BUG_ON' | 'BUG' | 'lockdep';
 
@@ -83,6 +85,7 @@ const FACT_BIT: { readonly [K in Fact['fact']]: number } = {
   driver_assert: 1 << 17,
   finish_pending: 1 << 18,
   finish_returned: 1 << 19,
+  deferred_applied: 1 << 20,
 };
 
 /** The kinds of these facts as a bit mask (0 for none). */

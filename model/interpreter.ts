@@ -6,7 +6,7 @@
 import type { Effects } from './facts.ts';
 import { lockClass, lockdepAcquire } from './lockdep.ts';
 import { putPage, unpinZapped } from './mm.ts';
-import { intervalTreeInsert, intervalTreeRemove } from './core/itree.ts';
+import { intervalTreeInsert, intervalTreeRemove, itreeLockBlocker } from './core/itree.ts';
 import { retText, WITH_FINISH, type Cond, type Instr, type LockMode, type Program } from './program.ts';
 import {
   downRead, faultPage, holdsDriverLock, intersects, invalidationActive, isInvalidating, lockId, memoryShort, mirrorGone, put,
@@ -59,16 +59,23 @@ export const driverInstrBlocker = (world: World, s: ModelState, a: DriverInstrAc
       return readLockBlocker(world, s, 'mmap_lock', t.id);
     case 'waitZero':
       return s.drivers[c.sub].counters[i.counter] !== 0 ? { on: 'counter', sub: c.sub, counter: i.counter } : null;
+    // mmu_interval_read_begin reads the seq under subscriptions->lock, then waits without it.
     case 'readBegin': {
       const sub = subOf(s, c.sub);
-      return isInvalidating(s, sub) ? { on: 'invalidation', sub: sub.name } : null;
+      return itreeLockBlocker(world, s, t.id) ?? (isInvalidating(s, sub) ? { on: 'invalidation', sub: sub.name } : null);
     }
-    // The first insert registers the NULL notifier: mmap_write_lock and mm_take_all_locks (§1.5).
+    // The first insert registers the NULL notifier: mmap_write_lock and mm_take_all_locks (§1.5); the insert takes subscriptions->lock.
     case 'intervalInsert':
-      return s.core.hasItree ? null : writeLockBlocker(world, s, 'mmap_lock', t.id);
-    // A deferred remove waits for invalidate_seq to move.
-    case 'intervalRemove':
+      return s.core.hasItree ? itreeLockBlocker(world, s, t.id) : writeLockBlocker(world, s, 'mmap_lock', t.id);
+    // The remove takes subscriptions->lock; a deferred one then waits for invalidate_seq to move
+    // (read without the lock up to v5.17, with it from 319561669a59).
+    case 'intervalRemove': {
+      if (c.locals.removeSeq === undefined || world.kernel.intervalRemoveWaitUnderLock) {
+        const locked = itreeLockBlocker(world, s, t.id);
+        if (locked !== null) return locked;
+      }
       return c.locals.removeSeq !== undefined && s.core.invalidateSeq === c.locals.removeSeq ? { on: 'invalidation', sub: c.sub } : null;
+    }
     default:
       return null;
   }

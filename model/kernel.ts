@@ -18,13 +18,15 @@ const V4_14: Kernel = {
   mainline: 'skip-all-end', // invalidate_range_start is void: nothing fails, nothing to skip
   exitMmap: 'unmap-then-skip', // 212925802454 (4.14.0; 4.14.y got 27ae357fa82b): model/exit-mmap.ts
   twoPass: false,
+  subscriptionsLock: true,
+  intervalRemoveWaitUnderLock: false,
 };
 const V4_19: Kernel = { ...V4_14, name: 'v4.19', reaper: 'nonblock-per-vma', exitMmap: 'reap-then-skip' }; // 93065ac753e4; 27ae357fa82b (v4.17)
 const V4_20: Kernel = { ...V4_19, name: 'v4.20', munmapDowngrades: true };
 const V5_4: Kernel = { ...V4_20, name: 'v5.4', nonBlock: true, lockdepMap: true };
 const V5_5: Kernel = { ...V5_4, name: 'v5.5', intervalNotifiers: true };
 const V5_12: Kernel = { ...V5_5, name: 'v5.12', mainline: 'call-all-end-2021' };
-const V6_1: Kernel = { ...V5_12, name: 'v6.1', exitMmap: 'no-oom-code' };
+const V6_1: Kernel = { ...V5_12, name: 'v6.1', exitMmap: 'no-oom-code', intervalRemoveWaitUnderLock: true }; // bf3980c85212; 319561669a59 (v5.18)
 
 /** The releases `--kernel` accepts, oldest first. */
 export const KERNELS: readonly Kernel[] = [
@@ -58,6 +60,7 @@ export const legacyKernel = (reaper: ReaperEra): Kernel => ({
   munmapDowngrades: reaper === 'nonblock-per-vma',
   mainline: null,
   exitMmap: 'reap-then-skip',
+  subscriptionsLock: false,
 });
 
 export const kernelNamed = (name: string): Kernel | undefined => KERNELS.find((k) => k.name === name);

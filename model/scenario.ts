@@ -4,6 +4,7 @@
  */
 import { driverFor, presets } from './drivers/index.ts';
 import { inRange, KERNEL_NAMES, KERNELS, kernelNamed, legacyKernel, rangeText } from './kernel.ts';
+import { ITREE_LOCK } from './core/itree.ts';
 import { LOCKDEP_PRIMING } from './lockdep.ts';
 import { reaperFirstPc } from './reaper.ts';
 import { FREE, inTree } from './state.ts';
@@ -127,8 +128,8 @@ export const resolve = (scenario: Scenario, catalogue: Catalogue = BUILTIN): Res
   if (errors.length > 0 || !strategy) return fail(errors);
   const pages = Math.max(...scenario.vmas.map((v) => v.end));
   const registering = (n: string) => scenario.threads.includes(`register:${n}`);
-  const lockKinds: Record<string, 'spinlock' | 'mutex' | 'rwsem'> = { mmap_lock: 'rwsem' };
-  const locks: Record<string, Lock> = { mmap_lock: FREE };
+  const lockKinds: Record<string, 'spinlock' | 'mutex' | 'rwsem'> = { mmap_lock: 'rwsem', ...(kernel.subscriptionsLock ? { [ITREE_LOCK]: 'spinlock' as const } : {}) };
+  const locks: Record<string, Lock> = { mmap_lock: FREE, ...(kernel.subscriptionsLock ? { [ITREE_LOCK]: FREE } : {}) };
   const drivers: Record<string, DriverState> = {};
   const pte = Array.from({ length: pages }, (_, p) => (scenario.vmas.some((v) => p >= v.start && p < v.end) ? p : null));
   let subs: readonly Subscription[] = [];

@@ -102,7 +102,8 @@ export const faultPage = (s: ModelState, c: Call): Range => {
 
 /** The SRCU read section a thread is in, if any: an invalidation's walks, or a ->release (mn_hlist_release, unregister). */
 const srcuSection = (x: ThreadState): string | null => {
-  if (x.inv !== null && x.inv.phase !== 'returned') return `${x.id}#${x.inv.id}`;
+  // mn_itree_inv_end runs before mn_hlist_invalidate_end's srcu_read_lock.
+  if (x.inv !== null && x.inv.phase !== 'returned' && x.inv.phase !== 'itree_end') return `${x.id}#${x.inv.id}`;
   if (x.call?.op === 'release' || (x.kind === 'exit_mmap' && x.pc === 'unhash')) return `${x.id}#release`;
   return null;
 };

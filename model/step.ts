@@ -9,6 +9,7 @@
  */
 import { match } from 'ts-pattern';
 import { describeStart, invalidateRangeEnd, invalidateRangeStart, type CoreAction } from './core/invalidate.ts';
+import { itreeLockBlocker } from './core/itree.ts';
 import { describeRegistration, register, registerAction, registrationBlocker, unregister, unregisterAction, type RegistrationAction } from './core/registration.ts';
 import { describeExitMmap, exitMmap, exitMmapAction, exitMmapBlocker, mmUsersBlocker, type ExitMmapAction } from './exit-mmap.ts';
 import { noEffects, type Effects } from './facts.ts';
@@ -82,8 +83,10 @@ const guard = (world: World, s: ModelState, a: Action): Blocker | null => {
     // HZ/10 outlasts any run of steps of a runnable thread (reaper.ts; the exception of docs/kernel.md §1.6).
     case 'schedule_timeout_idle':
       return s.threads.some((x) => x.id !== a.t.id && isEnabled(world, s, x)) ? { on: 'timeout' } : null;
+    // mn_itree_inv_start_range and mn_itree_inv_end take subscriptions->lock (named releases: model/kernel.ts).
     case 'invalidate_range_start':
     case 'invalidate_range_end':
+      return s.core.hasItree ? itreeLockBlocker(world, s, a.t.id) : null;
     case 'mm_has_notifiers':
     case 'mmap_read_trylock':
     case 'oom_reaper_skip':

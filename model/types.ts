@@ -43,8 +43,16 @@ export interface Kernel {
   /** The mainline rule after a failed non-blocking start: skip-all-end (93065ac753e4) until c2655835fd8c (v5.12), §5.0–§5.1c. */
   readonly mainline: 'skip-all-end' | 'call-all-end-2021' | null;
   readonly exitMmap: ExitMmapEra;
-  /** Two-pass interval notifiers (invalidate_start / invalidate_finish), v7.1: issue #22 item 3, not modelled yet. */
+  /** Two-pass interval notifiers (invalidate_start / invalidate_finish), 7aba71dbc416 (v7.1), docs/kernel.md §2.6. */
   readonly twoPass: boolean;
+  /**
+   * subscriptions->lock has a holder: mn_itree_inv_end's last end is two steps under it (seq++, then
+   * the deferred list and the unlock), and every path that takes it waits for it (docs/kernel.md §11).
+   * Every named release; the model without a kernel keeps its one-step inv_end.
+   */
+  readonly subscriptionsLock: boolean;
+  /** mmu_interval_notifier_remove's wait reads invalidate_seq under subscriptions->lock: 319561669a59 (v5.18). */
+  readonly intervalRemoveWaitUnderLock: boolean;
 }
 
 export interface Range {

@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCase } from '../engine/case-format.ts';
+import { explore } from '../engine/exhaustive.ts';
 import { checkCommand } from '../scripts/check.ts';
 import { compareCommand } from '../scripts/compare.ts';
 import { compareKernels, KERNEL_NAMES, KERNELS, legacyKernel, resolve, runWorld, type Scenario, type TraceStep } from '../model/index.ts';
@@ -119,6 +120,34 @@ describe('each switch changes what it should', () => {
   });
 });
 
+describe('subscriptions->lock and the 2022 remove race (319561669a59, v5.18; L-2022-RM)', () => {
+  const odp = [notifier('A', 'odp-5.5', 256)];
+  const race = (kernel: string | undefined) =>
+    explore({ ...on(kernel, { notifiers: odp, strategy: 'call-all-end-2021', threads: ['munmap', 'unregister:A'] }), ...(kernel ? {} : { kernel: undefined }) }, ['UnregisterQuiesces']).results[0];
+
+  it('on a named release the last mn_itree_inv_end is two steps under the lock: seq++, then the deferred list and the unlock', () => {
+    const named = ran(on('v5.15', { notifiers: odp, strategy: 'call-all-end-2021', threads: ['munmap'] }), []);
+    const events = named.trace.flatMap((s) => s.events);
+    const locked = events.indexOf('spin_lock(subscriptions->lock)');
+    expect(locked).toBeGreaterThanOrEqual(0);
+    expect(events.indexOf('spin_unlock(subscriptions->lock); wake_up_all')).toBeGreaterThan(locked);
+    const legacy = ran({ ...scenario({ notifiers: odp, strategy: 'call-all-end-2021', threads: ['munmap'] }) }, []);
+    expect(legacy.trace.flatMap((s) => s.events)).not.toContain('spin_lock(subscriptions->lock)');
+    expect(named.trace.length).toBe(legacy.trace.length + 1);
+  });
+
+  it('v5.15 (the wait reads the seq without the lock): remove returns between the two steps, and inv_end then touches the notifier its owner may have freed', () => {
+    const r = race('v5.15');
+    expect(r.verdict).toBe('violated');
+    expect(r.counterexample?.witness).toMatch(/^mn_itree_inv_end in munmap applies A's deferred remove .* after mmu_interval_notifier_remove\(A\) returned in unregister:A/);
+  });
+
+  it('v6.1 (mmu_interval_seq_released takes the lock): remove waits for the deferred list; and the model without a kernel has one-step inv_end, so no window', () => {
+    expect(race('v6.1').verdict).toBe('holds');
+    expect(race(undefined).verdict).toBe('holds');
+  });
+});
+
 describe('the model without a named kernel is a release of the table', () => {
   // The switches LEGACY runs with, for the v4.19+ reaper: every release from v5.4 to v5.15 has them.
   const same = KERNELS.filter((k) => {
@@ -130,7 +159,9 @@ describe('the model without a named kernel is a release of the table', () => {
     expect(same).toEqual(['v5.4', 'v5.5', 'v5.10', 'v5.12', 'v5.13', 'v5.15']);
   });
 
-  it('every saved case of the v4.19+ reaper replays step for step on a release that has its drivers and strategy', () => {
+  // A named release also gives subscriptions->lock a holder (mn_itree_inv_end in two steps), so
+  // the cases compared are those with no interval tree: hlist notifiers only.
+  it('every saved case of the v4.19+ reaper with hlist notifiers only replays step for step on a release that has its drivers and strategy', () => {
     const dir = 'shrunk-cases';
     let compared = 0;
     for (const f of readdirSync(dir).filter((x) => x.endsWith('.json'))) {
@@ -141,6 +172,8 @@ describe('the model without a named kernel is a release of the table', () => {
       if (sc.reaper !== 'nonblock-per-vma' || sc.kernel !== undefined) continue;
       const kernel = same.find((k) => resolve({ ...sc, kernel: k }).ok);
       if (!kernel) continue;
+      const r = resolve(sc);
+      if (!r.ok || Object.values(r.world.ops).some((o) => o.form !== 'hlist')) continue;
       const a = ran(sc, c.schedule);
       const b = ran({ ...sc, kernel }, c.schedule);
       // A named release runs exit_mmap's final unmap_vmas as the kernel does (its notifier start/end,
@@ -157,7 +190,7 @@ describe('the model without a named kernel is a release of the table', () => {
       expect(b.verdicts[c.expect.invariant], `${f} on ${kernel}`).toEqual(a.verdicts[c.expect.invariant]);
       compared++;
     }
-    expect(compared).toBeGreaterThan(100);
+    expect(compared).toBeGreaterThan(80);
   });
 });
 

@@ -13,7 +13,9 @@
 import type { Effects } from '../facts.ts';
 import { lockdepAcquire } from '../lockdep.ts';
 import { EAGAIN, retText, WITH_FINISH } from '../program.ts';
+import { downWrite, upWrite } from '../rwsem.ts';
 import { inHlist, inTree, intersects, put, subOf } from '../state.ts';
+import { ITREE_LOCK } from './itree.ts';
 import type { Call, CallOp, InvalidatingThread, Invalidation, ModelState, Range, StartResult, Subscription, World } from '../types.ts';
 
 /** The caller's continuation (defunctionalised: plain functions, the state stays data). */
@@ -54,8 +56,21 @@ export const invalidateRangeStart = <T extends InvalidatingThread>(world: World,
 /** __mmu_notifier_invalidate_range_end: mn_itree_inv_end, then every hlist end (docs/kernel.md §2.2). */
 export const invalidateRangeEnd = <T extends InvalidatingThread>(world: World, s: ModelState, t: T, k: InvalidationCaller<T>, fx: Effects): ModelState => {
   const inv = t.inv as Invalidation;
-  const s2 = s.core.hasItree ? itreeInvEnd(s, fx) : s;
-  return advance(world, s2, { ...t, inv: { ...inv, phase: 'hlist_end', last: inv.release ? END : null } }, k, fx);
+  const toHlist = { ...inv, phase: 'hlist_end', last: inv.release ? END : null } as const;
+  if (inv.phase === 'itree_end') {
+    // The second step of the last inv_end: the deferred list, spin_unlock, wake_up_all.
+    const s2 = applyDeferred(s, t.id, fx);
+    if (fx.record) fx.events.push('spin_unlock(subscriptions->lock); wake_up_all');
+    return advance(world, upWrite(s2, ITREE_LOCK), { ...t, inv: toHlist }, k, fx);
+  }
+  if (s.core.hasItree && world.kernel.subscriptionsLock && lastEnd(s)) {
+    // The last end of a wave, under subscriptions->lock: seq++ now, the deferred list in the next
+    // step. A reader without the lock (v5.5-v5.17 remove's wait) sees the seq move in between.
+    if (fx.record) fx.events.push('spin_lock(subscriptions->lock)');
+    return put(downWrite(seqEven(s, fx), ITREE_LOCK, t.id), { ...t, inv: { ...inv, phase: 'itree_end' } });
+  }
+  const s2 = s.core.hasItree ? itreeInvEnd(s, fx, t.id) : s;
+  return advance(world, s2, { ...t, inv: toHlist }, k, fx);
 };
 
 /** A callback returned: record its result, apply the core's WARNs (docs/kernel.md §2.2, §2.3), go on walking. */
@@ -87,7 +102,7 @@ export const callbackReturned = <T extends InvalidatingThread>(world: World, s: 
       // v5.5: out_would_block: mn_itree_inv_end, then -EAGAIN without visiting the hlist. v7.1:
       // the walk breaks, the finishes of the starts before it run, then inv_end and -EAGAIN.
       if (inv.finishes.length > 0) return advance(world, s, { ...t1, inv: { ...inv, results, failedAt: c.sub, phase: 'itree_finish' } }, k, fx);
-      const s2 = itreeInvEnd(s, fx);
+      const s2 = itreeInvEnd(s, fx, t.id);
       return finishStart(world, s2, { ...t1, inv: { ...inv, results, failedAt: c.sub } }, EAGAIN, k, fx);
     }
     // `*finish` set: the core links it for the finish pass (mn_itree_invalidate, v7.1).
@@ -117,7 +132,7 @@ const advance = <T extends InvalidatingThread>(world: World, s: ModelState, t: T
         return put(s, { ...t, inv, call: { sub: next, op: 'invalidate_finish', pc: 0, blockable: inv.blockable, nonBlock: false, locals: {} } });
       }
       // After a non-blocking failure: mn_itree_inv_end, then -EAGAIN without visiting the hlist.
-      if (inv.failedAt !== null) return finishStart(world, itreeInvEnd(s, fx), { ...t, inv }, EAGAIN, k, fx);
+      if (inv.failedAt !== null) return finishStart(world, itreeInvEnd(s, fx, t.id), { ...t, inv }, EAGAIN, k, fx);
       inv = { ...inv, phase: 'hlist_start', last: inv.release ? END : null };
       continue;
     }
@@ -215,8 +230,32 @@ export const closeInvalidation = <T extends InvalidatingThread>(world: World, s:
   return k.closed(world, s, { ...t, inv: null }, fx);
 };
 
-/** mn_itree_inv_end: active--, and at 0 with seq odd: seq++ and the deferred list (docs/kernel.md §2.2, §1.5). */
-export const itreeInvEnd = (s: ModelState, fx: Effects): ModelState => {
+/** This inv_end is the last of a wave: active_invalidate_ranges goes to 0 with the tree frozen (seq odd). */
+const lastEnd = (s: ModelState): boolean => s.core.activeInvalidateRanges === 1 && (s.core.invalidateSeq & 1) === 1;
+
+/** The last end's first half: active_invalidate_ranges 1 -> 0 and invalidate_seq++ (even). */
+const seqEven = (s: ModelState, fx: Effects): ModelState => {
+  const seq = s.core.invalidateSeq;
+  if (fx.record) fx.events.push(`active_invalidate_ranges 1 -> 0, invalidate_seq -> ${seq + 1}`);
+  return { ...s, core: { ...s.core, activeInvalidateRanges: 0, invalidateSeq: seq + 1 } };
+};
+
+/** The last end's second half: the deferred inserts and removes, in order (§1.5); each touches its notifier. */
+const applyDeferred = (s: ModelState, thread: string, fx: Effects): ModelState => {
+  const { deferred } = s.core;
+  if (deferred.length === 0) return s;
+  if (fx.record) fx.events.push(`deferred ${deferred.map((d) => `${d.op} ${d.sub}`).join(', ')}`);
+  for (const d of deferred) fx.facts.push({ fact: 'deferred_applied', sub: d.sub, op: d.op, thread });
+  const subs = s.subs.map((x) => {
+    const d = deferred.filter((e) => e.sub === x.name).at(-1);
+    if (!d) return x;
+    return x.form === 'both' ? { ...x, inTree: d.op === 'insert' } : { ...x, registered: d.op === 'insert' };
+  });
+  return { ...s, subs, core: { ...s.core, deferred: [] } };
+};
+
+/** mn_itree_inv_end in one step: active--, and at 0 with seq odd: seq++ and the deferred list (docs/kernel.md §2.2, §1.5). */
+export const itreeInvEnd = (s: ModelState, fx: Effects, thread: string): ModelState => {
   const active = s.core.activeInvalidateRanges - 1;
   if (active < 0) fx.facts.push({ fact: 'underflow', what: 'active_invalidate_ranges', value: active });
   const seq = s.core.invalidateSeq;
@@ -227,6 +266,7 @@ export const itreeInvEnd = (s: ModelState, fx: Effects): ModelState => {
   // The last end of a wave: seq++ (even), then apply the deferred inserts and removes (§1.5).
   const { deferred } = s.core;
   if (fx.record) fx.events.push(`active_invalidate_ranges 1 -> 0, invalidate_seq -> ${seq + 1}${deferred.length ? `; deferred ${deferred.map((d) => `${d.op} ${d.sub}`).join(', ')}` : ''}`);
+  for (const d of deferred) fx.facts.push({ fact: 'deferred_applied', sub: d.sub, op: d.op, thread });
   const subs = deferred.length
     ? s.subs.map((x) => {
         const d = deferred.filter((e) => e.sub === x.name).at(-1);

@@ -4,8 +4,19 @@
  * notifier), so neither imports the other for them.
  */
 import type { Effects } from '../facts.ts';
+import type { Blocker } from '../rwsem.ts';
 import { setSub, subOf } from '../state.ts';
-import type { ModelState } from '../types.ts';
+import type { ModelState, World } from '../types.ts';
+
+/** subscriptions->lock, a spinlock with a holder on named releases (model/kernel.ts subscriptionsLock). */
+export const ITREE_LOCK = 'subscriptions_lock';
+
+/** A path that takes subscriptions->lock spins while another thread holds it (the holder itself goes on). */
+export const itreeLockBlocker = (world: World, s: ModelState, self: string): Blocker | null => {
+  if (!world.kernel.subscriptionsLock) return null;
+  const holder = s.locks[ITREE_LOCK].writer;
+  return holder !== null && holder !== self ? { on: 'lock', lock: ITREE_LOCK, mode: 'write' } : null;
+};
 
 /**
  * __mmu_interval_notifier_insert under subscriptions->lock (docs/kernel.md §1.5): idle, insert

@@ -16,7 +16,7 @@ import { unpinZapped } from '../mm.ts';
 import { mmapWriteLockBlocker } from '../munmap.ts';
 import { finish, inHlist, put, releaseMirror, setSub, srcuPending, srcuReadersNow, subOf } from '../state.ts';
 import { driverInstrAction, type CallReturn, type DriverInstrAction } from '../interpreter.ts';
-import { intervalTreeInsert, intervalTreeRemove } from './itree.ts';
+import { intervalTreeInsert, intervalTreeRemove, itreeLockBlocker } from './itree.ts';
 import { downWrite, upWrite, type Blocker } from '../rwsem.ts';
 import type { ModelState, RegisterThread, Subscription, UnregisterThread, World } from '../types.ts';
 
@@ -47,12 +47,19 @@ export const unregisterAction = (world: World, s: ModelState, t: UnregisterThrea
 const releaseReturn: CallReturn = { returned: (_world, s, t) => put(s, { ...(t as UnregisterThread), call: null, pc: 'unlink' }) };
 
 export const registrationBlocker = (world: World, s: ModelState, a: RegistrationAction): Blocker | null => {
-  if (a.type === 'mmu_notifier_register') return a.phase === 'lock' ? mmapWriteLockBlocker(world, s, a.t.id) : null;
+  const interval = world.ops[a.t.target].form === 'interval';
+  if (a.type === 'mmu_notifier_register') return a.phase === 'lock' ? mmapWriteLockBlocker(world, s, a.t.id) : a.phase === 'insert' && interval ? itreeLockBlocker(world, s, a.t.id) : null;
   if (a.phase === 'srcu_wait') {
     const readers = srcuPending(s, a.t.srcuReaders);
     return readers.length ? { on: 'srcu', readers } : null;
   }
-  if (a.phase === 'seq_wait') return s.core.invalidateSeq === a.t.waitSeq ? { on: 'invalidation', sub: a.t.target } : null;
+  // mmu_interval_notifier_remove: the unlink under subscriptions->lock; the wait reads the seq
+  // without it up to v5.17, with it (mmu_interval_seq_released) from 319561669a59.
+  if (a.phase === 'unlink' && interval) return itreeLockBlocker(world, s, a.t.id);
+  if (a.phase === 'seq_wait') {
+    const locked = world.kernel.intervalRemoveWaitUnderLock ? itreeLockBlocker(world, s, a.t.id) : null;
+    return locked ?? (s.core.invalidateSeq === a.t.waitSeq ? { on: 'invalidation', sub: a.t.target } : null);
+  }
   return null;
 };
 

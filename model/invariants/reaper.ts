@@ -18,10 +18,15 @@ export const ReaperBounded: Invariant = {
   id: 'INV-9',
   domainRef: 'docs/kernel.md §8 INV-9; §3.2 oom_reap_task / oom_reap_task_mm (OOM-5.10)',
   summary: `the OOM reaper makes at most MAX_OOM_REAP_RETRIES (${MAX_OOM_REAP_RETRIES}) attempts, sets MMF_OOM_SKIP when it finishes, and only try-locks mmap_lock`,
-  threadKinds: ['oom_reaper'],
+  // Judged on every step: another thread's step (a munmap's mmap_write_lock) can leave the reaper
+  // facing a sleeping wait for mmap_lock before it has taken a step of its own.
   onStep: (c) => {
-    const t = threadById(c.after, c.step.thread);
+    const t = c.after.threads.find((x) => x.kind === 'oom_reaper');
     if (!t || t.kind !== 'oom_reaper') return null;
+    if (t.id !== c.step.thread) {
+      const b = t.done ? null : waitOf(c.world, c.after, t);
+      return b !== null && b.on === 'lock' && b.lock === 'mmap_lock' ? `${t.id} would sleep on mmap_lock: the reaper may only mmap_read_trylock it` : null;
+    }
     if (t.attempts > MAX_OOM_REAP_RETRIES) return `${t.id} made ${t.attempts} failed attempts (MAX_OOM_REAP_RETRIES is ${MAX_OOM_REAP_RETRIES})`;
     if (t.attempts === MAX_OOM_REAP_RETRIES && !t.done) return `${t.id} goes on to attempt ${t.attempts + 1} after ${t.attempts} failed ones (MAX_OOM_REAP_RETRIES is ${MAX_OOM_REAP_RETRIES})`;
     if (t.done && !c.after.mm.MMF_OOM_SKIP) return `${t.id} finished (${t.outcome}) without setting MMF_OOM_SKIP: the OOM killer keeps choosing this mm`;

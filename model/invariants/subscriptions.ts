@@ -1,6 +1,6 @@
 /** The interval core and the subscription list: INV-16, 15, 17 (docs/kernel.md §8). */
 import { threadById } from '../state.ts';
-import { judgedOn, rangeText, type Invariant } from './types.ts';
+import { firstFact, judgedOn, rangeText, type Invariant } from './types.ts';
 
 /**
  * INV-16, state-based after every step: (a) every interval subscription's invalidate_seq is odd;
@@ -42,8 +42,18 @@ export const UnregisterQuiesces: Invariant = {
   kind: 'safety',
   id: 'INV-15',
   domainRef: 'docs/kernel.md §8 INV-15; §1.4 (synchronize_srcu in mmu_notifier_unregister)',
-  summary: 'after mmu_notifier_unregister / mmu_interval_notifier_remove returns, no callback of that notifier runs',
+  summary: 'after mmu_notifier_unregister / mmu_interval_notifier_remove returns, no callback of that notifier runs and the core does not touch it (its owner may free it)',
   onStep: (c) => {
+    // mn_itree_inv_end applying a deferred remove after remove returned: the 2022 race (319561669a59, L-2022-RM).
+    const touched = firstFact(c, 'deferred_applied', (f) => {
+      // A combined driver's deferred entries are its per-fault interval notifier: another object (§6.6).
+      if (c.world.ops[f.sub].form === 'both') return null;
+      const unreg = threadById(c.after, `unregister:${f.sub}`);
+      return unreg?.done
+        ? `mn_itree_inv_end in ${f.thread} applies ${f.sub}'s deferred ${f.op} (interval_tree_${f.op}, hlist_del of its deferred_item) after mmu_interval_notifier_remove(${f.sub}) returned in ${unreg.id}: its owner may already have freed it`
+        : null;
+    });
+    if (touched) return touched;
     const t = threadById(c.after, c.step.thread);
     const call = t?.call;
     if (!call || call.op === 'fault' || call.op === 'ioctl') return null;
