@@ -185,13 +185,6 @@ export const mergeCells = (strategy: string, invariants: readonly string[], perF
     return c;
   });
 
-/**
- * Some held cell's proof did not complete (a bound cut it: the cell is "sampled" although proofs
- * were on): compare's exit 4 when nothing is violated (docs/design.md §6).
- */
-export const proofCut = (cells: readonly Cell[], proof: ProofOptions | null | undefined): boolean =>
-  !!proof && cells.some((c) => c.verdict === 'holds' && c.familiesRun > 0 && !c.proved);
-
 /** Cells strategy-major, invariants in the given order, each violation attributed among these strategies. */
 export const compare = (strategies: readonly string[], invariants: readonly string[], families: readonly FamilyTemplate[], o: CompareOptions): Cell[] => {
   const cells = strategies.flatMap((strategy) => mergeCells(strategy, invariants, families.map((fam) => compareFamily(strategy, invariants, fam, o))));

@@ -157,6 +157,6 @@ describe('refused: exit 2, every problem named, nothing printed', () => {
     writeFileSync(tampered, JSON.stringify(t));
     await refused(['--merge', a, tampered], [/tampered\.json: results: tasks 0, but shard 2\/2 is tasks 1/, /tampered\.json: results\[0\]: task 0 is skip-all-end × kvm,gntdev, not sorted-undo × kvm,gntdev/]);
     // Untouched, they merge.
-    expect((await run(['--merge', a, b])).code).toBe(1);
+    expect((await run(['--merge', a, b])).code).toBe(0); // with kvm,gntdev call-all-end-2021 keeps every invariant
   }, 60_000);
 });

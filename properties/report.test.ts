@@ -164,7 +164,7 @@ describe('the compare matrix and the decision', () => {
     expect(d.keepEveryInvariant).toEqual([]);
     expect(d.keepEveryInvariantTheyDecide).toEqual(['call-all-end-2021', 'core-counter']);
     expect(decisionLines(d, run)).toEqual([
-      'in every family compared, no strategy keeps every invariant',
+      'no single strategy keeps every invariant in every family compared',
       // call-all-end-2021's NoCounterUnderflow and core-counter's NoDeadlock are only sampled.
       'setting aside what every strategy breaks (by the drivers: NoDeadlock; by the reaper era: ReaperUsefulProgress), call-all-end-2021 and core-counter keep every other invariant (sampled: a proof did not complete within --max-states)',
     ]);
@@ -198,7 +198,7 @@ describe('the compare matrix and the decision', () => {
     expect(lines).toContain('| ab-pair | core-counter | n/a: cannot run these drivers |');
     expect(lines).toContain('- ab-pair: by the drivers: NoDeadlock');
     expect(lines).toContain('- reaper-skip-era: by the reaper era: ReaperUsefulProgress');
-    expect(lines).toContain('In every family compared, no strategy keeps every invariant.');
+    expect(lines).toContain('No single strategy keeps every invariant in every family compared.');
     // Without the run, only the matrix (as README embeds it).
     expect(markdownMatrix(strategies, invariants, cells).trimEnd().split('\n')).toEqual([...lines.slice(0, 7), expect.stringMatching(/✔ sampled \(N\): held in N generated runs \(no proofs/)]);
   });
@@ -226,7 +226,7 @@ describe('the compare matrix and the decision', () => {
       '  core-counter       cannot run these drivers',
     ]);
     expect(lines).toContain('  core-counter       breaks only what every strategy breaks (by the reaper era: ReaperUsefulProgress)');
-    expect(lines).toContain('in every family compared, no strategy keeps every invariant');
+    expect(lines).toContain('no single strategy keeps every invariant in every family compared');
     // The columns are as wide as the widest name or held cell: '✔ ≤2 threads (12k)', 18.
     expect(terminalMatrix(strategies, invariants, cells, run, colour)).toContain(colour.red('✘ 1/2 10st'.padEnd(18)));
     // At 80 columns the prose wraps (the matrix rows are as wide as the strategies they show).

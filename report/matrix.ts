@@ -84,7 +84,9 @@ export const decisionLines = (d: Decision, run: MatrixRun): string[] => {
   const lines = [
     d.keepEveryInvariant.length
       ? `${where}, ${andList(d.keepEveryInvariant)} ${d.keepEveryInvariant.length === 1 ? 'keeps' : 'keep'} every invariant (${evidenceOf(d.keepEveryInvariant, d, run)})`
-      : `${where}, no strategy keeps every invariant`,
+      : run.userScenario !== undefined
+        ? `${where}, no strategy keeps every invariant`
+        : 'no single strategy keeps every invariant in every family compared',
   ];
   const rest = d.keepEveryInvariantTheyDecide.filter((s) => !d.keepEveryInvariant.includes(s));
   if (rest.length) {

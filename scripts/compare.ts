@@ -9,7 +9,7 @@
 import { families } from '../checks/families.ts';
 import type { ScenarioTemplate } from '../engine/arbitraries.ts';
 import { commonestErrors, runnable } from '../engine/check.ts';
-import { adaptations, attribute, DEFAULT_PROOF, proofCut, type Cell, type FamilyTemplate, type FoundInFamily } from '../engine/compare.ts';
+import { adaptations, attribute, decide, DEFAULT_PROOF, type Cell, type FamilyTemplate, type FoundInFamily } from '../engine/compare.ts';
 import { catalogueWith, driverFilesProblems, type DriverFile } from '../engine/driver-format.ts';
 import { KERNEL_NAMES, kernelNamed, type Catalogue, type Kernel } from '../model/index.ts';
 import { interruptedLine, type Interrupted } from '../report/check.ts';
@@ -90,10 +90,10 @@ folded into one), and a strategy that cannot run a family's drivers (its row is 
 
 Ctrl-C stops and prints the matrix of the strategies that finished (exit 130).
 
-exit: 0 every cell holds (and with proofs on, every held cell is proved), 1 some cell is
-violated, 2 bad input, 4 nothing violated but some proof hit --max-states (a "sampled" cell),
-130 interrupted (a --shard run cut short writes no file); --merge exits as the run would, and a
---shard run 0 once its file is written
+exit: the decision's answer: 0 some strategy keeps every invariant in every family it ran
+(with proofs on, proved), 1 no strategy does, 4 one does but only sampled (a proof hit
+--max-states), 2 bad input, 130 interrupted (a --shard run cut short writes no file); --merge
+exits as the run would, and a --shard run 0 once its file is written
 
 examples:
   npm run compare -- --notifiers kvm,i915-4.19,odp-5.5
@@ -162,9 +162,13 @@ const report = (io: Io, o: ShardOptions, format: OutputFormat, units: readonly U
     if (done.length) io.stdout.write(format === 'markdown' ? markdownMatrix(done, invariants, cells, matrixRun) : terminalMatrix(done, invariants, cells, matrixRun, pc, width));
   }
   if (interrupted) return EXIT.interrupted;
-  if (cells.some((c) => c.verdict === 'violated')) return EXIT.violated;
-  // A held cell whose proof --max-states cut ("sampled" although proofs were on) is not proved: exit 4, as check's "holds ≤ bound".
-  return proofCut(cells, proof) ? EXIT.bounded : EXIT.ok;
+  // The exit code answers the decision's question: does some strategy keep every invariant in
+  // every family it ran? 0 yes (proved, or sampled when proofs are off), 4 yes but only sampled
+  // (a proof hit --max-states), 1 no.
+  const d = decide(cells, done, fams.map((f) => f.id));
+  if (d.keepEveryInvariant.length === 0) return EXIT.violated;
+  const proved = d.perStrategy.some((s) => d.keepEveryInvariant.includes(s.strategy) && s.proved);
+  return proof && !proved ? EXIT.bounded : EXIT.ok;
 };
 
 /** `compare --merge FILE…`: the shards' tasks combined into units as the worker threads' are, then printed as one run would print them. */
