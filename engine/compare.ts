@@ -71,6 +71,11 @@ export interface ProofOptions {
   readonly maxThreads: number;
   readonly maxStates: number;
   readonly maxMemoryBytes?: number;
+  /**
+   * Key states by the proofs' form (engine/liveness.ts; default on): a proof needs verdicts, and
+   * each counterexample it reports is found again without it, so the output is the same.
+   */
+  readonly proofKey?: boolean;
 }
 
 /** compare's proofs by default: every thread set of up to two threads (seconds per strategy). */
@@ -131,7 +136,7 @@ export const compareFamily = (strategy: string, invariants: readonly string[], f
   // The invariants the runs held, proved (or refuted) by one exhaustive pass over the family's thread sets.
   const held = sampled.filter((r) => r.verdict === 'holds').map((r) => r.invariant);
   if (o.proof && held.length) o.onFamily?.(strategy, fam.id, 'proving');
-  const proofs = o.proof && held.length ? exhaustiveTemplate(template, held, { ...o.proof, catalogue: o.catalogue }) : [];
+  const proofs = o.proof && held.length ? exhaustiveTemplate(template, held, { proofKey: true, ...o.proof, catalogue: o.catalogue }) : [];
   const byProof = proofs.filter((p) => p.verdict === 'violated').map((p) => ({ invariant: p.invariant }));
   if (onFound && byProof.length) onFound(strategy, fam.id, [...sampled.flatMap((r) => (r.counterexample ? [{ invariant: r.invariant, run: r.runs }] : [])), ...byProof]);
   return sampled.map((r) => {

@@ -16,6 +16,7 @@ import { BLOCKED_GOALS, enabledThreads, factMask, GOALS, mayFire, resolve, step,
 import { ExactSet, FingerprintSet, PartsStore, type Visited } from './fingerprint.ts';
 import { contextSwitches, invariantsNamed } from './judge.ts';
 import { cycleContext, EdgeGraph, lassoProblem, runPath, takesLock } from './lasso.ts';
+import { liveLocals } from './liveness.ts';
 import { AWAKE, intersect, Resources, sleepAfter, type Footprint, type Sleep } from './reduction.ts';
 import type { Bound, Counterexample, ExhaustiveResult } from './result.ts';
 
@@ -36,6 +37,22 @@ export interface ExhaustiveOptions {
   readonly abstract?: boolean;
   /** Partial-order reduction by sleep sets (reduction.ts; default true): fewer transitions, the same states and verdicts. */
   readonly reduce?: boolean;
+  /**
+   * Key states by the proofs' form (engine/liveness.ts; default false): states that differ only in
+   * dead driver locals, in collision witnesses with the same meaning, or in the order of a rwsem's
+   * readers are one state. Fewer states, the same verdicts and shortest lengths; each violation it
+   * finds is searched for again without it (`stopWhen` it) unless `refind` says it need not be, so
+   * every counterexample kept is the plain search's, to the trace. For proofs; `states` then counts
+   * the proof search's states.
+   */
+  readonly proofKey?: boolean;
+  /**
+   * With `proofKey`: which violations (by invariant and counterexample length) to find again
+   * without it (default: all). The others keep the proof search's counterexample: a real trace of
+   * the scenario, as short as the plain search's, not necessarily the same one. Fair cycles are
+   * always found again.
+   */
+  readonly refind?: (invariant: string, steps: number) => boolean;
   /** Stop once these invariants are decided (default: all judged); the others are judged on the way. */
   readonly stopWhen?: readonly string[];
   /**
@@ -91,6 +108,8 @@ export interface ExploreStats {
   readonly cycles: boolean;
   /** The highest heapUsed sampled. */
   readonly peakHeapBytes: number;
+  /** With `proofKey`: the states of the plain search that found its violations again (0: none needed). */
+  readonly refound?: number;
 }
 
 const PROGRESS_EVERY = 5000;
@@ -179,7 +198,8 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
   const resources = (o.reduce ?? true) && !graph && initial.threads.length <= 31 ? new Resources(initial) : null;
   const t0 = performance.now();
 
-  const visited: Visited = o.exact ? new ExactSet(abstract) : new FingerprintSet(abstract, initial.threads.length, 1 << 12, graph !== null);
+  const live = o.proofKey && abstract ? liveLocals(world) : null;
+  const visited: Visited = o.exact ? new ExactSet(abstract, live) : new FingerprintSet(abstract, initial.threads.length, 1 << 12, graph !== null, live);
   const tree = new Tree();
   visited.add(initial);
   tree.push(-1, 0);
@@ -353,7 +373,11 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
   const undecided = onCycle.filter((k) => found[k] === null);
   if (graph && undecided.length > 0) {
     const cycle = graph.fairCycle(initial.threads.length);
-    if (cycle) {
+    if (cycle && live !== null) {
+      // A fair cycle of the proofs' graph is one of the scenario's (the merged states are
+      // bisimilar), but its states close only up to the proofs' form: found again below.
+      for (const k of undecided) found[k] = { witness: 'a fair cycle', node: cycle.entry, last: -1, length: 0, states: visited.size };
+    } else if (cycle) {
       const prefix = tree.path(cycle.entry);
       const path = [...prefix, ...cycle.steps.map((x) => x.via)];
       const ran = runPath(world, initial, path.map((ti) => initial.threads[ti].id), prefix.length);
@@ -368,8 +392,16 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
   }
   const ms = performance.now() - t0;
   peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+  // Under the proofs' key, the violations to find again without it: every fair cycle (length 0
+  // above), and each counterexample the caller keeps (the plain search's trace, to print it).
+  const refind = live === null ? [] : invs.flatMap((inv, k) => {
+    const f = found[k];
+    return f !== null && (f.length === 0 || !o.refind || o.refind(inv.name, f.length)) ? [k] : [];
+  });
+  const again = refind.length > 0 ? explore(scenario, invariantNames, { ...o, proofKey: false, refind: undefined, stopWhen: refind.map((k) => invs[k].name) }) : null;
 
   const results = invs.map((inv, k): ExhaustiveResult => {
+    if (again !== null && refind.includes(k)) return again.results[k];
     const f = found[k];
     if (f === null) return { engine: 'exhaustive', invariant: inv.name, verdict: bound ? 'holds-up-to-bound' : 'holds', states: visited.size, depth: deepest, ms, counterexample: null, bound, goals };
     const path = f.lasso ? [...f.lasso.path] : tree.path(f.node);
@@ -395,7 +427,7 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
     };
     return { engine: 'exhaustive', invariant: inv.name, verdict: 'violated', states: f.states, depth: trace.length, ms, counterexample, bound: null };
   });
-  return { results, stats: { states: visited.size, transitions, pruned, depth: deepest, statesToDepth, ms, bound, decided, tableBytes: visited.bytes + tree.bytes + (graph?.bytes ?? 0), peakHeapBytes: peakHeap, cycles: graph !== null } };
+  return { results, stats: { states: visited.size, transitions, pruned, depth: deepest, statesToDepth, ms: again === null ? ms : performance.now() - t0, bound, decided, tableBytes: visited.bytes + tree.bytes + (graph?.bytes ?? 0), peakHeapBytes: peakHeap, cycles: graph !== null, ...(live !== null ? { refound: again?.stats.states ?? 0 } : {}) } };
 };
 
 /** One search, every invariant named: a result per invariant, in the order asked. */

@@ -34,6 +34,7 @@
  * `exact` mode keys by the canonical JSON instead, and a test compares the two.
  */
 import type { Call, ModelState, ThreadState } from '../model/index.ts';
+import { hasDeadLocal, type LiveLocals } from './liveness.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Invalidation ids
@@ -64,6 +65,15 @@ const idsOf = (s: ModelState, out: number[] = []): number[] => {
   return out;
 };
 
+/**
+ * The proofs' form of a call's collision witnesses (engine/liveness.ts): `invStarted` and
+ * `invActive` are read only as `invActive === 1 || invStarted !== nextInvId`. Not a name a driver
+ * program gives a local (`into` names are identifiers).
+ */
+export const EXPLAINED = '#explained';
+export const explainedBit = (locals: Readonly<Record<string, number>>, nextInvId: number): number =>
+  locals.invActive === 1 || locals.invStarted !== nextInvId ? 1 : 0;
+
 /** `<thread>#<id>` → id; null for `<thread>#release`. */
 const srcuId = (r: string): number | null => {
   const n = Number(r.slice(r.lastIndexOf('#') + 1));
@@ -88,8 +98,36 @@ const sorted = (v: unknown): unknown => {
   return out;
 };
 
-/** The canonical form (module comment) as a plain value; `abstract: false` keeps ids and lockdep as they are. */
-export const canonical = (s: ModelState, abstract = true): unknown => {
+/**
+ * `s` as the proofs key it (engine/liveness.ts): each call's locals dead at its program counter
+ * dropped and its collision witnesses `invStarted`, `invActive` folded into EXPLAINED, each
+ * rwsem's readers sorted; `s` itself when there is nothing to change.
+ */
+export const proofForm = (s0: ModelState, live: LiveLocals): ModelState => {
+  const s = Object.values(s0.locks).some((l) => l.readers.length > 1) ? { ...s0, locks: Object.fromEntries(Object.entries(s0.locks).map(([id, l]) => [id, l.readers.length > 1 ? { ...l, readers: [...l.readers].sort() } : l])) } : s0;
+  const fold = (c: Call) => c.locals.invStarted !== undefined || c.locals.invActive !== undefined || hasDeadLocal(c, live(c));
+  if (!s.threads.some((t) => t.call !== null && fold(t.call))) return s;
+  const threads = s.threads.map((t) => {
+    const c = t.call;
+    if (c === null || !fold(c)) return t;
+    const l = live(c);
+    const locals: Record<string, number> = {};
+    for (const k in c.locals) {
+      if (c.locals[k] === undefined || (l !== null && !l.has(k))) continue;
+      if (k === 'invStarted' || k === 'invActive') locals[EXPLAINED] = explainedBit(c.locals, s.nextInvId);
+      else locals[k] = c.locals[k];
+    }
+    return { ...t, call: { ...c, locals } };
+  });
+  return { ...s, threads } as ModelState;
+};
+
+/**
+ * The canonical form (module comment) as a plain value; `abstract: false` keeps ids and lockdep as
+ * they are; `live`: the proofs' coarser form (proofForm; with `abstract` only).
+ */
+export const canonical = (s0: ModelState, abstract = true, live: LiveLocals | null = null): unknown => {
+  const s = live === null ? s0 : proofForm(s0, live);
   if (!abstract) return sorted(s);
   const ids = idsOf(s);
   const rank = (v: number) => ids.indexOf(v);
@@ -102,7 +140,7 @@ export const canonical = (s: ModelState, abstract = true): unknown => {
   return sorted({ ...s, threads, nextInvId: rank(s.nextInvId), lockdep: [...s.lockdep].sort() });
 };
 
-export const exactKey = (s: ModelState, abstract = true): string => JSON.stringify(canonical(s, abstract));
+export const exactKey = (s: ModelState, abstract = true, live: LiveLocals | null = null): string => JSON.stringify(canonical(s, abstract, live));
 
 // ---------------------------------------------------------------------------------------------
 // Fingerprint: two 32-bit lanes (murmur3's mixing, with different constants and seeds) over a
@@ -140,6 +178,12 @@ const enum Tag { Null = 1, False, True, Int, Float, Str, Arr, Obj, Set, Thread, 
 // The walk returns its two lanes through these (no allocation per node).
 let HA = 0;
 let HB = 0;
+/** The Fingerprinter hashing now keys states by the proofs' form (proofForm); null: the canonical form. */
+let LIVE: LiveLocals | null = null;
+/** The nextInvId of the state being hashed (for EXPLAINED). */
+let NEXT_INV = 0;
+/** The locals live at the program counter of the call being hashed (LIVE's answer; null: all). */
+let CALL_LIVE: ReadonlySet<string> | null = null;
 
 const F64 = new Float64Array(1);
 const U32 = new Uint32Array(F64.buffer);
@@ -306,7 +350,32 @@ const keepSums = (parts: Int32Array, p: number, sa: number, sb: number, n: numbe
 /** A plain object (not null, not an array): what hashValue hashes as hashObject. */
 const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
-const hashLocalsStripped = (locals: Record<string, unknown>): void => hashObject(locals, 'invStarted');
+const hashLocalsStripped = (locals: Record<string, unknown>): void => {
+  if (LIVE === null) return hashObject(locals, 'invStarted');
+  // As hashObject hashes proofForm's locals: the live ones, the two witnesses as EXPLAINED.
+  const live = CALL_LIVE;
+  let sa = 0;
+  let sb = 0;
+  let n = 0;
+  let folded = false;
+  for (const k in locals) {
+    const x = locals[k];
+    if (x === undefined || (live !== null && !live.has(k))) continue;
+    if (k === 'invStarted' || k === 'invActive') {
+      if (folded) continue;
+      folded = true;
+      hashNum(explainedBit(locals as Record<string, number>, NEXT_INV));
+      keyed(EXPLAINED);
+    } else {
+      hashValue(x);
+      keyed(k);
+    }
+    sa = (sa + HA) | 0;
+    sb = (sb + HB) | 0;
+    n++;
+  }
+  close(Tag.Obj, sa, sb, n);
+};
 
 /** The srcuReaders a thread records (exit_mmap's and unregister's synchronize_srcu), or null. */
 const srcuReadersOf = (t: ThreadState): readonly string[] | null => (t.kind === 'exit_mmap' || t.kind === 'unregister' ? t.srcuReaders : null);
@@ -346,6 +415,13 @@ const callValue = (k: string, x: unknown, parts: Int32Array, p: number): void =>
 
 /** A call's stripped hash into HA/HB, its sums at parts[p…]: from `was`'s (at prior[q…]) when it can, else walked whole. */
 const hashCall = (c: Call, was: Call | null, prior: Int32Array, q: number, parts: Int32Array, p: number): void => {
+  if (LIVE !== null) {
+    // Which locals count depends on the program counter: the call is hashed whole (a handful of keys).
+    CALL_LIVE = LIVE(c);
+    hashSummed(CALL, c as unknown as Record<string, unknown>, null, null, prior, q, parts, p, C_SUM, null);
+    CALL_LIVE = null;
+    return;
+  }
   if (was !== null) {
     // An unchanged locals keeps its hash.
     parts[p + C_LOCALS] = prior[q + C_LOCALS];
@@ -392,6 +468,12 @@ const hashThreadStripped = (t: ThreadState, was: ThreadState | null, prior: Int3
 const PLAIN = 0;
 const CALL = 1;
 const THREAD = 2;
+/** The locks record in the proofs' form: each lock's readers as a multiset (an order-free sum). */
+const LOCKS = 3;
+const hashLock = (l: unknown): void => {
+  if (isRecord(l)) hashObject(l, null, 'readers', hashSet);
+  else hashValue(l);
+};
 
 /** The old value of key `k` hashed into HA/HB: a call's locals and a thread's inv and call are kept at prior[q…]. */
 const oldValue = (kind: number, k: string, y: unknown, prior: Int32Array, q: number): void => {
@@ -404,13 +486,15 @@ const oldValue = (kind: number, k: string, y: unknown, prior: Int32Array, q: num
   } else if (kind === THREAD && k === 'call') {
     HA = prior[q + T_CALL];
     HB = prior[q + T_CALL + 1];
-  } else hashValue(y);
+  } else if (kind === LOCKS) hashLock(y);
+  else hashValue(y);
 };
 
 /** The new value of key `k` hashed into HA/HB (a call's locals, a thread's inv and call also into parts[p…]). */
 const newValue = (kind: number, k: string, x: unknown, was: ThreadState | null, prior: Int32Array, q: number, parts: Int32Array, p: number): void => {
   if (kind === CALL) callValue(k, x, parts, p);
   else if (kind === THREAD) threadValue(k, x, was, prior, q, parts, p);
+  else if (kind === LOCKS) hashLock(x);
   else hashValue(x);
 };
 
@@ -525,8 +609,11 @@ export class Fingerprinter {
     readonly abstract: boolean,
     /** Threads per state (fixed by the scenario): the parts' size. */
     readonly threads: number,
+    /** Key states by the proofs' form (proofForm, engine/liveness.ts); null: the canonical form. */
+    readonly live: LiveLocals | null = null,
   ) {
     this.parts = new Int32Array(THREADS_AT + PER_THREAD * threads);
+    if (live !== null && !abstract) throw new Error('fingerprint: the proofs\' form is a coarsening of the abstract canonical form only');
   }
 
   private field(k: string): number {
@@ -544,22 +631,27 @@ export class Fingerprinter {
   }
 
   /** Each thread's part: the parent's when it is the same object, else hashed now (reusing its inv's and call's). */
-  private threadParts(threads: readonly ThreadState[], from: Hashed | null): void {
+  private threadParts(s: ModelState, from: Hashed | null): void {
+    const threads = s.threads;
     const parts = this.parts;
     const before = from !== null && from.state.threads.length === threads.length ? from.state.threads : null;
     const prior = from === null ? parts : from.parts;
     const at = from === null ? 0 : from.at;
+    // EXPLAINED reads nextInvId: when it moved, a call holding the witnesses is hashed again, whole.
+    const moved = this.live !== null && from !== null && from.state.nextInvId !== s.nextInvId;
     for (let j = 0; j < threads.length; j++) {
       const t = threads[j];
       const p = THREADS_AT + PER_THREAD * j;
-      const was = before === null ? null : before[j];
+      const stale = moved && t.call !== null && t.call.locals.invStarted !== undefined;
+      const was = before === null || stale ? null : before[j];
       if (was === t) continue; // its parts were copied with the parent's (of)
       if (this.abstract) hashThreadStripped(t, was, prior, at + p, parts, p);
       else hashValue(t);
       parts[p] = HA;
       parts[p + 1] = HB;
       parts[p + T_INV_ID] = t.inv === null ? NONE : t.inv.id;
-      parts[p + T_STARTED] = t.call?.locals.invStarted ?? NONE;
+      // Folded into EXPLAINED, invStarted is no id of the proofs' form.
+      parts[p + T_STARTED] = this.live !== null ? NONE : (t.call?.locals.invStarted ?? NONE);
       parts[p + T_SRCU] = srcuReadersOf(t) === null ? 0 : 1;
     }
   }
@@ -594,10 +686,12 @@ export class Fingerprinter {
   of(s: ModelState, from: Hashed | null = null): void {
     if (s.threads.length !== this.threads) throw new Error(`fingerprint: ${s.threads.length} threads, expected ${this.threads}`);
     const abstract = this.abstract;
+    LIVE = this.live;
+    NEXT_INV = s.nextInvId;
     // The parent's parts at once (one copy): the threads and fields that are the same objects keep
     // theirs, and the incremental hashes below read the same places in `from`.
     if (from !== null) this.parts.set(from.parts.subarray(from.at, from.at + this.parts.length));
-    this.threadParts(s.threads, from);
+    this.threadParts(s, from);
     const ids = abstract ? this.idsFromParts(s) : null;
     const parts = this.parts;
     const prev = from === null ? null : (from.state as unknown as Record<string, unknown>);
@@ -636,7 +730,10 @@ export class Fingerprinter {
         HA = fromParts[at + 2 * i];
         HB = fromParts[at + 2 * i + 1];
       } else if (abstract && k === 'lockdep') hashSet(x as unknown[]);
-      else if (i < MAX_FIELDS && isRecord(x)) {
+      else if (i < MAX_FIELDS && this.live !== null && k === 'locks' && isRecord(x)) {
+        const y = prev === null ? undefined : prev[k];
+        hashSummed(LOCKS, x, isRecord(y) ? y : null, null, fromParts, at + F_SUMS + 3 * i, parts, F_SUMS + 3 * i, 0, null);
+      } else if (i < MAX_FIELDS && isRecord(x)) {
         const y = prev === null ? undefined : prev[k];
         hashObjectFrom(x, isRecord(y) ? y : null, fromParts, at + F_SUMS + 3 * i, parts, F_SUMS + 3 * i, null);
       } else hashValue(x);
@@ -652,6 +749,7 @@ export class Fingerprinter {
     close(Tag.State, sa, sb, n);
     this.a = HA >>> 0;
     this.b = HB >>> 0;
+    LIVE = null;
   }
 
   /** The threads in order, each its part hash with its renamed ids (abstract). */
@@ -680,8 +778,8 @@ export class Fingerprinter {
 }
 
 /** One state's fingerprint, hashed whole; `abstract: false` hashes ids and lockdep as they are. */
-export const fingerprint = (s: ModelState, abstract = true): [number, number] => {
-  const f = new Fingerprinter(abstract, s.threads.length);
+export const fingerprint = (s: ModelState, abstract = true, live: LiveLocals | null = null): [number, number] => {
+  const f = new Fingerprinter(abstract, s.threads.length, live);
   f.of(s);
   return [f.a, f.b];
 };
@@ -784,8 +882,8 @@ export class FingerprintSet implements Visited {
   private ids: Int32Array | null;
   /** The slot of the state last added or found (-1: not there). */
   private hit = -1;
-  constructor(abstract: boolean, threads: number, capacity = 1 << 12, indexed = false) {
-    this.fp = new Fingerprinter(abstract, threads);
+  constructor(abstract: boolean, threads: number, capacity = 1 << 12, indexed = false, live: LiveLocals | null = null) {
+    this.fp = new Fingerprinter(abstract, threads, live);
     this.table = new Uint32Array(capacity * 2);
     this.mask = capacity - 1;
     this.ids = indexed ? new Int32Array(capacity) : null;
@@ -872,7 +970,10 @@ export class ExactSet implements Visited {
   private chars = 0;
   readonly stride = 0;
   keepParts(): void {}
-  constructor(private readonly abstract = true) {}
+  constructor(
+    private readonly abstract = true,
+    private readonly live: LiveLocals | null = null,
+  ) {}
   get size(): number {
     return this.keys.size;
   }
@@ -885,12 +986,12 @@ export class ExactSet implements Visited {
     return { set: (v) => void m.set(this.lastKey, v), get: () => m.get(this.lastKey) };
   }
   has(s: ModelState): boolean {
-    this.lastKey = exactKey(s, this.abstract);
+    this.lastKey = exactKey(s, this.abstract, this.live);
     this.last = this.keys.get(this.lastKey) ?? -1;
     return this.last >= 0;
   }
   add(s: ModelState): boolean {
-    const k = exactKey(s, this.abstract);
+    const k = exactKey(s, this.abstract, this.live);
     this.lastKey = k;
     const at = this.keys.get(k);
     if (at !== undefined) {

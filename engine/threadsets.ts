@@ -68,10 +68,15 @@ export const exhaustiveTemplate = (t: ScenarioTemplate, invariantNames: readonly
     return results;
   }
   const sets = threadSets(t, o.maxThreads ?? DEFAULT_MAX_THREADS, o.catalogue);
+  // Under the proofs' key, a set's counterexample is found again without it only when mergeSets
+  // keeps it: strictly shorter than every earlier set's (a tie keeps the first).
+  const best = new Map<string, number>();
+  const refind = (invariant: string, steps: number) => (o.refind?.(invariant, steps) ?? true) && steps < (best.get(invariant) ?? Infinity);
   const perSet = sets.map((threads, i) => {
     o.onSet?.(threads, i, sets.length);
-    const { results, stats } = explore({ ...t, threads }, invariantNames, o);
+    const { results, stats } = explore({ ...t, threads }, invariantNames, o.proofKey ? { ...o, refind } : o);
     o.onSetDone?.(threads, stats);
+    for (const r of results) if (r.counterexample && r.counterexample.steps < (best.get(r.invariant) ?? Infinity)) best.set(r.invariant, r.counterexample.steps);
     return results;
   });
   return mergeSets(perSet, sets);
