@@ -64,6 +64,7 @@ export const actionReads = (s: ModelState, a: Action | null): readonly string[] 
     case 'oom_unmap_page_range':
     case 'munmap_unmap_page_range':
     case 'zap_page_range':
+    case 'ptep_clear_flush':
       return MM;
     case 'mmap_write_lock': // mmap_lock free; detaches the VMA
       return MMAP_WRITE_LOCK;
@@ -81,6 +82,9 @@ export const actionReads = (s: ModelState, a: Action | null): readonly string[] 
     case 'oom_tlb_finish_mmu': // frees frames: every driver's mappings and pins
     case 'munmap_tlb_finish_mmu':
     case 'madvise_tlb_finish_mmu':
+    case 'shrink_page_list_free':
+    case 'rmap_lock_read':
+    case 'rmap_unlock_read':
     case 'schedule_timeout_idle': // whether any other thread can step
     case 'exit_mmap': // its first step's guard reads other threads' `done` (exit-mmap.ts mmUsersBlocker)
     case 'mmu_notifier_register':

@@ -12,7 +12,7 @@ import {
   downRead, faultPage, holdsDriverLock, intersects, invalidationActive, isInvalidating, lockId, memoryShort, mirrorGone, put,
   registerPending, releaseMirror, setCounter, setSub, subOf, upRead,
 } from './state.ts';
-import { downWrite, readLockBlocker, trylockFails, upWrite, writeLockBlocker, type Blocker } from './rwsem.ts';
+import { downWrite, readLockBlocker, rmapLockBlocker, trylockFails, upWrite, writeLockBlocker, type Blocker } from './rwsem.ts';
 import type { Call, ModelState, Range, ThreadState, World } from './types.ts';
 
 /** Where a driver program returns to: the core's walk (a callback), a ->release caller; null for a fault or an ioctl. */
@@ -66,7 +66,7 @@ export const driverInstrBlocker = (world: World, s: ModelState, a: DriverInstrAc
     }
     // The first insert registers the NULL notifier: mmap_write_lock and mm_take_all_locks (§1.5); the insert takes subscriptions->lock.
     case 'intervalInsert':
-      return s.core.hasItree ? itreeLockBlocker(world, s, t.id) : writeLockBlocker(world, s, 'mmap_lock', t.id);
+      return s.core.hasItree ? itreeLockBlocker(world, s, t.id) : (writeLockBlocker(world, s, 'mmap_lock', t.id) ?? rmapLockBlocker(world, s, t.id));
     // The remove takes subscriptions->lock; a deferred one then waits for invalidate_seq to move
     // (read without the lock up to v5.17, with it from 319561669a59).
     case 'intervalRemove': {

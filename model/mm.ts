@@ -39,7 +39,7 @@ const free = (s: ModelState, thread: string, page: number, frame: number, fx: Ef
 };
 
 /** tlb_finish_mmu: free the gathered frames nobody pins; a pinned one waits for its put_page. */
-export const tlbFinishMmu = <T extends Unmapper>(world: World, s: ModelState, t: T, fx: Effects): { s: ModelState; t: T } => {
+export const tlbFinishMmu = <T extends Unmapper>(world: World, s: ModelState, t: T, fx: Effects, what = 'tlb_finish_mmu'): { s: ModelState; t: T } => {
   let s1 = s;
   const freed: number[] = [];
   const kept: number[] = [];
@@ -50,7 +50,7 @@ export const tlbFinishMmu = <T extends Unmapper>(world: World, s: ModelState, t:
       freed.push(g.frame);
     }
   }
-  if (fx.record) fx.events.push(`tlb_finish_mmu: free frames ${freed.length ? freed.join(',') : '(none)'}${kept.length ? `; ${kept.join(',')} still pinned (a get_user_pages reference)` : ''}`);
+  if (fx.record) fx.events.push(`${what}: free frames ${freed.length ? freed.join(',') : '(none)'}${kept.length ? `; ${kept.join(',')} still pinned (a get_user_pages reference)` : ''}`);
   return { s: s1, t: { ...t, gather: [] } };
 };
 

@@ -77,3 +77,15 @@ export const downWrite = (s: ModelState, lock: string, self: string): ModelState
 
 /** up_write / mmap_write_unlock. */
 export const upWrite = (s: ModelState, lock: string): ModelState => setLock(s, lock, { ...s.locks[lock], writer: null });
+
+/**
+ * The rmap locks of the mm's VMAs (anon_vma->rwsem, mapping->i_mmap_rwsem) as one rwsem: reclaim
+ * reads it across try_to_unmap_one; mm_take_all_locks (registration) writes it, which is how
+ * registration excludes reclaim's start…end window (docs/kernel.md §1.4). Present only in a
+ * scenario with a reclaim thread.
+ */
+export const RMAP_LOCK = 'rmap_lock';
+
+/** mm_take_all_locks waits for every rmap lock: blocked while reclaim reads it. */
+export const rmapLockBlocker = (world: World, s: ModelState, self: string): Blocker | null =>
+  RMAP_LOCK in s.locks ? writeLockBlocker(world, s, RMAP_LOCK, self) : null;

@@ -6,6 +6,7 @@ import { driverFor, presets } from './drivers/index.ts';
 import { inRange, KERNEL_NAMES, KERNELS, kernelNamed, legacyKernel, rangeText } from './kernel.ts';
 import { ITREE_LOCK } from './core/itree.ts';
 import { LOCKDEP_PRIMING } from './lockdep.ts';
+import { RMAP_LOCK } from './rwsem.ts';
 import { reaperFirstPc } from './reaper.ts';
 import { FREE, inTree } from './state.ts';
 import { strategies } from './strategies/index.ts';
@@ -45,7 +46,7 @@ const lookup = <T,>(table: Readonly<Record<string, T>>, name: string): T | undef
 export type Resolved = { readonly ok: true; readonly world: World; readonly state: ModelState } | { readonly ok: false; readonly error: string; readonly errors: readonly string[] };
 
 export const threadKind = (id: string): { kind: ThreadKind; target: string | null } | null => {
-  if (id === 'oom_reaper' || id === 'munmap' || id === 'madvise' || id === 'exit_mmap') return { kind: id, target: null };
+  if (id === 'oom_reaper' || id === 'munmap' || id === 'madvise' || id === 'exit_mmap' || id === 'reclaim') return { kind: id, target: null };
   const m = /^(fault|ioctl|register|unregister):(.+)$/.exec(id);
   return m ? { kind: m[1] as ThreadKind, target: m[2] } : null;
 };
@@ -110,7 +111,8 @@ export const resolve = (scenario: Scenario, catalogue: Catalogue = BUILTIN): Res
     names.add(n.name);
     addrs.add(n.address);
   }
-  const valid = candidateThreads({ ops, kernel }, [...names].filter((n) => !broken.has(n)));
+  // Page reclaim (model/reclaim.ts) runs on named releases when --threads names it; it is not generated.
+  const valid = [...candidateThreads({ ops, kernel }, [...names].filter((n) => !broken.has(n))), ...(kernel.name !== null ? ['reclaim'] : [])];
   const threadKinds: { id: string; kind: ThreadKind; target: string | null }[] = [];
   for (const id of scenario.threads) {
     const tk = threadKind(id);
@@ -130,6 +132,11 @@ export const resolve = (scenario: Scenario, catalogue: Catalogue = BUILTIN): Res
   const registering = (n: string) => scenario.threads.includes(`register:${n}`);
   const lockKinds: Record<string, 'spinlock' | 'mutex' | 'rwsem'> = { mmap_lock: 'rwsem', ...(kernel.subscriptionsLock ? { [ITREE_LOCK]: 'spinlock' as const } : {}) };
   const locks: Record<string, Lock> = { mmap_lock: FREE, ...(kernel.subscriptionsLock ? { [ITREE_LOCK]: FREE } : {}) };
+  // The rmap locks, only beside a reclaim thread (model/reclaim.ts).
+  if (scenario.threads.includes('reclaim')) {
+    lockKinds[RMAP_LOCK] = 'rwsem';
+    locks[RMAP_LOCK] = FREE;
+  }
   const drivers: Record<string, DriverState> = {};
   const pte = Array.from({ length: pages }, (_, p) => (scenario.vmas.some((v) => p >= v.start && p < v.end) ? p : null));
   let subs: readonly Subscription[] = [];
@@ -184,6 +191,8 @@ const initialThread = (world: World, id: string, kind: ThreadKind, target: strin
       return { ...base, kind, pc: 'lock', vma: 0, gather: [] };
     case 'madvise':
       return { ...base, kind, pc: 'lock', vma: world.scenario.vmas.length - 1, gather: [] };
+    case 'reclaim': // the first page of the first VMA
+      return { ...base, kind, pc: 'rmap_lock', page: world.scenario.vmas[0].start, gather: [] };
     case 'exit_mmap':
       return { ...base, kind, pc: 'itree_release', srcuReaders: [], gather: [], releasing: [], vma: 0 };
     case 'fault':

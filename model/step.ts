@@ -21,11 +21,12 @@ import {
 import {
   mmapReadTrylock, mmapReadUnlock, mmHasNotifiers, oomReaperSkip, oomTlbFinishMmu, oomUnmapPageRange, reaperAction, scheduleTimeoutIdle, type ReaperAction,
 } from './reaper.ts';
+import { ptepClearFlush, reclaimAction, reclaimBlocker, rmapLockRead, rmapUnlockRead, shrinkPageListFree, type ReclaimAction } from './reclaim.ts';
 import { dequeueWriter, queuesFor, queueWriter, type Blocker } from './rwsem.ts';
 import { threadById } from './state.ts';
 import type { ModelState, ThreadState, World } from './types.ts';
 
-export type Action = DriverInstrAction | CoreAction | ReaperAction | MunmapAction | MadviseAction | ExitMmapAction | RegistrationAction;
+export type Action = DriverInstrAction | CoreAction | ReaperAction | MunmapAction | MadviseAction | ExitMmapAction | ReclaimAction | RegistrationAction;
 
 export type { Blocker } from './rwsem.ts';
 
@@ -51,6 +52,8 @@ export const nextAction = (world: World, s: ModelState, t: ThreadState): Action 
       return madviseAction(world, s, t);
     case 'exit_mmap':
       return exitMmapAction(world, s, t);
+    case 'reclaim':
+      return reclaimAction(world, s, t);
     case 'fault':
     case 'ioctl': // a device fault or an ioctl is one driver program; no invalidation caller
       return t.call ? driverInstrAction(world, t, t.call, null) : null;
@@ -73,6 +76,8 @@ const guard = (world: World, s: ModelState, a: Action): Blocker | null => {
       return driverInstrBlocker(world, s, a);
     case 'mmap_write_lock':
       return mmapWriteLockBlocker(world, s, a.t.id);
+    case 'rmap_lock_read':
+      return reclaimBlocker(world, s, a.t);
     case 'madvise_mmap_read_lock':
       return mmapReadLockBlocker(world, s, a.t.id);
     case 'exit_mmap':
@@ -100,6 +105,9 @@ const guard = (world: World, s: ModelState, a: Action): Blocker | null => {
     case 'zap_page_range':
     case 'madvise_tlb_finish_mmu':
     case 'madvise_mmap_read_unlock':
+    case 'rmap_unlock_read':
+    case 'ptep_clear_flush':
+    case 'shrink_page_list_free':
       return null;
   }
 };
@@ -201,6 +209,10 @@ const UPDATE: Updates = {
   madvise_tlb_finish_mmu: (world, s, a, fx) => madviseTlbFinishMmu(world, s, a.t, fx),
   madvise_mmap_read_unlock: (_world, s, a, fx) => madviseReadUnlock(s, a.t, fx),
   exit_mmap: (world, s, a, fx) => exitMmap(world, s, a, fx),
+  rmap_lock_read: (_world, s, a, fx) => rmapLockRead(s, a.t, fx),
+  rmap_unlock_read: (_world, s, a, fx) => rmapUnlockRead(s, a.t, fx),
+  ptep_clear_flush: (_world, s, a, fx) => ptepClearFlush(s, a.t, fx),
+  shrink_page_list_free: (world, s, a, fx) => shrinkPageListFree(world, s, a.t, fx),
   mmu_notifier_register: (world, s, a, fx) => register(world, s, a.t, a.phase, fx),
   mmu_notifier_unregister: (world, s, a, fx) => unregister(world, s, a.t, a.phase, fx),
 };
@@ -224,5 +236,9 @@ export const describe = (world: World, s: ModelState, a: Action): string =>
     .with({ type: 'munmap_unlock' }, (a) => describeMunmapUnlock(s, a.t))
     .with({ type: 'madvise_mmap_read_lock' }, () => 'mmap_read_lock')
     .with({ type: 'exit_mmap' }, (a) => describeExitMmap(a))
+    .with({ type: 'rmap_lock_read' }, () => 'rmap_walk: anon_vma_lock_read')
+    .with({ type: 'rmap_unlock_read' }, () => 'anon_vma_unlock_read')
+    .with({ type: 'ptep_clear_flush' }, (a) => `try_to_unmap_one: ptep_clear_flush page ${a.t.page}`)
+    .with({ type: 'shrink_page_list_free' }, () => 'shrink_page_list: free the page')
     .with({ type: 'mmu_notifier_register' }, { type: 'mmu_notifier_unregister' }, (a) => describeRegistration(world, a))
     .exhaustive();

@@ -94,7 +94,7 @@ export const DEFAULT_KNOBS: Knobs = {
   faultRetryBound: 2,
 };
 
-export type ThreadKind = 'oom_reaper' | 'munmap' | 'madvise' | 'exit_mmap' | 'fault' | 'ioctl' | 'register' | 'unregister';
+export type ThreadKind = 'oom_reaper' | 'munmap' | 'madvise' | 'exit_mmap' | 'reclaim' | 'fault' | 'ioctl' | 'register' | 'unregister';
 /** `oom_reaper`, `munmap`, `madvise`, `exit_mmap`, `fault:<n>`, `ioctl:<n>`, `register:<n>`, `unregister:<n>`. */
 export type ThreadId = string;
 
@@ -360,6 +360,14 @@ export interface MadviseThread extends ThreadBase {
   readonly gather: readonly Gathered[];
 }
 
+/** Page reclaim of one page (try_to_unmap_one under the rmap lock, no mmap_lock: model/reclaim.ts). */
+export interface ReclaimThread extends ThreadBase {
+  readonly kind: 'reclaim';
+  readonly pc: 'rmap_lock' | 'start' | 'clear' | 'end' | 'rmap_unlock' | 'free' | 'done';
+  readonly page: number;
+  readonly gather: readonly Gathered[];
+}
+
 /**
  * exit_mmap: mmu_notifier_release (itree release → end, hlist ->release, SRCU), then its release's
  * order (model/exit-mmap.ts, docs/kernel.md §3.2): the OOM reap, MMF_OOM_SKIP, the write-lock
@@ -408,10 +416,10 @@ export interface UnregisterThread extends ThreadBase {
   readonly waitSeq: number;
 }
 
-export type ThreadState = ReaperThread | MunmapThread | MadviseThread | ExitMmapThread | DriverThread | RegisterThread | UnregisterThread;
+export type ThreadState = ReaperThread | MunmapThread | MadviseThread | ExitMmapThread | ReclaimThread | DriverThread | RegisterThread | UnregisterThread;
 
 /** The threads that run invalidations, as callers of the core (docs/kernel.md §2.1). */
-export type InvalidatingThread = ReaperThread | MunmapThread | MadviseThread | ExitMmapThread;
+export type InvalidatingThread = ReaperThread | MunmapThread | MadviseThread | ExitMmapThread | ReclaimThread;
 
 export interface ModelState {
   readonly mm: Mm;

@@ -17,7 +17,7 @@ import { mmapWriteLockBlocker } from '../munmap.ts';
 import { finish, inHlist, put, releaseMirror, setSub, srcuPending, srcuReadersNow, subOf } from '../state.ts';
 import { driverInstrAction, type CallReturn, type DriverInstrAction } from '../interpreter.ts';
 import { intervalTreeInsert, intervalTreeRemove, itreeLockBlocker } from './itree.ts';
-import { downWrite, upWrite, type Blocker } from '../rwsem.ts';
+import { downWrite, RMAP_LOCK, rmapLockBlocker, upWrite, type Blocker } from '../rwsem.ts';
 import type { ModelState, RegisterThread, Subscription, UnregisterThread, World } from '../types.ts';
 
 export type RegistrationAction =
@@ -48,7 +48,8 @@ const releaseReturn: CallReturn = { returned: (_world, s, t) => put(s, { ...(t a
 
 export const registrationBlocker = (world: World, s: ModelState, a: RegistrationAction): Blocker | null => {
   const interval = world.ops[a.t.target].form === 'interval';
-  if (a.type === 'mmu_notifier_register') return a.phase === 'lock' ? mmapWriteLockBlocker(world, s, a.t.id) : a.phase === 'insert' && interval ? itreeLockBlocker(world, s, a.t.id) : null;
+  // mm_take_all_locks: mmap_lock, then every rmap lock (reclaim's start…end window, model/reclaim.ts).
+  if (a.type === 'mmu_notifier_register') return a.phase === 'lock' ? (mmapWriteLockBlocker(world, s, a.t.id) ?? rmapLockBlocker(world, s, a.t.id)) : a.phase === 'insert' && interval ? itreeLockBlocker(world, s, a.t.id) : null;
   if (a.phase === 'srcu_wait') {
     const readers = srcuPending(s, a.t.srcuReaders);
     return readers.length ? { on: 'srcu', readers } : null;
@@ -68,7 +69,8 @@ export const register = (world: World, s: ModelState, t: RegisterThread, phase: 
   const sub = subOf(s, name);
   switch (phase) {
     case 'lock': {
-      const s1 = downWrite(lockdepAcquire(world, s, t, 'mmap_lock', [], fx), 'mmap_lock', t.id);
+      const s0 = downWrite(lockdepAcquire(world, s, t, 'mmap_lock', [], fx), 'mmap_lock', t.id);
+      const s1 = RMAP_LOCK in s0.locks ? downWrite(s0, RMAP_LOCK, t.id) : s0;
       if (sub.form !== 'interval') {
         if (fx.record) fx.events.push('mmap_write_lock; mm_take_all_locks');
         return put(s1, { ...t, pc: 'insert' });
@@ -80,7 +82,8 @@ export const register = (world: World, s: ModelState, t: RegisterThread, phase: 
     }
     case 'unlock': {
       if (fx.record) fx.events.push('mm_drop_all_locks; mmap_write_unlock');
-      return put(upWrite(s, 'mmap_lock'), sub.form !== 'interval' ? finish(t) : { ...t, pc: 'insert' });
+      const s1 = RMAP_LOCK in s.locks ? upWrite(s, RMAP_LOCK) : s;
+      return put(upWrite(s1, 'mmap_lock'), sub.form !== 'interval' ? finish(t) : { ...t, pc: 'insert' });
     }
     case 'insert': {
       const afterInsert: RegisterThread = s.locks.mmap_lock.writer === t.id ? { ...t, pc: 'unlock' } : finish(t);
