@@ -282,12 +282,15 @@ export const checkMail = (checked: readonly Checked[], how: CheckInvocation, cat
 };
 
 /** The progress line on a terminal: overwritten in place, cleared after each strategy. */
-export const progressLine = (p: CheckProgress, pc: Colors = plain): string => {
+export const progressLine = (p: CheckProgress, pc: Colors = plain): string => `\r${pc.dim(progressText(p))}\x1b[K`;
+
+/** The progress of a search in words, as one line (without the terminal's rewrite codes). */
+export const progressText = (p: CheckProgress): string => {
   const [what, ms] = match(p)
     .with({ engine: 'exhaustive' }, (x) => [`${x.of > 1 ? `thread set ${x.set + 1}/${x.of} (${x.threads.join(',')}), ` : ''}${x.states} states`, x.ms] as const)
     .with({ engine: 'random' }, (x) => [`${x.runs}/${x.of} runs`, x.ms] as const)
     .with({ engine: 'pass', pass: { phase: 'shrinking' } }, ({ pass: x }) => [`shrinking ${x.invariant}`, x.ms] as const)
     .with({ engine: 'pass', pass: { phase: 'shortest' } }, ({ pass: x }) => [`shortest pass on ${x.threads.join(',')}${x.idle?.length ? ` (${x.idle.join(',')} held at their start)` : ''}, ${x.states} states`, x.ms] as const)
     .exhaustive();
-  return `\r${pc.dim(`  ${p.strategy}: ${what}, ${(ms / 1000).toFixed(1)} s`)}\x1b[K`;
+  return `  ${p.strategy}: ${what}, ${(ms / 1000).toFixed(1)} s`;
 };

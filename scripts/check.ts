@@ -8,11 +8,11 @@ import { toCase, type SavedCase } from '../engine/case-format.ts';
 import { SaveError, saveCase, savePathProblem } from '../engine/cases.ts';
 import { commonestErrors, DEFAULT_MAX_STATES, DEFAULT_MAX_THREADS, DEFAULT_SHORTEST, exhaustiveBounds, runnable, type Checked } from '../engine/check.ts';
 import { DEFAULT_MAX_MEMORY } from '../engine/exhaustive.ts';
-import { CHECK_RESULT_FORMAT, checkJson, checkMail, checkText, progressLine } from '../report/check.ts';
+import { CHECK_RESULT_FORMAT, checkJson, checkMail, checkText, progressLine, progressText } from '../report/check.ts';
 import { KERNEL_NAMES, kernelNamed, resolve, type Kernel } from '../model/index.ts';
 import { escapeText } from '../report/escape.ts';
 import { catalogueWith, driverFilesProblems, type DriverFile } from '../engine/driver-format.ts';
-import { colorsFor, driversArg, EXIT, eraArgs, fail, within, fileArg, intArg, invariantsArg, isEntry, kernelArg, LIMITS, listArg, main, notifiersArg, parseCollecting, Problems, readScenarioTemplate, seedArg, strategiesArg, unusedDriverProblems, widthFor, formatArg, type Command } from './cli.ts';
+import { colorsFor, driversArg, EXIT, eraArgs, fail, within, fileArg, intArg, invariantsArg, isEntry, kernelArg, LIMITS, listArg, main, notifiersArg, parseCollecting, plainProgress, Problems, readScenarioTemplate, seedArg, strategiesArg, unusedDriverProblems, widthFor, formatArg, type Command } from './cli.ts';
 import { defaultWorkers, runJob } from './jobs.ts';
 import { collectStats, exhaustiveStats, type Stats } from '../engine/stats.ts';
 import { statsText } from '../report/stats.ts';
@@ -59,6 +59,8 @@ Explore the mmu_notifier model and report, per strategy and invariant, whether i
   --depth D                --exhaustive: explore paths of at most D steps (default: no bound)
                            A bound that cuts the search turns "holds" into "holds <= bound"
                            (exit 4 when nothing is violated).
+  --progress               progress on stderr when it is not a terminal too: a plain line at
+                           most every 10 s (on a terminal it is always shown, in place)
   --workers N              worker threads (default 1; ${defaultWorkers()} cores here): strategies, and
                            --exhaustive's thread sets, side by side; the same results
   --json                   one JSON object on stdout (format ${CHECK_RESULT_FORMAT})
@@ -112,6 +114,7 @@ export const checkCommand: Command = async (argv, io) => {
     notifiers: { type: 'string' },
     reaper: { type: 'string' },
     kernel: { type: 'string' },
+    progress: { type: 'boolean' },
     threads: { type: 'string' },
     scenario: { type: 'string' },
     invariant: { type: 'string' },
@@ -226,9 +229,10 @@ export const checkCommand: Command = async (argv, io) => {
   // Counted by template: one that cannot run may have several problems.
   if (errors.length && !v.json) io.stderr.write(`skipped ${templates.length - ok.length} strategies that cannot run these notifiers (${escapeText(distinct[0])})\n`);
 
-  // Progress on stderr, only when it is a terminal (docs/design.md §6).
+  // Progress on stderr: rewritten in place on a terminal; off one only with --progress, a plain line now and then (docs/design.md §6).
   const pc = colorsFor(io);
   const tty = io.stderr.isTTY === true && !v.json;
+  const slow = !tty && v.progress === true ? plainProgress(io) : null;
   const checked: Checked[] = [];
   // A case that cannot be saved (the disk filled during the search) loses no verdict: they are printed, then the error, exit 2.
   const saveErrors: string[] = [];
@@ -264,7 +268,9 @@ export const checkCommand: Command = async (argv, io) => {
       },
       onProgress: (pr) => {
         if (pr.engine === 'random' && pr.found) foundSoFar.set(pr.strategy, pr.found);
-        if (tty && pr.engine !== 'compare' && pr.engine !== 'compare-found') io.stderr.write(progressLine(pr, pc));
+        if (pr.engine === 'compare' || pr.engine === 'compare-found') return;
+        if (tty) io.stderr.write(progressLine(pr, pc));
+        else slow?.(progressText(pr));
       },
     },
   );

@@ -46,6 +46,23 @@ export type Command = (argv: readonly string[], io: Io) => number | Promise<numb
 export const EXIT = { ok: 0, violated: 1, usage: 2, drift: 3, bounded: 4, internal: 70, interrupted: 130, terminated: 143 } as const;
 
 /** The width to print for: the terminal's, else 100 columns (report/timeline.ts DEFAULT_WIDTH). */
+/** How often --progress writes a line when stderr is not a terminal. */
+export const PROGRESS_EVERY_MS = 10_000;
+
+/**
+ * Progress off a terminal (--progress): the first line at once, then at most one per
+ * PROGRESS_EVERY_MS, each a plain line on stderr (a CI log keeps every one).
+ */
+export const plainProgress = (io: Io): ((line: string) => void) => {
+  let last = -Infinity;
+  return (line) => {
+    const now = performance.now();
+    if (now - last < PROGRESS_EVERY_MS) return;
+    last = now;
+    io.stderr.write(`${line}\n`);
+  };
+};
+
 export const widthFor = (io: Io): number => (io.stdout.isTTY === true && typeof io.stdout.columns === 'number' && io.stdout.columns > 0 ? io.stdout.columns : DEFAULT_WIDTH);
 
 /** Colour only on a terminal (not merely because CI is set), and never with NO_COLOR. */

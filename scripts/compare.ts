@@ -16,7 +16,7 @@ import { interruptedLine, type Interrupted } from '../report/check.ts';
 import { compareMail, familyCheckArgs, type FamilyCheck } from '../report/compare-mail.ts';
 import { escapeText, shellWord } from '../report/escape.ts';
 import { COMPARE_RESULT_FORMAT, jsonMatrix, markdownMatrix, terminalMatrix } from '../report/matrix.ts';
-import { colorsFor, driversArg, EXIT, fail, fileArg, intArg, invariantsArg, isEntry, LIMITS, listArg, main, namesArg, notifiersArg, parseCollecting, Problems, eraArgs, kernelArg, readScenarioTemplate, seedArg, strategiesArg, unusedDriverProblems, widthFor, type Command, type Io } from './cli.ts';
+import { colorsFor, driversArg, EXIT, fail, fileArg, intArg, invariantsArg, isEntry, LIMITS, listArg, main, namesArg, notifiersArg, parseCollecting, plainProgress, Problems, eraArgs, kernelArg, readScenarioTemplate, seedArg, strategiesArg, unusedDriverProblems, widthFor, type Command, type Io } from './cli.ts';
 import { jobOf, readShards, shardArg, shardFile, type ShardOptions } from './compare-shard.ts';
 import { combineUnits, defaultWorkers, runJob, shardTasks, tasksOf, unitsOf, type UnitResult } from './jobs.ts';
 
@@ -57,6 +57,8 @@ and folds the others under their cause.
                            up to N threads per family (default ${DEFAULT_PROOF.maxThreads}, at most ${LIMITS.maxThreads}; 0: sample only)
   --max-states N           a proof gives up on a thread set after N distinct states (default
                            ${DEFAULT_PROOF.maxStates}); the cell is then "sampled", not "proved"
+  --progress               progress on stderr when it is not a terminal too: a plain line at
+                           most every 10 s (on a terminal it is always shown, in place)
   --workers N              worker threads (default: one per core, ${defaultWorkers()} here): families and
                            strategies side by side; the same results
   --format FORMAT          text (default: the matrix, then the decision, wrapped to the
@@ -193,6 +195,7 @@ export const compareCommand: Command = async (argv, io) => {
     notifiers: { type: 'string' },
     reaper: { type: 'string' },
     kernel: { type: 'string' },
+    progress: { type: 'boolean' },
     threads: { type: 'string' },
     scenario: { type: 'string' },
     driver: { type: 'string', multiple: true },
@@ -285,6 +288,8 @@ export const compareCommand: Command = async (argv, io) => {
   // Progress on stderr, only when it is a terminal and the output is the terminal table.
   const pc = colorsFor(io);
   const tty = io.stderr.isTTY === true && format === 'text';
+  // Off a terminal only with --progress: a plain line now and then (a CI log keeps each).
+  const slow = !tty && v.progress === true ? plainProgress(io) : null;
   // Per strategy and family, what its search had violated so far: all an interrupted compare can say of a strategy it cut short.
   const foundSoFar = new Map<string, { strategy: string; family: string; found: readonly FoundInFamily[] }>();
   const job = jobOf(options);
@@ -301,6 +306,7 @@ export const compareCommand: Command = async (argv, io) => {
           foundSoFar.set(`${pr.strategy}\0${pr.family}`, pr);
           if (tty && pr.found.length) io.stderr.write(pc.dim(`  ${pr.strategy} × ${escapeText(pr.family)}: ${pr.found.length} violated so far…${' '.repeat(20)}\r`));
         } else if (tty && pr.engine === 'compare') io.stderr.write(pc.dim(`  ${pr.strategy} × ${escapeText(pr.family)}: ${pr.phase}…${' '.repeat(20)}\r`));
+        else if (pr.engine === 'compare') slow?.(`  ${pr.strategy} × ${escapeText(pr.family)}: ${pr.phase}…`);
       },
     },
   );
