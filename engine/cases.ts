@@ -12,7 +12,7 @@ import { dirname, join, resolve as resolvePath } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { invariantByName, resolve, runWorld, type Catalogue, type Invariant, type ModelState, type Scenario, type TraceStep, type World } from '../model/index.ts';
 import { parseCase, type SavedCase } from './case-format.ts';
-import { confirmDrain } from './judge.ts';
+import { confirmDrain, contextSwitches } from './judge.ts';
 import { cycleContext, lassoProblem, runPath } from './lasso.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -375,7 +375,7 @@ export const replayCase = (c: SavedCase, strategyOverride?: string, catalogue?: 
   if (!inv) return { kind: 'invalid', errors: [`expect.invariant: unknown '${c.expect.invariant}'`] };
   for (const [i, th] of c.schedule.entries())
     if (!c.scenario.threads.includes(th)) return { kind: 'invalid', errors: [`schedule[${i}]: '${th}' is not one of the scenario's threads (${c.scenario.threads.join(', ')})`] };
-  if (c.cycle && !strategyOverride) return replayLasso(c, r.world, r.state, inv, c.cycle.from);
+  if (c.cycle && !strategyOverride) return withCarried(c, replayLasso(c, r.world, r.state, inv, c.cycle.from));
   const raw = runWorld(r.world, r.state, c.schedule, { invariants: [inv] });
   if (strategyOverride) {
     // Under another strategy a drain that hits its bound is judged as a search judges it (judge.ts).
@@ -429,8 +429,33 @@ export const replayCase = (c: SavedCase, strategyOverride?: string, catalogue?: 
     const first = found.reduce((a, b) => (b.step < a.step ? b : a));
     return { kind: 'drift', ...first, trace: report.trace };
   }
-  if (v.status === 'violated') return { kind: 'reproduced', trace: got.slice(0, v.step), witness: v.witness, step: v.step };
+  if (v.status === 'violated') return withCarried(c, { kind: 'reproduced', trace: got.slice(0, v.step), witness: v.witness, step: v.step });
   return { kind: 'verdict-changed', trace: report.trace, verdict: v.status, witness: null };
+};
+
+/** A case that reproduces must also carry a shrink record and provenance that fit it (issue #23 item 5): else drift at its last step. */
+const withCarried = (c: SavedCase, out: ReplayOutcome): ReplayOutcome => {
+  if (out.kind !== 'reproduced') return out;
+  const carried = carriedProblem(c);
+  return carried ? { kind: 'drift', step: c.trace.length, ...carried, trace: out.trace } : out;
+};
+
+/**
+ * The fields a case carries about its making, checked against the trace they describe: the
+ * shrink record's length and context switches are the recorded trace's, and it shrank (never
+ * grew); a random search's case names its seed and runs (the replay command needs them).
+ */
+const carriedProblem = (c: SavedCase): { field: string; expected: string; actual: string } | null => {
+  const sh = c.shrink;
+  if (sh) {
+    if (sh.toSteps !== c.trace.length) return { field: 'shrink.toSteps', expected: String(sh.toSteps), actual: `${c.trace.length} steps recorded` };
+    const cs = contextSwitches(c.trace);
+    if (sh.contextSwitches !== cs) return { field: 'shrink.contextSwitches', expected: String(sh.contextSwitches), actual: `${cs} in the recorded trace` };
+    if (sh.fromSteps < sh.toSteps) return { field: 'shrink.fromSteps', expected: `at least toSteps (${sh.toSteps})`, actual: String(sh.fromSteps) };
+  }
+  if (c.provenance.foundWith === 'random' && (c.provenance.seed === undefined || c.provenance.runs === undefined))
+    return { field: 'provenance', expected: 'a random search\'s seed and runs', actual: JSON.stringify(c.provenance) };
+  return null;
 };
 
 /**

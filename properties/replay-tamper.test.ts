@@ -59,6 +59,16 @@ describe(`replay notices every edit of a case (seed ${seed})`, () => {
     expect(replayCase(base)).toMatchObject({ kind: 'reproduced', step: L, witness: base.expect.witness });
   });
 
+  it('what the case carries about its making must fit its trace: the shrink record and a random search\'s seed and runs', () => {
+    expect(base.shrink).toBeDefined();
+    const sh = base.shrink as NonNullable<SavedCase['shrink']>;
+    expect(drift(replayCase({ ...base, shrink: { ...sh, toSteps: sh.toSteps + 1 } }))).toEqual({ step: L, field: 'shrink.toSteps' });
+    expect(drift(replayCase({ ...base, shrink: { ...sh, contextSwitches: sh.contextSwitches + 1 } }))).toEqual({ step: L, field: 'shrink.contextSwitches' });
+    expect(drift(replayCase({ ...base, shrink: { ...sh, fromSteps: sh.toSteps - 1 } }))).toEqual({ step: L, field: 'shrink.fromSteps' });
+    const { seed: _s, ...noSeed } = base.provenance;
+    expect(drift(replayCase({ ...base, provenance: { ...noSeed, foundWith: 'random' } }))).toEqual({ step: L, field: 'provenance' });
+  });
+
   it('"trace": [] is drift at step 1', () => {
     expect(drift(replayCase({ ...base, trace: [] }))).toEqual({ step: 1, field: 'trace' });
   });
