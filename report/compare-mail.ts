@@ -12,7 +12,7 @@ import { invariantByName } from '../model/index.ts';
 import type { Interrupted } from './check.ts';
 import { interruptedLine } from './check.ts';
 import { field, MAIL_WIDTH, shellLines } from './mail.ts';
-import { adaptationText, andList, CAUSE_TEXT, decisionLines, evidence, evidenceText, type MatrixRun } from './matrix.ts';
+import { adaptationText, andList, CAUSE_TEXT, decisionLines, evidence, evidenceText, notRunText, type MatrixRun } from './matrix.ts';
 import { ascii, wrap } from './wrap.ts';
 
 /** The flags that give `check` one family's scenario (as words), and whether they fix its threads. */
@@ -83,7 +83,7 @@ export const compareMail = (strategies: readonly string[], cells: readonly Cell[
   for (const s of d.perStrategy) {
     const mine = [...new Set(s.breaks.filter((b) => b.cause === 'strategy').map((b) => b.invariant))];
     const verdict =
-      s.familiesRun.length === 0 ? 'not run: it cannot run these drivers'
+      s.familiesRun.length === 0 ? `not run: ${notRunText(s.strategy, run.families[0] ?? '', run).replace(/^cannot/, 'it cannot')}`
       : s.keepsEveryInvariant ? `ok: keeps every invariant (${evidenceText(s.proved, run)})`
       : mine.length ? `BROKEN: ${mine.join(', ')}${s.breaks.length > mine.length ? ', and what every strategy breaks' : ''}`
       : `ok but for what every strategy breaks (${evidenceText(s.proved, run)})`;

@@ -108,9 +108,18 @@ export const adaptationText = (a: Adaptation, run: Pick<MatrixRun, 'userScenario
 /** The adaptations, one line each, starting "adapted: ". */
 export const adaptationLines = (run: MatrixRun): string[] => (run.adaptations ?? []).map((a) => `adapted: ${adaptationText(a, run)}`);
 
+/**
+ * Why a strategy did not run a family, in a few words: another release's mainline rule (on a
+ * named --kernel), or drivers it cannot run (the "adapted:" line says which and why).
+ */
+export const notRunText = (strategy: string, family: string, run: Pick<MatrixRun, 'adaptations'>): string =>
+  (run.adaptations ?? []).some((a) => a.strategy === strategy && a.kind === 'cannot-run' && a.families.includes(family) && (a.reason ?? '').includes("is mainline's rule"))
+    ? "not this release's rule"
+    : 'cannot run these drivers';
+
 /** One decision cell in words: every invariant kept, or those broken (with their cause when not the strategy's). */
 const decisionCell = (d: Decision['perFamily'][number], markdown: boolean, run: MatrixRun): string => {
-  if (!d.ran) return markdown ? 'n/a' : 'cannot run these drivers';
+  if (!d.ran) return markdown ? 'n/a' : notRunText(d.strategy, d.family, run);
   const vac = d.vacuous.length ? `; ${markdown ? '○ ' : ''}vacuous: ${d.vacuous.join(', ')}` : '';
   if (d.keepsEveryInvariant) return `${markdown ? '✔ ' : ''}keeps every invariant (${evidenceText(d.proved, run)}${vac})`;
   const by = (cause: Cause) => d.breaks.filter((b) => b.cause === cause).map((b) => b.invariant);
@@ -173,7 +182,7 @@ const foldedText = (breaks: readonly { invariant: string; cause: Cause }[]): str
 
 /** A Markdown decision cell: what the strategy decides, with what every strategy breaks only pointed to. */
 const decisionCellShort = (d: Decision['perFamily'][number], run: MatrixRun): string => {
-  if (!d.ran) return 'n/a: cannot run these drivers';
+  if (!d.ran) return `n/a: ${notRunText(d.strategy, d.family, run)}`;
   if (d.keepsEveryInvariant) return `✔ keeps every invariant (${evidenceText(d.proved, run)}${d.vacuous.length ? `; ○ vacuous: ${d.vacuous.join(', ')}` : ''})`;
   const mine = d.breaks.filter((b) => b.cause === 'strategy').map((b) => b.invariant);
   const rest = d.breaks.length > mine.length;

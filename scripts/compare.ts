@@ -133,7 +133,7 @@ const checkRunnable = (o: ShardOptions, catalogue: Catalogue, format: OutputForm
   const where = (e: string) => (scenarioFile ? `${o.userScenario}: ${e}` : e);
   if (ok.length === 0) fail(...commonestErrors(errors).map(where));
   // Counted by template: one that cannot run may have several problems.
-  if (errors.length && format === 'text') io.stderr.write(`${templates.length - ok.length} of ${o.strategies.length} strategies cannot run these drivers (${escapeText(where(errors[0]))})\n`);
+  if (errors.length && format === 'text') io.stderr.write(`${templates.length - ok.length} of ${o.strategies.length} strategies cannot run this scenario (${escapeText(where(errors[0]))})\n`);
 };
 
 /**
