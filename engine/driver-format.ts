@@ -26,7 +26,8 @@ const cond: z.ZodType<CondJson> = z.lazy(() =>
 const mode = z.enum(['read', 'write']);
 const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a C identifier');
 const instr = z.discriminatedUnion('op', [
-  z.strictObject({ op: z.literal('lock'), lock: name, mode, how: z.enum(['lock', 'trylock', 'nbTrylock']), else: name.optional() }),
+  // recursive: a read lock taken once per open window (amdgpu_mn_read_lock's recursion count, docs/kernel.md §6.4).
+  z.strictObject({ op: z.literal('lock'), lock: name, mode, how: z.enum(['lock', 'trylock', 'nbTrylock']), else: name.optional(), recursive: z.literal(true).optional() }),
   z.strictObject({ op: z.literal('unlock'), lock: name, mode }),
   z.strictObject({ op: z.literal('add'), counter: name, delta: z.number().int() }),
   z.strictObject({ op: z.literal('zap') }),
@@ -148,6 +149,7 @@ const checkProgram = (f: DriverFile, at: string, src: Source, problems: string[]
     if (target !== undefined && !labels.has(target)) problems.push(`${p}: no label ':${target}' in this program`);
     if ((i.op === 'lock' || i.op === 'unlock') && !Object.hasOwn(f.locks, i.lock)) problems.push(`${p}.lock: unknown lock '${i.lock}' (declared: ${Object.keys(f.locks).join(', ') || 'none'})`);
     if (i.op === 'lock' && i.how !== 'lock' && i.else === undefined) problems.push(`${p}.else: a ${i.how} needs the label to go to when the lock is busy`);
+    if (i.op === 'lock' && i.recursive && (i.mode !== 'read' || i.how !== 'lock' || f.locks[i.lock] !== 'rwsem')) problems.push(`${p}.recursive: only a plain read lock of an rwsem is taken once per open window (mode 'read', how 'lock')`);
     if ((i.op === 'add' || i.op === 'snapshot' || i.op === 'waitZero') && !Object.hasOwn(f.counters, i.counter)) problems.push(`${p}.counter: unknown counter '${i.counter}' (declared: ${Object.keys(f.counters).join(', ') || 'none'})`);
     if ((i.op === 'jump' || i.op === 'warn_on' || i.op === 'bug_on') && i.if) conds(i.if, `${p}.if`);
     if (i.op === 'ret' && returns && !returns.values.includes(i.value)) problems.push(`${p}.value: ${returns.text} (got ${i.value})`);

@@ -50,6 +50,7 @@ export const driverInstrBlocker = (world: World, s: ModelState, a: DriverInstrAc
     case 'lock': {
       if (tryOnly(i, c)) return null;
       const id = lockId(c.sub, i.lock);
+      if (recursiveJoin(s, i, id)) return null;
       return i.mode === 'read' ? readLockBlocker(world, s, id, t.id) : writeLockBlocker(world, s, id, t.id);
     }
     case 'alloc':
@@ -117,6 +118,9 @@ const witnessLocals = (s: ModelState) => ({ invStarted: s.nextInvId, invActive: 
 /** The callback's kernel name: a two-pass interval notifier's `invalidate` is its ->invalidate_start (v7.1). */
 export const opName = (world: World, c: Call): string => (c.op === 'invalidate' && world.ops[c.sub].twoPass ? 'invalidate_start' : c.op);
 
+/** A recursive read lock another open window already read-holds: joined, not taken (program.ts `recursive`). */
+const recursiveJoin = (s: ModelState, i: Instr, id: string): boolean => i.op === 'lock' && i.recursive === true && i.mode === 'read' && s.locks[id].readers.length > 0;
+
 const isCallback = (c: Call): boolean => c.op === 'invalidate_range_start' || c.op === 'invalidate_range_end' || c.op === 'invalidate' || c.op === 'invalidate_finish';
 
 /** put_page of the fault's get_user_pages reference, if it holds one. */
@@ -169,6 +173,11 @@ export const driverInstr = (world: World, s: ModelState, a: DriverInstrAction, f
       if (only && trylockFails(world, s, id, i.mode, t.id)) {
         if (fx.record) fx.events.push(`${lockVerb(i.mode, true)}(${id}) failed`);
         return advancePc(world, s, t, c, i.else);
+      }
+      if (recursiveJoin(s, i, id)) {
+        // Another window already holds it for read: recursion > 1, no down_read (amdgpu_mn_read_lock).
+        if (fx.record) fx.events.push(`${id}: recursion > 1, no down_read`);
+        return advancePc(world, downRead(s, id, t.id), t, c);
       }
       if (!only && world.lockKinds[id] !== 'spinlock') sleepAttempt(t, `${lockVerb(i.mode, false)}(${id})`, fx);
       if (fx.record) fx.events.push(`${lockVerb(i.mode, only)}(${id})${only ? ' ok' : ''}`);

@@ -27,7 +27,11 @@ export type LockMode = 'read' | 'write';
  * `if (blockable) lock(); else if (!trylock()) return -EAGAIN;` (docs/kernel.md §6.2, L-2018).
  */
 export type Instr =
-  | { readonly op: 'lock'; readonly lock: string; readonly mode: LockMode; readonly how: 'lock' | 'trylock' | 'nbTrylock'; readonly else?: string }
+  /**
+   * recursive: a read lock taken once per open window (amdgpu_mn_read_lock's recursion count,
+   * docs/kernel.md §6.4): while another window read-holds it, no new down_read (no wait, no sleep).
+   */
+  | { readonly op: 'lock'; readonly lock: string; readonly mode: LockMode; readonly how: 'lock' | 'trylock' | 'nbTrylock'; readonly else?: string; readonly recursive?: true }
   | { readonly op: 'unlock'; readonly lock: string; readonly mode: LockMode }
   | { readonly op: 'add'; readonly counter: string; readonly delta: number }
   | { readonly op: 'zap' } // tear down the secondary mappings in the range (docs/kernel.md §2.4)
@@ -103,6 +107,8 @@ export const canFail = (p: Program | null): boolean => p !== null && p.code.some
 // Instruction constructors, so presets read like the kernel code they stand for.
 export const I = {
   lock: (lock: string, mode: LockMode = 'write'): Instr => ({ op: 'lock', lock, mode, how: 'lock' }),
+  /** `if (atomic_inc_return(&recursion) == 1) down_read(lock)`: the read hold of the first open window only. */
+  recursiveRead: (lock: string): Instr => ({ op: 'lock', lock, mode: 'read', how: 'lock', recursive: true }),
   trylock: (lock: string, mode: LockMode, orElse: string): Instr => ({ op: 'lock', lock, mode, how: 'trylock', else: orElse }),
   nbTrylock: (lock: string, mode: LockMode, orElse: string): Instr => ({ op: 'lock', lock, mode, how: 'nbTrylock', else: orElse }),
   unlock: (lock: string, mode: LockMode = 'write'): Instr => ({ op: 'unlock', lock, mode }),

@@ -25,10 +25,10 @@ import type { DriverDef } from '../types.ts';
  * the §3.1 cycle when that CS allocates under OOM.
  *
  * The `read_lock` mutex + atomic `recursion` trick (only the first reader calls down_read) is
- * modelled as one rwsem read hold per open invalidation: the lock is read-held exactly while
- * some start…end window is open, as with the recursion count. Over-approximation: a start that
- * finds the rwsem already read-held by another window is still recorded as a sleeping acquire
- * (the kernel skips down_read there).
+ * a recursive read lock (program.ts `recursive`): each open window holds the rwsem for read, the
+ * first by down_read, a later one by joining without down_read (no wait behind a queued
+ * command-submission writer, no sleep), so the lock is read-held exactly while some start…end
+ * window is open, as with the recursion count.
  *
  * Fault: the CS's userptr path, reduced to the §2.5 shape — snapshot `mmu_invalidations`
  * (amdgpu_ttm_tt_userptr_invalidated), get_user_pages, take amn->lock for write, re-check
@@ -45,7 +45,7 @@ export const amdgpu419: DriverDef = {
   hlist: {
     invalidate_range_start: program([
       I.nbTrylock('read_lock', 'write', 'eagain'), // amdgpu_mn_read_lock: blk mutex_lock / nb mutex_trylock(&amn->read_lock) else -EAGAIN
-      I.lock('amn_lock', 'read'), // atomic_inc_return(&recursion) == 1 ⇒ down_read_non_owner(&amn->lock): sleeps even if !blockable
+      I.recursiveRead('amn_lock'), // atomic_inc_return(&recursion) == 1 ⇒ down_read_non_owner(&amn->lock): sleeps even if !blockable; else no down_read
       I.unlock('read_lock'),
       I.jump('out', C.not(C.intersects)), // interval_tree_iter_first: no node in the range
       I.jump('eagain_held', C.nonblockable), // "if (!blockable) { amdgpu_mn_read_unlock(amn); return -EAGAIN; }"
