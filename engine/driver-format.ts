@@ -68,7 +68,8 @@ export const driverFileSchema = z.strictObject({
   locks: z.record(name, z.enum(['spinlock', 'mutex', 'rwsem'])),
   /** `min` / `max`: the range the driver declares for the counter, judged after every step that changes it (INV-18). */
   counters: z.record(name, z.strictObject({ balanced: z.boolean(), min: z.number().int().optional(), max: z.number().int().optional() })),
-  hlist: z.strictObject({ invalidate_range_start: source, invalidate_range_end: source.nullable(), release: source.optional(), fault: source.nullable() }).nullable(),
+  /** `release`: null when the driver's mmu_notifier_ops have no .release (none runs on a named release); absent: it zaps every secondary mapping. */
+  hlist: z.strictObject({ invalidate_range_start: source, invalidate_range_end: source.nullable(), release: source.nullable().optional(), fault: source.nullable() }).nullable(),
   /** One-pass (`invalidate`) or, from v7.1, two-pass (`invalidate_start` and `invalidate_finish`): parseDriverFile checks which. */
   interval: z.strictObject({ invalidate: source.optional(), invalidate_start: source.optional(), invalidate_finish: source.optional(), fault: source.nullable() }).nullable(),
   combined: z.strictObject({ invalidate: source, fault: source.nullable() }).optional(),
@@ -315,7 +316,7 @@ export const toDriverDef = (f: DriverFile): DriverDef => ({
   hlist: f.hlist && {
     invalidate_range_start: compile(f.hlist.invalidate_range_start),
     invalidate_range_end: f.hlist.invalidate_range_end && compile(f.hlist.invalidate_range_end),
-    ...(f.hlist.release ? { release: compile(f.hlist.release) } : {}),
+    ...(f.hlist.release !== undefined ? { release: f.hlist.release && compile(f.hlist.release) } : {}),
     fault: f.hlist.fault && compile(f.hlist.fault),
   },
   interval: f.interval && {
@@ -351,7 +352,7 @@ export const fromDriverDef = (d: DriverDef): DriverFile => ({
   hlist: d.hlist && {
     invalidate_range_start: decompile(d.hlist.invalidate_range_start),
     invalidate_range_end: d.hlist.invalidate_range_end && decompile(d.hlist.invalidate_range_end),
-    ...(d.hlist.release ? { release: decompile(d.hlist.release) } : {}),
+    ...(d.hlist.release !== undefined ? { release: d.hlist.release && decompile(d.hlist.release) } : {}),
     fault: d.hlist.fault && decompile(d.hlist.fault),
   },
   interval:

@@ -216,15 +216,22 @@ export const exitMmap = (world: World, s: ModelState, a: ExitMmapAction, fx: Eff
   const { t } = a;
   switch (a.phase) {
     case 'hlist_release': {
-      // srcu_read_lock; each hlist notifier's ->release in list order.
-      const [first, ...rest] = s.subs.filter(inHlist).map((x) => x.name);
-      if (fx.record) fx.events.push(first === undefined ? 'no hlist notifier' : `->release of ${[first, ...rest].join(', ')}`);
+      // srcu_read_lock; in list order, `if (subscription->ops->release) subscription->ops->release(...)`
+      // (a driver whose ops have none gets none on a named release: model/strategies/hooks.ts releaseOf).
+      const hashed = s.subs.filter(inHlist).map((x) => x.name);
+      const [first, ...rest] = hashed.filter((n) => world.ops[n].release !== null);
+      const none = hashed.filter((n) => world.ops[n].release === null);
+      if (fx.record)
+        fx.events.push(
+          hashed.length === 0 ? 'no hlist notifier' : [first === undefined ? '' : `->release of ${[first, ...rest].join(', ')}`, none.length ? `no ->release: ${none.join(', ')}` : ''].filter(Boolean).join('; '),
+        );
       return put(s, first === undefined ? { ...t, pc: 'unhash' } : { ...t, call: releaseCall(first), releasing: rest });
     }
     case 'unhash': {
       // Under subscriptions->lock: hlist_del_init_rcu of every notifier; srcu_read_unlock.
       let s1 = s;
-      for (const x of s.subs.filter(inHlist)) s1 = setSub(s1, { ...subOf(s1, x.name), registered: false, released: true });
+      // `released` stays as ->release left it: a driver without one still maps what it mapped.
+      for (const x of s.subs.filter(inHlist)) s1 = setSub(s1, { ...subOf(s1, x.name), registered: false });
       if (fx.record) fx.events.push('hlist_del_init_rcu of every notifier');
       return put(s1, { ...t, pc: 'srcu', srcuReaders: srcuReadersNow(s) });
     }

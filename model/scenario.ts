@@ -98,7 +98,7 @@ export const resolve = (scenario: Scenario, catalogue: Catalogue = BUILTIN): Res
     const def = driverFor(n, catalogue.drivers);
     if (!def) errors.push(`notifiers[${i}].driver: unknown '${n.driver}' (valid: ${[...Object.keys(catalogue.drivers), 'generic'].join(', ')})`);
     else if (named && !inRange(named.name as string, def.kernels)) errors.push(`notifiers[${i}].driver: '${n.driver}' is kernel code ${rangeText(def.kernels ?? {})}, so ${named.name} does not have it`);
-    const o = def && strategy ? strategy.opsFor(def) : undefined;
+    const o = def && strategy ? strategy.opsFor(def, kernel) : undefined;
     if (def && strategy && !o) errors.push(`notifiers[${i}].driver: '${n.driver}' has no interval-notifier form, so it cannot run under ${strategy.name}`);
     // Two-pass interval ops are v7.1's (7aba71dbc416, docs/kernel.md §2.6): no other core calls a finish.
     if (def?.interval?.invalidate_finish !== undefined && !kernel.twoPass)

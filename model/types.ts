@@ -119,8 +119,12 @@ export type LockKind = 'spinlock' | 'mutex' | 'rwsem';
 export interface HlistOps {
   readonly invalidate_range_start: Program;
   readonly invalidate_range_end: Program | null;
-  /** ->release at exit_mmap and unregister; by default it zaps every secondary mapping. */
-  readonly release?: Program;
+  /**
+   * ->release at exit_mmap and unregister: the driver's program; null: its mmu_notifier_ops have
+   * no .release, and on a named release none runs; absent: unstated, it zaps every secondary
+   * mapping (model/strategies/hooks.ts releaseOf, docs/kernel.md §10.1 item 13).
+   */
+  readonly release?: Program | null;
   readonly fault: Program | null;
 }
 
@@ -188,8 +192,8 @@ export interface RollbackStrategy {
   readonly domainRef: string;
   /** The releases whose rule this is (mainline); absent: a proposal, applied on top of any release (docs/kernel.md §11). */
   readonly mainline?: KernelRange;
-  /** The programs a notifier runs: its classic hlist form, or the interval core (§5.3); null when it cannot run. */
-  readonly opsFor: (def: DriverDef) => ResolvedOps | null;
+  /** The programs a notifier runs on `kernel` (absent: the model without one): its classic hlist form, or the interval core (§5.3); null when it cannot run. */
+  readonly opsFor: (def: DriverDef, kernel?: Kernel) => ResolvedOps | null;
   /** Where a registering classic notifier joins the hlist (kernel: hlist_add_head_rcu), and the name of that step. */
   readonly hlistAdd: (list: readonly Subscription[], added: Subscription) => readonly Subscription[];
   readonly hlistAddLabel: string;

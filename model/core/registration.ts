@@ -39,8 +39,10 @@ export const unregisterAction = (world: World, s: ModelState, t: UnregisterThrea
   if (t.call) return driverInstrAction(world, t, t.call, releaseReturn);
   if (t.pc === 'done') return null;
   // `if (!hlist_unhashed(&subscription->hlist))` (docs/kernel.md §1.4): unhashed, there is no ->release and no unlink.
+  // `if (subscription->ops->release)`: ops without one (on a named release, hooks.ts releaseOf) go straight to the unlink.
   const sub = subOf(s, t.target);
-  return { type: 'mmu_notifier_unregister', t, phase: t.pc === 'release' && sub.form !== 'interval' && !inHlist(sub) ? 'unhashed' : t.pc };
+  if (t.pc !== 'release' || sub.form === 'interval') return { type: 'mmu_notifier_unregister', t, phase: t.pc };
+  return { type: 'mmu_notifier_unregister', t, phase: !inHlist(sub) ? 'unhashed' : world.ops[t.target].release === null ? 'unlink' : 'release' };
 };
 
 /** ->release returned: unlink. */

@@ -77,6 +77,10 @@ export const amdgpu419: DriverDef = {
       I.unlock('amn_lock', 'write'),
       I.retry('retry'), // the ioctl restarts
     ]),
+    // amdgpu_mn_release (v4.19, index id 472104633): INIT_WORK(amdgpu_mn_destroy); schedule_work. No
+    // mapping is torn down; the work (not modelled) takes amn->lock for write, detaches every BO
+    // (bo->mn = NULL) and calls mmu_notifier_unregister_no_release.
+    release: program([I.ret(0)]),
   },
   interval: null,
   ioctl: program([

@@ -40,7 +40,8 @@ export const gntdev: DriverDef = {
       I.ret(EAGAIN),
     ]),
     invalidate_range_end: null,
-    // mn_release: mutex_lock(&priv->lock), unmap every grant, unlock (docs/kernel.md §6.7).
+    // mn_release: mutex_lock(&priv->lock), unmap_grant_pages of every map and freeable map, unlock
+    // (docs/kernel.md §6.7; the pre-image of the mmu_interval_notifier conversion, index id 15103424157).
     release: program([I.lock('priv_lock'), I.zapAll, I.unlock('priv_lock'), I.ret(0)]),
     fault: null,
   },

@@ -41,6 +41,10 @@ export const gru: DriverDef = {
       ':busy',
       I.retry('retry'), // failactive: return 1, gru_user_dropin loops
     ]),
+    // No ->release that tears anything down: gru_release only set gms->ms_released = 1 (index id 5892033),
+    // and the mmu_notifier_get conversion (v5.4) left gru_mmuops with .alloc_notifier/.free_notifier and
+    // no .release (7788801180, 247033267; docs/kernel.md §10.1 item 13). Modelled as none in every era.
+    release: null,
   },
   // core-counter adaptation (docs/design.md §3.3, Christoph's proposal): the core owns the counter,
   // there is no end; read_begin sleeps while an invalidation is in progress, which is what

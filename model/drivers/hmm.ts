@@ -90,6 +90,11 @@ export const hmm52: DriverDef = {
       I.unlock('hmm_lock'),
       I.ret(0),
     ]),
+    // hmm_release (5.2; the pre-image of the 5.3 patches, index ids 6707735103, 43625310262): hmm->dead =
+    // true; mutex_lock(&hmm->lock), every range invalid, wake_up_all, unlock; down_write(&hmm->mirrors_sem),
+    // each mirror's ->release with mirrors_sem dropped: amdgpu_hmm_mirror_release only schedules
+    // amdgpu_mn_destroy (index id 7060204771). No device mapping is torn down.
+    release: program([I.lock('hmm_lock'), I.unlock('hmm_lock'), I.lock('mirrors_sem', 'write'), I.unlock('mirrors_sem', 'write'), I.ret(0)]),
     fault: hmmFault,
   },
   interval: null,
@@ -139,6 +144,10 @@ export const hmm53: DriverDef = {
       I.unlock('ranges_lock'),
       I.ret(0),
     ]),
+    // hmm_release (5.3, index ids 7743961758, 43625310262): spin_lock(&hmm->ranges_lock),
+    // WARN_ON(!list_empty(&hmm->ranges)), unlock; down_read(&hmm->mirrors_sem), each mirror's ->release
+    // (amdgpu: schedule amdgpu_mn_destroy), up_read. No device mapping is torn down.
+    release: program([I.lock('ranges_lock'), I.unlock('ranges_lock'), I.lock('mirrors_sem', 'read'), I.unlock('mirrors_sem', 'read'), I.ret(0)]),
     fault: hmmFault,
   },
   interval: null,

@@ -37,6 +37,9 @@ export const i915_419: DriverDef = {
       I.ret(EAGAIN),
     ]),
     invalidate_range_end: null,
+    // i915_gem_userptr_notifier = { .invalidate_range_start } up to v5.12: no .release (index ids 24360354,
+    // 15470856; docs/kernel.md §10.1 item 13). The pinned pages stay pinned until put_pages.
+    release: null,
     fault: program([
       ':retry',
       I.snapshot('userptr_cancels', 'snap'), // __i915_gem_userptr_get_pages_schedule: userptr.work = work

@@ -45,6 +45,11 @@ export const kvm: DriverDef = {
       I.unlock('mmu_lock'),
       I.retry('retry'), // the vCPU re-enters the guest and faults again
     ]),
+    // kvm_mmu_notifier_release: srcu_read_lock(&kvm->srcu); kvm_arch_flush_shadow_all (x86: zap every
+    // SPTE under mmu_lock); srcu_read_unlock — the same in every era read (index ids 24089676720, ≈v4.x;
+    // 52965252011, ≈v6.x, as kvm_flush_shadow_all). Abstracts: mmu_lock around the zap (no vCPU runs:
+    // exit_mmap waits for mm_users, kvm_destroy_vm unregisters after the last vCPU).
+    release: program([I.zapAll, I.ret(0)]),
   },
   // core-counter adaptation (docs/design.md §3.3, Christoph's proposal): the counter lives in the core,
   // there is no end, and the fault checks the core's sequence.

@@ -36,6 +36,9 @@ export const nouveau55: DriverDef = {
       I.ret(EAGAIN),
     ]),
     invalidate_range_end: null,
+    // nouveau_mn_ops = { .invalidate_range_start, .free_notifier }: no .release (index id 43532648;
+    // docs/kernel.md §10.1 item 13). The GPU keeps its PTEs until the svmm is torn down.
+    release: null,
     fault: null, // the fault belongs to the per-fault interval notifier (`combined`)
   },
   combined: {

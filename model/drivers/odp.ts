@@ -63,7 +63,8 @@ export const odp420: DriverDef = {
       I.unlock('umem_rwsem', 'read'), // up_read(&per_mm->umem_rwsem)
       I.ret(0),
     ]),
-    // ib_umem_notifier_release: down_read(&per_mm->umem_rwsem), unmap every umem, up_read (docs/kernel.md §6.2).
+    // ib_umem_notifier_release: down_read(&per_mm->umem_rwsem), if (per_mm->active) per umem start_account,
+    // dying, invalidate_range; up_read (docs/kernel.md §6.2; v4.20-era text, index id 3977742).
     release: program([I.lock('umem_rwsem', 'read'), I.zapAll, I.unlock('umem_rwsem', 'read'), I.ret(0)]),
     fault: odpFault,
   },
@@ -126,6 +127,11 @@ export const odp419: DriverDef = {
       I.dec('notifier_count'), // ib_ucontext_notifier_end_account: atomic_dec_and_test
       I.ret(0),
     ]),
+    // ib_umem_notifier_release (v4.19, index id 28343273484): ib_ucontext_notifier_start_account;
+    // down_read(&context->umem_rwsem); per umem ib_umem_notifier_start_account, dying = 1,
+    // complete_all, invalidate_range over the whole umem; up_read. Abstracts: the counts it raises
+    // for good ("to prevent any further fault handling on this MR"): no fault follows a release.
+    release: program([I.lock('umem_rwsem', 'read'), I.zapAll, I.unlock('umem_rwsem', 'read'), I.ret(0)]),
     fault: odpFault,
   },
   interval: null,
