@@ -217,12 +217,23 @@ const embeddedDriverProblems = (drivers: readonly DriverFile[]): string[] => [
 ];
 
 /** A `--scenario` file's content: every problem listed, or the template. */
-export const parseScenarioTemplate = (data: unknown): Loaded<{ readonly template: Omit<ScenarioTemplate, 'strategy'> & { readonly strategy?: string }; readonly drivers: readonly DriverFile[] }> => {
+/**
+ * A --scenario file, with `kernel` the release --kernel names (if any): the file may then name
+ * the same release or none, and a reaper only if it is that release's (--kernel with --reaper is
+ * refused the same way); without --kernel it names a reaper, a kernel, or both.
+ */
+export const parseScenarioTemplate = (data: unknown, kernel?: string): Loaded<{ readonly template: Omit<ScenarioTemplate, 'strategy'> & { readonly strategy?: string }; readonly drivers: readonly DriverFile[] }> => {
   const r = scenarioTemplateSchema.safeParse(data, { reportInput: true });
   if (!r.success) return failed(describeIssues(r.error, scenarioTemplateSchema));
-  const { drivers = [], reaper, ...rest } = r.data;
-  if (reaper === undefined && rest.kernel === undefined) return failed(['reaper: missing: give reaper (no-notify, skip-if-notifiers or nonblock-per-vma), or kernel (a release, which fixes its reaper)']);
-  const template = { ...rest, reaper: reaper ?? (kernelNamed(rest.kernel as string) as Kernel).reaper };
+  const { drivers = [], reaper: fileReaper, ...fileRest } = r.data;
+  const named = kernel ?? fileRest.kernel;
+  const release = named === undefined ? undefined : (kernelNamed(named) as Kernel);
+  if (kernel !== undefined && fileRest.kernel !== undefined && fileRest.kernel !== kernel) return failed([`kernel: the file names ${fileRest.kernel} and --kernel ${kernel}: give one or the other`]);
+  if (kernel !== undefined && fileReaper !== undefined && release && fileReaper !== release.reaper)
+    return failed([`reaper: '${fileReaper}' is not the reaper of --kernel ${kernel} ('${release.reaper}'): a release fixes its reaper; give the file's reaper or --kernel, not both`]);
+  if (fileReaper === undefined && release === undefined) return failed(['reaper: missing: give reaper (no-notify, skip-if-notifiers or nonblock-per-vma), or kernel (a release, which fixes its reaper)']);
+  const rest = kernel !== undefined ? { ...fileRest, kernel } : fileRest;
+  const template = { ...rest, reaper: fileReaper ?? (release as Kernel).reaper };
   // A driver defined here that no notifier uses would be read and ignored, the notifiers checked without it.
   const used = template.notifiers.map((n) => n.driver);
   const unused = drivers.flatMap((d, k) =>

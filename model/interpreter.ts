@@ -358,7 +358,8 @@ export const driverInstr = (world: World, s: ModelState, a: DriverInstrAction, f
     }
     case 'ret':
       if (a.back === null) return put(dropPin(world, s, t, c, fx), { ...t, call: null, done: true, outcome: 'finished' });
-      return a.back.returned(world, s, t, c, i.finish ? WITH_FINISH : i.value, fx);
+      // A finish handed out with false is dropped (mn_itree_invalidate: `if (ret && finish)`).
+      return a.back.returned(world, s, t, c, i.finish && i.value === 0 ? WITH_FINISH : i.value, fx);
     default:
       return i satisfies never;
   }

@@ -50,8 +50,12 @@ const reclaimCaller: InvalidationCaller<ReclaimThread> = {
 };
 const reclaimReturn: CallReturn = { returned: (world, s, t, c, value, fx) => callbackReturned(world, s, t as ReclaimThread, c, value, reclaimCaller, fx) };
 
-/** rmap_walk: page_lock_anon_vma_read / i_mmap_lock_read. */
+/** shrink_page_list: try_to_unmap only `if (page_mapped(page))`; then rmap_walk: page_lock_anon_vma_read / i_mmap_lock_read. */
 export const rmapLockRead = (s: ModelState, t: ReclaimThread, fx: Effects): ModelState => {
+  if (s.mm.pte[t.page] === null) {
+    if (fx.record) fx.events.push(`page ${t.page} not mapped: nothing to unmap`);
+    return put(s, finish(t));
+  }
   if (fx.record) fx.events.push('anon_vma_lock_read');
   return put(downRead(s, RMAP_LOCK, t.id), { ...t, pc: 'start' });
 };

@@ -102,7 +102,7 @@ export const resolve = (scenario: Scenario, catalogue: Catalogue = BUILTIN): Res
     if (def && strategy && !o) errors.push(`notifiers[${i}].driver: '${n.driver}' has no interval-notifier form, so it cannot run under ${strategy.name}`);
     // Two-pass interval ops are v7.1's (7aba71dbc416, docs/kernel.md §2.6): no other core calls a finish.
     if (def?.interval?.invalidate_finish !== undefined && !kernel.twoPass)
-      errors.push(`notifiers[${i}].driver: '${n.driver}' has two-pass interval ops (invalidate_start, invalidate_finish), which only ${KERNELS.filter((k) => k.twoPass).map((k) => k.name).join(', ')} has: give --kernel (kernel in a scenario file)`);
+      errors.push(`notifiers[${i}].driver: '${n.driver}' has two-pass interval ops (invalidate_start, invalidate_finish), which only ${KERNELS.filter((k) => k.twoPass).map((k) => k.name).join(', ')} has${named ? '' : ': give --kernel (kernel in a scenario file)'}`);
     if (!def || !o || names.has(n.name)) broken.add(n.name);
     else {
       defs[n.name] = def;
@@ -117,6 +117,10 @@ export const resolve = (scenario: Scenario, catalogue: Catalogue = BUILTIN): Res
   for (const id of scenario.threads) {
     const tk = threadKind(id);
     if (tk?.target != null && broken.has(tk.target)) continue; // its notifier's problem is reported
+    if (id === 'reclaim' && kernel.name === null) {
+      errors.push("threads: 'reclaim' (page reclaim, model/reclaim.ts) runs only on a named release: give --kernel (kernel in a scenario file)");
+      continue;
+    }
     if (!tk || !valid.includes(id)) errors.push(`threads: '${id}' is not a thread of this scenario (valid: ${valid.join(', ')})`);
     else if (threadKinds.some((t) => t.id === id)) errors.push(`threads: duplicate '${id}'`);
     else threadKinds.push({ id, ...tk });

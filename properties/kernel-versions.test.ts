@@ -4,16 +4,18 @@
  * release whose switches are those of the model without a named kernel (v5.4–v5.15: downgrade,
  * non_block, the lockdep map, the v4.17 exit_mmap) replays every saved case step for step.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCase } from '../engine/case-format.ts';
 import { explore } from '../engine/exhaustive.ts';
 import { checkCommand } from '../scripts/check.ts';
 import { compareCommand } from '../scripts/compare.ts';
-import { compareKernels, KERNEL_NAMES, KERNELS, legacyKernel, resolve, runWorld, type Scenario, type TraceStep } from '../model/index.ts';
+import { replayCaseCommand } from '../scripts/replay.ts';
+import { compareKernels, KERNEL_NAMES, KERNELS, legacyKernel, resolve, runWorld, step, threadById, type Scenario, type TraceStep } from '../model/index.ts';
 import { inProcess } from './cli-support.ts';
-import { notifier, scenario } from './support.ts';
+import { notifier, scenario, stepOnce } from './support.ts';
 
 const on = (kernel: string | undefined, o: Partial<Scenario> & Pick<Scenario, 'notifiers'>): Scenario => {
   const k = KERNELS.find((x) => x.name === kernel);
@@ -160,6 +162,30 @@ describe('subscriptions->lock and the 2022 remove race (319561669a59, v5.18; L-2
   it('v6.1 (mmu_interval_seq_released takes the lock): remove waits for the deferred list; and the model without a kernel has one-step inv_end, so no window', () => {
     expect(race('v6.1').verdict).toBe('holds');
     expect(race(undefined).verdict).toBe('holds');
+    // Not by never returning: the remove still completes.
+    const done = explore(on('v6.1', { notifiers: odp, strategy: 'call-all-end-2021', threads: ['munmap', 'unregister:A'] }), ['NoDeadlock']).results[0];
+    expect(done.verdict).toBe('holds');
+  });
+
+  it('while the holder is between the two steps, inv_start_range and read_begin spin on subscriptions->lock', () => {
+    // Two VMAs: munmap takes the first, madvise the last.
+    const r = resolve(on('v5.15', { notifiers: odp, strategy: 'call-all-end-2021', vmas: [{ start: 0, end: 2 }, { start: 2, end: 4 }], threads: ['munmap', 'madvise', 'fault:A'] }));
+    if (!r.ok) throw new Error(r.error);
+    let s = r.state;
+    for (let k = 0; k < 40 && threadById(s, 'munmap')?.inv?.phase !== 'itree_end'; k++) s = stepOnce(r.world, s, 'munmap').state;
+    expect(s.locks.subscriptions_lock.writer).toBe('munmap');
+    // madvise: mmap_read_lock (munmap holds it for read after its downgrade), then its start spins.
+    const m = stepOnce(r.world, s, 'madvise').state;
+    expect(step(r.world, m, 'madvise')).toMatchObject({ tag: 'blocked', blocker: { on: 'lock', lock: 'subscriptions_lock' } });
+    expect(step(r.world, s, 'fault:A')).toMatchObject({ tag: 'blocked', blocker: { on: 'lock', lock: 'subscriptions_lock' } });
+  });
+
+  it("nouveau's per-fault notifier (on the fault's stack): on v5.15 inv_end applies its deferred remove after the fault's remove returned; not on v6.6", () => {
+    const nv = (kernel: string) => explore(on(kernel, { notifiers: [notifier('A', 'nouveau-5.5', 256)], strategy: 'call-all-end-2021', threads: ['munmap', 'fault:A'] }), ['UnregisterQuiesces']).results[0];
+    const v515 = nv('v5.15');
+    expect(v515.verdict).toBe('violated');
+    expect(v515.counterexample?.witness).toMatch(/^mn_itree_inv_end in munmap applies the deferred remove of A's per-fault interval notifier after fault:A's mmu_interval_notifier_remove returned/);
+    expect(nv('v6.6').verdict).toBe('holds');
   });
 });
 
@@ -236,6 +262,31 @@ describe('--kernel on the command line', () => {
     const r = await inProcess(checkCommand, ['--strategy', 'skip-all-end', '--notifiers', 'kvm,odp-4.20', '--kernel', 'v4.20', '--invariant', 'StartEndPaired', '--runs', '200']);
     expect(r.code).toBe(1);
     expect(r.out).toContain('--kernel v4.20');
+  });
+
+  it('check --scenario FILE --kernel: a file naming no reaper runs that release; a file reaper not the release\'s is refused; the replay command keeps --kernel', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kernel-'));
+    const none = join(dir, 'none.json');
+    writeFileSync(none, JSON.stringify({ vmas: [{ start: 0, end: 4 }], notifiers: [{ name: 'A', driver: 'kvm', address: 256 }, { name: 'B', driver: 'odp-4.20', address: 512 }] }));
+    const ran = await inProcess(checkCommand, ['--scenario', none, '--kernel', 'v4.20', '--strategy', 'skip-all-end', '--invariant', 'StartEndPaired', '--runs', '200']);
+    expect(ran.code).toBe(1);
+    expect(ran.out).toContain(`--scenario ${none} --kernel v4.20`);
+    const old = join(dir, 'old.json');
+    writeFileSync(old, JSON.stringify({ reaper: 'skip-if-notifiers', vmas: [{ start: 0, end: 4 }], notifiers: [{ name: 'A', driver: 'kvm', address: 256 }] }));
+    const clash = await inProcess(checkCommand, ['--scenario', old, '--kernel', 'v5.12']);
+    expect(clash.code).toBe(2);
+    expect(clash.err).toContain("reaper: 'skip-if-notifiers' is not the reaper of --kernel v5.12 ('nonblock-per-vma')");
+  });
+
+  it('replay --kernel: the same schedule on another release, and the outcome there', async () => {
+    const file = 'shrunk-cases/skip-all-end__LockOrder__kvm_amdgpu-4.19_madvise_ioctl-B-2.json';
+    const r = await inProcess(replayCaseCommand, [file, '--kernel', 'v4.20']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('replayed under skip-all-end on v4.20');
+    expect(r.out).toContain("v4.20's lockdep has no notifier map (v5.4), so it would not report this cycle");
+    const gone = await inProcess(replayCaseCommand, [file, '--kernel', 'v6.6']);
+    expect(gone.code).toBe(2);
+    expect(gone.err).toContain("'amdgpu-4.19' is kernel code v4.19 to v5.0, so v6.6 does not have it");
   });
 
   it('compare: --kernel goes with --notifiers or --scenario', async () => {

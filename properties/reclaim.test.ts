@@ -17,7 +17,7 @@ describe('reclaim', () => {
   it('runs on a named release when --threads names it; it is never generated; without a kernel it is refused', () => {
     expect(resolve(at('v5.10', { notifiers: kvm, threads: ['reclaim'] })).ok).toBe(true);
     const legacy = resolve(at(undefined, { notifiers: kvm, threads: ['reclaim'] }));
-    expect(legacy.ok ? [] : legacy.errors[0]).toMatch(/^threads: 'reclaim' is not a thread of this scenario/);
+    expect(legacy.ok ? [] : legacy.errors[0]).toMatch(/^threads: 'reclaim' \(page reclaim, model\/reclaim.ts\) runs only on a named release: give --kernel/);
     expect(threadsFor({ ...at('v5.10', { notifiers: kvm }), threads: undefined })).not.toContain('reclaim');
   });
 

@@ -57,7 +57,7 @@ describe('the core runs the finishes', () => {
   });
 
   it('after a non-blocking false, the finishes already handed out run before inv_end and -EAGAIN, and the hlist is not visited', () => {
-    const sc = at71({ notifiers: [notifier('A', 'eager-two-pass', 256), { ...notifier('B', 'refuses', 512), interval: { start: 2, end: 4 } }], threads: ['oom_reaper'] });
+    const sc = at71({ notifiers: [notifier('A', 'eager-two-pass', 256), { ...notifier('B', 'refuses', 512), interval: { start: 2, end: 4 } }, notifier('C', 'kvm', 768)], threads: ['oom_reaper'] });
     const { events } = actions(sc, [], withDrivers(eager, refuses));
     const finished = events.indexOf('A.invalidate_finish -> void');
     const failed = events.indexOf('B.invalidate_start -> false');
@@ -67,6 +67,19 @@ describe('the core runs the finishes', () => {
     expect(finished).toBeGreaterThan(failed);
     expect(invEnd).toBeGreaterThan(finished);
     expect(eagain).toBeGreaterThan(invEnd);
+    // C, a classic (hlist) notifier, gets no start in that invalidation.
+    expect(events.slice(0, eagain).some((e) => e.startsWith('C.invalidate_range_start'))).toBe(false);
+  });
+
+  it('after a full walk the finishes run before the hlist starts; in mn_itree_release before inv_end', () => {
+    const sc = at71({ notifiers: [notifier('A', 'eager-two-pass', 256), notifier('C', 'kvm', 768)], threads: ['munmap'] });
+    const { events } = actions(sc, [], withDrivers(eager));
+    expect(events.indexOf('A.invalidate_finish -> void')).toBeGreaterThan(-1);
+    expect(events.indexOf('A.invalidate_finish -> void')).toBeLessThan(events.findIndex((e) => e.startsWith('C.invalidate_range_start')));
+    const exit = actions(at71({ notifiers: [notifier('A', 'eager-two-pass', 256)], threads: ['exit_mmap'] }), [], withDrivers(eager)).events;
+    const fin = exit.indexOf('A.invalidate_finish -> void');
+    expect(fin).toBeGreaterThan(-1);
+    expect(fin).toBeLessThan(exit.findIndex((e) => /^active_invalidate_ranges 1 -> 0/.test(e)));
   });
 
   it('a finish that does not unmap leaves a stale device mapping once the pages are gone: the finish pass is where the mapping goes', () => {

@@ -152,9 +152,9 @@ export const replayArgs = (row: Pick<CheckRow, 'strategy' | 'invariant'>, how: C
   if (how.scenarioFile) args.push('--scenario', how.scenarioFile);
   else {
     args.push('--notifiers', how.notifiers);
-    if (how.kernel) args.push('--kernel', how.kernel);
-    else if (how.reaper && how.reaper !== 'nonblock-per-vma') args.push('--reaper', how.reaper);
+    if (!how.kernel && how.reaper && how.reaper !== 'nonblock-per-vma') args.push('--reaper', how.reaper);
   }
+  if (how.kernel) args.push('--kernel', how.kernel);
   if (how.threads) args.push('--threads', how.threads);
   if (how.exhaustive) {
     args.push('--exhaustive');

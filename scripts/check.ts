@@ -9,7 +9,7 @@ import { SaveError, saveCase, savePathProblem } from '../engine/cases.ts';
 import { commonestErrors, DEFAULT_MAX_STATES, DEFAULT_MAX_THREADS, DEFAULT_SHORTEST, exhaustiveBounds, runnable, type Checked } from '../engine/check.ts';
 import { DEFAULT_MAX_MEMORY } from '../engine/exhaustive.ts';
 import { CHECK_RESULT_FORMAT, checkJson, checkMail, checkText, progressLine, progressText } from '../report/check.ts';
-import { KERNEL_NAMES, kernelNamed, resolve, type Kernel } from '../model/index.ts';
+import { KERNEL_NAMES, resolve } from '../model/index.ts';
 import { escapeText } from '../report/escape.ts';
 import { catalogueWith, driverFilesProblems, type DriverFile } from '../engine/driver-format.ts';
 import { colorsFor, driversArg, EXIT, eraArgs, fail, within, fileArg, intArg, invariantsArg, isEntry, kernelArg, LIMITS, listArg, main, notifiersArg, parseCollecting, plainProgress, Problems, readScenarioTemplate, seedArg, strategiesArg, unusedDriverProblems, widthFor, formatArg, type Command } from './cli.ts';
@@ -35,8 +35,9 @@ Explore the mmu_notifier model and report, per strategy and invariant, whether i
                            ${KERNEL_NAMES.slice(8).join(', ')}
   --threads LIST           fix the threads (default: generated from the notifiers): oom_reaper,
                            munmap, madvise, exit_mmap, fault:NAME, ioctl:NAME, register:NAME,
-                           unregister:NAME; each id names one thread, so a repeat is refused
-                           (several threads of one kind are not supported yet)
+                           unregister:NAME, and with --kernel reclaim (never generated); each id
+                           names one thread, so a repeat is refused (several threads of one kind
+                           are not supported yet)
   --scenario FILE.json     a whole scenario instead of the three flags above (knobs too)
   --invariant NAME[,NAME]  invariants to judge (default: all; DriverAssertions only when a
                            driver file states assertions: warn_on, bug_on, a counter range)
@@ -156,17 +157,15 @@ export const checkCommand: Command = async (argv, io) => {
     for (const f of ['notifiers', 'reaper', 'threads'] as const) if (v[f] !== undefined) p.add(`--scenario replaces --${f}; give one or the other`);
     kernel = p.take(() => kernelArg(v.kernel), undefined);
     const file = p.take(() => fileArg('--scenario', v.scenario as string), undefined);
-    const read = file === undefined ? undefined : p.take(() => readScenarioTemplate(file), undefined);
+    // --kernel is merged into the file's scenario as it is read (engine/case-format.ts parseScenarioTemplate).
+    const read = file === undefined ? undefined : p.take(() => readScenarioTemplate(file, kernel), undefined);
     const sc = read?.template;
     if (read) inline.push(...read.drivers);
     if (sc) p.add(...unusedDriverProblems(v.driver, fileDrivers, sc.notifiers.map((n) => n.driver), `${file}'s notifiers use ${[...new Set(sc.notifiers.map((n) => n.driver))].join(', ') || 'no driver'}`, (d) => `name it in the scenario's notifiers ({"name": ..., "driver": "${d}", "address": ...})`));
     const fromFile = sc?.strategy;
     const strategies = p.take(() => (v.strategy !== undefined || fromFile === undefined ? strategiesArg(v.strategy) : within(`${file}: `, () => strategiesArg(fromFile, 'strategy'))), []);
     scenarioFile = file;
-    if (sc && kernel !== undefined && sc.kernel !== undefined && sc.kernel !== kernel) p.add(`--kernel ${kernel}: ${file} names kernel ${sc.kernel}; give one or the other`);
-    // --kernel on a scenario file that names none: that release, with its reaper.
-    const at = sc && kernel !== undefined ? { kernel, reaper: (kernelNamed(kernel) as Kernel).reaper } : {};
-    if (sc) templates = strategies.map((strategy) => ({ ...sc, ...at, strategy }));
+    if (sc) templates = strategies.map((strategy) => ({ ...sc, strategy }));
   } else {
     const notifiers = p.take(() => notifiersArg(v.notifiers ?? DEFAULT_NOTIFIERS, fileDrivers.map((d) => d.driver)), []);
     notifiersText = notifiers.length ? listArg('--notifiers', v.notifiers ?? DEFAULT_NOTIFIERS, true).join(',') : DEFAULT_NOTIFIERS;

@@ -455,8 +455,8 @@ export const readJson = (file: string): unknown => {
 };
 
 /** A --scenario file: its template (strategy and threads optional) and inline drivers, every problem prefixed with the file. */
-export const readScenarioTemplate = (file: string) => {
-  const r = parseScenarioTemplate(readJson(file));
+export const readScenarioTemplate = (file: string, kernel?: string) => {
+  const r = parseScenarioTemplate(readJson(file), kernel);
   return r.ok ? r.value : fail(...r.errors.map((e) => `${file}: ${e}`));
 };
 

@@ -11,7 +11,7 @@ import type { ScenarioTemplate } from '../engine/arbitraries.ts';
 import { commonestErrors, runnable } from '../engine/check.ts';
 import { adaptations, attribute, decide, DEFAULT_PROOF, type Cell, type FamilyTemplate, type FoundInFamily } from '../engine/compare.ts';
 import { catalogueWith, driverFilesProblems, type DriverFile } from '../engine/driver-format.ts';
-import { KERNEL_NAMES, kernelNamed, type Catalogue, type Kernel } from '../model/index.ts';
+import { KERNEL_NAMES, type Catalogue } from '../model/index.ts';
 import { interruptedLine, type Interrupted } from '../report/check.ts';
 import { compareMail, familyCheckArgs, type FamilyCheck } from '../report/compare-mail.ts';
 import { escapeText, shellWord } from '../report/escape.ts';
@@ -42,8 +42,9 @@ and folds the others under their cause.
   --reaper ERA             with --notifiers: no-notify | skip-if-notifiers | nonblock-per-vma (default)
   --kernel RELEASE         with --notifiers or --scenario: run that release (docs/kernel.md §11):
                            its mainline rule and the proposals are compared, on its reaper,
-                           munmap, non_block, lockdep map and presets. Releases: ${KERNEL_NAMES.slice(0, 4).join(', ')},
-                           ${KERNEL_NAMES.slice(4).join(', ')}
+                           munmap, non_block, lockdep map and presets.
+                           Releases: ${KERNEL_NAMES.slice(0, 8).join(', ')},
+                           ${KERNEL_NAMES.slice(8).join(', ')}
   --threads LIST           with --notifiers: fix the threads (default: generated); each id
                            (madvise, fault:NAME, ...) names one thread, so a repeat is
                            refused (several threads of one kind are not supported yet)
@@ -233,17 +234,17 @@ export const compareCommand: Command = async (argv, io) => {
   if (v.scenario !== undefined) {
     for (const f of ['notifiers', 'reaper', 'threads', 'family'] as const) if (v[f] !== undefined) p.add(`--scenario replaces --${f}; give one or the other`);
     const file = p.take(() => fileArg('--scenario', v.scenario as string), undefined);
-    const read = file === undefined ? undefined : p.take(() => readScenarioTemplate(file), undefined);
+    const kernel = p.take(() => kernelArg(v.kernel), undefined);
+    // --kernel is merged into the file's scenario as it is read (engine/case-format.ts parseScenarioTemplate).
+    const read = file === undefined ? undefined : p.take(() => readScenarioTemplate(file, kernel), undefined);
     const sc = read?.template;
     if (read) inline.push(...read.drivers);
     if (sc) p.add(...unusedDriverProblems(v.driver, fileDrivers, sc.notifiers.map((n) => n.driver), `${file}'s notifiers use ${[...new Set(sc.notifiers.map((n) => n.driver))].join(', ') || 'no driver'}`, (d) => `name it in the scenario's notifiers ({"name": ..., "driver": "${d}", "address": ...})`));
-    const kernel = p.take(() => kernelArg(v.kernel), undefined);
-    if (sc && kernel !== undefined && sc.kernel !== undefined && sc.kernel !== kernel) p.add(`--kernel ${kernel}: ${file} names kernel ${sc.kernel}; give one or the other`);
     if (file !== undefined && sc) {
       const { strategy: _ignored, ...template } = sc;
       userScenario = file;
       checkArgs = [...(v.driver ?? []).flatMap((d) => ['--driver', d]), '--scenario', file, ...(kernel !== undefined ? ['--kernel', kernel] : [])];
-      fams = [{ id: file, template: kernel !== undefined ? { ...template, kernel, reaper: (kernelNamed(kernel) as Kernel).reaper } : template }];
+      fams = [{ id: file, template }];
     }
   } else if (v.notifiers !== undefined) {
     if (v.family !== undefined) p.add('--notifiers replaces --family: your drivers are the one scenario compared; give one or the other');

@@ -20,7 +20,8 @@ check  validate driver files: every problem, with its file and path. Errors (exi
        return void: 0). Warnings (printed, exit 0): a label nothing jumps to, instructions
        no path from the program's start reaches.
 
-Presets: ${Object.keys(presets).join(', ')}
+Presets: ${Object.keys(presets).slice(0, 7).join(', ')},
+  ${Object.keys(presets).slice(7).join(', ')}
 Use a driver file with: npm run check -- --driver FILE.json --notifiers kvm,NAME
 
 exit: 0 ok (warnings, if any, on stderr), 2 bad input

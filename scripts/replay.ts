@@ -16,7 +16,8 @@ import { driftLine, replaySummary, replayUnderLine } from '../report/replay.ts';
 import { timeline } from '../report/timeline.ts';
 import { checkNames, colorsFor, driversArg, EXIT, fail, fileArg, formatArg, isEntry, kernelArg, listArg, main, parse, Problems, readJson, unusedDriverProblems, widthFor, type Command } from './cli.ts';
 
-const HELP = `usage: npm run replay -- FILE [--strategy NAME|all] [--kernel RELEASE] [--mermaid | --format text|mail] [--driver FILE]
+const HELP = `usage: npm run replay -- FILE [--strategy NAME|all] [--kernel RELEASE]
+                      [--mermaid | --format text|mail] [--driver FILE]
 
 Replay a saved case from shrunk-cases/: print its per-thread timeline, the invariant and the
 witness. The case must reproduce whole: every recorded step (thread, action, events,

@@ -1,5 +1,6 @@
 /** The interval core and the subscription list: INV-16, 15, 17 (docs/kernel.md §8). */
 import { threadById } from '../state.ts';
+import type { ModelState, World } from '../types.ts';
 import { firstFact, judgedOn, rangeText, type Invariant } from './types.ts';
 
 /**
@@ -36,6 +37,24 @@ export const IntervalSeqProtocol: Invariant = {
   },
 };
 
+/**
+ * A combined driver's per-fault interval notifier (nouveau: on nouveau_svm_fault's stack, §6.6)
+ * exists from its fault's mmu_interval_notifier_insert until its mmu_interval_notifier_remove
+ * returns: dead while the fault runs on past its remove. A finished fault counts as alive: the
+ * model ends a fault early in ways the kernel does not (get_user_pages failed, gave up, its
+ * mirror released), skipping or cutting short the remove the kernel's fault always completes;
+ * the exhaustive search still meets the window between the remove's return and the fault's end.
+ */
+const perFaultAlive = (world: World, s: ModelState, sub: string): boolean => {
+  const t = threadById(s, `fault:${sub}`);
+  if (!t || t.done || t.call === null || t.call.op !== 'fault') return true;
+  const code = world.ops[sub].fault?.code ?? [];
+  const inserted = code.findIndex((i) => i.op === 'intervalInsert');
+  const removed = code.findIndex((i) => i.op === 'intervalRemove');
+  if (inserted < 0 || removed < 0) return true;
+  return t.call.pc > inserted && t.call.pc <= removed;
+};
+
 export const UnregisterQuiesces: Invariant = {
   name: 'UnregisterQuiesces',
   about: ['unregister_in_window'],
@@ -46,8 +65,11 @@ export const UnregisterQuiesces: Invariant = {
   onStep: (c) => {
     // mn_itree_inv_end applying a deferred remove after remove returned: the 2022 race (319561669a59, L-2022-RM).
     const touched = firstFact(c, 'deferred_applied', (f) => {
-      // A combined driver's deferred entries are its per-fault interval notifier: another object (§6.6).
-      if (c.world.ops[f.sub].form === 'both') return null;
+      // A combined driver's deferred entries are its per-fault interval notifier, removed by its own fault (§6.6).
+      if (c.world.ops[f.sub].form === 'both')
+        return perFaultAlive(c.world, c.after, f.sub)
+          ? null
+          : `mn_itree_inv_end in ${f.thread} applies the deferred ${f.op} of ${f.sub}'s per-fault interval notifier after fault:${f.sub}'s mmu_interval_notifier_remove returned: it lived on the fault's stack`;
       const unreg = threadById(c.after, `unregister:${f.sub}`);
       return unreg?.done
         ? `mn_itree_inv_end in ${f.thread} applies ${f.sub}'s deferred ${f.op} (interval_tree_${f.op}, hlist_del of its deferred_item) after mmu_interval_notifier_remove(${f.sub}) returned in ${unreg.id}: its owner may already have freed it`
@@ -57,8 +79,9 @@ export const UnregisterQuiesces: Invariant = {
     const t = threadById(c.after, c.step.thread);
     const call = t?.call;
     if (!call || call.op === 'fault' || call.op === 'ioctl') return null;
-    // A combined driver's per-fault interval notifier is another object, removed by its fault (§6.6).
-    if (call.op === 'invalidate' && c.world.ops[call.sub].form === 'both') return null;
+    // A combined driver's per-fault interval notifier is another object, alive while its fault holds it (§6.6).
+    if (call.op === 'invalidate' && c.world.ops[call.sub].form === 'both')
+      return perFaultAlive(c.world, c.after, call.sub) ? null : `${call.sub}'s per-fault interval notifier is called in ${t.id} after fault:${call.sub}'s mmu_interval_notifier_remove returned`;
     const unreg = threadById(c.after, `unregister:${call.sub}`);
     return unreg?.done ? `${call.sub}.${call.op} runs in ${t.id} after ${unreg.id} returned` : null;
   },
