@@ -1,0 +1,22 @@
+/**
+ * `npm run mutate -- DIR|FILE ...` (scripts/mutate.mjs): a per-directory mutation run; bad input
+ * is named with exit 2 before Stryker starts (the runs themselves take minutes: not run here).
+ */
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+const mutate = (...args: string[]) => spawnSync('node', ['scripts/mutate.mjs', ...args], { encoding: 'utf8' });
+
+describe('npm run mutate -- DIR', () => {
+  it('refuses, naming each, a path outside model/ and engine/, a missing one and a file that is not TypeScript', () => {
+    const r = mutate('README.md', 'model/nope', 'model/drivers/index.ts');
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual(['error: README.md: mutate code under model/ or engine/', 'error: model/nope: no such file or directory']);
+  });
+
+  it('--help names the per-directory form', () => {
+    const r = mutate('--help');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('npm run mutate -- model/drivers');
+  });
+});
