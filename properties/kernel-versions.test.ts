@@ -180,6 +180,15 @@ describe('subscriptions->lock and the 2022 remove race (319561669a59, v5.18; L-2
     expect(step(r.world, s, 'fault:A')).toMatchObject({ tag: 'blocked', blocker: { on: 'lock', lock: 'subscriptions_lock' } });
   });
 
+  it("the OOM reaper's failed non-blocking start ends the wave in two steps too: on v5.15 its inv_end applies the deferred remove after remove returned; not on v6.6", () => {
+    const reaper = (kernel: string) => explore(on(kernel, { notifiers: odp, strategy: 'call-all-end-2021', threads: ['oom_reaper', 'unregister:A'] }), ['UnregisterQuiesces', 'NoDeadlock', 'IntervalSeqProtocol']).results;
+    const [v515, dead515] = reaper('v5.15');
+    expect(v515.verdict).toBe('violated');
+    expect(v515.counterexample?.witness).toMatch(/^mn_itree_inv_end in oom_reaper applies A's deferred remove/);
+    expect(dead515.verdict).toBe('holds');
+    for (const r of reaper('v6.6')) expect(r.verdict, r.invariant).toBe('holds');
+  });
+
   it("nouveau's per-fault notifier (on the fault's stack): on v5.15 inv_end applies its deferred remove after the fault's remove returned; not on v6.6", () => {
     const nv = (kernel: string) => explore(on(kernel, { notifiers: [notifier('A', 'nouveau-5.5', 256)], strategy: 'call-all-end-2021', threads: ['munmap', 'fault:A'] }), ['UnregisterQuiesces']).results[0];
     const v515 = nv('v5.15');

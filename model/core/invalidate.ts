@@ -33,8 +33,28 @@ export interface StartArgs {
   readonly release: boolean;
 }
 
+/**
+ * mn_itree_invalidate's failure: mn_itree_inv_end, then -EAGAIN. On a named release the last end
+ * of a wave is two steps under subscriptions->lock, as at invalidate_range_end: this step takes
+ * the lock and makes the seq even; the thread's next step (its start action again,
+ * invalidateRangeStart, which sees the phase) applies the deferred list, unlocks and returns.
+ */
+const failedInvEnd = <T extends InvalidatingThread>(world: World, s: ModelState, t: T, k: InvalidationCaller<T>, fx: Effects): ModelState => {
+  if (world.kernel.subscriptionsLock && lastEnd(s)) {
+    if (fx.record) fx.events.push('spin_lock(subscriptions->lock)');
+    return put(downWrite(seqEven(s, fx), ITREE_LOCK, t.id), { ...t, inv: { ...(t.inv as Invalidation), phase: 'itree_end' } });
+  }
+  return finishStart(world, itreeInvEnd(s, fx, t.id), t, EAGAIN, k, fx);
+};
+
 /** __mmu_notifier_invalidate_range_start: itree part first, then the hlist walk (docs/kernel.md §2.2). */
 export const invalidateRangeStart = <T extends InvalidatingThread>(world: World, s: ModelState, t: T, a: StartArgs, k: InvalidationCaller<T>, fx: Effects): ModelState => {
+  if (t.inv !== null && t.inv.phase === 'itree_end') {
+    // The second step of a failed start's last inv_end (failedInvEnd): the deferred list, spin_unlock, -EAGAIN.
+    const s2 = applyDeferred(s, t.id, fx);
+    if (fx.record) fx.events.push('spin_unlock(subscriptions->lock); wake_up_all');
+    return finishStart(world, upWrite(s2, ITREE_LOCK), t, EAGAIN, k, fx);
+  }
   let s2 = s;
   let curSeq = s.core.invalidateSeq;
   let walk: string[];
@@ -102,8 +122,7 @@ export const callbackReturned = <T extends InvalidatingThread>(world: World, s: 
       // v5.5: out_would_block: mn_itree_inv_end, then -EAGAIN without visiting the hlist. v7.1:
       // the walk breaks, the finishes of the starts before it run, then inv_end and -EAGAIN.
       if (inv.finishes.length > 0) return advance(world, s, { ...t1, inv: { ...inv, results, failedAt: c.sub, phase: 'itree_finish' } }, k, fx);
-      const s2 = itreeInvEnd(s, fx, t.id);
-      return finishStart(world, s2, { ...t1, inv: { ...inv, results, failedAt: c.sub } }, EAGAIN, k, fx);
+      return failedInvEnd(world, s, { ...t1, inv: { ...inv, results, failedAt: c.sub } }, k, fx);
     }
     // `*finish` set: the core links it for the finish pass (mn_itree_invalidate, v7.1).
     const finishes = value === WITH_FINISH ? [...inv.finishes, c.sub] : inv.finishes;
@@ -132,7 +151,7 @@ const advance = <T extends InvalidatingThread>(world: World, s: ModelState, t: T
         return put(s, { ...t, inv, call: { sub: next, op: 'invalidate_finish', pc: 0, blockable: inv.blockable, nonBlock: false, locals: {} } });
       }
       // After a non-blocking failure: mn_itree_inv_end, then -EAGAIN without visiting the hlist.
-      if (inv.failedAt !== null) return finishStart(world, itreeInvEnd(s, fx, t.id), { ...t, inv }, EAGAIN, k, fx);
+      if (inv.failedAt !== null) return failedInvEnd(world, s, { ...t, inv }, k, fx);
       inv = { ...inv, phase: 'hlist_start', last: inv.release ? END : null };
       continue;
     }
@@ -284,5 +303,7 @@ export type CoreAction =
   | ({ readonly type: 'invalidate_range_start'; readonly t: InvalidatingThread; readonly k: InvalidationCaller } & StartArgs)
   | { readonly type: 'invalidate_range_end'; readonly t: InvalidatingThread; readonly k: InvalidationCaller };
 
-export const describeStart = (a: StartArgs): string =>
-  a.release ? 'mmu_notifier_release: mn_itree_release' : `invalidate_range_start${a.blockable ? '' : '_nonblock'} [${a.range.start},${a.range.end})`;
+export const describeStart = (a: StartArgs & { readonly t?: InvalidatingThread }): string =>
+  a.t?.inv?.phase === 'itree_end'
+    ? 'mn_itree_inv_end: the deferred list, spin_unlock'
+    : a.release ? 'mmu_notifier_release: mn_itree_release' : `invalidate_range_start${a.blockable ? '' : '_nonblock'} [${a.range.start},${a.range.end})`;
