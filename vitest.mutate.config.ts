@@ -16,6 +16,13 @@ export default defineConfig({
       'properties/mutants-invalidate.test.ts',
       'properties/mutants-reaper.test.ts',
       'properties/mutants-strategies.test.ts',
+      // The kernel releases, two-pass notifiers, releases, reclaim and amdgpu's recursion (seconds each).
+      'properties/kernel-versions.test.ts',
+      'properties/two-pass.test.ts',
+      'properties/release-ops.test.ts',
+      'properties/exit-mmap-eras.test.ts',
+      'properties/reclaim.test.ts',
+      'properties/amdgpu-recursion.test.ts',
     ],
     testTimeout: 60_000,
   },
