@@ -4,9 +4,51 @@
  * `kernel` runs as the model always did: v5.10's core with the reaper era it names
  * (`LEGACY`), so saved cases and the standard families keep their traces.
  */
-import type { Kernel, KernelRange, ReaperEra } from './types.ts';
 
-export type { ExitMmapEra, Kernel, KernelRange } from './types.ts';
+/** The OOM reaper's eras (docs/kernel.md §3.2–§3.3); a release fixes its own (KERNELS below). */
+export type ReaperEra = 'no-notify' | 'skip-if-notifiers' | 'nonblock-per-vma';
+export const REAPER_ERAS: readonly ReaperEra[] = ['no-notify', 'skip-if-notifiers', 'nonblock-per-vma'];
+
+/** The first and last release (inclusive) in which something exists; absent: no bound. */
+export interface KernelRange {
+  readonly from?: string;
+  readonly until?: string;
+}
+
+/**
+ * exit_mmap's OOM handling (docs/kernel.md §3.2): 212925802454 (v4.14: unmap_vmas, then
+ * MMF_OOM_SKIP and a write-lock cycle), 27ae357fa82b (v4.17: __oom_reap_task_mm first; the model's
+ * exit_mmap), and "mm: drop oom code from exit_mmap" (2022, L-2022-EXIT).
+ */
+export type ExitMmapEra = 'unmap-then-skip' | 'reap-then-skip' | 'no-oom-code';
+
+export interface Kernel {
+  /** The release, as `v<major>.<minor>`; null for the model without a named kernel (LEGACY). */
+  readonly name: string | null;
+  /** The OOM reaper of that time (docs/kernel.md §3.2–§3.3). */
+  readonly reaper: ReaperEra;
+  /** munmap downgrades mmap_lock to read before unmapping: dd2283f2605e (v4.20), §1.1. */
+  readonly munmapDowngrades: boolean;
+  /** Non-blockable callbacks run inside non_block_start/end: 312364f3534c, ba170f76b69d (v5.4), §2.3. */
+  readonly nonBlock: boolean;
+  /** lockdep knows the notifier map (__mmu_notifier_invalidate_range_start_map) and its fs_reclaim priming (v5.4), §1.4, INV-11. */
+  readonly lockdepMap: boolean;
+  /** struct mmu_interval_notifier exists: 99cb252f5e68 (v5.5), §1.5. */
+  readonly intervalNotifiers: boolean;
+  /** The mainline rule after a failed non-blocking start: skip-all-end (93065ac753e4) until c2655835fd8c (v5.12), §5.0–§5.1c. */
+  readonly mainline: 'skip-all-end' | 'call-all-end-2021' | null;
+  readonly exitMmap: ExitMmapEra;
+  /** Two-pass interval notifiers (invalidate_start / invalidate_finish), 7aba71dbc416 (v7.1), docs/kernel.md §2.6. */
+  readonly twoPass: boolean;
+  /**
+   * subscriptions->lock has a holder: mn_itree_inv_end's last end is two steps under it (seq++, then
+   * the deferred list and the unlock), and every path that takes it waits for it (docs/kernel.md §11).
+   * Every named release; the model without a kernel keeps its one-step inv_end.
+   */
+  readonly subscriptionsLock: boolean;
+  /** mmu_interval_notifier_remove's wait reads invalidate_seq under subscriptions->lock: 319561669a59 (v5.18). */
+  readonly intervalRemoveWaitUnderLock: boolean;
+}
 
 const V4_14: Kernel = {
   name: 'v4.14',

@@ -2,58 +2,15 @@
  * Scenario (input) and state types (docs/design.md §3.1). Everything is plain, JSON-able and
  * readonly: a step returns a new state and never mutates the old one.
  */
+import type { Kernel, KernelRange, ReaperEra } from './kernel.ts';
 import type { CallOp, Program } from './program.ts';
 
 export type { CallOp } from './program.ts';
+// The reaper eras and the kernel releases' switches live with the release table (model/kernel.ts).
+export { REAPER_ERAS, type ExitMmapEra, type Kernel, type KernelRange, type ReaperEra } from './kernel.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Scenario
-
-export type ReaperEra = 'no-notify' | 'skip-if-notifiers' | 'nonblock-per-vma';
-export const REAPER_ERAS: readonly ReaperEra[] = ['no-notify', 'skip-if-notifiers', 'nonblock-per-vma'];
-
-// Kernel versions (model/kernel.ts holds the table; docs/kernel.md §11)
-
-/** The first and last release (inclusive) in which something exists; absent: no bound. */
-export interface KernelRange {
-  readonly from?: string;
-  readonly until?: string;
-}
-
-/**
- * exit_mmap's OOM handling (docs/kernel.md §3.2): 212925802454 (v4.14: unmap_vmas, then
- * MMF_OOM_SKIP and a write-lock cycle), 27ae357fa82b (v4.17: __oom_reap_task_mm first; the model's
- * exit_mmap), and "mm: drop oom code from exit_mmap" (2022, L-2022-EXIT).
- */
-export type ExitMmapEra = 'unmap-then-skip' | 'reap-then-skip' | 'no-oom-code';
-
-export interface Kernel {
-  /** The release, as `v<major>.<minor>`; null for the model without a named kernel (LEGACY). */
-  readonly name: string | null;
-  /** The OOM reaper of that time (docs/kernel.md §3.2–§3.3). */
-  readonly reaper: ReaperEra;
-  /** munmap downgrades mmap_lock to read before unmapping: dd2283f2605e (v4.20), §1.1. */
-  readonly munmapDowngrades: boolean;
-  /** Non-blockable callbacks run inside non_block_start/end: 312364f3534c, ba170f76b69d (v5.4), §2.3. */
-  readonly nonBlock: boolean;
-  /** lockdep knows the notifier map (__mmu_notifier_invalidate_range_start_map) and its fs_reclaim priming (v5.4), §1.4, INV-11. */
-  readonly lockdepMap: boolean;
-  /** struct mmu_interval_notifier exists: 99cb252f5e68 (v5.5), §1.5. */
-  readonly intervalNotifiers: boolean;
-  /** The mainline rule after a failed non-blocking start: skip-all-end (93065ac753e4) until c2655835fd8c (v5.12), §5.0–§5.1c. */
-  readonly mainline: 'skip-all-end' | 'call-all-end-2021' | null;
-  readonly exitMmap: ExitMmapEra;
-  /** Two-pass interval notifiers (invalidate_start / invalidate_finish), 7aba71dbc416 (v7.1), docs/kernel.md §2.6. */
-  readonly twoPass: boolean;
-  /**
-   * subscriptions->lock has a holder: mn_itree_inv_end's last end is two steps under it (seq++, then
-   * the deferred list and the unlock), and every path that takes it waits for it (docs/kernel.md §11).
-   * Every named release; the model without a kernel keeps its one-step inv_end.
-   */
-  readonly subscriptionsLock: boolean;
-  /** mmu_interval_notifier_remove's wait reads invalidate_seq under subscriptions->lock: 319561669a59 (v5.18). */
-  readonly intervalRemoveWaitUnderLock: boolean;
-}
 
 export interface Range {
   readonly start: number; // first page

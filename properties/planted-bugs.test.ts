@@ -72,8 +72,8 @@ const PLANTED: readonly Planted[] = [
   {
     name: 'core: mn_itree_inv_end forgets the deferred list',
     file: 'core/invalidate.ts',
-    from: '  const subs = deferred.length\n',
-    to: '  const subs = false\n',
+    from: '  return { ...s, subs, core: { ...s.core, deferred: [] } };\n',
+    to: '  return { ...s, core: { ...s.core, deferred: [] } };\n',
     // munmap (VMA 0) freezes the tree, N's remove is deferred, then madvise (VMA 1) invalidates N again.
     template: { ...base, vmas: [{ start: 0, end: 4 }, { start: 4, end: 8 }], strategy: 'core-counter', notifiers: [kvm, { name: 'N', driver: 'odp-5.5', address: 512 }], threads: ['munmap', 'unregister:N', 'madvise'] },
     invariant: 'UnregisterQuiesces',

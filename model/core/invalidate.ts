@@ -41,8 +41,7 @@ export interface StartArgs {
  */
 const failedInvEnd = <T extends InvalidatingThread>(world: World, s: ModelState, t: T, k: InvalidationCaller<T>, fx: Effects): ModelState => {
   if (world.kernel.subscriptionsLock && lastEnd(s)) {
-    if (fx.record) fx.events.push('spin_lock(subscriptions->lock)');
-    return put(downWrite(seqEven(s, fx), ITREE_LOCK, t.id), { ...t, inv: { ...(t.inv as Invalidation), phase: 'itree_end' } });
+    return invEndFirstStep(s, t, fx);
   }
   return finishStart(world, itreeInvEnd(s, fx, t.id), t, EAGAIN, k, fx);
 };
@@ -50,10 +49,8 @@ const failedInvEnd = <T extends InvalidatingThread>(world: World, s: ModelState,
 /** __mmu_notifier_invalidate_range_start: itree part first, then the hlist walk (docs/kernel.md §2.2). */
 export const invalidateRangeStart = <T extends InvalidatingThread>(world: World, s: ModelState, t: T, a: StartArgs, k: InvalidationCaller<T>, fx: Effects): ModelState => {
   if (t.inv !== null && t.inv.phase === 'itree_end') {
-    // The second step of a failed start's last inv_end (failedInvEnd): the deferred list, spin_unlock, -EAGAIN.
-    const s2 = applyDeferred(s, t.id, fx);
-    if (fx.record) fx.events.push('spin_unlock(subscriptions->lock); wake_up_all');
-    return finishStart(world, upWrite(s2, ITREE_LOCK), t, EAGAIN, k, fx);
+    // The second step of a failed start's last inv_end (failedInvEnd), then -EAGAIN.
+    return finishStart(world, invEndSecondStep(s, t.id, fx), t, EAGAIN, k, fx);
   }
   let s2 = s;
   let curSeq = s.core.invalidateSeq;
@@ -78,16 +75,12 @@ export const invalidateRangeEnd = <T extends InvalidatingThread>(world: World, s
   const inv = t.inv as Invalidation;
   const toHlist = { ...inv, phase: 'hlist_end', last: inv.release ? END : null } as const;
   if (inv.phase === 'itree_end') {
-    // The second step of the last inv_end: the deferred list, spin_unlock, wake_up_all.
-    const s2 = applyDeferred(s, t.id, fx);
-    if (fx.record) fx.events.push('spin_unlock(subscriptions->lock); wake_up_all');
-    return advance(world, upWrite(s2, ITREE_LOCK), { ...t, inv: toHlist }, k, fx);
+    return advance(world, invEndSecondStep(s, t.id, fx), { ...t, inv: toHlist }, k, fx);
   }
   if (s.core.hasItree && world.kernel.subscriptionsLock && lastEnd(s)) {
     // The last end of a wave, under subscriptions->lock: seq++ now, the deferred list in the next
     // step. A reader without the lock (v5.5-v5.17 remove's wait) sees the seq move in between.
-    if (fx.record) fx.events.push('spin_lock(subscriptions->lock)');
-    return put(downWrite(seqEven(s, fx), ITREE_LOCK, t.id), { ...t, inv: { ...inv, phase: 'itree_end' } });
+    return invEndFirstStep(s, t, fx);
   }
   const s2 = s.core.hasItree ? itreeInvEnd(s, fx, t.id) : s;
   return advance(world, s2, { ...t, inv: toHlist }, k, fx);
@@ -252,18 +245,25 @@ export const closeInvalidation = <T extends InvalidatingThread>(world: World, s:
 /** This inv_end is the last of a wave: active_invalidate_ranges goes to 0 with the tree frozen (seq odd). */
 const lastEnd = (s: ModelState): boolean => s.core.activeInvalidateRanges === 1 && (s.core.invalidateSeq & 1) === 1;
 
-/** The last end's first half: active_invalidate_ranges 1 -> 0 and invalidate_seq++ (even). */
-const seqEven = (s: ModelState, fx: Effects): ModelState => {
+/**
+ * The last inv_end's first step on a named release: spin_lock(subscriptions->lock),
+ * active_invalidate_ranges 1 -> 0, invalidate_seq++ (even); the thread's invalidation waits in
+ * phase itree_end for invEndSecondStep.
+ */
+const invEndFirstStep = <T extends InvalidatingThread>(s: ModelState, t: T, fx: Effects): ModelState => {
   const seq = s.core.invalidateSeq;
-  if (fx.record) fx.events.push(`active_invalidate_ranges 1 -> 0, invalidate_seq -> ${seq + 1}`);
-  return { ...s, core: { ...s.core, activeInvalidateRanges: 0, invalidateSeq: seq + 1 } };
+  if (fx.record) fx.events.push('spin_lock(subscriptions->lock)', `active_invalidate_ranges 1 -> 0, invalidate_seq -> ${seq + 1}`);
+  const s2 = downWrite({ ...s, core: { ...s.core, activeInvalidateRanges: 0, invalidateSeq: seq + 1 } }, ITREE_LOCK, t.id);
+  return put(s2, { ...t, inv: { ...(t.inv as Invalidation), phase: 'itree_end' } });
 };
 
-/** The last end's second half: the deferred inserts and removes, in order (§1.5); each touches its notifier. */
-const applyDeferred = (s: ModelState, thread: string, fx: Effects): ModelState => {
+/** The deferred entries in words: `insert A, remove B`. */
+const deferredText = (s: ModelState): string => s.core.deferred.map((d) => `${d.op} ${d.sub}`).join(', ');
+
+/** The deferred inserts and removes, in order (§1.5), and the list emptied; each touches its notifier (a fact). */
+const withDeferred = (s: ModelState, thread: string, fx: Effects): ModelState => {
   const { deferred } = s.core;
   if (deferred.length === 0) return s;
-  if (fx.record) fx.events.push(`deferred ${deferred.map((d) => `${d.op} ${d.sub}`).join(', ')}`);
   for (const d of deferred) fx.facts.push({ fact: 'deferred_applied', sub: d.sub, op: d.op, thread });
   const subs = s.subs.map((x) => {
     const d = deferred.filter((e) => e.sub === x.name).at(-1);
@@ -271,6 +271,13 @@ const applyDeferred = (s: ModelState, thread: string, fx: Effects): ModelState =
     return x.form === 'both' ? { ...x, inTree: d.op === 'insert' } : { ...x, registered: d.op === 'insert' };
   });
   return { ...s, subs, core: { ...s.core, deferred: [] } };
+};
+
+/** The last inv_end's second step on a named release: the deferred list, spin_unlock, wake_up_all. */
+const invEndSecondStep = (s: ModelState, thread: string, fx: Effects): ModelState => {
+  if (fx.record && s.core.deferred.length) fx.events.push(`deferred ${deferredText(s)}`);
+  if (fx.record) fx.events.push('spin_unlock(subscriptions->lock); wake_up_all');
+  return upWrite(withDeferred(s, thread, fx), ITREE_LOCK);
 };
 
 /** mn_itree_inv_end in one step: active--, and at 0 with seq odd: seq++ and the deferred list (docs/kernel.md §2.2, §1.5). */
@@ -283,17 +290,8 @@ export const itreeInvEnd = (s: ModelState, fx: Effects, thread: string): ModelSt
     return { ...s, core: { ...s.core, activeInvalidateRanges: active } };
   }
   // The last end of a wave: seq++ (even), then apply the deferred inserts and removes (§1.5).
-  const { deferred } = s.core;
-  if (fx.record) fx.events.push(`active_invalidate_ranges 1 -> 0, invalidate_seq -> ${seq + 1}${deferred.length ? `; deferred ${deferred.map((d) => `${d.op} ${d.sub}`).join(', ')}` : ''}`);
-  for (const d of deferred) fx.facts.push({ fact: 'deferred_applied', sub: d.sub, op: d.op, thread });
-  const subs = deferred.length
-    ? s.subs.map((x) => {
-        const d = deferred.filter((e) => e.sub === x.name).at(-1);
-        if (!d) return x;
-        return x.form === 'both' ? { ...x, inTree: d.op === 'insert' } : { ...x, registered: d.op === 'insert' };
-      })
-    : s.subs;
-  return { ...s, subs, core: { ...s.core, activeInvalidateRanges: 0, invalidateSeq: seq + 1, deferred: [] } };
+  if (fx.record) fx.events.push(`active_invalidate_ranges 1 -> 0, invalidate_seq -> ${seq + 1}${s.core.deferred.length ? `; deferred ${deferredText(s)}` : ''}`);
+  return withDeferred({ ...s, core: { ...s.core, activeInvalidateRanges: 0, invalidateSeq: seq + 1 } }, thread, fx);
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -24,7 +24,10 @@ export const ReaperBounded: Invariant = {
     const t = c.after.threads.find((x) => x.kind === 'oom_reaper');
     if (!t || t.kind !== 'oom_reaper') return null;
     if (t.id !== c.step.thread) {
-      const b = t.done ? null : waitOf(c.world, c.after, t);
+      // Only a writer, holding or queued, makes an mmap_lock acquisition wait: the usual step skips waitOf.
+      const l = c.after.locks.mmap_lock;
+      if (t.done || (l.writer === null && l.waiters.length === 0)) return null;
+      const b = waitOf(c.world, c.after, t);
       return b !== null && b.on === 'lock' && b.lock === 'mmap_lock' ? `${t.id} would sleep on mmap_lock: the reaper may only mmap_read_trylock it` : null;
     }
     if (t.attempts > MAX_OOM_REAP_RETRIES) return `${t.id} made ${t.attempts} failed attempts (MAX_OOM_REAP_RETRIES is ${MAX_OOM_REAP_RETRIES})`;
