@@ -24,7 +24,8 @@ const cond: z.ZodType<CondJson> = z.lazy(() =>
 );
 
 const mode = z.enum(['read', 'write']);
-const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a C identifier');
+// Bounded so a trace line stays a line (no input `driver check` accepts may overflow the renderer).
+const name = z.string().max(64).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a C identifier');
 const instr = z.discriminatedUnion('op', [
   // recursive: a read lock taken once per open window (amdgpu_mn_read_lock's recursion count, docs/kernel.md §6.4).
   z.strictObject({ op: z.literal('lock'), lock: name, mode, how: z.enum(['lock', 'trylock', 'nbTrylock']), else: name.optional(), recursive: z.literal(true).optional() }),
@@ -46,19 +47,19 @@ const instr = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('jump'), to: name, if: cond.optional() }),
   z.strictObject({ op: z.literal('retry'), to: name }),
   // The driver's own assertions (INV-18): WARN_ON(cond) reports and goes on, BUG_ON(cond) also kills the thread.
-  z.strictObject({ op: z.literal('warn_on'), if: cond, message: z.string().optional() }),
-  z.strictObject({ op: z.literal('bug_on'), if: cond, message: z.string().optional() }),
+  z.strictObject({ op: z.literal('warn_on'), if: cond, message: z.string().max(200).optional() }),
+  z.strictObject({ op: z.literal('bug_on'), if: cond, message: z.string().max(200).optional() }),
   // finish: an invalidate_start's `*finish = ...; return true` (v7.1 two-pass, docs/kernel.md §2.6).
   z.strictObject({ op: z.literal('ret'), value: z.number().int(), finish: z.literal(true).optional() }),
 ]);
 /** Instructions interleaved with ':label' strings, as model/program.ts's ProgramSource. */
-const source = z.array(z.union([instr, z.string().regex(/^:[A-Za-z_][A-Za-z0-9_]*$/, "a label ':name'")]));
+const source = z.array(z.union([instr, z.string().max(65).regex(/^:[A-Za-z_][A-Za-z0-9_]*$/, "a label ':name'")]));
 
 const release = z.string().regex(/^v\d+\.\d+$/, "a kernel release 'v<major>.<minor>'");
 
 export const driverFileSchema = z.strictObject({
   format: z.literal(DRIVER_FORMAT),
-  driver: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, . _ -'),
+  driver: z.string().max(64).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, . _ -'),
   era: z.string(),
   /** The releases the driver's code is from (model/kernel.ts; docs/kernel.md §11); absent: every release. */
   kernels: z.strictObject({ from: release.optional(), until: release.optional() }).optional(),
@@ -189,6 +190,8 @@ const at = (data: unknown, path: readonly PropertyKey[]): unknown =>
 const plain = (i: z.core.$ZodIssue, path: readonly PropertyKey[], value: unknown): string => {
   if (i.code === 'invalid_type') return `${formatPath(path)}: ${value === undefined ? `missing (expected ${i.expected})` : `expected ${i.expected} (got ${shown(value)})`}`;
   if (i.code === 'invalid_value') return `${formatPath(path)}: ${value === undefined ? `missing (expected ${i.values.map(shown).join(' | ')})` : `expected ${i.values.map(shown).join(' | ')} (got ${shown(value)})`}`;
+  // A record's key: say what is wrong with the key (zod's own message is "Invalid key in record").
+  if (i.code === 'invalid_key') return `${formatPath(path)}: the name is invalid: ${i.issues.map((k) => k.message.replace(/^Invalid input: /, '').replace(/^T/, 't')).join('; ')}`;
   return `${formatPath(path)}: ${i.message.replace(/^Invalid input: /, '')}${value !== undefined && typeof value !== 'object' ? ` (got ${shown(value)})` : ''}`;
 };
 

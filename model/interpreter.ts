@@ -437,8 +437,22 @@ const describeCond = (c: Cond): string => {
     case 'not':
       return `!(${describeCond(c.cond)})`;
     case 'any':
-      return c.conds.map(describeCond).join(' || ');
+      return describeAny(c.conds);
     default:
       return c satisfies never;
   }
+};
+
+/** Up to about COND_TEXT characters of an `any`, then how many conditions were left out: a trace line stays a line. */
+const COND_TEXT = 160;
+const describeAny = (conds: readonly Cond[]): string => {
+  const parts: string[] = [];
+  let length = 0;
+  for (const x of conds) {
+    const d = describeCond(x);
+    if (parts.length > 0 && length + d.length > COND_TEXT) return `${parts.join(' || ')} || … (${conds.length - parts.length} more of ${conds.length})`;
+    parts.push(d);
+    length += d.length + 4;
+  }
+  return parts.join(' || ');
 };

@@ -208,6 +208,32 @@ describe('driver check', () => {
     if (!r.ok) expect(r.problems.join('\n')).toMatch(message);
   });
 
+  it('an `any` of 100,000 conditions that driver check accepts: check prints its trace in lines of bounded width (it used to end in exit 70, a stack overflow in the renderer)', async () => {
+    const data = raw(WARN) as { hlist: { invalidate_range_start: { if?: unknown }[] } };
+    data.hlist.invalidate_range_start[1].if = { is: 'any', conds: Array.from({ length: 100_000 }, () => ({ is: 'above', counter: 'finish_inuse', value: 1 })) };
+    const dir = mkdtempSync(join(tmpdir(), 'driver-asserts-'));
+    const path = join(dir, 'wide-any.json');
+    writeFileSync(path, JSON.stringify(data));
+    expect(await inProcess(driverCommand, ['check', path])).toMatchObject({ code: 0 });
+    const r = await inProcess(checkCommand, ['--driver', path, '--notifiers', 'kvm,finish-inuse-warn', '--strategy', 'call-all-end-2021', '--invariant', 'DriverAssertions', '--threads', 'oom_reaper,madvise', '--exhaustive']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('finish_inuse > 1 || … (99992 more of 100000)');
+    expect(Math.max(...r.out.split('\n').map((l) => l.length))).toBeLessThan(400);
+  });
+
+  it('names, labels and messages are bounded, and a bad counter name is named as such', () => {
+    const data = raw(WARN) as { counters: Record<string, unknown>; hlist: { invalidate_range_start: { message?: string }[] } };
+    data.counters['c'.repeat(65)] = { balanced: true };
+    data.hlist.invalidate_range_start[1].message = 'x'.repeat(201);
+    const r = parseDriverFile(data);
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.problems.join('\n')).toMatch(/counters\.c{65}: the name is invalid: too big: expected string to have <=64 characters/);
+      expect(r.problems.join('\n')).toMatch(/invalidate_range_start\[1\]\.message: Too big: expected string to have <=200 characters/);
+    }
+  });
+
   it('refuses an empty declared range, and the CLI exits 2 naming it', async () => {
     const data = raw(RANGE) as { counters: Record<string, unknown> };
     data.counters.finish_inuse = { balanced: true, min: 2, max: 1 };

@@ -89,7 +89,7 @@ export const timeline = (trace: readonly TraceStep[], opts: { width?: number; pc
       const words = tokens(p.text, p.style);
       // Effects are separated by '; ', as one line always printed them.
       if (j < parts.length - 1 && words.length) words[words.length - 1] = { ...words[words.length - 1], text: `${words[words.length - 1].text};` };
-      fx.push(...words);
+      for (const w of words) fx.push(w);
     });
     lines.push(...row(String(k + 1).padStart(num), cells, fx.length ? wrapTokens(fx, effect, 2) : []));
   }
