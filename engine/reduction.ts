@@ -53,10 +53,15 @@ export class Resources {
     let m = this.masks.get(read);
     if (m === undefined) {
       m = 0;
-      for (const r of read) m |= this.bit.get(r) ?? -1;
+      for (const r of read) m |= r === 'locks' ? this.lockBits.reduce((a, b) => a | b, 0) : (this.bit.get(r) ?? -1);
       this.masks.set(read, m);
     }
     return m;
+  }
+
+  /** Whether footprint `fp` reads resource `name` (for tests). */
+  reads(fp: Footprint, name: string): boolean {
+    return fp.all || (fp.reads & (this.bit.get(name) ?? -1)) !== 0;
   }
 
   /** What thread `ti`'s step `res` from `before` touched. */

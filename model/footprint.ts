@@ -10,7 +10,7 @@
  * state (its pc, call, locals, invalidation, the locks it holds) is its own: only its own steps
  * and `null` ones touch it.
  *
- * Resources: 'mm', 'subs', 'core', 'lockdep', `lock:<id>`, `driver:<notifier>`.
+ * Resources: 'mm', 'subs', 'core', 'lockdep', `lock:<id>`, 'locks' (every lock), `driver:<notifier>`.
  */
 import type { Cond, Instr } from './program.ts';
 import { lockId, subOf } from './state.ts';
@@ -127,7 +127,9 @@ const instrReadsOf = (i: Instr, sub: string, fault: boolean): readonly string[] 
     case 'lock':
       // A read acquisition looks for queued writers: other threads' next actions.
       if (i.mode === 'read') return null;
-      out.push(`lock:${lockId(sub, i.lock)}`, 'lockdep');
+      // lockdep's check_prevs_add reads the classes the thread holds (lockdep.ts heldClasses,
+      // found by scanning every lock's holders): 'locks' is every lock.
+      out.push(`lock:${lockId(sub, i.lock)}`, 'lockdep', 'locks');
       return out;
     case 'unlock':
       out.push(`lock:${lockId(sub, i.lock)}`);

@@ -58,6 +58,13 @@ const check = (sc: Scenario, maxStates = STATES_PER_SCENARIO, catalogue?: Catalo
       if (res.tag === 'stepped') moves.push({ ti, id: t.id, r: res });
     });
     for (const m of moves) {
+      // A step that adds a lockdep edge read which locks its thread holds (lockdep.ts heldClasses): its footprint must say so.
+      if (m.r.facts.some((f) => f.fact === 'lockdep_edge')) {
+        const fp = resources.footprint(world, s, m.r, m.ti).fp;
+        const held = Object.entries(s.locks).filter(([, l]) => l.writer === m.id || l.readers.includes(m.id)).map(([id]) => id);
+        const unread = held.filter((id) => !resources.reads(fp, `lock:${id}`));
+        if (unread.length > 0) return { problem: `${sc.strategy} ${sc.threads.join(',')}: ${m.id} '${m.r.label}' adds a lockdep edge from the locks it holds, but its footprint does not read ${unread.join(', ')}`, pairs };
+      }
       const k = key(m.r.state);
       if (!seen.has(k)) {
         seen.add(k);
