@@ -198,9 +198,9 @@ export const checkCommand: Command = async (argv, io) => {
     p.add('--max-threads chooses the thread sets to search; the threads are fixed here (--threads or the scenario\'s "threads")');
   // The exhaustive search is bounded by states and memory (deterministic), not by time.
   if (v.exhaustive && v['time-limit'] !== undefined) p.add('--time-limit bounds the random search; bound --exhaustive with --max-states, --max-memory or --depth');
-  // Found out before the search, not after it: a file in the way of shrunk-cases/.
+  // Found out before the search, not after it (a file in the way of shrunk-cases/, a read-only
+  // directory): said at once, then the search runs and prints its verdicts, and the error ends it (exit 2).
   const unsavable = v.save ? savePathProblem('shrunk-cases') : null;
-  if (unsavable !== null) p.add(`--save: ${unsavable}`);
   if (!v.exhaustive) for (const f of ['depth', 'max-states', 'max-memory', 'max-threads'] as const) if (v[f] !== undefined) p.add(`--${f} bounds the exhaustive search: give --exhaustive too`);
   const bounds = { ...(depth !== undefined ? { depth } : {}), ...(maxStates !== undefined ? { maxStates } : {}), ...(maxMemoryMb !== undefined ? { maxMemoryBytes: maxMemoryMb * MB } : {}), ...(maxThreads !== undefined ? { maxThreads } : {}) };
   // One by default: most checks are one strategy's search, where a second worker only costs its start-up.
@@ -234,9 +234,14 @@ export const checkCommand: Command = async (argv, io) => {
   const slow = !tty && v.progress === true ? plainProgress(io) : null;
   const checked: Checked[] = [];
   // A case that cannot be saved (the disk filled during the search) loses no verdict: they are printed, then the error, exit 2.
-  const saveErrors: string[] = [];
+  const saveErrors: string[] = unsavable !== null ? [unsavable] : [];
+  if (unsavable !== null) io.stderr.write(`warning: --save: ${escapeText(unsavable)}; the search runs and prints its verdicts, but saves nothing (exit 2)\n`);
   let unsaved = 0;
   const save = (c: SavedCase): string | null => {
+    if (unsavable !== null) {
+      unsaved++;
+      return null;
+    }
     try {
       return saveCase('shrunk-cases', c).file;
     } catch (e) {
@@ -317,7 +322,7 @@ export const checkCommand: Command = async (argv, io) => {
   }
   if (saveErrors.length) {
     for (const e of saveErrors) io.stderr.write(`error: --save: ${escapeText(e)}\n`);
-    io.stderr.write(`error: --save: ${unsaved} counterexample${unsaved === 1 ? ' was' : 's were'} not saved; the verdicts above stand\n`);
+    io.stderr.write(unsaved === 0 ? 'error: --save: no counterexample to save was found; the verdicts above stand\n' : `error: --save: ${unsaved} counterexample${unsaved === 1 ? ' was' : 's were'} not saved; the verdicts above stand\n`);
     return EXIT.usage;
   }
   if (interrupted) return EXIT.interrupted;
