@@ -14,9 +14,18 @@ describe('npm run mutate -- DIR', () => {
     expect(r.stderr.trim().split('\n')).toEqual(['error: README.md: mutate code under model/ or engine/', 'error: model/nope: no such file or directory']);
   });
 
-  it('--help names the per-directory form', () => {
+  it('--help names the per-directory form and --concurrency', () => {
     const r = mutate('--help');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('npm run mutate -- model/drivers');
+    expect(r.stdout).toContain('--concurrency N');
+  });
+
+  it('refuses a --concurrency that is not a positive whole number, before Stryker starts', () => {
+    for (const bad of [['--concurrency', '0'], ['--concurrency', 'x', 'model/step.ts'], ['model/step.ts', '--concurrency']]) {
+      const r = mutate(...bad);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/^error: --concurrency: expected a positive whole number, got (0|x|nothing)\n$/);
+    }
   });
 });

@@ -11,13 +11,20 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
-  process.stdout.write('usage: npm run mutate [-- DIR|FILE ...]\n\nWithout arguments: stryker.config.json\'s files. With directories (their *.ts) or .ts files under\nmodel/ or engine/: one incremental run each, its state in reports/stryker-incremental-<path>.json.\n\nexamples:\n  npm run mutate -- model/drivers\n  npm run mutate -- model/interpreter.ts model/step.ts\n');
+  process.stdout.write('usage: npm run mutate [-- [--concurrency N] DIR|FILE ...]\n\nWithout arguments: stryker.config.json\'s files. With directories (their *.ts) or .ts files under\nmodel/ or engine/: one incremental run each, its state in reports/stryker-incremental-<path>.json.\nA target under engine/ also runs the engine tests (vitest.mutate.config.ts, MUTATE_TESTS=engine).\n\n  --concurrency N   test runners at once (default: stryker.config.json\'s 2); 1 leaves a core free\n\nexamples:\n  npm run mutate -- model/drivers\n  npm run mutate -- --concurrency 1 model/interpreter.ts model/step.ts\n');
   process.exit(0);
 }
-const stryker = join(root, 'node_modules', '.bin', 'stryker');
-if (args.length === 0) process.exit(spawnSync(stryker, ['run'], { cwd: root, stdio: 'inherit' }).status ?? 1);
-
 const problems = [];
+const extra = [];
+const ci = args.indexOf('--concurrency');
+if (ci >= 0) {
+  const n = args[ci + 1];
+  if (!/^[1-9][0-9]*$/.test(n ?? '')) problems.push(`--concurrency: expected a positive whole number, got ${n ?? 'nothing'}`);
+  else extra.push('--concurrency', n);
+  args.splice(ci, 2);
+}
+const stryker = join(root, 'node_modules', '.bin', 'stryker');
+if (args.length === 0 && problems.length === 0) process.exit(spawnSync(stryker, ['run', ...extra], { cwd: root, stdio: 'inherit' }).status ?? 1);
 const targets = args.map((a) => {
   const path = relative(root, resolve(a));
   if (!/^(model|engine)(\/|$)/.test(path)) problems.push(`${a}: mutate code under model/ or engine/`);
@@ -34,7 +41,7 @@ for (const path of targets) {
   const glob = statSync(join(root, path)).isDirectory() ? `${path}/*.ts` : path;
   const slug = path.replace(/[^A-Za-z0-9]+/g, '-');
   process.stdout.write(`\n== ${glob}\n`);
-  const r = spawnSync(stryker, ['run', '--mutate', glob, '--incremental', '--incrementalFile', `reports/stryker-incremental-${slug}.json`, '--tempDirName', `node_modules/.cache/stryker-tmp-${slug}`, '--reporters', 'clear-text,progress'], { cwd: root, stdio: 'inherit' });
+  const r = spawnSync(stryker, ['run', '--mutate', glob, '--incremental', '--incrementalFile', `reports/stryker-incremental-${slug}.json`, '--tempDirName', `node_modules/.cache/stryker-tmp-${slug}`, '--reporters', 'clear-text,progress', ...extra], { cwd: root, stdio: 'inherit', env: { ...process.env, MUTATE_TESTS: path.startsWith('engine') ? 'engine' : 'model' } });
   worst = Math.max(worst, r.status ?? 1);
 }
 process.exit(worst);
