@@ -2,28 +2,37 @@ import { defineConfig } from 'vitest/config';
 
 // The test selection `npm run mutate` runs against each mutant: the model's unit tests and small
 // scenario checks (seconds), not the expected-verdict matrix; no test here writes shrunk-cases/.
+// scripts/mutate.mjs sets MUTATE_TESTS=engine for a target under engine/: the engine's tests then.
+const model = [
+  'properties/drivers.test.ts',
+  'properties/reaper-eras.test.ts',
+  'properties/registration.test.ts',
+  'properties/invariants.test.ts',
+  'properties/fidelity.test.ts',
+  'properties/model.test.ts',
+  'properties/strategy-plugin.test.ts',
+  'properties/drivers-as-data.test.ts',
+  'properties/mutants-invalidate.test.ts',
+  'properties/mutants-reaper.test.ts',
+  'properties/mutants-strategies.test.ts',
+  // The kernel releases, two-pass notifiers, releases, reclaim and amdgpu's recursion (seconds each).
+  'properties/kernel-versions.test.ts',
+  'properties/two-pass.test.ts',
+  'properties/release-ops.test.ts',
+  'properties/exit-mmap-eras.test.ts',
+  'properties/reclaim.test.ts',
+  'properties/amdgpu-recursion.test.ts',
+];
+// The fingerprint, its canonical forms and the partial-order reduction (seconds each).
+const engine = [
+  'properties/fingerprint.test.ts',
+  'properties/reduction.test.ts',
+  'properties/proof-key.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: [
-      'properties/drivers.test.ts',
-      'properties/reaper-eras.test.ts',
-      'properties/registration.test.ts',
-      'properties/invariants.test.ts',
-      'properties/fidelity.test.ts',
-      'properties/model.test.ts',
-      'properties/strategy-plugin.test.ts',
-      'properties/drivers-as-data.test.ts',
-      'properties/mutants-invalidate.test.ts',
-      'properties/mutants-reaper.test.ts',
-      'properties/mutants-strategies.test.ts',
-      // The kernel releases, two-pass notifiers, releases, reclaim and amdgpu's recursion (seconds each).
-      'properties/kernel-versions.test.ts',
-      'properties/two-pass.test.ts',
-      'properties/release-ops.test.ts',
-      'properties/exit-mmap-eras.test.ts',
-      'properties/reclaim.test.ts',
-      'properties/amdgpu-recursion.test.ts',
-    ],
+    include: process.env.MUTATE_TESTS === 'engine' ? engine : model,
     testTimeout: 60_000,
   },
 });
