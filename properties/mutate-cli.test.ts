@@ -21,6 +21,12 @@ describe('npm run mutate -- DIR', () => {
     expect(r.stdout).toContain('--concurrency N');
   });
 
+  it('takes FILE.ts:START-END, naming the file when it is missing', () => {
+    const r = mutate('model/nope.ts:1-5', 'docs/x.ts:1-2');
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual(['error: model/nope.ts: no such file or directory', 'error: docs/x.ts: mutate code under model/ or engine/']);
+  });
+
   it('refuses a --concurrency that is not a positive whole number, before Stryker starts', () => {
     for (const bad of [['--concurrency', '0'], ['--concurrency', 'x', 'model/step.ts'], ['model/step.ts', '--concurrency']]) {
       const r = mutate(...bad);
