@@ -76,6 +76,11 @@ export const driverFileSchema = z.strictObject({
   combined: z.strictObject({ invalidate: source, fault: source.nullable() }).optional(),
   ioctl: source.nullable(),
   pinsPages: z.boolean().optional(),
+  /**
+   * The fault runs in a task of the process, signalled when the mm is an OOM victim (docs/kernel.md
+   * §3.4): where its page lookup tests the signal, and whether its retry does. Absent: a kernel worker.
+   */
+  faultInTask: z.strictObject({ gup: z.enum(['always', 'fault-in', 'never']), retry: z.boolean() }).optional(),
 });
 
 export type DriverFile = z.infer<typeof driverFileSchema>;
@@ -330,6 +335,7 @@ export const toDriverDef = (f: DriverFile): DriverDef => ({
   ...(f.combined ? { combined: { invalidate: compile(f.combined.invalidate), fault: f.combined.fault && compile(f.combined.fault) } } : {}),
   ioctl: f.ioctl && compile(f.ioctl),
   ...(f.pinsPages ? { pinsPages: true } : {}),
+  ...(f.faultInTask ? { faultInTask: { ...f.faultInTask } } : {}),
 });
 
 /** A compiled program back to its source: each label before the instruction it names. */
@@ -366,6 +372,7 @@ export const fromDriverDef = (d: DriverDef): DriverFile => ({
   ...(d.combined ? { combined: { invalidate: decompile(d.combined.invalidate), fault: d.combined.fault && decompile(d.combined.fault) } } : {}),
   ioctl: d.ioctl && decompile(d.ioctl),
   ...(d.pinsPages ? { pinsPages: true } : {}),
+  ...(d.faultInTask ? { faultInTask: { ...d.faultInTask } } : {}),
 });
 
 /** The built-in catalogue plus these drivers (a file may not reuse a preset's name: see driverFilesProblems). */

@@ -69,6 +69,7 @@ export const actionReads = (s: ModelState, a: Action | null): readonly string[] 
     case 'mmap_write_lock': // mmap_lock free; detaches the VMA
       return MMAP_WRITE_LOCK;
     case 'mmap_write_downgrade':
+    case 'mmap_write_lock_killable_eintr': // leaves mmap_lock's wait list
     case 'munmap_unlock':
     case 'madvise_mmap_read_unlock':
       return MMAP_LOCK;

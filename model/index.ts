@@ -6,7 +6,7 @@ export { run, runWorld, DRAIN_BOUND, DRAIN_QUANTUM, type RunOptions, type RunRep
 export { KERNELS, KERNEL_NAMES, kernelNamed, legacyKernel, compareKernels, inRange, kernelsIn, rangeText } from './kernel.ts';
 export { resolve, candidateThreads, threadKind, BUILTIN, type Catalogue, type Resolved } from './scenario.ts';
 export { step, actionOf, blocker, waitOf, timerPending, enabledThreads, isEnabled, nextAction, describe, type Action, type Blocker, type StepResult, type Stepped, type Updates } from './step.ts';
-export { holdsMmUsers, threadById } from './state.ts';
+export { fatalSignalPending, holdsMmUsers, threadById } from './state.ts';
 export { GOALS, STEP_GOALS, BLOCKED_GOALS, GOAL_NAMES, DRIVER_GOAL_NAMES, type Goal } from './goals.ts';
 export { MAX_OOM_REAP_RETRIES, reaperNotifies } from './reaper.ts';
 export * from './invariants/index.ts';

@@ -9,7 +9,7 @@ import { putPage, unpinZapped } from './mm.ts';
 import { intervalTreeInsert, intervalTreeRemove, itreeLockBlocker } from './core/itree.ts';
 import { retText, WITH_FINISH, type Cond, type Instr, type LockMode, type Program } from './program.ts';
 import {
-  downRead, faultPage, holdsDriverLock, intersects, invalidationActive, isInvalidating, lockId, memoryShort, mirrorGone, put,
+  downRead, fatalSignalPending, faultPage, holdsDriverLock, intersects, invalidationActive, isInvalidating, lockId, memoryShort, mirrorGone, put,
   registerPending, releaseMirror, setCounter, setSub, subOf, upRead,
 } from './state.ts';
 import { downWrite, readLockBlocker, rmapLockBlocker, trylockFails, upWrite, writeLockBlocker, type Blocker } from './rwsem.ts';
@@ -53,8 +53,9 @@ export const driverInstrBlocker = (world: World, s: ModelState, a: DriverInstrAc
       if (recursiveJoin(s, i, id)) return null;
       return i.mode === 'read' ? readLockBlocker(world, s, id, t.id) : writeLockBlocker(world, s, id, t.id);
     }
+    // An OOM victim's own task takes the ALLOC_OOM reserves instead of waiting (docs/kernel.md §3.4).
     case 'alloc':
-      return memoryShort(world, s) ? { on: 'memory' } : null;
+      return memoryShort(world, s) && !fatalSignalPending(world, t) ? { on: 'memory' } : null;
     // get_user_pages / hmm_range_fault run under mmap_read_lock (docs/kernel.md §2.5 step 2, §6.6).
     case 'gup':
       return readLockBlocker(world, s, 'mmap_lock', t.id);
@@ -67,7 +68,9 @@ export const driverInstrBlocker = (world: World, s: ModelState, a: DriverInstrAc
     }
     // The first insert registers the NULL notifier: mmap_write_lock and mm_take_all_locks (§1.5); the insert takes subscriptions->lock.
     case 'intervalInsert':
-      return s.core.hasItree ? itreeLockBlocker(world, s, t.id) : (writeLockBlocker(world, s, 'mmap_lock', t.id) ?? rmapLockBlocker(world, s, t.id));
+      if (s.core.hasItree) return itreeLockBlocker(world, s, t.id);
+      // mm_take_all_locks tests signal_pending before it takes an rmap lock (§3.4).
+      return writeLockBlocker(world, s, 'mmap_lock', t.id) ?? ((c.op === 'fault' || c.op === 'ioctl') && fatalSignalPending(world, t) ? null : rmapLockBlocker(world, s, t.id));
     // The remove takes subscriptions->lock; a deferred one then waits for invalidate_seq to move
     // (read without the lock up to v5.17, with it from 319561669a59).
     case 'intervalRemove': {
@@ -126,6 +129,23 @@ const isCallback = (c: Call): boolean => c.op === 'invalidate_range_start' || c.
 /** put_page of the fault's get_user_pages reference, if it holds one. */
 const dropPin = (world: World, s: ModelState, t: ThreadState, c: Call, fx: Effects): ModelState =>
   c.locals.pinned === 1 ? putPage(world, s, t, faultPage(s, c).start, c.locals.frame, fx) : s;
+
+/**
+ * __get_user_pages tests fatal_signal_pending before each page (-EINTR); get_user_pages_fast only on
+ * its slow path, for a page it must fault in; hmm_range_fault never (docs/kernel.md §3.4). An
+ * ioctl's lookup is get_user_pages on current->mm.
+ */
+const gupInterrupted = (world: World, t: ThreadState, c: Call, present: boolean): boolean => {
+  if ((c.op !== 'fault' && c.op !== 'ioctl') || !fatalSignalPending(world, t)) return false;
+  const gup = c.op === 'fault' ? world.defs[c.sub].faultInTask?.gup : 'always';
+  return gup === 'always' || (gup === 'fault-in' && !present);
+};
+
+/** The task ends where the kernel tests the fatal signal: it returns to user space and is killed (docs/kernel.md §3.4). */
+const killed = (world: World, s: ModelState, t: ThreadState, c: Call, why: string, fx: Effects): ModelState => {
+  if (fx.record) fx.events.push(`${why}: fatal signal pending, ${t.id} exits`);
+  return put(dropPin(world, s, t, c, fx), { ...t, call: null, done: true, outcome: 'finished' });
+};
 
 /** A sleeping operation inside a non-blockable invalidation (INV-5; docs/kernel.md §2.3). */
 const sleepAttempt = (t: ThreadState, what: string, fx: Effects): void => {
@@ -235,6 +255,8 @@ export const driverInstr = (world: World, s: ModelState, a: DriverInstrAction, f
     }
     case 'intervalInsert': {
       if (!s.core.hasItree) {
+        // mm_take_all_locks: `if (signal_pending(current)) goto out_unlock;` -> -EINTR, nothing inserted (§3.4).
+        if ((c.op === 'fault' || c.op === 'ioctl') && fatalSignalPending(world, t)) return killed(world, lockdepAcquire(world, s, t, 'mmap_lock', [], fx), t, c, 'mmu_notifier_register(NULL): mmap_write_lock; mm_take_all_locks -> -EINTR; mmap_write_unlock', fx);
         // mmu_notifier_register(NULL): has_itree under mm_take_all_locks, locks dropped; the insert is the next step.
         if (fx.record) fx.events.push('mmu_notifier_register(NULL): mmap_write_lock; mm_take_all_locks; has_itree = true; unlock');
         const s1 = lockdepAcquire(world, s, t, 'mmap_lock', [], fx);
@@ -265,6 +287,7 @@ export const driverInstr = (world: World, s: ModelState, a: DriverInstrAction, f
       }
       // The fault holds a page reference from here to its end (put_page): tlb_finish_mmu does not free it meanwhile.
       const have = s1.mm.pte[page];
+      if (gupInterrupted(world, t, c, have !== null && have !== undefined)) return killed(world, s1, t, c, `get_user_pages(page ${page}) -> -EINTR`, fx);
       if (have !== null && have !== undefined) return advancePc(world, s1, t, { ...c, locals: { ...c.locals, frame: have, pinned: 1 } });
       // check_stable_address_space: faulting a page in on an mm the reaper has started on is VM_FAULT_SIGBUS.
       if (s1.mm.MMF_UNSTABLE) {
@@ -308,7 +331,7 @@ export const driverInstr = (world: World, s: ModelState, a: DriverInstrAction, f
     }
     case 'alloc': {
       sleepAttempt(t, 'kmalloc(GFP_KERNEL)', fx);
-      if (fx.record) fx.events.push('kmalloc(GFP_KERNEL)');
+      if (fx.record) fx.events.push(memoryShort(world, s) ? 'kmalloc(GFP_KERNEL): OOM victim, ALLOC_OOM reserves' : 'kmalloc(GFP_KERNEL)');
       // might_alloc → fs_reclaim_acquire (f920e413ff9c, v5.11): every held lock → fs_reclaim.
       return advancePc(world, lockdepAcquire(world, s, t, 'fs_reclaim', [], fx), t, c);
     }
@@ -326,6 +349,8 @@ export const driverInstr = (world: World, s: ModelState, a: DriverInstrAction, f
       return i.if === undefined || evalCond(s, t, c, i.if) ? advancePc(world, s, t, c, i.to) : advancePc(world, s, t, c);
     case 'retry': {
       if (t.kind !== 'fault' && t.kind !== 'ioctl') return advancePc(world, s, t, c, i.to); // callbacks do not retry
+      // The retry goes through a fatal-signal test (the ioctl's return to user space, vcpu_run): §3.4.
+      if (fatalSignalPending(world, t) && (t.kind === 'ioctl' || world.defs[c.sub].faultInTask?.retry === true)) return killed(world, s, t, c, 'retry', fx);
       // A collision explained by an invalidation (active at the snapshot, started since, or
       // active now) is the protocol working; an unexplained one is a stuck collision marker
       // and repeats forever, so only those count towards the bound (INV-14).

@@ -48,6 +48,14 @@ export interface Kernel {
   readonly subscriptionsLock: boolean;
   /** mmu_interval_notifier_remove's wait reads invalidate_seq under subscriptions->lock: 319561669a59 (v5.18). */
   readonly intervalRemoveWaitUnderLock: boolean;
+  /**
+   * An OOM victim's own threads have SIGKILL pending and are tsk_is_oom_victim (docs/kernel.md §3.4):
+   * their allocations take the ALLOC_OOM reserves instead of waiting for the reaper (cd04ae1e2dc8,
+   * v4.14), get_user_pages returns -EINTR, a retry through user space or vcpu_run ends the thread,
+   * munmap's down_write_killable and mm_take_all_locks return -EINTR. Every named release; the model
+   * without a kernel signals no thread.
+   */
+  readonly victimSignalled: boolean;
 }
 
 const V4_14: Kernel = {
@@ -62,6 +70,7 @@ const V4_14: Kernel = {
   twoPass: false,
   subscriptionsLock: true,
   intervalRemoveWaitUnderLock: false,
+  victimSignalled: true,
 };
 const V4_19: Kernel = { ...V4_14, name: 'v4.19', reaper: 'nonblock-per-vma', exitMmap: 'reap-then-skip' }; // 93065ac753e4; 27ae357fa82b (v4.17)
 const V4_20: Kernel = { ...V4_19, name: 'v4.20', munmapDowngrades: true };
@@ -103,6 +112,7 @@ export const legacyKernel = (reaper: ReaperEra): Kernel => ({
   mainline: null,
   exitMmap: 'reap-then-skip',
   subscriptionsLock: false,
+  victimSignalled: false,
 });
 
 export const kernelNamed = (name: string): Kernel | undefined => KERNELS.find((k) => k.name === name);

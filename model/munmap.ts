@@ -9,12 +9,13 @@ import { callbackReturned, type CoreAction, type InvalidationCaller } from './co
 import type { Effects } from './facts.ts';
 import { driverInstrAction, type CallReturn, type DriverInstrAction } from './interpreter.ts';
 import { clearPtes, tlbFinishMmu } from './mm.ts';
-import { downRead, finish, put, upRead, vmaRange } from './state.ts';
+import { downRead, fatalSignalPending, finish, put, upRead, vmaRange } from './state.ts';
 import { downWrite, upWrite, writeLockBlocker, type Blocker } from './rwsem.ts';
 import type { ModelState, MunmapThread, World } from './types.ts';
 
 export type MunmapAction =
   | { readonly type: 'mmap_write_lock'; readonly t: MunmapThread }
+  | { readonly type: 'mmap_write_lock_killable_eintr'; readonly t: MunmapThread }
   | { readonly type: 'mmap_write_downgrade'; readonly t: MunmapThread }
   | { readonly type: 'munmap_unmap_page_range'; readonly t: MunmapThread; readonly vma: number }
   | { readonly type: 'munmap_tlb_finish_mmu'; readonly t: MunmapThread }
@@ -26,6 +27,9 @@ export const munmapAction = (world: World, s: ModelState, t: MunmapThread): Munm
   if (t.call) return driverInstrAction(world, t, t.call, munmapReturn);
   switch (t.pc) {
     case 'lock':
+      // __vm_munmap's mmap_write_lock_killable: a writer with SIGKILL pending that joined the wait
+      // list and still finds the lock taken leaves it with -EINTR (rwsem_down_write_slowpath, §3.4).
+      if (fatalSignalPending(world, t) && s.locks.mmap_lock.waiters.includes(t.id) && mmapWriteLockBlocker(world, s, t.id) !== null) return { type: 'mmap_write_lock_killable_eintr', t };
       return { type: 'mmap_write_lock', t };
     case 'downgrade':
       return { type: 'mmap_write_downgrade', t };
@@ -59,6 +63,12 @@ export const mmapWriteLock = (world: World, s: ModelState, t: MunmapThread, fx: 
   if (fx.record) fx.events.push(`mmap_write_lock(mm); detach vma ${t.vma}`);
   const vmas = s.mm.vmas.map((x, k) => (k === t.vma ? { ...x, unmapped: true } : x));
   return put({ ...downWrite(s, 'mmap_lock', t.id), mm: { ...s.mm, vmas } }, { ...t, pc: downgrades(world) ? 'downgrade' : 'start' });
+};
+
+/** out_nolock: off the wait list (step.ts dequeues it), munmap returns -EINTR with nothing unmapped. */
+export const mmapWriteLockKillableEintr = (s: ModelState, t: MunmapThread, fx: Effects): ModelState => {
+  if (fx.record) fx.events.push('mmap_write_lock_killable: fatal signal pending, -EINTR');
+  return put(s, finish(t));
 };
 
 /** mmap_write_downgrade: readers (the OOM reaper, faults) may come in while munmap unmaps. */

@@ -66,6 +66,33 @@ export const memoryShort = (world: World, s: ModelState): boolean => world.under
  */
 export const holdsMmUsers = (kind: ThreadKind): boolean => kind === 'fault' || kind === 'ioctl' || kind === 'munmap' || kind === 'madvise' || kind === 'register';
 
+/**
+ * tsk_is_oom_victim(current) and fatal_signal_pending(current) (docs/kernel.md §3.4): on a named
+ * release whose mm is an OOM victim, a task of the victim process has SIGKILL pending from the
+ * start (__oom_kill_process sends it before mark_oom_victim and wake_oom_reaper). The reaper (a
+ * kthread), reclaim (kswapd, or another process's direct reclaim) and a fault run by a kernel
+ * worker are not the victim's.
+ */
+export const fatalSignalPending = (world: World, t: ThreadState): boolean => {
+  if (!world.kernel.victimSignalled || !world.underOom) return false;
+  switch (t.kind) {
+    case 'munmap':
+    case 'madvise':
+    case 'exit_mmap':
+    case 'ioctl':
+    case 'register':
+    case 'unregister':
+      return true;
+    case 'fault':
+      return world.defs[t.target].faultInTask !== undefined;
+    case 'oom_reaper':
+    case 'reclaim':
+      return false;
+    default:
+      return t satisfies never;
+  }
+};
+
 export const registerPending = (s: ModelState, sub: string): boolean => s.threads.some((x) => x.id === `register:${sub}` && !x.done);
 
 /** mmu_interval_notifier_insert returned 0 but the tree was frozen: the insert waits on the deferred list (§1.5). */

@@ -16,7 +16,8 @@ import { noEffects, type Effects } from './facts.ts';
 import { describeInstr, driverInstr, opName, driverInstrAction, driverInstrBlocker, type DriverInstrAction } from './interpreter.ts';
 import { madviseAction, madviseReadLock, madviseReadUnlock, madviseTlbFinishMmu, mmapReadLockBlocker, zapPageRange, type MadviseAction } from './madvise.ts';
 import {
-  describeMunmapUnlock, mmapWriteDowngrade, mmapWriteLock, mmapWriteLockBlocker, munmapAction, munmapTlbFinishMmu, munmapUnlock, munmapUnmapPageRange, type MunmapAction,
+  describeMunmapUnlock, mmapWriteDowngrade, mmapWriteLock, mmapWriteLockBlocker, mmapWriteLockKillableEintr, munmapAction, munmapTlbFinishMmu, munmapUnlock, munmapUnmapPageRange,
+  type MunmapAction,
 } from './munmap.ts';
 import {
   mmapReadTrylock, mmapReadUnlock, mmHasNotifiers, oomReaperSkip, oomTlbFinishMmu, oomUnmapPageRange, reaperAction, scheduleTimeoutIdle, type ReaperAction,
@@ -94,6 +95,7 @@ const guard = (world: World, s: ModelState, a: Action): Blocker | null => {
       return s.core.hasItree ? itreeLockBlocker(world, s, a.t.id) : null;
     case 'mm_has_notifiers':
     case 'mmap_read_trylock':
+    case 'mmap_write_lock_killable_eintr':
     case 'oom_reaper_skip':
     case 'oom_unmap_page_range':
     case 'oom_tlb_finish_mmu':
@@ -200,6 +202,7 @@ const UPDATE: Updates = {
   mmap_read_unlock: (_world, s, a, fx) => mmapReadUnlock(s, a.t, fx),
   schedule_timeout_idle: (world, s, a) => scheduleTimeoutIdle(world, s, a.t),
   mmap_write_lock: (world, s, a, fx) => mmapWriteLock(world, s, a.t, fx),
+  mmap_write_lock_killable_eintr: (_world, s, a, fx) => mmapWriteLockKillableEintr(s, a.t, fx),
   mmap_write_downgrade: (_world, s, a, fx) => mmapWriteDowngrade(s, a.t, fx),
   munmap_unmap_page_range: (_world, s, a, fx) => munmapUnmapPageRange(s, a.t, a.vma, fx),
   munmap_tlb_finish_mmu: (world, s, a, fx) => munmapTlbFinishMmu(world, s, a.t, fx),
@@ -232,6 +235,7 @@ export const describe = (world: World, s: ModelState, a: Action): string =>
     .with({ type: 'mmap_read_unlock' }, { type: 'madvise_mmap_read_unlock' }, () => 'mmap_read_unlock')
     .with({ type: 'schedule_timeout_idle' }, () => 'schedule_timeout_idle(HZ/10)')
     .with({ type: 'mmap_write_lock' }, () => 'mmap_write_lock')
+    .with({ type: 'mmap_write_lock_killable_eintr' }, () => 'mmap_write_lock_killable: -EINTR')
     .with({ type: 'mmap_write_downgrade' }, () => 'mmap_write_downgrade')
     .with({ type: 'munmap_unlock' }, (a) => describeMunmapUnlock(s, a.t))
     .with({ type: 'madvise_mmap_read_lock' }, () => 'mmap_read_lock')

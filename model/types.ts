@@ -123,6 +123,20 @@ export interface DriverDef {
    * mapping (KVM) hold none.
    */
   readonly pinsPages?: boolean;
+  /**
+   * The fault program runs in a task of the process (a vCPU thread, a syscall), so when the mm is an
+   * OOM victim it has SIGKILL pending (docs/kernel.md §3.4). `gup`: where its page lookup tests
+   * fatal_signal_pending: 'always' (get_user_pages), 'fault-in' (get_user_pages_fast: only on its
+   * slow path, a page it must fault in), 'never' (hmm_range_fault). `retry`: a collision's retry
+   * passes a signal check (a return to user space that restarts the ioctl, KVM's vcpu_run), so the
+   * thread ends there. Absent: the fault runs in a kernel worker (ODP, nouveau), never signalled.
+   */
+  readonly faultInTask?: FaultInTask;
+}
+
+export interface FaultInTask {
+  readonly gup: 'always' | 'fault-in' | 'never';
+  readonly retry: boolean;
 }
 
 export interface UndoContext {
@@ -363,7 +377,8 @@ export interface DriverThread extends ThreadBase {
 export interface RegisterThread extends ThreadBase {
   readonly kind: 'register';
   readonly target: string;
-  readonly pc: 'lock' | 'insert' | 'unlock' | 'done';
+  /** eintr: mm_take_all_locks returned -EINTR (an OOM victim's own registration, docs/kernel.md §3.4); mmap_write_unlock is next. */
+  readonly pc: 'lock' | 'insert' | 'unlock' | 'eintr' | 'done';
 }
 
 /** mmu_notifier_unregister / mmu_interval_notifier_remove (docs/kernel.md §1.4, §1.5). */

@@ -14,15 +14,18 @@ import type { Effects } from '../facts.ts';
 import { lockdepAcquire } from '../lockdep.ts';
 import { unpinZapped } from '../mm.ts';
 import { mmapWriteLockBlocker } from '../munmap.ts';
-import { finish, inHlist, put, releaseMirror, setSub, srcuPending, srcuReadersNow, subOf } from '../state.ts';
+import { fatalSignalPending, finish, inHlist, put, releaseMirror, setSub, srcuPending, srcuReadersNow, subOf } from '../state.ts';
 import { driverInstrAction, type CallReturn, type DriverInstrAction } from '../interpreter.ts';
 import { intervalTreeInsert, intervalTreeRemove, itreeLockBlocker } from './itree.ts';
 import { downWrite, RMAP_LOCK, rmapLockBlocker, upWrite, type Blocker } from '../rwsem.ts';
 import type { ModelState, RegisterThread, Subscription, UnregisterThread, World } from '../types.ts';
 
 export type RegistrationAction =
-  | { readonly type: 'mmu_notifier_register'; readonly t: RegisterThread; readonly phase: 'lock' | 'insert' | 'unlock' }
+  | { readonly type: 'mmu_notifier_register'; readonly t: RegisterThread; readonly phase: RegisterPhase }
   | { readonly type: 'mmu_notifier_unregister'; readonly t: UnregisterThread; readonly phase: UnregisterPhase };
+
+/** `eintr`: mmap_write_unlock after mm_take_all_locks returned -EINTR (§3.4). */
+export type RegisterPhase = 'lock' | 'insert' | 'unlock' | 'eintr';
 
 /** `unhashed`: at `release`, a classic notifier exit_mmap's mn_hlist_release has already unhashed. */
 export type UnregisterPhase = 'release' | 'unhashed' | 'unlink' | 'srcu_wait' | 'seq_wait';
@@ -50,8 +53,12 @@ const releaseReturn: CallReturn = { returned: (_world, s, t) => put(s, { ...(t a
 
 export const registrationBlocker = (world: World, s: ModelState, a: RegistrationAction): Blocker | null => {
   const interval = world.ops[a.t.target].form === 'interval';
-  // mm_take_all_locks: mmap_lock, then every rmap lock (reclaim's start…end window, model/reclaim.ts).
-  if (a.type === 'mmu_notifier_register') return a.phase === 'lock' ? (mmapWriteLockBlocker(world, s, a.t.id) ?? rmapLockBlocker(world, s, a.t.id)) : a.phase === 'insert' && interval ? itreeLockBlocker(world, s, a.t.id) : null;
+  // mm_take_all_locks: mmap_lock, then every rmap lock (reclaim's start…end window, model/reclaim.ts);
+  // with SIGKILL pending it fails at its first signal_pending test, before any rmap lock (§3.4).
+  if (a.type === 'mmu_notifier_register') {
+    if (a.phase === 'lock') return mmapWriteLockBlocker(world, s, a.t.id) ?? (fatalSignalPending(world, a.t) ? null : rmapLockBlocker(world, s, a.t.id));
+    return a.phase === 'insert' && interval ? itreeLockBlocker(world, s, a.t.id) : null;
+  }
   if (a.phase === 'srcu_wait') {
     const readers = srcuPending(s, a.t.srcuReaders);
     return readers.length ? { on: 'srcu', readers } : null;
@@ -66,12 +73,17 @@ export const registrationBlocker = (world: World, s: ModelState, a: Registration
   return null;
 };
 
-export const register = (world: World, s: ModelState, t: RegisterThread, phase: 'lock' | 'insert' | 'unlock', fx: Effects): ModelState => {
+export const register = (world: World, s: ModelState, t: RegisterThread, phase: RegisterPhase, fx: Effects): ModelState => {
   const name = t.target;
   const sub = subOf(s, name);
   switch (phase) {
     case 'lock': {
       const s0 = downWrite(lockdepAcquire(world, s, t, 'mmap_lock', [], fx), 'mmap_lock', t.id);
+      // An OOM victim's own registration: mm_take_all_locks' `if (signal_pending(current)) goto out_unlock;` -> -EINTR.
+      if (fatalSignalPending(world, t)) {
+        if (fx.record) fx.events.push('mmap_write_lock; mm_take_all_locks: signal pending -> -EINTR');
+        return put(s0, { ...t, pc: 'eintr' });
+      }
       const s1 = RMAP_LOCK in s0.locks ? downWrite(s0, RMAP_LOCK, t.id) : s0;
       if (sub.form !== 'interval') {
         if (fx.record) fx.events.push('mmap_write_lock; mm_take_all_locks');
@@ -82,6 +94,9 @@ export const register = (world: World, s: ModelState, t: RegisterThread, phase: 
       if (fx.record) fx.events.push('mmap_write_lock; mm_take_all_locks; has_itree = true');
       return put({ ...s1, core: { ...s1.core, hasItree: true, hasSubscriptions: true } }, { ...t, pc: 'unlock' });
     }
+    case 'eintr':
+      if (fx.record) fx.events.push(`mmap_write_unlock: ${name} not registered (-EINTR)`);
+      return put(upWrite(s, 'mmap_lock'), finish(t));
     case 'unlock': {
       if (fx.record) fx.events.push('mm_drop_all_locks; mmap_write_unlock');
       const s1 = RMAP_LOCK in s.locks ? upWrite(s, RMAP_LOCK) : s;
@@ -139,7 +154,10 @@ export const describeRegistration = (world: World, a: RegistrationAction): strin
   const x = a.t.target;
   const hlist = world.ops[x].form !== 'interval';
   if (a.type === 'mmu_notifier_register')
-    return a.phase === 'lock' ? (hlist ? 'mmap_write_lock; mm_take_all_locks' : 'mmu_notifier_register(NULL): mmap_write_lock; mm_take_all_locks') : a.phase === 'unlock' ? 'mm_drop_all_locks; mmap_write_unlock' : hlist ? `mmu_notifier_register(${x})` : `mmu_interval_notifier_insert(${x})`;
+    return a.phase === 'lock' ? (hlist ? 'mmap_write_lock; mm_take_all_locks' : 'mmu_notifier_register(NULL): mmap_write_lock; mm_take_all_locks')
+      : a.phase === 'unlock' ? 'mm_drop_all_locks; mmap_write_unlock'
+      : a.phase === 'eintr' ? 'mmap_write_unlock (-EINTR)'
+      : hlist ? `mmu_notifier_register(${x})` : `mmu_interval_notifier_insert(${x})`;
   switch (a.phase) {
     case 'release':
       return hlist ? `mmu_notifier_unregister(${x}): srcu_read_lock; ->release` : `${x}: shut down secondary mappings`;

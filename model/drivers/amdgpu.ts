@@ -90,6 +90,9 @@ export const amdgpu419: DriverDef = {
     I.ret(0),
   ]),
   pinsPages: true, // amdgpu_ttm_tt_get_user_pages: get_user_pages references held until the TT is unpopulated (§6.4) [A]
+  // The CS ioctl is a task of the process: `if (mm == current->mm) get_user_pages(...)`; -ERESTARTSYS
+  // restarts it through user space (docs/kernel.md §3.4).
+  faultInTask: { gup: 'always', retry: true },
 };
 
 /**
@@ -132,4 +135,6 @@ export const amdgpu55: DriverDef = {
     I.unlock('notifier_lock'), // no allocation under it
     I.ret(0),
   ]),
+  // The CS ioctl: hmm_range_fault (no fatal-signal test); -EAGAIN restarts it through user space (§3.4).
+  faultInTask: { gup: 'never', retry: true },
 };

@@ -59,4 +59,8 @@ export const gru: DriverDef = {
     fault: intervalFault(null),
   },
   ioctl: null,
+  // gru_user_dropin runs in the process's GRU_USER_CALL_OS: atomic_pte_lookup, then
+  // non_atomic_pte_lookup's get_user_pages (-EINTR); its `while (1)` loop retries in the kernel
+  // without a signal test (docs/kernel.md §3.4).
+  faultInTask: { gup: 'fault-in', retry: false },
 };

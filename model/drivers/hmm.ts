@@ -103,6 +103,9 @@ export const hmm52: DriverDef = {
     I.unlock('mirrors_sem', 'write'),
     I.ret(0),
   ]),
+  // The mirror's fault is the driver's command submission (amdgpu CS), a task of the process:
+  // hmm_range_fault has no fatal-signal test; the CS restarts through user space (§3.4) [A].
+  faultInTask: { gup: 'never', retry: true },
 };
 
 /**
@@ -156,4 +159,7 @@ export const hmm53: DriverDef = {
     I.unlock('mirrors_sem', 'write'),
     I.ret(0),
   ]),
+  // The mirror's fault is the driver's command submission (amdgpu CS), a task of the process:
+  // hmm_range_fault has no fatal-signal test; the CS restarts through user space (§3.4) [A].
+  faultInTask: { gup: 'never', retry: true },
 };

@@ -111,4 +111,7 @@ export const i915_513: DriverDef = {
   },
   ioctl: null,
   pinsPages: true, // userptr pages are held with get_user_pages / pin_user_pages references until put_pages (§6.5)
+  // execbuf is a task of the process: pin_user_pages_fast (slow path: -EINTR); submit_done's -EAGAIN
+  // returns to user space (eb_move_to_gpu: err_skip; docs/kernel.md §3.4).
+  faultInTask: { gup: 'fault-in', retry: true },
 };

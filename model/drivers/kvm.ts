@@ -58,4 +58,8 @@ export const kvm: DriverDef = {
     fault: intervalFault('mmu_lock'),
   },
   ioctl: null,
+  // The vCPU thread is a task of the process: hva_to_pfn_fast, then hva_to_pfn_slow's
+  // get_user_pages_unlocked (-EINTR with SIGKILL pending); a retry re-enters vcpu_run, which exits on
+  // signal_pending (docs/kernel.md §3.4).
+  faultInTask: { gup: 'fault-in', retry: true },
 };

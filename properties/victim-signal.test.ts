@@ -1,0 +1,182 @@
+/**
+ * The OOM victim's own threads have SIGKILL pending (docs/kernel.md §3.4, issue #22): on a named
+ * release whose mm is an OOM victim, a task of the victim process allocates from the ALLOC_OOM
+ * reserves instead of waiting for the reaper, its get_user_pages returns -EINTR, a retry through
+ * user space or vcpu_run ends it, munmap's down_write_killable and mm_take_all_locks return -EINTR.
+ * The reaper, reclaim and a fault run by a kernel worker are not the victim's; the model without a
+ * kernel signals no thread.
+ */
+import { describe, expect, it } from 'vitest';
+import { explore } from '../engine/exhaustive.ts';
+import { BUILTIN, fatalSignalPending, I, presets, program, step, threadById, type DriverDef, type Scenario, type ThreadState } from '../model/index.ts';
+import { notifier, scenario, stepOnce, stepUntil, threadOf, world } from './support.ts';
+
+const on = (kernel: string | undefined, o: Partial<Scenario> & Pick<Scenario, 'notifiers'>): Scenario => ({ ...scenario(o), ...(kernel ? { kernel } : {}) });
+const kvm = notifier('A', 'kvm', 256);
+const amdgpu419 = notifier('B', 'amdgpu-4.19', 512);
+const eventsOf = (r: ReturnType<typeof stepOnce>): string => r.events.join('; ');
+const done = (t: ThreadState | undefined) => t?.done === true;
+
+describe('which threads are the victim\'s own', () => {
+  it('tasks of the process are (munmap, madvise, exit_mmap, an ioctl, a registration, a vCPU or CS fault); the reaper, reclaim and a worker\'s fault are not', () => {
+    const threads = ['oom_reaper', 'munmap', 'madvise', 'exit_mmap', 'reclaim', 'ioctl:D', 'fault:A', 'fault:C', 'register:A', 'unregister:C'];
+    const { world: w, state: s } = world(on('v5.10', { notifiers: [kvm, notifier('C', 'odp-5.5', 512), notifier('D', 'amdgpu-5.5', 768)], threads }));
+    const own = s.threads.filter((t) => fatalSignalPending(w, t)).map((t) => t.id);
+    expect(own).toEqual(['munmap', 'madvise', 'exit_mmap', 'ioctl:D', 'fault:A', 'register:A', 'unregister:C']);
+  });
+
+  it('only when the mm is an OOM victim (an oom_reaper thread), and only on a named release', () => {
+    const noOom = world(on('v5.10', { notifiers: [kvm], threads: ['munmap', 'fault:A'] }));
+    expect(noOom.state.threads.some((t) => fatalSignalPending(noOom.world, t))).toBe(false);
+    const legacy = world(on(undefined, { notifiers: [kvm], threads: ['oom_reaper', 'munmap', 'fault:A'] }));
+    expect(legacy.state.threads.some((t) => fatalSignalPending(legacy.world, t))).toBe(false);
+  });
+});
+
+describe('allocations take the ALLOC_OOM reserves', () => {
+  const cs = (kernel: string | undefined) => on(kernel, { notifiers: [kvm, amdgpu419], threads: ['oom_reaper', 'ioctl:B'] });
+
+  it("amdgpu's CS allocating under amn->lock: on v4.20 it does not wait for the reaper, so the §3.1 cycle does not close (NoDeadlock holds); without a kernel it still does", () => {
+    expect(explore(cs('v4.20'), ['NoDeadlock']).results[0].verdict).toBe('holds');
+    const legacy = explore(cs(undefined), ['NoDeadlock']).results[0];
+    expect(legacy.verdict).toBe('violated');
+    expect(legacy.counterexample?.witness).toMatch(/ioctl:B waits for free memory/);
+  });
+
+  it('the step itself: kmalloc with the victim unreaped is enabled and says so', () => {
+    const { world: w, state: s0 } = world(cs('v4.20'));
+    const s1 = stepOnce(w, s0, 'ioctl:B').state; // down_write(amn->lock)
+    const r = stepOnce(w, s1, 'ioctl:B');
+    expect(r.label).toBe('B.ioctl: kmalloc(GFP_KERNEL)');
+    expect(eventsOf(r)).toBe('kmalloc(GFP_KERNEL): OOM victim, ALLOC_OOM reserves');
+    const legacy = world(cs(undefined));
+    expect(step(legacy.world, stepOnce(legacy.world, legacy.state, 'ioctl:B').state, 'ioctl:B')).toMatchObject({ tag: 'blocked', blocker: { on: 'memory' } });
+  });
+
+  it('a kernel worker that allocates (not the victim\'s) still waits for free memory', () => {
+    const worker: DriverDef = { ...presets['odp-5.5'], driver: 'worker-alloc', interval: { ...(presets['odp-5.5'].interval as NonNullable<DriverDef['interval']>), fault: program([I.alloc, I.ret(0)]) } };
+    const sc = on('v6.6', { strategy: 'core-counter', notifiers: [notifier('W', 'worker-alloc', 256)], threads: ['oom_reaper', 'fault:W'] });
+    const { world: w, state: s } = world(sc, { ...BUILTIN, drivers: { ...BUILTIN.drivers, 'worker-alloc': worker } });
+    expect(step(w, s, 'fault:W')).toMatchObject({ tag: 'blocked', blocker: { on: 'memory' } });
+  });
+});
+
+describe('get_user_pages returns -EINTR', () => {
+  // madvise zaps the page without MMF_UNSTABLE, so the fault must fault it in again.
+  const zapped = (kernel: string | undefined, driver: string, reaper = true) => {
+    const { world: w, state: s0 } = world(on(kernel, { strategy: kernel === 'v6.6' ? 'call-all-end-2021' : 'skip-all-end', notifiers: [notifier('A', driver, 256)], threads: [...(reaper ? ['oom_reaper'] : []), 'madvise', 'fault:A'] }));
+    return { w, s: stepUntil(w, s0, 'madvise', (_s, t) => t.done) };
+  };
+  const untilGup = (w: ReturnType<typeof zapped>['w'], s: ReturnType<typeof zapped>['s']) => {
+    let cur = s;
+    for (;;) {
+      const r = stepOnce(w, cur, 'fault:A');
+      if (r.label.endsWith('get_user_pages')) return r;
+      cur = r.state;
+    }
+  };
+
+  it("a KVM vCPU's page it must fault in (hva_to_pfn_slow): -EINTR and the vCPU leaves, nothing mapped; without the reaper it faults the page in", () => {
+    const { w, s } = zapped('v6.6', 'kvm');
+    const r = untilGup(w, s);
+    expect(eventsOf(r)).toBe('get_user_pages(page 0) -> -EINTR: fatal signal pending, fault:A exits');
+    expect(done(threadById(r.state, 'fault:A'))).toBe(true);
+    expect(r.state.drivers.A.sptes).toEqual({});
+    const calm = zapped('v6.6', 'kvm', false);
+    expect(eventsOf(untilGup(calm.w, calm.s))).toMatch(/^get_user_pages\(page 0\) faults in frame/);
+  });
+
+  it('a present page: KVM takes it on the fast path (no signal test); amdgpu-4.19\'s get_user_pages tests the signal first', () => {
+    const k = world(on('v6.6', { strategy: 'call-all-end-2021', notifiers: [kvm], threads: ['oom_reaper', 'fault:A'] }));
+    const labels: string[] = [];
+    stepUntil(k.world, k.state, 'fault:A', (_s, t) => t.done, 20, labels);
+    expect(labels).toContain('A.fault: install secondary mapping');
+    const a = world(on('v4.20', { notifiers: [notifier('A', 'amdgpu-4.19', 256)], threads: ['oom_reaper', 'fault:A'] }));
+    const r = stepOnce(a.world, stepOnce(a.world, a.state, 'fault:A').state, 'fault:A');
+    expect(eventsOf(r)).toBe('get_user_pages(page 0) -> -EINTR: fatal signal pending, fault:A exits');
+  });
+
+  it("a kernel worker's lookup (ODP's page-fault work) and hmm_range_fault (amdgpu-5.5's CS) test no signal", () => {
+    for (const d of ['odp-5.5', 'amdgpu-5.5']) {
+      const { w, s } = zapped('v6.6', d);
+      expect(eventsOf(untilGup(w, s)), d).toMatch(/^get_user_pages\(page 0\) faults in frame/);
+    }
+  });
+});
+
+describe('a retry through a signal test ends the thread', () => {
+  // The reaper's start raises KVM's count; the vCPU collides with it.
+  const collide = (kernel: string | undefined, driver: string) => {
+    const { world: w, state: s0 } = world(on(kernel, { strategy: 'skip-all-end', notifiers: [notifier('A', driver, 256)], threads: ['oom_reaper', 'fault:A'] }));
+    const raised = (s: typeof s0) => s.drivers.A.counters.mmu_invalidate_in_progress === 1 || s.drivers.A.counters.ms_range_active === 1;
+    const s1 = stepUntil(w, s0, 'oom_reaper', (s) => raised(s) && Object.values(s.locks).every((l) => l.writer === null));
+    return { w, s: s1 };
+  };
+
+  it("a KVM vCPU that collides with an open invalidation exits (vcpu_run: signal_pending) instead of re-entering the guest", () => {
+    const { w, s } = collide('v5.10', 'kvm');
+    const labels: string[] = [];
+    const after = stepUntil(w, s, 'fault:A', (_s, t) => t.done, 20, labels);
+    expect(labels.at(-1)).toBe('A.fault: retry');
+    expect(threadOf(after, 'fault:A', 'fault').retries).toBe(0);
+    const legacy = collide(undefined, 'kvm');
+    let cur = legacy.s;
+    for (let k = 0; k < 20; k++) {
+      const r = stepOnce(legacy.w, cur, 'fault:A');
+      cur = r.state;
+      if (r.label === 'A.fault: retry') break;
+    }
+    expect(done(threadById(cur, 'fault:A'))).toBe(false);
+    expect(threadById(cur, 'fault:A')?.call?.pc).toBe(0);
+  });
+
+  it("GRU's gru_user_dropin loops in the kernel without a signal test: its fault goes on waiting", () => {
+    const { w, s } = collide('v5.10', 'gru');
+    expect(step(w, s, 'fault:A')).toMatchObject({ tag: 'blocked', blocker: { on: 'counter', counter: 'ms_range_active' } });
+  });
+});
+
+describe('killable locks and mm_take_all_locks return -EINTR', () => {
+  it("munmap's down_write_killable: queued behind madvise's read hold, it leaves the wait list with -EINTR and unmaps nothing; without the reaper it waits and unmaps", () => {
+    const sc = (oom: boolean) => on('v5.10', { notifiers: [kvm], threads: [...(oom ? ['oom_reaper'] : []), 'madvise', 'munmap'] });
+    const { world: w, state: s0 } = world(sc(true));
+    const s1 = stepOnce(w, s0, 'madvise').state; // mmap_read_lock
+    const queued = stepOnce(w, s1, 'munmap').state;
+    expect(queued.locks.mmap_lock.waiters).toEqual(['munmap']);
+    const r = stepOnce(w, queued, 'munmap');
+    expect(r.label).toBe('mmap_write_lock_killable: -EINTR');
+    expect(r.state.locks.mmap_lock.waiters).toEqual([]);
+    expect(done(threadById(r.state, 'munmap'))).toBe(true);
+    expect(r.state.mm.vmas[0].unmapped).toBe(false);
+    const calm = world(sc(false));
+    const q = stepOnce(calm.world, stepOnce(calm.world, calm.state, 'madvise').state, 'munmap').state;
+    expect(step(calm.world, q, 'munmap')).toMatchObject({ tag: 'blocked', blocker: { on: 'lock', lock: 'mmap_lock' } });
+  });
+
+  it('an uncontended mmap_write_lock_killable succeeds though SIGKILL is pending (the fast path tests no signal)', () => {
+    const { world: w, state: s0 } = world(on('v5.10', { notifiers: [kvm], threads: ['oom_reaper', 'munmap'] }));
+    expect(stepOnce(w, s0, 'munmap').state.locks.mmap_lock.writer).toBe('munmap');
+  });
+
+  it("mmu_notifier_register's mm_take_all_locks: -EINTR, the notifier is never registered and its device never maps", () => {
+    const { world: w, state: s0 } = world(on('v6.6', { strategy: 'call-all-end-2021', notifiers: [kvm], threads: ['oom_reaper', 'register:A', 'fault:A'] }));
+    const r1 = stepOnce(w, s0, 'register:A');
+    expect(eventsOf(r1)).toBe('mmap_write_lock; mm_take_all_locks: signal pending -> -EINTR');
+    const r2 = stepOnce(w, r1.state, 'register:A');
+    expect(r2.label).toBe('mmap_write_unlock (-EINTR)');
+    expect(r2.state.locks.mmap_lock.writer).toBeNull();
+    expect(r2.state.subs[0].registered).toBe(false);
+    const end = stepUntil(w, r2.state, 'fault:A', (_s, t) => t.done);
+    expect(end.drivers.A.sptes).toEqual({});
+  });
+
+  it("the first interval insert's mmu_notifier_register(NULL) fails the same way; without the reaper it registers", () => {
+    const sc = (oom: boolean) => on('v6.6', { strategy: 'call-all-end-2021', notifiers: [notifier('A', 'odp-5.5', 256)], threads: [...(oom ? ['oom_reaper'] : []), 'register:A'] });
+    const { world: w, state: s0 } = world(sc(true));
+    const end = stepUntil(w, s0, 'register:A', (_s, t) => t.done);
+    expect(end.core.hasItree).toBe(false);
+    expect(end.subs[0].registered).toBe(false);
+    const calm = world(sc(false));
+    expect(stepUntil(calm.world, calm.state, 'register:A', (_s, t) => t.done).subs[0].registered).toBe(true);
+  });
+});
