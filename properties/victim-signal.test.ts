@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { explore } from '../engine/exhaustive.ts';
 import { BUILTIN, fatalSignalPending, I, presets, program, step, threadById, type DriverDef, type Scenario, type ThreadState } from '../model/index.ts';
-import { notifier, scenario, stepOnce, stepUntil, threadOf, world } from './support.ts';
+import { notifier, scenario, stepOnce, stepUntil, world } from './support.ts';
 
 const on = (kernel: string | undefined, o: Partial<Scenario> & Pick<Scenario, 'notifiers'>): Scenario => ({ ...scenario(o), ...(kernel ? { kernel } : {}) });
 const kvm = notifier('A', 'kvm', 256);
@@ -118,7 +118,7 @@ describe('a retry through a signal test ends the thread', () => {
     const labels: string[] = [];
     const after = stepUntil(w, s, 'fault:A', (_s, t) => t.done, 20, labels);
     expect(labels.at(-1)).toBe('A.fault: retry');
-    expect(threadOf(after, 'fault:A', 'fault').retries).toBe(0);
+    expect((threadById(after, 'fault:A') as Extract<ThreadState, { kind: 'fault' | 'ioctl' }>).retries).toBe(0);
     const legacy = collide(undefined, 'kvm');
     let cur = legacy.s;
     for (let k = 0; k < 20; k++) {
