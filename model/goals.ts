@@ -6,7 +6,7 @@
  */
 import type { Fact } from './facts.ts';
 import { stepNeeds, type StepNeeds } from './hints.ts';
-import { holdsDriverLock, mappedPages, memoryShort } from './state.ts';
+import { anyStartResult, holdsDriverLock, mappedPages, memoryShort } from './state.ts';
 import type { Blocker } from './rwsem.ts';
 import type { Stepped } from './step.ts';
 import type { Invalidation, ModelState, ThreadKind, World } from './types.ts';
@@ -40,6 +40,9 @@ const onFact = <F extends Fact['fact']>(name: string, situation: string, kind: F
   reached: p === undefined ? (c) => has(c, kind) : (c) => has(c, kind, (f) => p(f, c)),
 });
 
+/** Some start of the invalidation returned 0 (or an interval invalidate true), of either form of a combined subscription. */
+const someStartOk = (inv: Invalidation | null): boolean => inv !== null && anyStartResult(inv, 'ok');
+
 /** The invalidation a range_start_returned fact speaks of: still on its thread, or just closed. */
 const returnedInv = (c: GoalContext, inv: number): Invalidation | null => {
   const t = c.after.threads.find((x) => x.id === c.step.thread);
@@ -52,7 +55,7 @@ export const GOALS: readonly Goal[] = [
   onFact('nonblock_callback', 'a notifier callback ran in a non-blockable invalidation', 'start_returned', (f) => !f.blockable),
   onFact('nonblock_start_failed', 'a non-blocking invalidate_range_start returned -EAGAIN', 'range_start_returned', (f) => !f.blockable && f.ret !== 0),
   onFact('failed_after_another_started', "a non-blocking start returned -EAGAIN after another notifier's start returned 0", 'range_start_returned', (f, c) =>
-    !f.blockable && f.ret !== 0 && Object.values(returnedInv(c, f.inv)?.results ?? {}).includes('ok')),
+    !f.blockable && f.ret !== 0 && someStartOk(returnedInv(c, f.inv))),
   onFact('rollback_end', "the strategy's error path called an invalidate_range_end", 'end_called', (f) => f.inUndo),
   onFact('end_after_failed_start', 'an end was called on a notifier whose start failed', 'end_called', (f) => f.startResult === 'fail'),
   onFact('interval_invalidate', "an interval notifier's invalidate ran", 'start_returned', (f) => f.form === 'interval'),

@@ -56,6 +56,13 @@ export interface Kernel {
    * without a kernel signals no thread.
    */
   readonly victimSignalled: boolean;
+  /**
+   * A combined subscription (nouveau's hlist notifier and its per-fault interval notifier) keeps its
+   * interval invalidate's result apart from its hlist start's (docs/kernel.md §2.2): in the kernel
+   * they are two objects on two walks. Every named release; the model without a kernel keeps the
+   * one shared entry, so its saved cases and matrix keep their traces.
+   */
+  readonly combinedResultsApart: boolean;
 }
 
 const V4_14: Kernel = {
@@ -71,6 +78,7 @@ const V4_14: Kernel = {
   subscriptionsLock: true,
   intervalRemoveWaitUnderLock: false,
   victimSignalled: true,
+  combinedResultsApart: true,
 };
 const V4_19: Kernel = { ...V4_14, name: 'v4.19', reaper: 'nonblock-per-vma', exitMmap: 'reap-then-skip' }; // 93065ac753e4; 27ae357fa82b (v4.17)
 const V4_20: Kernel = { ...V4_19, name: 'v4.20', munmapDowngrades: true };
@@ -113,6 +121,7 @@ export const legacyKernel = (reaper: ReaperEra): Kernel => ({
   exitMmap: 'reap-then-skip',
   subscriptionsLock: false,
   victimSignalled: false,
+  combinedResultsApart: false,
 });
 
 export const kernelNamed = (name: string): Kernel | undefined => KERNELS.find((k) => k.name === name);

@@ -4,6 +4,7 @@
  * still holds, which is freed when that reference is dropped (put_page).
  */
 import type { Effects } from './facts.ts';
+import { anyStartResult } from './state.ts';
 import type { Gathered, ModelState, Range, ThreadState, World } from './types.ts';
 
 /** The frames a thread has gathered and not yet freed (every unmapper has a gather). */
@@ -15,7 +16,7 @@ type Unmapper = ThreadState & { readonly gather: readonly Gathered[] };
 /** Clear the PTEs of a range and gather their frames (unmap_page_range, zap_page_range). */
 export const clearPtes = <T extends Unmapper>(s: ModelState, t: T, r: Range, what: string, fx: Effects): { s: ModelState; t: T } => {
   const gathered: Gathered[] = [];
-  const afterFailedStart = t.inv !== null && Object.values(t.inv.results).includes('fail');
+  const afterFailedStart = t.inv !== null && anyStartResult(t.inv, 'fail');
   fx.facts.push({ fact: 'pte_cleared', thread: t.id, start: r.start, end: r.end, afterFailedStart });
   const pte = s.mm.pte.map((f, p) => {
     if (p < r.start || p >= r.end || f === null) return f;

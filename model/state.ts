@@ -4,7 +4,7 @@
  */
 import type { Effects } from './facts.ts';
 import type { LockMode } from './program.ts';
-import type { Call, Lock, ModelState, Range, Subscription, ThreadKind, ThreadState, World } from './types.ts';
+import type { Call, Invalidation, Lock, ModelState, Range, StartResult, Subscription, ThreadKind, ThreadState, World } from './types.ts';
 
 export const FREE: Lock = { writer: null, readers: [], waiters: [] };
 
@@ -92,6 +92,10 @@ export const fatalSignalPending = (world: World, t: ThreadState): boolean => {
       return t satisfies never;
   }
 };
+
+/** Some start of the invalidation, of either form, returned this (a combined subscription's two results are kept apart: model/kernel.ts). */
+export const anyStartResult = (inv: Invalidation, r: StartResult): boolean =>
+  Object.values(inv.results).includes(r) || (inv.itreeResults !== undefined && Object.values(inv.itreeResults).includes(r));
 
 export const registerPending = (s: ModelState, sub: string): boolean => s.threads.some((x) => x.id === `register:${sub}` && !x.done);
 

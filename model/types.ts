@@ -265,7 +265,10 @@ export interface Invalidation {
    * unlinked before the walk reaches it is skipped; 'end' once the walk is over.
    */
   readonly last: string | null;
+  /** Each notifier's start (a combined one's hlist start: its interval invalidate's is in itreeResults on a named release). */
   readonly results: Readonly<Record<string, StartResult>>;
+  /** A combined subscription's interval invalidate, kept apart from its hlist start on a named release (model/kernel.ts combinedResultsApart); absent otherwise. */
+  readonly itreeResults?: Readonly<Record<string, StartResult>>;
   readonly ends: Readonly<Record<string, number>>;
   readonly failedAt: string | null;
   /** The interval subscriptions whose invalidate_start returned a finish not yet run, in walk order (v7.1, docs/kernel.md §2.6). */

@@ -106,21 +106,25 @@ export const callbackReturned = <T extends InvalidatingThread>(world: World, s: 
   const results = { ...inv.results, [c.sub]: result };
   if (c.op === 'invalidate') {
     const name = world.ops[c.sub].twoPass ? 'invalidate_start' : 'invalidate';
+    // A combined subscription's interval notifier is another object than its hlist notifier: its
+    // result is its own, or the hlist walk would read it as the hlist start's (model/kernel.ts).
+    const apart = world.kernel.combinedResultsApart && world.ops[c.sub].form === 'both';
+    const record = (r: StartResult): Partial<Invalidation> => (apart ? { itreeResults: { ...inv.itreeResults, [c.sub]: r } } : { results: { ...inv.results, [c.sub]: r } });
     if (result === 'fail' && inv.blockable) {
       // mn_itree_invalidate: `if (WARN_ON(mmu_notifier_range_blockable(range))) continue;` — the walk goes on and start returns 0.
       fx.diagnostics.push({ kind: 'WARN_ON', text: `WARN_ON(mmu_notifier_range_blockable(range)): ${c.sub}.${name} returned false` });
-      return advance(world, s, { ...t1, inv: { ...inv, results: { ...inv.results, [c.sub]: 'ok' } } }, k, fx);
+      return advance(world, s, { ...t1, inv: { ...inv, ...record('ok') } }, k, fx);
     }
     if (result === 'fail') {
       // v5.5: out_would_block: mn_itree_inv_end, then -EAGAIN without visiting the hlist. v7.1:
       // the walk breaks, the finishes of the starts before it run, then inv_end and -EAGAIN.
-      if (inv.finishes.length > 0) return advance(world, s, { ...t1, inv: { ...inv, results, failedAt: c.sub, phase: 'itree_finish' } }, k, fx);
-      return failedInvEnd(world, s, { ...t1, inv: { ...inv, results, failedAt: c.sub } }, k, fx);
+      if (inv.finishes.length > 0) return advance(world, s, { ...t1, inv: { ...inv, ...record(result), failedAt: c.sub, phase: 'itree_finish' } }, k, fx);
+      return failedInvEnd(world, s, { ...t1, inv: { ...inv, ...record(result), failedAt: c.sub } }, k, fx);
     }
     // `*finish` set: the core links it for the finish pass (mn_itree_invalidate, v7.1).
     const finishes = value === WITH_FINISH ? [...inv.finishes, c.sub] : inv.finishes;
     if (value === WITH_FINISH) fx.facts.push({ fact: 'finish_pending', sub: c.sub, inv: inv.id });
-    return advance(world, s, { ...t1, inv: { ...inv, results, finishes } }, k, fx);
+    return advance(world, s, { ...t1, inv: { ...inv, ...record(result), finishes } }, k, fx);
   }
   let failedAt = inv.failedAt;
   if (result === 'fail') {

@@ -7,6 +7,7 @@
  */
 import type { Fact } from '../facts.ts';
 import type { Stepped } from '../step.ts';
+import { anyStartResult } from '../state.ts';
 import type { Invalidation, ModelState, ThreadKind, World } from '../types.ts';
 
 export interface StepContext {
@@ -78,6 +79,6 @@ export const judgedOn = <F extends Fact['fact']>(kind: F, witness: (f: Extract<F
 export const rangeText = (inv: Invalidation): string => `[${inv.range.start},${inv.range.end})`;
 
 /** A non-blocking start that returned -EAGAIN: in the model any failed callback makes it fail (§2.2). */
-export const failedNonblock = (inv: Invalidation): boolean => !inv.blockable && Object.values(inv.results).includes('fail');
+export const failedNonblock = (inv: Invalidation): boolean => !inv.blockable && anyStartResult(inv, 'fail');
 
 export const failedBy = (inv: Invalidation): string => (inv.failedAt ? `${inv.failedAt} returned -EAGAIN` : 'it returned -EAGAIN');
