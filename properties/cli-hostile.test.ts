@@ -485,12 +485,15 @@ describe('as processes', () => {
     expect(help).toMatchObject({ err: '', out: '0\n' });
   });
 
-  it.concurrent('check --save with a file where shrunk-cases/ goes: exit 2 before any search, the file untouched', async () => {
+  it.concurrent('check --save with a file where shrunk-cases/ goes: said before the search, the verdicts printed, then the error, exit 2, the file untouched', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'mnc-save-'));
     writeFileSync(join(cwd, 'shrunk-cases'), 'mine');
-    const r = await start([...script('check'), '--strategy', 'skip-all-end', '--save'], cwd).done;
-    expect(r).toMatchObject({ code: 2, out: '' });
-    expect(r.err).toMatch(/^error: --save: .*shrunk-cases is a file, not a directory: cases cannot be saved under shrunk-cases\n$/);
+    const r = await start([...script('check'), '--strategy', 'skip-all-end', '--invariant', 'StartEndPaired', '--runs', '50', '--save'], cwd).done;
+    expect(r.code).toBe(2);
+    expect(r.out).toMatch(/violated {2}StartEndPaired/);
+    const problem = '.*shrunk-cases is a file, not a directory: cases cannot be saved under shrunk-cases';
+    expect(r.err).toMatch(new RegExp(`^warning: --save: ${problem}; the search runs and prints its verdicts, but saves nothing \\(exit 2\\)\n`));
+    expect(r.err).toMatch(new RegExp(`\nerror: --save: ${problem}\nerror: --save: 1 counterexample was not saved; the verdicts above stand\n$`));
     expect(readFileSync(join(cwd, 'shrunk-cases'), 'utf8')).toBe('mine');
   });
 
