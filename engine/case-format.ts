@@ -63,6 +63,8 @@ export const scenarioSchema = z.strictObject({
   knobs: z.strictObject(knobShape).partial().optional(),
   /** The kernel release (model/kernel.ts); absent: v5.10's core with `reaper` (docs/kernel.md §11). */
   kernel: z.enum(KERNEL_NAMES as [string, ...string[]]).optional(),
+  /** The OOM victim's threads (model/types.ts Scenario.victim; docs/kernel.md §3.4). */
+  victim: z.array(z.string()).optional(),
 });
 
 /** What `check --scenario FILE` reads: a scenario whose strategy and threads may be left open. */

@@ -75,6 +75,8 @@ export const holdsMmUsers = (kind: ThreadKind): boolean => kind === 'fault' || k
  */
 export const fatalSignalPending = (world: World, t: ThreadState): boolean => {
   if (!world.kernel.victimSignalled || !world.underOom) return false;
+  // The scenario's own list, when it gives one (scenario.ts has checked it names no kthread).
+  if (world.scenario.victim !== undefined) return world.scenario.victim.includes(t.id);
   switch (t.kind) {
     case 'munmap':
     case 'madvise':

@@ -65,6 +65,12 @@ export interface Scenario {
   readonly knobs?: Partial<Knobs>;
   /** The kernel release it runs (model/kernel.ts KERNEL_NAMES); absent: v5.10's core with `reaper` (docs/kernel.md §11). */
   readonly kernel?: string;
+  /**
+   * The threads of the OOM victim process, by id, on a named release with an oom_reaper: they have
+   * SIGKILL pending, the others not (docs/kernel.md §3.4). Absent: the process's syscalls, ioctls
+   * and registrations, and each fault that runs in one of its tasks (DriverDef.faultInTask).
+   */
+  readonly victim?: readonly ThreadId[];
 }
 
 // ---------------------------------------------------------------------------------------------

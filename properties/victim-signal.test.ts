@@ -7,8 +7,9 @@
  * kernel signals no thread.
  */
 import { describe, expect, it } from 'vitest';
+import { parseScenarioTemplate, scenarioSchema } from '../engine/case-format.ts';
 import { explore } from '../engine/exhaustive.ts';
-import { BUILTIN, fatalSignalPending, I, presets, program, step, threadById, type DriverDef, type Scenario, type ThreadState } from '../model/index.ts';
+import { BUILTIN, fatalSignalPending, I, presets, program, resolve, step, threadById, type DriverDef, type Scenario, type ThreadState } from '../model/index.ts';
 import { notifier, scenario, stepOnce, stepUntil, world } from './support.ts';
 
 const on = (kernel: string | undefined, o: Partial<Scenario> & Pick<Scenario, 'notifiers'>): Scenario => ({ ...scenario(o), ...(kernel ? { kernel } : {}) });
@@ -30,6 +31,42 @@ describe('which threads are the victim\'s own', () => {
     expect(noOom.state.threads.some((t) => fatalSignalPending(noOom.world, t))).toBe(false);
     const legacy = world(on(undefined, { notifiers: [kvm], threads: ['oom_reaper', 'munmap', 'fault:A'] }));
     expect(legacy.state.threads.some((t) => fatalSignalPending(legacy.world, t))).toBe(false);
+  });
+});
+
+describe("a scenario's own victim list (Scenario.victim)", () => {
+  it('names the victim\'s threads: those listed have SIGKILL pending, the others not, whatever their kind', () => {
+    const threads = ['oom_reaper', 'munmap', 'ioctl:B', 'fault:A'];
+    const { world: w, state: s } = world({ ...on('v4.20', { notifiers: [kvm, amdgpu419], threads }), victim: ['fault:A'] });
+    expect(s.threads.filter((t) => fatalSignalPending(w, t)).map((t) => t.id)).toEqual(['fault:A']);
+  });
+
+  it("amdgpu's CS from another process (not in the list) waits for the reaper again: NoDeadlock is violated on v4.20", () => {
+    const sc = { ...on('v4.20', { notifiers: [kvm, amdgpu419], threads: ['oom_reaper', 'ioctl:B'] }), victim: [] };
+    const r = explore(sc, ['NoDeadlock']).results[0];
+    expect(r.verdict).toBe('violated');
+    expect(r.counterexample?.witness).toMatch(/ioctl:B waits for free memory/);
+  });
+
+  it('is refused without a named release, naming a kthread, a thread the scenario cannot have, or twice', () => {
+    const errors = (sc: Scenario) => {
+      const r = resolve(sc);
+      return r.ok ? [] : r.errors;
+    };
+    expect(errors({ ...on(undefined, { notifiers: [kvm], threads: ['oom_reaper', 'fault:A'] }), victim: ['fault:A'] })).toEqual([
+      "victim: the OOM victim's fatal signal is modelled on named releases only: give --kernel (kernel in a scenario file)",
+    ]);
+    expect(errors({ ...on('v4.20', { notifiers: [kvm], threads: ['oom_reaper', 'fault:A'] }), victim: ['oom_reaper', 'fault:Z', 'fault:A', 'fault:A'] })).toEqual([
+      "victim[0]: 'oom_reaper' is a kernel thread (or another task), never the victim's",
+      expect.stringMatching(/^victim\[1\]: 'fault:Z' is not a thread of this scenario \(valid: .*fault:A/),
+      "victim[3]: duplicate 'fault:A'",
+    ]);
+  });
+
+  it('a scenario file carries it, and a saved case keeps it (the case schema accepts it)', () => {
+    const t = parseScenarioTemplate({ vmas: [{ start: 0, end: 4 }], notifiers: [{ name: 'A', driver: 'kvm', address: 256 }], kernel: 'v6.6', victim: ['fault:A'] });
+    expect(t.ok && t.value.template.victim).toEqual(['fault:A']);
+    expect(scenarioSchema.safeParse({ strategy: 'skip-all-end', reaper: 'nonblock-per-vma', vmas: [{ start: 0, end: 4 }], notifiers: [], threads: ['oom_reaper'], victim: [3] }).success).toBe(false);
   });
 });
 
