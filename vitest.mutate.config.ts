@@ -22,6 +22,8 @@ const model = [
   'properties/exit-mmap-eras.test.ts',
   'properties/reclaim.test.ts',
   'properties/amdgpu-recursion.test.ts',
+  // The interpreter's conditions, counter ranges, warn_on/bug_on and waits (milliseconds).
+  'properties/mutants-interpreter.test.ts',
 ];
 // The fingerprint, its canonical forms and the partial-order reduction (seconds each).
 const engine = [
