@@ -272,3 +272,78 @@ describe('the witnesses a retry reads, the lockdep map a callback holds, the reg
     expect(edges('fault:A')).toEqual([]);
   });
 });
+
+describe('the second batch: an interval callback under the notifier map, a released mirror, a registration done', () => {
+  it("a lock taken in an interval notifier's invalidate is taken under the notifier map too", () => {
+    const f = probe('inv-locks', [], { c: {} }, {
+      locks: { L: 'spinlock' },
+      hlist: null,
+      interval: { invalidate: [{ op: 'lock', lock: 'L', mode: 'write', how: 'lock' }, { op: 'unlock', lock: 'L', mode: 'write' }, { op: 'ret', value: 0 }], fault: null },
+    });
+    const r = resolve({ strategy: 'core-counter', reaper: 'nonblock-per-vma', vmas: [{ start: 0, end: 4 }], notifiers: [{ name: 'A', driver: f.driver, address: 256, interval: { start: 0, end: 4 } }], threads: ['munmap'] }, catalogueWith([f]));
+    if (!r.ok) throw new Error(r.error);
+    const report = runWorld(r.world, r.state, []);
+    expect(report.trace.map((x) => x.action)).toContain('A.invalidate: lock(L)');
+    expect(report.final.lockdep.filter((e) => e.endsWith(':L'))).toEqual([`notifier_map→${f.driver}:L`, `mmap_lock→${f.driver}:L`]);
+  });
+
+  it("a fault of a mirror unregistered meanwhile gives up instead of waiting (here on its own counter, which nothing clears)", () => {
+    const f = probe('gone-fault', [], { c: {} }, {
+      hlist: { invalidate_range_start: [{ op: 'ret', value: 0 }], invalidate_range_end: null, fault: [add('c', 1), { op: 'waitZero', counter: 'c' }, { op: 'ret', value: 0 }] },
+    });
+    const r = resolve({ strategy: 'call-all-end-2021', reaper: 'nonblock-per-vma', vmas: [{ start: 0, end: 4 }], notifiers: [{ name: 'A', driver: f.driver, address: 256 }], threads: ['fault:A', 'unregister:A'] }, catalogueWith([f]));
+    if (!r.ok) throw new Error(r.error);
+    let s = r.state;
+    const go = (id: string) => {
+      const x = step(r.world, s, id);
+      if (x.tag !== 'stepped') return x;
+      s = x.state;
+      return x;
+    };
+    expect(go('fault:A').tag).toBe('stepped'); // c++
+    expect(go('fault:A')).toMatchObject({ tag: 'blocked', blocker: { on: 'counter', sub: 'A', counter: 'c' } });
+    for (let k = 0; k < 20 && go('unregister:A').tag === 'stepped'; k++);
+    expect(s.subs.find((x) => x.name === 'A')?.registered).toBe(false);
+    const last = go('fault:A');
+    expect(last.tag).toBe('stepped');
+    expect(s.threads.find((t) => t.id === 'fault:A')).toMatchObject({ done: true, outcome: 'finished', call: null });
+  });
+
+  it('a fault waits for its registration only until the notifier is on the list, not for the rest of the registering thread', () => {
+    const r = resolve({ strategy: 'call-all-end-2021', reaper: 'nonblock-per-vma', vmas: [{ start: 0, end: 4 }], notifiers: [{ name: 'A', driver: 'kvm', address: 256 }], threads: ['fault:A', 'register:A'] });
+    if (!r.ok) throw new Error(r.error);
+    let s = r.state;
+    expect(step(r.world, s, 'fault:A')).toMatchObject({ tag: 'blocked', blocker: { on: 'registration', sub: 'A' } });
+    // Step the registration until A is registered while register:A still has steps left.
+    let seen = false;
+    for (let k = 0; k < 20; k++) {
+      const x = step(r.world, s, 'register:A');
+      if (x.tag !== 'stepped') break;
+      s = x.state;
+      if (s.subs.find((y) => y.name === 'A')?.registered && !s.threads.find((t) => t.id === 'register:A')?.done) {
+        seen = true;
+        expect(step(r.world, s, 'fault:A').tag).toBe('stepped');
+      }
+    }
+    expect(seen).toBe(true);
+  });
+});
+
+describe("the first interval insert's waits (nouveau's per-fault notifier)", () => {
+  it('mmu_interval_notifier_insert on an mm without an interval tree waits for mmap_lock held for write (mmu_notifier_register(NULL))', () => {
+    const r = resolve({ strategy: 'call-all-end-2021', reaper: 'nonblock-per-vma', vmas: [{ start: 0, end: 4 }], notifiers: [{ name: 'A', driver: 'nouveau-5.5', address: 256 }], threads: ['munmap', 'fault:A'] });
+    if (!r.ok) throw new Error(r.error);
+    expect(r.state.core.hasItree).toBe(false);
+    const taken = step(r.world, r.state, 'munmap');
+    if (taken.tag !== 'stepped') throw new Error('munmap did not step');
+    expect(taken.label).toBe('mmap_write_lock');
+    // A contended down_write queues (a step), then waits.
+    const queued = step(r.world, taken.state, 'fault:A');
+    if (queued.tag !== 'stepped') throw new Error('fault:A did not queue');
+    expect(queued.label).toBe('A.fault: mmu_interval_notifier_insert: waits (queued for write, munmap holds it)');
+    expect(step(r.world, queued.state, 'fault:A')).toMatchObject({ tag: 'blocked', blocker: { on: 'lock', lock: 'mmap_lock' } });
+    // Without the writer it registers the NULL notifier: the mm gets its interval tree.
+    const alone = step(r.world, r.state, 'fault:A');
+    expect(alone.tag === 'stepped' && alone.state.core.hasItree).toBe(true);
+  });
+});
