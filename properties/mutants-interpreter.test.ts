@@ -287,6 +287,23 @@ describe('the second batch: an interval callback under the notifier map, a relea
     expect(report.final.lockdep.filter((e) => e.endsWith(':L'))).toEqual([`notifier_map→${f.driver}:L`, `mmap_lock→${f.driver}:L`]);
   });
 
+  it("a lock taken in a two-pass notifier's invalidate_finish (v7.1) is taken under the notifier map too", () => {
+    const f = probe('finish-locks', [], { c: {} }, {
+      locks: { L: 'spinlock' },
+      hlist: null,
+      interval: {
+        invalidate_start: [{ op: 'ret', value: 0, finish: true }],
+        invalidate_finish: [{ op: 'lock', lock: 'L', mode: 'write', how: 'lock' }, { op: 'unlock', lock: 'L', mode: 'write' }, { op: 'ret', value: 0 }],
+        fault: null,
+      },
+    });
+    const r = resolve({ strategy: 'core-counter', kernel: 'v7.1', reaper: 'nonblock-per-vma', vmas: [{ start: 0, end: 4 }], notifiers: [{ name: 'A', driver: f.driver, address: 256, interval: { start: 0, end: 4 } }], threads: ['munmap'] }, catalogueWith([f]));
+    if (!r.ok) throw new Error(r.error);
+    const report = runWorld(r.world, r.state, []);
+    expect(report.trace.map((x) => x.action)).toContain('A.invalidate_finish: lock(L)');
+    expect(report.final.lockdep.filter((e) => e.endsWith(':L'))).toEqual([`notifier_map→${f.driver}:L`, `mmap_lock→${f.driver}:L`]);
+  });
+
   it("a fault of a mirror unregistered meanwhile gives up instead of waiting (here on its own counter, which nothing clears)", () => {
     const f = probe('gone-fault', [], { c: {} }, {
       hlist: { invalidate_range_start: [{ op: 'ret', value: 0 }], invalidate_range_end: null, fault: [add('c', 1), { op: 'waitZero', counter: 'c' }, { op: 'ret', value: 0 }] },
