@@ -100,9 +100,9 @@ describe('conditions (evalCond): a jump taken or not, read off a counter the bra
 
 describe('warn_on / bug_on (INV-18)', () => {
   it('a WARN_ON that fires: violated, its witness names the condition, the source index (labels counted), the message and the counters read', () => {
-    const s = runProbe(probe('warn-fires', [add('c', 2), ':here', add('d', 1), warnOn({ is: 'any', conds: [{ is: 'above', counter: 'c', value: 1 }, { is: 'nonzero', counter: 'd' }, { is: 'above', counter: 'c', value: 5 }] }, 'too many'), add('e', 1)], { c: {}, d: {}, e: {} }));
+    const s = runProbe(probe('warn-fires', [add('c', 2), ':here', add('d', 1), warnOn({ is: 'any', conds: [{ is: 'above', counter: 'c', value: 1 }, { is: 'nonzero', counter: 'd' }, { is: 'above', counter: 'c', value: 5 }] }, 'too many'), ':after', add('e', 1)], { c: {}, d: {}, e: {} }));
     expect(s.verdict).toBe('violated');
-    // Instruction 2 is source entry 3 (the label ':here' is entry 1); c is read twice and named once.
+    // Instruction 2 is source entry 3 (the label ':here' before it is entry 1, ':after' does not count); c is read twice and named once.
     expect(s.witness).toBe('munmap: WARN_ON(c > 1 || d != 0 || c > 5) at A.invalidate_range_start[3] ("too many"): c = 2, d = 1');
     expect(s.diagnostics).toEqual(['WARN_ON: WARN_ON(c > 1 || d != 0 || c > 5) at A.invalidate_range_start[3]: too many (c = 2, d = 1)']);
     // A WARN_ON goes on: the next instruction runs and the start returns.
@@ -242,7 +242,7 @@ describe('a sleep inside a non-blockable invalidation (sleepAttempt, INV-5)', ()
 });
 
 describe('the witnesses a retry reads, the lockdep map a callback holds, the registration a fault waits for', () => {
-  it('a fault that collides with nothing (no invalidation ever) gives up at the retry bound: FaultLiveness violated', () => {
+  it('a fault that collides with nothing (no invalidation ever) spins at the retry bound: FaultLiveness violated on its spin', () => {
     // The fault snapshots, then retries unconditionally: an unexplained collision every time.
     const f = probe('stuck-marker', [], { c: {} }, {
       hlist: { invalidate_range_start: [{ op: 'ret', value: 0 }], invalidate_range_end: null, fault: [':top', { op: 'snapshot', counter: 'c', into: 's' }, { op: 'retry', to: 'top' }] },
@@ -250,8 +250,9 @@ describe('the witnesses a retry reads, the lockdep map a callback holds, the reg
     const r = resolve({ strategy: 'call-all-end-2021', reaper: 'nonblock-per-vma', vmas: [{ start: 0, end: 4 }], notifiers: [{ name: 'A', driver: f.driver, address: 256 }], threads: ['fault:A'] }, catalogueWith([f]));
     if (!r.ok) throw new Error(r.error);
     const report = runWorld(r.world, r.state, [], { invariants: [invariantByName('FaultLiveness')!] });
-    expect(report.final.threads.find((t) => t.id === 'fault:A')).toMatchObject({ done: true, outcome: 'gave_up', retries: r.world.knobs.faultRetryBound });
-    expect(report.verdicts.FaultLiveness.status).toBe('violated');
+    // Its spin changes nothing: the drain stops there, and the spin repeated forever is the lasso's cycle.
+    expect(report.final.threads.find((t) => t.id === 'fault:A')).toMatchObject({ done: false, retries: r.world.knobs.faultRetryBound, spin: expect.any(Object) });
+    expect(report.verdicts.FaultLiveness).toMatchObject({ status: 'violated', cycleFrom: report.trace.length, step: report.trace.length + 1 });
   });
 
   it('a lock taken in invalidate_range_end is taken under the notifier map (a lockdep edge notifier_map → it); in a fault it is not', () => {
@@ -324,6 +325,14 @@ describe('the second batch: an interval callback under the notifier map, a relea
     const last = go('fault:A');
     expect(last.tag).toBe('stepped');
     expect(s.threads.find((t) => t.id === 'fault:A')).toMatchObject({ done: true, outcome: 'finished', call: null });
+  });
+
+  it("an ioctl does not wait for its notifier's registration (only a device fault does)", () => {
+    const r = resolve({ strategy: 'call-all-end-2021', reaper: 'nonblock-per-vma', vmas: [{ start: 0, end: 4 }], notifiers: [{ name: 'A', driver: 'amdgpu-4.19', address: 256 }], threads: ['ioctl:A', 'register:A'] });
+    if (!r.ok) throw new Error(r.error);
+    expect(r.state.subs.find((x) => x.name === 'A')?.registered).toBe(false);
+    const x = step(r.world, r.state, 'ioctl:A');
+    expect(x.tag === 'stepped' && x.label).toBe('A.ioctl: lock(amn_lock)');
   });
 
   it('a fault waits for its registration only until the notifier is on the list, not for the rest of the registering thread', () => {
