@@ -241,7 +241,11 @@ export const parseScenarioTemplate = (data: unknown, kernel?: string): Loaded<{ 
   const unused = drivers.flatMap((d, k) =>
     used.includes(d.driver) ? [] : [`drivers[${k}]: no notifier uses driver '${d.driver}' (the notifiers use ${[...new Set(used)].join(', ') || 'no driver'}); name it in notifiers, or leave it out`],
   );
-  const errors = [...knobProblems(template.notifiers, ''), ...embeddedDriverProblems(drivers), ...unused];
+  // Fixed threads without an oom_reaper make no OOM victim: the list would be ignored (docs/kernel.md §3.4).
+  const noVictim = template.victim !== undefined && template.threads !== undefined && !template.threads.includes('oom_reaper')
+    ? ['victim: the threads have no oom_reaper, so the mm is no OOM victim and no thread is signalled; add oom_reaper or leave victim out']
+    : [];
+  const errors = [...knobProblems(template.notifiers, ''), ...embeddedDriverProblems(drivers), ...unused, ...noVictim];
   if (errors.length) return failed(errors);
   return { ok: true, value: { template, drivers } };
 };

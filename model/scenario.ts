@@ -125,14 +125,18 @@ export const resolve = (scenario: Scenario, catalogue: Catalogue = BUILTIN): Res
     else if (threadKinds.some((t) => t.id === id)) errors.push(`threads: duplicate '${id}'`);
     else threadKinds.push({ id, ...tk });
   }
-  // The victim's threads (docs/kernel.md §3.4): any of the scenario's threads (its sets may be left
-  // open), but not a kthread; only a named release signals them.
+  // The tasks of the processes sharing the mm (docs/kernel.md §3.4): any of the scenario's threads
+  // (its sets may be left open) but a kthread, or a fault whose driver runs it in a kernel worker;
+  // the threads left out are kernel threads using the mm. Only a named release signals them.
   if (scenario.victim !== undefined) {
     if (kernel.name === null) errors.push("victim: the OOM victim's fatal signal is modelled on named releases only: give --kernel (kernel in a scenario file)");
     scenario.victim.forEach((id, k) => {
+      const tk = threadKind(id);
       if (id === 'oom_reaper' || id === 'reclaim') errors.push(`victim[${k}]: '${id}' is a kernel thread (or another task), never the victim's`);
       else if (!valid.includes(id)) errors.push(`victim[${k}]: '${id}' is not a thread of this scenario (valid: ${valid.filter((v) => v !== 'oom_reaper' && v !== 'reclaim').join(', ')})`);
       else if (scenario.victim?.indexOf(id) !== k) errors.push(`victim[${k}]: duplicate '${id}'`);
+      else if (tk?.kind === 'fault' && tk.target !== null && defs[tk.target] !== undefined && defs[tk.target].faultInTask === undefined)
+        errors.push(`victim[${k}]: '${id}': driver '${defs[tk.target].driver}' runs its fault in a kernel worker (no faultInTask: its lookup and retry test no signal), so it is never the victim's`);
     });
   }
   // A notifier with a register thread starts unregistered; one thread per notifier changes it.

@@ -34,21 +34,21 @@ describe('which threads are the victim\'s own', () => {
   });
 });
 
-describe("a scenario's own victim list (Scenario.victim)", () => {
-  it('names the victim\'s threads: those listed have SIGKILL pending, the others not, whatever their kind', () => {
+describe("a scenario's own victim list (Scenario.victim): the tasks of the processes sharing the mm; the others are kernel threads using it", () => {
+  it('those listed have SIGKILL pending, the others not, whatever their kind', () => {
     const threads = ['oom_reaper', 'munmap', 'ioctl:B', 'fault:A'];
     const { world: w, state: s } = world({ ...on('v4.20', { notifiers: [kvm, amdgpu419], threads }), victim: ['fault:A'] });
     expect(s.threads.filter((t) => fatalSignalPending(w, t)).map((t) => t.id)).toEqual(['fault:A']);
   });
 
-  it("amdgpu's CS from another process (not in the list) waits for the reaper again: NoDeadlock is violated on v4.20", () => {
+  it("amdgpu's CS left out of the list (run by a kernel thread using the mm) waits for the reaper again: NoDeadlock is violated on v4.20", () => {
     const sc = { ...on('v4.20', { notifiers: [kvm, amdgpu419], threads: ['oom_reaper', 'ioctl:B'] }), victim: [] };
     const r = explore(sc, ['NoDeadlock']).results[0];
     expect(r.verdict).toBe('violated');
     expect(r.counterexample?.witness).toMatch(/ioctl:B waits for free memory/);
   });
 
-  it('is refused without a named release, naming a kthread, a thread the scenario cannot have, or twice', () => {
+  it('is refused without a named release, naming a kthread, a thread the scenario cannot have, twice, or a fault its driver runs in a kernel worker', () => {
     const errors = (sc: Scenario) => {
       const r = resolve(sc);
       return r.ok ? [] : r.errors;
@@ -61,11 +61,16 @@ describe("a scenario's own victim list (Scenario.victim)", () => {
       expect.stringMatching(/^victim\[1\]: 'fault:Z' is not a thread of this scenario \(valid: .*fault:A/),
       "victim[3]: duplicate 'fault:A'",
     ]);
+    expect(errors({ ...on('v6.6', { strategy: 'call-all-end-2021', notifiers: [notifier('C', 'odp-5.5', 256)], threads: ['oom_reaper', 'fault:C'] }), victim: ['fault:C'] })).toEqual([
+      "victim[0]: 'fault:C': driver 'odp-5.5' runs its fault in a kernel worker (no faultInTask: its lookup and retry test no signal), so it is never the victim's",
+    ]);
   });
 
   it('a scenario file carries it, and a saved case keeps it (the case schema accepts it)', () => {
     const t = parseScenarioTemplate({ vmas: [{ start: 0, end: 4 }], notifiers: [{ name: 'A', driver: 'kvm', address: 256 }], kernel: 'v6.6', victim: ['fault:A'] });
     expect(t.ok && t.value.template.victim).toEqual(['fault:A']);
+    const noReaper = parseScenarioTemplate({ vmas: [{ start: 0, end: 4 }], notifiers: [{ name: 'A', driver: 'kvm', address: 256 }], kernel: 'v6.6', threads: ['munmap', 'fault:A'], victim: ['fault:A'] });
+    expect(noReaper.ok ? [] : noReaper.errors).toEqual(['victim: the threads have no oom_reaper, so the mm is no OOM victim and no thread is signalled; add oom_reaper or leave victim out']);
     expect(scenarioSchema.safeParse({ strategy: 'skip-all-end', reaper: 'nonblock-per-vma', vmas: [{ start: 0, end: 4 }], notifiers: [], threads: ['oom_reaper'], victim: [3] }).success).toBe(false);
   });
 });
