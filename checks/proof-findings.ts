@@ -31,13 +31,6 @@ const HMM_VALID = 'HMM v5.3 resets every range valid when notifiers drops to 0 (
 // 1000 ms and the device can never fault the range in again.
 const HMM52_STUCK = 'HMM v5.2\'s count at -1 after an end for a start that failed before counting: the fault waits for 0 forever (docs/kernel.md §6.3)';
 
-// Registration without mm_take_all_locks (docs/kernel.md §5.2 precondition 1, §1.4): KVM A
-// registers inside madvise's window, after the start loop. Its fault sees no invalidation in
-// progress, maps the page madvise is zapping, and the frame is freed under the mapping (A's
-// end without a start then underflows its count). Pinned in the matrix under the other
-// strategies; under sorted-undo seed 42's runs miss it even with the threads fixed.
-const UNLOCKED_REGISTER = 'a notifier registered inside madvise\'s window saw no start: its fault maps the page the zap frees (docs/kernel.md §5.2)';
-
 export const proofFindings: readonly ProofFinding[] = [
   { strategy: 'skip-all-end', family: 'failing-self-undo', invariant: 'NoStaleSecondaryMapping', threads: ['madvise', 'register:A', 'fault:B'], steps: 24, why: HMM_VALID },
   { strategy: 'skip-all-end', family: 'failing-self-undo', invariant: 'NoUseAfterFree', threads: ['madvise', 'register:A', 'fault:B'], steps: 29, why: HMM_VALID },
@@ -46,5 +39,4 @@ export const proofFindings: readonly ProofFinding[] = [
   { strategy: 'call-all-end-2019', family: 'failing-expects-end', invariant: 'NoDeadlock', threads: ['oom_reaper', 'madvise', 'fault:B'], steps: 83, why: HMM52_STUCK },
   { strategy: 'call-all-end-2021', family: 'failing-expects-end', invariant: 'NoDeadlock', threads: ['oom_reaper', 'madvise', 'fault:B'], steps: 83, why: HMM52_STUCK },
   { strategy: 'reaper-calls-end', family: 'failing-expects-end', invariant: 'NoDeadlock', threads: ['oom_reaper', 'madvise', 'fault:B'], steps: 84, why: HMM52_STUCK },
-  { strategy: 'sorted-undo', family: 'registration-unlocked', invariant: 'NoUseAfterFree', threads: ['madvise', 'fault:A', 'register:A'], steps: 36, why: UNLOCKED_REGISTER },
 ];

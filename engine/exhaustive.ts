@@ -12,10 +12,10 @@
  * arrays, give the counterexample's path, which is re-run with recording on to print it.
  */
 import { getHeapStatistics } from 'node:v8';
-import { BLOCKED_GOALS, enabledThreads, factMask, GOALS, mayFire, resolve, step, STEP_GOALS, stepNeeds, type Catalogue, type Invariant, type ModelState, type Scenario, type TraceStep, type World } from '../model/index.ts';
+import { BLOCKED_GOALS, enabledThreads, factMask, GOALS, idleSpinner, mayFire, resolve, step, STEP_GOALS, stepNeeds, type Catalogue, type CycleScope, type Invariant, type ModelState, type Scenario, type TraceStep, type World } from '../model/index.ts';
 import { ExactSet, FingerprintSet, PartsStore, type Visited } from './fingerprint.ts';
 import { contextSwitches, invariantsNamed } from './judge.ts';
-import { cycleContext, EdgeGraph, lassoProblem, runPath, takesLock } from './lasso.ts';
+import { cycleContext, EdgeGraph, lassoProblem, runPath, takesLock, type Scope } from './lasso.ts';
 import { liveLocals } from './liveness.ts';
 import { AWAKE, intersect, Resources, sleepAfter, type Footprint, type Sleep } from './reduction.ts';
 import type { Bound, Counterexample, ExhaustiveResult } from './result.ts';
@@ -193,6 +193,30 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
   const onCycle = o.only || o.cycles === false ? [] : invs.flatMap((inv, k) => (inv.onCycle ? [k] : []));
   if (onCycle.length > 0 && initial.threads.length > 31) throw new Error('exhaustive: judging cycles takes at most 31 threads (an enabled-thread bitmask per state)');
   const graph = onCycle.length > 0 ? new EdgeGraph() : null;
+  // Each onCycle invariant's scope as the graph's masks: a mark bit per state predicate, a thread mask per stepper.
+  const markers: ((s: ModelState) => boolean)[] = [];
+  const markOf = (p: ((s: ModelState) => boolean) | undefined): number | undefined => {
+    if (p === undefined) return undefined;
+    if (!markers.includes(p)) markers.push(p);
+    return 1 << markers.indexOf(p);
+  };
+  // The graph keeps one idle mask per state: the scopes judged on it share their `idle`.
+  const idlers = [...new Set(onCycle.flatMap((k) => invs[k].cycleScope?.idle ?? []))];
+  if (idlers.length > 1) throw new Error('exhaustive: the invariants judged on cycles differ in their scopes\' idle');
+  const [idler] = idlers;
+  const scopes = invs.map((inv): Scope => {
+    const sc: CycleScope = inv.cycleScope ?? {};
+    const stepper = sc.stepper;
+    const within = markOf(sc.within);
+    const has = markOf(sc.has);
+    return {
+      ...(within !== undefined ? { within } : {}),
+      ...(has !== undefined ? { has } : {}),
+      ...(stepper ? { stepper: initial.threads.reduce((m, t, i) => (stepper(t) ? m | (1 << i) : m), 0) } : {}), // a thread keeps its kind
+      ...(sc.idle ? { idle: true } : {}),
+    };
+  });
+  const onCycleAll = o.only ? [] : invs.flatMap((inv, k) => (inv.onCycle ? [k] : []));
   // Sleep sets prune transitions, and a cycle may need a pruned one: judging cycles, the search
   // takes every transition (docs/design.md §4.1 says what that costs).
   const resources = (o.reduce ?? true) && !graph && initial.threads.length <= 31 ? new Resources(initial) : null;
@@ -222,13 +246,38 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
   let blockedGoals = BLOCKED_GOALS;
 
   const judgeEnd = (s: ModelState, node: number, depth: number) => {
-    const stuck = s.threads.some((t) => !t.done);
+    const stuck = s.threads.some((t) => !t.done && !idleSpinner(world, s, t));
     for (const k of atEnd) {
       const f = found[k];
       if (f !== null && f.length <= depth) continue;
       const w = (invs[k].atEnd as NonNullable<Invariant['atEnd']>)({ world, state: s, stuck, exhausted: false });
       if (w !== null) found[k] = { witness: w, node, last: -1, length: depth, states: visited.size };
     }
+  };
+
+  // Threads spinning at their retry while no other can step (model/run.ts judgeSpins): a fair
+  // cycle of their spins, judged here in breadth-first order, so its lasso is the shortest
+  // through such a state; the search after the last layer finds the other fair cycles.
+  const judgeSpins = (s: ModelState, node: number, depth: number, spinners: readonly number[]) => {
+    const open = onCycleAll.filter((k) => found[k] === null || (found[k] as Found).length > depth + spinners.length);
+    if (open.length === 0) return;
+    // Judged on the state itself first: most such states break nothing (NoDeadlock leaves the spins to FaultLiveness).
+    const steps = spinners.map((ti) => {
+      const res = step(world, s, s.threads[ti].id, true);
+      return { thread: s.threads[ti].id, action: res.tag === 'stepped' ? res.label : '' };
+    });
+    const cycle = { world, states: spinners.map(() => s), steps };
+    const hits = open.flatMap((k) => {
+      const w = (invs[k].onCycle as NonNullable<Invariant['onCycle']>)(cycle);
+      return w === null ? [] : [{ k, w }];
+    });
+    if (hits.length === 0) return;
+    const path = [...tree.path(node), ...spinners];
+    const ran = runPath(world, initial, path.map((ti) => initial.threads[ti].id), depth);
+    if ('failedAt' in ran) throw new Error(`exhaustive: the spin lasso's step ${ran.failedAt + 1} did not step`);
+    const problem = lassoProblem(world, ran, depth);
+    if (problem) throw new Error(`exhaustive: not a lasso: ${problem}`);
+    for (const { k, w } of hits) found[k] = { witness: w, node, last: -1, length: path.length, states: visited.size, lasso: { path, from: depth, trace: ran.trace } };
   };
 
   // The layer being expanded and the next one, with their states' part hashes (fingerprint.ts).
@@ -275,22 +324,32 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
       }
       if (o.onProgress && expanded % PROGRESS_EVERY === 0) o.onProgress(visited.size, performance.now() - t0);
       if (depth >= maxDepth) {
-        if (enabledThreads(world, s).length > 0) bound ??= 'depth';
-        else judgeEnd(s, node, depth);
+        const spinners = s.threads.flatMap((t, ti) => (!t.done && !idle?.[ti] && idleSpinner(world, s, t) ? [ti] : []));
+        if (enabledThreads(world, s).length > spinners.length) bound ??= 'depth';
+        else {
+          judgeEnd(s, node, depth);
+          if (spinners.length > 0) judgeSpins(s, node, depth, spinners);
+        }
         graph?.close(0); // not expanded: no edges, so on no cycle
         continue;
       }
       let enabledMask = 0;
       let lockMask = 0;
+      let liveMask = 0;
       // Stepping every unfinished thread tells both its successors and whether the state is
-      // terminal (enabled: not blocked; model/step.ts isEnabled), with one guard evaluation each.
+      // terminal (enabled: not blocked; model/step.ts isEnabled), with one guard evaluation each;
+      // a thread spinning at its retry steps to where it is (interpreter.ts idleSpinner).
       let enabled = false;
+      const spinners: number[] = [];
       for (let ti = 0; ti < s.threads.length; ti++) {
         const t = s.threads[ti];
         if (t.done || idle?.[ti]) continue;
+        if (graph && (idler === undefined || idler(world, s, t))) liveMask |= 1 << ti;
+        const spins = idleSpinner(world, s, t);
+        if (spins) spinners.push(ti);
         if (sleep.mask & (1 << ti)) {
           // Asleep: enabled still (nothing since could disable it), its successor reached another way.
-          enabled = true;
+          if (!spins) enabled = true;
           pruned++;
           continue;
         }
@@ -304,7 +363,7 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
           }
           continue;
         }
-        enabled = true;
+        if (!spins) enabled = true;
         if (res.tag !== 'stepped') continue;
         transitions++;
         if (onTransition !== null) onTransition(s, ti);
@@ -358,8 +417,12 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
           nextSleep.push(childSleep);
         }
       }
-      if (!enabled) judgeEnd(s, node, depth);
-      graph?.close(enabledMask, lockMask);
+      // Terminal, or only spins: judged at its end; spins, also as their cycle.
+      if (!enabled) {
+        judgeEnd(s, node, depth);
+        if (spinners.length > 0) judgeSpins(s, node, depth, spinners);
+      }
+      graph?.close(enabledMask, lockMask, liveMask, markers.reduce((m, p, b) => (p(s) ? m | (1 << b) : m), 0));
     }
     layerStart += layer.length;
     layer = next;
@@ -370,13 +433,14 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
   layer = [];
   layerParts = new PartsStore(0);
   // Fair cycles among the states expanded: each is real (a cut search finds fewer, never false ones).
+  // Each invariant's own search: the fair cycles in its scope (lasso.ts Scope), the SCCs split again.
   const undecided = onCycle.filter((k) => found[k] === null);
-  if (graph && undecided.length > 0) {
-    const cycle = graph.fairCycle(initial.threads.length);
+  for (const k of graph ? undecided : []) {
+    const cycle = (graph as EdgeGraph).fairCycle(initial.threads.length, scopes[k]);
     if (cycle && live !== null) {
       // A fair cycle of the proofs' graph is one of the scenario's (the merged states are
       // bisimilar), but its states close only up to the proofs' form: found again below.
-      for (const k of undecided) found[k] = { witness: 'a fair cycle', node: cycle.entry, last: -1, length: 0, states: visited.size };
+      found[k] = { witness: 'a fair cycle', node: cycle.entry, last: -1, length: 0, states: visited.size };
     } else if (cycle) {
       const prefix = tree.path(cycle.entry);
       const path = [...prefix, ...cycle.steps.map((x) => x.via)];
@@ -384,10 +448,9 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
       if ('failedAt' in ran) throw new Error(`exhaustive: the lasso's step ${ran.failedAt + 1} did not step`);
       const problem = lassoProblem(world, ran, prefix.length);
       if (problem) throw new Error(`exhaustive: not a lasso: ${problem}`);
-      for (const k of undecided) {
-        const w = (invs[k].onCycle as NonNullable<Invariant['onCycle']>)(cycleContext(world, ran, prefix.length));
-        if (w !== null) found[k] = { witness: w, node: cycle.entry, last: -1, length: path.length, states: visited.size, lasso: { path, from: prefix.length, trace: ran.trace } };
-      }
+      const w = (invs[k].onCycle as NonNullable<Invariant['onCycle']>)(cycleContext(world, ran, prefix.length));
+      if (w === null) throw new Error(`exhaustive: ${invs[k].name} holds on the cycle found in its scope`);
+      found[k] = { witness: w, node: cycle.entry, last: -1, length: path.length, states: visited.size, lasso: { path, from: prefix.length, trace: ran.trace } };
     }
   }
   const ms = performance.now() - t0;

@@ -19,6 +19,13 @@
  * The SCCs come from Tarjan's algorithm (R. Tarjan, "Depth-first search and linear graph
  * algorithms", SIAM J. Comput. 1(2), 1972), written with explicit stacks: the graphs have
  * millions of states.
+ *
+ * An invariant judges only some fair cycles (model/invariants/types.ts CycleScope; FaultLiveness:
+ * no invalidation in any state, a fault stepping), so each scope is searched for on its own: the
+ * graph restricted to the states the scope keeps, then its fair SCCs, as the fair-EG algorithm
+ * does (E. M. Clarke, E. A. Emerson, A. P. Sistla, "Automatic verification of finite-state
+ * concurrent systems using temporal logic specifications", ACM TOPLAS 8(2), 1986); of those, the
+ * ones holding a step or a state the scope asks for.
  */
 import { enabledThreads, step, timerPending, type ThreadState, type CycleContext, type ModelState, type TraceStep, type World } from '../model/index.ts';
 import { exactKey } from './fingerprint.ts';
@@ -32,6 +39,8 @@ export class EdgeGraph {
   private start = new Int32Array(1 << 12);
   private enabledMask = new Int32Array(1 << 12);
   private lockMask = new Int32Array(1 << 12);
+  private liveMask = new Int32Array(1 << 12);
+  private marks = new Int32Array(1 << 12);
   private to = new Int32Array(1 << 13);
   private via = new Uint8Array(1 << 13);
   /** Nodes whose edges are recorded. */
@@ -53,9 +62,11 @@ export class EdgeGraph {
   }
   /**
    * Node `nodes` is expanded: its edges are those added since the last close. Bitmasks of thread
-   * indices: `enabled`, the threads that can step; `locks`, those whose step takes a lock.
+   * indices: `enabled`, the threads that can step; `locks`, those whose step takes a lock;
+   * `live`, the unfinished ones a scope's `idle` accepts there. `marks`: which of the searches'
+   * state predicates hold (Scope).
    */
-  close(enabled: number, locks = 0): void {
+  close(enabled: number, locks = 0, live = 0, marks = 0): void {
     if (this.nodes + 2 > this.start.length) {
       const grow = (a: Int32Array) => {
         const b = new Int32Array(a.length * 2);
@@ -65,31 +76,46 @@ export class EdgeGraph {
       this.start = grow(this.start);
       this.enabledMask = grow(this.enabledMask);
       this.lockMask = grow(this.lockMask);
+      this.liveMask = grow(this.liveMask);
+      this.marks = grow(this.marks);
     }
     this.enabledMask[this.nodes] = enabled;
     this.lockMask[this.nodes] = locks;
+    this.liveMask[this.nodes] = live;
+    this.marks[this.nodes] = marks;
     this.nodes++;
     this.start[this.nodes] = this.edges;
   }
   get bytes(): number {
-    return this.start.byteLength + this.enabledMask.byteLength + this.lockMask.byteLength + this.to.byteLength + this.via.byteLength;
+    return this.start.byteLength + this.enabledMask.byteLength + this.lockMask.byteLength + this.liveMask.byteLength + this.marks.byteLength + this.to.byteLength + this.via.byteLength;
   }
 
   /**
-   * A reachable fair cycle (module comment), or null: of the fair SCCs, the one entered first by
-   * the search (its smallest node; breadth-first, that is the shallowest), and a closed walk
-   * through it from that node which takes one step of each thread that steps there, and visits
-   * a state where each other unfinished thread is disabled; each leg a shortest path inside the
-   * SCC. Not the shortest fair cycle.
+   * A reachable fair cycle in the scope (module comment), or null: of the fair SCCs of the states
+   * `scope.within` marks that hold such a cycle, the one entered first by the search (its
+   * smallest node; breadth-first, that is the shallowest), and a closed walk through it from that
+   * node which takes one step of each thread that steps there, visits a state where each other
+   * unfinished thread is disabled, and, where the scope asks for one, a state it marks (`has`);
+   * each leg a shortest path inside the SCC. Not the shortest fair cycle.
    */
-  fairCycle(threads: number): { entry: number; steps: { to: number; via: number }[] } | null {
+  fairCycle(threads: number, scope: Scope = {}): { entry: number; steps: { to: number; via: number }[] } | null {
     const n = this.nodes;
-    const { start, to, via, enabledMask, lockMask } = this;
+    const { start, to, via, enabledMask, lockMask, liveMask, marks } = this;
     const all = (2 ** threads - 1) | 0;
-    // The node sets still to split into SCCs: group[u] names u's (−1: on no fair cycle).
+    // The node sets still to split into SCCs: group[u] names u's (−1: on no fair cycle). A scope's
+    // `within` restricts them to the states it marks: a cycle of that subgraph is one of the graph,
+    // and fair in it exactly when fair in the graph (enabledness is the graph's).
     const group = new Int32Array(n);
+    const within = scope.within;
+    const first = within === undefined ? Int32Array.from({ length: n }, (_, u) => u) : Int32Array.from({ length: n }, (_, u) => u).filter((u) => (marks[u] & within) !== 0);
+    if (within !== undefined) {
+      group.fill(-1);
+      for (const u of first) group[u] = 0;
+    }
     let groups = 1;
-    const work: Int32Array[] = [Int32Array.from({ length: n }, (_, u) => u)];
+    const work: Int32Array[] = first.length > 0 ? [first] : [];
+    // Where a fair SCC met the scope only at a state (`has`, `idle`), that state: the walk visits it.
+    let bestHas = -1;
     const index = new Int32Array(n).fill(-1);
     const low = new Int32Array(n);
     const onStack = new Uint8Array(n);
@@ -98,6 +124,18 @@ export class EdgeGraph {
     const callEdge = new Int32Array(n);
     let best: Int32Array | null = null;
     let bestEntry = n;
+    // Whether a fair SCC holds a cycle the scope asks for: −1 yes, a node: yes, through that node
+    // (a `has` state), null: no. Every cycle inside it has a subset of its steps; the walk takes a
+    // step of each thread stepping there, so a `stepper` one is met exactly; an `idle` one steps
+    // nowhere in it and is unfinished there and accepted at a state, which the walk then visits.
+    const meets = (members: Int32Array, steppers: number, idle: number): number | null => {
+      if (scope.stepper === undefined && scope.has === undefined && !scope.idle) return -1;
+      if (scope.stepper !== undefined && (steppers & scope.stepper) !== 0) return -1;
+      if (scope.idle) for (const u of members) if ((liveMask[u] & idle) !== 0) return u;
+      const has = scope.has;
+      if (has !== undefined) for (const u of members) if ((marks[u] & has) !== 0) return u;
+      return null;
+    };
     const judge = (members: Int32Array, g: number) => {
       let steppers = 0;
       let disabled = 0;
@@ -120,8 +158,11 @@ export class EdgeGraph {
       const keep = members.filter((u) => (lockMask[u] & idle) === 0);
       // (the refined set is searched again for SCCs: removing states may remove steps too)
       if (keep.length === members.length) {
+        const met = meets(members, steppers, idle);
+        if (met === null) return;
         best = members;
         bestEntry = entry;
+        bestHas = met;
         return;
       }
       const h = groups++;
@@ -189,11 +230,11 @@ export class EdgeGraph {
     const fair = best as Int32Array;
     const c = groups++;
     for (const u of fair) group[u] = c;
-    return { entry: bestEntry, steps: this.walk(c, bestEntry, group, threads) };
+    return { entry: bestEntry, steps: this.walk(c, bestEntry, group, threads, bestHas) };
   }
 
-  /** The closed walk through component `c` from `entry` (fairCycle's). */
-  private walk(c: number, entry: number, comp: Int32Array, threads: number): { to: number; via: number }[] {
+  /** The closed walk through component `c` from `entry` (fairCycle's), through node `through` too unless it is −1. */
+  private walk(c: number, entry: number, comp: Int32Array, threads: number, through: number): { to: number; via: number }[] {
     const { start, to, via, enabledMask } = this;
     const n = this.nodes;
     const inside = (f: number) => to[f] < n && comp[to[f]] === c;
@@ -214,6 +255,7 @@ export class EdgeGraph {
       for (let u = entry; u < n && target === null; u++) if (comp[u] === c && !(enabledMask[u] & (1 << t))) target = { node: u };
       if (target) targets.push(target);
     }
+    if (through >= 0) targets.push({ node: through });
     // Shortest paths inside the component (breadth-first over its edges).
     const prevEdge = new Int32Array(n);
     const seen = new Int32Array(n);
@@ -267,6 +309,18 @@ export class EdgeGraph {
     legTo(cur, entry, edges);
     return edges.map((f) => ({ to: to[f], via: via[f] }));
   }
+}
+
+/**
+ * What a cycle search looks for (model/invariants/types.ts CycleScope, as masks): its states all
+ * carry the mark `within`; it has a step of a thread in `stepper`, or a state with the mark `has`,
+ * or (`idle`) an unfinished thread that takes no step in it. Empty: any fair cycle.
+ */
+export interface Scope {
+  readonly within?: number;
+  readonly stepper?: number;
+  readonly has?: number;
+  readonly idle?: boolean;
 }
 
 /** A lasso re-run: its trace, the states of its cycle (before each cycle step), and the state after it. */

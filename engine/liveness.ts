@@ -96,7 +96,7 @@ const successors = (p: Program, pc: number): number[] => {
     case 'jump':
       return i.if === undefined ? [p.labels[i.to]] : [p.labels[i.to], ...next];
     case 'retry':
-      return [p.labels[i.to], ...next];
+      return [p.labels[i.to], pc, ...next]; // a spinning fault stays (DriverThread.spin)
     case 'readRetry':
       return [p.labels[i.then], ...next];
     case 'lock':

@@ -13,7 +13,6 @@ export type Fact =
   | { readonly fact: 'range_start_returned'; readonly thread: ThreadId; readonly inv: number; readonly blockable: boolean; readonly ret: number }
   | { readonly fact: 'underflow'; readonly what: string; readonly value: number }
   | { readonly fact: 'sleep_in_nonblock'; readonly thread: ThreadId; readonly what: string; readonly nonBlockCount: number }
-  | { readonly fact: 'fault_gave_up'; readonly thread: ThreadId; readonly sub: string; readonly retries: number }
   /** unmap_page_range cleared these PTEs; `afterFailedStart`: the thread's own start had failed (INV-8). */
   | { readonly fact: 'pte_cleared'; readonly thread: ThreadId; readonly start: number; readonly end: number; readonly afterFailedStart: boolean }
   /** A frame went back to the allocator; `mappedBy`: notifiers whose secondary mappings still point at it (INV-13). */
@@ -71,7 +70,6 @@ const FACT_BIT: { readonly [K in Fact['fact']]: number } = {
   range_start_returned: 1 << 3,
   underflow: 1 << 4,
   sleep_in_nonblock: 1 << 5,
-  fault_gave_up: 1 << 6,
   pte_cleared: 1 << 7,
   frame_freed: 1 << 8,
   hlist_added: 1 << 9,

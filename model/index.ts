@@ -7,6 +7,7 @@ export { KERNELS, KERNEL_NAMES, kernelNamed, legacyKernel, compareKernels, inRan
 export { resolve, candidateThreads, threadKind, BUILTIN, type Catalogue, type Resolved } from './scenario.ts';
 export { step, actionOf, blocker, waitOf, timerPending, enabledThreads, isEnabled, nextAction, describe, type Action, type Blocker, type StepResult, type Stepped, type Updates } from './step.ts';
 export { fatalSignalPending, holdsMmUsers, threadById } from './state.ts';
+export { idleSpinner } from './interpreter.ts';
 export { GOALS, STEP_GOALS, BLOCKED_GOALS, GOAL_NAMES, DRIVER_GOAL_NAMES, type Goal } from './goals.ts';
 export { MAX_OOM_REAP_RETRIES, reaperNotifies } from './reaper.ts';
 export * from './invariants/index.ts';

@@ -13,7 +13,7 @@ import {
   registerPending, releaseMirror, setCounter, setSub, subOf, upRead,
 } from './state.ts';
 import { downWrite, readLockBlocker, rmapLockBlocker, trylockFails, upWrite, writeLockBlocker, type Blocker } from './rwsem.ts';
-import type { Call, ModelState, Range, ThreadState, World } from './types.ts';
+import type { Call, DriverThread, ModelState, Range, ThreadState, World } from './types.ts';
 
 /** Where a driver program returns to: the core's walk (a callback), a ->release caller; null for a fault or an ioctl. */
 export interface CallReturn {
@@ -141,11 +141,42 @@ const gupInterrupted = (world: World, t: ThreadState, c: Call, present: boolean)
   return gup === 'always' || (gup === 'fault-in' && !present);
 };
 
+/** A retry goes through a fatal-signal test (the ioctl's return to user space, vcpu_run): a signalled task ends there (§3.4). */
+const killedAtRetry = (world: World, t: ThreadState, c: Call): boolean =>
+  fatalSignalPending(world, t) && (t.kind === 'ioctl' || world.defs[c.sub].faultInTask?.retry === true);
+
 /** The task ends where the kernel tests the fatal signal: it returns to user space and is killed (docs/kernel.md §3.4). */
 const killed = (world: World, s: ModelState, t: ThreadState, c: Call, why: string, fx: Effects): ModelState => {
   if (fx.record) fx.events.push(`${why}: fatal signal pending, ${t.id} exits`);
   return put(dropPin(world, s, t, c, fx), { ...t, call: null, done: true, outcome: 'finished' });
 };
+
+/** An invalidation explains the call's collision: active at its snapshot, started since, or active now (INV-14). */
+const collisionExplained = (s: ModelState, c: Call): boolean => c.locals.invActive === 1 || c.locals.invStarted !== s.nextInvId || invalidationActive(s);
+
+/** The key under which a spin remembers its notifier's interval seq (not an identifier: no counter is named so). */
+const SEQ = '#seq';
+
+/** What a fault's collision check reads, remembered when it begins to spin: its notifier's counters and interval seq. */
+const spinWatch = (s: ModelState, c: Call): Readonly<Record<string, number>> => ({ ...s.drivers[c.sub].counters, [SEQ]: subOf(s, c.sub).invalidateSeq });
+
+/** A spinning fault's next turn may end differently: an invalidation explains it, or what its check reads moved. */
+const spinResumes = (s: ModelState, t: DriverThread, c: Call): boolean => {
+  if (collisionExplained(s, c)) return true;
+  const now = s.drivers[c.sub].counters;
+  const was = t.spin as Readonly<Record<string, number>>;
+  for (const k in now) if (now[k] !== was[k]) return true;
+  return subOf(s, c.sub).invalidateSeq !== was[SEQ];
+};
+
+/**
+ * A thread spinning at its retry whose next step changes nothing (DriverThread.spin): runnable,
+ * but nothing else waits on it. The reaper's sleep ends as if it could not step (reaper.ts), the
+ * drain takes it as blocked, and a state where only such threads can step is a fair cycle of
+ * their spins (model/run.ts, engine/exhaustive.ts; docs/kernel.md §8 INV-14).
+ */
+export const idleSpinner = (world: World, s: ModelState, t: ThreadState): boolean =>
+  (t.kind === 'fault' || t.kind === 'ioctl') && t.spin !== null && t.call !== null && !(t.call.op === 'fault' && abandons(s, t, t.call)) && !killedAtRetry(world, t, t.call) && !spinResumes(s, t, t.call);
 
 /** A sleeping operation inside a non-blockable invalidation (INV-5; docs/kernel.md §2.3). */
 const sleepAttempt = (t: ThreadState, what: string, fx: Effects): void => {
@@ -350,20 +381,25 @@ export const driverInstr = (world: World, s: ModelState, a: DriverInstrAction, f
     case 'retry': {
       if (t.kind !== 'fault' && t.kind !== 'ioctl') return advancePc(world, s, t, c, i.to); // callbacks do not retry
       // The retry goes through a fatal-signal test (the ioctl's return to user space, vcpu_run): §3.4.
-      if (fatalSignalPending(world, t) && (t.kind === 'ioctl' || world.defs[c.sub].faultInTask?.retry === true)) return killed(world, s, t, c, 'retry', fx);
+      if (killedAtRetry(world, t, c)) return killed(world, s, t, c, 'retry', fx);
+      // Spinning (DriverThread.spin): another turn of the loop would collide again, so it is
+      // this step, which changes nothing, until something the check reads has changed.
+      if (t.spin !== null && !spinResumes(s, t, c)) {
+        if (fx.record) fx.events.push('fault collided with no invalidation in progress: retry (spinning)');
+        return s;
+      }
       // A collision explained by an invalidation (active at the snapshot, started since, or
       // active now) is the protocol working; an unexplained one is a stuck collision marker
-      // and repeats forever, so only those count towards the bound (INV-14).
-      const explained = c.locals.invActive === 1 || c.locals.invStarted !== s.nextInvId || invalidationActive(s);
-      const retries = explained ? t.retries : t.retries + 1;
-      if (retries >= world.knobs.faultRetryBound) {
-        if (fx.record) fx.events.push(`fault on ${c.sub} collided ${retries} times with no invalidation to explain it: give up`);
-        fx.facts.push({ fact: 'fault_gave_up', thread: t.id, sub: c.sub, retries });
-        return put(dropPin(world, s, t, c, fx), { ...t, call: null, retries, done: true, outcome: 'gave_up' });
-      }
+      // and repeats forever (INV-14): at the bound the fault spins here.
+      const explained = collisionExplained(s, c);
+      const retries = explained ? t.retries : Math.min(t.retries + 1, world.knobs.faultRetryBound);
       fx.facts.push({ fact: 'fault_retried', thread: t.id, sub: c.sub, explained });
+      if (!explained && t.spin === null && retries >= world.knobs.faultRetryBound) {
+        if (fx.record) fx.events.push(`fault on ${c.sub} collided ${retries} times with no invalidation to explain it: it spins`);
+        return put(dropPin(world, s, t, c, fx), { ...t, retries, spin: spinWatch(s, c), call: { ...c, locals: { ...c.locals, pinned: 0 } } });
+      }
       if (fx.record) fx.events.push(explained ? 'fault collided with an invalidation: retry' : `fault collided with no invalidation in progress: retry (${retries})`);
-      return put(dropPin(world, s, t, c, fx), { ...t, retries, call: { ...c, pc: programOf(world, c).labels[i.to], locals: { ...c.locals, pinned: 0 } } });
+      return put(dropPin(world, s, t, c, fx), { ...t, retries, spin: null, call: { ...c, pc: programOf(world, c).labels[i.to], locals: { ...c.locals, pinned: 0 } } });
     }
     case 'warn_on':
     case 'bug_on': {

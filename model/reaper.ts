@@ -4,7 +4,8 @@
  * mmap_read_trylocks, then __oom_reap_task_mm unmaps the VMAs.
  *
  * The sleep between attempts (schedule_timeout_idle(HZ/10)) ends only once no other thread can
- * step: 100 ms is longer than any run of steps the model's other threads take without blocking,
+ * step but a fault spinning at its retry, which would spin through any sleep (interpreter.ts
+ * idleSpinner): 100 ms is longer than any run of steps the model's other threads take without blocking,
  * so an attempt fails again only if the thread in the way is itself stuck (blocked), never
  * because the interleaving granularity let it hold mmap_lock for "one more step". It is the one
  * place where a thread that has not started matters to another (docs/kernel.md §1.6: a timer

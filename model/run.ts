@@ -7,6 +7,8 @@ import { factMask } from './facts.ts';
 import { BLOCKED_GOALS, STEP_GOALS } from './goals.ts';
 import { mayFire, stepNeeds } from './hints.ts';
 import { resolve, type Catalogue } from './scenario.ts';
+import { idleSpinner } from './interpreter.ts';
+import { threadById } from './state.ts';
 import { step, type Stepped } from './step.ts';
 import type { ModelState, Scenario, ThreadState, World } from './types.ts';
 
@@ -26,9 +28,10 @@ export type Verdict =
       readonly step: number;
       readonly witness: string;
       /**
-       * Set by the engine when it confirms a drain that hit its bound (engine/judge.ts): every
-       * step's thread from the initial state (`step` of them), all schedule choices; with
-       * `cycleFrom`, a lasso whose cycle starts there (docs/design.md §3.5).
+       * Set by the engine when it confirms a drain that hit its bound (engine/judge.ts), and by the
+       * drain where only spinning faults can step (judgeSpins): every step's thread from the
+       * initial state (`step` of them), all schedule choices; with `cycleFrom`, a lasso whose
+       * cycle starts there (docs/design.md §3.5).
        */
       readonly path?: readonly string[];
       readonly cycleFrom?: number;
@@ -40,6 +43,7 @@ export interface RunReport {
   readonly executed: readonly string[];
   readonly verdicts: Readonly<Record<string, Verdict>>;
   readonly final: ModelState;
+  /** The drain stopped with unfinished threads, not counting those spinning at their retry (interpreter.ts idleSpinner). */
   readonly stuck: boolean;
   /**
    * The drain hit its bound with threads still stepping: the invariants judged on cycles
@@ -130,6 +134,8 @@ export const runWorld = (world: World, initial: ModelState, schedule: readonly s
           exhausted = true;
           break drain;
         }
+        // A spin changes nothing: the drain takes it as blocked (its cycle is judged below).
+        if (idleSpinner(world, s, threadById(s, id) as ThreadState)) break;
         if (!take(id, true)) break;
         n++;
         q++;
@@ -141,7 +147,7 @@ export const runWorld = (world: World, initial: ModelState, schedule: readonly s
       }
     }
     if (!progressed) {
-      stuck = s.threads.some((t) => !t.done);
+      stuck = s.threads.some((t) => !t.done && !idleSpinner(world, s, t));
       break;
     }
   }
@@ -150,8 +156,31 @@ export const runWorld = (world: World, initial: ModelState, schedule: readonly s
     const w = inv.atEnd({ world, state: s, stuck, exhausted });
     if (w !== null) verdicts[inv.name] = { status: 'violated', step: trace.length, witness: w };
   }
+  if (!exhausted) judgeSpins(world, s, trace, judged, verdicts);
   for (const inv of judged) verdicts[inv.name] ??= { status: 'holds' };
   return { trace, executed, verdicts, final: s, stuck, exhausted };
+};
+
+/**
+ * Where the drain stopped with threads spinning at their retry (interpreter.ts idleSpinner) and
+ * nothing else able to step, their spins repeat forever: a fair cycle (every other thread is
+ * disabled), one spin step each, judged by the invariants on cycles. The lasso is the run's
+ * steps, every one a schedule choice, then the spins (Verdict.path, cycleFrom).
+ */
+const judgeSpins = (world: World, s: ModelState, trace: readonly TraceStep[], judged: readonly Invariant[], verdicts: Record<string, Verdict>): void => {
+  const open = judged.filter((i) => i.onCycle && !verdicts[i.name]);
+  const spinners = s.threads.filter((t) => idleSpinner(world, s, t)).map((t) => t.id);
+  if (open.length === 0 || spinners.length === 0) return;
+  const steps = spinners.map((id) => {
+    const r = step(world, s, id, true);
+    return { thread: id, action: r.tag === 'stepped' ? r.label : '' };
+  });
+  const cycle = { world, states: spinners.map(() => s), steps };
+  const path = [...trace.map((x) => x.thread), ...spinners];
+  for (const inv of open) {
+    const w = (inv.onCycle as NonNullable<Invariant['onCycle']>)(cycle);
+    if (w !== null) verdicts[inv.name] = { status: 'violated', step: path.length, witness: w, path, cycleFrom: trace.length };
+  }
 };
 
 /** Convenience: resolve and run; throws only on an invalid scenario (callers validate first). */

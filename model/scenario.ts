@@ -215,7 +215,7 @@ const initialThread = (world: World, id: string, kind: ThreadKind, target: strin
       return { ...base, kind, pc: 'itree_release', srcuReaders: [], gather: [], releasing: [], vma: 0 };
     case 'fault':
     case 'ioctl':
-      return { ...base, kind, target: x, pc: 'call', retries: 0, call: { sub: x, op: kind, pc: 0, blockable: true, nonBlock: false, locals: {} } };
+      return { ...base, kind, target: x, pc: 'call', retries: 0, spin: null, call: { sub: x, op: kind, pc: 0, blockable: true, nonBlock: false, locals: {} } };
     case 'register':
       return { ...base, kind, target: x, pc: 'lock' };
     case 'unregister':

@@ -13,7 +13,7 @@ import { itreeLockBlocker } from './core/itree.ts';
 import { describeRegistration, register, registerAction, registrationBlocker, unregister, unregisterAction, type RegistrationAction } from './core/registration.ts';
 import { describeExitMmap, exitMmap, exitMmapAction, exitMmapBlocker, mmUsersBlocker, type ExitMmapAction } from './exit-mmap.ts';
 import { noEffects, type Effects } from './facts.ts';
-import { describeInstr, driverInstr, opName, driverInstrAction, driverInstrBlocker, type DriverInstrAction } from './interpreter.ts';
+import { describeInstr, driverInstr, opName, driverInstrAction, driverInstrBlocker, idleSpinner, type DriverInstrAction } from './interpreter.ts';
 import { madviseAction, madviseReadLock, madviseReadUnlock, madviseTlbFinishMmu, mmapReadLockBlocker, zapPageRange, type MadviseAction } from './madvise.ts';
 import {
   describeMunmapUnlock, mmapWriteDowngrade, mmapWriteLock, mmapWriteLockBlocker, mmapWriteLockKillableEintr, munmapAction, munmapTlbFinishMmu, munmapUnlock, munmapUnmapPageRange,
@@ -86,9 +86,10 @@ const guard = (world: World, s: ModelState, a: Action): Blocker | null => {
     case 'mmu_notifier_register':
     case 'mmu_notifier_unregister':
       return registrationBlocker(world, s, a);
-    // HZ/10 outlasts any run of steps of a runnable thread (reaper.ts; the exception of docs/kernel.md §1.6).
+    // HZ/10 outlasts any run of steps of a runnable thread (reaper.ts; the exception of docs/kernel.md §1.6),
+    // but not a fault spinning at its retry, which would spin forever (interpreter.ts idleSpinner).
     case 'schedule_timeout_idle':
-      return s.threads.some((x) => x.id !== a.t.id && isEnabled(world, s, x)) ? { on: 'timeout' } : null;
+      return s.threads.some((x) => x.id !== a.t.id && isEnabled(world, s, x) && !idleSpinner(world, s, x)) ? { on: 'timeout' } : null;
     // mn_itree_inv_start_range and mn_itree_inv_end take subscriptions->lock (named releases: model/kernel.ts).
     case 'invalidate_range_start':
     case 'invalidate_range_end':

@@ -41,7 +41,10 @@ export interface Knobs {
   readonly registrationTakesAllLocks: boolean;
   /** The 2017 RFC placed the mm_has_notifiers check before the trylock (docs/kernel.md §3.3). */
   readonly reaperChecksNotifiersBeforeLock: boolean;
-  /** A fault gives up (INV-14 witness) after this many collisions no invalidation explains. */
+  /**
+   * After this many collisions no invalidation explains, a fault spins at its retry (one step that
+   * changes nothing) until something it reads changes (DriverThread.spin; INV-14).
+   */
   readonly faultRetryBound: number;
 }
 
@@ -303,7 +306,7 @@ interface ThreadBase {
   readonly nonBlockCount: number;
   readonly done: boolean;
   /** 'bug': a driver's BUG_ON fired in this thread (program.ts), which stops where it stood. */
-  readonly outcome: 'running' | 'finished' | 'gave_up' | 'reaped' | 'unable_to_reap' | 'bug';
+  readonly outcome: 'running' | 'finished' | 'reaped' | 'unable_to_reap' | 'bug';
 }
 
 /** A frame unmapped from `page` and gathered (mmu_gather), waiting for tlb_finish_mmu. */
@@ -378,8 +381,15 @@ export interface DriverThread extends ThreadBase {
   readonly kind: 'fault' | 'ioctl';
   readonly target: string;
   readonly pc: 'call' | 'done';
-  /** Collisions no invalidation explains (INV-14). */
+  /** Collisions no invalidation explains (INV-14), up to the knob faultRetryBound. */
   readonly retries: number;
+  /**
+   * Spinning at its retry (at faultRetryBound): every further turn of its loop would collide
+   * again, so the model takes them as one step that changes nothing, until an invalidation starts
+   * or is in progress or what its check reads (its notifier's counters and interval seq) differs from this
+   * (interpreter.ts spinResumes). Null: not spinning. docs/kernel.md §8 INV-14.
+   */
+  readonly spin: Readonly<Record<string, number>> | null;
 }
 
 /** mmu_notifier_register / mmu_interval_notifier_insert (docs/kernel.md §1.4, §1.5). */

@@ -52,7 +52,7 @@ describe('the registry', () => {
     for (const i of invariants) {
       expect(i.name).toMatch(/^[A-Z][A-Za-z]+$/);
       expect(i.domainRef).toContain(`§8 ${i.id}`);
-      expect(i.onStep ?? i.atEnd).toBeDefined();
+      expect(i.onStep ?? i.atEnd ?? i.onCycle).toBeDefined();
     }
     expect(invariants.map((i) => i.id)).toEqual(expect.arrayContaining(['INV-8', 'INV-9', 'INV-9b', 'INV-11', 'INV-12', 'INV-13', 'INV-16']));
   });

@@ -155,7 +155,7 @@ describe('npm run replay -- FILE --format mail, for every saved case', () => {
   /** What replay prints for a case that reproduces: the mail of its recorded trace (cases.test.ts replays every case). */
   const mailOf = ({ f, c }: (typeof cases)[number]) =>
     mailText(
-      { scenario: c.scenario, invariant: c.expect.invariant, verdict: 'violated', witness: c.expect.witness, trace: c.trace, contextSwitches: contextSwitches(c.trace), replay: [['npm', 'run', 'replay', '--', join('shrunk-cases', f)]] },
+      { scenario: c.scenario, invariant: c.expect.invariant, verdict: 'violated', witness: c.expect.witness, trace: c.trace, contextSwitches: contextSwitches(c.trace), replay: [['npm', 'run', 'replay', '--', join('shrunk-cases', f)]], ...(c.cycle ? { cycleFrom: c.cycle.from } : {}) },
       catalogueWith(c.drivers ?? []),
     );
   it(`${files.length} cases: only ASCII, no line over 72 columns, every action and effect whole`, () => {

@@ -16,7 +16,8 @@ export * from './memory.ts';
 export * from './pairing.ts';
 export * from './reaper.ts';
 export * from './subscriptions.ts';
-export type { CycleContext, EndContext, Invariant, StepContext } from './types.ts';
+export type { CycleContext, CycleScope, EndContext, Invariant, StepContext } from './types.ts';
+export { inScope } from './types.ts';
 
 export const invariants: readonly Invariant[] = [
   StartEndPaired,

@@ -1,8 +1,9 @@
 /** Sleeping, balance, deadlock and fault progress: INV-5, 3, 10, 14 (docs/kernel.md §8). */
-import { threadById } from '../state.ts';
+import { idleSpinner } from '../interpreter.ts';
+import { invalidationActive, threadById } from '../state.ts';
 import { blocker, waitOf } from '../step.ts';
 import type { ModelState, World } from '../types.ts';
-import { firstFact, judgedOn, type Invariant } from './types.ts';
+import { firstFact, judgedOnCycles, type CycleContext, type Invariant } from './types.ts';
 
 export const NonBlockingNeverSleeps: Invariant = {
   name: 'NonBlockingNeverSleeps',
@@ -71,33 +72,55 @@ export const NoDeadlock: Invariant = {
   domainRef: 'docs/kernel.md §8 INV-10; §3.1 (the reclaim cycle)',
   summary: 'every thread finishes: the drain never gets stuck (waits-for graph acyclic), and no fair cycle repeats forever (livelock)',
   // A drain that hits its bound proves nothing by itself: the engine confirms it by a fair cycle.
+  // A thread waiting on a fault that spins at its retry is FaultLiveness's (INV-14): one cause, reported once.
   atEnd: ({ world, state, stuck }) => (stuck ? waitsFor(world, state) : null),
-  onCycle: ({ world, states, steps }) => {
+  // Not a cycle in which only faults step, and every other unfinished thread waits on one of them,
+  // with no invalidation started or in progress: faults retrying forever on a marker nothing
+  // clears are FaultLiveness's.
+  ...judgedOnCycles({ stepper: (t) => t.kind !== 'fault', has: invalidationActive, idle: (world, s, t) => !waitsOnSpinner(world, s, t.id) }, ({ world, states, steps }) => {
     const start = states[0];
     const parts = start.threads.flatMap((t): string[] => {
       const mine = steps.filter((s) => s.thread === t.id).map((s) => s.action);
-      if (mine.length > 0) {
-        const distinct = [...new Set(mine)];
-        const shown = distinct.length > 3 ? [...distinct.slice(0, 3), `… (${distinct.length} distinct steps)`] : distinct;
-        return [`${t.id} repeats ${shown.join(', ')} forever`];
-      }
+      if (mine.length > 0) return [`${t.id} repeats ${shownActions(mine)} forever`];
       if (t.done) return [];
       // It takes no step: fairness says it is disabled somewhere in the cycle.
       const at = states.find((s) => waitText(world, s, t.id).next !== undefined) ?? start;
       return [waitText(world, at, t.id).text];
     });
     return `livelock: ${parts.join('; ')}`;
-  },
+  }),
 };
 
-/** The waits-for chain from the first blocked thread (threads → locks → holders, memory → reaper). */
-export const waitsFor = (world: World, s: ModelState): string => {
+/** A thread's distinct steps in a cycle, at most three of them named. */
+const shownActions = (mine: readonly string[]): string => {
+  const distinct = [...new Set(mine)];
+  return (distinct.length > 3 ? [...distinct.slice(0, 3), `… (${distinct.length} distinct steps)`] : distinct).join(', ');
+};
+
+/** Whether thread `id`'s waits-for chain ends at a thread spinning at its retry (interpreter.ts idleSpinner). */
+export const waitsOnSpinner = (world: World, s: ModelState, id: string): boolean => {
+  // Most states have no spinning thread: then no chain is followed (a search asks of every state).
+  if (!s.threads.some((t) => (t.kind === 'fault' || t.kind === 'ioctl') && t.spin !== null)) return false;
+  const seen: string[] = [];
+  for (let cur: string | null | undefined = id; cur && !seen.includes(cur); cur = waitText(world, s, cur).next) {
+    const t = threadById(s, cur);
+    if (t && idleSpinner(world, s, t)) return true;
+    seen.push(cur);
+  }
+  return false;
+};
+
+/**
+ * The waits-for chain from the first blocked thread (threads → locks → holders, memory → reaper)
+ * that does not wait on a spinning fault; null when every one does.
+ */
+export const waitsFor = (world: World, s: ModelState): string | null => {
   const edge = (id: string): { text: string; next: string | null } => {
     const w = waitText(world, s, id);
     return { text: w.text, next: w.next ?? null };
   };
-  const first = s.threads.find((t) => !t.done);
-  if (!first) return 'no thread left';
+  const first = s.threads.find((t) => !t.done && !waitsOnSpinner(world, s, t.id));
+  if (!first) return s.threads.some((t) => !t.done) ? null : 'no thread left';
   const seen: string[] = [];
   const parts: string[] = [];
   let cur: string | null = first.id;
@@ -114,6 +137,7 @@ export const waitsFor = (world: World, s: ModelState): string => {
 export const waitText = (world: World, s: ModelState, id: string): { text: string; next?: string | null } => {
   const t = threadById(s, id);
   if (!t || t.done) return { text: `${id} (finished)`, next: null };
+  if (idleSpinner(world, s, t)) return { text: `${id} retries forever on ${t.call?.sub}'s collision marker`, next: null };
   const b = blocker(world, s, t);
   if (b === null) return { text: id };
   if (b.on === 'lock') {
@@ -144,8 +168,20 @@ export const FaultLiveness: Invariant = {
   kind: 'liveness',
   id: 'INV-14',
   domainRef: 'docs/kernel.md §8 INV-14; §6.1 (a lost end makes every fault retry forever)',
-  summary: 'a fault retries only because of an invalidation: never on a collision marker nothing will clear',
-  ...judgedOn('fault_gave_up', (f) =>
-    `${f.thread} collided ${f.retries} times with no invalidation started or in progress: ${f.sub}'s collision marker is stuck, so the fault retries forever`),
+  summary: 'a fault retries only because of an invalidation: never forever on a collision marker nothing will clear',
+  // A fair cycle in which a fault steps and no invalidation is started or in progress: nothing
+  // explains its retries, so its collision marker is stuck (a lost end, §6.1).
+  ...judgedOnCycles({ within: (s) => !invalidationActive(s), stepper: (t) => t.kind === 'fault' }, ({ world, states, steps }) => {
+    const faults = states[0].threads.filter((t) => t.kind === 'fault' && steps.some((x) => x.thread === t.id));
+    return faults.map((t) => `${t.id} ${spinText(world, states[0], t.id, steps)}`).join('; ');
+  }),
 };
 
+/** What a fault repeats with nothing to explain it, and the counters its check reads. */
+const spinText = (world: World, s: ModelState, id: string, steps: CycleContext['steps']): string => {
+  const t = threadById(s, id);
+  const sub = t?.call?.sub ?? '?';
+  const counters = Object.entries(s.drivers[sub]?.counters ?? {}).map(([k, v]) => `${sub}.${k} = ${v}`).join(', ');
+  const what = t !== undefined && idleSpinner(world, s, t) ? 'retries forever' : `repeats ${shownActions(steps.filter((x) => x.thread === id).map((x) => x.action))} forever`;
+  return `${what} with no invalidation started or in progress: ${sub}'s collision marker is stuck${counters ? ` (${counters})` : ''}`;
+};

@@ -1,14 +1,14 @@
 /**
  * The invariant registry's vocabulary (docs/design.md §3.5): an invariant is a named pure predicate
  * citing its docs/kernel.md §8 entry. `safety` and `contract` invariants are judged after every step
- * from the step's facts and state; `liveness` ones once, after the drain, except where the run
- * itself shows the violation at one step (a fault giving up, the reaper declaring success). A
+ * from the step's facts and state; `liveness` ones once, after the drain, or on fair cycles, except
+ * where the run itself shows the violation at one step (the reaper declaring success). A
  * predicate returns null (ok) or a witness sentence that says what broke and where.
  */
 import type { Fact } from '../facts.ts';
 import type { Stepped } from '../step.ts';
 import { anyStartResult } from '../state.ts';
-import type { Invalidation, ModelState, ThreadKind, World } from '../types.ts';
+import type { Invalidation, ModelState, ThreadKind, ThreadState, World } from '../types.ts';
 
 export interface StepContext {
   readonly world: World;
@@ -19,7 +19,7 @@ export interface StepContext {
 export interface EndContext {
   readonly world: World;
   readonly state: ModelState;
-  /** Threads unfinished while none can step. */
+  /** Threads unfinished while none can step (a thread spinning at its retry aside: interpreter.ts idleSpinner). */
   readonly stuck: boolean;
   /** The drain hit its bound with threads still stepping (not a verdict by itself: see onCycle). */
   readonly exhausted: boolean;
@@ -37,6 +37,40 @@ export interface CycleContext {
   /** One turn's steps: the thread and its action label. */
   readonly steps: readonly { readonly thread: string; readonly action: string }[];
 }
+
+/**
+ * Which fair cycles an invariant's onCycle is about, so that the search looks for one of those
+ * (engine/lasso.ts) rather than judging the first fair cycle it meets: every state of the cycle
+ * is `within`, and the cycle has a step of a thread `stepper` accepts, or a state `has` accepts,
+ * or an unfinished thread that takes no step in it and that `idle` accepts at one of its states.
+ * Absent: every fair cycle.
+ */
+export interface CycleScope {
+  readonly within?: (s: ModelState) => boolean;
+  readonly stepper?: (t: ThreadState) => boolean;
+  readonly has?: (s: ModelState) => boolean;
+  readonly idle?: (world: World, s: ModelState, t: ThreadState) => boolean;
+}
+
+/** Whether one turn of a cycle is in the scope. */
+export const inScope = (scope: CycleScope, c: CycleContext): boolean => {
+  const [first] = c.states;
+  if (scope.within && !c.states.every(scope.within)) return false;
+  const { stepper, has, idle } = scope;
+  if (!stepper && !has && !idle) return true;
+  if (stepper && c.steps.some((x) => first.threads.some((t) => t.id === x.thread && stepper(t)))) return true;
+  if (has && c.states.some(has)) return true;
+  return (
+    idle !== undefined &&
+    first.threads.some((t) => !t.done && !c.steps.some((x) => x.thread === t.id) && c.states.some((s) => idle(c.world, s, s.threads.find((x) => x.id === t.id) as ThreadState)))
+  );
+};
+
+/** onCycle judged only on cycles in its scope (null elsewhere), with that scope as its cycleScope. */
+export const judgedOnCycles = (scope: CycleScope, witness: (c: CycleContext) => string | null): Pick<Invariant, 'cycleScope' | 'onCycle'> => ({
+  cycleScope: scope,
+  onCycle: (c) => (inScope(scope, c) ? witness(c) : null),
+});
 
 export interface Invariant {
   readonly name: string;
@@ -58,6 +92,8 @@ export interface Invariant {
    * whose drain hit its bound is confirmed by such a search from where it stopped (engine/lasso.ts).
    */
   readonly onCycle?: (c: CycleContext) => string | null;
+  /** The cycles onCycle can be violated on (absent: any fair cycle). */
+  readonly cycleScope?: CycleScope;
 }
 
 /** The first fact of this kind in the step whose witness is not null. */
