@@ -10,7 +10,7 @@ import { intervalTreeInsert, intervalTreeRemove, itreeLockBlocker } from './core
 import { retText, WITH_FINISH, type Cond, type Instr, type LockMode, type Program } from './program.ts';
 import {
   downRead, fatalSignalPending, faultPage, holdsDriverLock, intersects, invalidationActive, isInvalidating, lockId, memoryShort, mirrorGone, put,
-  registerPending, releaseMirror, setCounter, setSub, subOf, upRead,
+  registerPending, releaseMirror, setCounter, setSub, subOf, takeAllLocksInterrupted, upRead,
 } from './state.ts';
 import { downWrite, readLockBlocker, rmapLockBlocker, trylockFails, upWrite, writeLockBlocker, type Blocker } from './rwsem.ts';
 import type { Call, DriverThread, ModelState, Range, ThreadState, World } from './types.ts';
@@ -70,7 +70,7 @@ export const driverInstrBlocker = (world: World, s: ModelState, a: DriverInstrAc
     case 'intervalInsert':
       if (s.core.hasItree) return itreeLockBlocker(world, s, t.id);
       // mm_take_all_locks tests signal_pending before it takes an rmap lock (§3.4).
-      return writeLockBlocker(world, s, 'mmap_lock', t.id) ?? ((c.op === 'fault' || c.op === 'ioctl') && fatalSignalPending(world, t) ? null : rmapLockBlocker(world, s, t.id));
+      return writeLockBlocker(world, s, 'mmap_lock', t.id) ?? ((c.op === 'fault' || c.op === 'ioctl') && takeAllLocksInterrupted(world, s, t) ? null : rmapLockBlocker(world, s, t.id));
     // The remove takes subscriptions->lock; a deferred one then waits for invalidate_seq to move
     // (read without the lock up to v5.17, with it from 319561669a59).
     case 'intervalRemove': {
@@ -287,7 +287,7 @@ export const driverInstr = (world: World, s: ModelState, a: DriverInstrAction, f
     case 'intervalInsert': {
       if (!s.core.hasItree) {
         // mm_take_all_locks: `if (signal_pending(current)) goto out_unlock;` -> -EINTR, nothing inserted (§3.4).
-        if ((c.op === 'fault' || c.op === 'ioctl') && fatalSignalPending(world, t)) return killed(world, lockdepAcquire(world, s, t, 'mmap_lock', [], fx), t, c, 'mmu_notifier_register(NULL): mmap_write_lock; mm_take_all_locks -> -EINTR; mmap_write_unlock', fx);
+        if ((c.op === 'fault' || c.op === 'ioctl') && takeAllLocksInterrupted(world, s, t)) return killed(world, lockdepAcquire(world, s, t, 'mmap_lock', [], fx), t, c, 'mmu_notifier_register(NULL): mmap_write_lock; mm_take_all_locks -> -EINTR; mmap_write_unlock', fx);
         // mmu_notifier_register(NULL): has_itree under mm_take_all_locks, locks dropped; the insert is the next step.
         if (fx.record) fx.events.push('mmu_notifier_register(NULL): mmap_write_lock; mm_take_all_locks; has_itree = true; unlock');
         const s1 = lockdepAcquire(world, s, t, 'mmap_lock', [], fx);

@@ -27,9 +27,10 @@ export const munmapAction = (world: World, s: ModelState, t: MunmapThread): Munm
   if (t.call) return driverInstrAction(world, t, t.call, munmapReturn);
   switch (t.pc) {
     case 'lock':
-      // __vm_munmap's mmap_write_lock_killable: a writer with SIGKILL pending that joined the wait
-      // list and still finds the lock taken leaves it with -EINTR (rwsem_down_write_slowpath, §3.4).
-      if (fatalSignalPending(world, t) && s.locks.mmap_lock.waiters.includes(t.id) && mmapWriteLockBlocker(world, s, t.id) !== null) return { type: 'mmap_write_lock_killable_eintr', t };
+      // __vm_munmap's mmap_write_lock_killable: rwsem_down_write_slowpath tries the lock once as it
+      // joins the wait list, then tests signal_pending_state before it sleeps: a writer with SIGKILL
+      // pending that had to join leaves with -EINTR, whether or not the lock was freed since (§3.4).
+      if (fatalSignalPending(world, t) && s.locks.mmap_lock.waiters.includes(t.id)) return { type: 'mmap_write_lock_killable_eintr', t };
       return { type: 'mmap_write_lock', t };
     case 'downgrade':
       return { type: 'mmap_write_downgrade', t };

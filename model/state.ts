@@ -73,6 +73,12 @@ export const holdsMmUsers = (kind: ThreadKind): boolean => kind === 'fault' || k
  * kthread), reclaim (kswapd, or another process's direct reclaim) and a fault run by a kernel
  * worker are not the victim's.
  */
+/**
+ * mm_take_all_locks' `if (signal_pending(current)) goto out_unlock;` is inside its loop over the
+ * VMAs (v4.14 … v6.6): an mm whose VMAs are all unmapped takes them all without a test.
+ */
+export const takeAllLocksInterrupted = (world: World, s: ModelState, t: ThreadState): boolean => fatalSignalPending(world, t) && s.mm.vmas.some((v) => !v.unmapped);
+
 export const fatalSignalPending = (world: World, t: ThreadState): boolean => {
   if (!world.kernel.victimSignalled || !world.underOom) return false;
   // The scenario's own list, when it gives one (scenario.ts has checked it names no kthread).

@@ -227,6 +227,7 @@ describe('the model without a named kernel is a release of the table', () => {
   it('every saved case of the v4.19+ reaper with hlist notifiers only replays step for step on a release that has its drivers and strategy', () => {
     const dir = 'shrunk-cases';
     let compared = 0;
+    let signalledCases = 0;
     for (const f of readdirSync(dir).filter((x) => x.endsWith('.json'))) {
       const loaded = parseCase(JSON.parse(readFileSync(join(dir, f), 'utf8')));
       if (!loaded.ok || loaded.value.drivers?.length || loaded.value.cycle) continue;
@@ -249,7 +250,14 @@ describe('the model without a named kernel is a release of the table', () => {
       // A task of the victim has SIGKILL pending on the release: the traces agree up to its first signal test.
       const signalled = sc.threads.includes('oom_reaper') ? firstSignalled(a.trace, b.trace) : -1;
       if (signalled >= 0 && (released < 0 || signalled < released) && (cut < 0 || signalled <= cut)) {
-        expect(b.trace.slice(0, signalled), `${f} on ${kernel}`).toEqual(a.trace.slice(0, signalled));
+        // firstSignalled found the first difference, and it is a signal test; the thread the schedule
+        // names there takes it (the old trace took the same, or ended there: that thread blocked, on
+        // memory say), and it is a task of the victim.
+        const step = b.trace[signalled];
+        if (a.trace[signalled]) expect(step.thread, `${f} on ${kernel}`).toBe(a.trace[signalled].thread);
+        else expect(step.drain === true || c.schedule[signalled] === step.thread, `${f} on ${kernel}: ${step.thread} steps where the old run ended`).toBe(true);
+        expect(['oom_reaper', 'reclaim'], `${f} on ${kernel}`).not.toContain(b.trace[signalled].thread);
+        signalledCases++;
         compared++;
         continue;
       }
@@ -270,6 +278,8 @@ describe('the model without a named kernel is a release of the table', () => {
       compared++;
     }
     expect(compared).toBeGreaterThan(80);
+    // The signal parts the traces of a minority: most cases still compare beyond it.
+    expect(signalledCases).toBeLessThan(compared / 2);
   });
 });
 

@@ -195,6 +195,14 @@ describe('killable locks and mm_take_all_locks return -EINTR', () => {
     expect(step(calm.world, q, 'munmap')).toMatchObject({ tag: 'blocked', blocker: { on: 'lock', lock: 'mmap_lock' } });
   });
 
+  it('once queued it leaves with -EINTR even when the lock is free again (one try as it joins, then the signal test)', () => {
+    const { world: w, state: s0 } = world(on('v5.10', { notifiers: [kvm], threads: ['oom_reaper', 'madvise', 'munmap'] }));
+    const queued = stepOnce(w, stepOnce(w, s0, 'madvise').state, 'munmap').state;
+    const freed = stepUntil(w, queued, 'madvise', (_s, t) => t.done);
+    expect(freed.locks.mmap_lock.readers).toEqual([]);
+    expect(stepOnce(w, freed, 'munmap').label).toBe('mmap_write_lock_killable: -EINTR');
+  });
+
   it('an uncontended mmap_write_lock_killable succeeds though SIGKILL is pending (the fast path tests no signal)', () => {
     const { world: w, state: s0 } = world(on('v5.10', { notifiers: [kvm], threads: ['oom_reaper', 'munmap'] }));
     expect(stepOnce(w, s0, 'munmap').state.locks.mmap_lock.writer).toBe('munmap');
@@ -210,6 +218,12 @@ describe('killable locks and mm_take_all_locks return -EINTR', () => {
     expect(r2.state.subs[0].registered).toBe(false);
     const end = stepUntil(w, r2.state, 'fault:A', (_s, t) => t.done);
     expect(end.drivers.A.sptes).toEqual({});
+  });
+
+  it("mm_take_all_locks tests the signal inside its loop over the VMAs: with every VMA unmapped, registration succeeds", () => {
+    const { world: w, state: s0 } = world(on('v6.6', { strategy: 'call-all-end-2021', notifiers: [kvm], threads: ['oom_reaper', 'register:A'] }));
+    const gone = { ...s0, mm: { ...s0.mm, vmas: s0.mm.vmas.map((v) => ({ ...v, unmapped: true })) } };
+    expect(eventsOf(stepOnce(w, gone, 'register:A'))).toBe('mmap_write_lock; mm_take_all_locks');
   });
 
   it("the first interval insert's mmu_notifier_register(NULL) fails the same way; without the reaper it registers", () => {

@@ -14,7 +14,7 @@ import type { Effects } from '../facts.ts';
 import { lockdepAcquire } from '../lockdep.ts';
 import { unpinZapped } from '../mm.ts';
 import { mmapWriteLockBlocker } from '../munmap.ts';
-import { fatalSignalPending, finish, inHlist, put, releaseMirror, setSub, srcuPending, srcuReadersNow, subOf } from '../state.ts';
+import { finish, takeAllLocksInterrupted, inHlist, put, releaseMirror, setSub, srcuPending, srcuReadersNow, subOf } from '../state.ts';
 import { driverInstrAction, type CallReturn, type DriverInstrAction } from '../interpreter.ts';
 import { intervalTreeInsert, intervalTreeRemove, itreeLockBlocker } from './itree.ts';
 import { downWrite, RMAP_LOCK, rmapLockBlocker, upWrite, type Blocker } from '../rwsem.ts';
@@ -56,7 +56,7 @@ export const registrationBlocker = (world: World, s: ModelState, a: Registration
   // mm_take_all_locks: mmap_lock, then every rmap lock (reclaim's start…end window, model/reclaim.ts);
   // with SIGKILL pending it fails at its first signal_pending test, before any rmap lock (§3.4).
   if (a.type === 'mmu_notifier_register') {
-    if (a.phase === 'lock') return mmapWriteLockBlocker(world, s, a.t.id) ?? (fatalSignalPending(world, a.t) ? null : rmapLockBlocker(world, s, a.t.id));
+    if (a.phase === 'lock') return mmapWriteLockBlocker(world, s, a.t.id) ?? (takeAllLocksInterrupted(world, s, a.t) ? null : rmapLockBlocker(world, s, a.t.id));
     return a.phase === 'insert' && interval ? itreeLockBlocker(world, s, a.t.id) : null;
   }
   if (a.phase === 'srcu_wait') {
@@ -80,7 +80,7 @@ export const register = (world: World, s: ModelState, t: RegisterThread, phase: 
     case 'lock': {
       const s0 = downWrite(lockdepAcquire(world, s, t, 'mmap_lock', [], fx), 'mmap_lock', t.id);
       // An OOM victim's own registration: mm_take_all_locks' `if (signal_pending(current)) goto out_unlock;` -> -EINTR.
-      if (fatalSignalPending(world, t)) {
+      if (takeAllLocksInterrupted(world, s, t)) {
         if (fx.record) fx.events.push('mmap_write_lock; mm_take_all_locks: signal pending -> -EINTR');
         return put(s0, { ...t, pc: 'eintr' });
       }
