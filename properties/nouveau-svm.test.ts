@@ -26,6 +26,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BUILTIN, C, EAGAIN, I, presets, program, run, type Catalogue, type DriverDef, type Fact, type Scenario } from '../model/index.ts';
+import { exhaustiveTemplate } from '../engine/threadsets.ts';
 import { factsOf, notifier, returned, scenario, stepUntil, threadOf, times, world } from './support.ts';
 
 /** nouveau-5.5 with both trylock-failure paths answering true: the mutant these tests exist for. */
@@ -93,5 +94,22 @@ describe('nouveau_svm_range_invalidate, non-blocking, svmm->mutex held by a faul
       expect(interval, strategy).toEqual(times('true', interval.length));
       if (strategy === 'call-all-end-2021') expect(r.final.core.activeInvalidateRanges, 'the §2.2 leak').toBeGreaterThan(0);
     }
+  });
+});
+
+describe("the per-fault notifier's lifetime (INV-15, docs/kernel.md §6.6): from its insert until its remove returns", () => {
+  // interval-and-hlist's threads: the reaper's start reaches the per-fault notifier, whose
+  // mmu_interval_read_retry then sends the fault round its ':busy' loop (placed after the remove
+  // in the program, reached by a jump): the notifier is still on the fault's stack there.
+  const sc = (strategy: string): Scenario => ({
+    ...scenario({ strategy, notifiers: [notifier('A', 'odp-5.5', 256), notifier('B', 'nouveau-5.5', 512)], threads: ['oom_reaper', 'madvise', 'fault:B'] }),
+    vmas: [{ start: 0, end: 2 }, { start: 2, end: 4 }],
+    notifiers: [{ name: 'A', driver: 'odp-5.5', address: 256, interval: { start: 0, end: 4 } }, { name: 'B', driver: 'nouveau-5.5', address: 512 }],
+  });
+
+  it.each(['skip-all-end', 'sorted-undo'])('%s: its read_retry loop is inside the lifetime, so an invalidation there touches a live notifier (it was reported in 12 steps)', (strategy) => {
+    const [r] = exhaustiveTemplate(sc(strategy), ['UnregisterQuiesces']);
+    expect(r.verdict).toBe('holds');
+    expect(r.states).toBeGreaterThan(10_000);
   });
 });

@@ -52,7 +52,12 @@ const perFaultAlive = (world: World, s: ModelState, sub: string): boolean => {
   const inserted = code.findIndex((i) => i.op === 'intervalInsert');
   const removed = code.findIndex((i) => i.op === 'intervalRemove');
   if (inserted < 0 || removed < 0) return true;
-  return t.call.pc > inserted && t.call.pc <= removed;
+  // Dead once the remove returned: the straight-line code after it, up to the next label (a jump
+  // lands only on a label). Code placed after it but reached by a jump, as nouveau's ':busy' (the
+  // read_retry loop, which never passes the remove), is still the notifier's lifetime.
+  const labels = Object.values(world.ops[sub].fault?.labels ?? {});
+  const nextLabel = Math.min(code.length, ...labels.filter((k) => k > removed));
+  return t.call.pc > inserted && !(t.call.pc > removed && t.call.pc < nextLabel);
 };
 
 export const UnregisterQuiesces: Invariant = {
