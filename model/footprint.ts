@@ -86,6 +86,7 @@ export const actionReads = (s: ModelState, a: Action | null): readonly string[] 
     case 'shrink_page_list_free':
     case 'rmap_lock_read':
     case 'rmap_unlock_read':
+    case 'oom_kill': // signals every task of the victim (state.ts fatalSignalPending)
     case 'schedule_timeout_idle': // whether any other thread can step
     case 'exit_mmap': // its first step's guard reads other threads' `done` (exit-mmap.ts mmUsersBlocker)
     case 'mmu_notifier_register':

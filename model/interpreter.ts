@@ -55,7 +55,7 @@ export const driverInstrBlocker = (world: World, s: ModelState, a: DriverInstrAc
     }
     // An OOM victim's own task takes the ALLOC_OOM reserves instead of waiting (docs/kernel.md §3.4).
     case 'alloc':
-      return memoryShort(world, s) && !fatalSignalPending(world, t) ? { on: 'memory' } : null;
+      return memoryShort(world, s) && !fatalSignalPending(world, s, t) ? { on: 'memory' } : null;
     // get_user_pages / hmm_range_fault run under mmap_read_lock (docs/kernel.md §2.5 step 2, §6.6).
     case 'gup':
       return readLockBlocker(world, s, 'mmap_lock', t.id);
@@ -135,15 +135,15 @@ const dropPin = (world: World, s: ModelState, t: ThreadState, c: Call, fx: Effec
  * its slow path, for a page it must fault in; hmm_range_fault never (docs/kernel.md §3.4). An
  * ioctl's lookup is get_user_pages on current->mm.
  */
-const gupInterrupted = (world: World, t: ThreadState, c: Call, present: boolean): boolean => {
-  if ((c.op !== 'fault' && c.op !== 'ioctl') || !fatalSignalPending(world, t)) return false;
+const gupInterrupted = (world: World, s: ModelState, t: ThreadState, c: Call, present: boolean): boolean => {
+  if ((c.op !== 'fault' && c.op !== 'ioctl') || !fatalSignalPending(world, s, t)) return false;
   const gup = c.op === 'fault' ? world.defs[c.sub].faultInTask?.gup : 'always';
   return gup === 'always' || (gup === 'fault-in' && !present);
 };
 
 /** A retry goes through a fatal-signal test (the ioctl's return to user space, vcpu_run): a signalled task ends there (§3.4). */
-const killedAtRetry = (world: World, t: ThreadState, c: Call): boolean =>
-  fatalSignalPending(world, t) && (t.kind === 'ioctl' || world.defs[c.sub].faultInTask?.retry === true);
+const killedAtRetry = (world: World, s: ModelState, t: ThreadState, c: Call): boolean =>
+  fatalSignalPending(world, s, t) && (t.kind === 'ioctl' || world.defs[c.sub].faultInTask?.retry === true);
 
 /** The task ends where the kernel tests the fatal signal: it returns to user space and is killed (docs/kernel.md §3.4). */
 const killed = (world: World, s: ModelState, t: ThreadState, c: Call, why: string, fx: Effects): ModelState => {
@@ -176,7 +176,7 @@ const spinResumes = (s: ModelState, t: DriverThread, c: Call): boolean => {
  * their spins (model/run.ts, engine/exhaustive.ts; docs/kernel.md §8 INV-14).
  */
 export const idleSpinner = (world: World, s: ModelState, t: ThreadState): boolean =>
-  (t.kind === 'fault' || t.kind === 'ioctl') && t.spin !== null && t.call !== null && !(t.call.op === 'fault' && abandons(s, t, t.call)) && !killedAtRetry(world, t, t.call) && !spinResumes(s, t, t.call);
+  (t.kind === 'fault' || t.kind === 'ioctl') && t.spin !== null && t.call !== null && !(t.call.op === 'fault' && abandons(s, t, t.call)) && !killedAtRetry(world, s, t, t.call) && !spinResumes(s, t, t.call);
 
 /** A sleeping operation inside a non-blockable invalidation (INV-5; docs/kernel.md §2.3). */
 const sleepAttempt = (t: ThreadState, what: string, fx: Effects): void => {
@@ -318,7 +318,7 @@ export const driverInstr = (world: World, s: ModelState, a: DriverInstrAction, f
       }
       // The fault holds a page reference from here to its end (put_page): tlb_finish_mmu does not free it meanwhile.
       const have = s1.mm.pte[page];
-      if (gupInterrupted(world, t, c, have !== null && have !== undefined)) return killed(world, s1, t, c, `get_user_pages(page ${page}) -> -EINTR`, fx);
+      if (gupInterrupted(world, s1, t, c, have !== null && have !== undefined)) return killed(world, s1, t, c, `get_user_pages(page ${page}) -> -EINTR`, fx);
       if (have !== null && have !== undefined) return advancePc(world, s1, t, { ...c, locals: { ...c.locals, frame: have, pinned: 1 } });
       // check_stable_address_space: faulting a page in on an mm the reaper has started on is VM_FAULT_SIGBUS.
       if (s1.mm.MMF_UNSTABLE) {
@@ -381,7 +381,7 @@ export const driverInstr = (world: World, s: ModelState, a: DriverInstrAction, f
     case 'retry': {
       if (t.kind !== 'fault' && t.kind !== 'ioctl') return advancePc(world, s, t, c, i.to); // callbacks do not retry
       // The retry goes through a fatal-signal test (the ioctl's return to user space, vcpu_run): §3.4.
-      if (killedAtRetry(world, t, c)) return killed(world, s, t, c, 'retry', fx);
+      if (killedAtRetry(world, s, t, c)) return killed(world, s, t, c, 'retry', fx);
       // Spinning (DriverThread.spin): another turn of the loop would collide again, so it is
       // this step, which changes nothing, until something the check reads has changed.
       if (t.spin !== null && !spinResumes(s, t, c)) {

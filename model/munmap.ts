@@ -30,7 +30,7 @@ export const munmapAction = (world: World, s: ModelState, t: MunmapThread): Munm
       // __vm_munmap's mmap_write_lock_killable: rwsem_down_write_slowpath tries the lock once as it
       // joins the wait list, then tests signal_pending_state before it sleeps: a writer with SIGKILL
       // pending that had to join leaves with -EINTR, whether or not the lock was freed since (§3.4).
-      if (fatalSignalPending(world, t) && s.locks.mmap_lock.waiters.includes(t.id)) return { type: 'mmap_write_lock_killable_eintr', t };
+      if (fatalSignalPending(world, s, t) && s.locks.mmap_lock.waiters.includes(t.id)) return { type: 'mmap_write_lock_killable_eintr', t };
       return { type: 'mmap_write_lock', t };
     case 'downgrade':
       return { type: 'mmap_write_downgrade', t };

@@ -41,7 +41,21 @@ const checksBeforeLock = (world: World): boolean => ERAS[world.scenario.reaper].
 
 export const reaperFirstPc = (world: World): ReaperThread['pc'] => (checksBeforeLock(world) ? 'check' : 'trylock');
 
+/**
+ * Where the reaper thread starts: on a release that signals the victim's tasks, with the OOM kill
+ * itself (out_of_memory → __oom_kill_process: SIGKILL, mark_oom_victim, wake_oom_reaper; OOM-5.10),
+ * a step of its own, so that what those tasks do before it is explored (docs/kernel.md §3.4).
+ */
+export const reaperInitialPc = (world: World): ReaperThread['pc'] => (world.kernel.victimSignalled ? 'oom_kill' : reaperFirstPc(world));
+
+/** The OOM kill: from here on the victim's tasks have SIGKILL pending (state.ts fatalSignalPending reads the reaper's pc). */
+export const oomKill = (world: World, s: ModelState, t: ReaperThread, fx: Effects): ModelState => {
+  if (fx.record) fx.events.push('out_of_memory: __oom_kill_process: SIGKILL to the victim\'s tasks, mark_oom_victim, wake_oom_reaper');
+  return put(s, { ...t, pc: reaperFirstPc(world) });
+};
+
 export type ReaperAction =
+  | { readonly type: 'oom_kill'; readonly t: ReaperThread }
   | { readonly type: 'mm_has_notifiers'; readonly t: ReaperThread }
   | { readonly type: 'mmap_read_trylock'; readonly t: ReaperThread }
   | { readonly type: 'oom_reaper_skip'; readonly t: ReaperThread }
@@ -53,6 +67,8 @@ export type ReaperAction =
 export const reaperAction = (world: World, s: ModelState, t: ReaperThread): ReaperAction | CoreAction | DriverInstrAction | null => {
   if (t.call) return driverInstrAction(world, t, t.call, reaperReturn);
   switch (t.pc) {
+    case 'oom_kill':
+      return { type: 'oom_kill', t };
     case 'check':
       return { type: 'mm_has_notifiers', t };
     case 'trylock':

@@ -7,7 +7,7 @@ import { inRange, KERNEL_NAMES, KERNELS, kernelNamed, legacyKernel, rangeText } 
 import { ITREE_LOCK } from './core/itree.ts';
 import { LOCKDEP_PRIMING } from './lockdep.ts';
 import { RMAP_LOCK } from './rwsem.ts';
-import { reaperFirstPc } from './reaper.ts';
+import { reaperInitialPc } from './reaper.ts';
 import { FREE, inTree } from './state.ts';
 import { strategies } from './strategies/index.ts';
 import {
@@ -204,7 +204,7 @@ const initialThread = (world: World, id: string, kind: ThreadKind, target: strin
   const x = target as string; // every kind but the three below names its notifier (threadKind)
   switch (kind) {
     case 'oom_reaper':
-      return { ...base, kind, pc: reaperFirstPc(world), vma: 0, attempts: 0, attemptOk: true, gather: [] };
+      return { ...base, kind, pc: reaperInitialPc(world), vma: 0, attempts: 0, attemptOk: true, gather: [] };
     case 'munmap':
       return { ...base, kind, pc: 'lock', vma: 0, gather: [] };
     case 'madvise':

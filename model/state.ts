@@ -68,19 +68,13 @@ export const holdsMmUsers = (kind: ThreadKind): boolean => kind === 'fault' || k
 
 /**
  * tsk_is_oom_victim(current) and fatal_signal_pending(current) (docs/kernel.md §3.4): on a named
- * release whose mm is an OOM victim, a task of the victim process has SIGKILL pending from the
- * start (__oom_kill_process sends it before mark_oom_victim and wake_oom_reaper). The reaper (a
- * kthread), reclaim (kswapd, or another process's direct reclaim) and a fault run by a kernel
- * worker are not the victim's.
+ * release whose mm is an OOM victim, a task of the victim process has SIGKILL pending once the
+ * OOM kill has happened (the reaper thread's first step, reaper.ts oomKill: __oom_kill_process
+ * sends it before mark_oom_victim and wake_oom_reaper). The reaper (a kthread), reclaim (kswapd,
+ * or another process's direct reclaim) and a fault run by a kernel worker are not the victim's.
  */
-/**
- * mm_take_all_locks' `if (signal_pending(current)) goto out_unlock;` is inside its loop over the
- * VMAs (v4.14 … v6.6): an mm whose VMAs are all unmapped takes them all without a test.
- */
-export const takeAllLocksInterrupted = (world: World, s: ModelState, t: ThreadState): boolean => fatalSignalPending(world, t) && s.mm.vmas.some((v) => !v.unmapped);
-
-export const fatalSignalPending = (world: World, t: ThreadState): boolean => {
-  if (!world.kernel.victimSignalled || !world.underOom) return false;
+export const fatalSignalPending = (world: World, s: ModelState, t: ThreadState): boolean => {
+  if (!world.kernel.victimSignalled || !world.underOom || !oomKilled(s)) return false;
   // The scenario's own list, when it gives one (scenario.ts has checked it names no kthread).
   if (world.scenario.victim !== undefined) return world.scenario.victim.includes(t.id);
   switch (t.kind) {
@@ -100,6 +94,15 @@ export const fatalSignalPending = (world: World, t: ThreadState): boolean => {
       return t satisfies never;
   }
 };
+
+/** The OOM kill has happened: the reaper thread is past its first step (reaper.ts oomKill). */
+const oomKilled = (s: ModelState): boolean => s.threads.some((x) => x.kind === 'oom_reaper' && x.pc !== 'oom_kill');
+
+/**
+ * mm_take_all_locks' `if (signal_pending(current)) goto out_unlock;` is inside its loop over the
+ * VMAs (v4.14 … v6.6): an mm whose VMAs are all unmapped takes them all without a test.
+ */
+export const takeAllLocksInterrupted = (world: World, s: ModelState, t: ThreadState): boolean => fatalSignalPending(world, s, t) && s.mm.vmas.some((v) => !v.unmapped);
 
 /** Some start of the invalidation, of either form, returned this (a combined subscription's two results are kept apart: model/kernel.ts). */
 export const anyStartResult = (inv: Invalidation, r: StartResult): boolean =>

@@ -20,7 +20,7 @@ import {
   type MunmapAction,
 } from './munmap.ts';
 import {
-  mmapReadTrylock, mmapReadUnlock, mmHasNotifiers, oomReaperSkip, oomTlbFinishMmu, oomUnmapPageRange, reaperAction, scheduleTimeoutIdle, type ReaperAction,
+  mmapReadTrylock, mmapReadUnlock, mmHasNotifiers, oomKill, oomReaperSkip, oomTlbFinishMmu, oomUnmapPageRange, reaperAction, scheduleTimeoutIdle, type ReaperAction,
 } from './reaper.ts';
 import { ptepClearFlush, reclaimAction, reclaimBlocker, rmapLockRead, rmapUnlockRead, shrinkPageListFree, type ReclaimAction } from './reclaim.ts';
 import { dequeueWriter, queuesFor, queueWriter, type Blocker } from './rwsem.ts';
@@ -94,6 +94,7 @@ const guard = (world: World, s: ModelState, a: Action): Blocker | null => {
     case 'invalidate_range_start':
     case 'invalidate_range_end':
       return s.core.hasItree ? itreeLockBlocker(world, s, a.t.id) : null;
+    case 'oom_kill':
     case 'mm_has_notifiers':
     case 'mmap_read_trylock':
     case 'mmap_write_lock_killable_eintr':
@@ -195,6 +196,7 @@ const UPDATE: Updates = {
   driver_instr: (world, s, a, fx) => driverInstr(world, s, a, fx),
   invalidate_range_start: (world, s, a, fx) => invalidateRangeStart(world, s, a.t, a, a.k, fx),
   invalidate_range_end: (world, s, a, fx) => invalidateRangeEnd(world, s, a.t, a.k, fx),
+  oom_kill: (world, s, a, fx) => oomKill(world, s, a.t, fx),
   mm_has_notifiers: (_world, s, a, fx) => mmHasNotifiers(s, a.t, fx),
   mmap_read_trylock: (world, s, a, fx) => mmapReadTrylock(world, s, a.t, fx),
   oom_reaper_skip: (_world, s, a, fx) => oomReaperSkip(s, a.t, fx),
@@ -227,6 +229,7 @@ export const describe = (world: World, s: ModelState, a: Action): string =>
     .with({ type: 'driver_instr' }, (a) => `${a.call.sub}.${opName(world, a.call)}: ${describeInstr(a.call, a.instr)}`)
     .with({ type: 'invalidate_range_start' }, (a) => describeStart(a))
     .with({ type: 'invalidate_range_end' }, () => 'invalidate_range_end')
+    .with({ type: 'oom_kill' }, () => 'oom_kill_process')
     .with({ type: 'mm_has_notifiers' }, () => 'mm_has_notifiers (before mmap_read_trylock)')
     .with({ type: 'mmap_read_trylock' }, () => 'mmap_read_trylock')
     .with({ type: 'oom_reaper_skip' }, () => 'oom_reaper: skip mm with notifiers')

@@ -321,7 +321,8 @@ export interface Gathered {
  */
 export interface ReaperThread extends ThreadBase {
   readonly kind: 'oom_reaper';
-  readonly pc: 'check' | 'trylock' | 'skip' | 'vma' | 'unmap' | 'end' | 'tlb_finish' | 'unlock' | 'sleep' | 'done';
+  /** oom_kill: the OOM kill that makes the mm a victim, on a release that signals its tasks (docs/kernel.md §3.4). */
+  readonly pc: 'oom_kill' | 'check' | 'trylock' | 'skip' | 'vma' | 'unmap' | 'end' | 'tlb_finish' | 'unlock' | 'sleep' | 'done';
   readonly vma: number;
   readonly attempts: number;
   readonly attemptOk: boolean;

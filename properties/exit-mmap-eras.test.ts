@@ -12,7 +12,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { blocker, candidateThreads, KERNELS, resolve, step, threadById, type ModelState, type Scenario, type ThreadState, type World } from '../model/index.ts';
-import { notifier, scenario, stepOnce, stepUntil, threadOf, world } from './support.ts';
+import { notifier, scenario, stepOnce, stepUntil, threadOf, killedWorld as world } from './support.ts';
+
 
 const TWO_VMAS = [{ start: 0, end: 2 }, { start: 2, end: 4 }];
 

@@ -94,3 +94,10 @@ export const sameRecordedOrNot = (w: World, before: ModelState, thread: string):
   expect(off.diagnostics).toEqual(on.diagnostics);
   return on;
 };
+
+/** The scenario's world past the OOM kill: the reaper thread's first step on a named release (model/reaper.ts oomKill, docs/kernel.md §3.4); as `world` otherwise. */
+export const killedWorld = (s: Scenario, catalogue?: Catalogue): { world: World; state: ModelState } => {
+  const r = world(s, catalogue);
+  const reaper = r.state.threads.find((t) => t.kind === 'oom_reaper' && t.pc === 'oom_kill');
+  return reaper ? { ...r, state: stepOnce(r.world, r.state, reaper.id).state } : r;
+};

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { parseScenarioTemplate, scenarioSchema } from '../engine/case-format.ts';
 import { explore } from '../engine/exhaustive.ts';
 import { BUILTIN, fatalSignalPending, I, presets, program, resolve, step, threadById, type DriverDef, type Scenario, type ThreadState } from '../model/index.ts';
-import { notifier, scenario, stepOnce, stepUntil, world } from './support.ts';
+import { notifier, scenario, stepOnce, stepUntil, killedWorld as world, world as worldOf } from './support.ts';
 
 const on = (kernel: string | undefined, o: Partial<Scenario> & Pick<Scenario, 'notifiers'>): Scenario => ({ ...scenario(o), ...(kernel ? { kernel } : {}) });
 const kvm = notifier('A', 'kvm', 256);
@@ -22,15 +22,33 @@ describe('which threads are the victim\'s own', () => {
   it('tasks of the process are (munmap, madvise, exit_mmap, an ioctl, a registration, a vCPU or CS fault); the reaper, reclaim and a worker\'s fault are not', () => {
     const threads = ['oom_reaper', 'munmap', 'madvise', 'exit_mmap', 'reclaim', 'ioctl:D', 'fault:A', 'fault:C', 'register:A', 'unregister:C'];
     const { world: w, state: s } = world(on('v5.10', { notifiers: [kvm, notifier('C', 'odp-5.5', 512), notifier('D', 'amdgpu-5.5', 768)], threads }));
-    const own = s.threads.filter((t) => fatalSignalPending(w, t)).map((t) => t.id);
+    const own = s.threads.filter((t) => fatalSignalPending(w, s, t)).map((t) => t.id);
     expect(own).toEqual(['munmap', 'madvise', 'exit_mmap', 'ioctl:D', 'fault:A', 'register:A', 'unregister:C']);
+  });
+
+  it('from the OOM kill on: the reaper thread\'s first step on a named release; before it, no task is signalled', () => {
+    const { world: w, state: s0 } = worldOf(on('v5.10', { notifiers: [kvm], threads: ['oom_reaper', 'munmap', 'fault:A'] }));
+    expect(s0.threads.some((t) => fatalSignalPending(w, s0, t))).toBe(false);
+    const r = stepOnce(w, s0, 'oom_reaper');
+    expect(r.label).toBe('oom_kill_process');
+    expect(eventsOf(r)).toBe("out_of_memory: __oom_kill_process: SIGKILL to the victim's tasks, mark_oom_victim, wake_oom_reaper");
+    expect(r.state.threads.filter((t) => fatalSignalPending(w, r.state, t)).map((t) => t.id)).toEqual(['munmap', 'fault:A']);
+    // The model without a kernel has no kill step: its reaper starts at its trylock.
+    const legacy = worldOf(on(undefined, { notifiers: [kvm], threads: ['oom_reaper', 'fault:A'] }));
+    expect(stepOnce(legacy.world, legacy.state, 'oom_reaper').label).toBe('mmap_read_trylock');
+  });
+
+  it("what a task does before the kill is explored: amdgpu-4.19's CS maps its pages with a reaper present (v4.20)", () => {
+    const [r] = explore(on('v4.20', { notifiers: [notifier('A', 'amdgpu-4.19', 256)], threads: ['oom_reaper', 'fault:A'] }), ['NoDeadlock']).results;
+    expect(r.verdict).toBe('holds');
+    expect(r.goals?.device_mapped).toBe(1);
   });
 
   it('only when the mm is an OOM victim (an oom_reaper thread), and only on a named release', () => {
     const noOom = world(on('v5.10', { notifiers: [kvm], threads: ['munmap', 'fault:A'] }));
-    expect(noOom.state.threads.some((t) => fatalSignalPending(noOom.world, t))).toBe(false);
+    expect(noOom.state.threads.some((t) => fatalSignalPending(noOom.world, noOom.state, t))).toBe(false);
     const legacy = world(on(undefined, { notifiers: [kvm], threads: ['oom_reaper', 'munmap', 'fault:A'] }));
-    expect(legacy.state.threads.some((t) => fatalSignalPending(legacy.world, t))).toBe(false);
+    expect(legacy.state.threads.some((t) => fatalSignalPending(legacy.world, legacy.state, t))).toBe(false);
   });
 });
 
@@ -38,7 +56,7 @@ describe("a scenario's own victim list (Scenario.victim): the tasks of the proce
   it('those listed have SIGKILL pending, the others not, whatever their kind', () => {
     const threads = ['oom_reaper', 'munmap', 'ioctl:B', 'fault:A'];
     const { world: w, state: s } = world({ ...on('v4.20', { notifiers: [kvm, amdgpu419], threads }), victim: ['fault:A'] });
-    expect(s.threads.filter((t) => fatalSignalPending(w, t)).map((t) => t.id)).toEqual(['fault:A']);
+    expect(s.threads.filter((t) => fatalSignalPending(w, s, t)).map((t) => t.id)).toEqual(['fault:A']);
   });
 
   it("amdgpu's CS left out of the list (run by a kernel thread using the mm) waits for the reaper again: NoDeadlock is violated on v4.20", () => {
