@@ -254,3 +254,36 @@ describe('killable locks and mm_take_all_locks return -EINTR', () => {
     expect(stepUntil(calm.world, calm.state, 'register:A', (_s, t) => t.done).subs[0].registered).toBe(true);
   });
 });
+
+describe('the interpreter\'s signal tests, on driver programs of their own (review of the first version: these paths had no test)', () => {
+  const withDriver = (def: DriverDef, threads: string[], kernel = 'v6.6', strategy = 'call-all-end-2021') =>
+    world(on(kernel, { strategy, notifiers: [notifier('X', def.driver, 256)], threads }), { ...BUILTIN, drivers: { ...BUILTIN.drivers, [def.driver]: def } });
+
+  it("an ioctl's get_user_pages tests the signal (get_user_pages on current->mm: always): -EINTR and the ioctl ends; with no reaper it looks the page up", () => {
+    const def: DriverDef = { ...presets.kvm, driver: 'ioctl-gup', ioctl: program([I.gup, I.ret(0)]) };
+    const { world: w, state: s } = withDriver(def, ['oom_reaper', 'ioctl:X']);
+    const r = stepOnce(w, s, 'ioctl:X');
+    expect(eventsOf(r)).toMatch(/get_user_pages\(page \d+\) -> -EINTR: fatal signal pending, ioctl:X exits/);
+    expect(done(threadById(r.state, 'ioctl:X'))).toBe(true);
+    const calm = withDriver(def, ['ioctl:X']);
+    expect(eventsOf(stepOnce(calm.world, calm.state, 'ioctl:X'))).not.toMatch(/EINTR/);
+  });
+
+  it("an ioctl's retry returns to user space, where the signal ends it", () => {
+    const def: DriverDef = { ...presets.kvm, driver: 'ioctl-retry', ioctl: program([':again', I.retry('again')]) };
+    const { world: w, state: s } = withDriver(def, ['oom_reaper', 'ioctl:X']);
+    const r = stepOnce(w, s, 'ioctl:X');
+    expect(eventsOf(r)).toBe('retry: fatal signal pending, ioctl:X exits');
+    expect(done(threadById(r.state, 'ioctl:X'))).toBe(true);
+  });
+
+  it("a fault run in a task of the process whose first interval insert registers the NULL notifier: mm_take_all_locks -> -EINTR, nothing inserted", () => {
+    const def: DriverDef = { ...presets['nouveau-5.5'], driver: 'nouveau-in-task', faultInTask: { gup: 'never', retry: false } };
+    const { world: w, state: s } = withDriver(def, ['oom_reaper', 'fault:X']);
+    expect(s.core.hasItree).toBe(false);
+    const r = stepOnce(w, s, 'fault:X');
+    expect(eventsOf(r)).toMatch(/mmu_notifier_register\(NULL\): mmap_write_lock; mm_take_all_locks -> -EINTR; mmap_write_unlock: fatal signal pending, fault:X exits/);
+    expect(r.state.core.hasItree).toBe(false);
+  });
+});
+
