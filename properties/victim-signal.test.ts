@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseScenarioTemplate, scenarioSchema } from '../engine/case-format.ts';
 import { explore } from '../engine/exhaustive.ts';
-import { BUILTIN, fatalSignalPending, I, presets, program, resolve, step, threadById, type DriverDef, type Scenario, type ThreadState } from '../model/index.ts';
+import { blocker, BUILTIN, fatalSignalPending, I, presets, program, resolve, step, threadById, type DriverDef, type Scenario, type ThreadState } from '../model/index.ts';
 import { notifier, scenario, stepOnce, stepUntil, killedWorld as world, world as worldOf } from './support.ts';
 
 const on = (kernel: string | undefined, o: Partial<Scenario> & Pick<Scenario, 'notifiers'>): Scenario => ({ ...scenario(o), ...(kernel ? { kernel } : {}) });
@@ -275,6 +275,16 @@ describe('the interpreter\'s signal tests, on driver programs of their own (revi
     const r = stepOnce(w, s, 'ioctl:X');
     expect(eventsOf(r)).toBe('retry: fatal signal pending, ioctl:X exits');
     expect(done(threadById(r.state, 'ioctl:X'))).toBe(true);
+  });
+
+  it("that insert fails at its signal test before any rmap lock: reclaim holding one does not make it wait", () => {
+    const def: DriverDef = { ...presets['nouveau-5.5'], driver: 'nouveau-in-task', faultInTask: { gup: 'never', retry: false } };
+    const { world: w, state: s } = withDriver(def, ['oom_reaper', 'reclaim', 'fault:X']);
+    const held = stepOnce(w, s, 'reclaim').state; // anon_vma_lock_read
+    expect(held.locks.rmap_lock.readers).toEqual(['reclaim']);
+    const fault = threadById(held, 'fault:X') as ThreadState;
+    expect(blocker(w, held, fault)).toBeNull();
+    expect(eventsOf(stepOnce(w, held, 'fault:X'))).toMatch(/mm_take_all_locks -> -EINTR/);
   });
 
   it("a fault run in a task of the process whose first interval insert registers the NULL notifier: mm_take_all_locks -> -EINTR, nothing inserted", () => {
