@@ -9,7 +9,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { catalogueWith, parseDriverFile, type DriverFile } from '../engine/driver-format.ts';
-import { DriverAssertions, invariantByName, resolve, runWorld, step, type Fact } from '../model/index.ts';
+import { notifier, scenario } from './support.ts';
+import { blocker, DriverAssertions, invariantByName, resolve, runWorld, step, type Fact, type ModelState } from '../model/index.ts';
 
 type Op = Record<string, unknown> | string;
 
@@ -373,3 +374,34 @@ describe("the first interval insert's waits (nouveau's per-fault notifier)", () 
     expect(alone.tag === 'stepped' && alone.state.core.hasItree).toBe(true);
   });
 });
+
+describe("mmu_interval_notifier_remove's first attempt takes subscriptions->lock (docs/kernel.md §2.2; named releases)", () => {
+  it('on v5.15 a per-fault remove waits while madvise holds the lock in its two-step mn_itree_inv_end (found by a breadth-first search)', () => {
+    const r = resolve({ ...scenario({ strategy: 'call-all-end-2021', notifiers: [notifier('B', 'nouveau-5.5', 256)], threads: ['madvise', 'fault:B'] }), kernel: 'v5.15' });
+    if (!r.ok) throw new Error(r.error);
+    const { world: w, state: s0 } = r;
+    const code = w.ops.B.fault?.code ?? [];
+    const seen = new Set<string>([JSON.stringify(s0)]);
+    const queue: ModelState[] = [s0];
+    let checked = 0;
+    for (let n = 0; n < queue.length; n++) {
+      const s = queue[n];
+      const f = s.threads.find((t) => t.id === 'fault:B');
+      if (f?.call && code[f.call.pc]?.op === 'intervalRemove' && f.call.locals.removeSeq === undefined && s.locks.subscriptions_lock?.writer === 'madvise') {
+        expect(blocker(w, s, f)).toEqual({ on: 'lock', lock: 'subscriptions_lock', mode: 'write' });
+        checked++;
+      }
+      for (const t of s.threads) {
+        const next = step(w, s, t.id, false);
+        if (next.tag !== 'stepped') continue;
+        const k = JSON.stringify(next.state);
+        if (!seen.has(k)) {
+          seen.add(k);
+          queue.push(next.state);
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(0);
+  });
+});
+
