@@ -9,8 +9,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { catalogueWith, parseDriverFile, type DriverFile } from '../engine/driver-format.ts';
-import { notifier, scenario } from './support.ts';
-import { blocker, DriverAssertions, invariantByName, resolve, runWorld, step, type Fact, type ModelState } from '../model/index.ts';
+import { notifier, scenario, stepOnce, stepUntil, world } from './support.ts';
+import { blocker, BUILTIN, DriverAssertions, I, invariantByName, presets, program, resolve, runWorld, step, type Fact, type ModelState } from '../model/index.ts';
 
 type Op = Record<string, unknown> | string;
 
@@ -402,6 +402,18 @@ describe("mmu_interval_notifier_remove's first attempt takes subscriptions->lock
       }
     }
     expect(checked).toBeGreaterThan(0);
+  });
+});
+
+describe('only a fault gives up on a released mirror (interpreter.ts abandons; docs/kernel.md §1.6)', () => {
+  it("an ioctl of an unregistered notifier still waits for the lock its fault holds", () => {
+    const def = { ...presets.kvm, driver: 'ioctl-lock', hlist: { ...presets.kvm.hlist!, fault: program([I.lock('mmu_lock'), I.unlock('mmu_lock'), I.ret(0)]) }, ioctl: program([I.lock('mmu_lock'), I.unlock('mmu_lock'), I.ret(0)]) };
+    const { world: w, state: s0 } = world(scenario({ strategy: 'call-all-end-2021', notifiers: [notifier('X', 'ioctl-lock', 256)], threads: ['fault:X', 'unregister:X', 'ioctl:X'] }), { ...BUILTIN, drivers: { ...BUILTIN.drivers, 'ioctl-lock': def } });
+    const held = stepOnce(w, s0, 'fault:X').state; // lock(mmu_lock)
+    expect(held.locks['X.mmu_lock'].writer).toBe('fault:X');
+    const gone = stepUntil(w, held, 'unregister:X', (_s, t) => t.done);
+    const ioctl = gone.threads.find((t) => t.id === 'ioctl:X');
+    expect(ioctl && blocker(w, gone, ioctl)).toMatchObject({ on: 'lock', lock: 'X.mmu_lock' });
   });
 });
 
