@@ -205,6 +205,10 @@ export const shortestPasses = (
         maxStates: Math.max(...named.map((k) => left[k] - reserve(set))),
         stopWhen: named.map((k) => items[k].inv.name),
         cycles: false, // a depth-bounded search for a shorter stuck state: no edge graph (exhaustive.ts)
+        // Keyed by the proofs' form: the same shortest lengths in fewer states (a quarter on the A/B
+        // check's 6-thread set); the trace is the keyed search's own, a real one, not found again.
+        proofKey: true,
+        refind: () => false,
         ...(deadline !== undefined ? { deadline } : {}),
         ...(set.only ? { only: set.only } : {}),
         ...(catalogue ? { catalogue } : {}),
