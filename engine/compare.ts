@@ -12,7 +12,8 @@
 import { BUILTIN, classicOps, reaperNotifies, resolve, type Catalogue, type ReaperEra } from '../model/index.ts';
 import type { ScenarioTemplate } from './arbitraries.ts';
 import { searchAll, type FoundSoFar } from './random.ts';
-import { vacuous } from './result.ts';
+import { vacuous, type ExhaustiveResult, type SearchResult } from './result.ts';
+import { exhaustiveShared, shareGroups, type SharedSearch } from './share.ts';
 import { exhaustiveTemplate } from './threadsets.ts';
 
 /** A scenario family as compare needs it (checks/families.ts has the standard ones; a user's scenario is one too). */
@@ -96,6 +97,13 @@ export interface CompareOptions {
    * proof, its finds too, without a run): all an interrupted compare can say of a strategy it cut short.
    */
   readonly onFound?: (strategy: string, family: string, found: readonly FoundInFamily[]) => void;
+  /**
+   * Share proofs between the strategies of a group (engine/share.ts; default true): the same
+   * cells, each thread set searched once for every strategy that agrees on it. False: each alone.
+   */
+  readonly share?: boolean;
+  /** After each search of a shared proof (for tests: that sharing, and disagreeing, happened). */
+  readonly onShared?: (family: string, s: SharedSearch) => void;
 }
 
 /** An invariant a family's search violated: by its runs (the first that did), or by its proof (no run). */
@@ -127,39 +135,62 @@ const emptyCell = (strategy: string, invariant: string): Cell => ({
  * evidence, or null when the strategy cannot run the family's drivers (e.g. a preset with no
  * interval form under core-counter). `mergeCells` adds families up.
  */
-export const compareFamily = (strategy: string, invariants: readonly string[], fam: FamilyTemplate, o: CompareOptions): Cell[] | null => {
-  const template = { ...fam.template, strategy };
-  if (!resolve({ ...template, threads: template.threads ?? [] }, o.catalogue).ok) return null;
-  o.onFamily?.(strategy, fam.id, 'sampling');
+export const compareFamily = (strategy: string, invariants: readonly string[], fam: FamilyTemplate, o: CompareOptions): Cell[] | null => compareGroup([strategy], invariants, fam, o)[0];
+
+/**
+ * compareFamily for each strategy of a shareGroups group (engine/share.ts), in its order: each
+ * sampled on its own, then their proofs shared (unless `share` is false), with the same cells
+ * as each would get alone.
+ */
+export const compareGroup = (group: readonly string[], invariants: readonly string[], fam: FamilyTemplate, o: CompareOptions): (Cell[] | null)[] => {
   const { onFound } = o;
-  const sampled = searchAll(template, invariants, { seed: o.seed, numRuns: o.runs, catalogue: o.catalogue, ...(onFound ? { onProgress: (_runs: number, _ms: number, found: readonly FoundSoFar[]) => onFound(strategy, fam.id, found) } : {}) });
+  const sampled = group.map((strategy) => {
+    const template = { ...fam.template, strategy };
+    if (!resolve({ ...template, threads: template.threads ?? [] }, o.catalogue).ok) return null;
+    o.onFamily?.(strategy, fam.id, 'sampling');
+    return searchAll(template, invariants, { seed: o.seed, numRuns: o.runs, catalogue: o.catalogue, ...(onFound ? { onProgress: (_runs: number, _ms: number, found: readonly FoundSoFar[]) => onFound(strategy, fam.id, found) } : {}) });
+  });
   // The invariants the runs held, proved (or refuted) by one exhaustive pass over the family's thread sets.
-  const held = sampled.filter((r) => r.verdict === 'holds').map((r) => r.invariant);
-  if (o.proof && held.length) o.onFamily?.(strategy, fam.id, 'proving');
-  const proofs = o.proof && held.length ? exhaustiveTemplate(template, held, { proofKey: true, ...o.proof, catalogue: o.catalogue }) : [];
+  const held = sampled.map((rs) => (rs ?? []).filter((r) => r.verdict === 'holds').map((r) => r.invariant));
+  const proving = group.flatMap((strategy, i) => (o.proof && held[i].length ? [{ strategy, invariants: held[i] }] : []));
+  for (const m of proving) o.onFamily?.(m.strategy, fam.id, 'proving');
+  const proofOptions = { proofKey: true, ...o.proof, catalogue: o.catalogue };
+  const proved = o.share === false || proving.length < 2
+    ? proving.map((m) => exhaustiveTemplate({ ...fam.template, strategy: m.strategy }, m.invariants, proofOptions))
+    : exhaustiveShared(fam.template, proving, invariants, { ...proofOptions, ...(o.onShared ? { onSearch: (s: SharedSearch) => o.onShared?.(fam.id, s) } : {}) });
+  return group.map((strategy, i) => {
+    const runs = sampled[i];
+    if (runs === null) return null;
+    const at = proving.findIndex((m) => m.strategy === strategy);
+    return cellsOf(strategy, fam.id, runs, at < 0 ? [] : proved[at], o);
+  });
+};
+
+/** A strategy's cells on one family: its runs' results, and its proof's of the invariants they held. */
+const cellsOf = (strategy: string, family: string, sampled: readonly SearchResult[], proofs: readonly ExhaustiveResult[], o: CompareOptions): Cell[] => {
   const byProof = proofs.filter((p) => p.verdict === 'violated').map((p) => ({ invariant: p.invariant }));
-  if (onFound && byProof.length) onFound(strategy, fam.id, [...sampled.flatMap((r) => (r.counterexample ? [{ invariant: r.invariant, run: r.runs }] : [])), ...byProof]);
+  if (o.onFound && byProof.length) o.onFound(strategy, family, [...sampled.flatMap((r) => (r.counterexample ? [{ invariant: r.invariant, run: r.runs }] : [])), ...byProof]);
   return sampled.map((r) => {
     const c = emptyCell(strategy, r.invariant);
     c.runs = r.runs;
     c.familiesRun = 1;
-    c.ranIn = [fam.id];
+    c.ranIn = [family];
     c.goals = { ...r.goals };
     c.verdict = 'holds';
     const proof = proofs.find((p) => p.invariant === r.invariant);
     if (proof && o.proof) c.maxThreads = o.proof.maxThreads;
     if (proof?.verdict === 'holds') {
-      c.provedIn = [fam.id];
+      c.provedIn = [family];
       c.proofStates = proof.states;
     }
     // Vacuous only if neither the runs nor the proof reached a situation the invariant is about.
-    if (vacuous(r) && (!proof || proof.verdict !== 'holds' || vacuous(proof))) c.vacuousIn = [fam.id];
+    if (vacuous(r) && (!proof || proof.verdict !== 'holds' || vacuous(proof))) c.vacuousIn = [family];
     const found = r.counterexample ?? proof?.counterexample ?? null;
     if (found) {
       const ms = Math.round(r.counterexample ? r.ms : (proof?.ms ?? 0));
       c.verdict = 'violated';
-      c.violatedIn = [{ family: fam.id, steps: found.steps, ms, witness: found.witness, cause: null, ...(r.counterexample ? {} : { foundBy: 'exhaustive' as const }) }];
-      Object.assign(c, { ms, steps: found.steps, family: fam.id, witness: found.witness });
+      c.violatedIn = [{ family, steps: found.steps, ms, witness: found.witness, cause: null, ...(r.counterexample ? {} : { foundBy: 'exhaustive' as const }) }];
+      Object.assign(c, { ms, steps: found.steps, family, witness: found.witness });
     }
     return c;
   });
@@ -192,7 +223,10 @@ export const mergeCells = (strategy: string, invariants: readonly string[], perF
 
 /** Cells strategy-major, invariants in the given order, each violation attributed among these strategies. */
 export const compare = (strategies: readonly string[], invariants: readonly string[], families: readonly FamilyTemplate[], o: CompareOptions): Cell[] => {
-  const cells = strategies.flatMap((strategy) => mergeCells(strategy, invariants, families.map((fam) => compareFamily(strategy, invariants, fam, o))));
+  const perFamily = new Map<string, Cell[] | null>();
+  for (const group of o.share === false ? strategies.map((s) => [s]) : shareGroups(strategies, o.catalogue))
+    for (const fam of families) compareGroup(group, invariants, fam, o).forEach((cells, i) => perFamily.set(`${group[i]}\0${fam.id}`, cells));
+  const cells = strategies.flatMap((strategy) => mergeCells(strategy, invariants, families.map((fam) => perFamily.get(`${strategy}\0${fam.id}`) ?? null)));
   return attribute(cells, Object.fromEntries(families.map((f) => [f.id, f.template.reaper])));
 };
 
