@@ -623,13 +623,11 @@ describe('an interrupted check or compare prints what finished (the SIGINT path,
     const strategies = ['skip-all-end', 'sorted-undo', 'call-all-end-2021'];
     const r = await interrupted(compareCommand, ['--strategy', strategies.join(','), '--invariant', 'StartEndPaired', '--family', 'ab-pair', '--runs', '50', '--workers', '1'], (s) => s.includes(`${strategies[1]} ×`));
     expect(r.code).toBe(130);
-    const m = /^interrupted \(SIGINT\) after (\d) of 3 strategies/.exec(r.out);
-    expect(m).not.toBeNull();
-    const completed = Number(m?.[1]);
-    // In a worker the stop is immediate (1); run in this thread, the unit under way finishes first (2).
-    expect([1, 2]).toContain(completed);
+    // In a worker the stop is immediate: finished are the strategies whose tasks are in, skip-all-end
+    // and call-all-end-2021, whose proofs one task shares (engine/share.ts), though sorted-undo comes between.
+    expect(r.out).toMatch(/^interrupted \(SIGINT\) after 2 of 3 strategies/);
     const header = r.out.split('\n').find((l) => l.startsWith(' '.repeat(14)) && l.includes('skip-all-end'));
-    expect(header?.trim().split(/\s+/)).toEqual(strategies.slice(0, completed));
+    expect(header?.trim().split(/\s+/)).toEqual(['skip-all-end', 'call-all-end-2021']);
   });
 
   it('compare: stopped inside its only strategy, it still names what the runs had violated, with the family and the first run (not shrunk)', async () => {

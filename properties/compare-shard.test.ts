@@ -70,9 +70,24 @@ describe('compare --shard K/N --json, then --merge: what one run prints', () => 
   it('the user\'s scenario, 1/2 and 2/2: text, --json, mail and Markdown as unsharded, with its exit code', async () => {
     const files = await shards(USER, 2, 'user');
     const a = JSON.parse(readFileSync(files[0], 'utf8'));
-    expect(a).toMatchObject({ format: 'mmu-notifier-checker/compare-shard@1', shard: { k: 1, n: 2 }, tasks: 3, options: { seed: 42, runs: 30, proof: { maxThreads: 1 }, userScenario: 'kvm,odp-4.20' } });
-    expect(a.results.map((x: { task: number; strategy: string }) => [x.task, x.strategy])).toEqual([[0, 'skip-all-end'], [2, 'core-counter']]);
-    expect(a.results[1].cells).toBeNull(); // core-counter cannot run odp-4.20: recorded as such, not dropped
+    const b = JSON.parse(readFileSync(files[1], 'utf8'));
+    // Two tasks: skip-all-end and call-all-end-2021 share their proofs (engine/share.ts), so one task feeds both.
+    expect(a).toMatchObject({ format: 'mmu-notifier-checker/compare-shard@2', shard: { k: 1, n: 2 }, tasks: 2, options: { seed: 42, runs: 30, proof: { maxThreads: 1 }, userScenario: 'kvm,odp-4.20' } });
+    expect(a.results.map((x: { task: number; strategy: string }) => [x.task, x.strategy])).toEqual([[0, 'skip-all-end'], [0, 'call-all-end-2021']]);
+    expect(b.results.map((x: { task: number; strategy: string }) => [x.task, x.strategy])).toEqual([[1, 'core-counter']]);
+    expect(b.results[0].cells).toBeNull(); // core-counter cannot run odp-4.20: recorded as such, not dropped
+    // A shared task's entries: each of its group's strategies, in order.
+    const edited = async (results: unknown[]) => {
+      const f = join(dir, 'user-edited.json');
+      writeFileSync(f, JSON.stringify({ ...a, results }));
+      return run(['--merge', f, files[1]]);
+    };
+    const dropped = await edited(a.results.slice(0, 1));
+    expect(dropped.code).toBe(2);
+    expect(dropped.err).toMatch(/results: tasks 0, but shard 1\/2 is tasks 0, 0 /);
+    const swapped = await edited([a.results[1], a.results[0]]);
+    expect(swapped.code).toBe(2);
+    expect(swapped.err).toMatch(/results\[0\]: task 0 is skip-all-end × kvm,odp-4\.20, not call-all-end-2021 × kvm,odp-4\.20/);
     for (const fmt of [[], ['--format', 'mail'], ['--markdown']]) {
       const one = await run([...USER, ...fmt]);
       const merged = await run(['--merge', ...files, ...fmt]);

@@ -1,7 +1,7 @@
 /**
  * `compare --shard K/N --json` and `compare --merge FILE…` (issue #23 item 6; docs/design.md §6):
- * a shard runs the tasks of compare's job (scripts/jobs.ts: a (strategy, family) pair each, in
- * unit order) whose index is K-1 modulo N, and writes their per-task results with every option
+ * a shard runs the tasks of compare's job (scripts/jobs.ts compareTasks: a (group of strategies
+ * that share proofs, family) pair each) whose index is K-1 modulo N, and writes their per-task results with every option
  * the results depend on; a merge reads the N shards, checks that they are one job's N parts
  * (the same options, each K once, each task's results where the rule puts them), and hands
  * compare's printing the units combined as the worker threads' results are (combineUnits).
@@ -14,10 +14,10 @@ import type { Cell, FamilyTemplate, ProofOptions } from '../engine/compare.ts';
 import { parseDriverFile, driverFilesProblems, type DriverFile } from '../engine/driver-format.ts';
 import { ALL_INVARIANT_NAMES, STRATEGY_NAMES } from '../model/index.ts';
 import { fail, LIMITS, Problems, readJson } from './cli.ts';
-import { shardTasks, tasksOf, unitsOf, type CompareJob, type TaskResult } from './jobs.ts';
+import { compareTasks, planOf, shardTasks, type CompareJob, type TaskResult } from './jobs.ts';
 
 /** The `format` of a shard file (a new field may be added within a version). */
-export const COMPARE_SHARD_FORMAT = 'mmu-notifier-checker/compare-shard@1';
+export const COMPARE_SHARD_FORMAT = 'mmu-notifier-checker/compare-shard@2';
 
 /** At most this many shards (a CI matrix of more jobs than compare has tasks would run empty ones). */
 export const MAX_SHARDS = 1000;
@@ -44,7 +44,10 @@ export interface ShardFile {
   /** The job's tasks in all (every shard's). */
   readonly tasks: number;
   readonly options: ShardOptions;
-  /** This shard's tasks, ascending: each task's (strategy, family) and what compareFamily gave (null: the strategy cannot run the family). */
+  /**
+   * This shard's tasks, ascending, an entry per strategy of a task's group in its order: the
+   * task, the (strategy, family) and what compareGroup gave it (null: it cannot run the family).
+   */
   readonly results: readonly { readonly task: number; readonly strategy: string; readonly family: string; readonly cells: readonly Cell[] | null }[];
 }
 
@@ -61,9 +64,12 @@ export const shardArg = (v: string): { k: number; n: number } => {
 
 export const jobOf = (o: ShardOptions): CompareJob => ({ kind: 'compare', strategies: o.strategies, invariants: o.invariants, families: o.families, seed: o.seed, runs: o.runs, proof: o.proof, drivers: o.drivers });
 
-/** The (strategy, family) of each task of the job, in task order. */
-const taskNames = (o: ShardOptions): { strategy: string; family: string }[] =>
-  o.strategies.flatMap((strategy) => o.families.map((f) => ({ strategy, family: f.id })));
+/** The strategies and family of each task of the job, in task order. */
+const taskNames = (o: ShardOptions): { strategies: readonly string[]; family: string }[] => compareTasks(jobOf(o)).map((t) => ({ strategies: t.strategies, family: t.family.id }));
+
+/** The results' entries of these tasks: one per strategy of each. */
+const entriesOf = (names: readonly { strategies: readonly string[]; family: string }[], tasks: readonly number[]) =>
+  tasks.flatMap((task) => names[task].strategies.map((strategy, k) => ({ task, strategy, family: names[task].family, k })));
 
 export const shardFile = (o: ShardOptions, k: number, n: number, tasks: readonly (TaskResult | undefined)[]): ShardFile => {
   const names = taskNames(o);
@@ -72,10 +78,10 @@ export const shardFile = (o: ShardOptions, k: number, n: number, tasks: readonly
     shard: { k, n },
     tasks: names.length,
     options: o,
-    results: shardTasks(names.length, k, n).map((task) => {
+    results: entriesOf(names, shardTasks(names.length, k, n)).map(({ task, strategy, family, k: at }) => {
       const r = tasks[task];
       if (r?.kind !== 'family') throw new Error(`shard ${k}/${n}: task ${task} has no result`);
-      return { task, ...names[task], cells: r.cells };
+      return { task, strategy, family, cells: r.cells[at] ?? null };
     }),
   };
 };
@@ -157,18 +163,23 @@ export const parseShard = (data: unknown): { ok: true; value: ShardFile } | { ok
   }
   if (p.length) return { ok: false, problems: p };
   const options: ShardOptions = { ...s.options, drivers, families: fams } as ShardOptions;
-  // The tasks: as many as the options make, this shard's exactly, each with its names and a cell per invariant.
+  // The tasks: as many as the options make, this shard's exactly (an entry per strategy of each), each with its names and a cell per invariant.
   const names = taskNames(options);
-  if (s.tasks !== names.length) p.push(`tasks: ${s.tasks}, but its options make ${names.length} (${options.strategies.length} strategies × ${fams.length} families)`);
-  const want = shardTasks(names.length, s.shard.k, s.shard.n);
+  if (s.tasks !== names.length) p.push(`tasks: ${s.tasks}, but its options make ${names.length} (${options.strategies.length} strategies in ${new Set(names.map((x) => x.strategies.join())).size} groups sharing proofs × ${fams.length} families)`);
+  const want = entriesOf(names, shardTasks(names.length, s.shard.k, s.shard.n));
   const got = s.results.map((x) => x.task);
-  if (!isDeepStrictEqual(got, want)) p.push(`results: tasks ${got.join(', ') || 'none'}, but shard ${s.shard.k}/${s.shard.n} is tasks ${want.join(', ') || 'none'} (task index mod ${s.shard.n} = ${s.shard.k - 1})`);
+  if (!isDeepStrictEqual(got, want.map((x) => x.task)))
+    p.push(`results: tasks ${got.join(', ') || 'none'}, but shard ${s.shard.k}/${s.shard.n} is tasks ${want.map((x) => x.task).join(', ') || 'none'} (task index mod ${s.shard.n} = ${s.shard.k - 1}; a task's entry once per strategy of its group)`);
   for (const [i, x] of s.results.entries()) {
     const nm = names[x.task];
     if (!nm) continue;
-    if (x.strategy !== nm.strategy || x.family !== nm.family) p.push(`results[${i}]: task ${x.task} is ${nm.strategy} × ${nm.family}, not ${x.strategy} × ${x.family}`);
-    if (x.cells && !isDeepStrictEqual(x.cells.map((c) => [c.strategy, c.invariant]), options.invariants.map((inv) => [nm.strategy, inv])))
-      p.push(`results[${i}].cells: one cell per invariant of options.invariants, in order, for ${nm.strategy}`);
+    // Its place among its task's entries: which of the group's strategies it must be.
+    const at = s.results.slice(0, i).filter((y) => y.task === x.task).length;
+    const strategy = nm.strategies[at];
+    if (strategy === undefined) p.push(`results[${i}]: task ${x.task} has ${nm.strategies.length} strategies (${nm.strategies.join(', ')}), and this entry is one more`);
+    else if (x.strategy !== strategy || x.family !== nm.family) p.push(`results[${i}]: task ${x.task} is ${strategy} × ${nm.family}, not ${x.strategy} × ${x.family}`);
+    if (strategy !== undefined && x.cells && !isDeepStrictEqual(x.cells.map((c) => [c.strategy, c.invariant]), options.invariants.map((inv) => [strategy, inv])))
+      p.push(`results[${i}].cells: one cell per invariant of options.invariants, in order, for ${strategy}`);
   }
   return p.length ? { ok: false, problems: p } : { ok: true, value: { ...s, options } as ShardFile };
 };
@@ -232,9 +243,13 @@ export const readShards = (files: readonly string[]): { options: ShardOptions; t
     if (missing.length && read.length === files.length) p.add(`shard${missing.length > 1 ? 's' : ''} ${missing.map((k) => `${k}/${n}`).join(', ')} missing: a merge needs all ${n}`);
   }
   p.check();
-  const units = unitsOf(jobOf(o));
-  const tasks: (TaskResult | undefined)[] = tasksOf(units).map(() => undefined);
-  for (const { s } of read) for (const x of s.results) tasks[x.task] = { kind: 'family', cells: x.cells };
+  // Each task's entries, one per strategy of its group in order (parseShard checked), make its result.
+  const cells = new Map<number, (readonly Cell[] | null)[]>();
+  for (const { s } of read) for (const x of s.results) cells.set(x.task, [...(cells.get(x.task) ?? []), x.cells]);
+  const tasks = planOf(jobOf(o)).tasks.map((_, i): TaskResult | undefined => {
+    const c = cells.get(i);
+    return c && { kind: 'family', cells: c };
+  });
   const lost = tasks.flatMap((t, i) => (t ? [] : [i]));
   if (lost.length) fail(`--merge: tasks ${lost.join(', ')} are in no shard`);
   return { options: o, tasks: tasks as TaskResult[] };

@@ -18,7 +18,7 @@ import { escapeText, shellWord } from '../report/escape.ts';
 import { COMPARE_RESULT_FORMAT, jsonMatrix, markdownMatrix, terminalMatrix } from '../report/matrix.ts';
 import { colorsFor, driversArg, EXIT, fail, fileArg, intArg, invariantsArg, isEntry, LIMITS, listArg, main, namesArg, notifiersArg, parseCollecting, plainProgress, Problems, eraArgs, kernelArg, readScenarioTemplate, seedArg, strategiesArg, unusedDriverProblems, widthFor, type Command, type Io } from './cli.ts';
 import { jobOf, readShards, shardArg, shardFile, type ShardOptions } from './compare-shard.ts';
-import { combineUnits, defaultWorkers, runJob, shardTasks, tasksOf, unitsOf, type UnitResult } from './jobs.ts';
+import { combineUnits, defaultWorkers, planOf, runJob, shardTasks, type UnitResult } from './jobs.ts';
 
 const FAMILY_IDS = families.map((f) => f.id);
 
@@ -182,7 +182,7 @@ const mergeCommand = (files: readonly string[], v: Record<string, unknown>, p: P
   const { options, tasks } = readShards(files);
   const catalogue = catalogueWith(options.drivers);
   checkRunnable(options, catalogue, format, options.checkArgs.includes('--scenario'), io);
-  const units = combineUnits(unitsOf(jobOf(options)), tasks);
+  const units = combineUnits(planOf(jobOf(options)).units, tasks);
   return report(io, options, format, units, units.map((_, k) => k), undefined, catalogue);
 };
 
@@ -294,7 +294,7 @@ export const compareCommand: Command = async (argv, io) => {
   // Per strategy and family, what its search had violated so far: all an interrupted compare can say of a strategy it cut short.
   const foundSoFar = new Map<string, { strategy: string; family: string; found: readonly FoundInFamily[] }>();
   const job = jobOf(options);
-  const only = shard && shardTasks(tasksOf(unitsOf(job)).length, shard.k, shard.n);
+  const only = shard && shardTasks(planOf(job).tasks.length, shard.k, shard.n);
   const run = await runJob(
     job,
     {

@@ -4,14 +4,14 @@
  * thread terminates it when the job is over.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { tasksOf, unitsOf, type Job, type JobProgress } from './jobs.ts';
+import { planOf, type Job, type JobProgress } from './jobs.ts';
 
 const { job, progress } = workerData as { job: Job; progress: boolean };
 const port = parentPort;
 if (port) {
-  const tasks = tasksOf(unitsOf(job));
+  const { tasks } = planOf(job);
   const onProgress = progress ? (p: JobProgress) => port.postMessage({ type: 'progress', progress: p }) : undefined;
   port.on('message', (m: { type: 'run'; index: number }) => {
-    port.postMessage({ type: 'task', index: m.index, result: tasks[m.index].task.run(onProgress) });
+    port.postMessage({ type: 'task', index: m.index, result: tasks[m.index].run(onProgress) });
   });
 }

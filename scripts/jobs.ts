@@ -5,11 +5,13 @@
  * over), and so that `--workers N` runs independent tasks side by side.
  *
  * A unit is what the commands report: one strategy (its `check` results, or its `compare`
- * cells). A unit is made of tasks: for `compare`, one per family (engine/compare.ts
- * compareFamily, merged by mergeCells); for an exhaustive `check` whose threads are open, one
- * per thread set (merged by mergeSets); otherwise the unit is one task. Tasks are handed to the
- * workers in order, one at a time; a unit is combined in the main thread once its tasks are in,
- * and reported in unit order, so N workers give the same results, in the same order, as one.
+ * cells). The job is cut into tasks, and each unit names the tasks whose results make it: for
+ * `compare`, a task per group of strategies that share proofs (engine/share.ts shareGroups) and
+ * family (engine/compare.ts compareGroup), feeding each of the group's units, merged by
+ * mergeCells; for an exhaustive `check` whose threads are open, a task per thread set (merged by
+ * mergeSets); otherwise the unit is one task. Tasks are handed to the workers in order, one at a
+ * time; a unit is combined in the main thread once its tasks are in, and reported in unit order,
+ * so N workers give the same results, in the same order, as one.
  * `compare --shard K/N` runs only the tasks shardTasks picks (JobOptions.only) and keeps their
  * results (JobRun.tasks); `compare --merge` combines every shard's with combineUnits, the same
  * unit.combine the workers' results go through (scripts/compare-shard.ts).
@@ -20,10 +22,11 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ScenarioTemplate } from '../engine/arbitraries.ts';
 import { check, exhaustiveBounds, type CheckProgress, type Checked } from '../engine/check.ts';
-import { compareFamily, mergeCells, type Cell, type FamilyTemplate, type FoundInFamily, type ProofOptions } from '../engine/compare.ts';
+import { compareGroup, mergeCells, type Cell, type FamilyTemplate, type FoundInFamily, type ProofOptions } from '../engine/compare.ts';
 import { catalogueWith, type DriverFile } from '../engine/driver-format.ts';
 import { explore } from '../engine/exhaustive.ts';
 import type { ExhaustiveResult } from '../engine/result.ts';
+import { shareGroups } from '../engine/share.ts';
 import { mergeSets, threadSets, DEFAULT_MAX_THREADS } from '../engine/threadsets.ts';
 
 export interface CheckJob {
@@ -79,58 +82,78 @@ export type UnitResult =
 /** What one task computed: plain data, posted from a worker. */
 export type TaskResult =
   | { readonly kind: 'check'; readonly checked: readonly Checked[]; readonly runsSeen: number }
-  | { readonly kind: 'family'; readonly cells: readonly Cell[] | null }
+  /** A compare task's cells, one entry per strategy of its group, in order (null: it cannot run the family). */
+  | { readonly kind: 'family'; readonly cells: readonly (readonly Cell[] | null)[] }
   | { readonly kind: 'set'; readonly results: readonly ExhaustiveResult[] };
 
 export interface Task {
   readonly run: (onProgress?: (p: JobProgress) => void) => TaskResult;
 }
 
-/** One unit: its tasks, and how their results (in task order) make the unit's. */
+/** One unit: the tasks it needs (indices into the job's), and how their results (in that order) make the unit's. */
 export interface Unit {
-  readonly tasks: readonly Task[];
+  readonly tasks: readonly number[];
   readonly combine: (results: readonly TaskResult[]) => UnitResult;
 }
 
-const cellsOf = (r: TaskResult): readonly Cell[] | null => (r.kind === 'family' ? r.cells : null);
+/** A job cut up: its tasks, in the order they are run and sharded, and its units, in reporting order. */
+export interface Plan {
+  readonly tasks: readonly Task[];
+  readonly units: readonly Unit[];
+}
+
 const setOf = (r: TaskResult): readonly ExhaustiveResult[] => (r.kind === 'set' ? r.results : []);
 
-export const unitsOf = (job: Job): Unit[] => {
+/** compare's tasks, in order: group by group (shareGroups, in the order of their first strategy), family by family. */
+export const compareTasks = (job: CompareJob): { strategies: readonly string[]; family: FamilyTemplate }[] =>
+  shareGroups(job.strategies, catalogueWith(job.drivers ?? [])).flatMap((strategies) => job.families.map((family) => ({ strategies, family })));
+
+export const planOf = (job: Job): Plan => {
   const catalogue = catalogueWith(job.drivers ?? []);
   if (job.kind === 'compare') {
-    // Per strategy, a task per family; its cells are attributed once every strategy is in (engine/compare.ts attribute).
+    // A task per group and family; each strategy's unit takes its cells from its group's tasks.
+    // Its cells are attributed once every strategy is in (engine/compare.ts attribute).
     const o = { seed: job.seed, runs: job.runs, proof: job.proof, catalogue };
-    return job.strategies.map((strategy) => ({
-      tasks: job.families.map((fam) => ({
-        run: (onProgress) => ({
-          kind: 'family',
-          cells: compareFamily(strategy, job.invariants, fam, {
-            ...o,
-            ...(onProgress
-              ? {
-                  onFamily: (s, family, phase) => onProgress({ engine: 'compare', strategy: s, family, phase }),
-                  onFound: (s, family, found) => onProgress({ engine: 'compare-found', strategy: s, family, found }),
-                }
-              : {}),
-          }),
+    const cut = compareTasks(job);
+    const tasks = cut.map(({ strategies, family }): Task => ({
+      run: (onProgress) => ({
+        kind: 'family',
+        cells: compareGroup(strategies, job.invariants, family, {
+          ...o,
+          ...(onProgress
+            ? {
+                onFamily: (s, f, phase) => onProgress({ engine: 'compare', strategy: s, family: f, phase }),
+                onFound: (s, f, found) => onProgress({ engine: 'compare-found', strategy: s, family: f, found }),
+              }
+            : {}),
         }),
-      })),
-      combine: (rs) => ({ kind: 'compare', cells: mergeCells(strategy, job.invariants, rs.map(cellsOf)) }),
+      }),
     }));
+    const units = job.strategies.map((strategy): Unit => {
+      const mine = cut.flatMap((t, i) => (t.strategies.includes(strategy) ? [i] : []));
+      return {
+        tasks: mine,
+        combine: (rs) => ({ kind: 'compare', cells: mergeCells(strategy, job.invariants, rs.map((r, k) => (r.kind === 'family' ? (r.cells[cut[mine[k]].strategies.indexOf(strategy)] ?? null) : null))) }),
+      };
+    });
+    return { tasks, units };
   }
   const { kind: _kind, templates, drivers: _drivers, ...options } = job;
-  return templates.map((t): Unit => {
+  const tasks: Task[] = [];
+  // Each unit's own tasks, appended in unit order (a check task feeds one unit).
+  const own = (ts: readonly Task[]): number[] => ts.map((t) => tasks.push(t) - 1);
+  const units = templates.map((t): Unit => {
     if (options.exhaustive && !t.threads) {
       // A task per thread set; merged per invariant as exhaustiveTemplate merges them.
       const sets = threadSets(t, options.maxThreads ?? DEFAULT_MAX_THREADS, catalogue);
       const bounds = exhaustiveBounds({ ...options, catalogue });
       return {
-        tasks: sets.map((threads, set) => ({
+        tasks: own(sets.map((threads, set) => ({
           run: (onProgress) => {
             const progress = onProgress && ((states: number, ms: number) => onProgress({ engine: 'exhaustive', strategy: t.strategy, threads, set, of: sets.length, states, ms }));
             return { kind: 'set', results: explore({ ...t, threads }, options.invariants, { ...bounds, ...(progress ? { onProgress: progress } : {}) }).results };
           },
-        })),
+        }))),
         combine: (rs) => ({ kind: 'check', checked: mergeSets(rs.map(setOf), sets).map((result) => ({ strategy: t.strategy, result, file: null })), runsSeen: 0 }),
       };
     }
@@ -148,32 +171,23 @@ export const unitsOf = (job: Job): Unit[] => {
         return { kind: 'check', checked, runsSeen };
       },
     };
-    return { tasks: [task], combine: ([r]) => (r.kind === 'check' ? { kind: 'check', checked: r.checked, runsSeen: r.runsSeen } : { kind: 'check', checked: [], runsSeen: 0 }) };
+    return { tasks: own([task]), combine: ([r]) => (r.kind === 'check' ? { kind: 'check', checked: r.checked, runsSeen: r.runsSeen } : { kind: 'check', checked: [], runsSeen: 0 }) };
   });
+  return { tasks, units };
 };
-
-/** The job's tasks in order, each with its unit: what a worker runs by index. */
-export const tasksOf = (units: readonly Unit[]): { unit: number; task: Task }[] => units.flatMap((u, unit) => u.tasks.map((task) => ({ unit, task })));
 
 /**
  * The tasks of shard K of N (`compare --shard K/N`): every task whose index in the job's task
- * order (tasksOf: unit by unit, a unit's tasks in order) is K-1 modulo N. The rule depends only on
- * the job, so N machines given the same job and K = 1..N run every task exactly once.
+ * order (Plan.tasks) is K-1 modulo N. The rule depends only on the job, so N machines given the
+ * same job and K = 1..N run every task exactly once.
  */
 export const shardTasks = (total: number, k: number, n: number): number[] => Array.from({ length: total }, (_, i) => i).filter((i) => i % n === k - 1);
 
 /**
- * Each unit combined from its tasks' results (indexed as tasksOf orders them, every one present):
+ * Each unit combined from its tasks' results (indexed as Plan.tasks orders them, every one present):
  * what the worker threads' results make (Collector), and what `compare --merge` makes of shards.
  */
-export const combineUnits = (units: readonly Unit[], results: readonly TaskResult[]): UnitResult[] => {
-  let first = 0;
-  return units.map((u) => {
-    const mine = results.slice(first, first + u.tasks.length);
-    first += u.tasks.length;
-    return u.combine(mine);
-  });
-};
+export const combineUnits = (units: readonly Unit[], results: readonly TaskResult[]): UnitResult[] => units.map((u) => u.combine(u.tasks.map((i) => results[i])));
 
 /** --workers' default: one per core, never more than there are tasks. */
 export const defaultWorkers = (): number => availableParallelism();
@@ -187,7 +201,7 @@ export interface JobRun {
   readonly interrupted: boolean;
   /** Worker threads it ran in (0: in this thread). */
   readonly workers: number;
-  /** Each task's result by its index in tasksOf's order (undefined: not run, or not finished). */
+  /** Each task's result by its index in Plan.tasks (undefined: not run, or not finished). */
   readonly tasks: readonly (TaskResult | undefined)[];
 }
 
@@ -202,7 +216,7 @@ export interface JobOptions {
   /** Worker threads (default 1): tasks run side by side, results come out as with one. */
   readonly workers?: number;
   /**
-   * Only these tasks (indices in tasksOf's order, ascending; a shard: shardTasks): a unit some of
+   * Only these tasks (indices into Plan.tasks, ascending; a shard: shardTasks): a unit some of
    * whose tasks are left out never completes, and the results are read from JobRun.tasks.
    */
   readonly only?: readonly number[];
@@ -235,26 +249,30 @@ const workerBoot = ((): ((data: unknown) => Worker) | null => {
 class Collector {
   readonly got: (TaskResult | undefined)[];
   private readonly missing: number[];
+  /** Per task, the units it feeds. */
+  private readonly feeds: number[][];
   readonly results: UnitResult[] = [];
   readonly completed: number[] = [];
   private reported = 0;
   private readonly done: (UnitResult | undefined)[];
   constructor(
-    private readonly units: readonly Unit[],
-    private readonly tasks: readonly { unit: number }[],
+    private readonly plan: Plan,
     private readonly onUnit?: (r: UnitResult, index: number) => void,
   ) {
-    this.got = tasks.map(() => undefined);
-    this.missing = units.map((u) => u.tasks.length);
-    this.done = units.map(() => undefined);
+    this.got = plan.tasks.map(() => undefined);
+    this.missing = plan.units.map((u) => u.tasks.length);
+    this.feeds = plan.tasks.map(() => []);
+    plan.units.forEach((u, k) => u.tasks.forEach((i) => this.feeds[i].push(k)));
+    this.done = plan.units.map(() => undefined);
   }
   add(index: number, r: TaskResult): void {
     this.got[index] = r;
-    const unit = this.tasks[index].unit;
-    if (--this.missing[unit] > 0) return;
-    const first = this.tasks.findIndex((t) => t.unit === unit);
-    this.done[unit] = this.units[unit].combine(this.got.slice(first, first + this.units[unit].tasks.length) as TaskResult[]);
-    while (this.reported < this.units.length && this.done[this.reported] !== undefined) {
+    for (const unit of this.feeds[index]) {
+      if (--this.missing[unit] > 0) continue;
+      const u = this.plan.units[unit];
+      this.done[unit] = u.combine(u.tasks.map((i) => this.got[i] as TaskResult));
+    }
+    while (this.reported < this.plan.units.length && this.done[this.reported] !== undefined) {
       // Counted before onUnit runs: it may write, and a write may stop the job (flushOnStop) there and then.
       const k = this.reported++;
       const u = this.done[k] as UnitResult;
@@ -266,8 +284,8 @@ class Collector {
   /** Units complete but not yet reported (a unit before them is not): kept on an interrupt, in order. */
   flushOnStop(): void {
     const from = this.reported;
-    this.reported = this.units.length;
-    for (let k = from; k < this.units.length; k++) {
+    this.reported = this.plan.units.length;
+    for (let k = from; k < this.plan.units.length; k++) {
       const u = this.done[k];
       if (u === undefined) continue;
       this.results.push(u);
@@ -281,14 +299,13 @@ class Collector {
 const chosen = (tasks: readonly unknown[], o: JobOptions): readonly number[] => o.only ?? tasks.map((_, i) => i);
 
 const runInline = async (job: Job, o: JobOptions): Promise<JobRun> => {
-  const units = unitsOf(job);
-  const tasks = tasksOf(units);
-  const c = new Collector(units, tasks, o.onUnit);
-  const run = (interrupted: boolean): JobRun => ({ results: c.results, completed: c.completed, total: units.length, interrupted, workers: 0, tasks: c.got });
-  for (const i of chosen(tasks, o)) {
+  const plan = planOf(job);
+  const c = new Collector(plan, o.onUnit);
+  const run = (interrupted: boolean): JobRun => ({ results: c.results, completed: c.completed, total: plan.units.length, interrupted, workers: 0, tasks: c.got });
+  for (const i of chosen(plan.tasks, o)) {
     await new Promise((r) => setImmediate(r)); // let a signal handler run between tasks
     if (o.signal?.aborted) return run(true);
-    c.add(i, tasks[i].task.run(o.onProgress));
+    c.add(i, plan.tasks[i].run(o.onProgress));
   }
   return run(false);
 };
@@ -296,11 +313,10 @@ const runInline = async (job: Job, o: JobOptions): Promise<JobRun> => {
 export const runJob = (job: Job, o: JobOptions = {}): Promise<JobRun> => {
   if (o.inline || workerBoot === null) return runInline(job, o);
   const boot = workerBoot;
-  const units = unitsOf(job);
-  const tasks = tasksOf(units);
-  const c = new Collector(units, tasks, o.onUnit);
-  const total = units.length;
-  const order = chosen(tasks, o);
+  const plan = planOf(job);
+  const c = new Collector(plan, o.onUnit);
+  const total = plan.units.length;
+  const order = chosen(plan.tasks, o);
   if (o.signal?.aborted || order.length === 0) return Promise.resolve({ results: c.results, completed: c.completed, total, interrupted: order.length > 0, workers: 0, tasks: c.got });
   const n = Math.max(1, Math.min(o.workers ?? 1, order.length));
   return new Promise<JobRun>((resolve, reject) => {
