@@ -28,6 +28,12 @@ const model = [
   'properties/mutants-step.test.ts',
   // The OOM victim's fatal signal: the interpreter's -EINTR and ALLOC_OOM paths (milliseconds).
   'properties/victim-signal.test.ts',
+  // Fair cycles: NoDeadlock's livelock and FaultLiveness's lassos, the only tests that run
+  // model/invariants/liveness.ts's onCycle code (about 7 s together).
+  'properties/liveness-cycles.test.ts',
+  'properties/fault-liveness-cycles.test.ts',
+  // The invariants' conditions on small scenarios and built states (milliseconds).
+  'properties/mutants-invariants.test.ts',
 ];
 // The fingerprint, its canonical forms and the partial-order reduction (seconds each).
 const engine = [
