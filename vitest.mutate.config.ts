@@ -28,8 +28,8 @@ const model = [
   'properties/mutants-step.test.ts',
   // The OOM victim's fatal signal: the interpreter's -EINTR and ALLOC_OOM paths (milliseconds).
   'properties/victim-signal.test.ts',
-  // Fair cycles: NoDeadlock's livelock and FaultLiveness's lassos, the only tests that run
-  // model/invariants/liveness.ts's onCycle code (about 7 s together).
+  // Fair cycles: NoDeadlock's livelock and FaultLiveness's lassos, the tests that run
+  // model/invariants/liveness.ts's onCycle code through the engine (about 7 s together).
   'properties/liveness-cycles.test.ts',
   'properties/fault-liveness-cycles.test.ts',
   // The invariants' conditions on small scenarios and built states (milliseconds).

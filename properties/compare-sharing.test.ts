@@ -9,7 +9,8 @@
 import { describe, expect, it } from 'vitest';
 import { familyById } from '../checks/families.ts';
 import { compare, type FamilyTemplate } from '../engine/compare.ts';
-import { shareGroups, type SharedSearch } from '../engine/share.ts';
+import { exhaustiveShared, shareGroups, type SharedSearch } from '../engine/share.ts';
+import { exhaustiveTemplate } from '../engine/threadsets.ts';
 import { BUILTIN, INVARIANT_NAMES, MAINLINE_2018, sortedAdd, STRATEGY_NAMES, type Catalogue, type RollbackStrategy } from '../model/index.ts';
 import { seed } from './seed.ts';
 
@@ -46,5 +47,21 @@ describe(`compare shares proofs and gives the same cells (seed ${seed})`, () => 
     // The cells this depends on: 2019 keeps NoEndWithoutStart, 2021 breaks it.
     const cell = (st: string) => shared.find((c) => c.strategy === st && c.invariant === 'NoEndWithoutStart');
     expect([cell('call-all-end-2019')?.verdict, cell('call-all-end-2021')?.verdict]).toEqual(['holds', 'violated']);
+  }, 30_000);
+});
+
+describe('a shared proof gives each member the results it gets alone', () => {
+  it('failing-expects-end, call-all-end-2019 and -2021, every invariant, sets of up to 2 threads: results and counterexamples (their scenario names the member)', () => {
+    const fam = familyById('failing-expects-end') as FamilyTemplate;
+    const members = ['call-all-end-2019', 'call-all-end-2021'].map((strategy) => ({ strategy, invariants: INVARIANT_NAMES }));
+    const o = { proofKey: true, maxThreads: 2, maxStates: 100_000 };
+    const searches: SharedSearch[] = [];
+    const shared = exhaustiveShared(fam.template, members, INVARIANT_NAMES, { ...o, onSearch: (s) => searches.push(s) });
+    // A violated result's `states` may be another member's re-search's (engine/share.ts); the rest is the member's own.
+    const own = (rs: readonly unknown[]) => JSON.parse(JSON.stringify(rs, (k, v) => (k === 'ms' ? undefined : v))).map((r: { verdict: string; states?: number }) => (r.verdict === 'violated' ? { ...r, states: undefined } : r));
+    members.forEach((m, i) => expect(own(shared[i])).toEqual(own(exhaustiveTemplate({ ...fam.template, strategy: m.strategy }, m.invariants, o))));
+    // Not vacuous: call-all-end-2021 keeps a counterexample from a set call-all-end-2019 led.
+    const led = new Set(searches.filter((s) => s.leader === 'call-all-end-2019' && s.agreed.includes('call-all-end-2021')).map((s) => s.threads.join()));
+    expect(shared[1].some((r) => r.counterexample && led.has(r.counterexample.scenario.threads.join()))).toBe(true);
   }, 30_000);
 });

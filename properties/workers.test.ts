@@ -43,3 +43,17 @@ describe('N workers give what one thread gives', () => {
     }, 120_000);
   }
 });
+
+describe('a stop keeps every unit whose tasks are in, in one thread as in workers', () => {
+  // skip-all-end and call-all-end-2021 share their tasks (engine/share.ts), sorted-undo's come
+  // after: stopped once unit 0 is reported, unit 2 is complete and unit 1 is not.
+  const job: Job = { kind: 'compare', strategies: ['skip-all-end', 'sorted-undo', 'call-all-end-2021'], invariants: INVARIANT_NAMES, families: [fam('reaper-rfc-check')], seed, runs: 10, proof: { maxThreads: 2, maxStates: 20_000 } };
+  for (const inline of [true, false]) {
+    it(inline ? 'inline' : 'in a worker thread', async () => {
+      const stop = new AbortController();
+      const r = await runJob(job, { ...(inline ? { inline } : { workers: 1 }), signal: stop.signal, onUnit: (_u, k) => k === 0 && stop.abort() });
+      expect(r.interrupted).toBe(true);
+      expect(r.completed).toEqual([0, 2]);
+    }, 60_000);
+  }
+});

@@ -304,7 +304,11 @@ const runInline = async (job: Job, o: JobOptions): Promise<JobRun> => {
   const run = (interrupted: boolean): JobRun => ({ results: c.results, completed: c.completed, total: plan.units.length, interrupted, workers: 0, tasks: c.got });
   for (const i of chosen(plan.tasks, o)) {
     await new Promise((r) => setImmediate(r)); // let a signal handler run between tasks
-    if (o.signal?.aborted) return run(true);
+    if (o.signal?.aborted) {
+      // A group's later strategy may be complete while an earlier one is not: kept, as the workers keep it.
+      c.flushOnStop();
+      return run(true);
+    }
     c.add(i, plan.tasks[i].run(o.onProgress));
   }
   return run(false);
