@@ -195,6 +195,25 @@ describe('the search under the proofs\' key gives the same verdicts and countere
     }
     expect(merged).toBeGreaterThan(0);
   });
+  it('as the shortest pass searches (sleep sets on, no cycles, the keyed trace kept): the same verdicts and lengths', () => {
+    let merged = 0;
+    for (const [id, strategy, threads] of [
+      ['ab-pair', 'skip-all-end', ['oom_reaper', 'munmap', 'ioctl:B']],
+      ['failing-self-undo', 'call-all-end-2019', ['oom_reaper', 'unregister:A', 'fault:B']],
+      ['registration-unlocked', 'sorted-undo', ['madvise', 'register:A', 'register:C']],
+    ] as const) {
+      const fam = families.find((f) => f.id === id) as (typeof families)[number];
+      const sc: Scenario = { ...fam.template, strategy, threads: [...threads] };
+      const plain = explore(sc, INVARIANT_NAMES, { cycles: false, maxDepth: 40 });
+      const keyed = explore(sc, INVARIANT_NAMES, { cycles: false, maxDepth: 40, proofKey: true, refind: () => false });
+      const lengths = (r: typeof plain) => r.results.map((x) => [x.invariant, x.verdict, x.counterexample?.steps ?? null]);
+      expect(lengths(keyed), `${id} ${strategy}`).toEqual(lengths(plain));
+      expect(keyed.stats.refound, 'nothing searched again').toBe(0);
+      expect(keyed.results.some((x) => x.verdict === 'violated'), `${id} ${strategy}: some length compared`).toBe(true);
+      merged += plain.stats.states - keyed.stats.states;
+    }
+    expect(merged).toBeGreaterThan(0);
+  });
   it('over every thread set of up to two threads of a family, where a later set keeps its own counterexample', () => {
     const fam = families.find((f) => f.id === 'failing-self-undo') as (typeof families)[number];
     const t: ScenarioTemplate = { ...fam.template, strategy: 'call-all-end-2019' };
