@@ -40,6 +40,8 @@ const engine = [
   'properties/fingerprint.test.ts',
   'properties/reduction.test.ts',
   'properties/proof-key.test.ts',
+  // Every pair the reduction calls independent commutes (engine/reduction.ts's independence).
+  'properties/commutation.test.ts',
 ];
 
 export default defineConfig({
