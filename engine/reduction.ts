@@ -64,6 +64,11 @@ export class Resources {
     return fp.all || (fp.reads & (this.bit.get(name) ?? -1)) !== 0;
   }
 
+  /** Whether footprint `fp` writes resource `name` (for tests). */
+  writes(fp: Footprint, name: string): boolean {
+    return fp.all || (fp.writes & (this.bit.get(name) ?? 0)) !== 0;
+  }
+
   /** What thread `ti`'s step `res` from `before` touched. */
   footprint(world: World, before: ModelState, res: Stepped, ti: number): { fp: Footprint; quiet: boolean } {
     const after = res.state;

@@ -8,8 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { families } from '../checks/families.ts';
 import type { ScenarioTemplate } from '../engine/arbitraries.ts';
 import { explore } from '../engine/exhaustive.ts';
+import { fingerprint } from '../engine/fingerprint.ts';
+import { Resources } from '../engine/reduction.ts';
 import { threadSets } from '../engine/threadsets.ts';
-import { INVARIANT_NAMES, invariantByName, resolve, STRATEGY_NAMES, type Scenario } from '../model/index.ts';
+import { INVARIANT_NAMES, invariantByName, resolve, step, STRATEGY_NAMES, type ModelState, type Scenario } from '../model/index.ts';
 
 /** Six of the family's thread sets of two threads, spread over its list (tens to hundreds of states each). */
 const smallSets = (t: ScenarioTemplate): string[][] => {
@@ -54,4 +56,56 @@ describe('the reduction prunes', () => {
   it('some step somewhere (a reduction that never prunes proves nothing about itself)', () => {
     expect(prunedAnywhere).toBeGreaterThan(0);
   });
+});
+
+describe('a footprint names every part of the state its step wrote', () => {
+  // What a step writes is read off the state it returns (engine/reduction.ts): a part it changed
+  // and left out would let two conflicting steps look independent. Another thread changed, or a
+  // new invalidation id, makes the step "anything".
+  const cases: [string, string, string[]][] = [
+    ['ab-pair', 'skip-all-end', ['oom_reaper', 'munmap', 'ioctl:B']],
+    ['failing-self-undo', 'call-all-end-2021', ['madvise', 'unregister:A', 'fault:B']],
+    ['registration-unlocked', 'sorted-undo', ['madvise', 'register:A', 'fault:B']],
+    ['interval-and-hlist', 'core-counter', ['munmap', 'fault:A', 'unregister:B']],
+  ];
+  for (const [id, strategy, threads] of cases)
+    it(`${id}, ${strategy}, ${threads.join(',')}`, () => {
+      const fam = families.find((f) => f.id === id) as (typeof families)[number];
+      const r = resolve({ ...fam.template, strategy, threads });
+      if (!r.ok) throw new Error(r.error);
+      const { world, state: initial } = r;
+      const res = new Resources(initial);
+      const seen = new Set([fingerprint(initial).join(':')]);
+      const queue: ModelState[] = [initial];
+      const written = new Set<string>();
+      let checked = 0;
+      for (let n = 0; n < queue.length && n < 300; n++) {
+        const s = queue[n];
+        s.threads.forEach((t, ti) => {
+          const x = step(world, s, t.id, false);
+          if (x.tag !== 'stepped') return;
+          const a = x.state;
+          const { fp } = res.footprint(world, s, x, ti);
+          const where = `${t.id} from state ${n}`;
+          if (a.nextInvId !== s.nextInvId || a.threads.some((u, j) => j !== ti && u !== s.threads[j])) expect(fp.all, where).toBe(true);
+          const parts = (['mm', 'subs', 'core', 'lockdep'] as const).filter((k) => a[k] !== s[k]);
+          for (const l of Object.keys(s.locks)) if (a.locks[l] !== s.locks[l]) parts.push(`lock:${l}` as never);
+          for (const d of Object.keys(s.drivers)) if (a.drivers[d] !== s.drivers[d]) parts.push(`driver:${d}` as never);
+          for (const p of parts) {
+            expect(res.writes(fp, p), `${where} writes ${p}`).toBe(true);
+            expect(res.reads(fp, p), `${where} writes, so reads, ${p}`).toBe(true);
+            if (!fp.all) written.add(p);
+          }
+          checked++;
+          const k = fingerprint(a).join(':');
+          if (!seen.has(k)) {
+            seen.add(k);
+            queue.push(a);
+          }
+        });
+      }
+      expect(checked).toBeGreaterThan(100);
+      // Not vacuous: steps with a footprint of their own wrote parts of the state.
+      expect(written.size, [...written].join(', ')).toBeGreaterThan(0);
+    });
 });
