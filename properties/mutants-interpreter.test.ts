@@ -276,35 +276,29 @@ describe('the witnesses a retry reads, the lockdep map a callback holds, the reg
 });
 
 describe('the second batch: an interval callback under the notifier map, a released mirror, a registration done', () => {
-  it("a lock taken in an interval notifier's invalidate is taken under the notifier map too", () => {
-    const f = probe('inv-locks', [], { c: {} }, {
-      locks: { L: 'spinlock' },
-      hlist: null,
-      interval: { invalidate: [{ op: 'lock', lock: 'L', mode: 'write', how: 'lock' }, { op: 'unlock', lock: 'L', mode: 'write' }, { op: 'ret', value: 0 }], fault: null },
-    });
-    const r = resolve({ strategy: 'core-counter', reaper: 'nonblock-per-vma', vmas: [{ start: 0, end: 4 }], notifiers: [{ name: 'A', driver: f.driver, address: 256, interval: { start: 0, end: 4 } }], threads: ['munmap'] }, catalogueWith([f]));
-    if (!r.ok) throw new Error(r.error);
-    const report = runWorld(r.world, r.state, []);
-    expect(report.trace.map((x) => x.action)).toContain('A.invalidate: lock(L)');
-    expect(report.final.lockdep.filter((e) => e.endsWith(':L'))).toEqual([`notifier_map→${f.driver}:L`, `mmap_lock→${f.driver}:L`]);
-  });
-
-  it("a lock taken in a two-pass notifier's invalidate_finish (v7.1) is taken under the notifier map too", () => {
-    const f = probe('finish-locks', [], { c: {} }, {
-      locks: { L: 'spinlock' },
-      hlist: null,
-      interval: {
+  // The notifier's interval callbacks (v7.1's invalidate_finish too) run under the notifier map.
+  const underMap: [string, string, Record<string, unknown>, string | undefined][] = [
+    ["an interval notifier's invalidate", 'inv-locks', { invalidate: [{ op: 'lock', lock: 'L', mode: 'write', how: 'lock' }, { op: 'unlock', lock: 'L', mode: 'write' }, { op: 'ret', value: 0 }], fault: null }, undefined],
+    [
+      "a two-pass notifier's invalidate_finish (v7.1)",
+      'finish-locks',
+      {
         invalidate_start: [{ op: 'ret', value: 0, finish: true }],
         invalidate_finish: [{ op: 'lock', lock: 'L', mode: 'write', how: 'lock' }, { op: 'unlock', lock: 'L', mode: 'write' }, { op: 'ret', value: 0 }],
         fault: null,
       },
+      'v7.1',
+    ],
+  ];
+  for (const [what, name, interval, kernel] of underMap)
+    it(`a lock taken in ${what} is taken under the notifier map too`, () => {
+      const f = probe(name, [], { c: {} }, { locks: { L: 'spinlock' }, hlist: null, interval });
+      const r = resolve({ strategy: 'core-counter', ...(kernel ? { kernel } : {}), reaper: 'nonblock-per-vma', vmas: [{ start: 0, end: 4 }], notifiers: [{ name: 'A', driver: f.driver, address: 256, interval: { start: 0, end: 4 } }], threads: ['munmap'] }, catalogueWith([f]));
+      if (!r.ok) throw new Error(r.error);
+      const report = runWorld(r.world, r.state, []);
+      expect(report.trace.map((x) => x.action)).toContain(kernel ? 'A.invalidate_finish: lock(L)' : 'A.invalidate: lock(L)');
+      expect(report.final.lockdep.filter((e) => e.endsWith(':L'))).toEqual([`notifier_map→${f.driver}:L`, `mmap_lock→${f.driver}:L`]);
     });
-    const r = resolve({ strategy: 'core-counter', kernel: 'v7.1', reaper: 'nonblock-per-vma', vmas: [{ start: 0, end: 4 }], notifiers: [{ name: 'A', driver: f.driver, address: 256, interval: { start: 0, end: 4 } }], threads: ['munmap'] }, catalogueWith([f]));
-    if (!r.ok) throw new Error(r.error);
-    const report = runWorld(r.world, r.state, []);
-    expect(report.trace.map((x) => x.action)).toContain('A.invalidate_finish: lock(L)');
-    expect(report.final.lockdep.filter((e) => e.endsWith(':L'))).toEqual([`notifier_map→${f.driver}:L`, `mmap_lock→${f.driver}:L`]);
-  });
 
   it("a fault of a mirror unregistered meanwhile gives up instead of waiting (here on its own counter, which nothing clears)", () => {
     const f = probe('gone-fault', [], { c: {} }, {
