@@ -73,8 +73,9 @@ export interface ProofOptions {
   readonly maxStates: number;
   readonly maxMemoryBytes?: number;
   /**
-   * Key states by the proofs' form (engine/liveness.ts; default on): a proof needs verdicts, and
-   * each counterexample it reports is found again without it, so the output is the same.
+   * Key states by the proofs' form (engine/liveness.ts; default on): a proof needs verdicts and
+   * lengths, which the key keeps; a counterexample it reports is the keyed search's own, a real
+   * trace as short as the plain search's (docs/design.md §4.2).
    */
   readonly proofKey?: boolean;
 }
@@ -154,7 +155,10 @@ export const compareGroup = (group: readonly string[], invariants: readonly stri
   const held = sampled.map((rs) => (rs ?? []).filter((r) => r.verdict === 'holds').map((r) => r.invariant));
   const proving = group.flatMap((strategy, i) => (o.proof && held[i].length ? [{ strategy, invariants: held[i] }] : []));
   for (const m of proving) o.onFamily?.(m.strategy, fam.id, 'proving');
-  const proofOptions = { proofKey: true, ...o.proof, catalogue: o.catalogue };
+  // The proof's own counterexamples are kept, not found again unkeyed: compare prints their
+  // length and witness, not their trace (a lasso is still found again: its cycle closes only
+  // up to the key). docs/design.md §4.2.
+  const proofOptions = { proofKey: true, refind: () => false, ...o.proof, catalogue: o.catalogue };
   const proved = o.share === false || proving.length < 2
     ? proving.map((m) => exhaustiveTemplate({ ...fam.template, strategy: m.strategy }, m.invariants, proofOptions))
     : exhaustiveShared(fam.template, proving, invariants, { ...proofOptions, ...(o.onShared ? { onSearch: (s: SharedSearch) => o.onShared?.(fam.id, s) } : {}) });

@@ -17,6 +17,8 @@
 import { describe, expect, it } from 'vitest';
 import { families } from '../checks/families.ts';
 import type { ScenarioTemplate } from '../engine/arbitraries.ts';
+import { toCase } from '../engine/case-format.ts';
+import { replayCase } from '../engine/cases.ts';
 import { explore } from '../engine/exhaustive.ts';
 import { exactKey, fingerprint } from '../engine/fingerprint.ts';
 import { ALWAYS_LIVE, liveLocals, type LiveLocals } from '../engine/liveness.ts';
@@ -213,6 +215,17 @@ describe('the search under the proofs\' key gives the same verdicts and countere
       merged += plain.stats.states - keyed.stats.states;
     }
     expect(merged).toBeGreaterThan(0);
+  });
+  it("as compare proves (cycles judged, the keyed trace kept): the plain search's verdicts and lengths, each trace a real one that replays to its witness", () => {
+    const fam = families.find((f) => f.id === 'failing-expects-end') as (typeof families)[number];
+    const t: ScenarioTemplate = { ...fam.template, strategy: 'call-all-end-2019' };
+    const plain = exhaustiveTemplate(t, INVARIANT_NAMES, { maxThreads: 2 });
+    const keyed = exhaustiveTemplate(t, INVARIANT_NAMES, { maxThreads: 2, proofKey: true, refind: () => false });
+    const lengths = (rs: typeof plain) => rs.map((r) => [r.invariant, r.verdict, r.counterexample?.steps ?? null, r.counterexample?.cycle !== undefined]);
+    expect(lengths(keyed)).toEqual(lengths(plain));
+    const kept = keyed.flatMap((r) => (r.counterexample ? [r.counterexample] : []));
+    expect(kept.length, 'some counterexample replayed').toBeGreaterThan(3);
+    for (const cx of kept) expect(replayCase(toCase(cx)).kind, `${cx.invariant}: ${cx.scenario.threads.join(',')}`).toBe('reproduced');
   });
   it('over every thread set of up to two threads of a family, where a later set keeps its own counterexample', () => {
     const fam = families.find((f) => f.id === 'failing-self-undo') as (typeof families)[number];
