@@ -11,6 +11,7 @@
  * being expanded and the next one; each state's parent and the thread it came by, in typed
  * arrays, give the counterexample's path, which is re-run with recording on to print it.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { getHeapStatistics } from 'node:v8';
 import { BLOCKED_GOALS, enabledThreads, factMask, GOALS, idleSpinner, mayFire, resolve, step, STEP_GOALS, stepNeeds, type Catalogue, type CycleScope, type Invariant, type ModelState, type Scenario, type TraceStep, type World } from '../model/index.ts';
 import { ExactSet, FingerprintSet, PartsStore, type Visited } from './fingerprint.ts';
@@ -85,8 +86,23 @@ export interface ExhaustiveOptions {
    * `before`. Only the search's own steps use that world (invariants, replays and lassos keep
    * the scenario's). Absent, the search does no extra work.
    */
-  readonly observe?: (world: World) => { readonly world: World; readonly onTransition: (before: ModelState, ti: number) => void };
+  readonly observe?: (world: World) => { readonly world: World; readonly onTransition: (before: ModelState, ti: number) => void; readonly variants?: Variants };
   readonly catalogue?: Catalogue;
+}
+
+/**
+ * Worlds that step as the search's world does but may report other facts and diagnostics
+ * (engine/share.ts: strategies whose hooks differ only in what the step reports). `softIn()`,
+ * asked after each step the search takes, names the variants whose hooks answered otherwise in
+ * it, and forgets them; on such a step each of them steps in its own world, must reach the same
+ * state, and is judged on its own facts; on every other step it shares the search's verdicts.
+ * Only while fair cycles are judged (no sleep sets: a diagnostic changes which steps are quiet).
+ * `differs(v)`: a hook of variant v answered otherwise in what the step does; it gets no results.
+ */
+export interface Variants {
+  readonly worlds: readonly World[];
+  readonly softIn: () => readonly number[];
+  readonly differs: (v: number) => boolean;
 }
 
 /** What one search did, beside its verdicts (for bench and the CLI). */
@@ -170,7 +186,11 @@ const replay = (world: World, initial: ModelState, threads: readonly number[]): 
 };
 
 /** One search over one scenario's states, judging these invariants: a result per invariant, in their order. */
-export const explore = (scenario: Scenario, invariantNames: readonly string[], o: ExhaustiveOptions = {}): { results: ExhaustiveResult[]; stats: ExploreStats } => {
+export const explore = (
+  scenario: Scenario,
+  invariantNames: readonly string[],
+  o: ExhaustiveOptions = {},
+): { results: ExhaustiveResult[]; stats: ExploreStats; /** Per observed variant (Variants): its results, or null where it must be searched on its own. */ variants?: (ExhaustiveResult[] | null)[] } => {
   const invs = invariantsNamed(invariantNames);
   const r = resolve(scenario, o.catalogue);
   if (!r.ok) throw new Error(r.error);
@@ -228,6 +248,32 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
   visited.add(initial);
   tree.push(-1, 0);
   const found: (Found | null)[] = invs.map(() => null);
+  // Variants (Variants): each one's own finds, and whether it was told apart (another state, or sleep sets on).
+  const variants = watch?.variants ?? null;
+  const vfound: (Found | null)[][] = variants?.worlds.map(() => invs.map(() => null)) ?? [];
+  const apart: boolean[] = variants?.worlds.map(() => resources !== null) ?? [];
+  const softNow = new Uint8Array(vfound.length);
+  const NONE: readonly number[] = [];
+  // Whether invariant k still needs judging at length n by the search's world or a variant still with it (`shared`: only those not told apart on this step).
+  const opens = (k: number, n: number, shared: boolean): boolean => {
+    const f = found[k];
+    if (f === null || f.length > n) return true;
+    for (let v = 0; v < vfound.length; v++) {
+      if (apart[v] || (shared && softNow[v] === 1)) continue;
+      const g = vfound[v][k];
+      if (g === null || g.length > n) return true;
+    }
+    return false;
+  };
+  const keep = (k: number, n: number, f: Found, shared: boolean) => {
+    const was = found[k];
+    if (was === null || was.length > n) found[k] = f;
+    for (let v = 0; v < vfound.length; v++) {
+      if (apart[v] || (shared && softNow[v] === 1)) continue;
+      const g = vfound[v][k];
+      if (g === null || g.length > n) vfound[v][k] = f;
+    }
+  };
   const stopAt = invs.flatMap((inv, k) => (o.stopWhen === undefined || o.stopWhen.includes(inv.name) ? [k] : []));
   const onStep = invs.flatMap((inv, k) => (inv.onStep ? [k] : []));
   // Where each step invariant can fire (model/hints.ts), to skip it on other steps.
@@ -248,10 +294,9 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
   const judgeEnd = (s: ModelState, node: number, depth: number) => {
     const stuck = s.threads.some((t) => !t.done && !idleSpinner(world, s, t));
     for (const k of atEnd) {
-      const f = found[k];
-      if (f !== null && f.length <= depth) continue;
+      if (!opens(k, depth, false)) continue;
       const w = (invs[k].atEnd as NonNullable<Invariant['atEnd']>)({ world, state: s, stuck, exhausted: false });
-      if (w !== null) found[k] = { witness: w, node, last: -1, length: depth, states: visited.size };
+      if (w !== null) keep(k, depth, { witness: w, node, last: -1, length: depth, states: visited.size }, false);
     }
   };
 
@@ -259,7 +304,7 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
   // cycle of their spins, judged here in breadth-first order, so its lasso is the shortest
   // through such a state; the search after the last layer finds the other fair cycles.
   const judgeSpins = (s: ModelState, node: number, depth: number, spinners: readonly number[]) => {
-    const open = onCycleAll.filter((k) => found[k] === null || (found[k] as Found).length > depth + spinners.length);
+    const open = onCycleAll.filter((k) => opens(k, depth + spinners.length, false));
     if (open.length === 0) return;
     // Judged on the state itself first: most such states break nothing (NoDeadlock leaves the spins to FaultLiveness).
     const steps = spinners.map((ti) => {
@@ -277,7 +322,7 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
     if ('failedAt' in ran) throw new Error(`exhaustive: the spin lasso's step ${ran.failedAt + 1} did not step`);
     const problem = lassoProblem(world, ran, depth);
     if (problem) throw new Error(`exhaustive: not a lasso: ${problem}`);
-    for (const { k, w } of hits) found[k] = { witness: w, node, last: -1, length: path.length, states: visited.size, lasso: { path, from: depth, trace: ran.trace } };
+    for (const { k, w } of hits) keep(k, path.length, { witness: w, node, last: -1, length: path.length, states: visited.size, lasso: { path, from: depth, trace: ran.trace } }, false);
   };
 
   // The layer being expanded and the next one, with their states' part hashes (fingerprint.ts).
@@ -294,7 +339,7 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
   search: while (layer.length > 0) {
     statesToDepth.push(visited.size);
     // Every later find is at least this long, and a tie keeps the first.
-    if (stopAt.length > 0 && stopAt.every((k) => found[k] !== null && (found[k] as Found).length <= depth)) {
+    if (stopAt.length > 0 && stopAt.every((k) => !opens(k, depth, false))) {
       decided = true;
       break;
     }
@@ -354,6 +399,11 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
           continue;
         }
         const res = step(stepWorld, s, t.id, false);
+        let soft = NONE;
+        if (variants !== null) {
+          soft = variants.softIn();
+          for (let v = 0; v < apart.length; v++) if (!apart[v] && variants.differs(v)) apart[v] = true;
+        }
         if (res.tag === 'blocked') {
           // A timer fires whatever else runs: for fairness the sleeper counts as enabled, so a cycle it sleeps through is not fair.
           if (res.blocker.on === 'timeout') enabledMask |= 1 << ti;
@@ -387,13 +437,34 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
           childSleep = sleepAfter(sleep, taken, fp);
           if (quiet && !fp.all) taken.push({ ti, fp });
         }
+        for (const v of soft) softNow[v] = 1;
         for (let i = 0; i < onStep.length; i++) {
           if (!mayFire(onStepNeeds[i], kinds, kind)) continue;
           const k = onStep[i];
-          const f = found[k];
-          if (f !== null && f.length <= depth + 1) continue;
+          if (!opens(k, depth + 1, true)) continue;
           const w = (invs[k].onStep as NonNullable<Invariant['onStep']>)(c);
-          if (w !== null) found[k] = { witness: w, node, last: ti, length: depth + 1, states: visited.size };
+          if (w !== null) keep(k, depth + 1, { witness: w, node, last: ti, length: depth + 1, states: visited.size }, true);
+        }
+        // A variant told apart on this step in what it reports: its own step, to the same state, judged on its own facts.
+        for (const v of soft) {
+          softNow[v] = 0;
+          if (apart[v]) continue;
+          const vw = (variants as Variants).worlds[v];
+          const rv = step(vw, s, t.id, false);
+          if (rv.tag !== 'stepped' || !isDeepStrictEqual(rv.state, res.state)) {
+            apart[v] = true;
+            continue;
+          }
+          const cv = { world: vw, before: s, after: rv.state, step: rv };
+          const vkinds = factMask(rv.facts);
+          for (let i = 0; i < onStep.length; i++) {
+            if (!mayFire(onStepNeeds[i], vkinds, kind)) continue;
+            const k = onStep[i];
+            const g = vfound[v][k];
+            if (g !== null && g.length <= depth + 1) continue;
+            const w = (invs[k].onStep as NonNullable<Invariant['onStep']>)(cv);
+            if (w !== null) vfound[v][k] = { witness: w, node, last: ti, length: depth + 1, states: visited.size };
+          }
         }
         if (visited.size >= maxStates) {
           if (!visited.has(res.state, from)) bound ??= 'states';
@@ -434,9 +505,12 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
   layerParts = new PartsStore(0);
   // Fair cycles among the states expanded: each is real (a cut search finds fewer, never false ones).
   // Each invariant's own search: the fair cycles in its scope (lasso.ts Scope), the SCCs split again.
-  const undecided = onCycle.filter((k) => found[k] === null);
+  const undecided = onCycle.filter((k) => found[k] === null || vfound.some((fs, v) => !apart[v] && fs[k] === null));
   for (const k of graph ? undecided : []) {
     const cycle = (graph as EdgeGraph).fairCycle(initial.threads.length, scopes[k]);
+    // A variant's lasso would need its own world's trace: it is searched on its own.
+    if (cycle) vfound.forEach((fs, v) => { if (fs[k] === null) apart[v] = true; });
+    if (cycle && found[k] !== null) continue;
     if (cycle && live !== null) {
       // A fair cycle of the proofs' graph is one of the scenario's (the merged states are
       // bisimilar), but its states close only up to the proofs' form: found again below.
@@ -463,13 +537,13 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
   });
   const again = refind.length > 0 ? explore(scenario, invariantNames, { ...o, proofKey: false, refind: undefined, stopWhen: refind.map((k) => invs[k].name) }) : null;
 
-  const results = invs.map((inv, k): ExhaustiveResult => {
-    if (again !== null && refind.includes(k)) return again.results[k];
-    const f = found[k];
+  const resultsOf = (fs: readonly (Found | null)[], w: World) => invs.map((inv, k): ExhaustiveResult => {
+    if (again !== null && fs === found && refind.includes(k)) return again.results[k];
+    const f = fs[k];
     if (f === null) return { engine: 'exhaustive', invariant: inv.name, verdict: bound ? 'holds-up-to-bound' : 'holds', states: visited.size, depth: deepest, ms, counterexample: null, bound, goals };
     const path = f.lasso ? [...f.lasso.path] : tree.path(f.node);
     if (f.last >= 0) path.push(f.last);
-    const trace = f.lasso ? [...f.lasso.trace] : replay(world, initial, path);
+    const trace = f.lasso ? [...f.lasso.trace] : replay(w, initial, path);
     const switches = contextSwitches(trace);
     // Breadth-first: the first trace found is a shortest one, so nothing was shrunk.
     const counterexample: Counterexample = {
@@ -490,7 +564,11 @@ export const explore = (scenario: Scenario, invariantNames: readonly string[], o
     };
     return { engine: 'exhaustive', invariant: inv.name, verdict: 'violated', states: f.states, depth: trace.length, ms, counterexample, bound: null };
   });
-  return { results, stats: { states: visited.size, transitions, pruned, depth: deepest, statesToDepth, ms: again === null ? ms : performance.now() - t0, bound, decided, tableBytes: visited.bytes + tree.bytes + (graph?.bytes ?? 0), peakHeapBytes: peakHeap, cycles: graph !== null, ...(live !== null ? { refound: again?.stats.states ?? 0 } : {}) } };
+  const results = resultsOf(found, world);
+  // A variant keeps its results unless they hold a lasso or a counterexample to find again (its own world's trace).
+  const own = (fs: readonly (Found | null)[]) => fs.every((f, k) => f === null || (!f.lasso && (live === null || (f.length > 0 && o.refind !== undefined && !o.refind(invs[k].name, f.length)))));
+  const vresults = variants?.worlds.map((w, v) => (apart[v] || !own(vfound[v]) ? null : resultsOf(vfound[v], w)));
+  return { ...(vresults ? { variants: vresults } : {}), results, stats: { states: visited.size, transitions, pruned, depth: deepest, statesToDepth, ms: again === null ? ms : performance.now() - t0, bound, decided, tableBytes: visited.bytes + tree.bytes + (graph?.bytes ?? 0), peakHeapBytes: peakHeap, cycles: graph !== null, ...(live !== null ? { refound: again?.stats.states ?? 0 } : {}) } };
 };
 
 /** One search, every invariant named: a result per invariant, in the order asked. */

@@ -6,7 +6,7 @@
  * them gives the same answer under another, the other's search is the same computation, so it
  * takes the first's results. The agreement is observed, call by call, never assumed.
  */
-import type { Catalogue, RollbackStrategy, World } from '../model/index.ts';
+import type { Catalogue, RollbackStrategy, UndoDecision, World } from '../model/index.ts';
 import { BUILTIN, invariantByName } from '../model/index.ts';
 import type { ScenarioTemplate } from './arbitraries.ts';
 import { explore } from './exhaustive.ts';
@@ -32,26 +32,37 @@ export const shareGroups = (strategies: readonly string[], catalogue: Catalogue 
   return groups;
 };
 
+/** An end promised to a failed start (§5.1a) and a plain one call the same end: only the `end_called` fact differs. */
+const sameCall = (a: UndoDecision, b: UndoDecision): boolean => (a === 'end-promised' ? 'end' : a) === (b === 'end-promised' ? 'end' : b);
+
 /**
  * The leader's strategy, each hook also asked of `others` with the same arguments; `differs(k)`
  * once others[k] answers otherwise (then it is asked no more). Hooks are pure, so asking is free
- * of effects; strings (the WARN text) compare by equality.
+ * of effects; strings (the WARN text) compare by equality. With `soft`, an answer that changes
+ * only what the step reports (a WARN's text or none; an end promised or not, model/core/invalidate.ts)
+ * calls `soft(k)` instead: the step reaches the same state, and others[k] is judged on its own facts.
  */
-const agreeing = (lead: RollbackStrategy, others: readonly RollbackStrategy[], differs: (k: number) => void): RollbackStrategy => {
+const agreeing = (lead: RollbackStrategy, others: readonly RollbackStrategy[], differs: (k: number) => void, soft: ((k: number) => void) | null): RollbackStrategy => {
   const open = others.map(() => true);
-  const check = <T,>(d: T, ask: (s: RollbackStrategy) => T): T => {
-    for (let k = 0; k < others.length; k++)
-      if (open[k] && ask(others[k]) !== d) {
+  const check = <T,>(d: T, ask: (s: RollbackStrategy) => T, same?: (a: T, b: T) => boolean): T => {
+    for (let k = 0; k < others.length; k++) {
+      if (!open[k]) continue;
+      const a = ask(others[k]);
+      if (a === d) continue;
+      if (soft !== null && same?.(a, d)) soft(k);
+      else {
         open[k] = false;
         differs(k);
       }
+    }
     return d;
   };
   return {
     ...lead,
     afterFailedStart: () => check(lead.afterFailedStart(), (s) => s.afterFailedStart()),
-    warnOnFailedStart: (sub, hasEnd) => check(lead.warnOnFailedStart(sub, hasEnd), (s) => s.warnOnFailedStart(sub, hasEnd)),
-    undo: (c) => check(lead.undo(c), (s) => s.undo(c)),
+    // A WARN is a diagnostic: the state after it is the same.
+    warnOnFailedStart: (sub, hasEnd) => check(lead.warnOnFailedStart(sub, hasEnd), (s) => s.warnOnFailedStart(sub, hasEnd), () => true),
+    undo: (c) => check(lead.undo(c), (s) => s.undo(c), sameCall),
     reaperAfterFailedStart: () => check(lead.reaperAfterFailedStart(), (s) => s.reaperAfterFailedStart()),
   };
 };
@@ -68,6 +79,11 @@ export interface SharedSearch {
   readonly leader: string;
   /** Other members that agreed on every hook call and took the leader's results. */
   readonly agreed: readonly string[];
+  /**
+   * Members that took part in the same search though some hook answer differed in what a step
+   * reports only (a WARN, an end promised or not): judged on their own facts, they took their own results.
+   */
+  readonly reported: readonly string[];
   /** Members searched with it that answered some hook call otherwise (each is searched again, later). */
   readonly disagreed: readonly string[];
 }
@@ -108,23 +124,65 @@ export const exhaustiveShared = (t: Omit<ScenarioTemplate, 'strategy'>, members:
       const others = cohort.slice(1);
       const names = [...new Set([...order, ...cohort.flatMap((i) => members[i].invariants)])].filter((inv) => cohort.some((i) => members[i].invariants.includes(inv)));
       const differ = new Set<number>();
+      // Judging fair cycles, the sleep sets are off, so a member whose answers differ only in what a step reports follows the same search (exhaustive.ts Variants).
+      const variants = cycles[lead];
+      const softly = new Set<number>();
+      let now: number[] = [];
+      const NONE: readonly number[] = [];
       const observe = (w: World) => ({
-        world: { ...w, strategy: agreeing(w.strategy, others.map((i) => catalogue.strategies[members[i].strategy]), (k) => differ.add(others[k])) },
+        world: {
+          ...w,
+          strategy: agreeing(
+            w.strategy,
+            others.map((i) => catalogue.strategies[members[i].strategy]),
+            (k) => differ.add(others[k]),
+            variants
+              ? (k) => {
+                  softly.add(others[k]);
+                  if (!now.includes(k)) now.push(k);
+                }
+              : null,
+          ),
+        },
         onTransition: () => {},
+        ...(variants
+          ? {
+              variants: {
+                worlds: others.map((i) => ({ ...w, strategy: catalogue.strategies[members[i].strategy] })),
+                softIn: () => {
+                  if (now.length === 0) return NONE;
+                  const r = now;
+                  now = [];
+                  return r;
+                },
+                differs: (k: number) => differ.has(others[k]),
+              },
+            }
+          : {}),
       });
       // A counterexample is found again without the key when a member that may take it keeps it
       // (strictly shorter than its best so far); asked after the keyed search, so one that
       // disagreed there is out. A member that takes a result it would not have found again has a
       // best as short already, so mergeSets drops it either way.
       const refind = (inv: string, steps: number) => (o.refind?.(inv, steps) ?? true) && cohort.some((i) => !differ.has(i) && members[i].invariants.includes(inv) && steps < (best[i].get(inv) ?? Infinity));
-      const { results } = explore({ ...t, strategy: members[lead].strategy, threads }, names, { ...o, observe, ...(o.proofKey && !t.threads ? { refind } : {}) });
+      const found = explore({ ...t, strategy: members[lead].strategy, threads }, names, { ...o, observe, ...(o.proofKey && !t.threads ? { refind } : {}) });
+      // Each other member's results: its own as a variant (judged on its own facts), or the leader's; none when told apart.
+      const resultsOf = (i: number) => (i === lead ? found.results : found.variants ? found.variants[others.indexOf(i)] : found.results);
+      for (const i of others) if (resultsOf(i) === null) differ.add(i);
       const took = cohort.filter((i) => !differ.has(i));
       for (const i of took) {
+        const results = resultsOf(i) as ExhaustiveResult[];
         const mine = members[i].invariants.map((inv) => relabel(results[names.indexOf(inv)], members[i].strategy));
         perSet[i].push(mine);
         for (const r of mine) if (r.counterexample && r.counterexample.steps < (best[i].get(r.invariant) ?? Infinity)) best[i].set(r.invariant, r.counterexample.steps);
       }
-      o.onSearch?.({ threads, leader: members[lead].strategy, agreed: took.slice(1).map((i) => members[i].strategy), disagreed: [...differ].map((i) => members[i].strategy) });
+      o.onSearch?.({
+        threads,
+        leader: members[lead].strategy,
+        agreed: took.slice(1).filter((i) => !softly.has(i)).map((i) => members[i].strategy),
+        reported: took.slice(1).filter((i) => softly.has(i)).map((i) => members[i].strategy),
+        disagreed: [...differ].map((i) => members[i].strategy),
+      });
       remaining = remaining.filter((i) => !took.includes(i));
     }
   }
