@@ -24,6 +24,8 @@ const model = [
   'properties/amdgpu-recursion.test.ts',
   // The interpreter's conditions, counter ranges, warn_on/bug_on and waits (milliseconds).
   'properties/mutants-interpreter.test.ts',
+  // The interpreter from line 161: spins, zaps, get_user_pages, lockdep edges, insert/remove (milliseconds).
+  'properties/mutants-interpreter-2.test.ts',
   // blocker, isEnabled and timerPending, which the engines read (milliseconds).
   'properties/mutants-step.test.ts',
   // The OOM victim's fatal signal: the interpreter's -EINTR and ALLOC_OOM paths (milliseconds).
