@@ -73,6 +73,17 @@ describe('a spinning fault or ioctl (idleSpinner, spinResumes; docs/kernel.md §
     expect(th(resumed, 'fault:A')).toMatchObject({ spin: null, retries: w.knobs.faultRetryBound, call: { pc: 0 } });
   });
 
+  // The kernel calls mmu_interval_set_seq only from the invalidate callback; a driver file may put
+  // it anywhere, and what the spin watches (spinWatch) includes the seq for that.
+  it("its notifier's interval seq, moved by an ioctl's mmu_interval_set_seq (no invalidation), wakes a spinning fault", () => {
+    const { w, s: s0 } = setUp(driver('spin-seq', [], { hlist: { invalidate_range_start: [ret], invalidate_range_end: null, fault: stuck }, ioctl: [{ op: 'setSeq' }, ret] }), ['fault:A', 'ioctl:A']);
+    const spinning = toSpin(w, s0, 'fault:A');
+    const moved = stepOnce(w, spinning, 'ioctl:A').state;
+    expect(moved.subs.find((x) => x.name === 'A')?.invalidateSeq).not.toBe(spinning.subs.find((x) => x.name === 'A')?.invalidateSeq);
+    expect(moved.nextInvId).toBe(spinning.nextInvId);
+    expect(idleSpinner(w, moved, th(moved, 'fault:A'))).toBe(false);
+  });
+
   it('an invalidation that starts wakes a spinning fault; an explained collision at the bound then retries without spinning', () => {
     const { w, s: s0 } = setUp(driver('spin-inv', [], { hlist: { invalidate_range_start: [ret], invalidate_range_end: null, fault: stuck } }), ['fault:A', 'munmap']);
     const spinning = toSpin(w, s0, 'fault:A');
