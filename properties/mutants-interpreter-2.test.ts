@@ -122,6 +122,15 @@ describe('a spinning fault or ioctl (idleSpinner, spinResumes; docs/kernel.md §
     expect(idleSpinner(ioctl.w, after, th(after, 'ioctl:A'))).toBe(true);
   });
 
+  it("only a fault or an ioctl spins: a ->release that snapshots a counter outside any invalidation is not a spinner (docs/kernel.md §1.3, §6.9)", () => {
+    const f = driver('release-snap', [], { hlist: { invalidate_range_start: [ret], invalidate_range_end: null, release: [{ op: 'snapshot', counter: 'c', into: 's' }, ret], fault: null } });
+    const r = resolve({ strategy: 'call-all-end-2021', kernel: 'v6.6', reaper: 'nonblock-per-vma', vmas: [{ start: 0, end: 4 }], notifiers: [{ name: 'A', driver: f.driver, address: 256 }], threads: ['unregister:A'] }, catalogueWith([f]));
+    if (!r.ok) throw new Error(r.error);
+    const s = stepUntil(r.world, r.state, 'unregister:A', (_x, t) => t.call?.op === 'release' && t.call.pc === 1);
+    expect(th(s, 'unregister:A').call?.locals).toEqual({ s: 0, invActive: 0, invStarted: s.nextInvId });
+    expect(idleSpinner(r.world, s, th(s, 'unregister:A'))).toBe(false);
+  });
+
   it("a callback's retry only jumps (callbacks do not retry): no fault_retried fact, no retry count", () => {
     const f = driver('cb-retry', [':top', add('c', 1), { op: 'jump', to: 'out', if: { is: 'above', counter: 'c', value: 1 } }, { op: 'retry', to: 'top' }, ':out']);
     const { w, s } = setUp(f, ['munmap']);
