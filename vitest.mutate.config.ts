@@ -40,6 +40,8 @@ const model = [
 // The fingerprint, its canonical forms and the partial-order reduction (seconds each).
 const engine = [
   'properties/fingerprint.test.ts',
+  // The fingerprint against the exact key on walked reachable states, hashed against the parent and whole (under a second).
+  'properties/mutants-fingerprint.test.ts',
   'properties/reduction.test.ts',
   'properties/proof-key.test.ts',
   // Every pair the reduction calls independent commutes (engine/reduction.ts's independence).
