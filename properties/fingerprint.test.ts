@@ -71,6 +71,11 @@ const KEPT: Readonly<Record<string, Kept>> = {
     const e = nth(s.lockdep, k);
     return e === undefined ? null : { what: `lockdep -${e}`, state: { ...s, lockdep: s.lockdep.filter((x) => x !== e) } };
   },
+  // As many edges as before: a set hashed by its size alone would take it for the state.
+  'a lockdep edge replaced': (s, k) => {
+    const e = nth(s.lockdep, k);
+    return e === undefined ? null : { what: `lockdep ${e} → test:edge`, state: { ...s, lockdep: s.lockdep.map((x) => (x === e ? 'fs_reclaim→test:edge' : x)) } };
+  },
   "a lock's writer": (s, k) => {
     const id = nth(Object.keys(s.locks), k);
     if (id === undefined) return null;
@@ -128,6 +133,13 @@ const KEPT: Readonly<Record<string, Kept>> = {
     if (i < 0) return null;
     const flag = (['registered', 'inTree', 'released'] as const)[k % 3];
     return { what: `subs[${i}].${flag}`, state: { ...s, subs: s.subs.map((x, j) => (j === i ? { ...x, [flag]: !x[flag] } : x)) } };
+  },
+  // The same values under other keys: an object hashed without its keys would take it for the state.
+  "a subscription's flags exchanged": (s, k) => {
+    const i = s.subs.findIndex((x, j) => j >= k % Math.max(1, s.subs.length) && x.registered !== x.released);
+    if (i < 0) return null;
+    const x = s.subs[i];
+    return { what: `subs[${i}].registered ⇄ released`, state: { ...s, subs: s.subs.map((y, j) => (j === i ? { ...y, registered: x.released, released: x.registered } : y)) } };
   },
   'a page table entry': (s, k) => {
     const p = s.mm.pte.length ? k % s.mm.pte.length : -1;
