@@ -17,7 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { families } from '../checks/families.ts';
 import { exactKey, fingerprint, Fingerprinter } from '../engine/fingerprint.ts';
 import { liveLocals } from '../engine/liveness.ts';
-import { resolve, step, type ModelState, type Scenario } from '../model/index.ts';
+import { resolve, step, type ModelState, type Scenario, type ThreadState } from '../model/index.ts';
 
 type Mode = 'canonical' | 'raw' | 'proof';
 
@@ -29,6 +29,7 @@ interface Walked {
   ids: number;
   srcu: number;
   live: number;
+  swapped: number;
 }
 
 /** Up to `max` states of `sc`, breadth-first, each fingerprint checked against the whole hash and the exact key. */
@@ -41,7 +42,7 @@ const walk = (sc: Scenario, mode: Mode, max: number): Walked => {
   const fp = new Fingerprinter(abstract, initial.threads.length, live);
   const keyOf = new Map<string, string>(); // fingerprint → exact key
   const fpOf = new Map<string, string>(); // exact key → fingerprint
-  const out: Walked = { problem: null, states: 0, keys: 0, ids: 0, srcu: 0, live: 0 };
+  const out: Walked = { problem: null, states: 0, keys: 0, ids: 0, srcu: 0, live: 0, swapped: 0 };
   const meet = (s: ModelState, from: { state: ModelState; parts: Int32Array; at: number } | null, where: string): Int32Array | null => {
     fp.of(s, from);
     const f = `${fp.a}:${fp.b}`;
@@ -57,6 +58,22 @@ const walk = (sc: Scenario, mode: Mode, max: number): Walked => {
     if (f2 !== undefined) return null;
     fpOf.set(k, f);
     out.keys++;
+    // Two invalidation ids exchanged (a thread's inv.id, a call's invStarted): the same ids at
+    // other places, which the renaming by rank keeps apart.
+    const at = s.threads.flatMap((t, j) => [...(t.inv !== null ? [{ j, inv: true, id: t.inv.id }] : []), ...(live === null && t.call?.locals.invStarted !== undefined ? [{ j, inv: false, id: t.call.locals.invStarted }] : [])]);
+    const pair = at.flatMap((x, i) => at.slice(i + 1).filter((y) => y.id !== x.id).map((y) => [x, y] as const))[0];
+    if (abstract && pair !== undefined) {
+      const put = (t: ThreadState, slot: (typeof at)[number], id: number): ThreadState =>
+        slot.inv ? { ...t, inv: t.inv && { ...t.inv, id } } : { ...t, call: t.call && { ...t.call, locals: { ...t.call.locals, invStarted: id } } };
+      const [x, y] = pair;
+      const v = { ...s, threads: s.threads.map((t, j) => (j === x.j ? put(t, x, y.id) : t)).map((t, j) => (j === y.j ? put(t, y, x.id) : t)) } as ModelState;
+      out.swapped++;
+      const what = `${where}: ids ${x.id} and ${y.id} exchanged`;
+      if (exactKey(v, true, live) === k) out.problem ??= `${what}, the same exact key`;
+      if (fingerprint(v, true, live).join(':') === f) out.problem ??= `${what}, the same fingerprint`;
+      fp.of(v, { state: s, parts, at: 0 });
+      if (`${fp.a}:${fp.b}` === f) out.problem ??= `${what}, the same fingerprint hashed against the state`;
+    }
     // The proofs' form keeps a live local: one changed is another state, whole and against `s`.
     if (live !== null)
       for (const t of s.threads) {
@@ -92,17 +109,19 @@ const walk = (sc: Scenario, mode: Mode, max: number): Walked => {
 
 const template = (id: string) => (families.find((f) => f.id === id) as (typeof families)[number]).template;
 
-/** Invalidations in flight beside faults and a release (ids to rename), unregister's srcu readers, rwsem readers, an interval notifier. */
+/** Invalidations in flight beside faults and a release (ids to rename), unregister's srcu readers, rwsem readers, an interval notifier, two invalidations at once. */
 const SCENARIOS: readonly Scenario[] = [
   { ...template('ab-pair'), strategy: 'skip-all-end', threads: ['oom_reaper', 'munmap', 'fault:A'] },
   { ...template('interval-and-hlist'), strategy: 'call-all-end-2021', threads: ['madvise', 'munmap', 'fault:A'] },
   { ...template('failing-self-undo'), strategy: 'sorted-undo', threads: ['oom_reaper', 'unregister:B', 'exit_mmap'] },
+  // Two invalidations in flight at once (both read-hold mmap_lock): two ids to exchange.
+  { ...template('lock-across-window'), strategy: 'call-all-end-2019', threads: ['oom_reaper', 'madvise'] },
 ];
 
 describe('on the reachable states, the fingerprint pairs one to one with the exact key, hashed against the parent or whole', () => {
   for (const mode of ['canonical', 'raw', 'proof'] as const)
     it(mode, () => {
-      const total = { states: 0, keys: 0, ids: 0, srcu: 0, live: 0 };
+      const total = { states: 0, keys: 0, ids: 0, srcu: 0, live: 0, swapped: 0 };
       for (const sc of SCENARIOS) {
         const w = walk(sc, mode, 60);
         expect(w.problem).toBeNull();
@@ -111,11 +130,13 @@ describe('on the reachable states, the fingerprint pairs one to one with the exa
         total.ids += w.ids;
         total.srcu += w.srcu;
         total.live += w.live;
+        total.swapped += w.swapped;
       }
       // The walks meet merges (a state reached twice), several ids and srcu readers to rename.
       expect(total.states).toBeGreaterThan(total.keys);
       expect(total.ids).toBeGreaterThan(20);
       expect(total.srcu).toBeGreaterThan(2);
       if (mode === 'proof') expect(total.live).toBeGreaterThan(20);
+      if (mode !== 'raw') expect(total.swapped).toBeGreaterThan(10);
     });
 });
