@@ -125,7 +125,7 @@ export const exhaustiveShared = (t: Omit<ScenarioTemplate, 'strategy'>, members:
       const names = [...new Set([...order, ...cohort.flatMap((i) => members[i].invariants)])].filter((inv) => cohort.some((i) => members[i].invariants.includes(inv)));
       const differ = new Set<number>();
       // Judging fair cycles, the sleep sets are off, so a member whose answers differ only in what a step reports follows the same search (exhaustive.ts Variants).
-      const variants = cycles[lead];
+      const follow = cycles[lead];
       const softly = new Set<number>();
       let now: number[] = [];
       const NONE: readonly number[] = [];
@@ -136,7 +136,7 @@ export const exhaustiveShared = (t: Omit<ScenarioTemplate, 'strategy'>, members:
             w.strategy,
             others.map((i) => catalogue.strategies[members[i].strategy]),
             (k) => differ.add(others[k]),
-            variants
+            follow
               ? (k) => {
                   softly.add(others[k]);
                   if (!now.includes(k)) now.push(k);
@@ -145,7 +145,7 @@ export const exhaustiveShared = (t: Omit<ScenarioTemplate, 'strategy'>, members:
           ),
         },
         onTransition: () => {},
-        ...(variants
+        ...(follow
           ? {
               variants: {
                 worlds: others.map((i) => ({ ...w, strategy: catalogue.strategies[members[i].strategy] })),

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { catalogueWith, parseDriverFile, type DriverFile } from '../engine/driver-format.ts';
-import { stepOnce, stepUntil } from './support.ts';
+import { reachable, stepOnce, stepUntil } from './support.ts';
 import { BUILTIN, I, idleSpinner, invariantByName, presets, program, resolve, runWorld, step, threadById, type DriverDef, type Fact, type ModelState, type Range, type ThreadState, type World } from '../model/index.ts';
 
 type Op = Record<string, unknown> | string;
@@ -294,11 +294,8 @@ describe("the interval notifier's insert and remove (docs/kernel.md §1.5, §2.2
     const r = resolve({ strategy: 'call-all-end-2021', kernel: 'v5.15', reaper: 'nonblock-per-vma', vmas: [{ start: 0, end: 4 }], notifiers: [{ name: 'B', driver: 'nouveau-5.5', address: 256 }], threads: ['madvise', 'fault:B'] });
     if (!r.ok) throw new Error(r.error);
     const w = r.world;
-    const seen = new Set<string>([JSON.stringify(r.state)]);
-    const queue: ModelState[] = [r.state];
     let checked = 0;
-    for (let n = 0; n < queue.length; n++) {
-      const s = queue[n];
+    for (const s of reachable(w, r.state)) {
       for (const t of s.threads) {
         const next = step(w, s, t.id, false);
         if (next.tag !== 'stepped') continue;
@@ -309,11 +306,6 @@ describe("the interval notifier's insert and remove (docs/kernel.md §1.5, §2.2
           expect(next.state.core).toEqual(s.core);
           expect(next.state.subs).toEqual(s.subs);
           checked++;
-        }
-        const k = JSON.stringify(next.state);
-        if (!seen.has(k)) {
-          seen.add(k);
-          queue.push(next.state);
         }
       }
     }

@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { catalogueWith, parseDriverFile, type DriverFile } from '../engine/driver-format.ts';
-import { notifier, scenario, stepOnce, stepUntil, world } from './support.ts';
+import { notifier, reachable, scenario, stepOnce, stepUntil, world } from './support.ts';
 import { blocker, BUILTIN, DriverAssertions, I, invariantByName, presets, program, resolve, runWorld, step, type Fact, type ModelState } from '../model/index.ts';
 
 type Op = Record<string, unknown> | string;
@@ -375,24 +375,12 @@ describe("mmu_interval_notifier_remove's first attempt takes subscriptions->lock
     if (!r.ok) throw new Error(r.error);
     const { world: w, state: s0 } = r;
     const code = w.ops.B.fault?.code ?? [];
-    const seen = new Set<string>([JSON.stringify(s0)]);
-    const queue: ModelState[] = [s0];
     let checked = 0;
-    for (let n = 0; n < queue.length; n++) {
-      const s = queue[n];
+    for (const s of reachable(w, s0)) {
       const f = s.threads.find((t) => t.id === 'fault:B');
       if (f?.call && code[f.call.pc]?.op === 'intervalRemove' && f.call.locals.removeSeq === undefined && s.locks.subscriptions_lock?.writer === 'madvise') {
         expect(blocker(w, s, f)).toEqual({ on: 'lock', lock: 'subscriptions_lock', mode: 'write' });
         checked++;
-      }
-      for (const t of s.threads) {
-        const next = step(w, s, t.id, false);
-        if (next.tag !== 'stepped') continue;
-        const k = JSON.stringify(next.state);
-        if (!seen.has(k)) {
-          seen.add(k);
-          queue.push(next.state);
-        }
       }
     }
     expect(checked).toBeGreaterThan(0);

@@ -28,6 +28,23 @@ export const world = (s: Scenario, catalogue?: Catalogue): { world: World; state
   return { world: r.world, state: r.state };
 };
 
+/** Every state reachable from `s0`, breadth-first, each once (by its exact JSON): for small scenarios. */
+export const reachable = (w: World, s0: ModelState): ModelState[] => {
+  const seen = new Set<string>([JSON.stringify(s0)]);
+  const queue: ModelState[] = [s0];
+  for (let n = 0; n < queue.length; n++)
+    for (const t of queue[n].threads) {
+      const next = step(w, queue[n], t.id, false);
+      if (next.tag !== 'stepped') continue;
+      const k = JSON.stringify(next.state);
+      if (!seen.has(k)) {
+        seen.add(k);
+        queue.push(next.state);
+      }
+    }
+  return queue;
+};
+
 /** One step that must happen. */
 export const stepOnce = (w: World, s: ModelState, id: string): Stepped => {
   const r = step(w, s, id);
