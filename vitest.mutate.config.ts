@@ -42,6 +42,8 @@ const engine = [
   'properties/fingerprint.test.ts',
   // The fingerprint against the exact key on walked reachable states, hashed against the parent and whole (under a second).
   'properties/mutants-fingerprint.test.ts',
+  // Ids only an srcu reader or an invStarted still names, exchanged; three ids for the sort (under a second).
+  'properties/mutants-fingerprint-2.test.ts',
   'properties/reduction.test.ts',
   'properties/proof-key.test.ts',
   // Every pair the reduction calls independent commutes (engine/reduction.ts's independence).
