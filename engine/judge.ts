@@ -19,11 +19,32 @@ export interface JudgeOptions {
   readonly goals?: Set<string>;
 }
 
+type Resolved = Extract<ReturnType<typeof resolve>, { ok: true }>;
+const BUILTIN_KEY = {};
+const resolvedCache = new WeakMap<ScenarioTemplate, WeakMap<Catalogue | typeof BUILTIN_KEY, Map<string, Resolved>>>();
+
+/**
+ * The template resolved with these threads, once per thread set: a search's runs share a few sets,
+ * and resolve is pure (its world and initial state are never mutated), so a cached one is the same.
+ */
+const resolvedFor = (t: ScenarioTemplate, threads: readonly string[], catalogue?: Catalogue): Resolved => {
+  let byCatalogue = resolvedCache.get(t);
+  if (!byCatalogue) resolvedCache.set(t, (byCatalogue = new WeakMap()));
+  let bySet = byCatalogue.get(catalogue ?? BUILTIN_KEY);
+  if (!bySet) byCatalogue.set(catalogue ?? BUILTIN_KEY, (bySet = new Map()));
+  const key = threads.join(',');
+  const hit = bySet.get(key);
+  if (hit) return hit;
+  const r = resolve({ ...t, threads }, catalogue);
+  if (!r.ok) throw new Error(r.error); // candidates only name threads the template allows
+  bySet.set(key, r);
+  return r;
+};
+
 /** Run one candidate, judging these invariants and stopping as soon as all are decided. */
 export const runCandidate = (t: ScenarioTemplate, invariants: readonly Invariant[], c: Candidate, o: JudgeOptions = {}): RunReport => {
   const scenario = { ...t, threads: c.threads };
-  const r = resolve(scenario, o.catalogue);
-  if (!r.ok) throw new Error(r.error); // candidates only name threads the template allows
+  const r = resolvedFor(t, c.threads, o.catalogue);
   const report = runWorld(r.world, r.state, c.schedule, { invariants, stopWhenDecided: true, record: o.record ?? false, ...(o.goals ? { goals: o.goals } : {}) });
   return confirmDrain(scenario, r.world, r.state, report, invariants, o.catalogue);
 };

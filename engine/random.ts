@@ -52,6 +52,12 @@ export interface SearchOptions {
    */
   readonly onPass?: (p: PassProgress) => void;
   /** Called after each thread set the shortest pass searched (with `only`: those of its threads alone stepped): the states it visited, the invariants it was searched for (`named`) and judged, and the length it found of each judged one (null: none shorter). */
+  /**
+   * The run, of those `numRuns` generate, known to be the first to violate the invariant (searchAll
+   * found it in phase 1): fast-check starts there (its `path`), neither judging the runs before it
+   * nor changing what it generates or shrinks to.
+   */
+  readonly firstFailing?: number;
   readonly onShortestSet?: (set: { readonly threads: readonly string[]; readonly only?: readonly string[]; readonly states: number; readonly named: readonly string[]; readonly invariants: readonly string[]; readonly steps: readonly (number | null)[] }) => void;
 }
 
@@ -284,12 +290,13 @@ export const search = (t: ScenarioTemplate, invariantName: string, o: SearchOpti
   const details = fc.check(prop, {
     seed: o.seed,
     numRuns: o.numRuns,
+    ...(o.firstFailing ? { path: String(o.firstFailing - 1) } : {}),
     ...(o.timeLimitMs ? { interruptAfterTimeLimit: o.timeLimitMs } : {}),
   });
   if (!details.failed || !details.counterexample) {
     return { engine: 'random', invariant: inv.name, verdict: 'holds', runs: details.numRuns, ms: performance.now() - t0, counterexample: null };
   }
-  const firstFailRuns = details.numRuns;
+  const firstFailRuns = o.firstFailing ?? details.numRuns;
   const [shrunk] = details.counterexample as [Candidate];
   const before = (first ?? judge(t, inv, shrunk, { catalogue })) as Judged;
   const { candidate } = minimize(t, inv, firstC ? [shrunk, firstC] : [shrunk], catalogue);
@@ -365,7 +372,7 @@ export const searchAll = (t: ScenarioTemplate, names: readonly string[], o: Sear
     const f = firstAt[inv.name];
     if (!f) return { engine: 'random', invariant: inv.name, verdict: 'holds', runs: done.numRuns, ms: phase1, counterexample: null, goals };
     o.onPass?.({ phase: 'shrinking', invariant: inv.name, ms: performance.now() - t0 });
-    const r = search(t, inv.name, { ...o, numRuns: f.run, shortest: 0 });
+    const r = search(t, inv.name, { ...o, numRuns: f.run, firstFailing: f.run, shortest: 0 });
     return { ...r, runs: f.run, ms: f.ms, goals };
   });
   const items = shrunk.flatMap((r, k): (PassItem & { k: number })[] => {

@@ -73,7 +73,10 @@ export const DRAIN_QUANTUM = 8;
 
 export const runWorld = (world: World, initial: ModelState, schedule: readonly string[], opts: RunOptions = {}): RunReport => {
   const judged = opts.invariants ?? allInvariants;
+  // Those still open, as a list: a step reads no name (an object's keys are slow to look up).
   const stepJudged = judged.filter((i) => i.onStep).map((inv) => ({ inv, needs: stepNeeds(inv) }));
+  const goals = opts.goals;
+  const stepGoals = goals ? STEP_GOALS.filter((g) => !goals.has(g.goal.name)) : [];
   const verdicts: Record<string, Verdict> = {};
   const trace: TraceStep[] = [];
   const executed: string[] = [];
@@ -88,8 +91,12 @@ export const runWorld = (world: World, initial: ModelState, schedule: readonly s
     }
     const facts = factMask(r.facts);
     const kind = (r.state.threads.find((t) => t.id === thread) as ThreadState).kind; // a thread that stepped exists
-    if (opts.goals)
-      for (const { goal: g, needs } of STEP_GOALS) if (!opts.goals.has(g.name) && mayFire(needs, facts, kind) && g.reached({ world, before: s, after: r.state, step: r })) opts.goals.add(g.name);
+    for (let k = 0; k < stepGoals.length; k++) {
+      const { goal: g, needs } = stepGoals[k];
+      if (!mayFire(needs, facts, kind) || !g.reached({ world, before: s, after: r.state, step: r })) continue;
+      goals?.add(g.name);
+      stepGoals.splice(k--, 1);
+    }
     opts.onStep?.(r, s);
     s = r.state;
     trace.push(
@@ -103,10 +110,13 @@ export const runWorld = (world: World, initial: ModelState, schedule: readonly s
           }
         : { thread, action: '', events: NO_EVENTS },
     );
-    for (const { inv, needs: n } of stepJudged) {
-      if (verdicts[inv.name] || !mayFire(n, facts, kind)) continue;
+    for (let k = 0; k < stepJudged.length; k++) {
+      const { inv, needs: n } = stepJudged[k];
+      if (!mayFire(n, facts, kind)) continue;
       const w = (inv.onStep as NonNullable<Invariant['onStep']>)({ world, after: s, step: r });
-      if (w !== null) verdicts[inv.name] = { status: 'violated', step: trace.length, witness: w };
+      if (w === null) continue;
+      verdicts[inv.name] = { status: 'violated', step: trace.length, witness: w };
+      stepJudged.splice(k--, 1);
     }
     return true;
   };
