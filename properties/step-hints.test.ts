@@ -26,6 +26,12 @@ it(`a step an invariant's or goal's hint skips is one where it finds nothing (se
   const invNeeds = hintedInvariants.map((inv) => ({ inv, needs: stepNeeds(inv) }));
   const goalNeeds = hintedGoals.map((g) => ({ g, needs: stepNeeds(g) }));
   let steps = 0;
+  // Collected, then asserted once: an expect per skipped step was most of this test's time.
+  const fired: string[] = [];
+  let firings = 0;
+  const fire = (what: string) => {
+    if (firings++ < 20) fired.push(what);
+  };
   for (const fam of families) {
     for (const strategy of STRATEGY_NAMES) {
       const t = { ...fam.template, strategy };
@@ -46,18 +52,19 @@ it(`a step an invariant's or goal's hint skips is one where it finds nothing (se
               if (mayFire(needs, facts, kind)) continue;
               checked.set(inv.name, (checked.get(inv.name) ?? 0) + 1);
               const w = (inv.onStep as NonNullable<Invariant['onStep']>)({ world, after: step.state, step });
-              expect(w, `${inv.name} fired on a step its hint skips: ${strategy} × ${fam.id}, ${step.thread} with facts [${kinds.join(', ')}]`).toBeNull();
+              if (w !== null) fire(`${inv.name} fired on a step its hint skips: ${strategy} × ${fam.id}, ${step.thread} with facts [${kinds.join(', ')}]: ${w}`);
             }
             for (const { g, needs } of goalNeeds) {
               if (mayFire(needs, facts, kind)) continue;
               checked.set(g.name, (checked.get(g.name) ?? 0) + 1);
-              expect(g.reached({ world, before, after: step.state, step }), `goal ${g.name} reached on a step its hint skips: ${strategy} × ${fam.id}, ${step.thread}`).toBe(false);
+              if (g.reached({ world, before, after: step.state, step })) fire(`goal ${g.name} reached on a step its hint skips: ${strategy} × ${fam.id}, ${step.thread}`);
             }
           },
         });
       }
     }
   }
+  expect(fired, `${firings} in all (the first 20 shown)`).toEqual([]);
   expect(hintedInvariants.length + hintedGoals.length).toBeGreaterThan(0);
   expect(steps, 'steps checked').toBeGreaterThan(10_000);
   for (const [name, n] of checked) expect(n, `${name}: no step its hint skips was checked`).toBeGreaterThan(0);
