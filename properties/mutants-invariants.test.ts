@@ -245,6 +245,28 @@ describe('ReaperUsefulProgress (INV-9b) judges the reaper that declared success,
   });
 });
 
+describe("ReaperUsefulProgress (INV-9b) asks for the frames the run began with, not for a page faulted back in", () => {
+  it('v4.14 (skip-if-notifiers): madvise zapped every page, fault:A faulted page 0 back in, the reaper skipped the mm and declared success: no violation; with page 0 still on its first frame, one', () => {
+    const { world: w, state: s0 } = world(scenario({ notifiers: [kvm], reaper: 'skip-if-notifiers', threads: ['oom_reaper', 'madvise', 'fault:A'] }));
+    const zapped = stepUntil(w, s0, 'madvise', (_, t) => t.done);
+    const refaulted = stepUntil(w, zapped, 'fault:A', (_, t) => t.done);
+    expect(zapped.mm.pte.every((f) => f === null)).toBe(true);
+    expect(refaulted.mm.pte[0]).not.toBeNull();
+    expect(refaulted.mm.pte[0]).not.toBe(w.initialPte[0]); // a fresh frame (get_user_pages before MMF_UNSTABLE)
+    let s = refaulted;
+    let last = null as ReturnType<typeof stepOnce> | null;
+    for (let k = 0; k < 200 && !(s.threads.find((t) => t.id === 'oom_reaper') as ThreadState).done; k++) {
+      last = stepOnce(w, s, 'oom_reaper');
+      s = last.state;
+    }
+    expect((s.threads.find((t) => t.id === 'oom_reaper') as ThreadState).outcome).toBe('reaped');
+    expect(s.mm.vmas[0].unmapped).toBe(false);
+    expect(ReaperUsefulProgress.onStep?.(ctx(w, s, 'oom_reaper', last?.facts ?? []))).toBeNull();
+    const original = { ...s, mm: { ...s.mm, pte: s.mm.pte.map((f, p) => (p === 0 ? w.initialPte[0] : f)) } };
+    expect(ReaperUsefulProgress.onStep?.(ctx(w, original, 'oom_reaper', last?.facts ?? []))).toMatch(/page 0 still maps frame 0/);
+  });
+});
+
 describe('ReaperUsefulProgress (INV-9b) skips a VMA munmap has detached', () => {
   it("munmap detached the VMA and downgraded mmap_lock; the reaper finds nothing to reap and declares success: its pages are munmap's to clear", () => {
     const { world: w, state: s0 } = world(scenario({ notifiers: [kvm], threads: ['munmap', 'oom_reaper'] }));
