@@ -356,7 +356,7 @@ export const explore = (
       const from = { state: s, parts: layerParts.buf, at: j * layerParts.stride };
       const node = layerStart + j;
       if (++expanded % MEMORY_EVERY === 0) {
-        const heap = process.memoryUsage().heapUsed;
+        const heap = getHeapStatistics().used_heap_size; // heapUsed without memoryUsage's read of /proc (its rss)
         peakHeap = Math.max(peakHeap, heap);
         if (heap + visited.bytes + tree.bytes + (graph?.bytes ?? 0) + layerParts.bytes + nextParts.bytes > maxMemory) {
           bound = 'memory';
@@ -528,7 +528,7 @@ export const explore = (
     }
   }
   const ms = performance.now() - t0;
-  peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+  peakHeap = Math.max(peakHeap, getHeapStatistics().used_heap_size);
   // Under the proofs' key, the violations to find again without it: every fair cycle (length 0
   // above), and each counterexample the caller keeps (the plain search's trace, to print it).
   const refind = live === null ? [] : invs.flatMap((inv, k) => {
