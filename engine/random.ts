@@ -328,7 +328,8 @@ export const search = (t: ScenarioTemplate, invariantName: string, o: SearchOpti
 
 /**
  * Judge several invariants on the same generated runs (phase 1), then shrink each violated one
- * with its own fast-check run from the same seed (phase 2), then looks for a shorter one (the
+ * with its own fast-check run from the same seed, started at the run that first violated it
+ * (phase 2; `firstFailing`), then looks for a shorter one (the
  * shortest pass, hinted with the thread sets the runs violated it with).
  * A "holds" verdict means every one of the `runs` generated cases held.
  */
