@@ -8,13 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { familyById } from '../checks/families.ts';
-import type { ScenarioTemplate } from '../engine/arbitraries.ts';
 import { parseCase } from '../engine/case-format.ts';
 import { replayCase } from '../engine/cases.ts';
 import { check, runnable } from '../engine/check.ts';
 import { compare } from '../engine/compare.ts';
-import { searchAll } from '../engine/random.ts';
-import { BUILTIN, strategies, type Catalogue, type RollbackStrategy } from '../model/index.ts';
+import fc from 'fast-check';
+import { candidateArb, type ScenarioTemplate } from '../engine/arbitraries.ts';
+import { invariantsNamed, runCandidate } from '../engine/judge.ts';
+import { search, searchAll } from '../engine/random.ts';
+import { BUILTIN, INVARIANT_NAMES, resolve, runWorld, strategies, type Catalogue, type RollbackStrategy } from '../model/index.ts';
 import { seed } from './seed.ts';
 
 // Seed3's rule under another name: a strategy object of this test's own.
@@ -118,5 +120,40 @@ describe(`compare (seed ${seed})`, () => {
   it('a strategy no family can run is n/a', () => {
     const cells = compare(['core-counter'], ['StartEndPaired'], [ab], { seed, runs: 10 });
     expect(cells).toEqual([expect.objectContaining({ verdict: 'n/a', familiesRun: 0, runs: 0 })]);
+  });
+});
+
+// Seed 42 whatever FC_SEED says: the first test needs an invariant first violated late.
+describe("searchAll's shortcuts give what the long way gives (seed 42)", () => {
+  const seed = 42;
+  it('shrinking from the first failing run (fast-check path) gives the counterexample a search from run 1 gives, path and provenance included', () => {
+    const fam = familyById('registration-unlocked')!;
+    const t: ScenarioTemplate = { ...fam.template, strategy: 'skip-all-end' };
+    const all = searchAll(t, ['StartEndPaired', 'NoStaleSecondaryMapping'], { seed, numRuns: 100, shortest: 0 });
+    const violated = all.filter((r) => r.counterexample);
+    expect(violated).toHaveLength(2);
+    // One found late (run 58): its shrinking skips the runs before it.
+    expect(Math.max(...violated.map((r) => r.runs))).toBeGreaterThan(20);
+    for (const r of violated) {
+      const long = search(t, r.invariant, { seed, numRuns: r.runs, shortest: 0 });
+      expect(long.runs, r.invariant).toBe(r.runs); // the first failing run is the one phase 1 found
+      expect({ ...r.counterexample, ms: 0 }, r.invariant).toEqual({ ...long.counterexample, ms: 0 });
+      const from = r.counterexample?.provenance;
+      expect(from && 'path' in from ? from.path : null, r.invariant).toMatch(new RegExp(`^${r.runs - 1}(:|$)`));
+    }
+  });
+
+  it('a thread set resolved once per template runs as a fresh resolve does', () => {
+    const fam = familyById('failing-self-undo')!;
+    const t: ScenarioTemplate = { ...fam.template, strategy: 'call-all-end-2021' };
+    const invs = invariantsNamed(INVARIANT_NAMES);
+    const cs = fc.sample(candidateArb(t), { seed, numRuns: 40 });
+    for (const c of cs) {
+      const fresh = resolve({ ...t, threads: c.threads });
+      if (!fresh.ok) throw new Error(fresh.error);
+      const want = runWorld(fresh.world, fresh.state, c.schedule, { invariants: invs, stopWhenDecided: true, record: false });
+      // Twice: the second run reads the cached world and state the first one used.
+      for (let k = 0; k < 2; k++) expect(runCandidate(t, invs, c).verdicts).toEqual(want.verdicts);
+    }
   });
 });
