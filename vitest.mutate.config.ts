@@ -44,6 +44,8 @@ const engine = [
   'properties/mutants-fingerprint.test.ts',
   // Ids only an srcu reader or an invStarted still names, exchanged; three ids for the sort (under a second).
   'properties/mutants-fingerprint-2.test.ts',
+  // The visited sets: a FingerprintSet grown from two slots against ExactSet, their indexes, the kept parts (under a second).
+  'properties/mutants-fingerprint-3.test.ts',
   'properties/reduction.test.ts',
   'properties/proof-key.test.ts',
   // Every pair the reduction calls independent commutes (engine/reduction.ts's independence).
