@@ -21,6 +21,7 @@
 import { describe, expect, it } from 'vitest';
 import { families } from '../checks/families.ts';
 import { ExactSet, exactKey, fingerprint, FingerprintSet, PartsStore, type Hashed } from '../engine/fingerprint.ts';
+import { liveLocals, type LiveLocals } from '../engine/liveness.ts';
 import { resolve, type ModelState, type Scenario } from '../model/index.ts';
 import { reachable } from './support.ts';
 
@@ -177,6 +178,32 @@ describe('the visited sets (engine/fingerprint.ts): a fingerprint set that grows
       if (renamed >= 20) break;
     }
     expect(renamed).toBe(20);
+  });
+
+  // Of: engine/fingerprint.ts lines 685-755 (Fingerprinter.of): a field routed to the wrong hash
+  // (a number through the record walk, every record through the locks' sums) merges states.
+  it("a state's field changed alone changes the fingerprint wherever it changes the exact key: raw, canonical and proofs' forms", () => {
+    const live = liveLocals(r.world);
+    const forms: [boolean, LiveLocals | null][] = [[false, null], [true, null], [true, live]];
+    const told = new Map<string, number>();
+    for (const s of STATES.slice(0, 300)) {
+      const mmap = s.locks.mmap_lock;
+      const variants: [string, ModelState][] = [
+        ['nextInvId', { ...s, nextInvId: s.nextInvId + 1 }],
+        ['mm', { ...s, mm: { ...s.mm, MMF_UNSTABLE: !s.mm.MMF_UNSTABLE } }],
+        ['core', { ...s, core: { ...s.core, activeInvalidateRanges: s.core.activeInvalidateRanges + 1 } }],
+        ['locks', { ...s, locks: { ...s.locks, mmap_lock: { ...mmap, readers: [...mmap.readers, s.threads[0].id] } } }],
+      ];
+      for (const [field, v] of variants)
+        for (const [k, [abstract, lv]] of forms.entries()) {
+          if (exactKey(v, abstract, lv) === exactKey(s, abstract, lv)) continue;
+          const key = `${field} ${k}`;
+          told.set(key, (told.get(key) ?? 0) + 1);
+          expect(fingerprint(v, abstract, lv), `${field} changed, form ${k}`).not.toEqual(fingerprint(s, abstract, lv));
+        }
+    }
+    // Every field told apart in every form, but nextInvId alone in the raw one (the others rank it).
+    expect([...told.keys()].sort()).toEqual(['core 0', 'core 1', 'core 2', 'locks 0', 'locks 1', 'locks 2', 'mm 0', 'mm 1', 'mm 2', 'nextInvId 0']);
   });
 
   it('fingerprints chosen by hand: a lane shared, a lane 0, (0, 0) and one home slot are each a state of their own', () => {
