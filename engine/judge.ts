@@ -20,24 +20,22 @@ export interface JudgeOptions {
 }
 
 type Resolved = Extract<ReturnType<typeof resolve>, { ok: true }>;
-const BUILTIN_KEY = {};
-const resolvedCache = new WeakMap<ScenarioTemplate, WeakMap<Catalogue | typeof BUILTIN_KEY, Map<string, Resolved>>>();
+// The last template's thread sets only: a search runs one template at a time, and compare's many
+// templates would otherwise keep every world alive for the proofs' garbage collector to scan.
+let cachedFor: { readonly t: ScenarioTemplate; readonly catalogue: Catalogue | undefined; readonly sets: Map<string, Resolved> } | null = null;
 
 /**
  * The template resolved with these threads, once per thread set: a search's runs share a few sets,
  * and resolve is pure (its world and initial state are never mutated), so a cached one is the same.
  */
 const resolvedFor = (t: ScenarioTemplate, threads: readonly string[], catalogue?: Catalogue): Resolved => {
-  let byCatalogue = resolvedCache.get(t);
-  if (!byCatalogue) resolvedCache.set(t, (byCatalogue = new WeakMap()));
-  let bySet = byCatalogue.get(catalogue ?? BUILTIN_KEY);
-  if (!bySet) byCatalogue.set(catalogue ?? BUILTIN_KEY, (bySet = new Map()));
+  if (cachedFor === null || cachedFor.t !== t || cachedFor.catalogue !== catalogue) cachedFor = { t, catalogue, sets: new Map() };
   const key = threads.join(',');
-  const hit = bySet.get(key);
+  const hit = cachedFor.sets.get(key);
   if (hit) return hit;
   const r = resolve({ ...t, threads }, catalogue);
   if (!r.ok) throw new Error(r.error); // candidates only name threads the template allows
-  bySet.set(key, r);
+  cachedFor.sets.set(key, r);
   return r;
 };
 
