@@ -51,13 +51,13 @@ export interface SearchOptions {
    * shortest pass searches a thread set (at its start, then every 5000 states); `ms` since the search began.
    */
   readonly onPass?: (p: PassProgress) => void;
-  /** Called after each thread set the shortest pass searched (with `only`: those of its threads alone stepped): the states it visited, the invariants it was searched for (`named`) and judged, and the length it found of each judged one (null: none shorter). */
   /**
    * The run, of those `numRuns` generate, known to be the first to violate the invariant (searchAll
    * found it in phase 1): fast-check starts there (its `path`), neither judging the runs before it
    * nor changing what it generates or shrinks to.
    */
   readonly firstFailing?: number;
+  /** Called after each thread set the shortest pass searched (with `only`: those of its threads alone stepped): the states it visited, the invariants it was searched for (`named`) and judged, and the length it found of each judged one (null: none shorter). */
   readonly onShortestSet?: (set: { readonly threads: readonly string[]; readonly only?: readonly string[]; readonly states: number; readonly named: readonly string[]; readonly invariants: readonly string[]; readonly steps: readonly (number | null)[] }) => void;
 }
 
