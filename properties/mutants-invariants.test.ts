@@ -226,20 +226,27 @@ describe('NonBlockingNeverSleeps (INV-5): a spinlock wait is not a sleep', () =>
   });
 });
 
+/** Step the reaper alone until it finishes (at most `max` steps): the state, and its last step's facts. */
+const reapToEnd = (w: World, s0: ModelState, max = 200): { s: ModelState; facts: readonly Fact[] } => {
+  let s = s0;
+  let facts: readonly Fact[] = [];
+  for (let k = 0; k < max && !(s.threads.find((t) => t.id === 'oom_reaper') as ThreadState).done; k++) {
+    const r = stepOnce(w, s, 'oom_reaper');
+    s = r.state;
+    facts = r.facts;
+  }
+  return { s, facts };
+};
+
 describe('ReaperUsefulProgress (INV-9b) judges the reaper that declared success, not one that gave up', () => {
   it('kvm + gntdev: every non-blocking start fails, the reaper gives up with every page mapped, and that is no violation', () => {
     const { world: w, state: s0 } = world(scenario({ notifiers: [kvm, notifier('B', 'gntdev', 512)], threads: ['oom_reaper'] }));
-    let s = s0;
-    let last = null as ReturnType<typeof stepOnce> | null;
-    for (let k = 0; k < 500 && !s.threads[0].done; k++) {
-      last = stepOnce(w, s, 'oom_reaper');
-      s = last.state;
-    }
+    const { s, facts } = reapToEnd(w, s0, 500);
     const t = s.threads[0];
     expect(t.done).toBe(true);
     expect(t.outcome).toBe('unable_to_reap');
     expect(s.mm.pte).toEqual(w.initialPte);
-    expect(ReaperUsefulProgress.onStep?.(ctx(w, s, 'oom_reaper', last?.facts ?? []))).toBeNull();
+    expect(ReaperUsefulProgress.onStep?.(ctx(w, s, 'oom_reaper', facts))).toBeNull();
     // The same state, declared reaped: the v4.14 bug.
     expect(ReaperUsefulProgress.onStep?.(ctx(w, withThread(s, 'oom_reaper', { outcome: 'reaped' }), 'oom_reaper'))).toMatch(/declared the victim reaped/);
   });
@@ -253,17 +260,12 @@ describe("ReaperUsefulProgress (INV-9b) asks for the frames the run began with, 
     expect(zapped.mm.pte.every((f) => f === null)).toBe(true);
     expect(refaulted.mm.pte[0]).not.toBeNull();
     expect(refaulted.mm.pte[0]).not.toBe(w.initialPte[0]); // a fresh frame (get_user_pages before MMF_UNSTABLE)
-    let s = refaulted;
-    let last = null as ReturnType<typeof stepOnce> | null;
-    for (let k = 0; k < 200 && !(s.threads.find((t) => t.id === 'oom_reaper') as ThreadState).done; k++) {
-      last = stepOnce(w, s, 'oom_reaper');
-      s = last.state;
-    }
+    const { s, facts } = reapToEnd(w, refaulted);
     expect((s.threads.find((t) => t.id === 'oom_reaper') as ThreadState).outcome).toBe('reaped');
     expect(s.mm.vmas[0].unmapped).toBe(false);
-    expect(ReaperUsefulProgress.onStep?.(ctx(w, s, 'oom_reaper', last?.facts ?? []))).toBeNull();
+    expect(ReaperUsefulProgress.onStep?.(ctx(w, s, 'oom_reaper', facts))).toBeNull();
     const original = { ...s, mm: { ...s.mm, pte: s.mm.pte.map((f, p) => (p === 0 ? w.initialPte[0] : f)) } };
-    expect(ReaperUsefulProgress.onStep?.(ctx(w, original, 'oom_reaper', last?.facts ?? []))).toMatch(/page 0 still maps frame 0/);
+    expect(ReaperUsefulProgress.onStep?.(ctx(w, original, 'oom_reaper', facts))).toMatch(/page 0 still maps frame 0/);
   });
 });
 
@@ -271,15 +273,10 @@ describe('ReaperUsefulProgress (INV-9b) skips a VMA munmap has detached', () => 
   it("munmap detached the VMA and downgraded mmap_lock; the reaper finds nothing to reap and declares success: its pages are munmap's to clear", () => {
     const { world: w, state: s0 } = world(scenario({ notifiers: [kvm], threads: ['munmap', 'oom_reaper'] }));
     const detached = stepUntil(w, s0, 'munmap', (s) => s.mm.vmas[0].unmapped && s.locks.mmap_lock.writer === null);
-    let s = detached;
-    let last = null as ReturnType<typeof stepOnce> | null;
-    for (let k = 0; k < 200 && !(s.threads.find((t) => t.id === 'oom_reaper') as ThreadState).done; k++) {
-      last = stepOnce(w, s, 'oom_reaper');
-      s = last.state;
-    }
+    const { s, facts } = reapToEnd(w, detached);
     expect((s.threads.find((t) => t.id === 'oom_reaper') as ThreadState).outcome).toBe('reaped');
     expect(s.mm.pte[0]).toBe(0);
-    expect(ReaperUsefulProgress.onStep?.(ctx(w, s, 'oom_reaper', last?.facts ?? []))).toBeNull();
+    expect(ReaperUsefulProgress.onStep?.(ctx(w, s, 'oom_reaper', facts))).toBeNull();
   });
 });
 
