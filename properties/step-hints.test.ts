@@ -47,12 +47,11 @@ it(`a step an invariant's or goal's hint skips is one where it finds nothing (se
             // What the searches skip (model/hints.ts), asked exactly as they ask it.
             const facts = factMask(step.facts);
             const kind = threadById(step.state, step.thread)!.kind;
-            const kinds = step.facts.map((f) => f.fact);
             for (const { inv, needs } of invNeeds) {
               if (mayFire(needs, facts, kind)) continue;
               checked.set(inv.name, (checked.get(inv.name) ?? 0) + 1);
               const w = (inv.onStep as NonNullable<Invariant['onStep']>)({ world, after: step.state, step });
-              if (w !== null) fire(`${inv.name} fired on a step its hint skips: ${strategy} × ${fam.id}, ${step.thread} with facts [${kinds.join(', ')}]: ${w}`);
+              if (w !== null) fire(`${inv.name} fired on a step its hint skips: ${strategy} × ${fam.id}, ${step.thread} with facts [${step.facts.map((f) => f.fact).join(', ')}]: ${w}`);
             }
             for (const { g, needs } of goalNeeds) {
               if (mayFire(needs, facts, kind)) continue;
